@@ -1,0 +1,45 @@
+package cairn
+
+import "time"
+
+// ErrorAny as Filter.ErrorCode selects every failed call.
+const ErrorAny = "any"
+
+// Filter selects events. Every non-zero field must match (AND). String
+// matches are exact, except Text, which is a case-insensitive substring of
+// the raw record.
+type Filter struct {
+	EventID string
+	// User matches the principal's user name, session name, ARN, role ARN,
+	// source identity, Identity Center user ID or principal ID.
+	User         string
+	EventName    string
+	EventSource  string
+	ResourceID   string // the resource's ID or ARN
+	ResourceType string
+	AccessKeyID  string
+	SourceIP     string
+	ErrorCode    string // a code, or ErrorAny
+	ReadOnly     Bool
+	Since        time.Time // inclusive
+	Until        time.Time // exclusive
+	Text         string
+}
+
+// Cursor is the position after the last event of a page. Events are returned
+// newest first, ordered by (EventTime, DedupKey) descending, so a cursor stays
+// valid while new events arrive.
+type Cursor struct {
+	EventTime time.Time
+	Key       string
+}
+
+// IsZero reports whether the cursor is unset (the first page).
+func (c Cursor) IsZero() bool { return c.EventTime.IsZero() && c.Key == "" }
+
+// Page is one page of search results.
+type Page struct {
+	Events []Event
+	// Next is where the next page starts, zero when there are no more.
+	Next Cursor
+}

@@ -1,0 +1,96 @@
+package cairn
+
+import (
+	"context"
+	"time"
+)
+
+// ObjectStatus is the outcome of ingesting one archive object.
+type ObjectStatus string
+
+const (
+	ObjectDone        ObjectStatus = "done"        // its events are in the index
+	ObjectQuarantined ObjectStatus = "quarantined" // it could not be read; Reason says why
+	ObjectSkipped     ObjectStatus = "skipped"     // not an event file (digest, unrelated object)
+)
+
+// ObjectState is what the index remembers about one ingested object, so
+// that a later run reads only new or changed objects.
+type ObjectState struct {
+	Source     string // the source URL the object was listed from
+	Key        string
+	Size       int64
+	ETag       string // the store's ETag, or a content hash
+	Events     int    // records read from the object
+	New        int    // events that were not in the index before
+	Status     ObjectStatus
+	Reason     string // why it was quarantined or skipped
+	IngestedAt time.Time
+}
+
+// Changed reports whether an object listed now differs from this state.
+func (s *ObjectState) Changed(size int64, etag string) bool {
+	return s.Size != size || (etag != "" && s.ETag != "" && s.ETag != etag)
+}
+
+// Batch is a unit of ingest: the events of some objects and the states of
+// those objects, committed together so that an object's events land all or
+// none.
+type Batch struct {
+	Events  []Event
+	Objects []ObjectState
+}
+
+// CommitResult counts what a commit changed.
+type CommitResult struct {
+	Events     int // events offered
+	New        int // events stored
+	Duplicates int // events already in the index, or twice in the batch
+	// NewByObject counts new events per object key, in Batch.Objects order.
+	NewByObject []int
+}
+
+// Index stores events and answers queries over them. Implementations are
+// safe for concurrent use: one writer (Commit) and any number of readers.
+type Index interface {
+	// Commit stores the batch's events that are not yet present (by
+	// DedupKey) and records the objects' states, atomically: after a crash
+	// either all of it is visible or none. Committing the same batch twice
+	// stores nothing the second time.
+	Commit(ctx context.Context, b *Batch) (CommitResult, error)
+
+	// Objects returns the recorded state of every object of a source, keyed
+	// by object key. An unknown source yields an empty map.
+	Objects(ctx context.Context, source string) (map[string]ObjectState, error)
+
+	// Search returns up to limit events matching f, newest first, starting
+	// after the cursor.
+	Search(ctx context.Context, f Filter, after Cursor, limit int) (Page, error)
+
+	// Query runs one read-only SQL SELECT over the documented `events` view.
+	// Anything else (writes, settings, file or network access) fails with
+	// ErrQueryRefused.
+	Query(ctx context.Context, sql string) (*Table, error)
+
+	// Stats describes the index.
+	Stats(ctx context.Context) (IndexStats, error)
+
+	Close() error
+}
+
+// Table is a query result held in memory.
+type Table struct {
+	Columns []string
+	Rows    [][]any
+}
+
+// IndexStats summarises the index.
+type IndexStats struct {
+	Events      int64
+	Oldest      time.Time
+	Newest      time.Time
+	Files       int
+	Bytes       int64
+	Objects     int64
+	Quarantined int64
+}

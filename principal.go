@@ -1,0 +1,92 @@
+package cairn
+
+import "strings"
+
+// Principal is one normalised "who" taken from a record's userIdentity.
+//
+// For an AssumedRole the human is usually in the session name (or in
+// SourceIdentity), so both the role and the session are kept.
+type Principal struct {
+	// Type is userIdentity.type as recorded: IAMUser, AssumedRole, Root,
+	// FederatedUser, AWSAccount, AWSService, IdentityCenterUser, Unknown,
+	// SAMLUser, WebIdentityUser, Role, Directory, or "" when absent.
+	Type        string
+	ARN         string
+	PrincipalID string
+	AccountID   string
+	AccessKeyID string
+	// UserName is the IAM user, root alias, federated user or IdP subject.
+	// For AssumedRole it is the role name (sessionIssuer.userName).
+	UserName string
+	// RoleARN is the session issuer's ARN for AssumedRole and FederatedUser.
+	RoleARN string
+	// SessionName is the role session name, the part of an assumed-role ARN
+	// after the role name.
+	SessionName    string
+	SourceIdentity string
+	// InvokedBy names the AWS service that made the call for the principal.
+	InvokedBy string
+	// OnBehalfOf is the IAM Identity Center user ID the call was made for.
+	OnBehalfOf       string
+	IdentityStoreARN string
+	IdentityProvider string
+	MFAAuthenticated Bool
+}
+
+// Key is a stable identifier for grouping and lookups: the identity ARN when
+// there is one, else the most specific identifier the record offers.
+func (p *Principal) Key() string {
+	switch {
+	case p.ARN != "":
+		return p.ARN
+	case p.OnBehalfOf != "":
+		return "identitycenter:" + p.OnBehalfOf
+	case p.InvokedBy != "":
+		return "service:" + p.InvokedBy
+	case p.PrincipalID != "":
+		return p.PrincipalID
+	case p.AccountID != "":
+		return "account:" + p.AccountID
+	}
+	return ""
+}
+
+// Name is a short display name: the session (and its role) for assumed
+// roles, the user name for users, the service for service calls.
+func (p *Principal) Name() string {
+	switch p.Type {
+	case "AssumedRole":
+		who := p.SessionName
+		if p.SourceIdentity != "" {
+			who = p.SourceIdentity
+		}
+		if p.UserName != "" && who != "" {
+			return who + " (" + p.UserName + ")"
+		}
+		return firstNonEmpty(who, p.UserName, p.ARN)
+	case "Root":
+		return firstNonEmpty(p.UserName, "root") + " (root)"
+	case "AWSService":
+		return p.InvokedBy
+	case "IdentityCenterUser":
+		return firstNonEmpty(p.UserName, p.OnBehalfOf)
+	case "AWSAccount":
+		return firstNonEmpty(p.InvokedBy, "account "+p.AccountID)
+	}
+	if p.UserName != "" {
+		return p.UserName
+	}
+	if p.ARN != "" {
+		return p.ARN[strings.LastIndexByte(p.ARN, '/')+1:]
+	}
+	return firstNonEmpty(p.InvokedBy, p.PrincipalID, p.AccountID)
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
