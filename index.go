@@ -35,7 +35,8 @@ func (s *ObjectState) Changed(size int64, etag string) bool {
 
 // Batch is a unit of ingest: the events of some objects and the states of
 // those objects, committed together so that an object's events land all or
-// none.
+// none. Events are in Objects order: the first Objects[0].Events events came
+// from Objects[0], the next Objects[1].Events from Objects[1], and so on.
 type Batch struct {
 	Events  []Event
 	Objects []ObjectState

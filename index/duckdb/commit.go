@@ -1,0 +1,406 @@
+package duckdb
+
+import (
+	"context"
+	"database/sql/driver"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/cairn-audit/cairn"
+	duckdb "github.com/duckdb/duckdb-go/v2"
+)
+
+// Commit implements cairn.Index.
+func (x *Index) Commit(ctx context.Context, b *cairn.Batch) (cairn.CommitResult, error) {
+	if x.writer == nil {
+		return cairn.CommitResult{}, fmt.Errorf("commit: the index was opened read-only")
+	}
+	x.writeMu.Lock()
+	defer x.writeMu.Unlock()
+
+	res := cairn.CommitResult{Events: len(b.Events), NewByObject: make([]int, len(b.Objects))}
+	// Which object each event came from is not part of the batch; callers
+	// that need per-object counts pass events in object order and set
+	// Objects[i].Events, so the counts can be attributed by position.
+	bounds := make([]int, len(b.Objects))
+	n := 0
+	for i, o := range b.Objects {
+		n += o.Events
+		bounds[i] = n
+	}
+
+	// Deduplicate against the index and within the batch.
+	days := map[string]*dayKeys{}
+	pinned := map[string]bool{}
+	for i := range b.Events {
+		day := dayOf(b.Events[i].EventTime)
+		if days[day] == nil {
+			d, err := x.loadDay(ctx, day)
+			if err != nil {
+				return res, err
+			}
+			days[day] = d
+			pinned[day] = true
+		}
+	}
+	type added struct {
+		d *dayKeys
+		k eventKey
+	}
+	var undo []added
+	fresh := make([]int, 0, len(b.Events))
+	obj := 0
+	for i := range b.Events {
+		for obj < len(bounds) && i >= bounds[obj] {
+			obj++
+		}
+		e := &b.Events[i]
+		d := days[dayOf(e.EventTime)]
+		k := keyOf(e.RecipientAccountID, e.EventID)
+		if _, dup := d.keys[k]; dup {
+			res.Duplicates++
+			continue
+		}
+		x.dedup.add(d, k)
+		undo = append(undo, added{d, k})
+		fresh = append(fresh, i)
+		if obj < len(bounds) {
+			res.NewByObject[obj]++
+		}
+	}
+	res.New = len(fresh)
+	rollback := func() {
+		for _, a := range undo {
+			x.dedup.remove(a.d, a.k)
+		}
+	}
+
+	if err := x.writeSegments(ctx, b.Events, fresh); err != nil {
+		rollback()
+		return res, err
+	}
+	if err := x.recordObjects(ctx, b.Objects, res.NewByObject); err != nil {
+		// The events are committed; only the objects' states are not, so the
+		// next ingest reads those objects again and deduplication keeps it
+		// idempotent.
+		return res, err
+	}
+	x.dedup.evict(pinned)
+	if err := x.compact(ctx, pinned); err != nil {
+		x.log.Warn("compaction failed; will retry after the next commit", "err", err)
+	}
+	return res, nil
+}
+
+// loadDay returns the keys of a day's stored events, loading them from the
+// day's segments when they are not in memory.
+func (x *Index) loadDay(ctx context.Context, day string) (*dayKeys, error) {
+	if d := x.dedup.day(day); d != nil {
+		return d, nil
+	}
+	keys := map[eventKey]struct{}{}
+	var files []string
+	for _, s := range x.manifest.Segments {
+		if s.Day == day {
+			files = append(files, quote(x.abs(s.Path)))
+		}
+	}
+	if len(files) > 0 {
+		rows, err := x.writer.QueryContext(ctx, "SELECT coalesce(recipientAccountId, ''), eventID FROM read_parquet(["+strings.Join(files, ",")+"])")
+		if err != nil {
+			return nil, fmt.Errorf("load event keys of %s: %w", day, err)
+		}
+		defer rows.Close()
+		var account, id string
+		for rows.Next() {
+			if err := rows.Scan(&account, &id); err != nil {
+				return nil, err
+			}
+			keys[keyOf(account, id)] = struct{}{}
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return x.dedup.put(day, keys), nil
+}
+
+func (x *Index) abs(rel string) string { return filepath.Join(x.dir, filepath.FromSlash(rel)) }
+
+// writeSegments stages the chosen events, writes one segment per day, and
+// commits them to the manifest.
+func (x *Index) writeSegments(ctx context.Context, events []cairn.Event, chosen []int) error {
+	if len(chosen) == 0 {
+		return nil
+	}
+	type dayStat struct {
+		rows     int64
+		min, max time.Time
+	}
+	stats := map[string]*dayStat{}
+	err := x.writer.Raw(func(dc any) error {
+		app, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", "stage")
+		if err != nil {
+			return err
+		}
+		row := make([]driver.Value, len(columns))
+		for _, i := range chosen {
+			e := &events[i]
+			fillRow(row, e)
+			if err := app.AppendRow(row...); err != nil {
+				app.Close()
+				return fmt.Errorf("stage event %s: %w", e.EventID, err)
+			}
+			day := dayOf(e.EventTime)
+			s := stats[day]
+			if s == nil {
+				s = &dayStat{min: e.EventTime, max: e.EventTime}
+				stats[day] = s
+			}
+			s.rows++
+			if e.EventTime.Before(s.min) {
+				s.min = e.EventTime
+			}
+			if e.EventTime.After(s.max) {
+				s.max = e.EventTime
+			}
+		}
+		return app.Close()
+	})
+	defer x.writer.ExecContext(context.WithoutCancel(ctx), "DELETE FROM stage")
+	if err != nil {
+		return err
+	}
+
+	dayList := make([]string, 0, len(stats))
+	for d := range stats {
+		dayList = append(dayList, d)
+	}
+	sort.Strings(dayList)
+	next := *x.manifest
+	next.Segments = slices.Clone(x.manifest.Segments)
+	var written []string
+	cleanup := func() {
+		for _, p := range written {
+			os.Remove(p)
+		}
+	}
+	for _, day := range dayList {
+		t, _ := time.Parse(time.DateOnly, day)
+		seg, path, err := x.writeSegment(ctx, &next, day,
+			fmt.Sprintf("SELECT * FROM stage WHERE eventTime >= %s AND eventTime < %s ORDER BY eventTime",
+				tsLiteral(t), tsLiteral(t.AddDate(0, 0, 1))))
+		if err != nil {
+			cleanup()
+			return err
+		}
+		written = append(written, path)
+		seg.Rows, seg.MinTime, seg.MaxTime = stats[day].rows, stats[day].min.UTC(), stats[day].max.UTC()
+		next.Segments = append(next.Segments, seg)
+	}
+	if err := x.publish(ctx, &next); err != nil {
+		cleanup()
+		return err
+	}
+	return nil
+}
+
+// writeSegment writes the rows of query as a new segment of day: staged,
+// fsynced, then renamed into the day's folder.
+func (x *Index) writeSegment(ctx context.Context, m *manifest, day, query string) (segment, string, error) {
+	m.NextSegment++
+	name := fmt.Sprintf("seg-%012d.parquet", m.NextSegment)
+	staged := filepath.Join(x.dir, "staging", name)
+	copySQL := fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000)", query, quote(staged))
+	if _, err := x.writer.ExecContext(ctx, copySQL); err != nil {
+		os.Remove(staged)
+		return segment{}, "", fmt.Errorf("write segment for %s: %w", day, err)
+	}
+	if err := syncFile(staged); err != nil {
+		return segment{}, "", err
+	}
+	rel := "events/day=" + day + "/" + name
+	final := x.abs(rel)
+	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
+		return segment{}, "", err
+	}
+	if err := os.Rename(staged, final); err != nil {
+		return segment{}, "", err
+	}
+	if err := syncDir(filepath.Dir(final)); err != nil {
+		return segment{}, "", err
+	}
+	st, err := os.Stat(final)
+	if err != nil {
+		return segment{}, "", err
+	}
+	return segment{Path: rel, Day: day, Bytes: st.Size()}, final, nil
+}
+
+// publish makes a new manifest current: on disk first, then in the view.
+func (x *Index) publish(ctx context.Context, next *manifest) error {
+	next.Version = x.manifest.Version + 1
+	sort.SliceStable(next.Segments, func(i, j int) bool { return next.Segments[i].Path < next.Segments[j].Path })
+	if err := writeManifest(x.dir, next); err != nil {
+		return fmt.Errorf("commit manifest: %w", err)
+	}
+	x.manifest = next
+	return x.setView(ctx, next)
+}
+
+// recordObjects commits the objects' states in one transaction.
+func (x *Index) recordObjects(ctx context.Context, objs []cairn.ObjectState, newBy []int) error {
+	if len(objs) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	args := make([]any, 0, len(objs)*9)
+	b.WriteString("INSERT OR REPLACE INTO catalog.objects VALUES ")
+	for i, o := range objs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		at := o.IngestedAt
+		if at.IsZero() {
+			at = time.Now()
+		}
+		newCount := o.New
+		if i < len(newBy) && o.Status == cairn.ObjectDone {
+			newCount = newBy[i]
+		}
+		args = append(args, o.Source, o.Key, o.Size, o.ETag, o.Events, newCount, string(o.Status), o.Reason, at.UTC())
+	}
+	if _, err := x.writer.ExecContext(ctx, b.String(), args...); err != nil {
+		return fmt.Errorf("record ingest state: %w", err)
+	}
+	return nil
+}
+
+// Objects implements cairn.Index.
+func (x *Index) Objects(ctx context.Context, source string) (map[string]cairn.ObjectState, error) {
+	if x.writer == nil {
+		return nil, fmt.Errorf("objects: the index was opened read-only")
+	}
+	x.writeMu.Lock()
+	defer x.writeMu.Unlock()
+	rows, err := x.writer.QueryContext(ctx, `SELECT key, size, etag, events, new, status, reason, ingested_at
+		FROM catalog.objects WHERE source = ?`, source)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]cairn.ObjectState{}
+	for rows.Next() {
+		o := cairn.ObjectState{Source: source}
+		var status string
+		if err := rows.Scan(&o.Key, &o.Size, &o.ETag, &o.Events, &o.New, &status, &o.Reason, &o.IngestedAt); err != nil {
+			return nil, err
+		}
+		o.Status = cairn.ObjectStatus(status)
+		out[o.Key] = o
+	}
+	return out, rows.Err()
+}
+
+// fillRow renders an event as a stage row, in the order of columns.
+func fillRow(row []driver.Value, e *cairn.Event) {
+	p := &e.Principal
+	row[0] = e.EventTime.UTC()
+	row[1] = e.EventID
+	row[2] = str(e.RecipientAccountID)
+	row[3] = str(e.EventVersion)
+	row[4] = str(e.EventSource)
+	row[5] = str(e.EventName)
+	row[6] = str(e.AWSRegion)
+	row[7] = str(e.SourceIPAddress)
+	row[8] = str(e.UserAgent)
+	row[9] = str(e.ErrorCode)
+	row[10] = str(e.ErrorMessage)
+	row[11] = boolean(e.ReadOnly)
+	row[12] = str(e.EventType)
+	row[13] = str(e.EventCategory)
+	row[14] = boolean(e.ManagementEvent)
+	row[15] = str(e.RequestID)
+	row[16] = str(e.SharedEventID)
+	row[17] = str(e.VPCEndpointID)
+	row[18] = str(p.Type)
+	row[19] = str(p.ARN)
+	row[20] = str(p.PrincipalID)
+	row[21] = str(p.AccountID)
+	row[22] = str(p.AccessKeyID)
+	row[23] = str(p.UserName)
+	row[24] = str(p.RoleARN)
+	row[25] = str(p.SessionName)
+	row[26] = str(p.SourceIdentity)
+	row[27] = str(p.InvokedBy)
+	row[28] = str(p.OnBehalfOf)
+	row[29] = boolean(p.MFAAuthenticated)
+	row[30] = str(p.Key())
+	row[31] = str(p.Name())
+	if len(e.Resources) == 0 {
+		row[32], row[33] = nil, nil
+	} else {
+		res := make([]any, len(e.Resources))
+		ids := make([]any, 0, 2*len(e.Resources))
+		for i, r := range e.Resources {
+			res[i] = map[string]any{"id": str(r.ID), "arn": str(r.ARN), "type": str(r.Type),
+				"account": str(r.Account), "region": str(r.Region), "role": str(string(r.Role))}
+			if r.ID != "" {
+				ids = append(ids, r.ID)
+			}
+			if r.ARN != "" && r.ARN != r.ID {
+				ids = append(ids, r.ARN)
+			}
+		}
+		row[32], row[33] = res, ids
+	}
+	row[34] = string(e.Raw)
+}
+
+// str stores empty strings as NULL, as CloudTrail Lake shows absent fields.
+func str(s string) driver.Value {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func boolean(b cairn.Bool) driver.Value {
+	if !b.Known() {
+		return nil
+	}
+	return b.True()
+}
+
+func tsLiteral(t time.Time) string {
+	return "TIMESTAMP '" + t.UTC().Format("2006-01-02 15:04:05.999999") + "'"
+}
+
+// Sources lists the sources that objects were ingested from.
+func (x *Index) Sources(ctx context.Context) ([]string, error) {
+	if x.writer == nil {
+		return nil, fmt.Errorf("sources: the index was opened read-only")
+	}
+	x.writeMu.Lock()
+	defer x.writeMu.Unlock()
+	rows, err := x.writer.QueryContext(ctx, "SELECT DISTINCT source FROM catalog.objects ORDER BY source")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,101 @@
+package duckdb
+
+import (
+	"hash/maphash"
+	"time"
+)
+
+// eventKey is a 128-bit hash of an event's dedup key. Two independent 64-bit
+// hashes make a collision, which would drop an event, negligible.
+type eventKey struct{ a, b uint64 }
+
+var seedA, seedB = maphash.MakeSeed(), maphash.MakeSeed()
+
+func keyOf(account, eventID string) eventKey {
+	var h maphash.Hash
+	h.SetSeed(seedA)
+	h.WriteString(account)
+	h.WriteByte('/')
+	h.WriteString(eventID)
+	a := h.Sum64()
+	h.SetSeed(seedB)
+	h.WriteString(account)
+	h.WriteByte('/')
+	h.WriteString(eventID)
+	return eventKey{a, h.Sum64()}
+}
+
+// dedupSet holds the keys of stored events per UTC day. Duplicates that
+// CloudTrail delivers carry the same eventTime, so one day's keys are all
+// that a new event must be checked against. Days are loaded from their
+// segments on first use and dropped, least recently used first, when the
+// set grows past its bound.
+type dedupSet struct {
+	days  map[string]*dayKeys
+	limit int
+	size  int
+	clock uint64
+}
+
+type dayKeys struct {
+	keys     map[eventKey]struct{}
+	lastUsed uint64
+}
+
+func newDedupSet(limit int) *dedupSet {
+	return &dedupSet{days: map[string]*dayKeys{}, limit: limit}
+}
+
+// day returns the loaded keys of a day, or nil when the day is not loaded.
+func (s *dedupSet) day(day string) *dayKeys {
+	d := s.days[day]
+	if d != nil {
+		s.clock++
+		d.lastUsed = s.clock
+	}
+	return d
+}
+
+// put installs a loaded day.
+func (s *dedupSet) put(day string, keys map[eventKey]struct{}) *dayKeys {
+	s.clock++
+	d := &dayKeys{keys: keys, lastUsed: s.clock}
+	s.days[day] = d
+	s.size += len(keys)
+	return d
+}
+
+// add records a key as stored.
+func (s *dedupSet) add(d *dayKeys, k eventKey) {
+	d.keys[k] = struct{}{}
+	s.size++
+}
+
+// remove forgets a key, to undo a failed commit.
+func (s *dedupSet) remove(d *dayKeys, k eventKey) {
+	delete(d.keys, k)
+	s.size--
+}
+
+// evict drops least recently used days, except the pinned ones, until the
+// set is within its bound.
+func (s *dedupSet) evict(pinned map[string]bool) {
+	for s.size > s.limit {
+		oldest, at := "", ^uint64(0)
+		for day, d := range s.days {
+			if !pinned[day] && d.lastUsed < at {
+				oldest, at = day, d.lastUsed
+			}
+		}
+		if oldest == "" {
+			return
+		}
+		s.size -= len(s.days[oldest].keys)
+		delete(s.days, oldest)
+	}
+}
+
+// dayOf is the partition day of an event time.
+func dayOf(t time.Time) string {
+	return t.UTC().Format(time.DateOnly)
+}

@@ -1,0 +1,321 @@
+// Package duckdb is cairn's embedded index: events kept as zstd Parquet
+// segments partitioned by day, queried through DuckDB's `events` view, with a
+// small DuckDB catalog for ingest state. The layout is documented in
+// docs/formats/index.md.
+//
+// One process writes (Open with ReadOnly false); any number read. Readers
+// take no lock: they follow manifest.json, which the writer replaces
+// atomically.
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/cairn-audit/cairn"
+	duckdb "github.com/duckdb/duckdb-go/v2"
+)
+
+// Config configures the index.
+type Config struct {
+	// Dir is the index folder (DATA/index).
+	Dir string
+	// ReadOnly opens the index for queries only, without taking the writer's
+	// lock, so that it can be opened while another process writes.
+	ReadOnly bool
+	// MemoryLimit bounds DuckDB's memory, e.g. "1GB".
+	MemoryLimit string
+	// Threads is DuckDB's worker count; 0 means one per core.
+	Threads int
+	// CompactAt is the number of segments of one day that triggers their
+	// merge into one.
+	CompactAt int
+	// DedupKeys bounds how many event keys the writer keeps in memory for
+	// deduplication; days beyond it are reloaded from their segments.
+	DedupKeys int
+	Logger    *slog.Logger
+}
+
+// DefaultConfig returns the defaults.
+func DefaultConfig() Config {
+	return Config{MemoryLimit: "1GB", CompactAt: 8, DedupKeys: 8_000_000}
+}
+
+// RegisterFlags registers the tunables as -index.* flags.
+func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.MemoryLimit, "index.memory-limit", c.MemoryLimit, "memory limit of the query engine")
+	fs.IntVar(&c.Threads, "index.threads", c.Threads, "query threads (0: one per core)")
+	fs.IntVar(&c.CompactAt, "index.compact-at", c.CompactAt, "merge a day's segments once it has this many")
+}
+
+// Validate checks the configuration.
+func (c *Config) Validate() error {
+	if c.Dir == "" {
+		return errors.New("index: no folder given")
+	}
+	if c.CompactAt < 2 {
+		return fmt.Errorf("index: -index.compact-at must be at least 2, not %d", c.CompactAt)
+	}
+	if c.Threads < 0 {
+		return fmt.Errorf("index: -index.threads must not be negative")
+	}
+	return nil
+}
+
+// Index implements cairn.Index over DuckDB and Parquet.
+type Index struct {
+	cfg  Config
+	dir  string // absolute
+	db   *sql.DB
+	conn *duckdb.Connector
+	log  *slog.Logger
+
+	viewMu      sync.Mutex
+	viewVersion int64
+	viewStamp   fileStamp
+
+	// writer state, guarded by writeMu
+	writeMu  sync.Mutex
+	lock     *os.File // flock held by the writer
+	writer   *sql.Conn
+	manifest *manifest
+	dedup    *dedupSet
+}
+
+var _ cairn.Index = (*Index)(nil)
+
+// ErrLocked is returned when another process is writing the index.
+var ErrLocked = errors.New("the index is in use by another cairn process")
+
+// Open opens (creating when needed) the index in cfg.Dir.
+func Open(ctx context.Context, cfg Config) (*Index, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	dir, err := filepath.Abs(cfg.Dir)
+	if err != nil {
+		return nil, err
+	}
+	if !cfg.ReadOnly {
+		for _, d := range []string{dir, filepath.Join(dir, "events"), filepath.Join(dir, "staging")} {
+			if err := os.MkdirAll(d, 0o755); err != nil {
+				return nil, fmt.Errorf("create index folder: %w", err)
+			}
+		}
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	connector, err := duckdb.NewConnector("", nil)
+	if err != nil {
+		return nil, fmt.Errorf("start query engine: %w", err)
+	}
+	x := &Index{cfg: cfg, dir: dir, conn: connector, db: sql.OpenDB(connector), log: log, viewVersion: -1}
+	if err := x.setup(ctx); err != nil {
+		x.Close()
+		return nil, err
+	}
+	return x, nil
+}
+
+// setup configures the engine as a sandbox: files only inside the index
+// folder, no extensions to install or load, and settings locked, so that
+// user SQL can neither reach the file system nor the network nor loosen
+// these settings.
+func (x *Index) setup(ctx context.Context) error {
+	stmts := []string{
+		"SET allowed_directories=[" + quote(x.dir+string(filepath.Separator)) + "]",
+		"SET enable_external_access=false",
+		"SET autoinstall_known_extensions=false",
+		"SET autoload_known_extensions=false",
+		"SET parquet_metadata_cache=true",
+		"SET preserve_insertion_order=false",
+		"SET TimeZone='UTC'",
+	}
+	if x.cfg.MemoryLimit != "" {
+		stmts = append(stmts, "SET memory_limit="+quote(x.cfg.MemoryLimit))
+	}
+	if x.cfg.Threads > 0 {
+		stmts = append(stmts, fmt.Sprintf("SET threads=%d", x.cfg.Threads))
+	}
+	if !x.cfg.ReadOnly {
+		if err := x.lockWriter(); err != nil {
+			return err
+		}
+		stmts = append(stmts,
+			"ATTACH "+quote(filepath.Join(x.dir, "catalog.duckdb"))+" AS catalog",
+			`CREATE TABLE IF NOT EXISTS catalog.objects (
+				source VARCHAR, key VARCHAR, size BIGINT, etag VARCHAR, events INTEGER, new INTEGER,
+				status VARCHAR, reason VARCHAR, ingested_at TIMESTAMP, PRIMARY KEY (source, key))`,
+			"CREATE TABLE stage ("+columnDefs()+")",
+		)
+	}
+	stmts = append(stmts, "SET lock_configuration=true")
+	for _, s := range stmts {
+		if _, err := x.db.ExecContext(ctx, s); err != nil {
+			return fmt.Errorf("configure query engine (%s): %w", s, err)
+		}
+	}
+	if x.cfg.ReadOnly {
+		return x.refreshView(ctx)
+	}
+	return x.openWriter(ctx)
+}
+
+// lockWriter takes the writer's lock, an flock on writer.lock, which the
+// kernel releases when the process dies however it dies.
+func (x *Index) lockWriter() error {
+	f, err := os.OpenFile(filepath.Join(x.dir, "writer.lock"), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return fmt.Errorf("lock index: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return cairn.WithHint(ErrLocked, "wait for the other cairn process that writes "+x.dir+" to finish, or stop it")
+	}
+	x.lock = f
+	return nil
+}
+
+// openWriter loads the manifest and removes what an interrupted commit left.
+func (x *Index) openWriter(ctx context.Context) error {
+	w, err := x.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	x.writer = w
+	m, err := readManifest(x.dir)
+	if err != nil {
+		return err
+	}
+	x.manifest = m
+	x.dedup = newDedupSet(x.cfg.DedupKeys)
+	if err := x.removeGarbage(); err != nil {
+		return fmt.Errorf("recover index: %w", err)
+	}
+	return x.setView(ctx, m)
+}
+
+// removeGarbage deletes staged files and segments that no manifest lists:
+// what a crash left between writing a segment and committing the manifest.
+func (x *Index) removeGarbage() error {
+	staging := filepath.Join(x.dir, "staging")
+	entries, err := os.ReadDir(staging)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		os.RemoveAll(filepath.Join(staging, e.Name()))
+	}
+	listed := map[string]bool{}
+	for _, s := range x.manifest.Segments {
+		listed[s.Path] = true
+	}
+	for _, r := range x.manifest.Retired {
+		listed[r.Path] = true
+	}
+	return filepath.WalkDir(filepath.Join(x.dir, "events"), func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(x.dir, path)
+		if !listed[filepath.ToSlash(rel)] {
+			x.log.Info("removing segment of an interrupted commit", "path", rel)
+			return os.Remove(path)
+		}
+		return nil
+	})
+}
+
+// Close releases the engine. Committed data is already durable.
+func (x *Index) Close() error {
+	if x.writer != nil {
+		x.writer.Close()
+	}
+	err := x.db.Close()
+	if x.conn != nil {
+		x.conn.Close()
+	}
+	if x.lock != nil {
+		x.lock.Close() // releases the flock
+	}
+	return err
+}
+
+// fileStamp identifies a version of the manifest file cheaply.
+type fileStamp struct {
+	size  int64
+	mtime time.Time
+}
+
+// refreshView makes the events view match the manifest on disk; readers
+// call it before every query so that they see the writer's commits.
+func (x *Index) refreshView(ctx context.Context) error {
+	if x.writer != nil {
+		return nil // the writer updates its view as it commits
+	}
+	st, err := os.Stat(filepath.Join(x.dir, manifestName))
+	var stamp fileStamp
+	if err == nil {
+		stamp = fileStamp{st.Size(), st.ModTime()}
+	}
+	x.viewMu.Lock()
+	same := stamp == x.viewStamp && x.viewVersion >= 0
+	x.viewMu.Unlock()
+	if same {
+		return nil
+	}
+	m, err := readManifest(x.dir)
+	if err != nil {
+		return err
+	}
+	x.viewMu.Lock()
+	x.viewStamp = stamp
+	x.viewMu.Unlock()
+	return x.setView(ctx, m)
+}
+
+// setView points the events view at the manifest's segments.
+func (x *Index) setView(ctx context.Context, m *manifest) error {
+	x.viewMu.Lock()
+	defer x.viewMu.Unlock()
+	if m.Version == x.viewVersion {
+		return nil
+	}
+	var src string
+	if len(m.Segments) == 0 {
+		src = emptyEvents()
+	} else {
+		var b strings.Builder
+		b.WriteString("SELECT * FROM read_parquet([")
+		for i, s := range m.Segments {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(quote(filepath.Join(x.dir, filepath.FromSlash(s.Path))))
+		}
+		b.WriteString("])")
+		src = b.String()
+	}
+	if _, err := x.db.ExecContext(ctx, "CREATE OR REPLACE VIEW events AS "+src); err != nil {
+		return fmt.Errorf("update events view: %w", err)
+	}
+	x.viewVersion = m.Version
+	return nil
+}
+
+// quote renders a SQL string literal.
+func quote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}

@@ -1,0 +1,82 @@
+package duckdb
+
+import "strings"
+
+// column is one column of the events view and of every segment.
+type column struct {
+	name string
+	typ  string
+}
+
+// resourceType is the element type of the resources list column.
+const resourceType = "STRUCT(id VARCHAR, arn VARCHAR, type VARCHAR, account VARCHAR, region VARCHAR, role VARCHAR)"
+
+// columns are named as CloudTrail names the fields, so that SQL written for
+// CloudTrail Lake or Athena reads naturally (DuckDB identifiers are
+// case-insensitive). The order is the appender's row order.
+var columns = []column{
+	{"eventTime", "TIMESTAMP"},
+	{"eventID", "VARCHAR"},
+	{"recipientAccountId", "VARCHAR"},
+	{"eventVersion", "VARCHAR"},
+	{"eventSource", "VARCHAR"},
+	{"eventName", "VARCHAR"},
+	{"awsRegion", "VARCHAR"},
+	{"sourceIPAddress", "VARCHAR"},
+	{"userAgent", "VARCHAR"},
+	{"errorCode", "VARCHAR"},
+	{"errorMessage", "VARCHAR"},
+	{"readOnly", "BOOLEAN"},
+	{"eventType", "VARCHAR"},
+	{"eventCategory", "VARCHAR"},
+	{"managementEvent", "BOOLEAN"},
+	{"requestID", "VARCHAR"},
+	{"sharedEventID", "VARCHAR"},
+	{"vpcEndpointId", "VARCHAR"},
+	{"userType", "VARCHAR"},
+	{"userArn", "VARCHAR"},
+	{"principalId", "VARCHAR"},
+	{"userAccountId", "VARCHAR"},
+	{"accessKeyId", "VARCHAR"},
+	{"userName", "VARCHAR"},
+	{"roleArn", "VARCHAR"},
+	{"sessionName", "VARCHAR"},
+	{"sourceIdentity", "VARCHAR"},
+	{"invokedBy", "VARCHAR"},
+	{"onBehalfOf", "VARCHAR"},
+	{"mfaAuthenticated", "BOOLEAN"},
+	{"principalKey", "VARCHAR"},
+	{"principal", "VARCHAR"},
+	{"resources", resourceType + "[]"},
+	// resourceIds holds every resource ID and ARN of the event, flat, so that
+	// a needle lookup by resource is one list_contains.
+	{"resourceIds", "VARCHAR[]"},
+	{"eventJson", "VARCHAR"},
+}
+
+// columnDefs renders the columns for CREATE TABLE.
+func columnDefs() string {
+	var b strings.Builder
+	for i, c := range columns {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(c.name + " " + c.typ)
+	}
+	return b.String()
+}
+
+// emptyEvents is the events view when no segment exists yet: the right
+// columns and no rows.
+func emptyEvents() string {
+	var b strings.Builder
+	b.WriteString("SELECT ")
+	for i, c := range columns {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("CAST(NULL AS " + c.typ + ") AS " + c.name)
+	}
+	b.WriteString(" WHERE false")
+	return b.String()
+}
