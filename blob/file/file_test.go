@@ -1,0 +1,132 @@
+package file_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cairn-audit/cairn"
+	"github.com/cairn-audit/cairn/blob/blobtest"
+	"github.com/cairn-audit/cairn/blob/file"
+)
+
+func newStore(t *testing.T) *file.Store {
+	t.Helper()
+	s, err := file.New(filepath.Join(t.TempDir(), "archive"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	blobtest.Run(t, func(t *testing.T) cairn.BlobStore { return newStore(t) })
+}
+
+func TestInvalidKeys(t *testing.T) {
+	s := newStore(t)
+	for _, k := range []string{"", "/abs", "../escape", "a/../../b", "a//b", "a/", "./a", "a/.", ".cairn-meta.x.json", "d/.cairn-tmp-1"} {
+		if err := s.Put(t.Context(), k, strings.NewReader("x"), cairn.PutOptions{}); !errors.Is(err, file.ErrInvalidKey) {
+			t.Errorf("Put(%q) = %v, want ErrInvalidKey", k, err)
+		}
+		if _, err := s.Head(t.Context(), k); !errors.Is(err, file.ErrInvalidKey) {
+			t.Errorf("Head(%q) = %v, want ErrInvalidKey", k, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(s.Root()), "escape")); err == nil {
+		t.Error("a key escaped the root")
+	}
+	for _, p := range []string{"../", "../x", "/x", ".cairn-meta/"} {
+		for e, err := range s.List(t.Context(), cairn.ListOptions{Prefix: p}) {
+			t.Errorf("List(%q) yielded %+v, %v", p, e, err)
+		}
+	}
+}
+
+// Files written by other tools are objects too, with an ETag from their size
+// and modification time; hidden files of the store never show.
+func TestForeignFiles(t *testing.T) {
+	s := newStore(t)
+	if err := s.Put(t.Context(), "dir/ours", strings.NewReader("ours"), cairn.PutOptions{Metadata: map[string]string{"k": "v"}}); err != nil {
+		t.Fatal(err)
+	}
+	foreign := filepath.Join(s.Root(), "dir", "theirs")
+	if err := os.WriteFile(foreign, []byte("theirs"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(s.Root(), "empty", "deeper"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for e, err := range s.List(t.Context(), cairn.ListOptions{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, e.Object.Key+e.Prefix)
+	}
+	if strings.Join(got, ",") != "dir/ours,dir/theirs" {
+		t.Errorf("List = %v", got)
+	}
+	for e, err := range s.List(t.Context(), cairn.ListOptions{Delimiter: "/"}) {
+		if err != nil || e.Prefix != "dir/" {
+			t.Errorf("List(delimiter) yielded %+v, %v; want only dir/", e, err)
+		}
+	}
+	h1, err := s.Head(t.Context(), "dir/theirs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	later := time.Now().Add(time.Minute)
+	if err := os.WriteFile(foreign, []byte("THEIRS"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Chtimes(foreign, later, later)
+	h2, _ := s.Head(t.Context(), "dir/theirs")
+	if h1.ETag == h2.ETag {
+		t.Errorf("ETag %q did not change with a rewrite of the same size", h1.ETag)
+	}
+
+	// Another tool rewrites our object: its sidecar no longer applies.
+	if err := os.WriteFile(filepath.Join(s.Root(), "dir", "ours"), []byte("changed"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h, err := s.Head(t.Context(), "dir/ours")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h.Metadata) != 0 {
+		t.Errorf("stale metadata %v shown for a rewritten file", h.Metadata)
+	}
+}
+
+func TestPutUnderObject(t *testing.T) {
+	s := newStore(t)
+	if err := s.Put(t.Context(), "a", strings.NewReader("x"), cairn.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Put(t.Context(), "a/b", strings.NewReader("x"), cairn.PutOptions{}); err == nil {
+		t.Error("Put(a/b) over the object a succeeded")
+	}
+	if _, err := s.Head(t.Context(), "a/b"); !errors.Is(err, cairn.ErrNotFound) {
+		t.Errorf("Head(a/b) = %v, want ErrNotFound", err)
+	}
+}
+
+func TestPutOverPrefix(t *testing.T) {
+	s := newStore(t)
+	if err := s.Put(t.Context(), "a/b", strings.NewReader("x"), cairn.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, ifNoneMatch := range []bool{false, true} {
+		err := s.Put(t.Context(), "a", strings.NewReader("x"), cairn.PutOptions{IfNoneMatch: ifNoneMatch})
+		if err == nil || errors.Is(err, cairn.ErrExists) {
+			t.Errorf("Put(a, IfNoneMatch=%v) over the prefix a/ = %v, want a plain error", ifNoneMatch, err)
+		}
+	}
+	if _, err := s.Head(t.Context(), "a/b"); err != nil {
+		t.Errorf("Head(a/b) = %v", err)
+	}
+}
