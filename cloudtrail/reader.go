@@ -1,0 +1,474 @@
+package cloudtrail
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/cairn-audit/cairn"
+	"github.com/go-json-experiment/json/jsontext"
+	"github.com/klauspost/compress/gzip"
+)
+
+// Format is the shape of a log file, detected from its content.
+type Format int
+
+const (
+	// FormatEnvelope is CloudTrail's own {"Records":[…]} object.
+	FormatEnvelope Format = iota + 1
+	// FormatArray is a bare JSON array of records.
+	FormatArray
+	// FormatLines is one record per top-level object: JSON lines,
+	// concatenated objects, or a single event.
+	FormatLines
+)
+
+func (f Format) String() string {
+	switch f {
+	case FormatEnvelope:
+		return "Records envelope"
+	case FormatArray:
+		return "JSON array"
+	case FormatLines:
+		return "JSON lines"
+	}
+	return "unknown"
+}
+
+// ErrNotCloudTrail is wrapped by the errors of content that is no CloudTrail
+// log at all (empty, or JSON of another shape), as opposed to a log that is
+// damaged (truncated, corrupt gzip, invalid JSON).
+var ErrNotCloudTrail = errors.New("not a CloudTrail log")
+
+type notCloudTrailError struct{ msg string }
+
+func (e *notCloudTrailError) Error() string { return e.msg }
+func (e *notCloudTrailError) Unwrap() error { return ErrNotCloudTrail }
+
+func notCloudTrail(format string, args ...any) error {
+	return &notCloudTrailError{fmt.Sprintf(format, args...)}
+}
+
+// readOptions are shared by the reader and the decoder. Duplicate names are
+// allowed because rejecting them would quarantine a whole file for a quirk
+// that loses nothing (and checking them costs time); invalid UTF-8 is
+// rejected because the raw record must be storable as text.
+var readOptions = jsontext.AllowDuplicateNames(true)
+
+// Reader streams the records of one log file. It holds one record in memory
+// at a time, never the whole file. A Reader is not safe for concurrent use.
+type Reader struct {
+	dec    *jsontext.Decoder
+	rec    recorder
+	gz     bool
+	skip   int64 // bytes dropped before the decoder (a byte order mark)
+	format Format
+
+	state   readState
+	lines   bool   // the first top-level object was a record, not an envelope
+	pending []byte // a record read while detecting the format
+	n       int    // records returned
+	offset  int64  // offset of the last record returned
+	err     error  // sticky
+}
+
+type readState int
+
+const (
+	stTop      readState = iota // between top-level values
+	stArray                     // inside a top-level array
+	stEnvelope                  // inside an envelope's Records array
+	stEnvRest                   // inside an envelope, after a Records array
+)
+
+// NewReader detects compression (gzip, by its magic bytes) and the file's
+// shape, and returns a Reader positioned before the first record (it reads
+// that record ahead). It fails on empty input, corrupt gzip, and content
+// that is not a CloudTrail log; the error is one line that says where.
+func NewReader(r io.Reader) (*Reader, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	rd := &Reader{}
+	var src io.Reader = br
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("corrupt gzip header: %v", gzipReason(err))
+		}
+		rd.gz = true
+		src = bufio.NewReaderSize(gzipErrReader{zr}, 64<<10)
+	}
+	bsrc := src.(*bufio.Reader)
+	if bom, _ := bsrc.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
+		bsrc.Discard(3)
+		rd.skip = 3
+	}
+	rd.rec.r = bsrc
+	rd.dec = jsontext.NewDecoder(&rd.rec, readOptions)
+	switch k := rd.dec.PeekKind(); k {
+	case '{', '[':
+	case 0, ']', '}':
+		_, err := rd.dec.ReadToken()
+		if errors.Is(err, io.EOF) {
+			return nil, notCloudTrail("empty file: no JSON data")
+		}
+		return nil, rd.wrap(err)
+	default:
+		return nil, notCloudTrail("not a CloudTrail log: the top-level JSON value is %s, not an object or array", kindName(k))
+	}
+	raw, err := rd.step()
+	if err != nil && err != io.EOF {
+		return nil, err
+	}
+	rd.pending, rd.err = raw, err
+	return rd, nil
+}
+
+// Format reports the detected shape.
+func (r *Reader) Format() Format { return r.format }
+
+// Compressed reports whether the input was gzip-compressed.
+func (r *Reader) Compressed() bool { return r.gz }
+
+// Count is the number of records returned so far.
+func (r *Reader) Count() int { return r.n }
+
+// Offset is the byte offset of the last record returned, in the
+// decompressed input.
+func (r *Reader) Offset() int64 { return r.offset + r.skip }
+
+// Next returns the raw bytes of the next record, exactly as in the input.
+// The slice belongs to the caller. Next returns io.EOF after the last record;
+// any other error is final and says where the input went wrong.
+func (r *Reader) Next() ([]byte, error) {
+	if r.pending != nil {
+		raw := r.pending
+		r.pending = nil
+		r.n++
+		return raw, nil
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	raw, err := r.step()
+	if err != nil {
+		r.err = err
+		return nil, err
+	}
+	r.n++
+	return raw, nil
+}
+
+// NextEvent reads and decodes the next record. Decoding errors name the
+// record's number and offset; they are not sticky, so a caller may skip a
+// bad record, though ingest quarantines the whole file.
+func (r *Reader) NextEvent() (cairn.Event, error) {
+	raw, err := r.Next()
+	if err != nil {
+		return cairn.Event{}, err
+	}
+	ev, err := Decode(raw)
+	if err != nil {
+		var re *RecordError
+		if errors.As(err, &re) {
+			re.Record, re.Offset = r.n, r.Offset()
+		}
+		return ev, err
+	}
+	return ev, nil
+}
+
+// step advances the state machine to the next record.
+func (r *Reader) step() ([]byte, error) {
+	d := r.dec
+	for {
+		switch r.state {
+		case stTop:
+			switch k := d.PeekKind(); k {
+			case '[':
+				if _, err := d.ReadToken(); err != nil {
+					return nil, r.wrap(err)
+				}
+				r.setFormat(FormatArray)
+				r.state = stArray
+			case '{':
+				if r.lines {
+					return r.readRecord()
+				}
+				raw, err := r.probe()
+				if err != nil || raw != nil {
+					return raw, err
+				}
+			case 0:
+				_, err := d.ReadToken()
+				if errors.Is(err, io.EOF) {
+					return nil, io.EOF
+				}
+				return nil, r.wrap(err)
+			case ']', '}':
+				_, err := d.ReadToken()
+				return nil, r.wrap(err)
+			default:
+				return nil, notCloudTrail("not a CloudTrail log: top-level JSON value at offset %d is %s, not an object or array", r.valueOffset(), kindName(k))
+			}
+		case stArray, stEnvelope:
+			if d.PeekKind() == ']' {
+				if _, err := d.ReadToken(); err != nil {
+					return nil, r.wrap(err)
+				}
+				if r.state == stArray {
+					r.state = stTop
+				} else {
+					r.state = stEnvRest
+				}
+				continue
+			}
+			return r.readRecord()
+		case stEnvRest:
+			if d.PeekKind() == '}' {
+				if _, err := d.ReadToken(); err != nil {
+					return nil, r.wrap(err)
+				}
+				r.state = stTop
+				continue
+			}
+			name, err := d.ReadToken()
+			if err != nil {
+				return nil, r.wrap(err)
+			}
+			if name.String() == "Records" && d.PeekKind() == '[' {
+				if _, err := d.ReadToken(); err != nil {
+					return nil, r.wrap(err)
+				}
+				r.state = stEnvelope
+				continue
+			}
+			if err := d.SkipValue(); err != nil {
+				return nil, r.wrap(err)
+			}
+		}
+	}
+}
+
+func (r *Reader) setFormat(f Format) {
+	if r.format == 0 {
+		r.format = f
+	}
+}
+
+// readRecord reads one whole value and copies it out of the decoder.
+func (r *Reader) readRecord() ([]byte, error) {
+	v, err := r.dec.ReadValue()
+	if err != nil {
+		return nil, r.wrap(err)
+	}
+	end := r.dec.InputOffset()
+	r.offset = end - int64(len(v))
+	return bytes.Clone(v), nil
+}
+
+// probe reads a top-level object member by member to learn whether it is an
+// envelope (it has a Records array, not necessarily first) or a record. It
+// records the bytes it reads, so that a record can be returned exactly as
+// written. It returns the record, or nil when it entered an envelope.
+func (r *Reader) probe() ([]byte, error) {
+	d := r.dec
+	r.rec.start(d.InputOffset(), d.UnreadBuffer())
+	defer r.rec.stop()
+	if _, err := d.ReadToken(); err != nil { // '{'
+		return nil, r.wrap(err)
+	}
+	start := d.InputOffset() - 1
+	var names []string
+	recordLike := false
+	for d.PeekKind() != '}' {
+		tok, err := d.ReadToken()
+		if err != nil {
+			return nil, r.wrap(err)
+		}
+		name := tok.String()
+		if name == "Records" {
+			switch k := d.PeekKind(); k {
+			case '[':
+				if _, err := d.ReadToken(); err != nil {
+					return nil, r.wrap(err)
+				}
+				r.setFormat(FormatEnvelope)
+				r.state = stEnvelope
+				return nil, nil
+			case 0:
+				_, err := d.ReadToken()
+				return nil, r.wrap(err)
+			default:
+				return nil, notCloudTrail("not a CloudTrail log: Records at offset %d is %s, not an array", r.valueOffset(), kindName(k))
+			}
+		}
+		if recordKeys[name] {
+			recordLike = true
+		}
+		if len(names) < 5 {
+			names = append(names, name)
+		}
+		if err := d.SkipValue(); err != nil {
+			return nil, r.wrap(err)
+		}
+	}
+	if _, err := d.ReadToken(); err != nil { // '}'
+		return nil, r.wrap(err)
+	}
+	if !recordLike {
+		what := "an empty object"
+		if len(names) > 0 {
+			what = fmt.Sprintf("keys %q", names)
+		}
+		return nil, notCloudTrail("not a CloudTrail log: top-level object has no Records array (%s)", what)
+	}
+	end := d.InputOffset()
+	raw, ok := r.rec.slice(start, end)
+	if !ok {
+		return nil, fmt.Errorf("internal error: lost record bytes at offset %d", start+r.skip)
+	}
+	r.setFormat(FormatLines)
+	r.lines = true
+	r.offset = start
+	return raw, nil
+}
+
+// valueOffset is the offset of the value that PeekKind just looked at.
+func (r *Reader) valueOffset() int64 {
+	off := r.dec.InputOffset()
+	for _, c := range r.dec.UnreadBuffer() {
+		if !isSpace(c) && c != ':' && c != ',' {
+			break
+		}
+		off++
+	}
+	return off + r.skip
+}
+
+// recordKeys are top-level names that only a CloudTrail record has; a
+// top-level object with one of them is a single event, not an envelope.
+var recordKeys = map[string]bool{
+	"eventID": true, "eventVersion": true, "eventTime": true, "eventSource": true,
+	"eventName": true, "userIdentity": true, "@timestamp": true, "recipientAccountId": true,
+	"awsRegion": true, "eventType": true,
+}
+
+// wrap turns a decoder error into a one-line error that says where.
+func (r *Reader) wrap(err error) error {
+	if err == nil {
+		return nil
+	}
+	var gzErr *gzipError
+	if errors.As(err, &gzErr) {
+		return fmt.Errorf("corrupt gzip data after %d decompressed bytes: %v", r.dec.InputOffset()+r.skip, gzErr.reason())
+	}
+	rec := r.n + 1
+	var se *jsontext.SyntacticError
+	if errors.As(err, &se) {
+		where := fmt.Sprintf("at offset %d", se.ByteOffset+r.skip)
+		if r.gz {
+			where += " (decompressed)"
+		}
+		if errors.Is(se.Err, io.ErrUnexpectedEOF) {
+			return fmt.Errorf("record %d: truncated JSON %s", rec, where)
+		}
+		return fmt.Errorf("record %d: invalid JSON %s: %v", rec, where, se.Err)
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("record %d: truncated JSON at offset %d", rec, r.dec.InputOffset()+r.skip)
+	}
+	return fmt.Errorf("read error after %d bytes: %w", r.dec.InputOffset()+r.skip, err)
+}
+
+func kindName(k jsontext.Kind) string {
+	switch k {
+	case 'n':
+		return "null"
+	case 'f', 't':
+		return "a boolean"
+	case '"':
+		return "a string"
+	case '0':
+		return "a number"
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	}
+	return "invalid"
+}
+
+// recorder passes reads through and, while started, keeps a copy of what
+// it read so that probe can return a record's exact bytes.
+type recorder struct {
+	r    io.Reader
+	on   bool
+	base int64 // input offset of buf[0]
+	read int64 // total bytes read from r
+	buf  []byte
+}
+
+func (c *recorder) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.read += int64(n)
+	if c.on {
+		c.buf = append(c.buf, p[:n]...)
+	}
+	return n, err
+}
+
+// start begins recording at offset, given the bytes the decoder has
+// buffered but not consumed (they start at offset).
+func (c *recorder) start(offset int64, unread []byte) {
+	c.on = true
+	c.base = offset
+	c.buf = append(c.buf[:0], unread...)
+}
+
+func (c *recorder) stop() {
+	c.on = false
+	if cap(c.buf) > 64<<10 {
+		c.buf = nil
+	}
+	c.buf = c.buf[:0]
+}
+
+func (c *recorder) slice(start, end int64) ([]byte, bool) {
+	s, e := start-c.base, end-c.base
+	if s < 0 || e > int64(len(c.buf)) || s > e {
+		return nil, false
+	}
+	return bytes.Clone(c.buf[s:e]), true
+}
+
+// gzipErrReader marks decompression errors so that they are not mistaken
+// for truncated JSON.
+type gzipErrReader struct{ r io.Reader }
+
+func (g gzipErrReader) Read(p []byte) (int, error) {
+	n, err := g.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = &gzipError{err}
+	}
+	return n, err
+}
+
+type gzipError struct{ err error }
+
+func (e *gzipError) Error() string  { return "gzip: " + e.err.Error() }
+func (e *gzipError) Unwrap() error  { return e.err }
+func (e *gzipError) reason() string { return gzipReason(e.err) }
+
+func gzipReason(err error) string {
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return "truncated gzip stream"
+	case errors.Is(err, gzip.ErrChecksum):
+		return "checksum mismatch"
+	case errors.Is(err, gzip.ErrHeader):
+		return "invalid gzip header"
+	}
+	return err.Error()
+}

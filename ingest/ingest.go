@@ -1,0 +1,331 @@
+// Package ingest reads events from sources (folders, files, S3 prefixes) into
+// the index: it discovers objects, reads only new or changed ones, decodes
+// them on all cores, deduplicates through the index, and quarantines an
+// object it cannot read with the reason, while the rest goes on.
+package ingest
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cairn-audit/cairn"
+	"github.com/cairn-audit/cairn/cloudtrail"
+)
+
+// Config configures ingest.
+type Config struct {
+	// Workers is the number of objects read and decoded at once.
+	Workers int
+	// BatchEvents is how many events are committed at once; it bounds the
+	// memory an ingest holds.
+	BatchEvents int
+	// Notice, when set, is told about every object that was skipped or
+	// quarantined, with the reason.
+	Notice func(cairn.ObjectState)
+	// Progress, when set, is called about five times a second.
+	Progress func(Summary)
+	Logger   *slog.Logger
+}
+
+// DefaultConfig returns the defaults.
+func DefaultConfig() Config {
+	return Config{Workers: runtime.GOMAXPROCS(0), BatchEvents: 50_000}
+}
+
+// RegisterFlags registers -ingest.* flags.
+func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+	fs.IntVar(&c.Workers, "ingest.workers", c.Workers, "objects decoded in parallel")
+	fs.IntVar(&c.BatchEvents, "ingest.batch", c.BatchEvents, "events committed at once")
+}
+
+// Validate checks the configuration.
+func (c *Config) Validate() error {
+	if c.Workers < 1 {
+		return fmt.Errorf("ingest: -ingest.workers must be at least 1")
+	}
+	if c.BatchEvents < 1 {
+		return fmt.Errorf("ingest: -ingest.batch must be at least 1")
+	}
+	return nil
+}
+
+// Summary counts what an ingest did.
+type Summary struct {
+	Listed     int // objects found in the source
+	Unchanged  int // objects already ingested and not changed since
+	Objects    int // objects read in this run
+	Events     int // records read
+	New        int // events stored
+	Duplicates int // events already stored
+	Failed     int // objects quarantined in this run
+	Skipped    int // objects that hold no events
+	Elapsed    time.Duration
+}
+
+// Rate is events read per second.
+func (s Summary) Rate() float64 {
+	if s.Elapsed <= 0 {
+		return 0
+	}
+	return float64(s.Events) / s.Elapsed.Seconds()
+}
+
+func (s Summary) String() string {
+	return fmt.Sprintf("%d objects read (%d unchanged): %d events, %d new, %d duplicates; %d failed, %d skipped; %.1fs, %.0f events/s",
+		s.Objects, s.Unchanged, s.Events, s.New, s.Duplicates, s.Failed, s.Skipped, s.Elapsed.Seconds(), s.Rate())
+}
+
+// ErrFailedObjects is returned (wrapped) when some objects were quarantined.
+var ErrFailedObjects = errors.New("some objects could not be read")
+
+// Run ingests one source into the index. It returns ErrFailedObjects when
+// some objects were quarantined; their reasons went to Config.Notice.
+func Run(ctx context.Context, cfg Config, idx cairn.Index, src *Source) (Summary, error) {
+	if err := cfg.Validate(); err != nil {
+		return Summary{}, err
+	}
+	start := time.Now()
+	r := &run{cfg: cfg, idx: idx, src: src}
+	known, err := idx.Objects(ctx, src.URL)
+	if err != nil {
+		return r.sum, fmt.Errorf("read ingest state: %w", err)
+	}
+	var todo []cairn.ObjectInfo
+	for info, err := range discover(ctx, src, r.folderNotice) {
+		if err != nil {
+			return r.sum, fmt.Errorf("list %s: %w", src.URL, err)
+		}
+		r.sum.Listed++
+		if st, ok := known[info.Key]; ok && !st.Changed(info.Size, info.ETag) {
+			r.sum.Unchanged++
+			continue
+		}
+		todo = append(todo, info)
+	}
+	stop := r.startProgress(start)
+	err = r.process(ctx, todo)
+	stop()
+	r.sum.Elapsed = time.Since(start)
+	if err != nil {
+		return r.sum, err
+	}
+	if r.sum.Failed > 0 {
+		return r.sum, fmt.Errorf("%w: %d quarantined", ErrFailedObjects, r.sum.Failed)
+	}
+	return r.sum, nil
+}
+
+type run struct {
+	cfg Config
+	idx cairn.Index
+	src *Source
+
+	mu  sync.Mutex
+	sum Summary
+}
+
+// result is one object read: its state and, when readable, its events.
+type result struct {
+	state  cairn.ObjectState
+	events []cairn.Event
+}
+
+func (r *run) process(ctx context.Context, todo []cairn.ObjectInfo) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	jobs := make(chan cairn.ObjectInfo)
+	results := make(chan result, r.cfg.Workers)
+	go func() {
+		defer close(jobs)
+		for _, info := range todo {
+			select {
+			case jobs <- info:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for range r.cfg.Workers {
+		wg.Go(func() {
+			for info := range jobs {
+				res := r.read(ctx, info)
+				select {
+				case results <- res:
+				case <-ctx.Done():
+					return
+				}
+			}
+		})
+	}
+	go func() { wg.Wait(); close(results) }()
+
+	// Commits run beside decoding: one batch commits while the next fills.
+	batches := make(chan *cairn.Batch, 1)
+	commitErr := make(chan error, 1)
+	go func() {
+		var err error
+		for b := range batches {
+			if err != nil {
+				continue // drain after a failure
+			}
+			var cr cairn.CommitResult
+			if cr, err = r.idx.Commit(ctx, b); err != nil {
+				cancel()
+				continue
+			}
+			r.mu.Lock()
+			r.sum.New += cr.New
+			r.sum.Duplicates += cr.Duplicates
+			r.mu.Unlock()
+		}
+		commitErr <- err
+	}()
+	batch := &cairn.Batch{}
+	for res := range results {
+		if ctx.Err() != nil {
+			break
+		}
+		r.account(res.state)
+		batch.Objects = append(batch.Objects, res.state)
+		batch.Events = append(batch.Events, res.events...)
+		if len(batch.Events) >= r.cfg.BatchEvents || len(batch.Objects) >= 1000 {
+			batches <- batch
+			batch = &cairn.Batch{}
+		}
+	}
+	if len(batch.Objects) > 0 && ctx.Err() == nil {
+		batches <- batch
+	}
+	close(batches)
+	if err := <-commitErr; err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// account counts an object's outcome and tells Notice about failures.
+func (r *run) account(st cairn.ObjectState) {
+	r.mu.Lock()
+	r.sum.Objects++
+	switch st.Status {
+	case cairn.ObjectDone:
+		r.sum.Events += st.Events
+	case cairn.ObjectQuarantined:
+		r.sum.Failed++
+	case cairn.ObjectSkipped:
+		r.sum.Skipped++
+	}
+	r.mu.Unlock()
+	if st.Status != cairn.ObjectDone && r.cfg.Notice != nil {
+		r.cfg.Notice(st)
+	}
+}
+
+func (r *run) folderNotice(prefix, why string) {
+	if r.cfg.Notice != nil {
+		r.cfg.Notice(cairn.ObjectState{Source: r.src.URL, Key: prefix, Status: cairn.ObjectSkipped, Reason: why})
+	}
+}
+
+// read reads and decodes one object. Its events come back all or none: any
+// error quarantines the whole object.
+func (r *run) read(ctx context.Context, info cairn.ObjectInfo) result {
+	st := cairn.ObjectState{Source: r.src.URL, Key: info.Key, Size: info.Size, ETag: info.ETag, IngestedAt: time.Now().UTC()}
+	if k := cloudtrail.ParseKey(info.Key); k.Kind == cloudtrail.KeyDigest || k.Kind == cloudtrail.KeyInsight {
+		st.Status, st.Reason = cairn.ObjectSkipped, k.Kind.String()+" file, not API calls"
+		return result{state: st}
+	}
+	body, _, err := r.src.Store.Get(ctx, info.Key)
+	if err != nil {
+		st.Status, st.Reason = cairn.ObjectQuarantined, "cannot read: "+err.Error()
+		return result{state: st}
+	}
+	defer body.Close()
+	br := bufio.NewReaderSize(body, cloudtrail.SniffSize)
+	head, _ := br.Peek(cloudtrail.SniffSize)
+	switch kind, what := cloudtrail.Sniff(head); kind {
+	case cloudtrail.ContentDigest, cloudtrail.ContentEventBridge:
+		st.Status, st.Reason = cairn.ObjectSkipped, what+", not CloudTrail records"
+		return result{state: st}
+	case cloudtrail.ContentUnknown:
+		if !looksLikeLog(info.Key) {
+			st.Status, st.Reason = cairn.ObjectSkipped, "not a CloudTrail log file ("+what+")"
+			return result{state: st}
+		}
+	}
+	events, err := decodeAll(br)
+	if err != nil {
+		st.Status, st.Reason = cairn.ObjectQuarantined, err.Error()
+		return result{state: st}
+	}
+	st.Status, st.Events = cairn.ObjectDone, len(events)
+	return result{state: st, events: events}
+}
+
+// looksLikeLog reports whether a key is where or how CloudTrail logs are
+// named, so that unreadable content there is a failure, not a stray file.
+func looksLikeLog(key string) bool {
+	if cloudtrail.ParseKey(key).Kind == cloudtrail.KeyLog {
+		return true
+	}
+	for _, ext := range []string{".json", ".json.gz", ".jsonl", ".jsonl.gz", ".ndjson", ".gz"} {
+		if strings.HasSuffix(key, ext) {
+			return true
+		}
+	}
+	return false
+}
+
+func decodeAll(body io.Reader) ([]cairn.Event, error) {
+	rd, err := cloudtrail.NewReader(body)
+	if err != nil {
+		return nil, err
+	}
+	var events []cairn.Event
+	for {
+		e, err := rd.NextEvent()
+		if err == io.EOF {
+			return events, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, e)
+	}
+}
+
+// startProgress calls Config.Progress periodically until stopped.
+func (r *run) startProgress(start time.Time) (stop func()) {
+	if r.cfg.Progress == nil {
+		return func() {}
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		tick := time.NewTicker(200 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				r.mu.Lock()
+				s := r.sum
+				r.mu.Unlock()
+				s.Elapsed = time.Since(start)
+				r.cfg.Progress(s)
+			}
+		}
+	})
+	return func() { close(done); wg.Wait() }
+}

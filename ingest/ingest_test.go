@@ -1,0 +1,144 @@
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cairn-audit/cairn"
+	"github.com/cairn-audit/cairn/index/duckdb"
+	"github.com/klauspost/compress/gzip"
+)
+
+// record renders a small, valid CloudTrail record.
+func record(id int, account string) string {
+	return fmt.Sprintf(`{"eventVersion":"1.09","userIdentity":{"type":"IAMUser","principalId":"AIDA%[1]d","arn":"arn:aws:iam::%[2]s:user/u%[3]d","accountId":"%[2]s","accessKeyId":"AKIA%[1]d","userName":"u%[3]d"},"eventTime":"2026-03-14T03:%02[4]d:00Z","eventSource":"ec2.amazonaws.com","eventName":"DescribeInstances","awsRegion":"us-east-1","sourceIPAddress":"192.0.2.1","userAgent":"aws-cli/2","requestParameters":null,"responseElements":null,"requestID":"r%[1]d","eventID":"00000000-0000-4000-8000-%012[1]d","readOnly":true,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"%[2]s","eventCategory":"Management"}`,
+		id, account, id%3, id%60)
+}
+
+func gz(s string) []byte {
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	w.Write([]byte(s))
+	w.Close()
+	return b.Bytes()
+}
+
+func write(t *testing.T, root, key string, data []byte) {
+	t.Helper()
+	p := filepath.Join(root, filepath.FromSlash(key))
+	os.MkdirAll(filepath.Dir(p), 0o755)
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func logFile(ids []int, account string) []byte {
+	recs := make([]string, len(ids))
+	for i, id := range ids {
+		recs[i] = record(id, account)
+	}
+	return gz(`{"Records":[` + strings.Join(recs, ",") + `]}`)
+}
+
+func TestIngestFolderInAWSLayout(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	org := "AWSLogs/o-abc123/111122223333/CloudTrail/us-east-1/2026/03/14/"
+	acct := "AWSLogs/444455556666/CloudTrail/eu-west-1/2026/03/14/"
+	write(t, root, org+"111122223333_CloudTrail_us-east-1_20260314T0305Z_aaaaaaaaaaaaaaaa.json.gz", logFile([]int{1, 2, 3}, "111122223333"))
+	// Record 3 delivered again, as CloudTrail does.
+	write(t, root, org+"111122223333_CloudTrail_us-east-1_20260314T0310Z_bbbbbbbbbbbbbbbb.json.gz", logFile([]int{3, 4}, "111122223333"))
+	write(t, root, acct+"444455556666_CloudTrail_eu-west-1_20260314T0305Z_cccccccccccccccc.json.gz", logFile([]int{5, 6}, "444455556666"))
+	// Bad objects: corrupt gzip, truncated JSON.
+	write(t, root, acct+"444455556666_CloudTrail_eu-west-1_20260314T0310Z_dddddddddddddddd.json.gz", []byte("\x1f\x8b\x08\x00garbage"))
+	write(t, root, acct+"444455556666_CloudTrail_eu-west-1_20260314T0315Z_eeeeeeeeeeeeeeee.json.gz", gz(`{"Records":[`+record(7, "444455556666")+`,{"eventID":`))
+	// Not events: a digest, and a stray file.
+	write(t, root, "AWSLogs/444455556666/CloudTrail-Digest/eu-west-1/2026/03/14/444455556666_CloudTrail-Digest_eu-west-1_t_eu-west-1_20260314T040000Z.json.gz",
+		gz(`{"awsAccountId":"444455556666","digestStartTime":"2026-03-14T03:00:00Z","logFiles":[]}`))
+	write(t, root, "README.txt", []byte("hello"))
+
+	idx, err := duckdb.Open(ctx, func() duckdb.Config { c := duckdb.DefaultConfig(); c.Dir = t.TempDir(); return c }())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	src, err := OpenSource(ctx, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var notices []string
+	cfg := DefaultConfig()
+	cfg.Notice = func(st cairn.ObjectState) { notices = append(notices, string(st.Status)+" "+st.Key+": "+st.Reason) }
+	sum, err := Run(ctx, cfg, idx, src)
+	if !errors.Is(err, ErrFailedObjects) {
+		t.Fatalf("want ErrFailedObjects, got %v", err)
+	}
+	if sum.New != 6 || sum.Duplicates != 1 || sum.Failed != 2 || sum.Events != 7 {
+		t.Fatalf("summary: %+v\nnotices: %s", sum, strings.Join(notices, "\n"))
+	}
+	joined := strings.Join(notices, "\n")
+	for _, want := range []string{"dddddddddddddddd.json.gz: corrupt gzip", "eeeeeeeeeeeeeeee.json.gz: ", "CloudTrail-Digest/", "README.txt"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("no notice mentions %q:\n%s", want, joined)
+		}
+	}
+	for _, n := range notices {
+		if strings.Contains(n, "\n") {
+			t.Errorf("notice is not one line: %q", n)
+		}
+	}
+	page, err := idx.Search(ctx, cairn.Filter{}, cairn.Cursor{}, 100)
+	if err != nil || len(page.Events) != 6 {
+		t.Fatalf("index holds %d events (%v), want 6", len(page.Events), err)
+	}
+
+	// A second run reads nothing; a new object is read alone.
+	sum, err = Run(ctx, cfg, idx, src)
+	if err != nil || sum.Objects != 0 || sum.New != 0 {
+		t.Fatalf("second run: %+v %v", sum, err)
+	}
+	write(t, root, org+"111122223333_CloudTrail_us-east-1_20260314T0315Z_ffffffffffffffff.json.gz", logFile([]int{8}, "111122223333"))
+	sum, err = Run(ctx, cfg, idx, src)
+	if err != nil || sum.Objects != 1 || sum.New != 1 {
+		t.Fatalf("third run: %+v %v", sum, err)
+	}
+	// A repaired object is read again.
+	time.Sleep(10 * time.Millisecond)
+	write(t, root, acct+"444455556666_CloudTrail_eu-west-1_20260314T0315Z_eeeeeeeeeeeeeeee.json.gz", logFile([]int{7, 9}, "444455556666"))
+	sum, err = Run(ctx, cfg, idx, src)
+	if err != nil || sum.Objects != 1 || sum.New != 2 {
+		t.Fatalf("after repair: %+v %v", sum, err)
+	}
+}
+
+func TestIngestSingleFileAndShapes(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	write(t, root, "lines.jsonl", []byte(record(1, "111122223333")+"\n"+record(2, "111122223333")+"\n"))
+	write(t, root, "array.json", []byte("["+record(3, "111122223333")+"]"))
+	idx, err := duckdb.Open(ctx, func() duckdb.Config { c := duckdb.DefaultConfig(); c.Dir = t.TempDir(); return c }())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	src, err := OpenSource(ctx, filepath.Join(root, "lines.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := Run(ctx, DefaultConfig(), idx, src)
+	if err != nil || sum.New != 2 || sum.Listed != 1 {
+		t.Fatalf("single file: %+v %v", sum, err)
+	}
+	src, _ = OpenSource(ctx, root)
+	sum, err = Run(ctx, DefaultConfig(), idx, src)
+	if err != nil || sum.New != 1 || sum.Duplicates != 2 {
+		t.Fatalf("folder: %+v %v", sum, err)
+	}
+}

@@ -1,0 +1,66 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/cairn-audit/cairn"
+	"github.com/cairn-audit/cairn/blob/file"
+	"github.com/cairn-audit/cairn/blob/s3"
+)
+
+// Source is where events are read from: a store, and optionally the one
+// object of it to read when the URL named a single file.
+type Source struct {
+	// URL is the canonical name of the source, under which ingest state is
+	// kept: file:///abs/path or s3://bucket/prefix.
+	URL   string
+	Store cairn.BlobStore
+	// Only, when set, is the single key to read.
+	Only string
+}
+
+// OpenSource opens a folder, a file, a file:// URL or an s3://bucket/prefix.
+func OpenSource(ctx context.Context, raw string) (*Source, error) {
+	if strings.HasPrefix(raw, "s3://") {
+		u, err := url.Parse(raw)
+		if err != nil || u.Host == "" {
+			return nil, fmt.Errorf("bad S3 URL %q: write s3://bucket/prefix", raw)
+		}
+		st, err := s3.Open(ctx, raw)
+		if err != nil {
+			return nil, err
+		}
+		prefix := strings.Trim(u.Path, "/")
+		name := "s3://" + u.Host
+		if prefix != "" {
+			name += "/" + prefix
+		}
+		return &Source{URL: name, Store: st}, nil
+	}
+	path := strings.TrimPrefix(raw, "file://")
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	info, err := os.Stat(abs)
+	if err != nil {
+		return nil, cairn.WithHint(fmt.Errorf("open source %s: %w", raw, err), "give an existing folder or file, or an s3://bucket/prefix URL")
+	}
+	if !info.IsDir() {
+		st, err := file.New(filepath.Dir(abs))
+		if err != nil {
+			return nil, err
+		}
+		return &Source{URL: "file://" + filepath.ToSlash(abs), Store: st, Only: filepath.Base(abs)}, nil
+	}
+	st, err := file.New(abs)
+	if err != nil {
+		return nil, err
+	}
+	return &Source{URL: "file://" + filepath.ToSlash(abs), Store: st}, nil
+}
