@@ -10,6 +10,9 @@ var (
 	// ErrQueryRefused is returned for SQL that is not a single read-only SELECT
 	// over cairn's views.
 	ErrQueryRefused = errors.New("query refused")
+	// ErrBadQuery is returned for SQL that the engine rejects: a syntax
+	// error, an unknown column, a type mismatch.
+	ErrBadQuery = errors.New("bad query")
 )
 
 // Error is an error an operator must act on: Hint says what to do.

@@ -143,18 +143,35 @@ func (x *Index) writeSegments(ctx context.Context, events []cairn.Event, chosen 
 		min, max time.Time
 	}
 	stats := map[string]*dayStat{}
+	began := time.Now()
 	err := x.writer.Raw(func(dc any) error {
 		app, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", "stage")
 		if err != nil {
 			return err
 		}
+		resApp, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", "stage_res")
+		if err != nil {
+			app.Close()
+			return err
+		}
 		row := make([]driver.Value, len(columns))
-		for _, i := range chosen {
+		res := make([]driver.Value, 7)
+		for seq, i := range chosen {
 			e := &events[i]
-			fillRow(row, e)
+			row[0] = int32(seq)
+			fillRow(row[1:], e)
 			if err := app.AppendRow(row...); err != nil {
 				app.Close()
+				resApp.Close()
 				return fmt.Errorf("stage event %s: %w", e.EventID, err)
+			}
+			for _, r := range e.Resources {
+				res[0], res[1], res[2], res[3], res[4], res[5], res[6] = int32(seq), str(r.ID), str(r.ARN), str(r.Type), str(r.Account), str(r.Region), str(string(r.Role))
+				if err := resApp.AppendRow(res...); err != nil {
+					app.Close()
+					resApp.Close()
+					return fmt.Errorf("stage resources of event %s: %w", e.EventID, err)
+				}
 			}
 			day := dayOf(e.EventTime)
 			s := stats[day]
@@ -170,13 +187,17 @@ func (x *Index) writeSegments(ctx context.Context, events []cairn.Event, chosen 
 				s.max = e.EventTime
 			}
 		}
+		if err := resApp.Close(); err != nil {
+			app.Close()
+			return err
+		}
 		return app.Close()
 	})
-	defer x.writer.ExecContext(context.WithoutCancel(ctx), "DELETE FROM stage")
+	defer x.writer.ExecContext(context.WithoutCancel(ctx), "DELETE FROM stage; DELETE FROM stage_res")
 	if err != nil {
 		return err
 	}
-
+	staged := time.Since(began)
 	dayList := make([]string, 0, len(stats))
 	for d := range stats {
 		dayList = append(dayList, d)
@@ -190,11 +211,24 @@ func (x *Index) writeSegments(ctx context.Context, events []cairn.Event, chosen 
 			os.Remove(p)
 		}
 	}
+	// One partitioned COPY writes every day's segment: a COPY per day costs
+	// a scan and a fixed overhead each, which small batches feel.
+	next.NextSegment++
+	batchDir := filepath.Join(x.dir, "staging", fmt.Sprintf("commit-%012d", next.NextSegment))
+	defer os.RemoveAll(batchDir)
+	copySQL := fmt.Sprintf(`COPY (SELECT *, strftime(eventTime, '%%Y-%%m-%%d') AS day FROM (%s))
+		TO %s (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000, PARTITION_BY (day), FILENAME_PATTERN 'part{i}')`,
+		segmentSelect(), quote(batchDir))
+	if _, err := x.writer.ExecContext(ctx, copySQL); err != nil {
+		return fmt.Errorf("write segments: %w", err)
+	}
 	for _, day := range dayList {
-		t, _ := time.Parse(time.DateOnly, day)
-		seg, path, err := x.writeSegment(ctx, &next, day,
-			fmt.Sprintf("SELECT * FROM stage WHERE eventTime >= %s AND eventTime < %s ORDER BY eventTime",
-				tsLiteral(t), tsLiteral(t.AddDate(0, 0, 1))))
+		files, _ := filepath.Glob(filepath.Join(batchDir, "day="+day, "*.parquet"))
+		if len(files) != 1 {
+			cleanup()
+			return fmt.Errorf("write segments: %d files for %s, want 1", len(files), day)
+		}
+		seg, path, err := x.installSegment(&next, day, files[0])
 		if err != nil {
 			cleanup()
 			return err
@@ -207,24 +241,31 @@ func (x *Index) writeSegments(ctx context.Context, events []cairn.Event, chosen 
 		cleanup()
 		return err
 	}
+	x.log.Debug("committed events", "events", len(chosen), "days", len(dayList),
+		"stage", staged, "write", time.Since(began)-staged)
 	return nil
 }
 
-// writeSegment writes the rows of query as a new segment of day: staged,
-// fsynced, then renamed into the day's folder.
+// writeSegment writes the rows of query as a new segment of day.
 func (x *Index) writeSegment(ctx context.Context, m *manifest, day, query string) (segment, string, error) {
-	m.NextSegment++
-	name := fmt.Sprintf("seg-%012d.parquet", m.NextSegment)
-	staged := filepath.Join(x.dir, "staging", name)
+	staged := filepath.Join(x.dir, "staging", fmt.Sprintf("merge-%s.parquet", day))
 	copySQL := fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000)", query, quote(staged))
 	if _, err := x.writer.ExecContext(ctx, copySQL); err != nil {
 		os.Remove(staged)
 		return segment{}, "", fmt.Errorf("write segment for %s: %w", day, err)
 	}
+	return x.installSegment(m, day, staged)
+}
+
+// installSegment moves a staged file into its day's folder as the next
+// segment: fsynced, renamed, and the folder fsynced, so that the manifest
+// never lists a file that a crash could lose.
+func (x *Index) installSegment(m *manifest, day, staged string) (segment, string, error) {
+	m.NextSegment++
 	if err := syncFile(staged); err != nil {
 		return segment{}, "", err
 	}
-	rel := "events/day=" + day + "/" + name
+	rel := fmt.Sprintf("events/day=%s/seg-%012d.parquet", day, m.NextSegment)
 	final := x.abs(rel)
 	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
 		return segment{}, "", err
@@ -253,30 +294,39 @@ func (x *Index) publish(ctx context.Context, next *manifest) error {
 	return x.setView(ctx, next)
 }
 
-// recordObjects commits the objects' states in one transaction.
+// recordObjects commits the objects' states: appended to a staging table,
+// then moved into the catalog in one statement, which is far cheaper than
+// binding thousands of parameters.
 func (x *Index) recordObjects(ctx context.Context, objs []cairn.ObjectState, newBy []int) error {
 	if len(objs) == 0 {
 		return nil
 	}
-	var b strings.Builder
-	args := make([]any, 0, len(objs)*9)
-	b.WriteString("INSERT OR REPLACE INTO catalog.objects VALUES ")
-	for i, o := range objs {
-		if i > 0 {
-			b.WriteString(", ")
+	err := x.writer.Raw(func(dc any) error {
+		app, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", "stage_obj")
+		if err != nil {
+			return err
 		}
-		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
-		at := o.IngestedAt
-		if at.IsZero() {
-			at = time.Now()
+		for i, o := range objs {
+			at := o.IngestedAt
+			if at.IsZero() {
+				at = time.Now()
+			}
+			newCount := o.New
+			if i < len(newBy) && o.Status == cairn.ObjectDone {
+				newCount = newBy[i]
+			}
+			if err := app.AppendRow(o.Source, o.Key, o.Size, o.ETag, int32(o.Events), int32(newCount), string(o.Status), o.Reason, at.UTC()); err != nil {
+				app.Close()
+				return err
+			}
 		}
-		newCount := o.New
-		if i < len(newBy) && o.Status == cairn.ObjectDone {
-			newCount = newBy[i]
-		}
-		args = append(args, o.Source, o.Key, o.Size, o.ETag, o.Events, newCount, string(o.Status), o.Reason, at.UTC())
+		return app.Close()
+	})
+	if err == nil {
+		_, err = x.writer.ExecContext(ctx, "INSERT OR REPLACE INTO catalog.objects SELECT * FROM stage_obj")
 	}
-	if _, err := x.writer.ExecContext(ctx, b.String(), args...); err != nil {
+	x.writer.ExecContext(context.WithoutCancel(ctx), "DELETE FROM stage_obj")
+	if err != nil {
 		return fmt.Errorf("record ingest state: %w", err)
 	}
 	return nil
@@ -308,7 +358,8 @@ func (x *Index) Objects(ctx context.Context, source string) (map[string]cairn.Ob
 	return out, rows.Err()
 }
 
-// fillRow renders an event as a stage row, in the order of columns.
+// fillRow renders an event as a stage row: the columns in order, without
+// resources, which are staged apart.
 func fillRow(row []driver.Value, e *cairn.Event) {
 	p := &e.Principal
 	row[0] = e.EventTime.UTC()
@@ -343,24 +394,25 @@ func fillRow(row []driver.Value, e *cairn.Event) {
 	row[29] = boolean(p.MFAAuthenticated)
 	row[30] = str(p.Key())
 	row[31] = str(p.Name())
-	if len(e.Resources) == 0 {
-		row[32], row[33] = nil, nil
-	} else {
-		res := make([]any, len(e.Resources))
-		ids := make([]any, 0, 2*len(e.Resources))
-		for i, r := range e.Resources {
-			res[i] = map[string]any{"id": str(r.ID), "arn": str(r.ARN), "type": str(r.Type),
-				"account": str(r.Account), "region": str(r.Region), "role": str(string(r.Role))}
-			if r.ID != "" {
-				ids = append(ids, r.ID)
-			}
-			if r.ARN != "" && r.ARN != r.ID {
-				ids = append(ids, r.ARN)
-			}
-		}
-		row[32], row[33] = res, ids
+	row[32] = resourceKeys(e.Resources)
+	row[33] = string(e.Raw)
+}
+
+// resourceKeys renders the resourceKeys column: "|id|arn|…|", or NULL.
+func resourceKeys(refs []cairn.ResourceRef) driver.Value {
+	if len(refs) == 0 {
+		return nil
 	}
-	row[34] = string(e.Raw)
+	keys := []byte{'|'}
+	for _, r := range refs {
+		if r.ID != "" {
+			keys = append(append(keys, r.ID...), '|')
+		}
+		if r.ARN != "" && r.ARN != r.ID {
+			keys = append(append(keys, r.ARN...), '|')
+		}
+	}
+	return string(keys)
 }
 
 // str stores empty strings as NULL, as CloudTrail Lake shows absent fields.

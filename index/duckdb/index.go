@@ -48,7 +48,7 @@ type Config struct {
 
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
-	return Config{MemoryLimit: "1GB", CompactAt: 8, DedupKeys: 8_000_000}
+	return Config{MemoryLimit: "256MB", CompactAt: 8, DedupKeys: 8_000_000}
 }
 
 // RegisterFlags registers the tunables as -index.* flags.
@@ -158,8 +158,8 @@ func (x *Index) setup(ctx context.Context) error {
 			`CREATE TABLE IF NOT EXISTS catalog.objects (
 				source VARCHAR, key VARCHAR, size BIGINT, etag VARCHAR, events INTEGER, new INTEGER,
 				status VARCHAR, reason VARCHAR, ingested_at TIMESTAMP, PRIMARY KEY (source, key))`,
-			"CREATE TABLE stage ("+columnDefs()+")",
 		)
+		stmts = append(stmts, stageDDL()...)
 	}
 	stmts = append(stmts, "SET lock_configuration=true")
 	for _, s := range stmts {

@@ -91,7 +91,7 @@ func refineError(err error) error {
 		strings.Contains(msg, "configuration has been locked") {
 		return fmt.Errorf("%w: %s (cairn's SQL cannot read or write files, attach databases or change settings)", cairn.ErrQueryRefused, msg)
 	}
-	return errors.New(msg)
+	return fmt.Errorf("%w: %s", cairn.ErrBadQuery, msg)
 }
 
 // plain converts engine values to JSON-friendly Go values.

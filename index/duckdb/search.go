@@ -2,6 +2,8 @@ package duckdb
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -40,8 +42,8 @@ func where(f cairn.Filter, after cairn.Cursor) (string, []any) {
 		}
 	}
 	if f.ResourceID != "" {
-		conds = append(conds, "list_contains(resourceIds, ?)")
-		args = append(args, f.ResourceID)
+		conds = append(conds, "contains(resourceKeys, ?)")
+		args = append(args, "|"+f.ResourceID+"|")
 	}
 	if f.ResourceType != "" {
 		conds = append(conds, "list_contains(list_transform(resources, r -> r.type), ?)")
@@ -88,7 +90,25 @@ func (x *Index) Search(ctx context.Context, f cairn.Filter, after cairn.Cursor, 
 		return cairn.Page{}, err
 	}
 	w, args := where(f, after)
-	q := fmt.Sprintf("SELECT %s FROM events%s ORDER BY eventTime DESC, %s DESC LIMIT %d", searchColumns, w, orderKey, limit+1)
+	// First find the time of the event just past this page, reading only
+	// the filter columns and eventTime; bounding the second query by it
+	// spares decompressing the records of every other match.
+	bound := ""
+	var edge time.Time
+	err := x.db.QueryRowContext(ctx, fmt.Sprintf("SELECT eventTime FROM events%s ORDER BY eventTime DESC LIMIT 1 OFFSET %d", w, limit), args...).Scan(&edge)
+	switch {
+	case err == nil:
+		bound = "eventTime >= " + tsLiteral(edge)
+		if w == "" {
+			bound = " WHERE " + bound
+		} else {
+			bound = " AND " + bound
+		}
+	case errors.Is(err, sql.ErrNoRows):
+	default:
+		return cairn.Page{}, fmt.Errorf("search: %w", err)
+	}
+	q := fmt.Sprintf("SELECT %s FROM events%s%s ORDER BY eventTime DESC, %s DESC LIMIT %d", searchColumns, w, bound, orderKey, limit+1)
 	rows, err := x.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return cairn.Page{}, fmt.Errorf("search: %w", err)
