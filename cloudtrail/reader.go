@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/cairn-audit/cairn"
 	"github.com/go-json-experiment/json/jsontext"
@@ -60,6 +61,9 @@ var readOptions = jsontext.AllowDuplicateNames(true)
 // Reader streams the records of one log file. It holds one record in memory
 // at a time, never the whole file. A Reader is not safe for concurrent use.
 type Reader struct {
+	raw    *bufio.Reader // pooled; see Close
+	plain  *bufio.Reader // pooled, over zr
+	zr     *gzip.Reader  // pooled
 	dec    *jsontext.Decoder
 	rec    recorder
 	gz     bool
@@ -87,17 +91,23 @@ const (
 // shape, and returns a Reader positioned before the first record (it reads
 // that record ahead). It fails on empty input, corrupt gzip, and content
 // that is not a CloudTrail log; the error is one line that says where.
+//
+// Call Close when done, so that the Reader's buffers serve the next file:
+// CloudTrail delivers many small files, and allocating 150 KB of buffers
+// and a decompressor for each of them costs more than reading them.
 func NewReader(r io.Reader) (*Reader, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
-	rd := &Reader{}
+	br := getBuffer(r)
+	rd := &Reader{raw: br}
 	var src io.Reader = br
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
+		zr, err := getGzip(br)
 		if err != nil {
+			rd.Close()
 			return nil, fmt.Errorf("corrupt gzip header: %v", gzipReason(err))
 		}
-		rd.gz = true
-		src = bufio.NewReaderSize(gzipErrReader{zr}, 64<<10)
+		rd.gz, rd.zr = true, zr
+		rd.plain = getBuffer(gzipErrReader{zr})
+		src = rd.plain
 	}
 	bsrc := src.(*bufio.Reader)
 	if bom, _ := bsrc.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
@@ -472,3 +482,52 @@ func gzipReason(err error) string {
 	}
 	return err.Error()
 }
+
+var (
+	bufferPool sync.Pool // *bufio.Reader of 64 KiB
+	gzipPool   sync.Pool // *gzip.Reader
+)
+
+func getBuffer(r io.Reader) *bufio.Reader {
+	if b, ok := bufferPool.Get().(*bufio.Reader); ok {
+		b.Reset(r)
+		return b
+	}
+	return bufio.NewReaderSize(r, 64<<10)
+}
+
+func getGzip(r io.Reader) (*gzip.Reader, error) {
+	if z, ok := gzipPool.Get().(*gzip.Reader); ok {
+		if err := z.Reset(r); err != nil {
+			return nil, err
+		}
+		return z, nil
+	}
+	return gzip.NewReader(r)
+}
+
+// Close releases the Reader's buffers for reuse. It does not close the
+// underlying reader. The Reader must not be used afterwards.
+func (r *Reader) Close() error {
+	if r.plain != nil {
+		r.plain.Reset(nil)
+		bufferPool.Put(r.plain)
+		r.plain = nil
+	}
+	if r.zr != nil {
+		gzipPool.Put(r.zr)
+		r.zr = nil
+	}
+	if r.raw != nil {
+		r.raw.Reset(nil)
+		bufferPool.Put(r.raw)
+		r.raw = nil
+	}
+	r.dec, r.pending = nil, nil
+	if r.err == nil {
+		r.err = errClosed
+	}
+	return nil
+}
+
+var errClosed = errors.New("cloudtrail: reader closed")

@@ -86,7 +86,10 @@ func Sniff(head []byte) (Content, string) {
 			desc += " (" + dt + ")"
 		}
 		return ContentEventBridge, desc
-	case s.has("eventID") || s.has("eventVersion") || (s.has("eventSource") && s.has("eventName")) || s.has("userIdentity"):
+	// Every CloudTrail record carries eventVersion and a time; other JSON
+	// that merely mentions event fields (a report, a scenario list) is not
+	// a record.
+	case s.has("eventVersion") || ((s.has("eventTime") || s.has("@timestamp")) && (s.has("eventID") || s.has("eventName"))):
 		shape := "single event"
 		switch {
 		case s.array:

@@ -38,7 +38,7 @@ type Config struct {
 
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
-	return Config{Workers: runtime.GOMAXPROCS(0), BatchEvents: 50_000}
+	return Config{Workers: runtime.GOMAXPROCS(0), BatchEvents: 20_000}
 }
 
 // RegisterFlags registers -ingest.* flags.
@@ -83,6 +83,10 @@ func (s Summary) String() string {
 	return fmt.Sprintf("%d objects read (%d unchanged): %d events, %d new, %d duplicates; %d failed, %d skipped; %.1fs, %.0f events/s",
 		s.Objects, s.Unchanged, s.Events, s.New, s.Duplicates, s.Failed, s.Skipped, s.Elapsed.Seconds(), s.Rate())
 }
+
+// maxBatchObjects bounds the objects of one commit, so that a source of many
+// small files still commits now and then.
+const maxBatchObjects = 10_000
 
 // ErrFailedObjects is returned (wrapped) when some objects were quarantined.
 var ErrFailedObjects = errors.New("some objects could not be read")
@@ -198,7 +202,7 @@ func (r *run) process(ctx context.Context, todo []cairn.ObjectInfo) error {
 		r.account(res.state)
 		batch.Objects = append(batch.Objects, res.state)
 		batch.Events = append(batch.Events, res.events...)
-		if len(batch.Events) >= r.cfg.BatchEvents || len(batch.Objects) >= 1000 {
+		if len(batch.Events) >= r.cfg.BatchEvents || len(batch.Objects) >= maxBatchObjects {
 			batches <- batch
 			batch = &cairn.Batch{}
 		}
@@ -252,8 +256,14 @@ func (r *run) read(ctx context.Context, info cairn.ObjectInfo) result {
 	}
 	defer body.Close()
 	br := bufio.NewReaderSize(body, cloudtrail.SniffSize)
-	head, _ := br.Peek(cloudtrail.SniffSize)
-	switch kind, what := cloudtrail.Sniff(head); kind {
+	// What CloudTrail delivered into its layout is read as a log; anything
+	// else is first judged by its content.
+	kind, what := cloudtrail.ContentRecords, ""
+	if cloudtrail.ParseKey(info.Key).Kind != cloudtrail.KeyLog {
+		head, _ := br.Peek(cloudtrail.SniffSize)
+		kind, what = cloudtrail.Sniff(head)
+	}
+	switch kind {
 	case cloudtrail.ContentDigest, cloudtrail.ContentEventBridge:
 		st.Status, st.Reason = cairn.ObjectSkipped, what+", not CloudTrail records"
 		return result{state: st}
@@ -272,18 +282,11 @@ func (r *run) read(ctx context.Context, info cairn.ObjectInfo) result {
 	return result{state: st, events: events}
 }
 
-// looksLikeLog reports whether a key is where or how CloudTrail logs are
-// named, so that unreadable content there is a failure, not a stray file.
+// looksLikeLog reports whether a key is where CloudTrail delivers logs, or
+// names compressed data, so that unreadable content there is damage to
+// report, while a stray JSON file elsewhere only gets a notice.
 func looksLikeLog(key string) bool {
-	if cloudtrail.ParseKey(key).Kind == cloudtrail.KeyLog {
-		return true
-	}
-	for _, ext := range []string{".json", ".json.gz", ".jsonl", ".jsonl.gz", ".ndjson", ".gz"} {
-		if strings.HasSuffix(key, ext) {
-			return true
-		}
-	}
-	return false
+	return cloudtrail.ParseKey(key).Kind == cloudtrail.KeyLog || strings.HasSuffix(key, ".gz")
 }
 
 func decodeAll(body io.Reader) ([]cairn.Event, error) {
@@ -291,6 +294,7 @@ func decodeAll(body io.Reader) ([]cairn.Event, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer rd.Close()
 	var events []cairn.Event
 	for {
 		e, err := rd.NextEvent()

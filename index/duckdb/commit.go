@@ -1,9 +1,13 @@
 package duckdb
 
 import (
+	"maps"
+	"runtime"
+
 	"context"
 	"database/sql/driver"
 	"fmt"
+	"golang.org/x/sync/errgroup"
 	"os"
 	"path/filepath"
 	"slices"
@@ -132,117 +136,58 @@ func (x *Index) loadDay(ctx context.Context, day string) (*dayKeys, error) {
 
 func (x *Index) abs(rel string) string { return filepath.Join(x.dir, filepath.FromSlash(rel)) }
 
-// writeSegments stages the chosen events, writes one segment per day, and
-// commits them to the manifest.
+// writeSegments writes the chosen events as one segment per day, in
+// parallel, and commits them to the manifest.
 func (x *Index) writeSegments(ctx context.Context, events []cairn.Event, chosen []int) error {
 	if len(chosen) == 0 {
 		return nil
 	}
-	type dayStat struct {
-		rows     int64
-		min, max time.Time
-	}
-	stats := map[string]*dayStat{}
 	began := time.Now()
-	err := x.writer.Raw(func(dc any) error {
-		app, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", "stage")
-		if err != nil {
-			return err
-		}
-		resApp, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", "stage_res")
-		if err != nil {
-			app.Close()
-			return err
-		}
-		row := make([]driver.Value, len(columns))
-		res := make([]driver.Value, 7)
-		for seq, i := range chosen {
-			e := &events[i]
-			row[0] = int32(seq)
-			fillRow(row[1:], e)
-			if err := app.AppendRow(row...); err != nil {
-				app.Close()
-				resApp.Close()
-				return fmt.Errorf("stage event %s: %w", e.EventID, err)
-			}
-			for _, r := range e.Resources {
-				res[0], res[1], res[2], res[3], res[4], res[5], res[6] = int32(seq), str(r.ID), str(r.ARN), str(r.Type), str(r.Account), str(r.Region), str(string(r.Role))
-				if err := resApp.AppendRow(res...); err != nil {
-					app.Close()
-					resApp.Close()
-					return fmt.Errorf("stage resources of event %s: %w", e.EventID, err)
-				}
-			}
-			day := dayOf(e.EventTime)
-			s := stats[day]
-			if s == nil {
-				s = &dayStat{min: e.EventTime, max: e.EventTime}
-				stats[day] = s
-			}
-			s.rows++
-			if e.EventTime.Before(s.min) {
-				s.min = e.EventTime
-			}
-			if e.EventTime.After(s.max) {
-				s.max = e.EventTime
-			}
-		}
-		if err := resApp.Close(); err != nil {
-			app.Close()
-			return err
-		}
-		return app.Close()
-	})
-	defer x.writer.ExecContext(context.WithoutCancel(ctx), "DELETE FROM stage; DELETE FROM stage_res")
-	if err != nil {
-		return err
+	byDay := map[string][]segmentRow{}
+	for _, i := range chosen {
+		e := &events[i]
+		day := dayOf(e.EventTime)
+		byDay[day] = append(byDay[day], rowOf(e))
 	}
-	staged := time.Since(began)
-	dayList := make([]string, 0, len(stats))
-	for d := range stats {
-		dayList = append(dayList, d)
-	}
-	sort.Strings(dayList)
+	days := slices.Sorted(maps.Keys(byDay))
 	next := *x.manifest
 	next.Segments = slices.Clone(x.manifest.Segments)
+	staged := make([]string, len(days))
+	for i, day := range days {
+		staged[i] = filepath.Join(x.dir, "staging", "new-"+day+".parquet")
+	}
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, day := range days {
+		g.Go(func() error { return writeSegmentFile(staged[i], byDay[day]) })
+	}
+	err := g.Wait()
 	var written []string
 	cleanup := func() {
-		for _, p := range written {
+		for _, p := range append(staged, written...) {
 			os.Remove(p)
 		}
 	}
-	// One partitioned COPY writes every day's segment: a COPY per day costs
-	// a scan and a fixed overhead each, which small batches feel.
-	next.NextSegment++
-	batchDir := filepath.Join(x.dir, "staging", fmt.Sprintf("commit-%012d", next.NextSegment))
-	defer os.RemoveAll(batchDir)
-	copySQL := fmt.Sprintf(`COPY (SELECT *, strftime(eventTime, '%%Y-%%m-%%d') AS day FROM (%s))
-		TO %s (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000, PARTITION_BY (day), FILENAME_PATTERN 'part{i}')`,
-		segmentSelect(), quote(batchDir))
-	if _, err := x.writer.ExecContext(ctx, copySQL); err != nil {
-		return fmt.Errorf("write segments: %w", err)
+	if err != nil {
+		cleanup()
+		return err
 	}
-	for _, day := range dayList {
-		files, _ := filepath.Glob(filepath.Join(batchDir, "day="+day, "*.parquet"))
-		if len(files) != 1 {
-			cleanup()
-			return fmt.Errorf("write segments: %d files for %s, want 1", len(files), day)
-		}
-		seg, path, err := x.installSegment(&next, day, files[0])
+	for i, day := range days {
+		seg, path, err := x.installSegment(&next, day, staged[i])
 		if err != nil {
 			cleanup()
 			return err
 		}
 		written = append(written, path)
-		seg.Rows, seg.MinTime, seg.MaxTime = stats[day].rows, stats[day].min.UTC(), stats[day].max.UTC()
+		rows := byDay[day]
+		seg.Rows, seg.MinTime, seg.MaxTime = int64(len(rows)), rows[0].EventTime, rows[len(rows)-1].EventTime
 		next.Segments = append(next.Segments, seg)
 	}
 	if err := x.publish(ctx, &next); err != nil {
 		cleanup()
 		return err
 	}
-	x.log.Debug("committed events", "events", len(chosen), "days", len(dayList),
-		"stage", staged, "write", time.Since(began)-staged)
+	x.log.Debug("committed events", "events", len(chosen), "days", len(days), "took", time.Since(began))
 	return nil
 }
 
@@ -358,80 +303,10 @@ func (x *Index) Objects(ctx context.Context, source string) (map[string]cairn.Ob
 	return out, rows.Err()
 }
 
-// fillRow renders an event as a stage row: the columns in order, without
-// resources, which are staged apart.
-func fillRow(row []driver.Value, e *cairn.Event) {
-	p := &e.Principal
-	row[0] = e.EventTime.UTC()
-	row[1] = e.EventID
-	row[2] = str(e.RecipientAccountID)
-	row[3] = str(e.EventVersion)
-	row[4] = str(e.EventSource)
-	row[5] = str(e.EventName)
-	row[6] = str(e.AWSRegion)
-	row[7] = str(e.SourceIPAddress)
-	row[8] = str(e.UserAgent)
-	row[9] = str(e.ErrorCode)
-	row[10] = str(e.ErrorMessage)
-	row[11] = boolean(e.ReadOnly)
-	row[12] = str(e.EventType)
-	row[13] = str(e.EventCategory)
-	row[14] = boolean(e.ManagementEvent)
-	row[15] = str(e.RequestID)
-	row[16] = str(e.SharedEventID)
-	row[17] = str(e.VPCEndpointID)
-	row[18] = str(p.Type)
-	row[19] = str(p.ARN)
-	row[20] = str(p.PrincipalID)
-	row[21] = str(p.AccountID)
-	row[22] = str(p.AccessKeyID)
-	row[23] = str(p.UserName)
-	row[24] = str(p.RoleARN)
-	row[25] = str(p.SessionName)
-	row[26] = str(p.SourceIdentity)
-	row[27] = str(p.InvokedBy)
-	row[28] = str(p.OnBehalfOf)
-	row[29] = boolean(p.MFAAuthenticated)
-	row[30] = str(p.Key())
-	row[31] = str(p.Name())
-	row[32] = resourceKeys(e.Resources)
-	row[33] = string(e.Raw)
-}
-
-// resourceKeys renders the resourceKeys column: "|id|arn|…|", or NULL.
-func resourceKeys(refs []cairn.ResourceRef) driver.Value {
-	if len(refs) == 0 {
-		return nil
-	}
-	keys := []byte{'|'}
-	for _, r := range refs {
-		if r.ID != "" {
-			keys = append(append(keys, r.ID...), '|')
-		}
-		if r.ARN != "" && r.ARN != r.ID {
-			keys = append(append(keys, r.ARN...), '|')
-		}
-	}
-	return string(keys)
-}
-
-// str stores empty strings as NULL, as CloudTrail Lake shows absent fields.
-func str(s string) driver.Value {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
-func boolean(b cairn.Bool) driver.Value {
-	if !b.Known() {
-		return nil
-	}
-	return b.True()
-}
-
+// tsLiteral renders a time for comparison with eventTime, of the same type
+// so that the comparison is pushed into the Parquet scan.
 func tsLiteral(t time.Time) string {
-	return "TIMESTAMP '" + t.UTC().Format("2006-01-02 15:04:05.999999") + "'"
+	return "TIMESTAMPTZ '" + t.UTC().Format("2006-01-02 15:04:05.999999") + "+00'"
 }
 
 // Sources lists the sources that objects were ingested from.

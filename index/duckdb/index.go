@@ -134,8 +134,15 @@ func Open(ctx context.Context, cfg Config) (*Index, error) {
 // user SQL can neither reach the file system nor the network nor loosen
 // these settings.
 func (x *Index) setup(ctx context.Context) error {
+	// Sorting a large day during compaction may spill to disk; the spill
+	// stays inside the folder the engine may touch.
+	spill := filepath.Join(x.dir, "staging", "spill")
+	if x.cfg.ReadOnly {
+		spill = "" // readers never write; spilling queries fail instead
+	}
 	stmts := []string{
 		"SET allowed_directories=[" + quote(x.dir+string(filepath.Separator)) + "]",
+		"SET temp_directory=" + quote(spill),
 		"SET enable_external_access=false",
 		"SET autoinstall_known_extensions=false",
 		"SET autoload_known_extensions=false",

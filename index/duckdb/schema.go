@@ -15,7 +15,7 @@ const resourceType = "STRUCT(id VARCHAR, arn VARCHAR, type VARCHAR, account VARC
 // CloudTrail Lake or Athena reads naturally (DuckDB identifiers are
 // case-insensitive). The order is the appender's row order.
 var columns = []column{
-	{"eventTime", "TIMESTAMP"},
+	{"eventTime", "TIMESTAMPTZ"},
 	{"eventID", "VARCHAR"},
 	{"recipientAccountId", "VARCHAR"},
 	{"eventVersion", "VARCHAR"},
@@ -55,42 +55,10 @@ var columns = []column{
 	{"eventJson", "VARCHAR"},
 }
 
-// The writer stages a batch in two flat tables, because appending a list of
-// structs row by row costs the appender far more than flat rows do: events
-// (every column but resources, plus seq) and their resources (seq and the
-// struct's fields). segmentSelect joins them back into the segment's shape.
+// stageDDL makes the table that object states are appended to before they
+// move into the catalog in one statement.
 func stageDDL() []string {
-	var b strings.Builder
-	b.WriteString("CREATE TABLE stage (seq INTEGER")
-	for _, c := range columns {
-		if c.name != "resources" {
-			b.WriteString(", " + c.name + " " + c.typ)
-		}
-	}
-	b.WriteString(")")
-	return []string{b.String(),
-		"CREATE TABLE stage_res (seq INTEGER, id VARCHAR, arn VARCHAR, type VARCHAR, account VARCHAR, region VARCHAR, role VARCHAR)",
-		"CREATE TABLE stage_obj AS SELECT * FROM catalog.objects LIMIT 0"}
-}
-
-// segmentSelect reads staged events back with their resources, in the
-// segment's column order.
-func segmentSelect() string {
-	var b strings.Builder
-	b.WriteString("SELECT ")
-	for i, c := range columns {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		if c.name == "resources" {
-			b.WriteString("r.resources")
-		} else {
-			b.WriteString("s." + c.name)
-		}
-	}
-	b.WriteString(` FROM stage s LEFT JOIN (SELECT seq, list(struct_pack(id := id, arn := arn, type := type,
-		account := account, region := region, role := role)) AS resources FROM stage_res GROUP BY seq) r ON s.seq = r.seq`)
-	return b.String()
+	return []string{"CREATE TABLE stage_obj AS SELECT * FROM catalog.objects LIMIT 0"}
 }
 
 // emptyEvents is the events view when no segment exists yet: the right

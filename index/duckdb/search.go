@@ -2,8 +2,6 @@ package duckdb
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -81,6 +79,25 @@ func where(f cairn.Filter, after cairn.Cursor) (string, []any) {
 	return " WHERE " + strings.Join(conds, " AND "), args
 }
 
+// pageTimes returns the times of the first n events that match, newest
+// first.
+func (x *Index) pageTimes(ctx context.Context, where string, args []any, n int) ([]time.Time, error) {
+	rows, err := x.db.QueryContext(ctx, fmt.Sprintf("SELECT eventTime FROM events%s ORDER BY eventTime DESC LIMIT %d", where, n), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []time.Time
+	for rows.Next() {
+		var t time.Time
+		if err := rows.Scan(&t); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
 // Search implements cairn.Index.
 func (x *Index) Search(ctx context.Context, f cairn.Filter, after cairn.Cursor, limit int) (cairn.Page, error) {
 	if limit <= 0 {
@@ -90,23 +107,32 @@ func (x *Index) Search(ctx context.Context, f cairn.Filter, after cairn.Cursor, 
 		return cairn.Page{}, err
 	}
 	w, args := where(f, after)
-	// First find the time of the event just past this page, reading only
-	// the filter columns and eventTime; bounding the second query by it
-	// spares decompressing the records of every other match.
-	bound := ""
-	var edge time.Time
-	err := x.db.QueryRowContext(ctx, fmt.Sprintf("SELECT eventTime FROM events%s ORDER BY eventTime DESC LIMIT 1 OFFSET %d", w, limit), args...).Scan(&edge)
-	switch {
-	case err == nil:
-		bound = "eventTime >= " + tsLiteral(edge)
-		if w == "" {
-			bound = " WHERE " + bound
-		} else {
-			bound = " AND " + bound
-		}
-	case errors.Is(err, sql.ErrNoRows):
-	default:
+	// First find the times of this page's events and of the one past it,
+	// reading only the filter columns and eventTime; bounding the second
+	// query by them spares decompressing the records of every other match.
+	times, err := x.pageTimes(ctx, w, args, limit+1)
+	if err != nil {
 		return cairn.Page{}, fmt.Errorf("search: %w", err)
+	}
+	if len(times) == 0 {
+		return cairn.Page{}, nil
+	}
+	var bound string
+	if len(times) > limit {
+		bound = "eventTime >= " + tsLiteral(times[len(times)-1])
+	} else {
+		// Every match is known: name their times, so that only the row
+		// groups that hold them are read.
+		lits := make([]string, len(times))
+		for i, t := range times {
+			lits[i] = tsLiteral(t)
+		}
+		bound = "eventTime IN (" + strings.Join(lits, ", ") + ")"
+	}
+	if w == "" {
+		bound = " WHERE " + bound
+	} else {
+		bound = " AND " + bound
 	}
 	q := fmt.Sprintf("SELECT %s FROM events%s%s ORDER BY eventTime DESC, %s DESC LIMIT %d", searchColumns, w, bound, orderKey, limit+1)
 	rows, err := x.db.QueryContext(ctx, q, args...)

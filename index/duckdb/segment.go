@@ -1,0 +1,158 @@
+package duckdb
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"time"
+	"unsafe"
+
+	"github.com/cairn-audit/cairn"
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress/zstd"
+)
+
+// segmentRow is one event as a segment stores it. Segments are written in
+// Go rather than through the engine's appender and COPY: measured on a batch
+// of 50,000 realistic events, that path cost about 21 µs an event on one
+// core, and this one about 4. Optional strings store "" as NULL, as
+// CloudTrail Lake shows absent fields; dict marks the columns whose values
+// repeat, which dictionary encoding shrinks. The column names and types are
+// those of `columns` (schema.go).
+type segmentRow struct {
+	EventTime          time.Time         `parquet:"eventTime,timestamp(microsecond)"`
+	EventID            string            `parquet:"eventID"`
+	RecipientAccountID string            `parquet:"recipientAccountId,optional,dict"`
+	EventVersion       string            `parquet:"eventVersion,optional,dict"`
+	EventSource        string            `parquet:"eventSource,optional,dict"`
+	EventName          string            `parquet:"eventName,optional,dict"`
+	AWSRegion          string            `parquet:"awsRegion,optional,dict"`
+	SourceIPAddress    string            `parquet:"sourceIPAddress,optional,dict"`
+	UserAgent          string            `parquet:"userAgent,optional,dict"`
+	ErrorCode          string            `parquet:"errorCode,optional,dict"`
+	ErrorMessage       string            `parquet:"errorMessage,optional"`
+	ReadOnly           *bool             `parquet:"readOnly,optional"`
+	EventType          string            `parquet:"eventType,optional,dict"`
+	EventCategory      string            `parquet:"eventCategory,optional,dict"`
+	ManagementEvent    *bool             `parquet:"managementEvent,optional"`
+	RequestID          string            `parquet:"requestID,optional"`
+	SharedEventID      string            `parquet:"sharedEventID,optional"`
+	VPCEndpointID      string            `parquet:"vpcEndpointId,optional,dict"`
+	UserType           string            `parquet:"userType,optional,dict"`
+	UserArn            string            `parquet:"userArn,optional,dict"`
+	PrincipalID        string            `parquet:"principalId,optional,dict"`
+	UserAccountID      string            `parquet:"userAccountId,optional,dict"`
+	AccessKeyID        string            `parquet:"accessKeyId,optional,dict"`
+	UserName           string            `parquet:"userName,optional,dict"`
+	RoleArn            string            `parquet:"roleArn,optional,dict"`
+	SessionName        string            `parquet:"sessionName,optional,dict"`
+	SourceIdentity     string            `parquet:"sourceIdentity,optional,dict"`
+	InvokedBy          string            `parquet:"invokedBy,optional,dict"`
+	OnBehalfOf         string            `parquet:"onBehalfOf,optional,dict"`
+	MFAAuthenticated   *bool             `parquet:"mfaAuthenticated,optional"`
+	PrincipalKey       string            `parquet:"principalKey,optional,dict"`
+	Principal          string            `parquet:"principal,optional,dict"`
+	Resources          []segmentResource `parquet:"resources,list,optional"`
+	ResourceKeys       string            `parquet:"resourceKeys,optional"`
+	EventJSON          string            `parquet:"eventJson"`
+}
+
+type segmentResource struct {
+	ID      string `parquet:"id,optional"`
+	ARN     string `parquet:"arn,optional"`
+	Type    string `parquet:"type,optional"`
+	Account string `parquet:"account,optional"`
+	Region  string `parquet:"region,optional"`
+	Role    string `parquet:"role,optional"`
+}
+
+var (
+	boolTrue, boolFalse = true, false
+)
+
+func optBool(b cairn.Bool) *bool {
+	switch b {
+	case cairn.BoolTrue:
+		return &boolTrue
+	case cairn.BoolFalse:
+		return &boolFalse
+	}
+	return nil
+}
+
+// rowOf renders an event as a segment row.
+func rowOf(e *cairn.Event) segmentRow {
+	p := &e.Principal
+	r := segmentRow{
+		EventTime: e.EventTime.UTC(), EventID: e.EventID, RecipientAccountID: e.RecipientAccountID,
+		EventVersion: e.EventVersion, EventSource: e.EventSource, EventName: e.EventName, AWSRegion: e.AWSRegion,
+		SourceIPAddress: e.SourceIPAddress, UserAgent: e.UserAgent, ErrorCode: e.ErrorCode, ErrorMessage: e.ErrorMessage,
+		ReadOnly: optBool(e.ReadOnly), EventType: e.EventType, EventCategory: e.EventCategory,
+		ManagementEvent: optBool(e.ManagementEvent), RequestID: e.RequestID, SharedEventID: e.SharedEventID,
+		VPCEndpointID: e.VPCEndpointID, UserType: p.Type, UserArn: p.ARN, PrincipalID: p.PrincipalID,
+		UserAccountID: p.AccountID, AccessKeyID: p.AccessKeyID, UserName: p.UserName, RoleArn: p.RoleARN,
+		SessionName: p.SessionName, SourceIdentity: p.SourceIdentity, InvokedBy: p.InvokedBy, OnBehalfOf: p.OnBehalfOf,
+		MFAAuthenticated: optBool(p.MFAAuthenticated), PrincipalKey: p.Key(), Principal: p.Name(),
+		// The raw record is shared, not copied: rows live only while the
+		// batch they came from is being committed, and nothing writes to
+		// Raw.
+		ResourceKeys: resourceKeys(e.Resources), EventJSON: unsafe.String(unsafe.SliceData(e.Raw), len(e.Raw)),
+	}
+	if len(e.Resources) > 0 {
+		r.Resources = make([]segmentResource, len(e.Resources))
+		for i, x := range e.Resources {
+			r.Resources[i] = segmentResource{ID: x.ID, ARN: x.ARN, Type: x.Type, Account: x.Account, Region: x.Region, Role: string(x.Role)}
+		}
+	}
+	return r
+}
+
+// resourceKeys renders the resourceKeys column: "|id|arn|…|", or "" (NULL).
+func resourceKeys(refs []cairn.ResourceRef) string {
+	if len(refs) == 0 {
+		return ""
+	}
+	keys := []byte{'|'}
+	for _, r := range refs {
+		if r.ID != "" {
+			keys = append(append(keys, r.ID...), '|')
+		}
+		if r.ARN != "" && r.ARN != r.ID {
+			keys = append(append(keys, r.ARN...), '|')
+		}
+	}
+	return string(keys)
+}
+
+// rowGroupRows bounds a row group: time-bounded queries skip whole row
+// groups by their eventTime statistics, and the writer holds one row group
+// in memory.
+const rowGroupRows = 16 * 1024
+
+// writeSegmentFile writes rows, sorted by time, as a zstd Parquet file and
+// fsyncs it.
+func writeSegmentFile(path string, rows []segmentRow) error {
+	slices.SortFunc(rows, func(a, b segmentRow) int { return a.EventTime.Compare(b.EventTime) })
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	w := parquet.NewGenericWriter[segmentRow](f,
+		parquet.Compression(&zstd.Codec{Level: zstd.SpeedDefault}),
+		parquet.MaxRowsPerRowGroup(rowGroupRows),
+		parquet.PageBufferSize(1<<20),
+		parquet.CreatedBy("cairn", "", ""))
+	if _, err := w.Write(rows); err != nil {
+		f.Close()
+		return fmt.Errorf("write segment %s: %w", path, err)
+	}
+	if err := w.Close(); err != nil {
+		f.Close()
+		return fmt.Errorf("write segment %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

@@ -1,0 +1,67 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/cairn-audit/cairn"
+	"github.com/cairn-audit/cairn/index/duckdb"
+)
+
+// TestCorpus ingests every file of the real corpus (CloudTrail records that
+// nobody here wrote): each file must land or be quarantined with a reason,
+// nothing may crash, and a second run must add nothing.
+func TestCorpus(t *testing.T) {
+	root := os.Getenv("CAIRN_CORPUS")
+	if root == "" {
+		t.Skip("CAIRN_CORPUS is not set; .ci/run sets it to ../shared/corpus")
+	}
+	dir := filepath.Join(root, "cloudtrail")
+	if _, err := os.Stat(dir); err != nil {
+		if os.Getenv("CAIRN_REQUIRE_CORPUS") == "1" {
+			t.Fatalf("no corpus at %s: %v", dir, err)
+		}
+		t.Skipf("no corpus at %s", dir)
+	}
+	ctx := context.Background()
+	cfg := duckdb.DefaultConfig()
+	cfg.Dir = t.TempDir()
+	idx, err := duckdb.Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	src, err := OpenSource(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	icfg := DefaultConfig()
+	icfg.Notice = func(st cairn.ObjectState) {
+		if st.Reason == "" {
+			t.Errorf("%s %s without a reason", st.Status, st.Key)
+		}
+		t.Logf("%s %s: %s", st.Status, st.Key, st.Reason)
+	}
+	sum, err := Run(ctx, icfg, idx, src)
+	if err != nil && !errors.Is(err, ErrFailedObjects) {
+		t.Fatal(err)
+	}
+	t.Logf("corpus: %s", sum)
+	if sum.New == 0 {
+		t.Fatal("no event of the corpus was ingested")
+	}
+	st, err := idx.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Events != int64(sum.New) {
+		t.Fatalf("index holds %d events, ingest stored %d", st.Events, sum.New)
+	}
+	again, err := Run(ctx, icfg, idx, src)
+	if err != nil || again.New != 0 || again.Objects != 0 {
+		t.Fatalf("second run: %s (%v)", again, err)
+	}
+}
