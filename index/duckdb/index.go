@@ -83,6 +83,7 @@ type Index struct {
 	viewMu      sync.Mutex
 	viewVersion int64
 	viewStamp   fileStamp
+	viewSet     *manifest // the manifest the view shows
 
 	// writer state, guarded by writeMu
 	writeMu  sync.Mutex
@@ -318,8 +319,18 @@ func (x *Index) setView(ctx context.Context, m *manifest) error {
 	if _, err := x.db.ExecContext(ctx, "CREATE OR REPLACE VIEW events AS "+src); err != nil {
 		return fmt.Errorf("update events view: %w", err)
 	}
-	x.viewVersion = m.Version
+	x.viewVersion, x.viewSet = m.Version, m
 	return nil
+}
+
+// snapshot returns the manifest the events view currently shows.
+func (x *Index) snapshot() *manifest {
+	x.viewMu.Lock()
+	defer x.viewMu.Unlock()
+	if x.viewSet == nil {
+		return &manifest{}
+	}
+	return x.viewSet
 }
 
 // quote renders a SQL string literal.

@@ -3,6 +3,7 @@ package duckdb
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -80,22 +81,75 @@ func where(f cairn.Filter, after cairn.Cursor) (string, []any) {
 }
 
 // pageTimes returns the times of the first n events that match, newest
-// first.
-func (x *Index) pageTimes(ctx context.Context, where string, args []any, n int) ([]time.Time, error) {
-	rows, err := x.db.QueryContext(ctx, fmt.Sprintf("SELECT eventTime FROM events%s ORDER BY eventTime DESC LIMIT %d", where, n), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
+// first. It reads the newest day first and widens the window fourfold while
+// too few events match: a search for what someone did lately reads a day
+// or two, not the whole history.
+func (x *Index) pageTimes(ctx context.Context, days []daySegments, where string, args []any, n int) ([]time.Time, error) {
 	var out []time.Time
-	for rows.Next() {
-		var t time.Time
-		if err := rows.Scan(&t); err != nil {
+	for i, width := 0, 1; i < len(days) && len(out) < n; i, width = i+width, width*4 {
+		window := days[i:min(i+width, len(days))]
+		rows, err := x.db.QueryContext(ctx, fmt.Sprintf("SELECT eventTime FROM %s%s ORDER BY eventTime DESC LIMIT %d",
+			readSegments(window), where, n-len(out)), args...)
+		if err != nil {
 			return nil, err
 		}
-		out = append(out, t)
+		for rows.Next() {
+			var t time.Time
+			if err := rows.Scan(&t); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out = append(out, t)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
 	}
-	return out, rows.Err()
+	return out, nil
+}
+
+// daySegments are the segment files of one day.
+type daySegments struct {
+	day   string
+	files []string
+}
+
+// searchDays lists the days whose segments may hold events between since
+// and until (either may be zero), newest first.
+func (x *Index) searchDays(since, until time.Time) []daySegments {
+	m := x.snapshot()
+	byDay := map[string][]string{}
+	for _, s := range m.Segments {
+		if (!since.IsZero() && s.MaxTime.Before(since)) || (!until.IsZero() && !s.MinTime.Before(until)) {
+			continue
+		}
+		byDay[s.Day] = append(byDay[s.Day], x.abs(s.Path))
+	}
+	out := make([]daySegments, 0, len(byDay))
+	for day, files := range byDay {
+		out = append(out, daySegments{day, files})
+	}
+	slices.SortFunc(out, func(a, b daySegments) int { return strings.Compare(b.day, a.day) })
+	return out
+}
+
+// readSegments is a FROM clause over the segments of some days.
+func readSegments(days []daySegments) string {
+	var b strings.Builder
+	b.WriteString("read_parquet([")
+	n := 0
+	for _, d := range days {
+		for _, f := range d.files {
+			if n > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(quote(f))
+			n++
+		}
+	}
+	b.WriteString("])")
+	return b.String()
 }
 
 // Search implements cairn.Index.
@@ -107,10 +161,18 @@ func (x *Index) Search(ctx context.Context, f cairn.Filter, after cairn.Cursor, 
 		return cairn.Page{}, err
 	}
 	w, args := where(f, after)
+	until := f.Until
+	if !after.IsZero() && (until.IsZero() || after.EventTime.Before(until)) {
+		until = after.EventTime.Add(time.Microsecond)
+	}
+	days := x.searchDays(f.Since, until)
+	if len(days) == 0 {
+		return cairn.Page{}, nil
+	}
 	// First find the times of this page's events and of the one past it,
 	// reading only the filter columns and eventTime; bounding the second
 	// query by them spares decompressing the records of every other match.
-	times, err := x.pageTimes(ctx, w, args, limit+1)
+	times, err := x.pageTimes(ctx, days, w, args, limit+1)
 	if err != nil {
 		return cairn.Page{}, fmt.Errorf("search: %w", err)
 	}
@@ -134,7 +196,10 @@ func (x *Index) Search(ctx context.Context, f cairn.Filter, after cairn.Cursor, 
 	} else {
 		bound = " AND " + bound
 	}
-	q := fmt.Sprintf("SELECT %s FROM events%s%s ORDER BY eventTime DESC, %s DESC LIMIT %d", searchColumns, w, bound, orderKey, limit+1)
+	// Only the days between the page's oldest and newest event are read.
+	oldest, newest := dayOf(times[len(times)-1]), dayOf(times[0])
+	span := slices.DeleteFunc(slices.Clone(days), func(d daySegments) bool { return d.day < oldest || d.day > newest })
+	q := fmt.Sprintf("SELECT %s FROM %s%s%s ORDER BY eventTime DESC, %s DESC LIMIT %d", searchColumns, readSegments(span), w, bound, orderKey, limit+1)
 	rows, err := x.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return cairn.Page{}, fmt.Errorf("search: %w", err)

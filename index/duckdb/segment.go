@@ -53,7 +53,7 @@ type segmentRow struct {
 	PrincipalKey       string            `parquet:"principalKey,optional,dict"`
 	Principal          string            `parquet:"principal,optional,dict"`
 	Resources          []segmentResource `parquet:"resources,list,optional"`
-	ResourceKeys       string            `parquet:"resourceKeys,optional"`
+	ResourceKeys       string            `parquet:"resourceKeys,optional,dict"`
 	EventJSON          string            `parquet:"eventJson"`
 }
 
