@@ -18,6 +18,9 @@ const (
 	ContentRecords             // CloudTrail records, in any shape Reader reads
 	ContentDigest              // a CloudTrail digest file
 	ContentEventBridge         // EventBridge events (AWS Health, EC2 state changes, …)
+	ContentOtherJSON           // valid JSON, but none of the above
+	ContentNotJSON             // text or binary that is not JSON, or empty
+	ContentCorrupt             // gzip data that does not decompress
 )
 
 func (c Content) String() string {
@@ -28,6 +31,12 @@ func (c Content) String() string {
 		return "cloudtrail-digest"
 	case ContentEventBridge:
 		return "eventbridge"
+	case ContentOtherJSON:
+		return "other-json"
+	case ContentNotJSON:
+		return "not-json"
+	case ContentCorrupt:
+		return "corrupt"
 	}
 	return "unknown"
 }
@@ -45,21 +54,21 @@ func Sniff(head []byte) (Content, string) {
 	if len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b {
 		zr, err := gzip.NewReader(bytes.NewReader(head))
 		if err != nil {
-			return ContentUnknown, "corrupt gzip data"
+			return ContentCorrupt, "corrupt gzip data"
 		}
 		out, _ := io.ReadAll(io.LimitReader(zr, 4*SniffSize))
 		if len(out) == 0 {
-			return ContentUnknown, "gzip data that decompresses to nothing readable"
+			return ContentCorrupt, "gzip data that decompresses to nothing readable"
 		}
 		head = out
 	}
 	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
 	trimmed := bytes.TrimLeft(head, " \t\r\n")
 	if len(trimmed) == 0 {
-		return ContentUnknown, "empty file"
+		return ContentNotJSON, "empty file"
 	}
 	if trimmed[0] != '{' && trimmed[0] != '[' {
-		return ContentUnknown, fmt.Sprintf("not JSON (starts with %q)", firstBytes(trimmed, 16))
+		return ContentNotJSON, fmt.Sprintf("not JSON (starts with %q)", firstBytes(trimmed, 16))
 	}
 	s := sniffKeys(trimmed)
 	switch {
@@ -101,18 +110,18 @@ func Sniff(head []byte) (Content, string) {
 	}
 	if s.array && len(s.keys) == 0 {
 		if s.empty {
-			return ContentUnknown, "empty JSON array"
+			return ContentOtherJSON, "empty JSON array"
 		}
-		return ContentUnknown, "JSON array whose first element is not an object"
+		return ContentOtherJSON, "JSON array whose first element is not an object"
 	}
 	if len(s.keys) == 0 {
-		return ContentUnknown, "JSON without keys"
+		return ContentOtherJSON, "JSON without keys"
 	}
 	keys := s.keys
 	if len(keys) > 5 {
 		keys = keys[:5]
 	}
-	return ContentUnknown, "JSON object with keys " + strings.Join(keys, ", ")
+	return ContentOtherJSON, "JSON object with keys " + strings.Join(keys, ", ")
 }
 
 type sniffed struct {

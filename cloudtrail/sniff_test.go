@@ -27,14 +27,14 @@ func TestSniff(t *testing.T) {
 		{"health", readFixture(t, "health.json"), ContentEventBridge, "EventBridge event from aws.health (AWS Health Event)"},
 		{"health array", []byte("[" + string(readFixture(t, "health.json")) + "]"), ContentEventBridge, "EventBridge events from aws.health (AWS Health Event)"},
 		{"ec2 state lines", readFixture(t, "ec2-state.jsonl"), ContentEventBridge, "EventBridge events from aws.ec2 (EC2 Instance State-change Notification)"},
-		{"empty", nil, ContentUnknown, "empty file"},
-		{"spaces", []byte(" \n"), ContentUnknown, "empty file"},
-		{"text", []byte("hello, world"), ContentUnknown, `not JSON (starts with "hello, world")`},
-		{"csv", []byte("identity/LineItemId,identity/TimeInterval\n"), ContentUnknown, `not JSON (starts with "identity/LineIte")`},
-		{"other object", []byte(`{"a":1,"b":{"c":2},"d":3,"e":4,"f":5,"g":6}`), ContentUnknown, "JSON object with keys a, b, d, e, f"},
-		{"empty array", []byte(`[]`), ContentUnknown, "empty JSON array"},
-		{"array of numbers", []byte(`[1,2]`), ContentUnknown, "JSON array whose first element is not an object"},
-		{"corrupt gzip", []byte{0x1f, 0x8b, 1, 2}, ContentUnknown, "corrupt gzip data"},
+		{"empty", nil, ContentNotJSON, "empty file"},
+		{"spaces", []byte(" \n"), ContentNotJSON, "empty file"},
+		{"text", []byte("hello, world"), ContentNotJSON, `not JSON (starts with "hello, world")`},
+		{"csv", []byte("identity/LineItemId,identity/TimeInterval\n"), ContentNotJSON, `not JSON (starts with "identity/LineIte")`},
+		{"other object", []byte(`{"a":1,"b":{"c":2},"d":3,"e":4,"f":5,"g":6}`), ContentOtherJSON, "JSON object with keys a, b, d, e, f"},
+		{"empty array", []byte(`[]`), ContentOtherJSON, "empty JSON array"},
+		{"array of numbers", []byte(`[1,2]`), ContentOtherJSON, "JSON array whose first element is not an object"},
+		{"corrupt gzip", []byte{0x1f, 0x8b, 1, 2}, ContentCorrupt, "corrupt gzip data"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, desc := Sniff(tc.head)

@@ -267,8 +267,9 @@ func (r *run) read(ctx context.Context, info cairn.ObjectInfo) result {
 	case cloudtrail.ContentDigest, cloudtrail.ContentEventBridge:
 		st.Status, st.Reason = cairn.ObjectSkipped, what+", not CloudTrail records"
 		return result{state: st}
-	case cloudtrail.ContentUnknown:
-		if !looksLikeLog(info.Key) {
+	case cloudtrail.ContentRecords:
+	default:
+		if !looksLikeLog(info.Key, kind) {
 			st.Status, st.Reason = cairn.ObjectSkipped, "not a CloudTrail log file ("+what+")"
 			return result{state: st}
 		}
@@ -282,11 +283,24 @@ func (r *run) read(ctx context.Context, info cairn.ObjectInfo) result {
 	return result{state: st, events: events}
 }
 
-// looksLikeLog reports whether a key is where CloudTrail delivers logs, or
-// names compressed data, so that unreadable content there is damage to
-// report, while a stray JSON file elsewhere only gets a notice.
-func looksLikeLog(key string) bool {
-	return cloudtrail.ParseKey(key).Kind == cloudtrail.KeyLog || strings.HasSuffix(key, ".gz")
+// looksLikeLog reports whether unreadable content is damage to report
+// rather than a stray file to skip with a notice: the object is in the
+// trail's layout, or is corrupt compressed data, or is named as JSON but is
+// not JSON. Valid JSON of another kind (a report, a scenario list) and
+// other files (a cost report, a README) are stray.
+func looksLikeLog(key string, kind cloudtrail.Content) bool {
+	if cloudtrail.ParseKey(key).Kind == cloudtrail.KeyLog || kind == cloudtrail.ContentCorrupt {
+		return true
+	}
+	if kind != cloudtrail.ContentNotJSON {
+		return false
+	}
+	for _, ext := range []string{".json", ".json.gz", ".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz"} {
+		if strings.HasSuffix(key, ext) {
+			return true
+		}
+	}
+	return false
 }
 
 func decodeAll(body io.Reader) ([]cairn.Event, error) {
