@@ -6,16 +6,22 @@ GOBIN     := $(shell $(GO) env GOPATH)/bin
 VERSITYGW := $(GOBIN)/versitygw
 VERSITYGW_VERSION := v1.8.0
 
-.PHONY: build test test-short bench fuzz tools demo clean
+.PHONY: build test test-short bench fuzz tools awscli demo clean
 
 build:
 	$(GO) build -o bin/cairn ./cmd/cairn
 
-# The servers the tests start themselves on 127.0.0.1. Reused when present.
-tools: $(VERSITYGW)
+# What the tests need: versitygw (an S3 server the tests start on 127.0.0.1)
+# and the aws CLI (to prove compatibility). Reused when present.
+tools: $(VERSITYGW) awscli
 
 $(VERSITYGW):
 	$(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION)
+
+awscli:
+	@command -v aws >/dev/null 2>&1 || { \
+		echo "installing the aws CLI (Debian package awscli)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends awscli >/dev/null; }
 
 test: tools
 	CAIRN_REQUIRE_SERVERS=1 VERSITYGW=$(VERSITYGW) $(GO) test -count=1 -timeout 20m ./...

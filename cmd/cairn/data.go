@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/cairn-audit/cairn"
+	"github.com/cairn-audit/cairn/index/duckdb"
+	"github.com/cairn-audit/cairn/server"
+)
+
+// dataFlag registers -data with its default: $CAIRN_DATA, else ./cairn-data.
+func dataFlag(fs *flag.FlagSet, e *env) *string {
+	def := e.getenv("CAIRN_DATA")
+	if def == "" {
+		def = "cairn-data"
+	}
+	return fs.String("data", def, "the data folder (index, ingest state, keys)")
+}
+
+// The files cairn keeps in the data folder besides the index.
+const (
+	credentialsFile = "credentials.json" // the API key pair, mode 0600
+	serverFile      = "server.json"      // where the running server listens
+)
+
+// storedCredentials is the key pair a server accepts.
+type storedCredentials struct {
+	AccessKeyID     string `json:"accessKeyId"`
+	SecretAccessKey string `json:"secretAccessKey"`
+}
+
+// loadCredentials returns the key pair from the environment, else from the
+// data folder; create makes and keeps a new pair when there is none.
+func loadCredentials(e *env, data string, create bool) (server.Credentials, bool, error) {
+	if id, secret := e.getenv("CAIRN_ACCESS_KEY_ID"), e.getenv("CAIRN_SECRET_ACCESS_KEY"); id != "" || secret != "" {
+		if id == "" || secret == "" {
+			return server.Credentials{}, false, errors.New("set both CAIRN_ACCESS_KEY_ID and CAIRN_SECRET_ACCESS_KEY, or neither")
+		}
+		return server.Credentials{AccessKeyID: id, SecretAccessKey: secret}, false, nil
+	}
+	path := filepath.Join(data, credentialsFile)
+	b, err := os.ReadFile(path)
+	if err == nil {
+		var c storedCredentials
+		if err := json.Unmarshal(b, &c); err != nil || c.AccessKeyID == "" {
+			return server.Credentials{}, false, cairn.WithHint(fmt.Errorf("read %s: not a cairn credentials file", path), "delete it to have a new key pair made")
+		}
+		return server.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey}, false, nil
+	}
+	if !os.IsNotExist(err) || !create {
+		return server.Credentials{}, false, err
+	}
+	c := storedCredentials{AccessKeyID: "CAIRN" + randomString(15), SecretAccessKey: randomString(40)}
+	b, _ = json.MarshalIndent(c, "", "  ")
+	if err := os.MkdirAll(data, 0o755); err != nil {
+		return server.Credentials{}, false, err
+	}
+	if err := writeSecret(path, b); err != nil {
+		return server.Credentials{}, false, fmt.Errorf("keep credentials: %w", err)
+	}
+	return server.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey}, true, nil
+}
+
+// writeSecret writes a file readable only by its owner, atomically.
+func writeSecret(path string, data []byte) error {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	f.Close()
+	return os.Rename(tmp, path)
+}
+
+func randomString(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return strings.ToUpper(base32.StdEncoding.EncodeToString(b))[:n]
+}
+
+// runningServer is what serve writes into the data folder so that other
+// commands go through it instead of opening the index.
+type runningServer struct {
+	URL string `json:"url"`
+	PID int    `json:"pid"`
+}
+
+// findServer returns the running server's URL, or "" when none answers.
+func findServer(data string) string {
+	b, err := os.ReadFile(filepath.Join(data, serverFile))
+	if err != nil {
+		return ""
+	}
+	var s runningServer
+	if json.Unmarshal(b, &s) != nil || s.URL == "" {
+		return ""
+	}
+	host := strings.TrimPrefix(strings.TrimPrefix(s.URL, "http://"), "https://")
+	conn, err := net.DialTimeout("tcp", host, 500*time.Millisecond)
+	if err != nil {
+		return "" // a stale file from a server that died
+	}
+	conn.Close()
+	return s.URL
+}
+
+// reader is what the query commands need, from the index or the server.
+type reader interface {
+	Search(ctx context.Context, f cairn.Filter, after cairn.Cursor, limit int) (cairn.Page, error)
+	Query(ctx context.Context, sql string) (*cairn.Table, error)
+	Close() error
+}
+
+// openReader goes through the running server when there is one, and opens
+// the index read-only otherwise; either way the results are the same.
+func openReader(ctx context.Context, e *env, data string) (reader, error) {
+	if url := findServer(data); url != "" {
+		creds, _, err := loadCredentials(e, data, false)
+		if err != nil {
+			return nil, cairn.WithHint(fmt.Errorf("a server runs at %s but its key is unreadable: %w", url, err), "set CAIRN_ACCESS_KEY_ID and CAIRN_SECRET_ACCESS_KEY")
+		}
+		return clientReader{server.NewClient(url, creds)}, nil
+	}
+	dir := filepath.Join(data, "index")
+	if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err != nil {
+		if _, err := os.Stat(data); err != nil {
+			return nil, cairn.WithHint(fmt.Errorf("no data folder at %s", data), "run cairn ingest or cairn serve first, or pass -data")
+		}
+	}
+	cfg := duckdb.DefaultConfig()
+	cfg.Dir, cfg.ReadOnly = dir, true
+	return duckdb.Open(ctx, cfg)
+}
+
+// clientReader adapts the API client to reader.
+type clientReader struct{ *server.Client }
+
+func (clientReader) Close() error { return nil }
+
+// openWriter opens the index for writing, with a hint when it is busy.
+func openWriter(ctx context.Context, data string, cfg duckdb.Config) (*duckdb.Index, error) {
+	cfg.Dir = filepath.Join(data, "index")
+	return duckdb.Open(ctx, cfg)
+}

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestGenIngestsCleanlyAndScenariosAreSearchable: what cairn gen writes is
+// ingested with no failure, and every scripted incident can be found.
+func TestGenIngestsCleanlyAndScenariosAreSearchable(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates a trail; skipped with -short")
+	}
+	trail := filepath.Join(t.TempDir(), "trail")
+	r := runCairn(t, nil, "gen", "-out", trail, "-events", "30000", "-days", "31", "-seed", "3")
+	if r.code != 0 || !strings.Contains(r.stdout, "read-only") {
+		t.Fatalf("gen: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	data := filepath.Join(t.TempDir(), "data")
+	r = runCairn(t, nil, "ingest", "-data", data, trail)
+	if r.code != 0 || !strings.Contains(r.stdout, "0 failed") {
+		t.Fatalf("ingest of gen output: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(trail, "scenarios.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var scenarios []struct {
+		ID, Kind, Resource, Principal string
+		EventIDs                      []string `json:"eventIds"`
+	}
+	if err := json.Unmarshal(b, &scenarios); err != nil {
+		t.Fatal(err)
+	}
+	if len(scenarios) < 5 {
+		t.Fatalf("%d scenarios", len(scenarios))
+	}
+	for _, s := range scenarios {
+		for _, id := range s.EventIDs {
+			r := runCairn(t, nil, "search", "-data", data, "-id", id, "-format", "json")
+			if r.code != 0 || len(ids(t, r.stdout)) != 1 {
+				t.Errorf("scenario %s: event %s not found (%s)", s.ID, id, r.stderr)
+			}
+		}
+		if s.Kind == "api-reboot" {
+			r := runCairn(t, nil, "search", "-data", data, "-resource", s.Resource, "-event", "RebootInstances", "-format", "json")
+			if got := ids(t, r.stdout); len(got) == 0 {
+				t.Errorf("scenario %s: no RebootInstances of %s", s.ID, s.Resource)
+			}
+		}
+	}
+}

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+
+	"github.com/cairn-audit/cairn"
+	"github.com/cairn-audit/cairn/index/duckdb"
+	"github.com/cairn-audit/cairn/ingest"
+	"github.com/cairn-audit/cairn/server"
+)
+
+func runIngest(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "ingest", "URL...")
+	data := dataFlag(fs, e)
+	icfg := ingest.DefaultConfig()
+	icfg.RegisterFlags(fs)
+	xcfg := duckdb.DefaultConfig()
+	xcfg.RegisterFlags(fs)
+	quiet := fs.Bool("quiet", false, "print only failures and the summary")
+	urls, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(urls) == 0 {
+		return fmt.Errorf("%w: give at least one folder, file or s3://bucket/prefix", errUsage)
+	}
+	if url := findServer(*data); url != "" {
+		return ingestThroughServer(ctx, e, *data, url, urls)
+	}
+	idx, err := openWriter(ctx, *data, xcfg)
+	if err != nil {
+		return err
+	}
+	defer idx.Close()
+	p := newProgress(e, *quiet)
+	icfg.Notice = p.notice
+	icfg.Progress = p.update
+	failed := 0
+	for _, u := range urls {
+		src, err := ingest.OpenSource(ctx, u)
+		if err != nil {
+			return err
+		}
+		sum, err := ingest.Run(ctx, icfg, idx, src)
+		p.clear()
+		fmt.Fprintf(e.stdout, "%s: %s\n", src.URL, sum)
+		if errors.Is(err, ingest.ErrFailedObjects) {
+			failed += sum.Failed
+			continue
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if failed > 0 {
+		return &exitError{1, fmt.Errorf("%d objects failed and were quarantined; see the reasons above (the rest was ingested)", failed)}
+	}
+	return nil
+}
+
+// progress shows a one-line progress display on a terminal, and notices
+// about skipped and quarantined objects.
+type progress struct {
+	e     *env
+	tty   bool
+	quiet bool
+	mu    sync.Mutex
+	shown bool
+}
+
+func newProgress(e *env, quiet bool) *progress {
+	p := &progress{e: e, quiet: quiet}
+	if f, ok := e.stderr.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			p.tty = true
+		}
+	}
+	return p
+}
+
+func (p *progress) notice(st cairn.ObjectState) {
+	if st.Status == cairn.ObjectSkipped && p.quiet {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.clearLocked()
+	verb := "skipped"
+	if st.Status == cairn.ObjectQuarantined {
+		verb = "quarantined"
+	}
+	fmt.Fprintf(p.e.stderr, "%s %s: %s\n", verb, st.Key, oneLine(st.Reason))
+}
+
+func (p *progress) update(s ingest.Summary) {
+	if !p.tty {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.e.stderr, "\r\033[K%d/%d objects  %d events  %d new  %d failed  %.0f events/s",
+		s.Objects+s.Unchanged, s.Listed, s.Events, s.New, s.Failed, s.Rate())
+	p.shown = true
+}
+
+func (p *progress) clear() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.clearLocked()
+}
+
+func (p *progress) clearLocked() {
+	if p.shown {
+		fmt.Fprint(p.e.stderr, "\r\033[K")
+		p.shown = false
+	}
+}
+
+// ingestThroughServer asks the running server, which owns the index, to
+// ingest the URLs, and prints what it reports as a direct ingest would.
+func ingestThroughServer(ctx context.Context, e *env, data, url string, urls []string) error {
+	creds, _, err := loadCredentials(e, data, false)
+	if err != nil {
+		return cairn.WithHint(fmt.Errorf("a server runs at %s but its key is unreadable: %w", url, err), "set CAIRN_ACCESS_KEY_ID and CAIRN_SECRET_ACCESS_KEY")
+	}
+	c := server.NewClient(url, creds)
+	p := newProgress(e, false)
+	failed := 0
+	for _, u := range urls {
+		sum, err := c.Ingest(ctx, u, p.notice)
+		if errors.Is(err, ingest.ErrFailedObjects) {
+			failed += sum.Failed
+		} else if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "%s: %s\n", u, sum)
+	}
+	if failed > 0 {
+		return &exitError{1, fmt.Errorf("%d objects failed and were quarantined; see the reasons above (the rest was ingested)", failed)}
+	}
+	return nil
+}

@@ -1,0 +1,139 @@
+// Command cairn is a self-hosted, CloudTrail-compatible audit trail: it
+// ingests CloudTrail logs, records live events, and answers who did what.
+// See docs/cli.md for every command.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"runtime/pprof"
+	"sort"
+	"strings"
+	"syscall"
+)
+
+// command is one subcommand. run gets the arguments after the command name.
+type command struct {
+	summary string
+	run     func(ctx context.Context, env *env, args []string) error
+}
+
+var commands = map[string]command{
+	"serve":   {"ingest sources, record events and serve the APIs", runServe},
+	"ingest":  {"read CloudTrail logs from folders, files or s3:// URLs into the index", runIngest},
+	"search":  {"find events by user, event, service, resource, key, address, error, time", runSearch},
+	"sql":     {"run a read-only SQL query over the events view", runSQL},
+	"reindex": {"rebuild the index from the sources it was built from", runReindex},
+	"gen":     {"generate a simulated organisation: CloudTrail logs, incidents, cost report", runGen},
+}
+
+// env is what a command may touch of the process.
+type env struct {
+	stdout, stderr io.Writer
+	stdin          io.Reader
+	getenv         func(string) string
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	e := &env{stdout: os.Stdout, stderr: os.Stderr, stdin: os.Stdin, getenv: os.Getenv}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// Keep the Go heap well inside the 1 GiB cairn promises, beside the
+		// query engine's own memory limit.
+		debug.SetMemoryLimit(640 << 20)
+	}
+	stopProfile := startProfile(os.Getenv("CAIRN_CPUPROFILE"))
+	code := run(ctx, e, os.Args[1:])
+	stopProfile()
+	os.Exit(code)
+}
+
+// startProfile writes a CPU profile to path when it is set, so that a slow
+// command can be profiled as users run it.
+func startProfile(path string) (stop func()) {
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "cairn: CAIRN_CPUPROFILE: %v\n", err)
+		return func() {}
+	}
+	pprof.StartCPUProfile(f)
+	return func() { pprof.StopCPUProfile(); f.Close() }
+}
+
+// exitError carries an exit status with an already-printed outcome.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func run(ctx context.Context, e *env, args []string) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
+		usage(e.stderr)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(e.stderr, "cairn: unknown command %q; run cairn help for the list\n", args[0])
+		return 2
+	}
+	err := cmd.run(ctx, e, args[1:])
+	if err == nil {
+		return 0
+	}
+	code := 1
+	var ee *exitError
+	if errors.As(err, &ee) {
+		code = ee.code
+	}
+	if errors.Is(err, errUsage) {
+		code = 2
+	}
+	if !errors.Is(err, errPrinted) {
+		fmt.Fprintf(e.stderr, "cairn %s: %s\n", args[0], oneLine(err.Error()))
+	}
+	return code
+}
+
+var (
+	// errUsage marks bad command lines (exit status 2).
+	errUsage = errors.New("usage")
+	// errPrinted marks errors whose message was already shown.
+	errPrinted = errors.New("printed")
+)
+
+func oneLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "cairn: a self-hosted, CloudTrail-compatible audit trail")
+	fmt.Fprintln(w, "\nUsage: cairn COMMAND [flags] [arguments]\n\nCommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-9s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(w, "\nEvery command takes -data DIR (default $CAIRN_DATA, else ./cairn-data). Run cairn COMMAND -h for its flags.")
+}

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/cairn-audit/cairn"
+)
+
+func runSearch(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "search", "")
+	data := dataFlag(fs, e)
+	var f cairn.Filter
+	fs.StringVar(&f.User, "user", "", "user name, role session name, ARN, source identity or Identity Center user ID")
+	fs.StringVar(&f.EventName, "event", "", "event name, e.g. RunInstances")
+	fs.StringVar(&f.EventSource, "service", "", "event source, e.g. ec2 or ec2.amazonaws.com")
+	fs.StringVar(&f.ResourceID, "resource", "", "resource ID or ARN, e.g. i-0abc or a bucket name")
+	fs.StringVar(&f.AccessKeyID, "access-key", "", "access key ID")
+	fs.StringVar(&f.SourceIP, "ip", "", "source IP address")
+	fs.StringVar(&f.ErrorCode, "error", "", `error code, or "any" for every failed call`)
+	fs.StringVar(&f.EventID, "id", "", "event ID")
+	fs.StringVar(&f.Text, "text", "", "text anywhere in the record (case-insensitive)")
+	readOnly := fs.String("readonly", "", "true or false")
+	since := fs.String("since", "", "from this time (RFC 3339) or this long ago (72h, 30d)")
+	until := fs.String("until", "", "before this time or this long ago")
+	limit := fs.Int("limit", 50, "at most this many events (0: all)")
+	format := fs.String("format", "table", "table, json (JSON lines of raw records) or csv")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return fmt.Errorf("%w: unexpected argument %q; search takes only flags", errUsage, pos[0])
+	}
+	if f.EventSource != "" && !strings.Contains(f.EventSource, ".") {
+		f.EventSource += ".amazonaws.com"
+	}
+	switch *readOnly {
+	case "":
+	case "true":
+		f.ReadOnly = cairn.BoolTrue
+	case "false":
+		f.ReadOnly = cairn.BoolFalse
+	default:
+		return fmt.Errorf("%w: -readonly takes true or false, not %q", errUsage, *readOnly)
+	}
+	now := time.Now().UTC()
+	if f.Since, err = parseTime(*since, now); err != nil {
+		return err
+	}
+	if f.Until, err = parseTime(*until, now); err != nil {
+		return err
+	}
+	out, err := newEventWriter(e.stdout, *format)
+	if err != nil {
+		return err
+	}
+	r, err := openReader(ctx, e, *data)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	var cur cairn.Cursor
+	left := *limit
+	for {
+		n := 1000
+		if *limit > 0 && left < n {
+			n = left
+		}
+		page, err := r.Search(ctx, f, cur, n)
+		if err != nil {
+			return err
+		}
+		for i := range page.Events {
+			if err := out.write(&page.Events[i]); err != nil {
+				return err
+			}
+		}
+		left -= len(page.Events)
+		if page.Next.IsZero() || (*limit > 0 && left <= 0) {
+			break
+		}
+		cur = page.Next
+	}
+	return out.close()
+}
+
+// eventWriter prints events in one of the output formats.
+type eventWriter struct {
+	format string
+	w      io.Writer
+	tw     *tabwriter.Writer
+	cw     *csv.Writer
+	n      int
+}
+
+func newEventWriter(w io.Writer, format string) (*eventWriter, error) {
+	ew := &eventWriter{format: format, w: w}
+	switch format {
+	case "table":
+		ew.tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(ew.tw, "TIME\tUSER\tEVENT\tREGION\tRESOURCES\tIP\tERROR")
+	case "csv":
+		ew.cw = csv.NewWriter(w)
+		ew.cw.Write([]string{"eventTime", "eventID", "user", "principalArn", "accessKeyId", "eventSource", "eventName",
+			"awsRegion", "recipientAccountId", "sourceIPAddress", "userAgent", "errorCode", "readOnly", "resources"})
+	case "json":
+	default:
+		return nil, fmt.Errorf("%w: -format takes table, json or csv, not %q", errUsage, format)
+	}
+	return ew, nil
+}
+
+func (ew *eventWriter) write(ev *cairn.Event) error {
+	ew.n++
+	switch ew.format {
+	case "json":
+		_, err := fmt.Fprintf(ew.w, "%s\n", ev.Raw)
+		return err
+	case "csv":
+		return ew.cw.Write([]string{ev.EventTime.Format(time.RFC3339), ev.EventID, ev.Principal.Name(), ev.Principal.ARN,
+			ev.Principal.AccessKeyID, ev.EventSource, ev.EventName, ev.AWSRegion, ev.RecipientAccountID,
+			ev.SourceIPAddress, ev.UserAgent, ev.ErrorCode, ev.ReadOnly.String(), resourceList(ev, 0)})
+	}
+	src := strings.TrimSuffix(ev.EventSource, ".amazonaws.com")
+	_, err := fmt.Fprintf(ew.tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", ev.EventTime.Format(time.RFC3339), clip(ev.Principal.Name(), 40),
+		src+":"+ev.EventName, ev.AWSRegion, clip(resourceList(ev, 3), 60), ev.SourceIPAddress, ev.ErrorCode)
+	return err
+}
+
+func (ew *eventWriter) close() error {
+	switch ew.format {
+	case "table":
+		if ew.n == 0 {
+			fmt.Fprintln(ew.tw, "(no events match)")
+		}
+		return ew.tw.Flush()
+	case "csv":
+		ew.cw.Flush()
+		return ew.cw.Error()
+	}
+	return nil
+}
+
+// resourceList renders up to max resource IDs (all when max is 0).
+func resourceList(ev *cairn.Event, max int) string {
+	var ids []string
+	seen := map[string]bool{}
+	for _, r := range ev.Resources {
+		if seen[r.ID] || r.ID == "" {
+			continue
+		}
+		seen[r.ID] = true
+		ids = append(ids, r.ID)
+	}
+	if max > 0 && len(ids) > max {
+		ids = append(ids[:max], fmt.Sprintf("+%d", len(ids)-max))
+	}
+	return strings.Join(ids, ",")
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n-1] + "…"
+}

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cairn-audit/cairn"
+	"github.com/cairn-audit/cairn/index/duckdb"
+	"github.com/cairn-audit/cairn/ingest"
+	"github.com/cairn-audit/cairn/server"
+)
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+var _ flag.Value = (*stringList)(nil)
+
+func runServe(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "serve", "")
+	data := dataFlag(fs, e)
+	scfg := server.DefaultConfig()
+	scfg.RegisterFlags(fs)
+	xcfg := duckdb.DefaultConfig()
+	xcfg.RegisterFlags(fs)
+	icfg := ingest.DefaultConfig()
+	icfg.RegisterFlags(fs)
+	var sources stringList
+	fs.Var(&sources, "source", "a folder, file or s3://bucket/prefix to ingest continuously (repeatable)")
+	interval := fs.Duration("ingest.interval", time.Minute, "how often sources are checked for new objects")
+	demo := fs.Bool("demo", false, "generate a month of a simulated organisation once and serve it")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return fmt.Errorf("%w: unexpected argument %q; give sources with -source", errUsage, pos[0])
+	}
+	if err := scfg.Validate(); err != nil {
+		return err
+	}
+	if *interval < time.Second {
+		return fmt.Errorf("%w: -ingest.interval must be at least 1s", errUsage)
+	}
+	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if err := os.MkdirAll(*data, 0o755); err != nil {
+		return fmt.Errorf("create data folder: %w", err)
+	}
+	if *demo {
+		dir, err := ensureDemo(ctx, e, *data)
+		if err != nil {
+			return err
+		}
+		sources = append(sources, dir)
+	}
+	creds, created, err := loadCredentials(e, *data, true)
+	if err != nil {
+		return err
+	}
+	xcfg.Logger = log
+	idx, err := openWriter(ctx, *data, xcfg)
+	if err != nil {
+		return err
+	}
+	defer idx.Close()
+
+	ln, err := net.Listen("tcp", scfg.Listen)
+	if err != nil {
+		return cairn.WithHint(fmt.Errorf("listen on %s: %w", scfg.Listen, err), "choose another address with -listen")
+	}
+	url := "http://" + ln.Addr().String()
+	ing := &serverIngest{cfg: icfg, idx: idx, log: log}
+	srv := server.New(scfg, idx, []server.Credentials{creds}, log)
+	srv.SetIngest(ing.run)
+	if err := writeServerFile(*data, url); err != nil {
+		ln.Close()
+		return err
+	}
+	defer os.Remove(filepath.Join(*data, serverFile))
+
+	fmt.Fprintf(e.stderr, "cairn serves %s on %s\n", filepath.Clean(*data), url)
+	if created {
+		fmt.Fprintf(e.stderr, "A key pair was made and kept in %s (mode 0600):\n", filepath.Join(*data, credentialsFile))
+	}
+	if e.getenv("CAIRN_ACCESS_KEY_ID") == "" {
+		fmt.Fprintf(e.stderr, "Try it with the AWS CLI:\n  AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s aws cloudtrail lookup-events --region us-east-1 --endpoint-url %s --max-results 5\n",
+			creds.AccessKeyID, creds.SecretAccessKey, url)
+	}
+
+	var wg sync.WaitGroup
+	if len(sources) > 0 {
+		wg.Go(func() { ing.loop(ctx, sources, *interval) })
+	}
+	err = srv.Serve(ctx, ln)
+	wg.Wait()
+	return err
+}
+
+func writeServerFile(data, url string) error {
+	b, _ := json.Marshal(runningServer{URL: url, PID: os.Getpid()})
+	return os.WriteFile(filepath.Join(data, serverFile), b, 0o644)
+}
+
+// serverIngest runs ingests inside the server: its sources on an interval,
+// and the URLs that cairn ingest sends while the server owns the index.
+type serverIngest struct {
+	cfg ingest.Config
+	idx cairn.Index
+	log *slog.Logger
+	mu  sync.Mutex // one ingest at a time keeps progress reports readable
+}
+
+func (s *serverIngest) loop(ctx context.Context, sources []string, every time.Duration) {
+	for {
+		for _, u := range sources {
+			if _, err := s.run(ctx, u, nil); err != nil && !errors.Is(err, ingest.ErrFailedObjects) && ctx.Err() == nil {
+				s.log.Error("ingest failed", "source", u, "err", err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(every):
+		}
+	}
+}
+
+// run ingests one URL; notice, when set, hears about skipped and
+// quarantined objects.
+func (s *serverIngest) run(ctx context.Context, url string, notice func(cairn.ObjectState)) (ingest.Summary, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	src, err := ingest.OpenSource(ctx, url)
+	if err != nil {
+		return ingest.Summary{}, err
+	}
+	cfg := s.cfg
+	cfg.Notice = func(st cairn.ObjectState) {
+		if st.Status == cairn.ObjectQuarantined {
+			s.log.Warn("quarantined", "source", st.Source, "key", st.Key, "reason", st.Reason)
+		}
+		if notice != nil {
+			notice(st)
+		}
+	}
+	sum, err := ingest.Run(ctx, cfg, s.idx, src)
+	if sum.Objects > 0 {
+		s.log.Info("ingested", "source", src.URL, "objects", sum.Objects, "events", sum.Events, "new", sum.New,
+			"duplicates", sum.Duplicates, "failed", sum.Failed, "skipped", sum.Skipped)
+	}
+	return sum, err
+}

@@ -1,0 +1,231 @@
+package sim
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// A template is the inside of a JSON object (or the elements of an array)
+// with $x placeholders that are filled per record from the stream's live
+// resources. Writing request and response shapes as templates keeps the
+// catalogue of APIs readable and the record loop fast.
+//
+// Placeholders:
+//
+//	$i instance id     $v volume id      $s snapshot id   $b bucket name
+//	$d DB identifier   $f function name  $n NAT gateway   $l load balancer name
+//	$L load balancer ARN                 $T target group ARN
+//	$g Auto Scaling group                $k stack name    $t DynamoDB table
+//	$G security group  $o log group      $a account id    $r region
+//	$R IAM role name   $u IAM user name  $K KMS key ARN   $N a number 1–999
+//	$U a random UUID   $D the event's date (RFC 3339)     $P SSM parameter
+//	$S secret name     $Q SQS queue URL  $Z hosted zone id
+//	$H 40 hex chars    $E the caller's e-mail or name     $O the caller's ARN
+//	$M epoch milliseconds of the event
+type template struct {
+	parts []tpart
+}
+
+type tpart struct {
+	lit []byte
+	ph  byte
+}
+
+func tmpl(s string) func(*stream) {
+	if s == "" {
+		return nil
+	}
+	if s == "~" {
+		return func(*stream) {}
+	}
+	var t template
+	for {
+		i := strings.IndexByte(s, '$')
+		if i < 0 || i+1 >= len(s) {
+			t.parts = append(t.parts, tpart{lit: []byte(s)})
+			break
+		}
+		t.parts = append(t.parts, tpart{lit: []byte(s[:i]), ph: s[i+1]})
+		s = s[i+2:]
+	}
+	return t.write
+}
+
+func (t template) write(s *stream) {
+	b := s.w.b
+	for _, p := range t.parts {
+		b = append(b, p.lit...)
+		if p.ph != 0 {
+			b = s.placeholder(b, p.ph)
+		}
+	}
+	s.w.b = b
+}
+
+func (s *stream) placeholder(b []byte, ph byte) []byte {
+	switch ph {
+	case '$':
+		return append(b, '$')
+	case '1':
+		return append(b, s.v1...)
+	case '2':
+		return strconv.AppendInt(b, int64(s.v2), 10)
+	case '3':
+		return append(b, s.v3...)
+	case '4':
+		return append(b, s.v2s...)
+	case '5':
+		return append(b, s.v5...)
+	case '7':
+		// A per-record name: an S3 object key or a session name, the same
+		// wherever the record repeats it.
+		if !s.key7set {
+			s.key7set = true
+			s.key7 = append(s.key7[:0], "orders/2026/"...)
+			s.key7 = strconv.AppendInt(s.key7, int64(1+s.r.IntN(365)), 10)
+			s.key7 = append(s.key7, '/')
+			s.key7 = appendUUID(s.key7, s.r)
+			s.key7 = append(s.key7, ".json"...)
+		}
+		return append(b, s.key7...)
+	case '8':
+		if s.key8 == 0 {
+			s.key8 = 1_700_000_000 + s.r.Int64N(99_999_999)
+		}
+		b = append(b, "botocore-session-"...)
+		return strconv.AppendInt(b, s.key8, 10)
+	case 'X':
+		return s.now.Add(time.Hour).AppendFormat(b, "Jan 2, 2006, 3:04:05 PM")
+	case 'Y':
+		return s.now.Add(12*time.Hour).AppendFormat(b, "Jan 2, 2006, 3:04:05 PM")
+	case 'A':
+		return append(b, s.az()...)
+	case 'i':
+		return append(b, s.idOf(rInstance)...)
+	case 'v':
+		return append(b, s.idOf(rVolume)...)
+	case 's':
+		return append(b, s.idOf(rSnapshot)...)
+	case 'b':
+		return append(b, s.idOf(rBucket)...)
+	case 'd':
+		return append(b, s.idOf(rDB)...)
+	case 'f':
+		return append(b, s.idOf(rFunction)...)
+	case 'n':
+		return append(b, s.idOf(rNAT)...)
+	case 'l':
+		return append(b, s.idOf(rLB)...)
+	case 'L':
+		if x := s.the(rLB); x != nil {
+			return append(b, x.arn...)
+		}
+		return append(b, "arn:aws:elasticloadbalancing:"+s.region+":"+s.acct.id+":loadbalancer/app/web-alb/50dc6c495c0c9188"...)
+	case 'T':
+		n := "web-tg"
+		if x := s.the(rLB); x != nil {
+			n = x.id + "-tg"
+		}
+		b = append(b, "arn:aws:elasticloadbalancing:"...)
+		b = append(b, s.region...)
+		b = append(b, ':')
+		b = append(b, s.acct.id...)
+		b = append(b, ":targetgroup/"...)
+		b = append(b, n...)
+		b = append(b, '/')
+		return append(b, charsFrom(hashStr(n+s.acct.id), "0123456789abcdef", 16)...)
+	case 'g':
+		return append(b, s.idOf(rASG)...)
+	case 'k':
+		return append(b, s.idOf(rStack)...)
+	case 't':
+		return append(b, s.idOf(rTable)...)
+	case 'G':
+		return append(b, s.idOf(rSecGroup)...)
+	case 'o':
+		return append(b, s.idOf(rLogGroup)...)
+	case 'a':
+		return append(b, s.acct.id...)
+	case 'r':
+		return append(b, s.region...)
+	case 'R':
+		return append(b, roleNames[s.r.IntN(len(roleNames))]...)
+	case 'u':
+		return append(b, userNames[s.r.IntN(len(userNames))]...)
+	case 'K':
+		b = append(b, "arn:aws:kms:"...)
+		b = append(b, s.region...)
+		b = append(b, ':')
+		b = append(b, s.acct.id...)
+		b = append(b, ":key/"...)
+		return append(b, s.kmsKeys[s.r.IntN(len(s.kmsKeys))]...)
+	case 'N':
+		return strconv.AppendInt(b, int64(1+s.r.IntN(999)), 10)
+	case 'U':
+		return appendUUID(b, s.r)
+	case 'D':
+		return appendTime(b, s.now)
+	case 'M':
+		return strconv.AppendInt(b, s.now.UnixMilli()-int64(s.r.IntN(3600000)), 10)
+	case 'P':
+		return append(b, ssmParams[s.r.IntN(len(ssmParams))]...)
+	case 'S':
+		return append(b, secretNames[s.r.IntN(len(secretNames))]...)
+	case 'Q':
+		b = append(b, "https://sqs."...)
+		b = append(b, s.region...)
+		b = append(b, ".amazonaws.com/"...)
+		b = append(b, s.acct.id...)
+		b = append(b, '/')
+		return append(b, queueNames[s.r.IntN(len(queueNames))]...)
+	case 'Z':
+		return append(b, charsFrom(hash(s.o.seed, hashStr(s.acct.id), 99), upperAlnum[:26]+"0123456789", 21)...)
+	case 'H':
+		return appendHex(b, s.r, 40)
+	case 'E':
+		if s.curID != nil {
+			return append(b, s.curID.p.name...)
+		}
+		return b
+	case 'O':
+		if s.curID != nil {
+			return append(b, s.principalARN(s.curID)...)
+		}
+		return b
+	}
+	return append(b, '$', ph)
+}
+
+var (
+	roleNames   = []string{"orders-lambda-role", "web-ec2-role", "GitHubActionsDeploy", "data-pipeline-role", "OrganizationAccountAccessRole", "AWSServiceRoleForAutoScaling", "ecsTaskExecutionRole", "reporting-readonly"}
+	userNames   = []string{"alice.nguyen", "bob.martin", "carol.diaz", "svc-backup", "terraform-legacy", "jenkins"}
+	ssmParams   = []string{"/orders/prod/db-host", "/orders/prod/feature-flags", "/shared/datadog/api-key", "/orders/prod/stripe-webhook-secret", "/platform/vpc/id", "/ami/amazon-linux-2023/latest"}
+	secretNames = []string{"prod/orders/db", "prod/orders/stripe", "shared/github-app-key", "data/warehouse/readonly"}
+	queueNames  = []string{"orders-events", "orders-events-dlq", "email-outbox", "ingest-jobs"}
+)
+
+// the returns the live resource of kind k for the current record, picking
+// one on first use so that request, response and resources agree.
+func (s *stream) the(k rkind) *res {
+	if !s.curSet[k] {
+		s.curSet[k] = true
+		s.cur[k] = s.st.pick(k, s.r)
+	}
+	return s.cur[k]
+}
+
+// idOf is the current resource's id, or a plausible id of a resource
+// outside the simulation's live set (long-lived infrastructure).
+func (s *stream) idOf(k rkind) string {
+	if x := s.the(k); x != nil {
+		return x.id
+	}
+	return s.fallback[k]
+}
+
+func (s *stream) resetCur() {
+	s.curSet = [nKinds]bool{}
+	s.key7set = false
+	s.key8 = 0
+}
