@@ -117,6 +117,9 @@ func Run(ctx context.Context, cfg Config, idx cairn.Index, src *Source) (Summary
 	}
 	stop := r.startProgress(start)
 	err = r.process(ctx, todo)
+	if c, ok := idx.(compacter); ok && err == nil && r.sum.New > 0 {
+		err = c.Compact(ctx)
+	}
 	stop()
 	r.sum.Elapsed = time.Since(start)
 	if err != nil {
@@ -126,6 +129,12 @@ func Run(ctx context.Context, cfg Config, idx cairn.Index, src *Source) (Summary
 		return r.sum, fmt.Errorf("%w: %d quarantined", ErrFailedObjects, r.sum.Failed)
 	}
 	return r.sum, nil
+}
+
+// compacter is an index that merges small files when asked; ingest asks
+// when a run that stored events ends.
+type compacter interface {
+	Compact(ctx context.Context) error
 }
 
 type run struct {

@@ -95,7 +95,9 @@ func (x *Index) Commit(ctx context.Context, b *cairn.Batch) (cairn.CommitResult,
 		return res, err
 	}
 	x.dedup.evict(pinned)
-	if err := x.compact(ctx, pinned); err != nil {
+	// A long ingest is compacted when it ends (Compact); meanwhile a day is
+	// merged only when its segments pile up.
+	if err := x.compact(ctx, pinned, maxDaySegments); err != nil {
 		x.log.Warn("compaction failed; will retry after the next commit", "err", err)
 	}
 	return res, nil
@@ -189,17 +191,6 @@ func (x *Index) writeSegments(ctx context.Context, events []cairn.Event, chosen 
 	}
 	x.log.Debug("committed events", "events", len(chosen), "days", len(days), "took", time.Since(began))
 	return nil
-}
-
-// writeSegment writes the rows of query as a new segment of day.
-func (x *Index) writeSegment(ctx context.Context, m *manifest, day, query string) (segment, string, error) {
-	staged := filepath.Join(x.dir, "staging", fmt.Sprintf("merge-%s.parquet", day))
-	copySQL := fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000)", query, quote(staged))
-	if _, err := x.writer.ExecContext(ctx, copySQL); err != nil {
-		os.Remove(staged)
-		return segment{}, "", fmt.Errorf("write segment for %s: %w", day, err)
-	}
-	return x.installSegment(m, day, staged)
 }
 
 // installSegment moves a staged file into its day's folder as the next

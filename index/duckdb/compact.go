@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -13,9 +13,29 @@ import (
 // that a reader still using an older manifest finds its files.
 const retireAfter = 10 * time.Minute
 
-// compact merges the segments of each given day that has reached
-// Config.CompactAt segments into one, and deletes long-retired segments.
-func (x *Index) compact(ctx context.Context, days map[string]bool) error {
+// maxDaySegments is how many segments a day may gather during an ingest
+// before a commit merges them.
+const maxDaySegments = 32
+
+// Compact merges the segments of every day that has at least
+// Config.CompactAt of them into one, and deletes long-retired segments.
+// Ingest calls it when a run ends.
+func (x *Index) Compact(ctx context.Context) error {
+	if x.writer == nil {
+		return fmt.Errorf("compact: the index was opened read-only")
+	}
+	x.writeMu.Lock()
+	defer x.writeMu.Unlock()
+	days := map[string]bool{}
+	for _, s := range x.manifest.Segments {
+		days[s.Day] = true
+	}
+	return x.compact(ctx, days, x.cfg.CompactAt)
+}
+
+// compact merges the segments of each given day that has at least atLeast
+// segments into one, and deletes long-retired segments.
+func (x *Index) compact(ctx context.Context, days map[string]bool, atLeast int) error {
 	for day := range days {
 		var merge []segment
 		for _, s := range x.manifest.Segments {
@@ -23,7 +43,7 @@ func (x *Index) compact(ctx context.Context, days map[string]bool) error {
 				merge = append(merge, s)
 			}
 		}
-		if len(merge) < x.cfg.CompactAt {
+		if len(merge) < atLeast {
 			continue
 		}
 		if err := x.merge(ctx, day, merge); err != nil {
@@ -37,7 +57,7 @@ func (x *Index) merge(ctx context.Context, day string, merge []segment) error {
 	files := make([]string, len(merge))
 	out := segment{Day: day, MinTime: merge[0].MinTime, MaxTime: merge[0].MaxTime}
 	for i, s := range merge {
-		files[i] = quote(x.abs(s.Path))
+		files[i] = x.abs(s.Path)
 		out.Rows += s.Rows
 		if s.MinTime.Before(out.MinTime) {
 			out.MinTime = s.MinTime
@@ -46,9 +66,18 @@ func (x *Index) merge(ctx context.Context, day string, merge []segment) error {
 			out.MaxTime = s.MaxTime
 		}
 	}
+	staged := filepath.Join(x.dir, "staging", "merge-"+day+".parquet")
+	os.Remove(staged)
+	rows, err := mergeSegmentFiles(staged, files)
+	if err != nil {
+		return fmt.Errorf("compact %s: %w", day, err)
+	}
+	if rows != out.Rows {
+		os.Remove(staged)
+		return fmt.Errorf("compact %s: merged %d rows, the segments hold %d", day, rows, out.Rows)
+	}
 	next := *x.manifest
-	seg, path, err := x.writeSegment(ctx, &next, day,
-		"SELECT * FROM read_parquet(["+strings.Join(files, ", ")+"]) ORDER BY eventTime")
+	seg, path, err := x.installSegment(&next, day, staged)
 	if err != nil {
 		return fmt.Errorf("compact %s: %w", day, err)
 	}

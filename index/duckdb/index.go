@@ -37,8 +37,8 @@ type Config struct {
 	MemoryLimit string
 	// Threads is DuckDB's worker count; 0 means one per core.
 	Threads int
-	// CompactAt is the number of segments of one day that triggers their
-	// merge into one.
+	// CompactAt is the number of segments of one day that Compact merges
+	// into one.
 	CompactAt int
 	// DedupKeys bounds how many event keys the writer keeps in memory for
 	// deduplication; days beyond it are reloaded from their segments.
@@ -48,7 +48,7 @@ type Config struct {
 
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
-	return Config{MemoryLimit: "256MB", CompactAt: 8, DedupKeys: 8_000_000}
+	return Config{MemoryLimit: "256MB", CompactAt: 4, DedupKeys: 8_000_000}
 }
 
 // RegisterFlags registers the tunables as -index.* flags.

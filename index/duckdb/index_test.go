@@ -258,17 +258,47 @@ func TestSecondWriterIsToldWhatToDo(t *testing.T) {
 func TestCompaction(t *testing.T) {
 	ctx := context.Background()
 	x := openTest(t, t.TempDir())
+	// Ten commits in reverse time order, so that the merge must interleave.
 	for i := range 10 {
-		if _, err := x.Commit(ctx, &cairn.Batch{Events: []cairn.Event{testEvent(i, nil)}}); err != nil {
+		batch := []cairn.Event{testEvent(9-i, nil), testEvent(100+i, nil)}
+		if _, err := x.Commit(ctx, &cairn.Batch{Events: batch}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if n := len(x.manifest.Segments); n >= x.cfg.CompactAt {
-		t.Fatalf("%d segments after compaction", n)
+	if n := len(x.manifest.Segments); n != 10 {
+		t.Fatalf("%d segments before compaction, want 10", n)
 	}
-	p, _ := x.Search(ctx, cairn.Filter{}, cairn.Cursor{}, 100)
-	if len(p.Events) != 10 {
-		t.Fatalf("%d events after compaction", len(p.Events))
+	if err := x.Compact(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(x.manifest.Segments); n != 1 {
+		t.Fatalf("%d segments after compaction, want 1", n)
+	}
+	p, err := x.Search(ctx, cairn.Filter{}, cairn.Cursor{}, 100)
+	if err != nil || len(p.Events) != 20 {
+		t.Fatalf("%d events after compaction (%v)", len(p.Events), err)
+	}
+	// The merged segment is in time order, and its rows are whole.
+	tab, err := x.Query(ctx, "SELECT eventID, eventTime, eventJson FROM events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < len(tab.Rows); i++ {
+		if tab.Rows[i][1].(string) < tab.Rows[i-1][1].(string) {
+			t.Fatalf("row %d out of order: %v after %v", i, tab.Rows[i][1], tab.Rows[i-1][1])
+		}
+	}
+	for _, r := range tab.Rows {
+		if !strings.Contains(r[2].(string), r[0].(string)) {
+			t.Fatalf("row %v lost its record", r[0])
+		}
+	}
+	// A reader that still holds the old manifest finds its files: retired
+	// segments stay until retireAfter has passed.
+	for _, r := range x.manifest.Retired {
+		if _, err := os.Stat(x.abs(r.Path)); err != nil {
+			t.Fatalf("retired segment %s is gone too early", r.Path)
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package duckdb
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"time"
@@ -129,30 +130,142 @@ func resourceKeys(refs []cairn.ResourceRef) string {
 // in memory.
 const rowGroupRows = 16 * 1024
 
-// writeSegmentFile writes rows, sorted by time, as a zstd Parquet file and
-// fsyncs it.
-func writeSegmentFile(path string, rows []segmentRow) error {
-	slices.SortFunc(rows, func(a, b segmentRow) int { return a.EventTime.Compare(b.EventTime) })
+// segmentWriter writes rows, already in time order, as a zstd Parquet file.
+type segmentWriter struct {
+	f *os.File
+	w *parquet.GenericWriter[segmentRow]
+}
+
+func newSegmentWriter(path string) (*segmentWriter, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	w := parquet.NewGenericWriter[segmentRow](f,
 		parquet.Compression(&zstd.Codec{Level: zstd.SpeedDefault}),
 		parquet.MaxRowsPerRowGroup(rowGroupRows),
 		parquet.PageBufferSize(1<<20),
 		parquet.CreatedBy("cairn", "", ""))
-	if _, err := w.Write(rows); err != nil {
-		f.Close()
-		return fmt.Errorf("write segment %s: %w", path, err)
+	return &segmentWriter{f: f, w: w}, nil
+}
+
+func (s *segmentWriter) write(rows []segmentRow) error {
+	if _, err := s.w.Write(rows); err != nil {
+		return fmt.Errorf("write segment %s: %w", s.f.Name(), err)
 	}
-	if err := w.Close(); err != nil {
-		f.Close()
-		return fmt.Errorf("write segment %s: %w", path, err)
+	return nil
+}
+
+// close finishes the file and fsyncs it.
+func (s *segmentWriter) close() error {
+	if err := s.w.Close(); err != nil {
+		s.f.Close()
+		return fmt.Errorf("write segment %s: %w", s.f.Name(), err)
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
+	if err := s.f.Sync(); err != nil {
+		s.f.Close()
 		return err
 	}
-	return f.Close()
+	return s.f.Close()
+}
+
+// abort abandons a partly written file.
+func (s *segmentWriter) abort() {
+	s.f.Close()
+	os.Remove(s.f.Name())
+}
+
+// writeSegmentFile writes rows, sorted by time, as a segment file.
+func writeSegmentFile(path string, rows []segmentRow) error {
+	slices.SortStableFunc(rows, func(a, b segmentRow) int { return a.EventTime.Compare(b.EventTime) })
+	w, err := newSegmentWriter(path)
+	if err != nil {
+		return err
+	}
+	if err := w.write(rows); err != nil {
+		w.abort()
+		return err
+	}
+	return w.close()
+}
+
+// mergeSegmentFiles merges segment files, each in time order, into one:
+// a streaming k-way merge that holds a few thousand rows per input, so
+// that compacting a day costs little memory however large the day is.
+func mergeSegmentFiles(out string, inputs []string) (rows int64, err error) {
+	type input struct {
+		f    *os.File
+		r    *parquet.GenericReader[segmentRow]
+		buf  []segmentRow
+		next int
+		done bool
+	}
+	const chunk = 1024
+	ins := make([]*input, 0, len(inputs))
+	defer func() {
+		for _, in := range ins {
+			in.r.Close()
+			in.f.Close()
+		}
+	}()
+	fill := func(in *input) error {
+		n, err := in.r.Read(in.buf[:chunk])
+		in.buf, in.next = in.buf[:n], 0
+		if n == 0 {
+			if err != nil && err != io.EOF {
+				return fmt.Errorf("read segment %s: %w", in.f.Name(), err)
+			}
+			in.done = true
+		}
+		return nil
+	}
+	for _, path := range inputs {
+		f, err := os.Open(path)
+		if err != nil {
+			return 0, err
+		}
+		in := &input{f: f, r: parquet.NewGenericReader[segmentRow](f), buf: make([]segmentRow, chunk)}
+		ins = append(ins, in)
+		if err := fill(in); err != nil {
+			return 0, err
+		}
+	}
+	w, err := newSegmentWriter(out)
+	if err != nil {
+		return 0, err
+	}
+	batch := make([]segmentRow, 0, chunk)
+	for {
+		var best *input
+		for _, in := range ins {
+			if !in.done && (best == nil || in.buf[in.next].EventTime.Before(best.buf[best.next].EventTime)) {
+				best = in
+			}
+		}
+		if best == nil {
+			break
+		}
+		batch = append(batch, best.buf[best.next])
+		best.next++
+		if best.next == len(best.buf) {
+			if err := fill(best); err != nil {
+				w.abort()
+				return 0, err
+			}
+		}
+		if len(batch) == chunk {
+			if err := w.write(batch); err != nil {
+				w.abort()
+				return 0, err
+			}
+			rows += int64(len(batch))
+			batch = batch[:0]
+		}
+	}
+	if err := w.write(batch); err != nil {
+		w.abort()
+		return 0, err
+	}
+	rows += int64(len(batch))
+	return rows, w.close()
 }
