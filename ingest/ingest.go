@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -115,6 +116,14 @@ func Run(ctx context.Context, cfg Config, idx cairn.Index, src *Source) (Summary
 		}
 		todo = append(todo, info)
 	}
+	// Read a day of every account and region together: a batch then holds
+	// one or two days, and each day gets a few large segments instead of a
+	// small one per account and region, which compaction would rewrite.
+	days := make(map[string]time.Time, len(todo))
+	for _, o := range todo {
+		days[o.Key] = cloudtrail.ParseKey(o.Key).Date
+	}
+	slices.SortStableFunc(todo, func(a, b cairn.ObjectInfo) int { return days[a.Key].Compare(days[b.Key]) })
 	stop := r.startProgress(start)
 	err = r.process(ctx, todo)
 	if c, ok := idx.(compacter); ok && err == nil && r.sum.New > 0 {

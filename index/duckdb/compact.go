@@ -1,8 +1,11 @@
 package duckdb
 
 import (
+	"runtime"
+
 	"context"
 	"fmt"
+	"golang.org/x/sync/errgroup"
 	"os"
 	"path/filepath"
 	"slices"
@@ -34,8 +37,15 @@ func (x *Index) Compact(ctx context.Context) error {
 }
 
 // compact merges the segments of each given day that has at least atLeast
-// segments into one, and deletes long-retired segments.
+// segments into one, a day per core, and deletes long-retired segments.
 func (x *Index) compact(ctx context.Context, days map[string]bool, atLeast int) error {
+	type job struct {
+		day    string
+		merge  []segment
+		staged string
+		out    segment
+	}
+	var jobs []*job
 	for day := range days {
 		var merge []segment
 		for _, s := range x.manifest.Segments {
@@ -43,60 +53,82 @@ func (x *Index) compact(ctx context.Context, days map[string]bool, atLeast int) 
 				merge = append(merge, s)
 			}
 		}
-		if len(merge) < atLeast {
-			continue
-		}
-		if err := x.merge(ctx, day, merge); err != nil {
-			return err
+		if len(merge) >= atLeast && len(merge) > 1 {
+			jobs = append(jobs, &job{day: day, merge: merge, staged: filepath.Join(x.dir, "staging", "merge-"+day+".parquet")})
 		}
 	}
-	return x.deleteRetired(ctx)
-}
-
-func (x *Index) merge(ctx context.Context, day string, merge []segment) error {
-	files := make([]string, len(merge))
-	out := segment{Day: day, MinTime: merge[0].MinTime, MaxTime: merge[0].MaxTime}
-	for i, s := range merge {
-		files[i] = x.abs(s.Path)
-		out.Rows += s.Rows
-		if s.MinTime.Before(out.MinTime) {
-			out.MinTime = s.MinTime
-		}
-		if s.MaxTime.After(out.MaxTime) {
-			out.MaxTime = s.MaxTime
+	if len(jobs) == 0 {
+		return x.deleteRetired(ctx)
+	}
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for _, j := range jobs {
+		g.Go(func() error {
+			files := make([]string, len(j.merge))
+			j.out = segment{Day: j.day, MinTime: j.merge[0].MinTime, MaxTime: j.merge[0].MaxTime}
+			for i, s := range j.merge {
+				files[i] = x.abs(s.Path)
+				j.out.Rows += s.Rows
+				if s.MinTime.Before(j.out.MinTime) {
+					j.out.MinTime = s.MinTime
+				}
+				if s.MaxTime.After(j.out.MaxTime) {
+					j.out.MaxTime = s.MaxTime
+				}
+			}
+			os.Remove(j.staged)
+			rows, err := mergeSegmentFiles(j.staged, files)
+			if err != nil {
+				return fmt.Errorf("compact %s: %w", j.day, err)
+			}
+			if rows != j.out.Rows {
+				return fmt.Errorf("compact %s: merged %d rows, the segments hold %d", j.day, rows, j.out.Rows)
+			}
+			return nil
+		})
+	}
+	err := g.Wait()
+	removeStaged := func() {
+		for _, j := range jobs {
+			os.Remove(j.staged)
 		}
 	}
-	staged := filepath.Join(x.dir, "staging", "merge-"+day+".parquet")
-	os.Remove(staged)
-	rows, err := mergeSegmentFiles(staged, files)
 	if err != nil {
-		return fmt.Errorf("compact %s: %w", day, err)
-	}
-	if rows != out.Rows {
-		os.Remove(staged)
-		return fmt.Errorf("compact %s: merged %d rows, the segments hold %d", day, rows, out.Rows)
-	}
-	next := *x.manifest
-	seg, path, err := x.installSegment(&next, day, staged)
-	if err != nil {
-		return fmt.Errorf("compact %s: %w", day, err)
-	}
-	seg.Rows, seg.MinTime, seg.MaxTime = out.Rows, out.MinTime, out.MaxTime
-	next.Segments = slices.DeleteFunc(slices.Clone(x.manifest.Segments), func(s segment) bool {
-		return slices.ContainsFunc(merge, func(m segment) bool { return m.Path == s.Path })
-	})
-	next.Segments = append(next.Segments, seg)
-	now := time.Now().UTC()
-	next.Retired = slices.Clone(x.manifest.Retired)
-	for _, m := range merge {
-		next.Retired = append(next.Retired, retired{Path: m.Path, At: now})
-	}
-	if err := x.publish(ctx, &next); err != nil {
-		os.Remove(path)
+		removeStaged()
 		return err
 	}
-	x.log.Debug("compacted segments", "day", day, "segments", len(merge), "rows", out.Rows)
-	return nil
+	next := *x.manifest
+	next.Segments = slices.Clone(x.manifest.Segments)
+	next.Retired = slices.Clone(x.manifest.Retired)
+	now := time.Now().UTC()
+	var installed []string
+	for _, j := range jobs {
+		seg, path, err := x.installSegment(&next, j.day, j.staged)
+		if err != nil {
+			removeStaged()
+			for _, p := range installed {
+				os.Remove(p)
+			}
+			return fmt.Errorf("compact %s: %w", j.day, err)
+		}
+		installed = append(installed, path)
+		seg.Rows, seg.MinTime, seg.MaxTime = j.out.Rows, j.out.MinTime, j.out.MaxTime
+		next.Segments = slices.DeleteFunc(next.Segments, func(s segment) bool {
+			return slices.ContainsFunc(j.merge, func(m segment) bool { return m.Path == s.Path })
+		})
+		next.Segments = append(next.Segments, seg)
+		for _, m := range j.merge {
+			next.Retired = append(next.Retired, retired{Path: m.Path, At: now})
+		}
+	}
+	if err := x.publish(ctx, &next); err != nil {
+		for _, p := range installed {
+			os.Remove(p)
+		}
+		return err
+	}
+	x.log.Debug("compacted segments", "days", len(jobs))
+	return x.deleteRetired(ctx)
 }
 
 // deleteRetired removes segments retired long enough ago.

@@ -136,13 +136,20 @@ type segmentWriter struct {
 	w *parquet.GenericWriter[segmentRow]
 }
 
-func newSegmentWriter(path string) (*segmentWriter, error) {
+// Segments that a commit writes are encoded at zstd's fastest level: most
+// are merged by compaction soon, which encodes them at the default level.
+const (
+	commitLevel  = zstd.SpeedFastest
+	compactLevel = zstd.SpeedDefault
+)
+
+func newSegmentWriter(path string, level zstd.Level) (*segmentWriter, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return nil, err
 	}
 	w := parquet.NewGenericWriter[segmentRow](f,
-		parquet.Compression(&zstd.Codec{Level: zstd.SpeedDefault}),
+		parquet.Compression(&zstd.Codec{Level: level}),
 		parquet.MaxRowsPerRowGroup(rowGroupRows),
 		parquet.PageBufferSize(1<<20),
 		parquet.CreatedBy("cairn", "", ""))
@@ -178,7 +185,7 @@ func (s *segmentWriter) abort() {
 // writeSegmentFile writes rows, sorted by time, as a segment file.
 func writeSegmentFile(path string, rows []segmentRow) error {
 	slices.SortStableFunc(rows, func(a, b segmentRow) int { return a.EventTime.Compare(b.EventTime) })
-	w, err := newSegmentWriter(path)
+	w, err := newSegmentWriter(path, commitLevel)
 	if err != nil {
 		return err
 	}
@@ -230,7 +237,7 @@ func mergeSegmentFiles(out string, inputs []string) (rows int64, err error) {
 			return 0, err
 		}
 	}
-	w, err := newSegmentWriter(out)
+	w, err := newSegmentWriter(out, compactLevel)
 	if err != nil {
 		return 0, err
 	}
