@@ -97,7 +97,17 @@ func (x *Index) Commit(ctx context.Context, b *cairn.Batch) (cairn.CommitResult,
 	x.dedup.evict(pinned)
 	// A long ingest is compacted when it ends (Compact); meanwhile a day is
 	// merged only when its segments pile up.
-	if err := x.compact(ctx, pinned, maxDaySegments); err != nil {
+	perDay := map[string]int{}
+	for _, s := range x.manifest.Segments {
+		perDay[s.Day]++
+	}
+	crowded := map[string]bool{}
+	for day := range pinned {
+		if perDay[day] >= maxDaySegments {
+			crowded[day] = true
+		}
+	}
+	if err := x.compact(ctx, crowded, maxDaySegments); err != nil {
 		x.log.Warn("compaction failed; will retry after the next commit", "err", err)
 	}
 	return res, nil

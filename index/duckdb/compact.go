@@ -36,8 +36,30 @@ func (x *Index) Compact(ctx context.Context) error {
 	return x.compact(ctx, days, x.cfg.CompactAt)
 }
 
-// compact merges the segments of each given day that has at least atLeast
-// segments into one, a day per core, and deletes long-retired segments.
+// pickMerge chooses the segments of a day to merge. Small segments (less
+// than a row group) are merged once there are two; large ones only once the
+// day has atLeast segments in all. So a day ingested in a few large batches
+// is not rewritten for nothing, while the trickle of a live day, and the few
+// events that a batch of the next day's files carries, are gathered up.
+func pickMerge(segs []segment, day string, atLeast int) []segment {
+	var all, small []segment
+	for _, s := range segs {
+		if s.Day != day {
+			continue
+		}
+		all = append(all, s)
+		if s.Rows < rowGroupRows {
+			small = append(small, s)
+		}
+	}
+	if len(all) >= atLeast {
+		return all
+	}
+	return small
+}
+
+// compact merges segments of each given day (see pickMerge), a day per
+// core, and deletes long-retired segments.
 func (x *Index) compact(ctx context.Context, days map[string]bool, atLeast int) error {
 	type job struct {
 		day    string
@@ -47,13 +69,7 @@ func (x *Index) compact(ctx context.Context, days map[string]bool, atLeast int) 
 	}
 	var jobs []*job
 	for day := range days {
-		var merge []segment
-		for _, s := range x.manifest.Segments {
-			if s.Day == day {
-				merge = append(merge, s)
-			}
-		}
-		if len(merge) >= atLeast && len(merge) > 1 {
+		if merge := pickMerge(x.manifest.Segments, day, atLeast); len(merge) > 1 {
 			jobs = append(jobs, &job{day: day, merge: merge, staged: filepath.Join(x.dir, "staging", "merge-"+day+".parquet")})
 		}
 	}

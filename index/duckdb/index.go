@@ -37,8 +37,9 @@ type Config struct {
 	MemoryLimit string
 	// Threads is DuckDB's worker count; 0 means one per core.
 	Threads int
-	// CompactAt is the number of segments of one day that Compact merges
-	// into one.
+	// CompactAt is the number of segments of one day at which Compact
+	// merges all of them into one; below it, Compact merges only the small
+	// ones.
 	CompactAt int
 	// DedupKeys bounds how many event keys the writer keeps in memory for
 	// deduplication; days beyond it are reloaded from their segments.
