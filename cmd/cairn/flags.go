@@ -29,8 +29,7 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				fs.Usage()
-				return nil, errPrinted
+				return nil, errHelp // the flag package has printed the usage
 			}
 			return nil, fmt.Errorf("%w: %v (run cairn %s -h for help)", errUsage, err, strings.TrimPrefix(fs.Name(), "cairn "))
 		}

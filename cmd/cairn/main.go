@@ -79,11 +79,12 @@ func (e *exitError) Error() string { return e.err.Error() }
 func (e *exitError) Unwrap() error { return e.err }
 
 func run(ctx context.Context, e *env, args []string) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
 		usage(e.stderr)
-		if len(args) == 0 {
-			return 2
-		}
+		return 2
+	}
+	if args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
+		usage(e.stdout)
 		return 0
 	}
 	cmd, ok := commands[args[0]]
@@ -92,7 +93,7 @@ func run(ctx context.Context, e *env, args []string) int {
 		return 2
 	}
 	err := cmd.run(ctx, e, args[1:])
-	if err == nil {
+	if err == nil || errors.Is(err, errHelp) {
 		return 0
 	}
 	code := 1
@@ -103,17 +104,15 @@ func run(ctx context.Context, e *env, args []string) int {
 	if errors.Is(err, errUsage) {
 		code = 2
 	}
-	if !errors.Is(err, errPrinted) {
-		fmt.Fprintf(e.stderr, "cairn %s: %s\n", args[0], oneLine(err.Error()))
-	}
+	fmt.Fprintf(e.stderr, "cairn %s: %s\n", args[0], oneLine(err.Error()))
 	return code
 }
 
 var (
 	// errUsage marks bad command lines (exit status 2).
 	errUsage = errors.New("usage")
-	// errPrinted marks errors whose message was already shown.
-	errPrinted = errors.New("printed")
+	// errHelp ends a command after -h printed its usage (exit status 0).
+	errHelp = errors.New("help")
 )
 
 func oneLine(s string) string {
