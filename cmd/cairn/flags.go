@@ -24,7 +24,21 @@ func newFlags(e *env, name, args string) *flag.FlagSet {
 
 // parse parses flags that may come before or after positional arguments
 // (cairn why i-0abc -at T works as typed) and returns the positionals.
-func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+// Every flag can also be set in the environment: CAIRN_INGEST_WORKERS sets
+// -ingest.workers; the command line wins.
+func parse(e *env, fs *flag.FlagSet, args []string) ([]string, error) {
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		name := "CAIRN_" + strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(f.Name))
+		if v := e.getenv(name); v != "" && envErr == nil {
+			if err := fs.Set(f.Name, v); err != nil {
+				envErr = fmt.Errorf("%w: %s=%q: %v", errUsage, name, v, err)
+			}
+		}
+	})
+	if envErr != nil {
+		return nil, envErr
+	}
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {

@@ -13,7 +13,7 @@ func runGen(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "gen", "")
 	cfg := sim.DefaultConfig()
 	cfg.RegisterFlags(fs)
-	pos, err := parse(fs, args)
+	pos, err := parse(e, fs, args)
 	if err != nil {
 		return err
 	}

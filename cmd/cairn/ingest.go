@@ -21,7 +21,7 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	xcfg := duckdb.DefaultConfig()
 	xcfg.RegisterFlags(fs)
 	quiet := fs.Bool("quiet", false, "print only failures and the summary")
-	urls, err := parse(fs, args)
+	urls, err := parse(e, fs, args)
 	if err != nil {
 		return err
 	}

@@ -30,7 +30,7 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 	until := fs.String("until", "", "before this time or this long ago")
 	limit := fs.Int("limit", 50, "at most this many events (0: all)")
 	format := fs.String("format", "table", "table, json (JSON lines of raw records) or csv")
-	pos, err := parse(fs, args)
+	pos, err := parse(e, fs, args)
 	if err != nil {
 		return err
 	}

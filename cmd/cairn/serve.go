@@ -41,7 +41,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs.Var(&sources, "source", "a folder, file or s3://bucket/prefix to ingest continuously (repeatable)")
 	interval := fs.Duration("ingest.interval", time.Minute, "how often sources are checked for new objects")
 	demo := fs.Bool("demo", false, "generate a month of a simulated organisation once and serve it")
-	pos, err := parse(fs, args)
+	pos, err := parse(e, fs, args)
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,7 @@ func runSQL(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "sql", `"SELECT …"`)
 	data := dataFlag(fs, e)
 	format := fs.String("format", "table", "table, json (one object per row) or csv")
-	pos, err := parse(fs, args)
+	pos, err := parse(e, fs, args)
 	if err != nil {
 		return err
 	}
