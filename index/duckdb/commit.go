@@ -1,15 +1,13 @@
 package duckdb
 
 import (
-	"maps"
-	"runtime"
-
 	"context"
 	"database/sql/driver"
 	"fmt"
-	"golang.org/x/sync/errgroup"
+	"maps"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -17,6 +15,7 @@ import (
 
 	"github.com/cairn-audit/cairn"
 	duckdb "github.com/duckdb/duckdb-go/v2"
+	"golang.org/x/sync/errgroup"
 )
 
 // Commit implements cairn.Index.

@@ -1,15 +1,15 @@
 package duckdb
 
 import (
-	"runtime"
-
 	"context"
 	"fmt"
-	"golang.org/x/sync/errgroup"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // retireAfter is how long a segment replaced by compaction stays on disk, so
