@@ -36,9 +36,13 @@ func (x *Index) Compact(ctx context.Context) error {
 	return x.compact(ctx, days, x.cfg.CompactAt)
 }
 
-// pickMerge chooses the segments of a day to merge. Small segments (less
-// than a row group) are merged once there are two; large ones only once the
-// day has atLeast segments in all. So a day ingested in a few large batches
+// smallSegment is the size below which a segment is gathered up with the
+// other small ones of its day.
+const smallSegment = 4096
+
+// pickMerge chooses the segments of a day to merge. Small segments are
+// merged once there are two; the others only once the day has atLeast
+// segments in all. So a day ingested in a few large batches
 // is not rewritten for nothing, while the trickle of a live day, and the few
 // events that a batch of the next day's files carries, are gathered up.
 func pickMerge(segs []segment, day string, atLeast int) []segment {
@@ -48,7 +52,7 @@ func pickMerge(segs []segment, day string, atLeast int) []segment {
 			continue
 		}
 		all = append(all, s)
-		if s.Rows < rowGroupRows {
+		if s.Rows < smallSegment {
 			small = append(small, s)
 		}
 	}
