@@ -136,20 +136,13 @@ type segmentWriter struct {
 	w *parquet.GenericWriter[segmentRow]
 }
 
-// Segments that a commit writes are encoded at zstd's fastest level: most
-// are merged by compaction soon, which encodes them at the default level.
-const (
-	commitLevel  = zstd.SpeedFastest
-	compactLevel = zstd.SpeedDefault
-)
-
-func newSegmentWriter(path string, level zstd.Level) (*segmentWriter, error) {
+func newSegmentWriter(path string) (*segmentWriter, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return nil, err
 	}
 	w := parquet.NewGenericWriter[segmentRow](f,
-		parquet.Compression(&zstd.Codec{Level: level}),
+		parquet.Compression(&zstd.Codec{Level: zstd.SpeedDefault}),
 		parquet.MaxRowsPerRowGroup(rowGroupRows),
 		parquet.PageBufferSize(1<<20),
 		parquet.CreatedBy("cairn", "", ""))
@@ -185,7 +178,7 @@ func (s *segmentWriter) abort() {
 // writeSegmentFile writes rows, sorted by time, as a segment file.
 func writeSegmentFile(path string, rows []segmentRow) error {
 	slices.SortStableFunc(rows, func(a, b segmentRow) int { return a.EventTime.Compare(b.EventTime) })
-	w, err := newSegmentWriter(path, commitLevel)
+	w, err := newSegmentWriter(path)
 	if err != nil {
 		return err
 	}
@@ -237,7 +230,7 @@ func mergeSegmentFiles(out string, inputs []string) (rows int64, err error) {
 			return 0, err
 		}
 	}
-	w, err := newSegmentWriter(out, compactLevel)
+	w, err := newSegmentWriter(out)
 	if err != nil {
 		return 0, err
 	}
