@@ -216,6 +216,12 @@ func TestIngestSearchAndSQL(t *testing.T) {
 			t.Errorf("sql %q: exit %d, stderr %q", q, r.code, r.stderr)
 		}
 	}
+	// The index is derived data: reindex rebuilds it from its sources (and
+	// names the corrupt file again).
+	r = runCairn(t, nil, "reindex", "-data", data)
+	if r.code != 1 || !strings.Contains(r.stderr, "corruptcorruptxx.json.gz") || len(search()) != 120 {
+		t.Errorf("reindex: exit %d, %d events\n%s", r.code, len(search()), r.stderr)
+	}
 	r = runCairn(t, nil, "search", "-data", data, "-since", "yesterday")
 	if r.code != 2 || strings.Count(r.stderr, "\n") != 1 {
 		t.Errorf("bad -since: exit %d, stderr %q", r.code, r.stderr)
