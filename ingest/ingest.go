@@ -121,7 +121,7 @@ func Run(ctx context.Context, cfg Config, idx cairn.Index, src *Source) (Summary
 	// small one per account and region, which compaction would rewrite.
 	days := make(map[string]time.Time, len(todo))
 	for _, o := range todo {
-		days[o.Key] = cloudtrail.ParseKey(o.Key).Date
+		days[o.Key] = src.KeyInfo(o.Key).Date
 	}
 	slices.SortStableFunc(todo, func(a, b cairn.ObjectInfo) int { return days[a.Key].Compare(days[b.Key]) })
 	stop := r.startProgress(start)
@@ -263,7 +263,7 @@ func (r *run) folderNotice(prefix, why string) {
 // error quarantines the whole object.
 func (r *run) read(ctx context.Context, info cairn.ObjectInfo) result {
 	st := cairn.ObjectState{Source: r.src.URL, Key: info.Key, Size: info.Size, ETag: info.ETag, IngestedAt: time.Now().UTC()}
-	if k := cloudtrail.ParseKey(info.Key); k.Kind == cloudtrail.KeyDigest || k.Kind == cloudtrail.KeyInsight {
+	if k := r.src.KeyInfo(info.Key); k.Kind == cloudtrail.KeyDigest || k.Kind == cloudtrail.KeyInsight {
 		st.Status, st.Reason = cairn.ObjectSkipped, k.Kind.String()+" file, not API calls"
 		return result{state: st}
 	}
@@ -277,7 +277,7 @@ func (r *run) read(ctx context.Context, info cairn.ObjectInfo) result {
 	// What CloudTrail delivered into its layout is read as a log; anything
 	// else is first judged by its content.
 	kind, what := cloudtrail.ContentRecords, ""
-	if cloudtrail.ParseKey(info.Key).Kind != cloudtrail.KeyLog {
+	if r.src.KeyInfo(info.Key).Kind != cloudtrail.KeyLog {
 		head, _ := br.Peek(cloudtrail.SniffSize)
 		kind, what = cloudtrail.Sniff(head)
 	}
@@ -287,7 +287,7 @@ func (r *run) read(ctx context.Context, info cairn.ObjectInfo) result {
 		return result{state: st}
 	case cloudtrail.ContentRecords:
 	default:
-		if !looksLikeLog(info.Key, kind) {
+		if !looksLikeLog(r.src, info.Key, kind) {
 			st.Status, st.Reason = cairn.ObjectSkipped, "not a CloudTrail log file ("+what+")"
 			return result{state: st}
 		}
@@ -306,8 +306,8 @@ func (r *run) read(ctx context.Context, info cairn.ObjectInfo) result {
 // trail's layout, or is corrupt compressed data, or is named as JSON but is
 // not JSON. Valid JSON of another kind (a report, a scenario list) and
 // other files (a cost report, a README) are stray.
-func looksLikeLog(key string, kind cloudtrail.Content) bool {
-	if cloudtrail.ParseKey(key).Kind == cloudtrail.KeyLog || kind == cloudtrail.ContentCorrupt {
+func looksLikeLog(src *Source, key string, kind cloudtrail.Content) bool {
+	if src.KeyInfo(key).Kind == cloudtrail.KeyLog || kind == cloudtrail.ContentCorrupt {
 		return true
 	}
 	if kind != cloudtrail.ContentNotJSON {

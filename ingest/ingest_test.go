@@ -142,3 +142,30 @@ func TestIngestSingleFileAndShapes(t *testing.T) {
 		t.Fatalf("folder: %+v %v", sum, err)
 	}
 }
+
+// A source may start inside AWS's layout (s3://bucket/AWSLogs/, or one
+// account's folder): its objects are still judged as the trail's, so that an
+// unreadable log there is quarantined rather than skipped as a stray file.
+func TestSourceInsideTheLayout(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	day := "AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/14/"
+	write(t, root, day+"111122223333_CloudTrail_us-east-1_20260314T0305Z_aaaaaaaaaaaaaaaa.json.gz", logFile([]int{1, 2}, "111122223333"))
+	write(t, root, day+"111122223333_CloudTrail_us-east-1_20260314T0310Z_bbbbbbbbbbbbbbbb.json.gz", gz(`{"notARecord": true}`))
+	idx, err := duckdb.Open(ctx, func() duckdb.Config { c := duckdb.DefaultConfig(); c.Dir = t.TempDir(); return c }())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	src, err := OpenSource(ctx, filepath.Join(root, "AWSLogs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k := src.KeyInfo("111122223333/CloudTrail/us-east-1/2026/03/14/111122223333_CloudTrail_us-east-1_20260314T0305Z_aaaaaaaaaaaaaaaa.json.gz"); k.Account != "111122223333" || k.Region != "us-east-1" {
+		t.Fatalf("key inside the layout read as %+v", k)
+	}
+	sum, err := Run(ctx, DefaultConfig(), idx, src)
+	if !errors.Is(err, ErrFailedObjects) || sum.New != 2 || sum.Failed != 1 {
+		t.Fatalf("summary %+v, err %v", sum, err)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/cairn-audit/cairn"
 	"github.com/cairn-audit/cairn/blob/file"
 	"github.com/cairn-audit/cairn/blob/s3"
+	"github.com/cairn-audit/cairn/cloudtrail"
 )
 
 // Source is where events are read from: a store, and optionally the one
@@ -22,6 +23,18 @@ type Source struct {
 	Store cairn.BlobStore
 	// Only, when set, is the single key to read.
 	Only string
+	// base is the path or prefix that keys are relative to. A source may
+	// start inside AWS's layout (s3://bucket/AWSLogs/), so keys are judged
+	// against the layout with it in front.
+	base string
+}
+
+// KeyInfo reads an object's key against AWS's layout.
+func (s *Source) KeyInfo(key string) cloudtrail.KeyInfo {
+	if s.base == "" {
+		return cloudtrail.ParseKey(key)
+	}
+	return cloudtrail.ParseKey(s.base + "/" + key)
 }
 
 // OpenSource opens a folder, a file, a file:// URL or an s3://bucket/prefix.
@@ -40,7 +53,7 @@ func OpenSource(ctx context.Context, raw string) (*Source, error) {
 		if prefix != "" {
 			name += "/" + prefix
 		}
-		return &Source{URL: name, Store: st}, nil
+		return &Source{URL: name, Store: st, base: prefix}, nil
 	}
 	path := strings.TrimPrefix(raw, "file://")
 	abs, err := filepath.Abs(path)
@@ -56,11 +69,11 @@ func OpenSource(ctx context.Context, raw string) (*Source, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &Source{URL: "file://" + filepath.ToSlash(abs), Store: st, Only: filepath.Base(abs)}, nil
+		return &Source{URL: "file://" + filepath.ToSlash(abs), Store: st, Only: filepath.Base(abs), base: filepath.ToSlash(filepath.Dir(abs))}, nil
 	}
 	st, err := file.New(abs)
 	if err != nil {
 		return nil, err
 	}
-	return &Source{URL: "file://" + filepath.ToSlash(abs), Store: st}, nil
+	return &Source{URL: "file://" + filepath.ToSlash(abs), Store: st, base: filepath.ToSlash(abs)}, nil
 }
