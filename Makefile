@@ -6,7 +6,7 @@ GOBIN     := $(shell $(GO) env GOPATH)/bin
 VERSITYGW := $(GOBIN)/versitygw
 VERSITYGW_VERSION := v1.8.0
 
-.PHONY: build test test-short bench fuzz tools awscli demo clean
+.PHONY: build test test-short bench microbench jq fuzz tools awscli demo clean
 
 build:
 	$(GO) build -o bin/cairn ./cmd/cairn
@@ -29,8 +29,23 @@ test: tools
 test-short:
 	$(GO) test -short ./...
 
-# Benchmarks: figures are ratios against anchors measured in the same run.
-bench:
+# The whole-system benchmark (bench/): generates a fixed data set, measures
+# cairn against DuckDB's read_json and zcat | jq in the same run, prints the
+# table and writes docs/performance.md. BENCH_FLAGS='-events 200000 -out ""'
+# is a quick run; `go run ./bench -h` lists the flags.
+BENCH_FLAGS ?=
+
+bench: jq
+	$(GO) run ./bench $(BENCH_FLAGS)
+
+jq:
+	@command -v jq >/dev/null 2>&1 || { \
+		echo "installing jq (Debian package jq)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends jq >/dev/null; }
+
+# Go micro-benchmarks (*_timing_test.go): figures are ratios against anchors
+# measured in the same run.
+microbench:
 	$(GO) test -run '^$$' -bench . -benchtime 3x -timeout 30m ./...
 
 fuzz:
