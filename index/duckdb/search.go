@@ -80,26 +80,37 @@ func where(f cairn.Filter, after cairn.Cursor) (string, []any) {
 	return " WHERE " + strings.Join(conds, " AND "), args
 }
 
-// pageTimes returns the times of the first n events that match, newest
-// first. It reads the newest day first and widens the window fourfold while
-// too few events match: a search for what someone did lately reads a day
-// or two, not the whole history.
-func (x *Index) pageTimes(ctx context.Context, days []daySegments, where string, args []any, n int) ([]time.Time, error) {
-	var out []time.Time
+// hit is where a matching event is: its segment file and row, with its
+// position in the result order.
+type hit struct {
+	file string
+	row  int64
+	time time.Time
+	key  string // DedupKey, the tie-break within one time
+}
+
+// pageHits returns where the first n events that match are, in result
+// order. It reads only the filter columns and the ordering columns, newest
+// day first, widening the window fourfold while too few events match: a
+// search for what someone did lately reads a day or two, not the whole
+// history.
+func (x *Index) pageHits(ctx context.Context, days []daySegments, where string, args []any, n int) ([]hit, error) {
+	var out []hit
 	for i, width := 0, 1; i < len(days) && len(out) < n; i, width = i+width, width*4 {
 		window := days[i:min(i+width, len(days))]
-		rows, err := x.db.QueryContext(ctx, fmt.Sprintf("SELECT eventTime FROM %s%s ORDER BY eventTime DESC LIMIT %d",
-			readSegments(window), where, n-len(out)), args...)
+		rows, err := x.db.QueryContext(ctx, fmt.Sprintf(
+			"SELECT filename, file_row_number, eventTime, %[1]s FROM %[2]s%[3]s ORDER BY eventTime DESC, %[1]s DESC LIMIT %[4]d",
+			orderKey, readSegments(window, "filename = true, file_row_number = true"), where, n-len(out)), args...)
 		if err != nil {
 			return nil, err
 		}
 		for rows.Next() {
-			var t time.Time
-			if err := rows.Scan(&t); err != nil {
+			var h hit
+			if err := rows.Scan(&h.file, &h.row, &h.time, &h.key); err != nil {
 				rows.Close()
 				return nil, err
 			}
-			out = append(out, t)
+			out = append(out, h)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -107,6 +118,54 @@ func (x *Index) pageTimes(ctx context.Context, days []daySegments, where string,
 		}
 	}
 	return out, nil
+}
+
+// fetch reads the events at the hits, a query per segment file. Reading
+// rows by number decompresses only the pages that hold them, where a
+// query bounded by time decompressed whole row groups of records.
+func (x *Index) fetch(ctx context.Context, hits []hit) ([]cairn.Event, error) {
+	byFile := map[string][]int64{}
+	for _, h := range hits {
+		byFile[h.file] = append(byFile[h.file], h.row)
+	}
+	type pos struct {
+		file string
+		row  int64
+	}
+	found := make(map[pos]cairn.Event, len(hits))
+	for file, rowNums := range byFile {
+		nums := make([]string, len(rowNums))
+		for i, r := range rowNums {
+			nums[i] = fmt.Sprint(r)
+		}
+		rows, err := x.db.QueryContext(ctx, fmt.Sprintf("SELECT file_row_number, %s FROM read_parquet(%s, file_row_number = true) WHERE file_row_number IN (%s)",
+			searchColumns, quote(file), strings.Join(nums, ", ")))
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var row int64
+			e, err := scanEvent(rows, &row)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			found[pos{file, row}] = e
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	events := make([]cairn.Event, 0, len(hits))
+	for _, h := range hits {
+		e, ok := found[pos{h.file, h.row}]
+		if !ok {
+			return nil, fmt.Errorf("row %d of %s vanished", h.row, h.file)
+		}
+		events = append(events, e)
+	}
+	return events, nil
 }
 
 // daySegments are the segment files of one day.
@@ -134,8 +193,9 @@ func (x *Index) searchDays(since, until time.Time) []daySegments {
 	return out
 }
 
-// readSegments is a FROM clause over the segments of some days.
-func readSegments(days []daySegments) string {
+// readSegments is a FROM clause over the segments of some days, with
+// read_parquet's options.
+func readSegments(days []daySegments, options string) string {
 	var b strings.Builder
 	b.WriteString("read_parquet([")
 	n := 0
@@ -148,7 +208,11 @@ func readSegments(days []daySegments) string {
 			n++
 		}
 	}
-	b.WriteString("])")
+	b.WriteString("]")
+	if options != "" {
+		b.WriteString(", " + options)
+	}
+	b.WriteString(")")
 	return b.String()
 }
 
@@ -169,57 +233,20 @@ func (x *Index) Search(ctx context.Context, f cairn.Filter, after cairn.Cursor, 
 	if len(days) == 0 {
 		return cairn.Page{}, nil
 	}
-	// First find the times of this page's events and of the one past it,
-	// reading only the filter columns and eventTime; bounding the second
-	// query by them spares decompressing the records of every other match.
-	times, err := x.pageTimes(ctx, days, w, args, limit+1)
+	// First find where this page's events (and the one after it) are,
+	// reading only the filter and ordering columns; then read those rows.
+	hits, err := x.pageHits(ctx, days, w, args, limit+1)
 	if err != nil {
 		return cairn.Page{}, fmt.Errorf("search: %w", err)
 	}
-	if len(times) == 0 {
-		return cairn.Page{}, nil
-	}
-	var bound string
-	if len(times) > limit {
-		bound = "eventTime >= " + tsLiteral(times[len(times)-1])
-	} else {
-		// Every match is known: name their times, so that only the row
-		// groups that hold them are read.
-		lits := make([]string, len(times))
-		for i, t := range times {
-			lits[i] = tsLiteral(t)
-		}
-		bound = "eventTime IN (" + strings.Join(lits, ", ") + ")"
-	}
-	if w == "" {
-		bound = " WHERE " + bound
-	} else {
-		bound = " AND " + bound
-	}
-	// Only the days between the page's oldest and newest event are read.
-	oldest, newest := dayOf(times[len(times)-1]), dayOf(times[0])
-	span := slices.DeleteFunc(slices.Clone(days), func(d daySegments) bool { return d.day < oldest || d.day > newest })
-	q := fmt.Sprintf("SELECT %s FROM %s%s%s ORDER BY eventTime DESC, %s DESC LIMIT %d", searchColumns, readSegments(span), w, bound, orderKey, limit+1)
-	rows, err := x.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return cairn.Page{}, fmt.Errorf("search: %w", err)
-	}
-	defer rows.Close()
 	var page cairn.Page
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			return cairn.Page{}, fmt.Errorf("search: %w", err)
-		}
-		page.Events = append(page.Events, e)
+	if len(hits) > limit {
+		hits = hits[:limit]
+		last := hits[limit-1]
+		page.Next = cairn.Cursor{EventTime: last.time, Key: last.key}
 	}
-	if err := rows.Err(); err != nil {
+	if page.Events, err = x.fetch(ctx, hits); err != nil {
 		return cairn.Page{}, fmt.Errorf("search: %w", err)
-	}
-	if len(page.Events) > limit {
-		page.Events = page.Events[:limit]
-		last := &page.Events[limit-1]
-		page.Next = cairn.Cursor{EventTime: last.EventTime, Key: last.DedupKey()}
 	}
 	return page, nil
 }
@@ -256,18 +283,19 @@ func (n nbool) Scan(v any) error {
 	return nil
 }
 
-func scanEvent(rows scanner) (cairn.Event, error) {
+// scanEvent reads a row of searchColumns, after the given leading columns.
+func scanEvent(rows scanner, lead ...any) (cairn.Event, error) {
 	var e cairn.Event
 	p := &e.Principal
 	var resources any
 	var raw string
-	err := rows.Scan(&e.EventTime, &e.EventID, nstr{&e.RecipientAccountID}, nstr{&e.EventVersion},
+	err := rows.Scan(append(lead, &e.EventTime, &e.EventID, nstr{&e.RecipientAccountID}, nstr{&e.EventVersion},
 		nstr{&e.EventSource}, nstr{&e.EventName}, nstr{&e.AWSRegion}, nstr{&e.SourceIPAddress}, nstr{&e.UserAgent},
 		nstr{&e.ErrorCode}, nstr{&e.ErrorMessage}, nbool{&e.ReadOnly}, nstr{&e.EventType}, nstr{&e.EventCategory},
 		nbool{&e.ManagementEvent}, nstr{&e.RequestID}, nstr{&e.SharedEventID}, nstr{&e.VPCEndpointID},
 		nstr{&p.Type}, nstr{&p.ARN}, nstr{&p.PrincipalID}, nstr{&p.AccountID}, nstr{&p.AccessKeyID}, nstr{&p.UserName},
 		nstr{&p.RoleARN}, nstr{&p.SessionName}, nstr{&p.SourceIdentity}, nstr{&p.InvokedBy}, nstr{&p.OnBehalfOf},
-		nbool{&p.MFAAuthenticated}, &resources, &raw)
+		nbool{&p.MFAAuthenticated}, &resources, &raw)...)
 	if err != nil {
 		return e, err
 	}
