@@ -128,7 +128,7 @@ func resourceKeys(refs []cairn.ResourceRef) string {
 // rowGroupRows bounds a row group: time-bounded queries skip whole row
 // groups by their eventTime statistics, and the writer holds one row group
 // in memory.
-const rowGroupRows = 4 * 1024
+const rowGroupRows = 16 * 1024
 
 // segmentWriter writes rows, already in time order, as a zstd Parquet file.
 type segmentWriter struct {
