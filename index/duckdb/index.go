@@ -49,7 +49,7 @@ type Config struct {
 
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
-	return Config{MemoryLimit: "256MB", CompactAt: 8, DedupKeys: 8_000_000}
+	return Config{MemoryLimit: "256MB", CompactAt: 16, DedupKeys: 8_000_000}
 }
 
 // RegisterFlags registers the tunables as -index.* flags.

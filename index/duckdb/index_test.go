@@ -258,15 +258,16 @@ func TestSecondWriterIsToldWhatToDo(t *testing.T) {
 func TestCompaction(t *testing.T) {
 	ctx := context.Background()
 	x := openTest(t, t.TempDir())
-	// Ten commits in reverse time order, so that the merge must interleave.
-	for i := range 10 {
-		batch := []cairn.Event{testEvent(9-i, nil), testEvent(100+i, nil)}
+	// Twenty commits in reverse time order, so that the merge must
+	// interleave.
+	for i := range 20 {
+		batch := []cairn.Event{testEvent(19-i, nil), testEvent(100+i, nil)}
 		if _, err := x.Commit(ctx, &cairn.Batch{Events: batch}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if n := len(x.manifest.Segments); n != 10 {
-		t.Fatalf("%d segments before compaction, want 10", n)
+	if n := len(x.manifest.Segments); n != 20 {
+		t.Fatalf("%d segments before compaction, want 20", n)
 	}
 	if err := x.Compact(ctx); err != nil {
 		t.Fatal(err)
@@ -275,7 +276,7 @@ func TestCompaction(t *testing.T) {
 		t.Fatalf("%d segments after compaction, want 1", n)
 	}
 	p, err := x.Search(ctx, cairn.Filter{}, cairn.Cursor{}, 100)
-	if err != nil || len(p.Events) != 20 {
+	if err != nil || len(p.Events) != 40 {
 		t.Fatalf("%d events after compaction (%v)", len(p.Events), err)
 	}
 	// The merged segment is in time order, and its rows are whole.
