@@ -47,6 +47,12 @@ func main() {
 		// Keep the Go heap well inside the 1 GiB cairn promises, beside the
 		// query engine's own memory limit.
 		debug.SetMemoryLimit(640 << 20)
+		if os.Getenv("GOGC") == "" {
+			// Under that limit, collect less often: ingest spent a tenth of
+			// its CPU collecting garbage at the default (2M events: 51.6 →
+			// 47.1 s of CPU, the same peak memory).
+			debug.SetGCPercent(400)
+		}
 	}
 	stopProfile := startProfile(os.Getenv("CAIRN_CPUPROFILE"))
 	code := run(ctx, e, os.Args[1:])

@@ -16,7 +16,7 @@ const searchColumns = `eventTime, eventID, recipientAccountId, eventVersion, eve
 	requestID, sharedEventID, vpcEndpointId, userType, userArn, principalId, userAccountId, accessKeyId, userName,
 	roleArn, sessionName, sourceIdentity, invokedBy, onBehalfOf, mfaAuthenticated, resources, eventJson`
 
-// orderKey orders events within one second; it is the event's DedupKey.
+// orderKey orders events of the same eventTime; it is the event's DedupKey.
 const orderKey = "(coalesce(recipientAccountId, '') || '/' || eventID)"
 
 // where renders a filter and cursor as a WHERE clause with its arguments.
