@@ -91,13 +91,16 @@ type hit struct {
 
 // pageHits returns where the first n events that match are, in result
 // order. It reads only the filter columns and the ordering columns, newest
-// day first, widening the window fourfold while too few events match: a
-// search for what someone did lately reads a day or two, not the whole
-// history.
+// day first, widening the window fourfold while too few events match, or to
+// all the rest when none did: a search for what someone did lately reads a
+// day or two, not the whole history.
 func (x *Index) pageHits(ctx context.Context, days []daySegments, where string, args []any, n int) ([]hit, error) {
 	var out []hit
-	for i, width := 0, 1; i < len(days) && len(out) < n; i, width = i+width, width*4 {
-		window := days[i:min(i+width, len(days))]
+	for i, width := 0, 1; i < len(days) && len(out) < n; {
+		end := min(i+width, len(days))
+		window := days[i:end]
+		i = end
+		before := len(out)
 		rows, err := x.db.QueryContext(ctx, fmt.Sprintf(
 			"SELECT filename, file_row_number, eventTime, %[1]s FROM %[2]s%[3]s ORDER BY eventTime DESC, %[1]s DESC LIMIT %[4]d",
 			orderKey, readSegments(window, "filename = true, file_row_number = true"), where, n-len(out)), args...)
@@ -115,6 +118,13 @@ func (x *Index) pageHits(ctx context.Context, days []daySegments, where string, 
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return nil, err
+		}
+		// A window with no match says the needle is rare: read the rest at
+		// once rather than in ever wider windows.
+		if len(out) == before {
+			width = len(days)
+		} else {
+			width *= 4
 		}
 	}
 	return out, nil
