@@ -91,12 +91,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	defer os.Remove(filepath.Join(*data, serverFile))
 
 	fmt.Fprintf(e.stderr, "cairn serves %s on %s\n", filepath.Clean(*data), url)
+	// The secret is shown once, when it is made; later starts say where
+	// it is kept.
 	if created {
-		fmt.Fprintf(e.stderr, "A key pair was made and kept in %s (mode 0600):\n", filepath.Join(*data, credentialsFile))
-	}
-	if e.getenv("CAIRN_ACCESS_KEY_ID") == "" {
-		fmt.Fprintf(e.stderr, "Try it with the AWS CLI:\n  AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s aws cloudtrail lookup-events --region us-east-1 --endpoint-url %s --max-results 5\n",
-			creds.AccessKeyID, creds.SecretAccessKey, url)
+		fmt.Fprintf(e.stderr, "A key pair was made and kept in %s (mode 0600). Try it with the AWS CLI:\n  AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s aws cloudtrail lookup-events --region us-east-1 --endpoint-url %s --max-results 5\n",
+			filepath.Join(*data, credentialsFile), creds.AccessKeyID, creds.SecretAccessKey, url)
+	} else if e.getenv("CAIRN_ACCESS_KEY_ID") == "" {
+		fmt.Fprintf(e.stderr, "API key %s; its secret is in %s\n", creds.AccessKeyID, filepath.Join(*data, credentialsFile))
 	}
 
 	var wg sync.WaitGroup
