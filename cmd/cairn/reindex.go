@@ -24,35 +24,20 @@ func runReindex(ctx context.Context, e *env, args []string) error {
 	if url := findServer(*data); url != "" {
 		return fmt.Errorf("a server is running at %s: stop it before reindexing", url)
 	}
-	dir := filepath.Join(*data, "index")
-	sources, err := knownSources(ctx, *data)
-	if err != nil {
-		return err
-	}
-	// Take the writer's lock before deleting, so that no other writer is
-	// cut off mid-commit.
+	// The writer's lock keeps other writers out while the sources are read;
+	// the index is deleted right after.
 	idx, err := openWriter(ctx, *data, duckdb.DefaultConfig())
 	if err != nil {
 		return err
 	}
+	sources, err := idx.Sources(ctx)
 	idx.Close()
-	if err := os.RemoveAll(dir); err != nil {
+	if err != nil {
+		return err
+	}
+	if err := os.RemoveAll(filepath.Join(*data, "index")); err != nil {
 		return fmt.Errorf("remove old index: %w", err)
 	}
 	fmt.Fprintf(e.stderr, "rebuilding the index from %d sources\n", len(sources))
 	return runIngest(ctx, e, append([]string{"-data", *data}, sources...))
-}
-
-// knownSources lists the sources the index was built from.
-func knownSources(ctx context.Context, data string) ([]string, error) {
-	idx, err := openWriter(ctx, data, duckdb.DefaultConfig())
-	if err != nil {
-		return nil, err
-	}
-	defer idx.Close()
-	t, err := idx.Sources(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return t, nil
 }

@@ -168,7 +168,7 @@ func (x *Index) setup(ctx context.Context) error {
 				source VARCHAR, key VARCHAR, size BIGINT, etag VARCHAR, events INTEGER, new INTEGER,
 				status VARCHAR, reason VARCHAR, ingested_at TIMESTAMP, PRIMARY KEY (source, key))`,
 		)
-		stmts = append(stmts, stageDDL()...)
+		stmts = append(stmts, stageObjectsDDL)
 	}
 	stmts = append(stmts, "SET lock_configuration=true")
 	for _, s := range stmts {

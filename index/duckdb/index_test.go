@@ -370,3 +370,25 @@ func TestQueryIsReadOnlyAndSandboxed(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The events view written out for an empty index must be the view that
+// segments give: the same columns, in the same order, of the same types.
+func TestEmptyViewMatchesSegments(t *testing.T) {
+	ctx := context.Background()
+	x := openTest(t, t.TempDir())
+	describe := func() [][]any {
+		t.Helper()
+		tab, err := x.Query(ctx, "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM events)")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tab.Rows
+	}
+	empty := describe()
+	if _, err := x.Commit(ctx, &cairn.Batch{Events: []cairn.Event{testEvent(1, nil)}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := describe(); fmt.Sprint(got) != fmt.Sprint(empty) {
+		t.Fatalf("segments give\n%v\nthe empty view has\n%v", got, empty)
+	}
+}

@@ -11,9 +11,11 @@ type column struct {
 // resourceType is the element type of the resources list column.
 const resourceType = "STRUCT(id VARCHAR, arn VARCHAR, type VARCHAR, account VARCHAR, region VARCHAR, role VARCHAR)"
 
-// columns are named as CloudTrail names the fields, so that SQL written for
-// CloudTrail Lake or Athena reads naturally (DuckDB identifiers are
-// case-insensitive). The order is the appender's row order.
+// columns are the events view's columns, named as CloudTrail names the
+// fields, so that SQL written for CloudTrail Lake or Athena reads naturally
+// (DuckDB identifiers are case-insensitive). They are the columns of
+// segmentRow, in its order; the view needs them written out only while no
+// segment exists, and a test holds the two together.
 var columns = []column{
 	{"eventTime", "TIMESTAMPTZ"},
 	{"eventID", "VARCHAR"},
@@ -55,11 +57,9 @@ var columns = []column{
 	{"eventJson", "VARCHAR"},
 }
 
-// stageDDL makes the table that object states are appended to before they
-// move into the catalog in one statement.
-func stageDDL() []string {
-	return []string{"CREATE TABLE stage_obj AS SELECT * FROM catalog.objects LIMIT 0"}
-}
+// stageObjectsDDL makes the table that object states are appended to before
+// they move into the catalog in one statement.
+const stageObjectsDDL = "CREATE TABLE stage_obj AS SELECT * FROM catalog.objects LIMIT 0"
 
 // emptyEvents is the events view when no segment exists yet: the right
 // columns and no rows.
@@ -72,6 +72,8 @@ func emptyEvents() string {
 		}
 		b.WriteString("CAST(NULL AS " + c.typ + ") AS " + c.name)
 	}
-	b.WriteString(" WHERE false")
+	// Segments live in day=YYYY-MM-DD folders, which DuckDB reads as a
+	// Hive partition column.
+	b.WriteString(", CAST(NULL AS DATE) AS day WHERE false")
 	return b.String()
 }
