@@ -80,6 +80,37 @@ type record struct {
 	RequestParameters   span          `json:"requestParameters"`
 	ResponseElements    span          `json:"responseElements"`
 	ServiceEventDetails span          `json:"serviceEventDetails"`
+	// EventData carries the fields of events that applications record
+	// through PutAuditEvents (eventCategory ActivityAuditLog).
+	EventData *activityEventData `json:"eventData"`
+}
+
+// activityEventData is the eventData of an integration event, as CloudTrail
+// Lake stores it: the application's own who, what and from where.
+type activityEventData struct {
+	EventSource       string        `json:"eventSource"`
+	EventName         string        `json:"eventName"`
+	UserIdentity      *userIdentity `json:"userIdentity"`
+	UserAgent         string        `json:"userAgent"`
+	SourceIPAddress   string        `json:"sourceIPAddress"`
+	ErrorCode         string        `json:"errorCode"`
+	ErrorMessage      string        `json:"errorMessage"`
+	RequestParameters span          `json:"requestParameters"`
+	ResponseElements  span          `json:"responseElements"`
+}
+
+// liftEventData fills the record's fields from eventData, where an
+// integration event keeps them.
+func (rec *record) liftEventData() {
+	d := rec.EventData
+	if d == nil || rec.EventName != "" {
+		return
+	}
+	rec.EventSource, rec.EventName = d.EventSource, d.EventName
+	rec.UserIdentity = d.UserIdentity
+	rec.UserAgent, rec.SourceIPAddress = d.UserAgent, d.SourceIPAddress
+	rec.ErrorCode, rec.ErrorMessage = d.ErrorCode, d.ErrorMessage
+	rec.RequestParameters, rec.ResponseElements = d.RequestParameters, d.ResponseElements
 }
 
 // records recycles decoding structs: a record is big, and Decode runs for
@@ -120,6 +151,7 @@ func Decode(raw []byte) (cairn.Event, error) {
 	if rec.EventID == "" {
 		return cairn.Event{}, recordErr("has no eventID")
 	}
+	rec.liftEventData()
 	t := rec.EventTime
 	if !t.ok {
 		if rec.Timestamp.ok {

@@ -7,6 +7,7 @@
 // Routes:
 //
 //	POST /                 CloudTrail JSON 1.1 (X-Amz-Target), signing name "cloudtrail"
+//	POST /PutAuditEvents   CloudTrail Data REST-JSON, signing name "cloudtrail-data"
 //	GET  /api/v1/search    events matching a filter, signing name "cairn"
 //	POST /api/v1/sql       one read-only SELECT over the events view
 //	GET  /api/v1/stats     index statistics
@@ -30,6 +31,7 @@ import (
 	"time"
 
 	"github.com/cairn-audit/cairn"
+	"github.com/cairn-audit/cairn/record"
 )
 
 // Config configures the HTTP server.
@@ -83,6 +85,7 @@ type Server struct {
 	log      *slog.Logger
 	handler  http.Handler
 	ingest   IngestFunc
+	recorder *record.Recorder // nil unless SetRecorder was called
 }
 
 // New returns a server for idx that accepts requests signed with any of
@@ -100,6 +103,7 @@ func New(cfg Config, idx cairn.Index, creds []Credentials, log *slog.Logger) *Se
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /{$}", s.handleAWSJSON)
+	mux.HandleFunc("POST /PutAuditEvents", s.handlePutAuditEvents)
 	s.registerAPI(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

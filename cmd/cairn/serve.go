@@ -17,6 +17,7 @@ import (
 	"github.com/cairn-audit/cairn"
 	"github.com/cairn-audit/cairn/index/duckdb"
 	"github.com/cairn-audit/cairn/ingest"
+	"github.com/cairn-audit/cairn/record"
 	"github.com/cairn-audit/cairn/server"
 )
 
@@ -37,6 +38,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	xcfg.RegisterFlags(fs)
 	icfg := ingest.DefaultConfig()
 	icfg.RegisterFlags(fs)
+	rcfg := record.DefaultConfig()
+	rcfg.RegisterFlags(fs)
 	var sources stringList
 	fs.Var(&sources, "source", "a folder, file or s3://bucket/prefix to ingest continuously (repeatable)")
 	interval := fs.Duration("ingest.interval", time.Minute, "how often sources are checked for new objects")
@@ -49,6 +52,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%w: unexpected argument %q; give sources with -source", errUsage, pos[0])
 	}
 	if err := scfg.Validate(); err != nil {
+		return err
+	}
+	if err := rcfg.Validate(); err != nil {
 		return err
 	}
 	if *interval < time.Second {
@@ -76,14 +82,33 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	defer idx.Close()
 
+	ing := &serverIngest{cfg: icfg, idx: idx, log: log}
+	rcfg.Logger = log
+	// Delivered log files are indexed like any other trail's; their events
+	// are already in the index, so this only records the files as read.
+	rcfg.AfterDelivery = func(ctx context.Context, archive string) {
+		if _, err := ing.run(ctx, archive, nil); err != nil && ctx.Err() == nil {
+			log.Error("indexing the archive failed", "archive", archive, "err", err)
+		}
+	}
+	rec, err := record.Open(ctx, *data, rcfg, idx)
+	if err != nil {
+		return err
+	}
+	defer rec.Close()
+	newChannel, err := ensureChannel(rec)
+	if err != nil {
+		return err
+	}
+
 	ln, err := net.Listen("tcp", scfg.Listen)
 	if err != nil {
 		return cairn.WithHint(fmt.Errorf("listen on %s: %w", scfg.Listen, err), "choose another address with -listen")
 	}
 	url := "http://" + ln.Addr().String()
-	ing := &serverIngest{cfg: icfg, idx: idx, log: log}
 	srv := server.New(scfg, idx, []server.Credentials{creds}, log)
 	srv.SetIngest(ing.run)
+	srv.SetRecorder(rec)
 	if err := writeServerFile(*data, url); err != nil {
 		ln.Close()
 		return err
@@ -100,13 +125,41 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "API key %s; its secret is in %s\n", creds.AccessKeyID, filepath.Join(*data, credentialsFile))
 	}
 
+	if newChannel != nil {
+		fmt.Fprintf(e.stderr, "Channel %s accepts your applications' events; they are delivered to %s. Send one:\n  %s\n",
+			newChannel.ARN, rec.ArchiveURL(), putAuditEventsExample(url, newChannel))
+	}
+
 	var wg sync.WaitGroup
+	wg.Go(func() { rec.Run(ctx) })
 	if len(sources) > 0 {
 		wg.Go(func() { ing.loop(ctx, sources, *interval) })
 	}
 	err = srv.Serve(ctx, ln)
 	wg.Wait()
 	return err
+}
+
+// ensureChannel makes a channel named "default" when there is none, so that
+// a new server can record at once; it returns the channel it made.
+func ensureChannel(rec *record.Recorder) (*record.Channel, error) {
+	list, err := rec.Channels().List()
+	if err != nil || len(list) > 0 {
+		return nil, err
+	}
+	ch, err := rec.Channels().Create(record.NewChannel{Name: "default", Account: defaultAccount, Region: "us-east-1"}, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	return &ch, nil
+}
+
+// putAuditEventsExample is an aws command line that records one event.
+func putAuditEventsExample(url string, ch *record.Channel) string {
+	data := fmt.Sprintf(`{"version":"1.0","userIdentity":{"type":"User","principalId":"alice"},"eventSource":"myapp","eventName":"DeleteInvoice","eventTime":"%s","UID":"req-1","recipientAccountId":"%s","sourceIPAddress":"192.0.2.10"}`,
+		time.Now().UTC().Format("2006-01-02T15:04:05"), ch.Account)
+	events, _ := json.Marshal([]map[string]string{{"id": "1", "eventData": data}})
+	return fmt.Sprintf("aws cloudtrail-data put-audit-events --region %s --endpoint-url %s --channel-arn %s --audit-events '%s'", ch.Region, url, ch.ARN, events)
 }
 
 func writeServerFile(data, url string) error {

@@ -1,0 +1,104 @@
+package record
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/cairn-audit/cairn"
+)
+
+// state is what has been delivered and digested (docs/formats/record.md).
+type state struct {
+	Delivered uint64            `json:"delivered"`
+	Trails    map[string]*trail `json:"trails"`
+}
+
+// trail is the digest chain of one account and region.
+type trail struct {
+	Account string         `json:"account"`
+	Region  string         `json:"region"`
+	Started time.Time      `json:"started"`
+	Last    *digestRef     `json:"last,omitempty"`
+	Pending []deliveredLog `json:"pending"`
+}
+
+// digestRef is the newest digest of a chain: what the next one links to.
+type digestRef struct {
+	Key       string    `json:"key"`
+	Start     time.Time `json:"start"`
+	End       time.Time `json:"end"`
+	Signature string    `json:"signature"`
+	Hash      string    `json:"hash"`
+	Files     int       `json:"files"`
+}
+
+// deliveredLog is a log file in the archive that the next digest lists.
+type deliveredLog struct {
+	Key       string    `json:"key"`
+	Hash      string    `json:"hash"`
+	Delivered time.Time `json:"delivered"`
+	Oldest    time.Time `json:"oldest"`
+	Newest    time.Time `json:"newest"`
+}
+
+func trailID(account, region string) string { return account + "/" + region }
+
+func loadState(path string) (*state, error) {
+	s := &state{Trails: map[string]*trail{}}
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return s, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read recorder state: %w", err)
+	}
+	if err := json.Unmarshal(b, s); err != nil {
+		return nil, cairn.WithHint(fmt.Errorf("read recorder state %s: %w", path, err),
+			"the file is damaged; restore it from a backup, or move it away to start new digest chains")
+	}
+	if s.Trails == nil {
+		s.Trails = map[string]*trail{}
+	}
+	return s, nil
+}
+
+func (s *state) save(path string) error {
+	b, err := json.MarshalIndent(s, "", " ")
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(path, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("save recorder state: %w", err)
+	}
+	return nil
+}
+
+// clone returns a deep copy, so that a change is applied to the live state
+// only once it is saved.
+func (s *state) clone() *state {
+	c := &state{Delivered: s.Delivered, Trails: make(map[string]*trail, len(s.Trails))}
+	for k, t := range s.Trails {
+		tc := *t
+		if t.Last != nil {
+			last := *t.Last
+			tc.Last = &last
+		}
+		tc.Pending = slices.Clone(t.Pending)
+		c.Trails[k] = &tc
+	}
+	return c
+}
+
+// trailIDs returns the trails' keys in a stable order.
+func (s *state) trailIDs() []string {
+	ids := make([]string, 0, len(s.Trails))
+	for k := range s.Trails {
+		ids = append(ids, k)
+	}
+	slices.Sort(ids)
+	return ids
+}
