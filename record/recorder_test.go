@@ -1,0 +1,299 @@
+package record
+
+import (
+	"context"
+	"crypto/rsa"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cairn-audit/cairn"
+	"github.com/cairn-audit/cairn/blob/file"
+	"github.com/cairn-audit/cairn/cloudtrail"
+	"github.com/cairn-audit/cairn/index/duckdb"
+	"github.com/cairn-audit/cairn/ingest"
+)
+
+// clock is a settable time source.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
+func at(s string) time.Time      { t, _ := time.Parse(time.RFC3339, s); return t }
+func countEvents(t *testing.T, idx cairn.Index) int64 {
+	t.Helper()
+	tab, err := idx.Query(context.Background(), "SELECT count(*) FROM events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tab.Rows[0][0].(int64)
+}
+
+type harness struct {
+	t    *testing.T
+	data string
+	clk  *clock
+	idx  *duckdb.Index
+	rec  *Recorder
+}
+
+func newHarness(t *testing.T, start time.Time) *harness {
+	h := &harness{t: t, data: t.TempDir(), clk: &clock{t: start}}
+	icfg := duckdb.DefaultConfig()
+	icfg.Dir = filepath.Join(h.data, "index")
+	idx, err := duckdb.Open(context.Background(), icfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.idx = idx
+	t.Cleanup(func() { idx.Close() })
+	h.open()
+	return h
+}
+
+func (h *harness) open() {
+	cfg := DefaultConfig()
+	cfg.Now = h.clk.Now
+	rec, err := Open(context.Background(), h.data, cfg, h.idx)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.rec = rec
+	h.t.Cleanup(func() { rec.Close() })
+}
+
+func (h *harness) channel(name, account, region string) Channel {
+	ch, err := h.rec.Channels().Create(NewChannel{Name: name, Account: account, Region: region}, h.clk.Now())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return ch
+}
+
+// put sends n events on ch and returns the eventIDs acknowledged.
+func (h *harness) put(ch Channel, n int, user string) []string {
+	var ids []string
+	for lo := 0; lo < n; lo += MaxEventsPerRequest {
+		var evs []AuditEvent
+		for i := lo; i < min(n, lo+MaxEventsPerRequest); i++ {
+			evs = append(evs, AuditEvent{ID: fmt.Sprintf("e%d", i), EventData: eventDataWith(map[string]any{
+				"recipientAccountId": ch.Account,
+				"userIdentity":       map[string]any{"type": "User", "principalId": user},
+				"eventTime":          h.clk.Now().Add(-time.Second).UTC().Format("2006-01-02T15:04:05"),
+				"UID":                fmt.Sprintf("req-%d", i),
+			})})
+		}
+		res, err := h.rec.Put(context.Background(), ch.ARN, "", evs)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		if len(res.Failed) > 0 {
+			h.t.Fatalf("failed: %+v", res.Failed[0])
+		}
+		for _, s := range res.Successful {
+			ids = append(ids, s.EventID)
+		}
+	}
+	return ids
+}
+
+func (h *harness) validate() *cloudtrail.Report {
+	h.t.Helper()
+	st, err := file.New(filepath.Join(h.data, "archive"))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	keys := map[string]*rsa.PublicKey{}
+	for _, k := range h.rec.Keys() {
+		keys[k.Fingerprint] = &k.Private.PublicKey
+	}
+	rep, err := cloudtrail.Validate(context.Background(), st, cloudtrail.ValidateOptions{PublicKeys: keys, Bucket: "archive"})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return rep
+}
+
+func archiveFiles(t *testing.T, root, kind string) []string {
+	var out []string
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && !strings.HasPrefix(d.Name(), ".") && strings.Contains(p, "/"+kind+"/") {
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out
+}
+
+func TestRecorderDeliversAndSignsAValidTrail(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t, at("2026-03-14T10:02:00Z"))
+	app := h.channel("app", "123456789012", "us-east-1")
+	other := h.channel("other", "210987654321", "eu-west-1")
+
+	ids := h.put(app, 250, "alice")
+	ids = append(ids, h.put(other, 30, "bob")...)
+	h.rec.commitLive(ctx)
+	if n := countEvents(t, h.idx); n != 280 {
+		t.Fatalf("index holds %d events right after Put, want 280", n)
+	}
+	page, err := h.idx.Search(ctx, cairn.Filter{User: "bob"}, cairn.Cursor{}, 100)
+	if err != nil || len(page.Events) != 30 {
+		t.Fatalf("search by user: %d events, %v", len(page.Events), err)
+	}
+
+	h.clk.Set(at("2026-03-14T10:05:00Z"))
+	h.rec.deliverAndDigest(ctx, true)
+	if got := archiveFiles(t, filepath.Join(h.data, "archive"), "CloudTrail"); len(got) != 2 {
+		t.Fatalf("log files = %v, want one per account and region", got)
+	}
+	if got := archiveFiles(t, filepath.Join(h.data, "archive"), "CloudTrail-Digest"); len(got) != 0 {
+		t.Fatalf("digest written before its period ended: %v", got)
+	}
+	// More events, delivered in the next period.
+	h.put(app, 5, "carol")
+	h.rec.commitLive(ctx)
+	h.clk.Set(at("2026-03-14T11:00:30Z"))
+	h.rec.deliverAndDigest(ctx, true)
+	// Two empty periods later: digests are delivered even when empty.
+	h.clk.Set(at("2026-03-14T13:00:30Z"))
+	h.rec.deliverAndDigest(ctx, true)
+
+	digests := archiveFiles(t, filepath.Join(h.data, "archive"), "CloudTrail-Digest")
+	if len(digests) != 6 {
+		t.Fatalf("digests = %d, want 3 per trail (11:00, 12:00, 13:00): %v", len(digests), digests)
+	}
+	rep := h.validate()
+	if !rep.Valid() || rep.DigestFiles != 6 || rep.LogFiles != 3 || rep.ValidLogFiles != 3 {
+		t.Fatalf("validation: %+v", rep)
+	}
+
+	// Delivered files are indexed like any trail, without duplicates.
+	src, err := ingest.OpenSource(ctx, filepath.Join(h.data, "archive"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := ingest.Run(ctx, ingest.DefaultConfig(), h.idx, src)
+	if err != nil || sum.Objects != 3 || sum.New != 0 {
+		t.Fatalf("ingest of the archive: %+v, %v", sum, err)
+	}
+	if n := countEvents(t, h.idx); n != 285 {
+		t.Fatalf("index holds %d events, want 285", n)
+	}
+	_ = ids
+}
+
+// A crash after log files were written but before state.json recorded them
+// repeats the delivery: it must find its own files and add nothing.
+func TestRedeliveryAfterACrashWritesNothingTwice(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t, at("2026-03-14T10:02:00Z"))
+	app := h.channel("app", "123456789012", "us-east-1")
+	h.put(app, 120, "alice")
+
+	statePath := filepath.Join(h.data, "record", "state.json")
+	before, _ := os.ReadFile(statePath)
+	h.clk.Set(at("2026-03-14T10:05:00Z"))
+	seg, ok, err := h.rec.journal.Seal(h.clk.Now())
+	if err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	saved, _ := os.ReadFile(seg.Path)
+	h.rec.deliverAndDigest(ctx, false)
+	logs := archiveFiles(t, filepath.Join(h.data, "archive"), "CloudTrail")
+	if len(logs) != 1 {
+		t.Fatalf("log files = %v", logs)
+	}
+	// Undo what happened after the files were written.
+	h.rec.Close()
+	if before == nil {
+		os.Remove(statePath)
+	} else {
+		os.WriteFile(statePath, before, 0o644)
+	}
+	os.WriteFile(seg.Path, saved, 0o644)
+
+	h.open()
+	h.rec.deliverAndDigest(ctx, false)
+	if got := archiveFiles(t, filepath.Join(h.data, "archive"), "CloudTrail"); len(got) != 1 || got[0] != logs[0] {
+		t.Fatalf("redelivery wrote %v, want only %v", got, logs)
+	}
+	if _, err := os.Stat(seg.Path); !os.IsNotExist(err) {
+		t.Fatalf("delivered segment kept: %v", err)
+	}
+	h.clk.Set(at("2026-03-14T11:00:01Z"))
+	h.rec.deliverAndDigest(ctx, false)
+	if rep := h.validate(); !rep.Valid() || rep.LogFiles != 1 {
+		t.Fatalf("validation after redelivery: %+v", rep)
+	}
+}
+
+// Events acknowledged but not yet committed to the index when the process
+// died are indexed from the journal at the next start.
+func TestJournalReplayIndexesAcknowledgedEvents(t *testing.T) {
+	h := newHarness(t, at("2026-03-14T10:02:00Z"))
+	app := h.channel("app", "123456789012", "us-east-1")
+	h.put(app, 42, "alice")
+	h.rec.Close() // no commitLive: the index has nothing yet
+	if n := countEvents(t, h.idx); n != 0 {
+		t.Fatalf("index has %d events before replay", n)
+	}
+	h.open()
+	if n := countEvents(t, h.idx); n != 42 {
+		t.Fatalf("index has %d events after replay, want 42", n)
+	}
+	h.rec.Close()
+	h.open() // a second replay stores nothing twice
+	if n := countEvents(t, h.idx); n != 42 {
+		t.Fatalf("index has %d events after a second replay, want 42", n)
+	}
+}
+
+func TestPutRefusesWholeRequests(t *testing.T) {
+	h := newHarness(t, at("2026-03-14T10:02:00Z"))
+	app := h.channel("app", "123456789012", "us-east-1")
+	guarded, err := h.rec.Channels().Create(NewChannel{Name: "guarded", Account: "123456789012", Region: "us-east-1", ExternalID: "s3cret-id"}, h.clk.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok := []AuditEvent{{ID: "a", EventData: eventDataWith(nil)}}
+	for _, tc := range []struct {
+		name, channel, external string
+		events                  []AuditEvent
+		code                    string
+	}{
+		{"no channel", "", "", ok, CodeInvalidChannelARN},
+		{"not a channel ARN", "arn:aws:cloudtrail:us-east-1:123456789012:trail/x", "", ok, CodeInvalidChannelARN},
+		{"unknown channel", "arn:aws:cloudtrail:us-east-1:123456789012:channel/nope", "", ok, CodeChannelNotFound},
+		{"missing external ID", guarded.ARN, "", ok, CodeChannelInsufficientPermission},
+		{"duplicate ids", app.ARN, "", []AuditEvent{ok[0], ok[0]}, CodeDuplicatedAuditEventID},
+		{"no events", app.ARN, "", nil, CodeValidation},
+		{"too many events", app.ARN, "", make([]AuditEvent, 101), CodeValidation},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := h.rec.Put(context.Background(), tc.channel, tc.external, tc.events)
+			re, isReq := err.(*RequestError)
+			if !isReq || re.Code != tc.code {
+				t.Fatalf("got %v, want %s", err, tc.code)
+			}
+		})
+	}
+	// The channel's ID and the right external ID are accepted.
+	res, err := h.rec.Put(context.Background(), guarded.ID(), "s3cret-id", ok)
+	if err != nil || len(res.Successful) != 1 {
+		t.Fatalf("put by channel ID: %+v, %v", res, err)
+	}
+	// A bad event fails alone.
+	res, err = h.rec.Put(context.Background(), app.ARN, "", []AuditEvent{ok[0], {ID: "b", EventData: "{}"}, {ID: "bad id!", EventData: eventDataWith(nil)}})
+	if err != nil || len(res.Successful) != 1 || len(res.Failed) != 2 || res.Failed[0].ID != "b" || res.Failed[0].ErrorCode != CodeFieldNotFound {
+		t.Fatalf("mixed request: %+v, %v", res, err)
+	}
+}
