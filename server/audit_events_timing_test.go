@@ -23,7 +23,7 @@ import (
 // recordingServer is cairn serve's recording path in one process: the HTTP
 // server, SigV4, the recorder with its journal, a real index and a folder
 // archive, on the machine's disk (not tmpfs: acknowledgements wait for it).
-func recordingServer(b *testing.B) (url, channel string) {
+func recordingServer(b testing.TB) (url, channel string) {
 	b.Helper()
 	data := b.TempDir()
 	icfg := duckdb.DefaultConfig()

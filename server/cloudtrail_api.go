@@ -402,5 +402,9 @@ func lookupUsername(p *cairn.Principal) string {
 	if i := strings.LastIndexByte(p.ARN, '/'); i >= 0 {
 		return p.ARN[i+1:]
 	}
-	return p.InvokedBy
+	if p.InvokedBy != "" {
+		return p.InvokedBy
+	}
+	// Events that applications record name their user by principalId only.
+	return p.PrincipalID
 }
