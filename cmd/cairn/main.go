@@ -30,6 +30,8 @@ var commands = map[string]command{
 	"sql":     {"run a read-only SQL query over the events view", runSQL},
 	"reindex": {"rebuild the index from the sources it was built from", runReindex},
 	"gen":     {"generate a simulated organisation: CloudTrail logs, incidents, cost report", runGen},
+	"verify":  {"check a trail's digest chains, signatures and log file hashes", runVerify},
+	"channel": {"create or list the channels that send events with PutAuditEvents", runChannel},
 }
 
 // env is what a command may touch of the process.

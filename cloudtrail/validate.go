@@ -1,0 +1,834 @@
+package cloudtrail
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cairn-audit/cairn"
+	"github.com/klauspost/compress/gzip"
+	"golang.org/x/sync/errgroup"
+)
+
+// FindingKind names what is wrong with one object of a trail.
+type FindingKind string
+
+const (
+	// FindingModified: a log file's SHA-256 differs from the one its digest lists.
+	FindingModified FindingKind = "modified"
+	// FindingDeleted: a log file that a digest lists is not in the store.
+	FindingDeleted FindingKind = "deleted"
+	// FindingMissingDigest: a digest that the next one names as its
+	// previous digest is not in the store.
+	FindingMissingDigest FindingKind = "missing-digest"
+	// FindingChainBreak: digests do not link up: a link names the wrong
+	// digest, signature, hash or time, or more digests are missing than the
+	// links name.
+	FindingChainBreak FindingKind = "chain-break"
+	// FindingNotCovered: a log file lies in the period that the digests
+	// cover, but no digest lists it (a file added after delivery).
+	FindingNotCovered FindingKind = "not-covered"
+	// FindingUnknownKey: a digest names a public key fingerprint that is
+	// not among the keys given.
+	FindingUnknownKey FindingKind = "unknown-key"
+	// FindingBadSignature: a digest's signature is absent or does not verify.
+	FindingBadSignature FindingKind = "bad-signature"
+	// FindingInvalidFormat: a digest or log file cannot be decompressed or
+	// parsed.
+	FindingInvalidFormat FindingKind = "invalid-format"
+	// FindingMoved: a digest is not at the location it names.
+	FindingMoved FindingKind = "moved"
+)
+
+// Finding is one problem with one object.
+type Finding struct {
+	Kind FindingKind `json:"kind"`
+	// Key is the object's key in the store (for a missing object, where it
+	// should be).
+	Key    string `json:"object"`
+	Detail string `json:"detail"`
+}
+
+// Gap is a restart of a digest chain: the digest at Key names no previous
+// digest although After is older. CloudTrail does this when logging or
+// validation was stopped and started again; no digest covers From to To.
+// aws-cli reports the same as "No log files were delivered between …". It is
+// a notice, not a finding: log files delivered in the gap are findings of
+// their own (not covered).
+type Gap struct {
+	Key   string    `json:"object"`
+	After string    `json:"after"`
+	From  time.Time `json:"from"`
+	To    time.Time `json:"to"`
+}
+
+// ValidateOptions select what Validate checks and with which keys.
+type ValidateOptions struct {
+	// Since and Until select the digests whose end time (from their key)
+	// lies in [Since, Until]; zero means unbounded.
+	Since, Until time.Time
+	// PublicKeys are the keys that may sign digests, by fingerprint (the
+	// digestPublicKeyFingerprint that digests name).
+	PublicKeys map[string]*rsa.PublicKey
+	// Prefix is the part of a trail's S3 keys that sits before the store's
+	// keys, as far as it is known: "" for a store at a bucket's root,
+	// "prefix/" for s3://bucket/prefix/, "AWSLogs/" for a folder copied from
+	// …/AWSLogs/. A digest's digestS3Object must end with Prefix+key.
+	Prefix string
+	// Bucket, when set, is the bucket that digests must name.
+	Bucket string
+	// Workers is how many objects are read at once (default 8).
+	Workers int
+}
+
+// Report is the outcome of Validate. Findings are sorted by key, then kind.
+type Report struct {
+	// Since and Until are the range requested.
+	Since time.Time `json:"since,omitzero"`
+	Until time.Time `json:"until,omitzero"`
+	// From and To are the range covered by the digests checked: the
+	// oldest start and the newest end.
+	From time.Time `json:"from,omitzero"`
+	To   time.Time `json:"to,omitzero"`
+	// Chains is how many digest chains (per account, source region, trail,
+	// home region; backfill apart) have digests in range.
+	Chains int `json:"chains"`
+	// DigestFiles counts the digests in range, plus the missing ones that
+	// their successors name; ValidDigestFiles those with no finding.
+	DigestFiles      int `json:"digestFiles"`
+	ValidDigestFiles int `json:"validDigestFiles"`
+	// LogFiles counts the log files listed by the valid digests;
+	// ValidLogFiles those whose hash matches.
+	LogFiles      int `json:"logFiles"`
+	ValidLogFiles int `json:"validLogFiles"`
+	// NotCovered counts log files in the covered range that no digest
+	// lists; Pending counts log files delivered after the newest digest
+	// (not yet listed: not a finding).
+	NotCovered int       `json:"notCovered"`
+	Pending    int       `json:"pending"`
+	Gaps       []Gap     `json:"gaps"`
+	Findings   []Finding `json:"findings"`
+}
+
+// Valid reports whether nothing was found wrong.
+func (r *Report) Valid() bool { return len(r.Findings) == 0 }
+
+// ErrNoDigests is returned by Validate when the store holds no digest file
+// (in the range requested).
+var ErrNoDigests = errors.New("no digest files found")
+
+// Validate checks every digest chain in a store that holds a trail in AWS's
+// layout ([prefix/]AWSLogs/[o-id/]account/CloudTrail-Digest/…): each digest
+// in range is read, its signature verified with the key it names, its
+// location and its link to the previous digest checked, and every log file
+// it lists hashed; log files that no digest lists are reported too. The
+// error is for what stopped the check (a listing or read failure, no
+// digests): what is wrong with the trail is in the report.
+//
+// Validate lists the digest trees once, walking folder by folder elsewhere,
+// and lists each log folder once, only from the first day that digests in
+// range cover. It reads at most Workers objects at once.
+func Validate(ctx context.Context, store cairn.BlobStore, opts ValidateOptions) (*Report, error) {
+	if opts.Workers <= 0 {
+		opts.Workers = 8
+	}
+	v := &validator{store: store, opts: opts, listed: map[string]*digestEntry{}, logListed: map[string]bool{}, missing: map[string]bool{}}
+	v.report.Since, v.report.Until = opts.Since, opts.Until
+	if err := v.discover(ctx); err != nil {
+		return nil, err
+	}
+	if len(v.chains) == 0 && len(v.findings) == 0 {
+		return nil, cairn.WithHint(fmt.Errorf("%w in %s", ErrNoDigests, store),
+			"give the folder or s3://bucket/prefix that holds AWSLogs/ of a trail with log file validation on")
+	}
+	var need []*digestEntry
+	for _, c := range v.chains {
+		need = append(need, c.window()...)
+	}
+	if len(need) == 0 && len(v.findings) == 0 {
+		return nil, fmt.Errorf("%w in %s between %s and %s", ErrNoDigests, store, timeOrNone(opts.Since, "the first"), timeOrNone(opts.Until, "the last"))
+	}
+	if err := v.loadDigests(ctx, need); err != nil {
+		return nil, err
+	}
+	for _, c := range v.chains {
+		v.checkChain(c)
+	}
+	if err := v.checkLogFiles(ctx); err != nil {
+		return nil, err
+	}
+	if err := v.checkCoverage(ctx); err != nil {
+		return nil, err
+	}
+	v.finish()
+	return &v.report, nil
+}
+
+func timeOrNone(t time.Time, none string) string {
+	if t.IsZero() {
+		return none
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// validator holds the state of one Validate call.
+type validator struct {
+	store  cairn.BlobStore
+	opts   ValidateOptions
+	report Report
+
+	chains []*chain
+	listed map[string]*digestEntry // every digest found, by key
+
+	mu        sync.Mutex
+	findings  []Finding
+	logListed map[string]bool // log keys listed by any digest read
+	missing   map[string]bool // missing digests already reported
+	logTasks  []logTask
+	folders   map[string]*logFolder
+}
+
+// chainID is what digests of one chain share.
+type chainID struct {
+	prefix, orgID, account, region, trail, homeRegion string
+	backfill                                          bool
+}
+
+func (c chainID) compare(o chainID) int {
+	return cmp.Or(cmp.Compare(c.prefix, o.prefix), cmp.Compare(c.orgID, o.orgID), cmp.Compare(c.account, o.account),
+		cmp.Compare(c.region, o.region), cmp.Compare(c.trail, o.trail), cmp.Compare(c.homeRegion, o.homeRegion),
+		cmpBool(c.backfill, o.backfill))
+}
+
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
+}
+
+func chainOf(info KeyInfo) chainID {
+	return chainID{info.Prefix, info.OrgID, info.Account, info.Region, info.TrailName, info.HomeRegion, info.Backfill}
+}
+
+// chain is one digest chain as listed, oldest first.
+type chain struct {
+	id chainID
+	// accountDir is the store key of ".../account/", where the chain's
+	// CloudTrail/ log folder is.
+	accountDir string
+	entries    []*digestEntry
+	// first and last index the digests in range; first > last when none.
+	first, last int
+}
+
+// window is the digests in range, with the one before and the one after
+// them: the link of the first digest in range is checked against the one
+// before, and log files on the range's edges may be listed by either.
+func (c *chain) window() []*digestEntry {
+	if c.first > c.last {
+		return nil
+	}
+	return c.entries[max(c.first-1, 0):min(c.last+2, len(c.entries))]
+}
+
+// digestEntry is one digest file of a chain.
+type digestEntry struct {
+	key     string
+	info    KeyInfo
+	inRange bool
+
+	// Filled by load.
+	d          *Digest // nil when unreadable
+	hash       string  // hex SHA-256 of the uncompressed body
+	signature  string
+	start, end time.Time // from the body, or the key's time when unreadable
+	problem    *Finding  // the first thing wrong with the digest itself
+	linkBroken bool      // a chain-break or gap finding names it
+}
+
+func (e *digestEntry) valid() bool { return e.d != nil && e.problem == nil }
+
+func (v *validator) add(f Finding) {
+	v.mu.Lock()
+	v.findings = append(v.findings, f)
+	v.mu.Unlock()
+}
+
+// discover lists the digest files. It walks the store folder by folder with
+// a delimiter, lists each CloudTrail-Digest/ folder whole, and never enters
+// the log and Insights trees: those are listed later, only where digests in
+// range say.
+func (v *validator) discover(ctx context.Context) error {
+	byID := map[chainID]*chain{}
+	var walk func(prefix string) error
+	walk = func(prefix string) error {
+		for e, err := range v.store.List(ctx, cairn.ListOptions{Prefix: prefix, Delimiter: "/"}) {
+			if err != nil {
+				return fmt.Errorf("list %s: %w", prefix, err)
+			}
+			if e.Prefix == "" {
+				continue
+			}
+			name := strings.TrimSuffix(e.Prefix[len(prefix):], "/")
+			switch name {
+			case KeyDigest.dirName():
+				if err := v.listDigests(ctx, e.Prefix, byID); err != nil {
+					return err
+				}
+			case KeyLog.dirName(), KeyInsight.dirName():
+			default:
+				if err := walk(e.Prefix); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	if err := walk(""); err != nil {
+		return err
+	}
+	for _, c := range byID {
+		slices.SortFunc(c.entries, func(a, b *digestEntry) int {
+			return cmp.Or(a.info.Time.Compare(b.info.Time), cmp.Compare(a.key, b.key))
+		})
+		c.first, c.last = len(c.entries), -1
+		for i, e := range c.entries {
+			if (v.opts.Since.IsZero() || !e.info.Time.Before(v.opts.Since)) && (v.opts.Until.IsZero() || !e.info.Time.After(v.opts.Until)) {
+				e.inRange = true
+				c.first, c.last = min(c.first, i), max(c.last, i)
+			}
+		}
+		v.chains = append(v.chains, c)
+	}
+	slices.SortFunc(v.chains, func(a, b *chain) int { return a.id.compare(b.id) })
+	return nil
+}
+
+func (v *validator) listDigests(ctx context.Context, dir string, byID map[chainID]*chain) error {
+	for e, err := range v.store.List(ctx, cairn.ListOptions{Prefix: dir}) {
+		if err != nil {
+			return fmt.Errorf("list %s: %w", dir, err)
+		}
+		key := e.Object.Key
+		info := ParseKey(v.opts.Prefix + key)
+		if info.Kind != KeyDigest || info.Time.IsZero() {
+			// Only CloudTrail writes under CloudTrail-Digest/.
+			v.add(Finding{FindingInvalidFormat, key, "not named as a digest file"})
+			continue
+		}
+		id := chainOf(info)
+		c := byID[id]
+		if c == nil {
+			c = &chain{id: id, accountDir: strings.TrimSuffix(dir, KeyDigest.dirName()+"/")}
+			byID[id] = c
+		}
+		e := &digestEntry{key: key, info: info}
+		v.listed[key] = e
+		c.entries = append(c.entries, e)
+	}
+	return nil
+}
+
+// loadDigests reads and checks the digests, Workers at a time.
+func (v *validator) loadDigests(ctx context.Context, entries []*digestEntry) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(v.opts.Workers)
+	for _, e := range entries {
+		g.Go(func() error { return v.load(ctx, e) })
+	}
+	return g.Wait()
+}
+
+// load reads one digest and checks it alone: format, location, signature.
+// It records the first problem in e.problem.
+func (v *validator) load(ctx context.Context, e *digestEntry) error {
+	e.start, e.end = e.info.Time, e.info.Time
+	fail := func(kind FindingKind, format string, args ...any) error {
+		e.problem = &Finding{kind, e.key, fmt.Sprintf(format, args...)}
+		return nil
+	}
+	rc, obj, err := v.store.Get(ctx, e.key)
+	if errors.Is(err, cairn.ErrNotFound) {
+		return fail(FindingMissingDigest, "listed, then not found")
+	}
+	if err != nil {
+		return err
+	}
+	raw, err := io.ReadAll(io.LimitReader(rc, maxDigestSize+1))
+	rc.Close()
+	if err != nil {
+		return fmt.Errorf("read %s: %w", e.key, err)
+	}
+	body, err := Gunzip(bytes.NewReader(raw), maxDigestSize)
+	if err != nil {
+		return fail(FindingInvalidFormat, "%v", err)
+	}
+	e.hash = sha256Hex(body)
+	e.signature = obj.Metadata[MetaSignature]
+	d, err := ParseDigest(body)
+	if err != nil {
+		return fail(FindingInvalidFormat, "%v", err)
+	}
+	e.d = d
+	e.start, e.end, _ = d.Times()
+	if !v.atItsPlace(d, e.key) {
+		return fail(FindingMoved, "has been moved from its original location s3://%s/%s", d.DigestS3Bucket, d.DigestS3Object)
+	}
+	switch {
+	case e.signature == "":
+		return fail(FindingBadSignature, "no %s metadata (a copy of a folder keeps it only when it keeps modification times: cp -p, rsync -a)", MetaSignature)
+	case obj.Metadata[MetaSignatureAlgorithm] != SignatureAlgorithm:
+		return fail(FindingBadSignature, "%s metadata is %q, not %s", MetaSignatureAlgorithm, obj.Metadata[MetaSignatureAlgorithm], SignatureAlgorithm)
+	case e.info.Backfill && obj.Metadata[MetaBackfillGenerationTimestamp] == "":
+		return fail(FindingInvalidFormat, "a backfill digest without %s metadata", MetaBackfillGenerationTimestamp)
+	}
+	pub := v.opts.PublicKeys[d.DigestPublicKeyFingerprint]
+	if pub == nil {
+		return fail(FindingUnknownKey, "signed by an unknown key %s", d.DigestPublicKeyFingerprint)
+	}
+	if err := VerifyDigestSignature(pub, d, body, e.signature); err != nil {
+		return fail(FindingBadSignature, "%v (key %s)", err, d.DigestPublicKeyFingerprint)
+	}
+	return nil
+}
+
+// atItsPlace reports whether a digest names the object it was read from.
+// The store may sit below a bucket prefix that is unknown here, so the key
+// is compared with the tail of digestS3Object, at a "/" boundary.
+func (v *validator) atItsPlace(d *Digest, key string) bool {
+	if v.opts.Bucket != "" && d.DigestS3Bucket != v.opts.Bucket {
+		return false
+	}
+	want := v.opts.Prefix + key
+	return d.DigestS3Object == want || strings.HasSuffix(d.DigestS3Object, "/"+want)
+}
+
+// storeKey maps an object that a digest names (in the digest's bucket) to
+// a key of the store. ok is false for an object outside the store.
+func (v *validator) storeKey(e *digestEntry, bucket, object string) (string, bool) {
+	root, ok := v.root(e)
+	if !ok || bucket != e.d.DigestS3Bucket {
+		return "", false
+	}
+	key, ok := strings.CutPrefix(object, root+v.opts.Prefix)
+	return key, ok && key != ""
+}
+
+// root is the part of the bucket's keys in front of Prefix and the store's
+// keys, as the digest's location reveals it. A digest at its place gives it
+// directly; a moved digest (whose log files still count as listed) gives it
+// by the layout prefixes, before "AWSLogs/", of its two locations.
+func (v *validator) root(e *digestEntry) (string, bool) {
+	obj := e.d.DigestS3Object
+	if e.problem == nil || e.problem.Kind != FindingMoved {
+		return strings.TrimSuffix(obj, v.opts.Prefix+e.key), true
+	}
+	named, found := ParseKey(obj), ParseKey(v.opts.Prefix+e.key)
+	switch {
+	case named.Kind != KeyDigest || found.Kind != KeyDigest:
+		return "", false
+	case named.Prefix == found.Prefix:
+		return "", true
+	case found.Prefix == "":
+		return named.Prefix + "/", true
+	case strings.HasSuffix(named.Prefix, "/"+found.Prefix):
+		return strings.TrimSuffix(named.Prefix, found.Prefix), true
+	}
+	return "", false
+}
+
+// checkChain reports the problems of the chain's digests in range and
+// their links, and queues their log files.
+//
+// Links are checked oldest first. A digest's link is checked only when the
+// digest itself is valid (an invalid one proves nothing), and against the
+// digest listed just before it; a moved digest does not count as listed,
+// since it is not where it claims to be.
+func (v *validator) checkChain(c *chain) {
+	win := c.window()
+	if len(win) == 0 {
+		return
+	}
+	v.report.Chains++
+	// The chain's digest period: the longest that its digests cover. A
+	// missing digest covers one period at most.
+	var period time.Duration
+	for _, e := range win {
+		if e.d != nil {
+			period = max(period, e.end.Sub(e.start))
+		}
+	}
+	var prev *digestEntry
+	for _, e := range win {
+		for _, lf := range v.listedLogFiles(e) {
+			v.logListed[lf] = true
+		}
+		moved := e.problem != nil && e.problem.Kind == FindingMoved
+		if e.inRange {
+			v.report.DigestFiles++
+			if e.problem != nil {
+				v.add(*e.problem)
+			}
+			v.link(c, prev, e, period)
+			if e.valid() {
+				v.queueLogFiles(e)
+			}
+		}
+		if !moved {
+			prev = e
+		}
+	}
+	v.addFolder(c)
+}
+
+// listedLogFiles returns the store keys of the log files a readable digest
+// lists, whether or not the digest is valid: an invalid digest is a
+// finding already, and its log files need not be reported again as not
+// covered.
+func (v *validator) listedLogFiles(e *digestEntry) []string {
+	if e.d == nil {
+		return nil
+	}
+	var keys []string
+	for _, lf := range e.d.LogFiles {
+		if k, ok := v.storeKey(e, lf.S3Bucket, lf.S3Object); ok {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// link checks e's link to the previous digest listed, prev (nil when none).
+//
+// Two consecutive missing digests (aws-cli#7054): when the previous digest
+// that e names is missing, the next older digest present, prev, must not be
+// taken as the missing one's predecessor without a check. The missing
+// digest's end time is known (it is in its key, and it is e's start), but
+// its start is not. A missing digest covers one digest period at most, so
+// when prev ends more than one and a half periods (the longest period of
+// the chain, with slack for jitter) before the missing digest's end, at
+// least one more digest is missing between them: a chain break after prev.
+func (v *validator) link(c *chain, prev, e *digestEntry, period time.Duration) {
+	if !e.valid() {
+		return
+	}
+	d := e.d
+	brk := func(on *digestEntry, format string, args ...any) {
+		on.linkBroken = true
+		v.add(Finding{FindingChainBreak, on.key, fmt.Sprintf(format, args...)})
+	}
+	if d.IsChainStart() {
+		if prev != nil {
+			v.report.Gaps = append(v.report.Gaps, Gap{Key: e.key, After: prev.key, From: prev.end, To: e.start})
+		}
+		return
+	}
+	named, ok := v.storeKey(e, *d.PreviousDigestS3Bucket, *d.PreviousDigestS3Object)
+	if !ok {
+		brk(e, "its previous digest s3://%s/%s is outside this store", *d.PreviousDigestS3Bucket, *d.PreviousDigestS3Object)
+		return
+	}
+	switch {
+	case prev != nil && named == prev.key:
+		if !prev.valid() {
+			return // reported on prev; its contents prove nothing
+		}
+		var why []string
+		if !strings.EqualFold(*d.PreviousDigestSignature, prev.signature) {
+			why = append(why, "previousDigestSignature is not the signature of "+prev.key)
+		}
+		if !strings.EqualFold(*d.PreviousDigestHashValue, prev.hash) {
+			why = append(why, "previousDigestHashValue is not the SHA-256 of "+prev.key)
+		}
+		if !e.start.Equal(prev.end) {
+			why = append(why, fmt.Sprintf("it starts at %s but the previous digest ends at %s", e.start.Format(time.RFC3339), prev.end.Format(time.RFC3339)))
+		}
+		if len(why) > 0 {
+			brk(e, "%s", strings.Join(why, "; "))
+		}
+	case v.present(named):
+		brk(e, "names %s as its previous digest, but the previous digest listed is %s", named, keyOrNone(prev))
+	default:
+		info := ParseKey(v.opts.Prefix + named)
+		if info.Kind != KeyDigest || info.Time.IsZero() || chainOf(info) != c.id {
+			brk(e, "names %s as its previous digest, which is not a digest of this chain", named)
+			return
+		}
+		if !v.missing[named] {
+			v.missing[named] = true
+			v.report.DigestFiles++
+			v.add(Finding{FindingMissingDigest, named, "named as the previous digest by " + e.key + ", not found"})
+		}
+		switch {
+		case prev == nil:
+		case !prev.end.Before(info.Time):
+			brk(e, "names the missing %s as its previous digest, but %s lies between them", named, prev.key)
+		case period > 0 && info.Time.Sub(prev.end) > period+period/2:
+			brk(prev, "more digests are missing after it: it ends at %s, the missing %s ends at %s, and one digest covers at most %s",
+				prev.end.Format(time.RFC3339), named, info.Time.Format(time.RFC3339), period)
+		}
+	}
+}
+
+// present reports whether a digest is listed where its key says: a moved
+// digest is somebody else's, and the one it replaced is missing.
+func (v *validator) present(key string) bool {
+	e := v.listed[key]
+	return e != nil && (e.problem == nil || e.problem.Kind != FindingMoved)
+}
+
+func keyOrNone(e *digestEntry) string {
+	if e == nil {
+		return "none"
+	}
+	return e.key
+}
+
+// logTask is one log file listed by a valid digest.
+type logTask struct {
+	digest  *digestEntry
+	file    DigestLogFile
+	key     string // in the store; "" when outside it
+	outcome *Finding
+}
+
+func (v *validator) queueLogFiles(e *digestEntry) {
+	for _, lf := range e.d.LogFiles {
+		key, _ := v.storeKey(e, lf.S3Bucket, lf.S3Object)
+		v.logTasks = append(v.logTasks, logTask{digest: e, file: lf, key: key})
+	}
+}
+
+// checkLogFiles hashes every log file that a valid digest in range lists.
+func (v *validator) checkLogFiles(ctx context.Context) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(v.opts.Workers)
+	for i := range v.logTasks {
+		t := &v.logTasks[i]
+		g.Go(func() error { return v.checkLogFile(ctx, t) })
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	for _, t := range v.logTasks {
+		v.report.LogFiles++
+		if t.outcome == nil {
+			v.report.ValidLogFiles++
+			continue
+		}
+		v.add(*t.outcome)
+	}
+	return nil
+}
+
+func (v *validator) checkLogFile(ctx context.Context, t *logTask) error {
+	if t.key == "" {
+		t.outcome = &Finding{FindingDeleted, t.file.S3Object, fmt.Sprintf("listed by %s at s3://%s/%s, outside this store", t.digest.key, t.file.S3Bucket, t.file.S3Object)}
+		return nil
+	}
+	rc, _, err := v.store.Get(ctx, t.key)
+	if errors.Is(err, cairn.ErrNotFound) {
+		t.outcome = &Finding{FindingDeleted, t.key, "listed by " + t.digest.key + ", not found"}
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	src := &readErrRecorder{r: rc}
+	sum, err := gunzipSHA256(src)
+	if src.err != nil {
+		return fmt.Errorf("read %s: %w", t.key, src.err)
+	}
+	if err != nil {
+		t.outcome = &Finding{FindingInvalidFormat, t.key, fmt.Sprintf("%v (listed by %s)", err, t.digest.key)}
+		return nil
+	}
+	if !strings.EqualFold(sum, t.file.HashValue) {
+		t.outcome = &Finding{FindingModified, t.key, fmt.Sprintf("hash value doesn't match: %s lists SHA-256 %s, the file has %s", t.digest.key, t.file.HashValue, sum)}
+	}
+	return nil
+}
+
+// gunzipSHA256 returns the hex SHA-256 of a gzip stream's uncompressed bytes.
+func gunzipSHA256(r io.Reader) (string, error) {
+	zr, err := gzip.NewReader(r)
+	if err != nil {
+		return "", fmt.Errorf("gzip: %s", gzipReason(err))
+	}
+	defer zr.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, zr); err != nil {
+		return "", fmt.Errorf("gzip: %s", gzipReason(err))
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// readErrRecorder keeps the error of the underlying reader, so that a
+// failed read (an I/O problem, which stops the check) is told apart from a
+// corrupt gzip stream (a finding).
+type readErrRecorder struct {
+	r   io.Reader
+	err error
+}
+
+func (r *readErrRecorder) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil && err != io.EOF {
+		r.err = err
+	}
+	return n, err
+}
+
+// logFolder is one CloudTrail/<region>/ folder and the period that the
+// digests checked cover in it.
+type logFolder struct {
+	prefix   string
+	from, to time.Time // the digests in range: oldest start, newest end
+	// lo and hi widen [from, to] by the digests just outside the range,
+	// which may list the log files on its edges.
+	lo, hi   time.Time
+	hasAfter bool // a digest newer than the range exists
+}
+
+func (v *validator) addFolder(c *chain) {
+	if v.folders == nil {
+		v.folders = map[string]*logFolder{}
+	}
+	first, last := c.entries[c.first], c.entries[c.last]
+	lo, hi := first.start, last.end
+	if c.first > 0 {
+		lo = c.entries[c.first-1].start
+	}
+	hasAfter := c.last+1 < len(c.entries)
+	if hasAfter {
+		hi = c.entries[c.last+1].end
+	}
+	prefix := c.accountDir + KeyLog.dirName() + "/" + c.id.region + "/"
+	f := v.folders[prefix]
+	if f == nil {
+		f = &logFolder{prefix: prefix, from: first.start, to: last.end, lo: lo, hi: hi, hasAfter: hasAfter}
+		v.folders[prefix] = f
+		return
+	}
+	f.from, f.to = minTime(f.from, first.start), maxTime(f.to, last.end)
+	f.lo, f.hi = minTime(f.lo, lo), maxTime(f.hi, hi)
+	f.hasAfter = f.hasAfter || hasAfter
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// checkCoverage lists each log folder once, from the first day that the
+// digests cover, and reports the log files that no digest lists.
+//
+// A log file's name gives its delivery time to the minute, so a file named
+// M was delivered in [M, M+1m). It must be listed when it lies wholly
+// inside the period of the digests read (those in range and their
+// neighbours), and it matters when it overlaps the period of the digests in
+// range. A file after the newest digest of all is pending. A file in a
+// log folder whose name carries no time is judged by its day folder.
+func (v *validator) checkCoverage(ctx context.Context) error {
+	prefixes := make([]string, 0, len(v.folders))
+	for p := range v.folders {
+		prefixes = append(prefixes, p)
+	}
+	slices.Sort(prefixes)
+	for _, p := range prefixes {
+		f := v.folders[p]
+		if v.report.From.IsZero() || f.from.Before(v.report.From) {
+			v.report.From = f.from
+		}
+		v.report.To = maxTime(v.report.To, f.to)
+		start := p + f.lo.UTC().Format("2006/01/02")
+		lastDay := f.hi.UTC().Format("2006/01/02")
+		for e, err := range v.store.List(ctx, cairn.ListOptions{Prefix: p, StartAfter: start}) {
+			if err != nil {
+				return fmt.Errorf("list %s: %w", p, err)
+			}
+			key := e.Object.Key
+			rest := key[len(p):]
+			if len(rest) < 12 || rest[10] != '/' {
+				continue // not in a day folder
+			}
+			day, err := time.Parse("2006/01/02", rest[:10])
+			if err != nil {
+				continue
+			}
+			if f.hasAfter && rest[:10] > lastDay {
+				break
+			}
+			if v.logListed[key] {
+				continue
+			}
+			if t := ParseKey(v.opts.Prefix + key).Time; !t.IsZero() {
+				end := t.Add(time.Minute)
+				switch {
+				case !end.After(f.from) || !t.Before(f.to) && f.hasAfter:
+					// outside the range checked
+				case end.After(f.hi):
+					if !f.hasAfter {
+						v.report.Pending++
+					}
+				case !t.Before(f.lo):
+					v.report.NotCovered++
+					v.add(Finding{FindingNotCovered, key, fmt.Sprintf("delivered at %s, inside the period the digests cover (%s to %s), but no digest lists it",
+						t.Format("2006-01-02T15:04Z"), f.lo.Format(time.RFC3339), f.hi.Format(time.RFC3339))})
+				}
+				continue
+			}
+			if day.Add(24*time.Hour).After(f.from) && day.Before(f.to) {
+				v.report.NotCovered++
+				v.add(Finding{FindingNotCovered, key, "not named as a CloudTrail log file, and no digest lists it"})
+			}
+		}
+	}
+	return nil
+}
+
+// finish counts the valid digests and sorts what was found.
+func (v *validator) finish() {
+	for _, c := range v.chains {
+		for _, e := range c.entries {
+			if e.inRange && e.valid() && !e.linkBroken {
+				v.report.ValidDigestFiles++
+			}
+		}
+	}
+	slices.SortFunc(v.findings, func(a, b Finding) int {
+		return cmp.Or(cmp.Compare(a.Key, b.Key), cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Detail, b.Detail))
+	})
+	v.findings = slices.Compact(v.findings)
+	v.report.Findings = v.findings
+	if v.report.Findings == nil {
+		v.report.Findings = []Finding{}
+	}
+	if v.report.Gaps == nil {
+		v.report.Gaps = []Gap{}
+	}
+}

@@ -1,0 +1,272 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cairn-audit/cairn"
+	"github.com/cairn-audit/cairn/blob/file"
+	"github.com/cairn-audit/cairn/blob/s3"
+	"github.com/cairn-audit/cairn/cloudtrail"
+)
+
+// keysDir is where the recorder keeps its digest signing keys, one PKCS#1
+// PEM private key per file, under the data folder.
+const keysDir = "keys"
+
+func runVerify(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "verify", "URL")
+	data := dataFlag(fs, e)
+	var keyFiles stringList
+	fs.Var(&keyFiles, "public-key", "a public key that may sign digests: PEM, DER or base64 DER, or the JSON that aws cloudtrail list-public-keys prints (repeatable; default: cairn's own keys in DATA/keys)")
+	since := fs.String("since", "", "check the digests that end at or after this time (RFC 3339) or this long ago (72h, 30d)")
+	until := fs.String("until", "", "check the digests that end at or before this time or this long ago")
+	bucket := fs.String("bucket", "", "the bucket that digests must name (default: the bucket of an s3:// URL; not checked for a folder)")
+	format := fs.String("format", "text", "text or json")
+	pos, err := parse(e, fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return fmt.Errorf("%w: give one folder or s3://bucket/prefix that holds a trail (AWSLogs/…)", errUsage)
+	}
+	if *format != "text" && *format != "json" {
+		return fmt.Errorf("%w: -format takes text or json, not %q", errUsage, *format)
+	}
+	now := time.Now().UTC()
+	var opts cloudtrail.ValidateOptions
+	if opts.Since, err = parseTime(*since, now); err != nil {
+		return err
+	}
+	if opts.Until, err = parseTime(*until, now); err != nil {
+		return err
+	}
+	if opts.PublicKeys, err = loadPublicKeys(*data, keyFiles); err != nil {
+		return err
+	}
+	url := pos[0]
+	store, err := openTrail(ctx, url, &opts)
+	if err != nil {
+		return err
+	}
+	if *bucket != "" {
+		opts.Bucket = *bucket
+	}
+	r, err := cloudtrail.Validate(ctx, store, opts)
+	if errors.Is(err, cloudtrail.ErrNoDigests) {
+		if !opts.Since.IsZero() || !opts.Until.IsZero() {
+			return fmt.Errorf("no digest files found under %s between %s and %s", url, timeOr(opts.Since, "the first"), timeOr(opts.Until, "the last"))
+		}
+		return cairn.WithHint(fmt.Errorf("no digest files found under %s", url),
+			"give the folder or s3://bucket/prefix that holds AWSLogs/ of a trail whose log file validation is on")
+	}
+	if err != nil {
+		return err
+	}
+	if *format == "json" {
+		out := struct {
+			URL   string `json:"url"`
+			Valid bool   `json:"valid"`
+			*cloudtrail.Report
+		}{url, r.Valid(), r}
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			return err
+		}
+	} else if err := printReport(e.stdout, r, now); err != nil {
+		return err
+	}
+	if !r.Valid() {
+		n := len(r.Findings)
+		return &exitError{1, fmt.Errorf("%d %s found under %s; see above", n, plural(n, "problem", "problems"), url)}
+	}
+	return nil
+}
+
+// printReport prints one line per finding and per chain restart, then a
+// summary in the spirit of aws-cli's validate-logs.
+func printReport(w io.Writer, r *cloudtrail.Report, now time.Time) error {
+	var b bytes.Buffer
+	for _, f := range r.Findings {
+		fmt.Fprintf(&b, "INVALID\t%s\t%s\t%s\n", f.Kind, f.Key, f.Detail)
+	}
+	for _, g := range r.Gaps {
+		fmt.Fprintf(&b, "GAP\t%s\tthe digest chain restarts after %s: no digest covers %s to %s\n",
+			g.Key, g.After, g.From.Format(time.RFC3339), g.To.Format(time.RFC3339))
+	}
+	if b.Len() > 0 {
+		b.WriteByte('\n')
+	}
+	fmt.Fprintf(&b, "Results requested for %s to %s\n", timeOr(r.Since, "the first digest"), timeOr(r.Until, now.Format(time.RFC3339)))
+	fmt.Fprintf(&b, "Results found for %s to %s (%d digest chains):\n", timeOr(r.From, "-"), timeOr(r.To, "-"), r.Chains)
+	fmt.Fprintf(&b, "%s\n", counts(r.ValidDigestFiles, r.DigestFiles, "digest files"))
+	fmt.Fprintf(&b, "%s\n", counts(r.ValidLogFiles, r.LogFiles, "log files"))
+	fmt.Fprintf(&b, "%d log files not covered by any digest; %d pending (delivered after the newest digest)\n", r.NotCovered, r.Pending)
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func counts(valid, total int, what string) string {
+	s := fmt.Sprintf("%d/%d %s valid", valid, total, what)
+	if valid < total {
+		s += fmt.Sprintf(", %d/%d %s INVALID", total-valid, total, what)
+	}
+	return s
+}
+
+func timeOr(t time.Time, none string) string {
+	if t.IsZero() {
+		return none
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// openTrail opens a folder or s3://bucket/prefix and says in opts where the
+// store sits in the trail's bucket, as far as the URL tells.
+func openTrail(ctx context.Context, url string, opts *cloudtrail.ValidateOptions) (cairn.BlobStore, error) {
+	if strings.HasPrefix(url, "s3://") {
+		bucket, prefix, err := s3.ParseURL(url)
+		if err != nil {
+			return nil, err
+		}
+		if prefix = strings.Trim(prefix, "/"); prefix != "" {
+			opts.Prefix = prefix + "/"
+		}
+		opts.Bucket = bucket
+		return s3.Open(ctx, url)
+	}
+	abs, err := filepath.Abs(strings.TrimPrefix(url, "file://"))
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := os.Stat(abs); err != nil || !fi.IsDir() {
+		if err == nil {
+			err = errors.New("not a folder")
+		}
+		return nil, cairn.WithHint(fmt.Errorf("open %s: %w", url, err), "give the folder or s3://bucket/prefix that holds a trail (AWSLogs/…)")
+	}
+	// A folder inside AWS's layout (…/AWSLogs/111122223333) holds keys that
+	// start below AWSLogs/; the digests name them from AWSLogs/ on.
+	parts := strings.Split(filepath.ToSlash(abs), "/")
+	if i := slices.Index(parts, "AWSLogs"); i >= 0 {
+		opts.Prefix = strings.Join(parts[i:], "/") + "/"
+	}
+	return file.New(abs)
+}
+
+// loadPublicKeys reads the keys that may sign digests, by fingerprint:
+// the files given, or else the public halves of cairn's own signing keys.
+func loadPublicKeys(data string, files []string) (map[string]*rsa.PublicKey, error) {
+	keys := map[string]*rsa.PublicKey{}
+	if len(files) > 0 {
+		for _, name := range files {
+			b, err := os.ReadFile(name)
+			if err != nil {
+				return nil, cairn.WithHint(fmt.Errorf("read public key: %w", err), "give a PEM, DER or base64 public key file")
+			}
+			if err := addPublicKeys(keys, b); err != nil {
+				return nil, fmt.Errorf("public key %s: %w", name, err)
+			}
+		}
+		return keys, nil
+	}
+	names, _ := filepath.Glob(filepath.Join(data, keysDir, "*.pem"))
+	for _, name := range names {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		pub, err := signingKeyPublicHalf(b)
+		if err != nil {
+			return nil, fmt.Errorf("signing key %s: %w", name, err)
+		}
+		keys[cloudtrail.PublicKeyFingerprint(pub)] = pub
+	}
+	if len(keys) == 0 {
+		return nil, cairn.WithHint(fmt.Errorf("no public keys: none given and none in %s", filepath.Join(data, keysDir)),
+			"pass -public-key FILE (for an AWS trail, the output of aws cloudtrail list-public-keys), or -data with the folder of the cairn that signed the trail")
+	}
+	return keys, nil
+}
+
+// addPublicKeys adds the keys of one file: a key in any form that
+// cloudtrail.ParsePublicKey reads, named by cairn's fingerprint, or the JSON
+// of aws cloudtrail list-public-keys, named by AWS's fingerprints (whose
+// derivation AWS does not document).
+func addPublicKeys(keys map[string]*rsa.PublicKey, b []byte) error {
+	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '{' {
+		var list struct {
+			PublicKeyList []struct {
+				Value       []byte // base64 in JSON
+				Fingerprint string
+			}
+		}
+		if err := json.Unmarshal(t, &list); err != nil {
+			return fmt.Errorf("not the JSON of aws cloudtrail list-public-keys: %w", err)
+		}
+		if len(list.PublicKeyList) == 0 {
+			return errors.New("PublicKeyList is empty")
+		}
+		for _, k := range list.PublicKeyList {
+			pub, err := cloudtrail.ParsePublicKey(k.Value)
+			if err != nil {
+				return fmt.Errorf("key %s: %w", k.Fingerprint, err)
+			}
+			keys[k.Fingerprint] = pub
+		}
+		return nil
+	}
+	pub, err := cloudtrail.ParsePublicKey(b)
+	if err != nil {
+		return err
+	}
+	keys[cloudtrail.PublicKeyFingerprint(pub)] = pub
+	return nil
+}
+
+// signingKeyPublicHalf reads a PEM private key (PKCS#1, as the recorder
+// writes it, or PKCS#8) and returns its public key.
+func signingKeyPublicHalf(b []byte) (*rsa.PublicKey, error) {
+	block, _ := pem.Decode(b)
+	if block == nil {
+		return nil, errors.New("not PEM")
+	}
+	switch block.Type {
+	case "RSA PRIVATE KEY":
+		k, err := x509.ParsePKCS1PrivateKey(block.Bytes)
+		if err != nil {
+			return nil, err
+		}
+		return &k.PublicKey, nil
+	case "PRIVATE KEY":
+		k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+		if err != nil {
+			return nil, err
+		}
+		if rk, ok := k.(*rsa.PrivateKey); ok {
+			return &rk.PublicKey, nil
+		}
+		return nil, fmt.Errorf("a %T, not an RSA key", k)
+	}
+	return cloudtrail.ParsePublicKey(b)
+}
