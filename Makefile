@@ -48,8 +48,16 @@ jq:
 microbench:
 	$(GO) test -run '^$$' -bench . -benchtime 3x -timeout 30m ./...
 
+# Every parser's fuzzer, FUZZTIME each. Minimising new inputs is capped:
+# unbounded, it stalls the JSON fuzzers for minutes at a time.
+FUZZTIME ?= 30s
+FUZZERS = ./cloudtrail:FuzzReader ./cloudtrail:FuzzParseKey ./cloudtrail:FuzzParseDigest ./cloudtrail:FuzzParsePublicKey \
+	./record:FuzzAccept ./record:FuzzReadSegment ./server:FuzzVerify ./server:FuzzDecodeToken
 fuzz:
-	$(GO) test ./cloudtrail -run '^$$' -fuzz FuzzReader -fuzztime 60s
+	@for f in $(FUZZERS); do \
+		echo "== $$f"; \
+		$(GO) test $${f%%:*} -run '^$$' -fuzz "^$${f##*:}$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 50x || exit 1; \
+	done
 
 demo: build
 	./bin/cairn serve -demo

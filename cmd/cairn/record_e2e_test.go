@@ -87,6 +87,19 @@ func TestRecordedTrailOnS3(t *testing.T) {
 			acked = append(acked, aws.ToString(s.EventID))
 		}
 	}
+	// The aws command line sends one more, as a user would.
+	if awsPath, err := exec.LookPath("aws"); err == nil {
+		events, _ := json.Marshal([]map[string]string{{"id": "cli-1", "eventData": *auditEvents("123456789012", "cli", 1)[0].EventData}})
+		cli := exec.Command(awsPath, "cloudtrail-data", "put-audit-events", "--endpoint-url", url, "--region", "us-east-1",
+			"--channel-arn", ch.ARN, "--audit-events", string(events), "--output", "json")
+		cli.Env = append(append(os.Environ(), env...), "AWS_PAGER=")
+		out, err := cli.CombinedOutput()
+		var res struct{ Successful []struct{ EventID string } }
+		if err != nil || json.Unmarshal(out, &res) != nil || len(res.Successful) != 1 {
+			t.Fatalf("aws cloudtrail-data put-audit-events: %v\n%s", err, out)
+		}
+		acked = append(acked, res.Successful[0].EventID)
+	}
 	ackedAt := time.Now()
 	// Searchable within two seconds of the acknowledgement.
 	for {
@@ -120,9 +133,7 @@ func TestRecordedTrailOnS3(t *testing.T) {
 	if len(logs) == 0 || len(digests) < 3 {
 		t.Fatalf("archive: %d log files, %d digests\n%s", len(logs), len(digests), serveErr.String())
 	}
-	cmd.Process.Signal(syscall.SIGTERM)
-	cmd.Wait()
-
+	// The server stays up: validate-logs asks it for the trail and its keys.
 	if r := runCairn(t, env, "verify", "-data", data, archive); r.code != 0 {
 		t.Fatalf("cairn verify of the untouched trail: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
@@ -130,6 +141,9 @@ func TestRecordedTrailOnS3(t *testing.T) {
 	awsOut, awsCode := validateLogs(t, env, url, trailARN, started)
 	if awsCode >= 0 && (awsCode != 0 || !strings.Contains(awsOut, "digest files valid")) {
 		t.Fatalf("aws cloudtrail validate-logs of the untouched trail: exit %d\n%s", awsCode, awsOut)
+	}
+	if awsCode == 0 {
+		t.Logf("aws cloudtrail validate-logs:\n%s", awsOut[strings.Index(awsOut, "Results requested"):])
 	}
 
 	// Change one byte of a log file: both name it.
@@ -159,6 +173,10 @@ func TestRecordedTrailOnS3(t *testing.T) {
 		if awsCode == 0 || !strings.Contains(awsOut, tampered) {
 			t.Fatalf("aws cloudtrail validate-logs of a changed log file: exit %d\n%s", awsCode, awsOut)
 		}
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("serve did not stop cleanly: %v\n%s", err, serveErr.String())
 	}
 }
 
