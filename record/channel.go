@@ -42,8 +42,8 @@ var (
 	externalIDPattern = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
 )
 
-// Channels is the set of channels, kept in a JSON file that `cairn channel`
-// edits and the server reads. The server notices changes made by another
+// Channels is the set of channels, kept in a JSON file (mode 0600: external
+// IDs are shared secrets) that `cairn channel` edits and the server reads. The server notices changes made by another
 // process. Safe for concurrent use.
 type Channels struct {
 	path string
@@ -155,7 +155,7 @@ func (c *Channels) Create(n NewChannel, now time.Time) (Channel, error) {
 	if err != nil {
 		return Channel{}, err
 	}
-	if err := writeFileAtomic(c.path, append(b, '\n'), 0o644); err != nil {
+	if err := writeFileAtomic(c.path, append(b, '\n'), 0o600); err != nil {
 		return Channel{}, fmt.Errorf("save channels: %w", err)
 	}
 	if err := c.reload(true); err != nil {

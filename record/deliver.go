@@ -207,7 +207,7 @@ func (r *Recorder) writeLogFile(ctx context.Context, seg SealedSegment, g *logGr
 	oldest, newest := slices.MinFunc(times, time.Time.Compare), slices.MaxFunc(times, time.Time.Compare)
 	key := cloudtrail.Layout{}.LogKey(g.account, g.region, seg.Sealed, uniqueString(seg.Seq, g.account, g.region, part))
 	log := deliveredLog{Key: key, Hash: hex.EncodeToString(sum[:]), Delivered: seg.Sealed, Oldest: oldest, Newest: newest}
-	if err := r.putOnce(ctx, key, body.Bytes(), cairn.PutOptions{ContentType: "application/json", Metadata: nil}); err != nil {
+	if err := r.putOnce(ctx, key, body.Bytes(), cairn.PutOptions{ContentType: "application/json"}); err != nil {
 		return log, err
 	}
 	return log, nil

@@ -375,8 +375,5 @@ func (r *Recorder) Put(ctx context.Context, channel, externalID string, events [
 		return res, nil
 	}
 	r.live.add(decoded)
-	r.mu.Lock()
-	r.status.Acked += int64(len(decoded))
-	r.mu.Unlock()
 	return res, nil
 }
