@@ -27,6 +27,9 @@ type SigningKey struct {
 
 const keyBits = 2048
 
+// KeysFolder is the folder of the data folder that holds the signing keys.
+const KeysFolder = "keys"
+
 // LoadKeys reads every signing key in dir (DATA/keys), oldest first.
 func LoadKeys(dir string) ([]SigningKey, error) {
 	matches, err := filepath.Glob(filepath.Join(dir, "*.pem"))

@@ -143,7 +143,7 @@ func Open(ctx context.Context, data string, cfg Config, idx cairn.Index) (*Recor
 	if r.channels, err = OpenChannels(filepath.Join(r.dir, "channels.json")); err != nil {
 		return nil, err
 	}
-	if r.keys, err = LoadOrCreateKeys(filepath.Join(data, "keys"), cfg.Now()); err != nil {
+	if r.keys, err = LoadOrCreateKeys(filepath.Join(data, KeysFolder), cfg.Now()); err != nil {
 		return nil, err
 	}
 	if r.archive, r.bucket, r.keyPrefix, err = openArchive(ctx, cfg.Archive); err != nil {

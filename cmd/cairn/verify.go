@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rsa"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -20,11 +18,8 @@ import (
 	"github.com/cairn-audit/cairn/blob/file"
 	"github.com/cairn-audit/cairn/blob/s3"
 	"github.com/cairn-audit/cairn/cloudtrail"
+	"github.com/cairn-audit/cairn/record"
 )
-
-// keysDir is where the recorder keeps its digest signing keys, one PKCS#1
-// PEM private key per file, under the data folder.
-const keysDir = "keys"
 
 func runVerify(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "verify", "URL")
@@ -190,20 +185,15 @@ func loadPublicKeys(data string, files []string) (map[string]*rsa.PublicKey, err
 		}
 		return keys, nil
 	}
-	names, _ := filepath.Glob(filepath.Join(data, keysDir, "*.pem"))
-	for _, name := range names {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			return nil, err
-		}
-		pub, err := signingKeyPublicHalf(b)
-		if err != nil {
-			return nil, fmt.Errorf("signing key %s: %w", name, err)
-		}
-		keys[cloudtrail.PublicKeyFingerprint(pub)] = pub
+	signing, err := record.LoadKeys(filepath.Join(data, record.KeysFolder))
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range signing {
+		keys[k.Fingerprint] = &k.Private.PublicKey
 	}
 	if len(keys) == 0 {
-		return nil, cairn.WithHint(fmt.Errorf("no public keys: none given and none in %s", filepath.Join(data, keysDir)),
+		return nil, cairn.WithHint(fmt.Errorf("no public keys: none given and none in %s", filepath.Join(data, record.KeysFolder)),
 			"pass -public-key FILE (for an AWS trail, the output of aws cloudtrail list-public-keys), or -data with the folder of the cairn that signed the trail")
 	}
 	return keys, nil
@@ -242,31 +232,4 @@ func addPublicKeys(keys map[string]*rsa.PublicKey, b []byte) error {
 	}
 	keys[cloudtrail.PublicKeyFingerprint(pub)] = pub
 	return nil
-}
-
-// signingKeyPublicHalf reads a PEM private key (PKCS#1, as the recorder
-// writes it, or PKCS#8) and returns its public key.
-func signingKeyPublicHalf(b []byte) (*rsa.PublicKey, error) {
-	block, _ := pem.Decode(b)
-	if block == nil {
-		return nil, errors.New("not PEM")
-	}
-	switch block.Type {
-	case "RSA PRIVATE KEY":
-		k, err := x509.ParsePKCS1PrivateKey(block.Bytes)
-		if err != nil {
-			return nil, err
-		}
-		return &k.PublicKey, nil
-	case "PRIVATE KEY":
-		k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
-		if err != nil {
-			return nil, err
-		}
-		if rk, ok := k.(*rsa.PrivateKey); ok {
-			return &rk.PublicKey, nil
-		}
-		return nil, fmt.Errorf("a %T, not an RSA key", k)
-	}
-	return cloudtrail.ParsePublicKey(b)
 }
