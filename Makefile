@@ -51,7 +51,7 @@ microbench:
 # Every parser's fuzzer, FUZZTIME each. Minimising new inputs is capped:
 # unbounded, it stalls the JSON fuzzers for minutes at a time.
 FUZZTIME ?= 30s
-FUZZERS = ./cloudtrail:FuzzReader ./cloudtrail:FuzzParseKey ./cloudtrail:FuzzParseDigest ./cloudtrail:FuzzParsePublicKey \
+FUZZERS = ./cloudtrail:FuzzReader ./cloudtrail:FuzzDecodeEventBridge ./cloudtrail:FuzzParseKey ./cloudtrail:FuzzParseDigest ./cloudtrail:FuzzParsePublicKey \
 	./record:FuzzAccept ./record:FuzzReadSegment ./server:FuzzVerify ./server:FuzzDecodeToken
 fuzz:
 	@for f in $(FUZZERS); do \

@@ -72,7 +72,8 @@ var ingestSummary = regexp.MustCompile(`(\d+) events, (\d+) new, (\d+) duplicate
 // ingestCairn runs `cairn ingest` on the generated trail into a fresh data
 // folder, as a user points it at a trail's bucket or folder. Besides the
 // AWSLogs tree that the anchors read, the folder holds the cost report and
-// AWS Health events; cairn lists them and skips them by content.
+// AWS Health and EC2 state-change events; cairn lists them, reads the events
+// (they count in its records) and skips the report by content.
 func ingestCairn(ctx context.Context, cfg config, bin string, ds *dataset) (ingestResult, error) {
 	data := filepath.Join(cfg.Work, "cairn-data")
 	if err := os.RemoveAll(data); err != nil {

@@ -69,9 +69,12 @@ type Reader struct {
 	gz     bool
 	skip   int64 // bytes dropped before the decoder (a byte order mark)
 	format Format
+	// eventBridge: every top-level object is an EventBridge event (no
+	// envelope), and NextEvent decodes with DecodeEventBridge.
+	eventBridge bool
 
 	state   readState
-	lines   bool   // the first top-level object was a record, not an envelope
+	lines   bool   // the first top-level object was a record, not an envelope (always so for EventBridge events)
 	pending []byte // a record read while detecting the format
 	n       int    // records returned
 	offset  int64  // offset of the last record returned
@@ -95,9 +98,11 @@ const (
 // Call Close when done, so that the Reader's buffers serve the next file:
 // CloudTrail delivers many small files, and allocating 150 KB of buffers
 // and a decompressor for each of them costs more than reading them.
-func NewReader(r io.Reader) (*Reader, error) {
+func NewReader(r io.Reader) (*Reader, error) { return newReader(r, false) }
+
+func newReader(r io.Reader, eventBridge bool) (*Reader, error) {
 	br := getBuffer(r)
-	rd := &Reader{raw: br}
+	rd := &Reader{raw: br, eventBridge: eventBridge, lines: eventBridge}
 	var src io.Reader = br
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := getGzip(br)
@@ -125,7 +130,7 @@ func NewReader(r io.Reader) (*Reader, error) {
 		}
 		return nil, rd.wrap(err)
 	default:
-		return nil, notCloudTrail("not a CloudTrail log: the top-level JSON value is %s, not an object or array", kindName(k))
+		return nil, notCloudTrail("%s: the top-level JSON value is %s, not an object or array", rd.notWhat(), kindName(k))
 	}
 	raw, err := rd.step()
 	if err != nil && err != io.EOF {
@@ -178,7 +183,11 @@ func (r *Reader) NextEvent() (cairn.Event, error) {
 	if err != nil {
 		return cairn.Event{}, err
 	}
-	ev, err := Decode(raw)
+	decode := Decode
+	if r.eventBridge {
+		decode = DecodeEventBridge
+	}
+	ev, err := decode(raw)
 	if err != nil {
 		var re *RecordError
 		if errors.As(err, &re) {
@@ -204,6 +213,7 @@ func (r *Reader) step() ([]byte, error) {
 				r.state = stArray
 			case '{':
 				if r.lines {
+					r.setFormat(FormatLines)
 					return r.readRecord()
 				}
 				raw, err := r.probe()
@@ -220,7 +230,7 @@ func (r *Reader) step() ([]byte, error) {
 				_, err := d.ReadToken()
 				return nil, r.wrap(err)
 			default:
-				return nil, notCloudTrail("not a CloudTrail log: top-level JSON value at offset %d is %s, not an object or array", r.valueOffset(), kindName(k))
+				return nil, notCloudTrail("%s: top-level JSON value at offset %d is %s, not an object or array", r.notWhat(), r.valueOffset(), kindName(k))
 			}
 		case stArray, stEnvelope:
 			if d.PeekKind() == ']' {
@@ -259,6 +269,14 @@ func (r *Reader) step() ([]byte, error) {
 			}
 		}
 	}
+}
+
+// notWhat begins the message for content of the wrong shape.
+func (r *Reader) notWhat() string {
+	if r.eventBridge {
+		return "not EventBridge events"
+	}
+	return "not a CloudTrail log"
 }
 
 func (r *Reader) setFormat(f Format) {

@@ -30,7 +30,9 @@ type Config struct {
 	// memory an ingest holds.
 	BatchEvents int
 	// Notice, when set, is told about every object that was skipped or
-	// quarantined, with the reason.
+	// quarantined, with the reason, and about an object of EventBridge
+	// events that was read in part (Status done, Reason saying how many
+	// events of other kinds were skipped).
 	Notice func(cairn.ObjectState)
 	// Progress, when set, is called about five times a second.
 	Progress func(Summary)
@@ -69,7 +71,12 @@ type Summary struct {
 	Duplicates int // events already stored
 	Failed     int // objects quarantined in this run
 	Skipped    int // objects that hold no events
-	Elapsed    time.Duration
+	// SkippedEvents counts EventBridge events of other kinds (neither AWS
+	// Health nor EC2 state changes) in objects that also held events of
+	// ours; they are not counted in Events. An object with none of ours is
+	// counted in Skipped instead.
+	SkippedEvents int
+	Elapsed       time.Duration
 }
 
 // Rate is events read per second.
@@ -81,8 +88,12 @@ func (s Summary) Rate() float64 {
 }
 
 func (s Summary) String() string {
-	return fmt.Sprintf("%d objects read (%d unchanged): %d events, %d new, %d duplicates; %d failed, %d skipped; %.1fs, %.0f events/s",
-		s.Objects, s.Unchanged, s.Events, s.New, s.Duplicates, s.Failed, s.Skipped, s.Elapsed.Seconds(), s.Rate())
+	skippedEvents := ""
+	if s.SkippedEvents > 0 {
+		skippedEvents = fmt.Sprintf(" (and %d events of other kinds)", s.SkippedEvents)
+	}
+	return fmt.Sprintf("%d objects read (%d unchanged): %d events, %d new, %d duplicates; %d failed, %d skipped%s; %.1fs, %.0f events/s",
+		s.Objects, s.Unchanged, s.Events, s.New, s.Duplicates, s.Failed, s.Skipped, skippedEvents, s.Elapsed.Seconds(), s.Rate())
 }
 
 // maxBatchObjects bounds the objects of one commit, so that a source of many
@@ -159,6 +170,9 @@ type run struct {
 type result struct {
 	state  cairn.ObjectState
 	events []cairn.Event
+	// skippedEvents counts the EventBridge events of other kinds in an
+	// object that was read in part.
+	skippedEvents int
 }
 
 func (r *run) process(ctx context.Context, todo []cairn.ObjectInfo) error {
@@ -217,7 +231,7 @@ func (r *run) process(ctx context.Context, todo []cairn.ObjectInfo) error {
 		if ctx.Err() != nil {
 			break
 		}
-		r.account(res.state)
+		r.account(res.state, res.skippedEvents)
 		batch.Objects = append(batch.Objects, res.state)
 		batch.Events = append(batch.Events, res.events...)
 		if len(batch.Events) >= r.cfg.BatchEvents || len(batch.Objects) >= maxBatchObjects {
@@ -235,20 +249,22 @@ func (r *run) process(ctx context.Context, todo []cairn.ObjectInfo) error {
 	return ctx.Err()
 }
 
-// account counts an object's outcome and tells Notice about failures.
-func (r *run) account(st cairn.ObjectState) {
+// account counts an object's outcome and tells Notice about failures, skips
+// and objects read in part.
+func (r *run) account(st cairn.ObjectState, skippedEvents int) {
 	r.mu.Lock()
 	r.sum.Objects++
 	switch st.Status {
 	case cairn.ObjectDone:
 		r.sum.Events += st.Events
+		r.sum.SkippedEvents += skippedEvents
 	case cairn.ObjectQuarantined:
 		r.sum.Failed++
 	case cairn.ObjectSkipped:
 		r.sum.Skipped++
 	}
 	r.mu.Unlock()
-	if st.Status != cairn.ObjectDone && r.cfg.Notice != nil {
+	if (st.Status != cairn.ObjectDone || st.Reason != "") && r.cfg.Notice != nil {
 		r.cfg.Notice(st)
 	}
 }
@@ -282,9 +298,11 @@ func (r *run) read(ctx context.Context, info cairn.ObjectInfo) result {
 		kind, what = cloudtrail.Sniff(head)
 	}
 	switch kind {
-	case cloudtrail.ContentDigest, cloudtrail.ContentEventBridge:
+	case cloudtrail.ContentDigest:
 		st.Status, st.Reason = cairn.ObjectSkipped, what+", not CloudTrail records"
 		return result{state: st}
+	case cloudtrail.ContentEventBridge:
+		return readEventBridge(st, br)
 	case cloudtrail.ContentRecords:
 	default:
 		if !looksLikeLog(r.src, info.Key, kind) {
@@ -335,6 +353,86 @@ func decodeAll(body io.Reader) ([]cairn.Event, error) {
 		}
 		if err != nil {
 			return nil, err
+		}
+		events = append(events, e)
+	}
+}
+
+// readEventBridge reads an object of EventBridge events. AWS Health events
+// and EC2 state-change notifications are kept; events of other kinds are
+// skipped: the object is skipped with a notice when it holds none of ours,
+// and otherwise read in part, its state's Reason saying what was left out.
+// A malformed event quarantines the whole object, as a bad record does.
+func readEventBridge(st cairn.ObjectState, body io.Reader) result {
+	events, other, err := decodeEventBridge(body)
+	if err != nil {
+		st.Status, st.Reason = cairn.ObjectQuarantined, err.Error()
+		return result{state: st}
+	}
+	if len(events) == 0 && other.n > 0 {
+		st.Status = cairn.ObjectSkipped
+		st.Reason = fmt.Sprintf("%d EventBridge %s from %s, none of them AWS Health or an EC2 state change",
+			other.n, plural(other.n, "event", "events"), other.kinds())
+		return result{state: st}
+	}
+	st.Status, st.Events = cairn.ObjectDone, len(events)
+	if other.n > 0 {
+		st.Reason = fmt.Sprintf("%d of %d EventBridge events are of other kinds (%s); the %d AWS Health and EC2 state-change %s were read",
+			other.n, other.n+len(events), other.kinds(), len(events), plural(len(events), "event", "events"))
+	}
+	return result{state: st, events: events, skippedEvents: other.n}
+}
+
+// otherEvents counts EventBridge events of kinds cairn does not keep, and
+// remembers the first few kinds for the notice.
+type otherEvents struct {
+	n    int
+	seen []string
+}
+
+const maxKindsNamed = 3
+
+func (o *otherEvents) add(kind string) {
+	o.n++
+	if len(o.seen) <= maxKindsNamed && !slices.Contains(o.seen, kind) {
+		o.seen = append(o.seen, kind)
+	}
+}
+
+func (o *otherEvents) kinds() string {
+	if len(o.seen) > maxKindsNamed {
+		return strings.Join(o.seen[:maxKindsNamed], ", ") + ", …"
+	}
+	return strings.Join(o.seen, ", ")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func decodeEventBridge(body io.Reader) ([]cairn.Event, otherEvents, error) {
+	var other otherEvents
+	rd, err := cloudtrail.NewEventBridgeReader(body)
+	if err != nil {
+		return nil, other, err
+	}
+	defer rd.Close()
+	var events []cairn.Event
+	for {
+		e, err := rd.NextEvent()
+		if err == io.EOF {
+			return events, other, nil
+		}
+		var ue *cloudtrail.UnsupportedEventError
+		if errors.As(err, &ue) {
+			other.add(ue.Kind())
+			continue
+		}
+		if err != nil {
+			return nil, other, err
 		}
 		events = append(events, e)
 	}
