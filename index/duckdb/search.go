@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cairn-audit/cairn"
+	"golang.org/x/sync/errgroup"
 )
 
 // searchColumns are read for every result; the order matters to scanEvent.
@@ -130,42 +132,56 @@ func (x *Index) pageHits(ctx context.Context, days []daySegments, where string, 
 	return out, nil
 }
 
-// fetch reads the events at the hits, a query per segment file. Reading
-// rows by number decompresses only the pages that hold them, where a
-// query bounded by time decompressed whole row groups of records.
+// fetch reads the events at the hits, a query per segment file, several
+// files at once. Reading rows by number decompresses only the row groups
+// that hold them, where a query bounded by time decompressed every row
+// group in range; a rare resource's history spans a file per day, so the
+// files are read in parallel.
 func (x *Index) fetch(ctx context.Context, hits []hit) ([]cairn.Event, error) {
 	byFile := map[string][]int64{}
+	var files []string
 	for _, h := range hits {
+		if _, ok := byFile[h.file]; !ok {
+			files = append(files, h.file)
+		}
 		byFile[h.file] = append(byFile[h.file], h.row)
 	}
 	type pos struct {
 		file string
 		row  int64
 	}
+	var mu sync.Mutex
 	found := make(map[pos]cairn.Event, len(hits))
-	for file, rowNums := range byFile {
-		nums := make([]string, len(rowNums))
-		for i, r := range rowNums {
-			nums[i] = fmt.Sprint(r)
-		}
-		rows, err := x.db.QueryContext(ctx, fmt.Sprintf("SELECT file_row_number, %s FROM read_parquet(%s, file_row_number = true) WHERE file_row_number IN (%s)",
-			searchColumns, quote(file), strings.Join(nums, ", ")))
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var row int64
-			e, err := scanEvent(rows, &row)
-			if err != nil {
-				rows.Close()
-				return nil, err
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(fetchParallelism)
+	for _, file := range files {
+		g.Go(func() error {
+			rowNums := byFile[file]
+			nums := make([]string, len(rowNums))
+			for i, r := range rowNums {
+				nums[i] = fmt.Sprint(r)
 			}
-			found[pos{file, row}] = e
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
+			rows, err := x.db.QueryContext(gctx, fmt.Sprintf("SELECT file_row_number, %s FROM read_parquet(%s, file_row_number = true) WHERE file_row_number IN (%s)",
+				searchColumns, quote(file), strings.Join(nums, ", ")))
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var row int64
+				e, err := scanEvent(rows, &row)
+				if err != nil {
+					return err
+				}
+				mu.Lock()
+				found[pos{file, row}] = e
+				mu.Unlock()
+			}
+			return rows.Err()
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	events := make([]cairn.Event, 0, len(hits))
 	for _, h := range hits {
@@ -177,6 +193,9 @@ func (x *Index) fetch(ctx context.Context, hits []hit) ([]cairn.Event, error) {
 	}
 	return events, nil
 }
+
+// fetchParallelism bounds the segment files read at once by one search.
+const fetchParallelism = 4
 
 // daySegments are the segment files of one day.
 type daySegments struct {

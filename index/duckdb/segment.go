@@ -126,9 +126,13 @@ func resourceKeys(refs []cairn.ResourceRef) string {
 }
 
 // rowGroupRows bounds a row group: time-bounded queries skip whole row
-// groups by their eventTime statistics, and the writer holds one row group
-// in memory.
-const rowGroupRows = 16 * 1024
+// groups by their eventTime statistics, the writer holds one row group in
+// memory, and fetching one event by its row number decompresses its row
+// group's column chunks whole (the engine does not skip pages). Measured on
+// a day segment of 19,957 simulated events: 16,384 rows gave 5.86 MB and
+// 10.5 ms to fetch one event; 4,096 rows 6.07 MB (+3.6%) and 6.3 ms; 2,048
+// rows 6.36 MB and 4.2 ms.
+const rowGroupRows = 4 * 1024
 
 // segmentWriter writes rows, already in time order, as a zstd Parquet file.
 type segmentWriter struct {
