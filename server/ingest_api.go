@@ -50,15 +50,17 @@ type objectStateJSON struct {
 }
 
 type summaryJSON struct {
-	Listed       int   `json:"listed"`
-	Unchanged    int   `json:"unchanged"`
-	Objects      int   `json:"objects"`
-	Events       int   `json:"events"`
-	New          int   `json:"new"`
-	Duplicates   int   `json:"duplicates"`
-	Failed       int   `json:"failed"`
-	Skipped      int   `json:"skipped"`
-	ElapsedNanos int64 `json:"elapsedNanos"`
+	Listed     int `json:"listed"`
+	Unchanged  int `json:"unchanged"`
+	Objects    int `json:"objects"`
+	Events     int `json:"events"`
+	New        int `json:"new"`
+	Duplicates int `json:"duplicates"`
+	Failed     int `json:"failed"`
+	Skipped    int `json:"skipped"`
+	// SkippedEvents counts EventBridge events of other kinds left out.
+	SkippedEvents int   `json:"skippedEvents,omitempty"`
+	ElapsedNanos  int64 `json:"elapsedNanos"`
 }
 
 type ingestLine struct {
@@ -74,12 +76,12 @@ const (
 )
 
 func toSummaryJSON(s ingest.Summary) *summaryJSON {
-	return &summaryJSON{s.Listed, s.Unchanged, s.Objects, s.Events, s.New, s.Duplicates, s.Failed, s.Skipped, int64(s.Elapsed)}
+	return &summaryJSON{s.Listed, s.Unchanged, s.Objects, s.Events, s.New, s.Duplicates, s.Failed, s.Skipped, s.SkippedEvents, int64(s.Elapsed)}
 }
 
 func (s *summaryJSON) summary() ingest.Summary {
 	return ingest.Summary{Listed: s.Listed, Unchanged: s.Unchanged, Objects: s.Objects, Events: s.Events, New: s.New,
-		Duplicates: s.Duplicates, Failed: s.Failed, Skipped: s.Skipped, Elapsed: time.Duration(s.ElapsedNanos)}
+		Duplicates: s.Duplicates, Failed: s.Failed, Skipped: s.Skipped, SkippedEvents: s.SkippedEvents, Elapsed: time.Duration(s.ElapsedNanos)}
 }
 
 func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request, body []byte, log *slog.Logger) {

@@ -12,6 +12,8 @@
 //	POST /api/v1/sql       one read-only SELECT over the events view
 //	GET  /api/v1/stats     index statistics
 //	POST /api/v1/ingest    ingest a source URL (when SetIngest was called)
+//	GET  /api/v1/timeline  a resource's timeline (package investigate)
+//	GET  /api/v1/why       why a resource changed state near a moment
 //	GET  /healthz          liveness, unauthenticated, says nothing about the data
 package server
 

@@ -24,14 +24,16 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"serve":   {"ingest sources, record events and serve the APIs", runServe},
-	"ingest":  {"read CloudTrail logs from folders, files or s3:// URLs into the index", runIngest},
-	"search":  {"find events by user, event, service, resource, key, address, error, time", runSearch},
-	"sql":     {"run a read-only SQL query over the events view", runSQL},
-	"reindex": {"rebuild the index from the sources it was built from", runReindex},
-	"gen":     {"generate a simulated organisation: CloudTrail logs, incidents, cost report", runGen},
-	"verify":  {"check a trail's digest chains, signatures and log file hashes", runVerify},
-	"channel": {"create or list the channels that send events with PutAuditEvents", runChannel},
+	"serve":    {"ingest sources, record events and serve the APIs", runServe},
+	"ingest":   {"read CloudTrail logs from folders, files or s3:// URLs into the index", runIngest},
+	"search":   {"find events by user, event, service, resource, key, address, error, time", runSearch},
+	"sql":      {"run a read-only SQL query over the events view", runSQL},
+	"reindex":  {"rebuild the index from the sources it was built from", runReindex},
+	"gen":      {"generate a simulated organisation: CloudTrail logs, incidents, cost report", runGen},
+	"verify":   {"check a trail's digest chains, signatures and log file hashes", runVerify},
+	"timeline": {"every event that touched a resource, who made it and how, with Health and state changes", runTimeline},
+	"why":      {"explain a resource's change of state: an API call, an AWS service, or nothing through the API", runWhy},
+	"channel":  {"create or list the channels that send events with PutAuditEvents", runChannel},
 }
 
 // env is what a command may touch of the process.

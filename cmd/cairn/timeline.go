@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/cairn-audit/cairn/investigate"
+)
+
+// runTimeline prints every event that touched a resource, oldest first.
+func runTimeline(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "timeline", "RESOURCE")
+	data := dataFlag(fs, e)
+	since := fs.String("since", "", "from this time (RFC 3339) or this long ago (72h, 30d)")
+	until := fs.String("until", "", "before this time or this long ago")
+	format := fs.String("format", "text", "text or json")
+	pos, err := parse(e, fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return fmt.Errorf("%w: name one resource: an instance ID, a bucket, a role name, an ARN", errUsage)
+	}
+	if *format != "text" && *format != "json" {
+		return fmt.Errorf("%w: -format takes text or json, not %q", errUsage, *format)
+	}
+	now := time.Now().UTC()
+	from, err := parseTime(*since, now)
+	if err != nil {
+		return err
+	}
+	to, err := parseTime(*until, now)
+	if err != nil {
+		return err
+	}
+	r, err := openReader(ctx, e, *data)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	tl, err := investigate.New(r, investigate.DefaultConfig()).Timeline(ctx, pos[0], from, to)
+	if err != nil {
+		return err
+	}
+	if *format == "json" {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(tl)
+	}
+	if len(tl.Entries) == 0 {
+		fmt.Fprintf(e.stderr, "no event names %s; check the ID, or ingest the trail that recorded it\n", pos[0])
+		return nil
+	}
+	printTimeline(e.stdout, tl)
+	return nil
+}
+
+func printTimeline(w io.Writer, tl *investigate.Timeline) {
+	head := tl.Resource
+	if tl.Type != "" {
+		head += " (" + tl.Type + ")"
+	}
+	fmt.Fprintf(w, "%s: %d events", head, len(tl.Entries))
+	if len(tl.Related) > 0 {
+		fmt.Fprintf(w, ", with those of %s", strings.Join(tl.Related, ", "))
+	}
+	fmt.Fprintln(w)
+	if tl.Truncated {
+		fmt.Fprintln(w, "(only the newest events are shown; narrow with -since/-until)")
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TIME\tKIND\tEVENT\tWHO\tFROM\tHOW\tRESULT")
+	for i := range tl.Entries {
+		ent := &tl.Entries[i]
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", ent.Time.UTC().Format(time.RFC3339), ent.Kind, entryWhat(ent),
+			entryWho(ent), ent.SourceIP, entryHow(ent), entryResult(ent))
+	}
+	tw.Flush()
+}
+
+func entryWhat(ent *investigate.Entry) string {
+	s := ent.EventName
+	switch ent.Kind {
+	case investigate.KindStateChange:
+		s = "state → " + ent.State
+	case investigate.KindHealth:
+		s = "AWS Health " + ent.EventName
+	}
+	if ent.Via != "" {
+		s += " [on " + ent.Via + "]"
+	}
+	return s
+}
+
+func entryWho(ent *investigate.Entry) string {
+	w := ent.Who
+	if w == nil {
+		return "AWS"
+	}
+	s := w.Name
+	if w.Role != "" && w.Role != w.Name {
+		s += " as " + w.Role
+	}
+	if w.IssuedBy != nil && w.IssuedBy.Name != "" && w.IssuedBy.Name != w.Name {
+		s += " (assumed by " + w.IssuedBy.Name + ")"
+	}
+	if w.MFA == "true" {
+		s += " +MFA"
+	}
+	return s
+}
+
+func entryHow(ent *investigate.Entry) string {
+	if ent.Tool == "" {
+		return ""
+	}
+	return ent.Tool
+}
+
+func entryResult(ent *investigate.Entry) string {
+	switch {
+	case ent.ErrorCode != "":
+		return "FAILED " + ent.ErrorCode
+	case ent.Kind == investigate.KindHealth:
+		return ent.Detail
+	}
+	return "ok"
+}

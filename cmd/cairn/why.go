@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/cairn-audit/cairn/investigate"
+)
+
+// runWhy explains the change of state of a resource nearest a moment.
+func runWhy(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "why", "RESOURCE")
+	data := dataFlag(fs, e)
+	at := fs.String("at", "", "the moment to explain (RFC 3339, or this long ago: 2h); default now")
+	window := fs.Duration("window", 30*time.Minute, "how far before the change to look for causes")
+	format := fs.String("format", "text", "text or json")
+	pos, err := parse(e, fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return fmt.Errorf("%w: name one resource, e.g. cairn why i-0abc -at 2026-03-14T03:10:00Z", errUsage)
+	}
+	if *format != "text" && *format != "json" {
+		return fmt.Errorf("%w: -format takes text or json, not %q", errUsage, *format)
+	}
+	if *window <= 0 {
+		return fmt.Errorf("%w: -window must be positive", errUsage)
+	}
+	now := time.Now().UTC()
+	t := now
+	if *at != "" {
+		if t, err = parseTime(*at, now); err != nil {
+			return err
+		}
+	}
+	r, err := openReader(ctx, e, *data)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	ex, err := investigate.New(r, investigate.DefaultConfig()).Why(ctx, pos[0], t, *window)
+	if err != nil {
+		return err
+	}
+	if *format == "json" {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(ex)
+	}
+	printWhy(e.stdout, ex)
+	return nil
+}
+
+func printWhy(w io.Writer, ex *investigate.Explanation) {
+	fmt.Fprintf(w, "%s\n\nverdict: %s\n", ex.Summary, ex.Verdict)
+	if c := ex.Cause; c != nil {
+		fmt.Fprintf(w, "\ncause:\n")
+		printCandidate(w, c)
+		if c.Trigger != nil {
+			fmt.Fprintf(w, "  triggered by %s %s on %s by %s from %s\n", c.Trigger.Time.UTC().Format(time.RFC3339),
+				c.Trigger.EventName, c.Trigger.Via, entryWho(c.Trigger), c.Trigger.SourceIP)
+		}
+	}
+	if len(ex.Candidates) > 1 {
+		fmt.Fprintf(w, "\nother candidates:\n")
+		for i := range ex.Candidates {
+			if c := &ex.Candidates[i]; ex.Cause == nil || c.EventID != ex.Cause.EventID {
+				printCandidate(w, c)
+			}
+		}
+	}
+	if len(ex.FailedAttempts) > 0 {
+		fmt.Fprintf(w, "\nfailed attempts:\n")
+		for i := range ex.FailedAttempts {
+			f := &ex.FailedAttempts[i]
+			fmt.Fprintf(w, "  %s  %s by %s from %s: %s\n", f.Time.UTC().Format(time.RFC3339), f.EventName, entryWho(f), f.SourceIP, f.ErrorCode)
+		}
+	}
+	if len(ex.Evidence) > 0 {
+		fmt.Fprintf(w, "\nevidence:\n")
+		for i := range ex.Evidence {
+			ev := &ex.Evidence[i]
+			fmt.Fprintf(w, "  %s  %s  %s\n", ev.Time.UTC().Format(time.RFC3339), entryWhat(ev), ev.Detail)
+		}
+	}
+	if ex.Settle != "" {
+		fmt.Fprintf(w, "\nto settle it: %s\n", ex.Settle)
+	}
+}
+
+func printCandidate(w io.Writer, c *investigate.Candidate) {
+	fmt.Fprintf(w, "  %s  %s by %s", c.Time.UTC().Format(time.RFC3339), entryWhat(&c.Entry), entryWho(&c.Entry))
+	if c.SourceIP != "" {
+		fmt.Fprintf(w, " from %s", c.SourceIP)
+	}
+	if c.Tool != "" {
+		fmt.Fprintf(w, " with %s", c.Tool)
+	}
+	fmt.Fprintf(w, "  (score %.2f: %s; event %s)\n", c.Score, c.Reason, c.EventID)
+}

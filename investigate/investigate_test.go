@@ -1,0 +1,188 @@
+package investigate_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cairn-audit/cairn"
+	"github.com/cairn-audit/cairn/index/duckdb"
+	"github.com/cairn-audit/cairn/ingest"
+	"github.com/cairn-audit/cairn/investigate"
+	"github.com/cairn-audit/cairn/sim"
+)
+
+// openIndex ingests dir into a new index.
+func openIndex(t testing.TB, dir string) *duckdb.Index {
+	t.Helper()
+	cfg := duckdb.DefaultConfig()
+	cfg.Dir = filepath.Join(t.TempDir(), "index")
+	idx, err := duckdb.Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { idx.Close() })
+	src, err := ingest.OpenSource(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ingest.Run(context.Background(), ingest.DefaultConfig(), idx, src); err != nil {
+		t.Fatal(err)
+	}
+	return idx
+}
+
+var simOnce struct {
+	sync.Once
+	dir       string
+	scenarios []sim.Scenario
+	err       error
+}
+
+// simOrg generates one small simulated organisation for the package's tests.
+func simOrg(t testing.TB) (string, []sim.Scenario) {
+	t.Helper()
+	simOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "cairn-investigate-")
+		if err != nil {
+			simOnce.err = err
+			return
+		}
+		simOnce.dir = dir
+		cfg := sim.DefaultConfig()
+		cfg.Out, cfg.Events, cfg.Seed, cfg.NoCost = dir, 60000, 3, true
+		if _, err := sim.Generate(context.Background(), cfg); err != nil {
+			simOnce.err = err
+			return
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "scenarios.json"))
+		if err == nil {
+			err = json.Unmarshal(b, &simOnce.scenarios)
+		}
+		simOnce.err = err
+	})
+	if simOnce.err != nil {
+		t.Fatal(simOnce.err)
+	}
+	return simOnce.dir, simOnce.scenarios
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if simOnce.dir != "" {
+		os.RemoveAll(simOnce.dir)
+	}
+	os.Exit(code)
+}
+
+// TestScenariosExplained asks cairn why about every incident the simulator
+// scripted, and checks the verdict, the cause and the principal against the
+// simulator's ground truth.
+func TestScenariosExplained(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates an organisation; skipped with -short")
+	}
+	dir, scenarios := simOrg(t)
+	idx := openIndex(t, dir)
+	x := investigate.New(idx, investigate.DefaultConfig())
+	ctx := context.Background()
+	kinds := map[string]bool{}
+	for _, sc := range scenarios {
+		kinds[sc.Kind] = true
+		t.Run(sc.ID, func(t *testing.T) {
+			switch sc.Kind {
+			case "api-reboot", "cost-spike", "logging-stopped":
+				ex := why(t, x, sc.Resource, sc.Time)
+				wantCause(t, ex, sc, investigate.VerdictAPICall)
+			case "hardware-restart":
+				ex := why(t, x, sc.Resource, sc.Time)
+				if ex.Verdict != investigate.VerdictAWSHealth || ex.Cause != nil {
+					t.Fatalf("verdict %s, cause %v: %s", ex.Verdict, ex.Cause, ex.Summary)
+				}
+				wantEvidence(t, ex, append(slices.Clone(sc.HealthEventIDs), sc.StateChangeIDs...))
+				if !strings.Contains(ex.Summary, "not initiated through the API") {
+					t.Errorf("summary does not say it plainly: %s", ex.Summary)
+				}
+			case "scheduled-retirement":
+				if sc.End.IsZero() {
+					tl, err := x.Timeline(ctx, sc.Resource, time.Time{}, time.Time{})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !slices.ContainsFunc(tl.Entries, func(e investigate.Entry) bool { return e.EventID == sc.HealthEventIDs[0] }) {
+						t.Fatalf("the Health notice is not on the timeline of %s", sc.Resource)
+					}
+					return
+				}
+				ex := why(t, x, sc.Resource, sc.Time)
+				if ex.Verdict != investigate.VerdictAWSHealth {
+					t.Fatalf("the stop: verdict %s: %s", ex.Verdict, ex.Summary)
+				}
+				wantEvidence(t, ex, sc.HealthEventIDs)
+				ex = why(t, x, sc.Resource, sc.End)
+				wantCause(t, ex, sc, investigate.VerdictAPICall)
+			case "leaked-access-key":
+				page, err := idx.Search(ctx, cairn.Filter{AccessKeyID: sc.AccessKeyID, SourceIP: sc.SourceIP}, cairn.Cursor{}, 1000)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []string
+				for _, e := range page.Events {
+					got = append(got, e.EventID)
+				}
+				for _, id := range sc.EventIDs {
+					if !slices.Contains(got, id) {
+						t.Fatalf("search by the leaked key and the new address misses %s", id)
+					}
+				}
+			default:
+				t.Fatalf("scenario kind %q has no check", sc.Kind)
+			}
+		})
+	}
+	for _, k := range []string{"api-reboot", "hardware-restart", "scheduled-retirement", "leaked-access-key", "logging-stopped", "cost-spike"} {
+		if !kinds[k] {
+			t.Errorf("the simulator scripted no %s", k)
+		}
+	}
+}
+
+func why(t *testing.T, x *investigate.Investigator, resource string, at time.Time) *investigate.Explanation {
+	t.Helper()
+	ex, err := x.Why(context.Background(), resource, at, 30*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ex
+}
+
+func wantCause(t *testing.T, ex *investigate.Explanation, sc sim.Scenario, verdict string) {
+	t.Helper()
+	if ex.Verdict != verdict || ex.Cause == nil {
+		t.Fatalf("verdict %s (want %s), cause %v: %s", ex.Verdict, verdict, ex.Cause, ex.Summary)
+	}
+	if len(sc.EventIDs) > 0 && !slices.Contains(sc.EventIDs, ex.Cause.EventID) {
+		t.Errorf("cause is %s %s, want one of %v: %s", ex.Cause.EventName, ex.Cause.EventID, sc.EventIDs, ex.Summary)
+	}
+	if sc.Principal != "" && (ex.Cause.Who == nil || ex.Cause.Who.ARN != sc.Principal) {
+		t.Errorf("principal %+v, want %s", ex.Cause.Who, sc.Principal)
+	}
+	if sc.SourceIP != "" && ex.Cause.SourceIP != sc.SourceIP {
+		t.Errorf("address %s, want %s", ex.Cause.SourceIP, sc.SourceIP)
+	}
+}
+
+func wantEvidence(t *testing.T, ex *investigate.Explanation, ids []string) {
+	t.Helper()
+	for _, id := range ids {
+		if !slices.ContainsFunc(ex.Evidence, func(e investigate.Entry) bool { return e.EventID == id }) {
+			t.Errorf("evidence misses %s: %s", id, ex.Summary)
+		}
+	}
+}

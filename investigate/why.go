@@ -1,0 +1,388 @@
+package investigate
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cairn-audit/cairn"
+	"github.com/cairn-audit/cairn/cloudtrail"
+)
+
+// Verdicts of an explanation.
+const (
+	VerdictAPICall       = "api-call"        // a person's or a program's API call did it
+	VerdictServiceAction = "service-action"  // an AWS service did it, maybe for someone
+	VerdictAWSHealth     = "aws-health"      // no API call; AWS Health reports the cause
+	VerdictNoAPIActivity = "no-api-activity" // nothing that went through the API explains it
+)
+
+// Explanation says why a resource changed state near a moment. Its JSON
+// form is a documented, stable schema (docs/cli.md, "cairn why").
+type Explanation struct {
+	Resource string    `json:"resource"`
+	Type     string    `json:"type,omitempty"`
+	At       time.Time `json:"at"`
+	Window   string    `json:"window"`
+	// Change is the change of state nearest At that is explained; nil when
+	// the window holds none.
+	Change  *Change `json:"change"`
+	Verdict string  `json:"verdict"`
+	Summary string  `json:"summary"`
+	// Cause is the most likely cause, nil for aws-health and
+	// no-api-activity.
+	Cause      *Candidate  `json:"cause"`
+	Candidates []Candidate `json:"candidates"`
+	// FailedAttempts are calls on the resource in the window that failed.
+	FailedAttempts []Entry `json:"failedAttempts"`
+	// Evidence is the Health events and state-change notifications that
+	// bear on the change.
+	Evidence []Entry `json:"evidence"`
+	// Settle says what would settle the question when the records cannot.
+	Settle string `json:"settle,omitempty"`
+}
+
+// Change is the change of state being explained.
+type Change struct {
+	Time    time.Time `json:"time"`
+	State   string    `json:"state,omitempty"`
+	EventID string    `json:"eventId"`
+	// Source says what recorded the change: "api-call", "service",
+	// "state-change-notification".
+	Source string `json:"source"`
+}
+
+// Candidate is a possible cause, ranked.
+type Candidate struct {
+	Entry
+	Score  float64 `json:"score"`
+	Reason string  `json:"reason"`
+	// Trigger is the person's call on a parent resource that a service
+	// action carried out (an Auto Scaling group update, a stack update).
+	Trigger *Entry `json:"trigger,omitempty"`
+}
+
+// episodeGap joins state-change notifications into one episode (stopping,
+// stopped, pending, running): the cause precedes the episode's first one.
+const episodeGap = 15 * time.Minute
+
+// Why explains the change of state of resource nearest at: the candidate
+// causes in the window before it, ranked, with the evidence.
+func (x *Investigator) Why(ctx context.Context, resource string, at time.Time, window time.Duration) (*Explanation, error) {
+	if window <= 0 {
+		window = 30 * time.Minute
+	}
+	at = at.UTC()
+	// The episode may have begun up to episodeGap×4 before at; the causes
+	// lie up to a window before that.
+	since, until := at.Add(-window-4*episodeGap), at.Add(window)
+	tl, err := x.Timeline(ctx, resource, since, until)
+	if err != nil {
+		return nil, err
+	}
+	health, err := x.healthEvents(ctx, resource, until)
+	if err != nil {
+		return nil, err
+	}
+	ex := &Explanation{Resource: resource, Type: tl.Type, At: at, Window: window.String(),
+		Candidates: []Candidate{}, FailedAttempts: []Entry{}, Evidence: []Entry{}}
+
+	change := nearestChange(tl.Entries, at, window)
+	if change == nil {
+		ex.Verdict = VerdictNoAPIActivity
+		ex.Summary = fmt.Sprintf("No change of state of %s is recorded within %s of %s.", resource, window, at.Format(time.RFC3339))
+		ex.Evidence = relevantHealth(health, at, window)
+		ex.Settle = settle(resource)
+		return ex, nil
+	}
+	ex.Change = change
+	from, to := change.Time.Add(-window), change.Time.Add(time.Minute)
+	// The episode's later notifications (stopped, pending, running) are
+	// evidence too: they show how the change went on.
+	last := change.Time
+	for i := range tl.Entries {
+		ent := &tl.Entries[i]
+		if ent.Kind == KindStateChange && ent.Via == "" && ent.Time.After(to) && ent.Time.Sub(last) <= episodeGap {
+			ex.Evidence = append(ex.Evidence, *ent)
+			last = ent.Time
+		}
+	}
+	for i := range tl.Entries {
+		ent := &tl.Entries[i]
+		if ent.Time.Before(from) || ent.Time.After(to) {
+			continue
+		}
+		switch {
+		case ent.Kind == KindStateChange:
+			ex.Evidence = append(ex.Evidence, *ent)
+		case ent.Kind == KindHealth:
+			// Health events come from healthEvents, which finds them
+			// whenever they were published.
+		case ent.Failed():
+			if !ent.event.ReadOnly.True() {
+				ex.FailedAttempts = append(ex.FailedAttempts, *ent)
+			}
+		case ent.Via != "":
+			if !ent.event.ReadOnly.True() {
+				ex.Candidates = append(ex.Candidates, candidate(ent, change, window, "changed "+ent.Via+", which manages "+resource))
+			}
+		case stateChanging(ent):
+			ex.Candidates = append(ex.Candidates, candidate(ent, change, window, reasonFor(ent, resource)))
+		}
+	}
+	ex.Evidence = append(ex.Evidence, relevantHealth(health, change.Time, window)...)
+	slices.SortFunc(ex.Evidence, func(a, b Entry) int { return a.Time.Compare(b.Time) })
+	slices.SortStableFunc(ex.Candidates, func(a, b Candidate) int { return cmp.Compare(b.Score, a.Score) })
+	x.decide(ex, resource)
+	return ex, nil
+}
+
+// nearestChange finds the change of state nearest at (within window), and
+// for a state-change notification the first one of its episode.
+func nearestChange(entries []Entry, at time.Time, window time.Duration) *Change {
+	best := -1
+	var bestDist time.Duration
+	for i := range entries {
+		ent := &entries[i]
+		if ent.Via != "" || ent.Failed() || !(ent.Kind == KindStateChange || stateChanging(ent)) {
+			continue
+		}
+		d := ent.Time.Sub(at)
+		if d < 0 {
+			d = -d
+		}
+		if d > window {
+			continue
+		}
+		// Ties go to the earlier change: the question is usually asked
+		// after the fact.
+		if best < 0 || d < bestDist {
+			best, bestDist = i, d
+		}
+	}
+	if best < 0 {
+		return nil
+	}
+	ent := &entries[best]
+	if ent.Kind == KindStateChange {
+		// Walk back through the episode's notifications.
+		first := best
+		for i := best - 1; i >= 0; i-- {
+			e := &entries[i]
+			if e.Kind != KindStateChange || e.Via != "" {
+				continue
+			}
+			if entries[first].Time.Sub(e.Time) > episodeGap {
+				break
+			}
+			first = i
+		}
+		ent = &entries[first]
+		return &Change{Time: ent.Time, State: ent.State, EventID: ent.EventID, Source: "state-change-notification"}
+	}
+	src := "api-call"
+	if ent.Kind == KindService {
+		src = "service"
+	}
+	return &Change{Time: ent.Time, State: ent.State, EventID: ent.EventID, Source: src}
+}
+
+// candidate scores an entry: a direct, successful call close before the
+// change scores highest; a person's call beats a service's only when the
+// service acted for someone else; parents score lower than the resource
+// itself.
+func candidate(ent *Entry, ch *Change, window time.Duration, reason string) Candidate {
+	dt := ch.Time.Sub(ent.Time)
+	if dt < 0 {
+		dt = 0
+	}
+	score := 1.0 - 0.5*float64(dt)/float64(window)
+	if ent.Via != "" {
+		score *= 0.6
+	}
+	if ent.EventID == ch.EventID {
+		score += 0.3 // the call is the change itself
+	}
+	if ch.State != "" && ent.State != "" && sameDirection(ent.State, ch.State) {
+		score += 0.2
+	}
+	return Candidate{Entry: *ent, Score: float64(int(score*1000)) / 1000, Reason: reason}
+}
+
+// sameDirection reports whether a call's state and an observed one belong to
+// the same movement (going down, or coming up).
+func sameDirection(a, b string) bool {
+	down := func(s string) bool {
+		return s == "stopping" || s == "stopped" || s == "shutting-down" || s == "terminated" || s == "rebooting"
+	}
+	return down(a) == down(b)
+}
+
+func reasonFor(ent *Entry, resource string) string {
+	switch ent.Kind {
+	case KindService:
+		return ent.Who.Service + " called " + ent.EventName + " on " + resource
+	}
+	return ent.EventName + " on " + resource + " itself"
+}
+
+// decide sets the verdict, the cause and the summary.
+func (x *Investigator) decide(ex *Explanation, resource string) {
+	var person, service, parent *Candidate
+	for i := range ex.Candidates {
+		c := &ex.Candidates[i]
+		switch {
+		case c.Via != "" && c.Kind == KindCall:
+			if parent == nil {
+				parent = c
+			}
+		case c.Via == "" && c.Kind == KindService:
+			if service == nil {
+				service = c
+			}
+		case c.Via == "" && c.Kind == KindCall:
+			if person == nil {
+				person = c
+			}
+		}
+	}
+	when := func(c *Candidate) string {
+		d := ex.Change.Time.Sub(c.Time).Round(time.Second)
+		if d <= 0 {
+			return "at the change"
+		}
+		return d.String() + " before the change"
+	}
+	switch {
+	case person != nil:
+		ex.Verdict, ex.Cause = VerdictAPICall, person
+		ex.Summary = fmt.Sprintf("%s %s: %s by %s%s, %s.", resource, changeWord(ex.Change), person.EventName,
+			describeWho(person.Who), how(&person.Entry), when(person))
+	case service != nil || parent != nil:
+		c := service
+		if c == nil {
+			c = parent
+		}
+		ex.Verdict, ex.Cause = VerdictServiceAction, c
+		if service != nil && parent != nil {
+			t := parent.Entry
+			c.Trigger = &t
+		}
+		ex.Summary = fmt.Sprintf("%s %s: %s by %s, %s.", resource, changeWord(ex.Change), c.EventName, describeWho(c.Who), when(c))
+		if c.Trigger != nil {
+			ex.Summary += fmt.Sprintf(" It followed %s on %s by %s%s.", c.Trigger.EventName, strings.TrimPrefix(c.Trigger.Via, "AWS::AutoScaling::AutoScalingGroup "),
+				describeWho(c.Trigger.Who), how(c.Trigger))
+		} else if c == parent {
+			ex.Summary = fmt.Sprintf("%s %s after %s on %s by %s%s, %s; the service that manages it acted without a record of its own.",
+				resource, changeWord(ex.Change), c.EventName, c.Via, describeWho(c.Who), how(&c.Entry), when(c))
+		}
+	default:
+		var h *Entry
+		for i := range ex.Evidence {
+			if ex.Evidence[i].Kind == KindHealth {
+				h = &ex.Evidence[i]
+			}
+		}
+		if h != nil {
+			ex.Verdict = VerdictAWSHealth
+			ex.Summary = fmt.Sprintf("%s %s with no API call: not initiated through the API. AWS Health reports %s AWS-side: hardware or maintenance.",
+				resource, changeWord(ex.Change), strings.TrimSuffix(h.Detail, ".")+".")
+		} else {
+			ex.Verdict = VerdictNoAPIActivity
+			ex.Summary = fmt.Sprintf("%s %s and no API call in the %s before explains it: not initiated through the API: AWS-side (hardware or maintenance) or from inside the instance.",
+				resource, changeWord(ex.Change), ex.Window)
+			ex.Settle = settle(resource)
+		}
+	}
+	if len(ex.FailedAttempts) > 0 {
+		ex.Summary += fmt.Sprintf(" %d failed attempt(s) in the window are listed apart.", len(ex.FailedAttempts))
+	}
+}
+
+func changeWord(ch *Change) string {
+	at := ch.Time.UTC().Format(time.RFC3339)
+	if ch.State == "" {
+		return "changed at " + at
+	}
+	return "went " + ch.State + " at " + at
+}
+
+func describeWho(w *Who) string {
+	if w == nil {
+		return "an unknown principal"
+	}
+	s := w.Name
+	var via []string
+	if w.Role != "" && w.Name != w.Role {
+		via = append(via, "role "+w.Role)
+	}
+	if w.IssuedBy != nil {
+		via = append(via, "credentials from "+w.IssuedBy.EventName)
+	}
+	if w.Service != "" && w.Name != w.Service {
+		via = append(via, "through "+w.Service)
+	}
+	if w.MFA == "true" {
+		via = append(via, "with MFA")
+	}
+	if len(via) > 0 {
+		s += " (" + strings.Join(via, ", ") + ")"
+	}
+	return s
+}
+
+func how(e *Entry) string {
+	var parts []string
+	if e.SourceIP != "" {
+		parts = append(parts, "from "+e.SourceIP)
+	}
+	if e.Tool != "" && e.Tool != "other" {
+		parts = append(parts, "with the "+e.Tool)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " " + strings.Join(parts, " ")
+}
+
+// healthEvents returns the AWS Health events that name the resource,
+// published before until, however long before.
+func (x *Investigator) healthEvents(ctx context.Context, resource string, until time.Time) ([]Entry, error) {
+	page, err := x.s.Search(ctx, cairn.Filter{ResourceID: resource, EventSource: "aws.health", Until: until}, cairn.Cursor{}, 100)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Entry, 0, len(page.Events))
+	for i := range page.Events {
+		out = append(out, entryOf(&page.Events[i], resource))
+	}
+	return out, nil
+}
+
+// relevantHealth keeps the Health events whose period or publication falls
+// within window of t.
+func relevantHealth(health []Entry, t time.Time, window time.Duration) []Entry {
+	var out []Entry
+	for _, h := range health {
+		d, err := cloudtrail.ParseHealth(h.event.Raw)
+		near := func(u time.Time) bool { return !u.IsZero() && u.After(t.Add(-window)) && u.Before(t.Add(window)) }
+		inside := err == nil && !d.Start.IsZero() && !d.Start.After(t.Add(window)) && (d.End.IsZero() || !d.End.Before(t.Add(-window)))
+		if near(h.Time) || inside {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// settle says what would tell the remaining causes apart.
+func settle(resource string) string {
+	if strings.HasPrefix(resource, "i-") {
+		return "Look inside the instance: its console output (aws ec2 get-console-output --instance-id " + resource +
+			") and OS logs show a reboot or shutdown started from within. Its scheduled events (aws ec2 describe-instance-status --instance-ids " +
+			resource + " --include-all-instances) and the account's AWS Health events show maintenance; a support case confirms a host failure."
+	}
+	return "Check the service's own logs and the account's AWS Health events; a support case can confirm an AWS-side cause."
+}
