@@ -151,3 +151,31 @@ func TestTimelineOrderedAndUnique(t *testing.T) {
 		t.Errorf("carol's session: %+v", e.Who)
 	}
 }
+
+// TestSessionTracedToWhoAssumedTheRole: a script's session has a made-up
+// name; the AssumeRole call that issued its key says who ran it.
+func TestSessionTracedToWhoAssumedTheRole(t *testing.T) {
+	dir := t.TempDir()
+	alice := `{"type":"IAMUser","principalId":"AIDAEXAMPLEALICE","arn":"arn:aws:iam::111122223333:user/alice","accountId":"111122223333","accessKeyId":"AKIAEXAMPLEALICE","userName":"alice"}`
+	script := `{"type":"AssumedRole","principalId":"AROAEXAMPLEJOB:botocore-session-1773478800","arn":"arn:aws:sts::111122223333:assumed-role/Maintenance/botocore-session-1773478800","accountId":"111122223333","accessKeyId":"ASIAEXAMPLEJOB","sessionContext":{"sessionIssuer":{"type":"Role","principalId":"AROAEXAMPLEJOB","arn":"arn:aws:iam::111122223333:role/Maintenance","accountId":"111122223333","userName":"Maintenance"}}}`
+	assume := rec("e-assume", "2026-03-14T09:00:00Z", "sts.amazonaws.com", "AssumeRole", alice, "198.51.100.7", "Boto3/1.34.0 Python/3.12",
+		`{"roleArn":"arn:aws:iam::111122223333:role/Maintenance","roleSessionName":"botocore-session-1773478800"}`,
+		`{"credentials":{"accessKeyId":"ASIAEXAMPLEJOB","sessionToken":"x","expiration":"Mar 14, 2026, 10:00:00 AM"},"assumedRoleUser":{"assumedRoleId":"AROAEXAMPLEJOB:botocore-session-1773478800","arn":"arn:aws:sts::111122223333:assumed-role/Maintenance/botocore-session-1773478800"}}`, "")
+	reboot := rec("e-reboot", "2026-03-14T09:10:00Z", "ec2.amazonaws.com", "RebootInstances", script, "198.51.100.7", "Boto3/1.34.0 Python/3.12",
+		`{"instancesSet":{"items":[{"instanceId":"i-0bbb2222"}]}}`, `null`, "")
+	logs := filepath.Join(dir, "AWSLogs", fixtureAccount, "CloudTrail", "us-east-1", "2026", "03", "14")
+	os.MkdirAll(logs, 0o755)
+	os.WriteFile(filepath.Join(logs, fixtureAccount+"_CloudTrail_us-east-1_20260314T0915Z_CCCCCCCCCCCCCCCC.json"), []byte(`{"Records":[`+reboot+","+assume+`]}`), 0o644)
+
+	ex, err := investigate.New(openIndex(t, dir), investigate.DefaultConfig()).Why(context.Background(), "i-0bbb2222", time.Date(2026, 3, 14, 9, 12, 0, 0, time.UTC), 30*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ex.Verdict != investigate.VerdictAPICall || ex.Cause == nil {
+		t.Fatalf("verdict %s: %s", ex.Verdict, ex.Summary)
+	}
+	w := ex.Cause.Who
+	if w.Name != "alice" || w.IssuedBy == nil || w.IssuedBy.EventID != "e-assume" || w.Role != "Maintenance" || ex.Cause.Tool != "sdk" {
+		t.Fatalf("who %+v, issued by %+v, tool %s: %s", w, w.IssuedBy, ex.Cause.Tool, ex.Summary)
+	}
+}

@@ -2,6 +2,7 @@ package investigate
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"time"
 
@@ -129,12 +130,16 @@ func (x *Investigator) resolveSessions(ctx context.Context, entries []Entry) err
 			continue
 		}
 		w.IssuedBy = ib
-		if ib.Name != "" {
-			w.Name = ib.Name // the person who assumed the role
+		if ib.Name != "" && generatedSession.MatchString(w.Session) {
+			w.Name = ib.Name // the session says nothing; who assumed the role does
 		}
 	}
 	return nil
 }
+
+// generatedSession matches role session names that tools make up rather
+// than people choose: SDK defaults, timestamps, instance IDs, long hex.
+var generatedSession = regexp.MustCompile(`^$|^\d+$|^i-[0-9a-f]+$|^botocore-session-\d+$|^aws-(go|sdk|cli)|^GitHubActions$|[0-9a-f]{16,}`)
 
 // maxLookups bounds the AssumeRole lookups of one timeline.
 const maxLookups = 25
