@@ -162,8 +162,10 @@ func (s *Server) registerAPI(mux *http.ServeMux) {
 	mux.Handle("POST /api/v1/ingest", s.api(s.handleIngest))
 	mux.Handle("GET /api/v1/timeline", s.api(s.handleTimeline))
 	mux.Handle("GET /api/v1/why", s.api(s.handleWhy))
+	mux.Handle("GET /api/v1/cost/report", s.api(s.handleCostReport))
+	mux.Handle("GET /api/v1/cost/spikes", s.api(s.handleCostSpikes))
 	known := map[string]string{"/api/v1/search": "GET", "/api/v1/sql": "POST", "/api/v1/stats": "GET", "/api/v1/ingest": "POST",
-		"/api/v1/timeline": "GET", "/api/v1/why": "GET"}
+		"/api/v1/timeline": "GET", "/api/v1/why": "GET", "/api/v1/cost/report": "GET", "/api/v1/cost/spikes": "GET"}
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		if allow, ok := known[r.URL.Path]; ok {
 			w.Header().Set("Allow", allow)

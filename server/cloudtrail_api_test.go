@@ -34,6 +34,7 @@ type testServer struct {
 	URL string
 	idx *fakeIndex
 	log *syncBuffer
+	srv *Server
 }
 
 // startServer serves idx on 127.0.0.1 until the test ends.
@@ -44,7 +45,7 @@ func startServer(t *testing.T, events []cairn.Event) *testServer {
 	s := New(DefaultConfig(), ts.idx, []Credentials{testCreds, {AccessKeyID: "AKIAOTHER", SecretAccessKey: "other"}}, log)
 	hs := httptest.NewServer(s.Handler())
 	t.Cleanup(hs.Close)
-	ts.URL = hs.URL
+	ts.URL, ts.srv = hs.URL, s
 	return ts
 }
 

@@ -14,6 +14,8 @@
 //	POST /api/v1/ingest    ingest a source URL (when SetIngest was called)
 //	GET  /api/v1/timeline  a resource's timeline (package investigate)
 //	GET  /api/v1/why       why a resource changed state near a moment
+//	GET  /api/v1/cost/report   cost by principal, service, resource or day
+//	GET  /api/v1/cost/spikes   cost spikes and the calls that preceded them
 //	GET  /healthz          liveness, unauthenticated, says nothing about the data
 package server
 
@@ -33,6 +35,7 @@ import (
 	"time"
 
 	"github.com/cairn-audit/cairn"
+	"github.com/cairn-audit/cairn/cost"
 	"github.com/cairn-audit/cairn/record"
 )
 
@@ -88,6 +91,7 @@ type Server struct {
 	handler  http.Handler
 	ingest   IngestFunc
 	recorder *record.Recorder // nil unless SetRecorder was called
+	cost     *cost.Store      // nil unless SetCost was called
 }
 
 // New returns a server for idx that accepts requests signed with any of

@@ -34,6 +34,7 @@ var commands = map[string]command{
 	"timeline": {"every event that touched a resource, who made it and how, with Health and state changes", runTimeline},
 	"why":      {"explain a resource's change of state: an API call, an AWS service, or nothing through the API", runWhy},
 	"channel":  {"create or list the channels that send events with PutAuditEvents", runChannel},
+	"cost":     {"import cost reports (CUR, CUR 2.0, FOCUS); report and explain cost by principal", runCost},
 }
 
 // env is what a command may touch of the process.

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cairn-audit/cairn"
+	"github.com/cairn-audit/cairn/cost"
 	"github.com/cairn-audit/cairn/index/duckdb"
 	"github.com/cairn-audit/cairn/ingest"
 	"github.com/cairn-audit/cairn/record"
@@ -109,6 +110,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	srv := server.New(scfg, idx, []server.Credentials{creds}, log)
 	srv.SetIngest(ing.run)
 	srv.SetRecorder(rec)
+	costStore, err := cost.OpenStore(costDir(*data))
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	srv.SetCost(costStore)
 	if err := writeServerFile(*data, url); err != nil {
 		ln.Close()
 		return err

@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/cairn-audit/cairn/cost"
+)
+
+// costDir is where imported cost reports live in the data folder.
+func costDir(data string) string { return filepath.Join(data, "cost") }
+
+// runCostReport prints the cost grouped by principal, service, resource or
+// day, with how each amount was attributed.
+func runCostReport(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "cost report", "")
+	data := dataFlag(fs, e)
+	var cfg cost.ReportConfig
+	fs.StringVar(&cfg.By, "by", cost.ByPrincipal, "group by principal, service, resource or day")
+	fs.StringVar(&cfg.Month, "month", "", "the billing period, YYYY-MM (default: every imported period)")
+	fs.StringVar(&cfg.Service, "service", "", "only this service code, e.g. AmazonEC2")
+	fs.StringVar(&cfg.Measure, "measure", cost.MeasureCost, "cost (unblended, as invoiced) or amortized")
+	fs.StringVar(&cfg.OwnerTag, "owner-tag", "", "a user tag that names an owner, tried after aws:createdBy (e.g. Owner)")
+	fs.IntVar(&cfg.Limit, "limit", 0, "rows to show; the rest are summed as (other) (0: all)")
+	format := fs.String("format", "table", "table, json or csv")
+	pos, err := parse(e, fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return fmt.Errorf("%w: unexpected argument %q; cost report takes only flags", errUsage, pos[0])
+	}
+	if cfg.Month != "" {
+		if _, err := time.Parse("2006-01", cfg.Month); err != nil {
+			return fmt.Errorf("%w: -month takes YYYY-MM, not %q", errUsage, cfg.Month)
+		}
+	}
+	rep, err := withReporter(ctx, e, *data, func(r *cost.Reporter, _ reader) (*cost.Report, error) { return r.Build(ctx, cfg) })
+	if err != nil {
+		return err
+	}
+	switch *format {
+	case "json":
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	case "csv":
+		w := csv.NewWriter(e.stdout)
+		w.Write([]string{rep.By, "amount", "how"})
+		for _, row := range rep.Rows {
+			w.Write([]string{row.Key, row.Amount, how(row)})
+		}
+		w.Write([]string{"total", rep.Total, ""})
+		w.Flush()
+		return w.Error()
+	case "table":
+		printCostReport(e, rep)
+		return nil
+	}
+	return fmt.Errorf("%w: -format takes table, json or csv", errUsage)
+}
+
+// withReporter opens the cost store and the events (through the running
+// server when there is one) and runs f.
+func withReporter[T any](ctx context.Context, e *env, data string, f func(*cost.Reporter, reader) (T, error)) (T, error) {
+	var zero T
+	store, err := cost.OpenStore(costDir(data))
+	if err != nil {
+		return zero, err
+	}
+	r, err := openReader(ctx, e, data)
+	if err != nil {
+		return zero, err
+	}
+	defer r.Close()
+	return f(cost.NewReporter(store, r), r)
+}
+
+func how(row cost.ReportRow) string {
+	if row.Attribution != nil {
+		a := row.Attribution
+		s := a.Principal + " by " + a.Method
+		if a.Via != "" {
+			s += " via " + a.Via
+		}
+		return s
+	}
+	var parts []string
+	for _, m := range row.Methods {
+		parts = append(parts, m.Key+" "+money(m.Amount))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func printCostReport(e *env, rep *cost.Report) {
+	total, _ := new(big.Rat).SetString(rep.Total)
+	scope := "every imported period"
+	if rep.Month != "" {
+		scope = rep.Month
+	}
+	if rep.Service != "" {
+		scope += ", " + rep.Service
+	}
+	measure := "unblended cost"
+	if rep.Measure == cost.MeasureAmortized {
+		measure = "amortized cost"
+	}
+	fmt.Fprintf(e.stdout, "%s by %s, %s: total %s\n", measure, rep.By, scope, money(rep.Total))
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "%s\tAMOUNT\tSHARE\t  HOW\t\n", strings.ToUpper(rep.By))
+	for _, row := range rep.Rows {
+		share := ""
+		if v, ok := new(big.Rat).SetString(row.Amount); ok && total != nil && total.Sign() != 0 {
+			f, _ := new(big.Rat).Quo(v, total).Float64()
+			share = fmt.Sprintf("%.1f%%", 100*f)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t  %s\t\n", row.Key, money(row.Amount), share, how(row))
+	}
+	tw.Flush()
+	var parts []string
+	for _, m := range rep.Methods {
+		parts = append(parts, m.Key+" "+money(m.Amount))
+	}
+	fmt.Fprintf(e.stdout, "attributed by: %s\n", strings.Join(parts, "; "))
+}
+
+// money shows an exact amount rounded to cents.
+func money(s string) string {
+	r, ok := new(big.Rat).SetString(s)
+	if !ok {
+		return s
+	}
+	return r.FloatString(2)
+}
+
+// runCostSpikes lists the hours and days whose cost rose well above their
+// baseline, with the resources that rose and the calls before the rise.
+func runCostSpikes(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "cost spikes", "")
+	data := dataFlag(fs, e)
+	cfg := cost.DefaultSpikeConfig()
+	fs.StringVar(&cfg.Month, "month", "", "the billing period, YYYY-MM (default: every imported period)")
+	fs.StringVar(&cfg.Service, "service", "", "only this service code, e.g. AmazonEC2")
+	fs.Float64Var(&cfg.Factor, "factor", cfg.Factor, "a spike costs more than this many times its baseline")
+	fs.Float64Var(&cfg.MinIncrease, "min-increase", cfg.MinIncrease, "and at least this much more than its baseline")
+	fs.StringVar(&cfg.OwnerTag, "owner-tag", "", "a user tag that names an owner, tried after aws:createdBy")
+	format := fs.String("format", "table", "table or json")
+	pos, err := parse(e, fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return fmt.Errorf("%w: unexpected argument %q; cost spikes takes only flags", errUsage, pos[0])
+	}
+	spikes, err := withReporter(ctx, e, *data, func(r *cost.Reporter, events reader) ([]cost.Spike, error) {
+		return r.Spikes(ctx, events, cfg)
+	})
+	if err != nil {
+		return err
+	}
+	if *format == "json" {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		if spikes == nil {
+			spikes = []cost.Spike{}
+		}
+		return enc.Encode(spikes)
+	}
+	if len(spikes) == 0 {
+		fmt.Fprintln(e.stdout, "no spike: no hour or day cost more than", cfg.Factor, "times its baseline")
+		return nil
+	}
+	for _, sp := range spikes {
+		fmt.Fprintf(e.stdout, "%s %s – %s: peak %s against a baseline of %s (+%s)\n", sp.Granularity,
+			sp.Start.UTC().Format("2006-01-02 15:04Z"), sp.End.UTC().Format("2006-01-02 15:04Z"), money(sp.Peak), money(sp.Baseline), money(sp.Increase))
+		for _, r := range sp.Resources {
+			fmt.Fprintf(e.stdout, "  %s (%s) +%s, %s by %s\n", r.ResourceID, r.Service, money(r.Increase), r.Attribution.Principal, r.Attribution.Method)
+			for _, c := range r.Calls {
+				fmt.Fprintf(e.stdout, "    %s  %s by %s from %s  (event %s)\n", c.Time.UTC().Format(time.RFC3339), c.EventName, c.Principal, c.SourceIP, c.EventID)
+			}
+		}
+	}
+	return nil
+}

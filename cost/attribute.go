@@ -1,0 +1,406 @@
+package cost
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cairn-audit/cairn"
+)
+
+// How an amount was attributed, from the strongest evidence to none.
+const (
+	MethodCreation     = "creation-event"            // the CloudTrail call that created the resource
+	MethodParentASG    = "parent:auto-scaling-group" // created by Auto Scaling for a group; the group's creator
+	MethodParentStack  = "parent:stack"              // created by CloudFormation for a stack; the stack's creator
+	MethodCreatedByTag = "tag:aws:createdBy"         // AWS's creator tag, where CloudTrail has no creation call
+	MethodOwnerTag     = "tag:owner"                 // the configured owner tag
+	MethodUnattributed = "unattributed"              // a resource nothing names a creator for
+	MethodShared       = "shared"                    // a cost without a resource (support, tax, fees, …)
+)
+
+// Labels of the amounts that no principal carries.
+const (
+	LabelUnattributed = "(unattributed)"
+	LabelShared       = "(shared)"
+)
+
+// Creator is the CloudTrail call that created a resource and who made it.
+type Creator struct {
+	ResourceID string
+	ARN        string
+	Type       string
+	Account    string
+	Region     string
+	Time       time.Time
+	EventID    string
+	EventName  string
+	// Principal is who made the call, as the attribution names them: the
+	// person for a person's session, the role for a pipeline's.
+	Principal string
+	// PrincipalID is userIdentity.principalId, what aws:createdBy names.
+	PrincipalID string
+	// Service is set when an AWS service made the call (Auto Scaling,
+	// CloudFormation).
+	Service string
+	// Parents are the Auto Scaling groups and stacks the creating call
+	// names in its tags.
+	Parents []cairn.ResourceRef
+}
+
+// creatorTypes leaves out what is created by the million and never billed
+// on its own.
+var skippedCreated = map[string]bool{"AWS::S3::Object": true, "AWS::DynamoDB::Item": true}
+
+// LoadCreators reads every successful creating call from the index.
+func LoadCreators(ctx context.Context, idx Querier) ([]Creator, error) {
+	const page = 50000
+	var out []Creator
+	after := time.Time{}
+	afterID := ""
+	for {
+		q := fmt.Sprintf(`SELECT eventTime, eventID, eventName, recipientAccountId, awsRegion, userType, principalId, userArn,
+			userName, roleArn, sessionName, sourceIdentity, invokedBy, resources
+			FROM events WHERE errorCode IS NULL AND list_contains(list_transform(resources, r -> r.role), 'created')
+			  AND (eventTime, eventID) > ('%s'::TIMESTAMPTZ, '%s')
+			ORDER BY eventTime, eventID LIMIT %d`, after.UTC().Format(time.RFC3339Nano), strings.ReplaceAll(afterID, "'", "''"), page)
+		tab, err := idx.Query(ctx, q)
+		if err != nil {
+			return nil, fmt.Errorf("read creation events: %w", err)
+		}
+		for _, row := range tab.Rows {
+			out = append(out, creatorsOf(row)...)
+		}
+		if len(tab.Rows) < page {
+			return out, nil
+		}
+		last := tab.Rows[len(tab.Rows)-1]
+		after, _ = time.Parse(time.RFC3339Nano, str(last[0]))
+		afterID = str(last[1])
+	}
+}
+
+// Querier runs SQL over the events view; cairn.Index and cairn's server
+// client both do.
+type Querier interface {
+	Query(ctx context.Context, sql string) (*cairn.Table, error)
+}
+
+func creatorsOf(row []any) []Creator {
+	t, _ := time.Parse(time.RFC3339Nano, str(row[0]))
+	p := cairn.Principal{
+		Type: str(row[5]), PrincipalID: str(row[6]), ARN: str(row[7]), UserName: str(row[8]),
+		RoleARN: str(row[9]), SessionName: str(row[10]), SourceIdentity: str(row[11]), InvokedBy: str(row[12]),
+	}
+	base := Creator{
+		Time: t, EventID: str(row[1]), EventName: str(row[2]), Account: str(row[3]), Region: str(row[4]),
+		Principal: principalLabel(&p), PrincipalID: p.PrincipalID,
+	}
+	if p.InvokedBy != "" && strings.HasSuffix(p.InvokedBy, ".amazonaws.com") {
+		base.Service = p.InvokedBy
+	}
+	refs := resourceRefs(row[13])
+	for _, r := range refs {
+		if r.Role == cairn.RoleReferenced && (r.Type == typeASG || r.Type == typeStack) {
+			base.Parents = append(base.Parents, r)
+		}
+	}
+	var out []Creator
+	for _, r := range refs {
+		if r.Role != cairn.RoleCreated || skippedCreated[r.Type] {
+			continue
+		}
+		c := base
+		c.ResourceID, c.ARN, c.Type = r.ID, r.ARN, r.Type
+		if r.Account != "" {
+			c.Account = r.Account
+		}
+		if r.Region != "" {
+			c.Region = r.Region
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+const (
+	typeASG   = "AWS::AutoScaling::AutoScalingGroup"
+	typeStack = "AWS::CloudFormation::Stack"
+)
+
+// principalLabel names who made a call for cost reports: a person by the
+// name they are known by, a pipeline by its role, a service by its name.
+func principalLabel(p *cairn.Principal) string {
+	switch p.Type {
+	case "AssumedRole":
+		role := p.UserName
+		if role == "" {
+			role = roleFromARN(p.ARN)
+		}
+		if p.SourceIdentity != "" {
+			return p.SourceIdentity
+		}
+		if personLike(p.SessionName) {
+			return p.SessionName
+		}
+		if strings.HasSuffix(p.InvokedBy, ".amazonaws.com") {
+			return p.InvokedBy // a service's own session (Auto Scaling, CloudFormation)
+		}
+		return "role/" + role
+	case "AWSService":
+		return p.InvokedBy
+	case "Root":
+		return "root"
+	}
+	return p.Name()
+}
+
+func personLike(session string) bool { return strings.Contains(session, "@") }
+
+func roleFromARN(arn string) string {
+	// arn:aws:sts::123:assumed-role/Role/session
+	parts := strings.Split(arn, "/")
+	if len(parts) >= 3 {
+		return parts[1]
+	}
+	return arn
+}
+
+// resourceRefs reads the resources column of a query row.
+func resourceRefs(v any) []cairn.ResourceRef {
+	list, _ := v.([]any)
+	out := make([]cairn.ResourceRef, 0, len(list))
+	for _, e := range list {
+		m, _ := e.(map[string]any)
+		out = append(out, cairn.ResourceRef{
+			ID: str(m["id"]), ARN: str(m["arn"]), Type: str(m["type"]),
+			Account: str(m["account"]), Region: str(m["region"]), Role: cairn.Role(str(m["role"])),
+		})
+	}
+	return out
+}
+
+func str(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	if v == nil {
+		return ""
+	}
+	return fmt.Sprint(v)
+}
+
+// Attribution is who an amount goes to and why.
+type Attribution struct {
+	Principal string `json:"principal"`
+	Method    string `json:"method"`
+	// Creator is who made the creating call when it differs from
+	// Principal (a service acting for a group's creator).
+	Creator string `json:"creator,omitempty"`
+	// EventID is the CloudTrail event the attribution rests on.
+	EventID string `json:"eventId,omitempty"`
+	// Via names the parent resource walked through.
+	Via string `json:"via,omitempty"`
+
+	// creatorID is the principalId of the call that created the resource,
+	// for comparing with aws:createdBy.
+	creatorID string
+}
+
+// Attributor matches cost rows' resources to their creators.
+type Attributor struct {
+	byKey    map[string][]*Creator // account|id and arn, each sorted by time
+	roleByID map[string]string     // AROA… unique ID → role name, from the events
+	ownerTag string
+}
+
+// NewAttributor indexes the creators. ownerTag, when set, is the
+// normalised user tag key that names an owner (e.g. "owner").
+func NewAttributor(creators []Creator, ownerTag string) *Attributor {
+	a := &Attributor{byKey: map[string][]*Creator{}, roleByID: map[string]string{}, ownerTag: tagKey(ownerTag)}
+	for i := range creators {
+		c := &creators[i]
+		for _, k := range creatorKeys(c) {
+			a.byKey[k] = append(a.byKey[k], c)
+		}
+		if i := strings.IndexByte(c.PrincipalID, ':'); i > 0 && strings.HasPrefix(c.PrincipalID, "AROA") {
+			a.roleByID[c.PrincipalID[:i]] = strings.TrimPrefix(c.Principal, "role/")
+		}
+	}
+	for _, list := range a.byKey {
+		slices.SortFunc(list, func(x, y *Creator) int { return x.Time.Compare(y.Time) })
+	}
+	return a
+}
+
+func creatorKeys(c *Creator) []string {
+	keys := []string{c.Account + "|" + strings.ToLower(c.ResourceID)}
+	if c.ARN != "" {
+		keys = append(keys, strings.ToLower(c.ARN))
+	}
+	return keys
+}
+
+// costKeys are the keys a cost row's resource ID may match, most specific
+// first: the ARN itself, then the ID inside it, scoped to the account.
+func costKeys(account, resourceID string) []string {
+	id := strings.ToLower(resourceID)
+	if !strings.HasPrefix(id, "arn:") {
+		return []string{account + "|" + id}
+	}
+	keys := []string{id}
+	parts := strings.SplitN(id, ":", 6)
+	if len(parts) == 6 {
+		if parts[4] != "" {
+			account = parts[4]
+		}
+		rest := parts[5]
+		// loadbalancer/app/name/id keeps its path; other resources are the
+		// last element of type/id or type:id.
+		if strings.HasPrefix(rest, "loadbalancer/") {
+			keys = append(keys, account+"|"+strings.TrimPrefix(rest, "loadbalancer/"))
+		}
+		if i := strings.LastIndexAny(rest, "/:"); i >= 0 {
+			keys = append(keys, account+"|"+rest[i+1:])
+		}
+		keys = append(keys, account+"|"+rest)
+	}
+	return keys
+}
+
+// find returns the creator of the resource that existed at t: names are
+// reused (buckets, DB identifiers), so the latest creation not after t.
+func (a *Attributor) find(account, resourceID string, t time.Time) *Creator {
+	for _, k := range costKeys(account, resourceID) {
+		list := a.byKey[k]
+		var best *Creator
+		for _, c := range list {
+			if !t.IsZero() && c.Time.After(t) {
+				break
+			}
+			best = c
+		}
+		if best != nil {
+			return best
+		}
+	}
+	return nil
+}
+
+// Span is the attribution of a resource's cost over a period: names are
+// reused, so a bucket's cost may go to one person until the bucket is
+// deleted and to another once they create a bucket of the same name.
+type Span struct {
+	From, To    time.Time // zero From or To: unbounded
+	Attribution Attribution
+}
+
+// Spans attributes a resource's cost over time: before its first creation
+// call in the trail (a resource older than the trail) by the fallbacks,
+// then to each creation's principal until the next.
+func (a *Attributor) Spans(account, resourceID, createdBy string, tags map[string]string) []Span {
+	if resourceID == "" {
+		return []Span{{Attribution: Attribution{Principal: LabelShared, Method: MethodShared}}}
+	}
+	var list []*Creator
+	for _, k := range costKeys(account, resourceID) {
+		if list = a.byKey[k]; len(list) > 0 {
+			break
+		}
+	}
+	if len(list) == 0 {
+		return []Span{{Attribution: a.fallback(createdBy, tags)}}
+	}
+	// Usage is billed from the start of the hour or day it began in, so a
+	// creation's span starts at the start of its UTC day.
+	start := func(c *Creator) time.Time { return c.Time.UTC().Truncate(24 * time.Hour) }
+	spans := []Span{{To: start(list[0]), Attribution: a.fallback(createdBy, tags)}}
+	for i, c := range list {
+		sp := Span{From: start(c), Attribution: a.ofCreator(c)}
+		if i+1 < len(list) {
+			sp.To = start(list[i+1])
+		}
+		if !sp.To.IsZero() && !sp.To.After(sp.From) {
+			continue // re-created the same day: the later creation takes the day
+		}
+		spans = append(spans, sp)
+	}
+	return spans
+}
+
+// Attribute says who a resource's cost goes to. until is the end of the
+// usage being attributed; createdBy and tags come from the cost row.
+func (a *Attributor) Attribute(account, resourceID string, until time.Time, createdBy string, tags map[string]string) Attribution {
+	if resourceID == "" {
+		return Attribution{Principal: LabelShared, Method: MethodShared}
+	}
+	if c := a.find(account, resourceID, until); c != nil {
+		return a.ofCreator(c)
+	}
+	return a.fallback(createdBy, tags)
+}
+
+// ofCreator attributes to a creating call's principal, or, when a service
+// made the call for a group or stack, to whoever created that.
+func (a *Attributor) ofCreator(c *Creator) Attribution {
+	if c.Service != "" {
+		for _, parent := range c.Parents {
+			pc := a.find(firstNonEmpty(parent.Account, c.Account), parent.ID, c.Time)
+			if pc == nil {
+				continue
+			}
+			method := MethodParentASG
+			if parent.Type == typeStack {
+				method = MethodParentStack
+			}
+			return Attribution{Principal: pc.Principal, Method: method, Creator: c.Principal, EventID: pc.EventID, Via: parent.Type + " " + parent.ID, creatorID: c.PrincipalID}
+		}
+	}
+	return Attribution{Principal: c.Principal, Method: MethodCreation, EventID: c.EventID, creatorID: c.PrincipalID}
+}
+
+// fallback attributes by the tags when no creation call is known.
+func (a *Attributor) fallback(createdBy string, tags map[string]string) Attribution {
+	if createdBy != "" {
+		return Attribution{Principal: a.createdByLabel(createdBy), Method: MethodCreatedByTag}
+	}
+	if a.ownerTag != "" {
+		if v := tags[a.ownerTag]; v != "" {
+			return Attribution{Principal: v, Method: MethodOwnerTag}
+		}
+	}
+	return Attribution{Principal: LabelUnattributed, Method: MethodUnattributed}
+}
+
+// createdByLabel names the principal of an aws:createdBy value
+// ("AssumedRole:AROA…:session", "IAMUser:AIDA…:name", "Root:123…") as the
+// attribution names principals.
+func (a *Attributor) createdByLabel(v string) string {
+	parts := strings.SplitN(v, ":", 3)
+	switch {
+	case len(parts) == 3 && parts[0] == "AssumedRole":
+		if personLike(parts[2]) {
+			return parts[2]
+		}
+		if role := a.roleByID[parts[1]]; role != "" {
+			return "role/" + role
+		}
+		return "role " + parts[1] + " (session " + parts[2] + ")"
+	case len(parts) == 3:
+		return parts[2]
+	case len(parts) >= 1 && parts[0] == "Root":
+		return "root"
+	}
+	return v
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

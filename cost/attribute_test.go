@@ -1,0 +1,75 @@
+package cost
+
+import (
+	"testing"
+	"time"
+
+	"github.com/cairn-audit/cairn"
+)
+
+func day(d int) time.Time { return time.Date(2026, 3, d, 12, 0, 0, 0, time.UTC) }
+
+func TestAttribute(t *testing.T) {
+	const acct = "111122223333"
+	creators := []Creator{
+		{ResourceID: "i-0aaa", Type: "AWS::EC2::Instance", Account: acct, Time: day(1), EventID: "e-run", Principal: "dana@example.com", PrincipalID: "AROADANA:dana@example.com"},
+		{ResourceID: "web-asg", Type: typeASG, Account: acct, Time: day(1), EventID: "e-asg", Principal: "bob"},
+		{ResourceID: "i-0bbb", Type: "AWS::EC2::Instance", Account: acct, Time: day(2), EventID: "e-asg-run", Principal: "autoscaling.amazonaws.com",
+			Service: "autoscaling.amazonaws.com", Parents: []cairn.ResourceRef{{ID: "web-asg", Type: typeASG}}},
+		{ResourceID: "logs-bucket", Type: "AWS::S3::Bucket", Account: acct, Time: day(1), EventID: "e-b1", Principal: "erin"},
+		{ResourceID: "logs-bucket", Type: "AWS::S3::Bucket", Account: acct, Time: day(10), EventID: "e-b2", Principal: "frank"},
+		{ResourceID: "orders", ARN: "arn:aws:rds:us-east-1:111122223333:db:orders", Type: "AWS::RDS::DBInstance", Account: acct, Time: day(1), EventID: "e-db", Principal: "role/Deploy"},
+		{ResourceID: "nat-0123", Type: "AWS::EC2::NatGateway", Account: acct, Time: day(1), EventID: "e-nat", Principal: "gina"},
+		{ResourceID: "x", Account: acct, Time: day(1), Principal: "role/Maintenance", PrincipalID: "AROAMAINT:botocore-session-1"},
+	}
+	a := NewAttributor(creators, "Owner")
+	for _, tc := range []struct {
+		name, account, id string
+		until             time.Time
+		createdBy         string
+		tags              map[string]string
+		principal, method string
+	}{
+		{"instance by its launch", acct, "i-0aaa", day(5), "", nil, "dana@example.com", MethodCreation},
+		{"instance ARN of a monitoring row", acct, "arn:aws:ec2:us-east-1:111122223333:instance/i-0aaa", day(5), "", nil, "dana@example.com", MethodCreation},
+		{"Auto Scaling instance: the group's creator", acct, "i-0bbb", day(5), "", nil, "bob", MethodParentASG},
+		{"a bucket name before its reuse", acct, "logs-bucket", day(5), "", nil, "erin", MethodCreation},
+		{"a bucket name after its reuse", acct, "logs-bucket", day(20), "", nil, "frank", MethodCreation},
+		{"RDS by ARN", acct, "arn:aws:rds:us-east-1:111122223333:db:orders", day(5), "", nil, "role/Deploy", MethodCreation},
+		{"NAT gateway ARN to its ID", acct, "arn:aws:ec2:us-east-1:111122223333:natgateway/nat-0123", day(5), "", nil, "gina", MethodCreation},
+		{"another account's same ID", "999999999999", "i-0aaa", day(5), "", nil, LabelUnattributed, MethodUnattributed},
+		{"no creation call: aws:createdBy", acct, "vol-0ccc", day(5), "AssumedRole:AROADANA:dana@example.com", nil, "dana@example.com", MethodCreatedByTag},
+		{"aws:createdBy of a script session names the role", acct, "vol-0ddd", day(5), "AssumedRole:AROAMAINT:botocore-session-9", nil, "role/Maintenance", MethodCreatedByTag},
+		{"aws:createdBy of a user", acct, "vol-0eee", day(5), "IAMUser:AIDAHANK:hank", nil, "hank", MethodCreatedByTag},
+		{"then the owner tag", acct, "vol-0fff", day(5), "", map[string]string{"owner": "team-data"}, "team-data", MethodOwnerTag},
+		{"nothing: unattributed", acct, "vol-0999", day(5), "", nil, LabelUnattributed, MethodUnattributed},
+		{"no resource: shared", acct, "", day(5), "", nil, LabelShared, MethodShared},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := a.Attribute(tc.account, tc.id, tc.until, tc.createdBy, tc.tags)
+			if got.Principal != tc.principal || got.Method != tc.method {
+				t.Fatalf("got %s by %s, want %s by %s", got.Principal, got.Method, tc.principal, tc.method)
+			}
+		})
+	}
+	if got := a.Attribute(acct, "i-0bbb", day(5), "", nil); got.Creator != "autoscaling.amazonaws.com" || got.Via != typeASG+" web-asg" || got.EventID != "e-asg" {
+		t.Errorf("parent attribution keeps the acting service and the group: %+v", got)
+	}
+}
+
+func TestTagKeyOfOwnerTag(t *testing.T) {
+	for in, want := range map[string]string{"user:Cost-Center": "cost_center", "user_cost_center": "cost_center", "Owner": "owner", "team.name": "team_name"} {
+		if got := tagKey(in); got != want {
+			t.Errorf("%q -> %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestDecimalString(t *testing.T) {
+	if got := SumAmounts("0.1000000000", "0.2", "-0.05"); got != "0.25" {
+		t.Errorf("sum = %s", got)
+	}
+	if got := SumAmounts("1.00", "-1"); got != "0" {
+		t.Errorf("zero = %s", got)
+	}
+}

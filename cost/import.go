@@ -1,0 +1,292 @@
+package cost
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// ImportConfig configures Store.Import.
+type ImportConfig struct {
+	// MemoryLimit bounds the import engine's memory, e.g. "512MB"; beyond
+	// it the engine spills into the store's staging folder.
+	MemoryLimit string
+	// Threads is the engine's worker count; 0 means one per core.
+	Threads int
+	// RetireAfter is how long the files of a replaced import stay on disk
+	// for readers that still follow the older manifest; they are deleted by
+	// the first import after that. 0 deletes them at once.
+	RetireAfter time.Duration
+	// Progress, when set, is told when each report starts to be read.
+	Progress func(ImportProgress)
+	Logger   *slog.Logger
+}
+
+// DefaultImportConfig returns the defaults.
+func DefaultImportConfig() ImportConfig {
+	return ImportConfig{MemoryLimit: "512MB", RetireAfter: 10 * time.Minute}
+}
+
+// RegisterFlags registers the tunables as -cost.* flags.
+func (c *ImportConfig) RegisterFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.MemoryLimit, "cost.memory-limit", c.MemoryLimit, "memory limit of the import engine (it spills to disk beyond)")
+	fs.IntVar(&c.Threads, "cost.threads", c.Threads, "import threads (0: one per core)")
+}
+
+// Validate checks the configuration.
+func (c *ImportConfig) Validate() error {
+	if c.Threads < 0 {
+		return errors.New("cost: -cost.threads must not be negative")
+	}
+	if c.RetireAfter < 0 {
+		return errors.New("cost: RetireAfter must not be negative")
+	}
+	return nil
+}
+
+// ImportProgress says which report an import reads.
+type ImportProgress struct {
+	Report, Reports int // 1-based
+	Source          string
+	Format          string
+	Files           int
+	Bytes           int64
+}
+
+// ImportResult is what an import did.
+type ImportResult struct {
+	// Imported are the periods committed, sorted by period.
+	Imported []ImportedPeriod
+	// Unassigned counts rejected rows that belong to no imported period
+	// (no readable billing period, or a report that spans several), by
+	// source and reason.
+	Unassigned []Rejects
+	// Notices are inputs left out on purpose: files that are no cost data,
+	// superseded CUR assemblies, periods that another report of the same
+	// run provides.
+	Notices []Notice
+	// Failures are the inputs that could not be imported.
+	Failures []Failure
+	Elapsed  time.Duration
+}
+
+// ImportedPeriod is one committed period.
+type ImportedPeriod struct {
+	Period
+	// Replaced is the earlier import of the same period, nil when new.
+	Replaced *Period
+	// Rejects counts rejected input rows by reason; Warnings counts rows
+	// imported with a defect (unreadable tags) by what it was.
+	Rejects  map[string]int64
+	Warnings map[string]int64
+}
+
+// Rejects counts rejected rows of one source by reason.
+type Rejects struct {
+	Source  string
+	Reasons map[string]int64
+}
+
+// Notice is an input left out on purpose.
+type Notice struct {
+	Path, Message string
+}
+
+// Failure is an input that could not be imported.
+type Failure struct {
+	Path string
+	Err  error
+}
+
+// ErrFailedInputs is returned (wrapped) when some inputs could not be
+// imported; the others were.
+var ErrFailedInputs = errors.New("some inputs could not be imported")
+
+// testHookBeforeSwap, when set by a test, runs after the new files are in
+// place and before the manifest is replaced: an error there is a crash at
+// the worst moment.
+var testHookBeforeSwap func() error
+
+// Import reads cost reports from files and folders (a folder is searched
+// for reports, and may hold the S3 layout of a CUR with several assemblies
+// per period) and replaces, in one atomic step, every billing period they
+// hold. Inputs are recognised by their columns; see docs/formats/cost.md.
+//
+// Importing the same files again gives the same store. Only one import runs
+// at a time (ErrStoreLocked); readers are never blocked.
+func (s *Store) Import(ctx context.Context, cfg ImportConfig, inputs ...string) (*ImportResult, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	began := time.Now()
+	lock, err := lockStore(s.dir)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Close()
+	m, err := readStoreManifest(s.dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := collectGarbage(s.dir, m); err != nil {
+		return nil, fmt.Errorf("clean cost store: %w", err)
+	}
+	id := newImportID(began)
+	staging := filepath.Join(s.dir, storeStagingName, id)
+	if err := os.MkdirAll(staging, 0o755); err != nil {
+		return nil, fmt.Errorf("cost store: %w", err)
+	}
+	defer os.RemoveAll(filepath.Join(s.dir, storeStagingName))
+
+	res := &ImportResult{}
+	files := expandInputs(inputs, res)
+	eng, err := openImportEngine(ctx, cfg, staging, files)
+	if err != nil {
+		return nil, err
+	}
+	defer eng.close()
+
+	groups := discover(ctx, eng, files, res)
+	if len(groups) == 0 && len(res.Failures) == 0 {
+		res.Failures = append(res.Failures, Failure{strings.Join(inputs, " "), fmt.Errorf("no cost report found; %s", expected)})
+	}
+	var staged []*stagedPeriod
+	claimed := map[string]*group{}
+	for i, g := range groups {
+		if g.period != "" && claimed[g.period] != nil {
+			res.Notices = append(res.Notices, skippedPeriod(g, g.period, claimed[g.period]))
+			continue
+		}
+		if cfg.Progress != nil {
+			cfg.Progress(ImportProgress{Report: i + 1, Reports: len(groups), Source: g.source, Format: g.format.String(), Files: len(g.files), Bytes: g.bytes})
+		}
+		periods, err := eng.stage(ctx, g, filepath.Join(staging, fmt.Sprintf("g%d", i)), res)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			res.Failures = append(res.Failures, Failure{g.source, err})
+			continue
+		}
+		for _, p := range periods {
+			if prev := claimed[p.Period.Period]; prev != nil {
+				res.Notices = append(res.Notices, skippedPeriod(g, p.Period.Period, prev))
+				continue
+			}
+			claimed[p.Period.Period] = g
+			staged = append(staged, p)
+		}
+	}
+	if len(staged) > 0 {
+		if err := s.commit(id, staged, cfg, res); err != nil {
+			return nil, err
+		}
+	}
+	sort.Slice(res.Imported, func(i, j int) bool { return res.Imported[i].Period.Period < res.Imported[j].Period.Period })
+	res.Elapsed = time.Since(began)
+	if len(res.Failures) > 0 {
+		return res, fmt.Errorf("%w: %d of them", ErrFailedInputs, len(res.Failures))
+	}
+	return res, nil
+}
+
+// skippedPeriod says that a period of g is not imported because an
+// earlier report of the same run provides it: a period comes from one
+// report at a time.
+func skippedPeriod(g *group, period string, by *group) Notice {
+	return Notice{g.source, fmt.Sprintf("%s of this %s not imported: this run imports it from %s (%s)", period, g.format, by.source, by.format)}
+}
+
+func newImportID(t time.Time) string {
+	b := make([]byte, 4)
+	rand.Read(b)
+	return t.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b)
+}
+
+// stagedPeriod is one period read into the staging folder.
+type stagedPeriod struct {
+	Period   Period // Files: absolute staged paths
+	Rejects  map[string]int64
+	Warnings map[string]int64
+}
+
+// commit moves the staged files into their period folders and replaces the
+// manifest: the one step that makes the new periods visible, all at once.
+func (s *Store) commit(id string, staged []*stagedPeriod, cfg ImportConfig, res *ImportResult) error {
+	now := time.Now().UTC()
+	var add []Period
+	for _, sp := range staged {
+		p := sp.Period
+		dir := filepath.Join(s.dir, p.Period)
+		_, statErr := os.Stat(dir)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("cost store: %w", err)
+		}
+		if statErr != nil {
+			if err := syncPath(s.dir); err != nil {
+				return fmt.Errorf("cost store: %w", err)
+			}
+		}
+		var rel []string
+		for i, f := range p.Files {
+			name := fmt.Sprintf("%s-%d.parquet", id, i)
+			if err := syncPath(f); err != nil {
+				return fmt.Errorf("cost store: %w", err)
+			}
+			if err := os.Rename(f, filepath.Join(dir, name)); err != nil {
+				return fmt.Errorf("cost store: %w", err)
+			}
+			rel = append(rel, p.Period+"/"+name)
+		}
+		if err := syncPath(dir); err != nil {
+			return fmt.Errorf("cost store: %w", err)
+		}
+		p.Files = rel
+		p.Imported = now
+		add = append(add, p)
+	}
+	if testHookBeforeSwap != nil {
+		if err := testHookBeforeSwap(); err != nil {
+			return err
+		}
+	}
+	cur, err := readStoreManifest(s.dir)
+	if err != nil {
+		return err
+	}
+	next, replaced, drop := cur.withPeriods(add, now, cfg.RetireAfter)
+	if err := writeStoreManifest(s.dir, next); err != nil {
+		return fmt.Errorf("commit cost store: %w", err)
+	}
+	for _, f := range drop {
+		if err := os.Remove(filepath.Join(s.dir, filepath.FromSlash(f))); err != nil && !os.IsNotExist(err) {
+			cfg.Logger.Warn("cannot delete a retired cost file", "path", f, "err", err)
+		}
+		os.Remove(filepath.Dir(filepath.Join(s.dir, filepath.FromSlash(f)))) // when empty
+	}
+	s.mu.Lock()
+	s.m = next
+	s.mu.Unlock()
+	for i, sp := range staged {
+		ip := ImportedPeriod{Period: add[i], Rejects: sp.Rejects, Warnings: sp.Warnings}
+		ip.Period.Files = s.abs(add[i].Files)
+		if old, ok := replaced[add[i].Period]; ok {
+			old.Files = s.abs(old.Files)
+			ip.Replaced = &old
+		}
+		res.Imported = append(res.Imported, ip)
+	}
+	return nil
+}

@@ -1,0 +1,403 @@
+package cost
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"math/big"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/cairn-audit/cairn"
+)
+
+// Report dimensions.
+const (
+	ByPrincipal = "principal"
+	ByService   = "service"
+	ByResource  = "resource"
+	ByDay       = "day"
+)
+
+// Measures: the invoice's unblended cost, or the amortized cost that spreads
+// reservations and savings plans back onto what they covered.
+const (
+	MeasureCost      = "cost"
+	MeasureAmortized = "amortized"
+)
+
+// ReportConfig selects a report.
+type ReportConfig struct {
+	By       string // ByPrincipal, ByService, ByResource or ByDay
+	Month    string // YYYY-MM; "" for every imported period
+	Service  string // a service code such as AmazonEC2; "" for all
+	Measure  string // MeasureCost (default) or MeasureAmortized
+	OwnerTag string // the user tag that names an owner, tried after aws:createdBy
+	Limit    int    // rows to keep (the rest are summed into one "(other)" row); 0 keeps all
+}
+
+// Report is cost grouped by one dimension. Amounts are exact decimal
+// strings; the rows add up to Total exactly.
+type Report struct {
+	By      string      `json:"by"`
+	Month   string      `json:"month,omitempty"`
+	Service string      `json:"service,omitempty"`
+	Measure string      `json:"measure"`
+	Total   string      `json:"total"`
+	Rows    []ReportRow `json:"rows"`
+	// Methods says how much of the total each attribution method carries.
+	Methods []Amount `json:"methods"`
+}
+
+// ReportRow is one group of a report.
+type ReportRow struct {
+	Key    string `json:"key"`
+	Amount string `json:"amount"`
+	// Methods breaks a principal's amount down by how it was attributed.
+	Methods []Amount `json:"methods,omitempty"`
+	// For resource rows: the service and who the resource's cost goes to.
+	Service     string       `json:"service,omitempty"`
+	Attribution *Attribution `json:"attribution,omitempty"`
+}
+
+// Amount is an exact amount under a label.
+type Amount struct {
+	Key    string `json:"key"`
+	Amount string `json:"amount"`
+}
+
+// ErrNoCostData says that no cost report was imported.
+var ErrNoCostData = cairn.WithHint(errors.New("no cost report imported"), "run cairn cost import FILE|DIR first")
+
+// Reporter builds reports over a store, attributing with the events of an
+// index.
+type Reporter struct {
+	store *Store
+	idx   Querier
+}
+
+// NewReporter returns a reporter.
+func NewReporter(store *Store, idx Querier) *Reporter { return &Reporter{store: store, idx: idx} }
+
+// session is a sandboxed in-memory engine over the store's files, with the
+// attribution of every resource in the selected rows as table attr.
+type session struct {
+	db     *sql.DB
+	conn   *sql.Conn
+	from   string // FROM clause over the store's files
+	where  string
+	args   []any
+	attrib *Attributor
+}
+
+func (r *Reporter) open(ctx context.Context, cfg ReportConfig) (*session, error) {
+	files := r.store.Files()
+	if len(files) == 0 {
+		return nil, ErrNoCostData
+	}
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		return nil, err
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	s := &session{db: db, conn: conn}
+	dir, _ := filepath.Abs(r.store.Dir())
+	for _, stmt := range []string{
+		"SET allowed_directories=[" + sqlQuote(dir+string(filepath.Separator)) + "]",
+		"SET enable_external_access=false",
+		"SET autoinstall_known_extensions=false",
+		"SET autoload_known_extensions=false",
+		"SET TimeZone='UTC'",
+		"SET lock_configuration=true",
+	} {
+		if _, err := conn.ExecContext(ctx, stmt); err != nil {
+			s.close()
+			return nil, fmt.Errorf("open cost engine: %s: %w", stmt, err)
+		}
+	}
+	quoted := make([]string, len(files))
+	for i, f := range files {
+		quoted[i] = sqlQuote(f)
+	}
+	s.from = "read_parquet([" + strings.Join(quoted, ",") + "])"
+	var conds []string
+	if cfg.Month != "" {
+		conds = append(conds, "billing_period = ?")
+		s.args = append(s.args, cfg.Month)
+	}
+	if cfg.Service != "" {
+		conds = append(conds, "service = ?")
+		s.args = append(s.args, cfg.Service)
+	}
+	if len(conds) > 0 {
+		s.where = " WHERE " + strings.Join(conds, " AND ")
+	}
+	creators, err := LoadCreators(ctx, r.idx)
+	if err != nil {
+		s.close()
+		return nil, err
+	}
+	s.attrib = NewAttributor(creators, cfg.OwnerTag)
+	if err := s.attribute(ctx, cfg.OwnerTag); err != nil {
+		s.close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *session) close() {
+	if s.conn != nil {
+		s.conn.Close()
+	}
+	s.db.Close()
+}
+
+// attribute attributes every distinct resource of the selected rows and
+// loads the result as table attr: one row per resource and span of time
+// (a reused name has several).
+func (s *session) attribute(ctx context.Context, ownerTag string) error {
+	owner := "NULL"
+	args := slices.Clone(s.args)
+	if ownerTag != "" {
+		owner = "max(map_extract_value(tags, ?))"
+		args = append([]any{tagKey(ownerTag)}, args...)
+	}
+	where := " WHERE resource_id IS NOT NULL"
+	if s.where != "" {
+		where = s.where + " AND resource_id IS NOT NULL"
+	}
+	rows, err := s.conn.QueryContext(ctx, "SELECT usage_account, resource_id, max(created_by), "+owner+
+		" FROM "+s.from+where+" GROUP BY 1, 2", args...)
+	if err != nil {
+		return fmt.Errorf("read cost resources: %w", err)
+	}
+	type res struct {
+		account, id string
+		spans       []Span
+	}
+	var all []res
+	for rows.Next() {
+		var account, id, createdBy, ownerV sql.NullString
+		if err := rows.Scan(&account, &id, &createdBy, &ownerV); err != nil {
+			rows.Close()
+			return err
+		}
+		var tags map[string]string
+		if ownerV.Valid {
+			tags = map[string]string{tagKey(ownerTag): ownerV.String}
+		}
+		all = append(all, res{account.String, id.String, s.attrib.Spans(account.String, id.String, createdBy.String, tags)})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if _, err := s.conn.ExecContext(ctx, `CREATE TABLE attr (usage_account VARCHAR, resource_id VARCHAR, span_from TIMESTAMP, span_to TIMESTAMP,
+		principal VARCHAR, method VARCHAR, creator VARCHAR, event_id VARCHAR, via VARCHAR, creator_id VARCHAR)`); err != nil {
+		return err
+	}
+	// Unbounded spans get far-off bounds, so that the join is a plain range.
+	lo, hi := time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	return s.conn.Raw(func(dc any) error {
+		app, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", "attr")
+		if err != nil {
+			return err
+		}
+		for _, r := range all {
+			for _, sp := range r.spans {
+				from, to := sp.From, sp.To
+				if from.IsZero() {
+					from = lo
+				}
+				if to.IsZero() {
+					to = hi
+				}
+				a := sp.Attribution
+				if err := app.AppendRow(r.account, r.id, from, to, a.Principal, a.Method, a.Creator, a.EventID, a.Via, a.creatorID); err != nil {
+					app.Close()
+					return err
+				}
+			}
+		}
+		return app.Close()
+	})
+}
+
+// joined is the selected rows with their attribution.
+func (s *session) joined(measure string) string {
+	col := "c.cost"
+	if measure == MeasureAmortized {
+		col = "c.amortized_cost"
+	}
+	return fmt.Sprintf(`(SELECT c.*, %s AS amount,
+		coalesce(a.principal, CASE WHEN c.resource_id IS NULL THEN '%s' ELSE '%s' END) AS principal,
+		coalesce(a.method, CASE WHEN c.resource_id IS NULL THEN '%s' ELSE '%s' END) AS method,
+		a.creator, a.event_id, a.via, a.creator_id
+		FROM %s c LEFT JOIN attr a ON a.usage_account = c.usage_account AND a.resource_id = c.resource_id
+		  AND c.usage_start >= a.span_from AND c.usage_start < a.span_to%s)`,
+		col, LabelShared, LabelUnattributed, MethodShared, MethodUnattributed, s.from, s.where)
+}
+
+// Build builds one report.
+func (r *Reporter) Build(ctx context.Context, cfg ReportConfig) (*Report, error) {
+	if cfg.Measure == "" {
+		cfg.Measure = MeasureCost
+	}
+	if cfg.Measure != MeasureCost && cfg.Measure != MeasureAmortized {
+		return nil, fmt.Errorf("unknown measure %q: use cost or amortized", cfg.Measure)
+	}
+	var dim string
+	switch cfg.By {
+	case ByPrincipal, "":
+		cfg.By, dim = ByPrincipal, "principal"
+	case ByService:
+		dim = "coalesce(service, '(no service)')"
+	case ByResource:
+		dim = "coalesce(resource_id, '(no resource)')"
+	case ByDay:
+		dim = "strftime(usage_start, '%Y-%m-%d')"
+	default:
+		return nil, fmt.Errorf("unknown report dimension %q: use principal, service, resource or day", cfg.By)
+	}
+	s, err := r.open(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer s.close()
+	// One pass: the sums by the dimension and the attribution method; the
+	// rows, the methods and the total are exact sums of those.
+	extra := "NULL, NULL, NULL, NULL, NULL"
+	if cfg.By == ByResource {
+		extra = "any_value(service), any_value(principal), any_value(creator), any_value(event_id), any_value(via)"
+	}
+	rows, err := s.conn.QueryContext(ctx, "SELECT "+dim+", method, CAST(sum(amount) AS VARCHAR), "+extra+" FROM "+s.joined(cfg.Measure)+" GROUP BY 1, 2", s.args...)
+	if err != nil {
+		return nil, fmt.Errorf("cost by %s: %w", cfg.By, err)
+	}
+	rep := &Report{By: cfg.By, Month: cfg.Month, Service: cfg.Service, Measure: cfg.Measure, Rows: []ReportRow{}, Methods: []Amount{}}
+	byKey := map[string]*ReportRow{}
+	sums := map[string]*big.Rat{}
+	byMethod := map[string]*big.Rat{}
+	total := new(big.Rat)
+	for rows.Next() {
+		var key, method, amt string
+		var svc, p, creator, ev, via sql.NullString
+		if err := rows.Scan(&key, &method, &amt, &svc, &p, &creator, &ev, &via); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		a := mustRat(amt)
+		total.Add(total, a)
+		if byMethod[method] == nil {
+			byMethod[method] = new(big.Rat)
+		}
+		byMethod[method].Add(byMethod[method], a)
+		row := byKey[key]
+		if row == nil {
+			row = &ReportRow{Key: key}
+			byKey[key], sums[key] = row, new(big.Rat)
+			if cfg.By == ByResource {
+				row.Service = svc.String
+				row.Attribution = &Attribution{Principal: p.String, Method: method, Creator: creator.String, EventID: ev.String, Via: via.String}
+			}
+		}
+		sums[key].Add(sums[key], a)
+		if cfg.By == ByPrincipal {
+			row.Methods = append(row.Methods, Amount{method, decimalString(a)})
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for key, row := range byKey {
+		row.Amount = decimalString(sums[key])
+		slices.SortFunc(row.Methods, func(a, b Amount) int { return mustRat(b.Amount).Cmp(mustRat(a.Amount)) })
+		rep.Rows = append(rep.Rows, *row)
+	}
+	for m, a := range byMethod {
+		rep.Methods = append(rep.Methods, Amount{m, decimalString(a)})
+	}
+	slices.SortFunc(rep.Methods, func(a, b Amount) int { return mustRat(b.Amount).Cmp(mustRat(a.Amount)) })
+	rep.Total = decimalString(total)
+	if cfg.By == ByDay {
+		slices.SortFunc(rep.Rows, func(a, b ReportRow) int { return strings.Compare(a.Key, b.Key) })
+	} else {
+		slices.SortStableFunc(rep.Rows, func(a, b ReportRow) int {
+			if c := mustRat(b.Amount).Cmp(mustRat(a.Amount)); c != 0 {
+				return c
+			}
+			return strings.Compare(a.Key, b.Key)
+		})
+	}
+	if cfg.Limit > 0 && len(rep.Rows) > cfg.Limit {
+		rest := new(big.Rat)
+		for _, row := range rep.Rows[cfg.Limit:] {
+			rest.Add(rest, mustRat(row.Amount))
+		}
+		rep.Rows = append(rep.Rows[:cfg.Limit], ReportRow{Key: "(other)", Amount: decimalString(rest)})
+	}
+	return rep, nil
+}
+
+func (s *session) amounts(ctx context.Context, q string) ([]Amount, error) {
+	rows, err := s.conn.QueryContext(ctx, q, s.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Amount{}
+	for rows.Next() {
+		var a Amount
+		var k sql.NullString
+		if err := rows.Scan(&k, &a.Amount); err != nil {
+			return nil, err
+		}
+		a.Key = k.String
+		a.Amount = decimalString(mustRat(a.Amount))
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// mustRat parses an exact decimal the engine printed.
+func mustRat(s string) *big.Rat {
+	r, ok := new(big.Rat).SetString(s)
+	if !ok {
+		return new(big.Rat)
+	}
+	return r
+}
+
+// decimalString prints r with the store's ten decimals, trailing zeros cut.
+func decimalString(r *big.Rat) string {
+	s := r.FloatString(10)
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	if s == "-0" || s == "" {
+		s = "0"
+	}
+	return s
+}
+
+// SumAmounts adds exact decimal amounts.
+func SumAmounts(amounts ...string) string {
+	t := new(big.Rat)
+	for _, a := range amounts {
+		t.Add(t, mustRat(a))
+	}
+	return decimalString(t)
+}
+
+func sqlQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

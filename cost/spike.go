@@ -1,0 +1,268 @@
+package cost
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/cairn-audit/cairn"
+)
+
+// Spike is a period whose cost rose well above its baseline, with the
+// resources that rose and the API calls that preceded the rise.
+type Spike struct {
+	Granularity string          `json:"granularity"` // "hour" or "day"
+	Start       time.Time       `json:"start"`
+	End         time.Time       `json:"end"`
+	Baseline    string          `json:"baseline"` // the typical cost of one period before
+	Peak        string          `json:"peak"`     // the highest cost of one period in the spike
+	Increase    string          `json:"increase"` // what the spike cost above the baseline
+	Resources   []SpikeResource `json:"resources"`
+}
+
+// SpikeResource is a resource whose cost rose in a spike.
+type SpikeResource struct {
+	ResourceID  string      `json:"resourceId"`
+	Account     string      `json:"account"`
+	Service     string      `json:"service"`
+	Increase    string      `json:"increase"`
+	Attribution Attribution `json:"attribution"`
+	Calls       []Call      `json:"calls"`
+}
+
+// Call is an API call that preceded a spike.
+type Call struct {
+	Time      time.Time `json:"time"`
+	EventID   string    `json:"eventId"`
+	EventName string    `json:"eventName"`
+	Principal string    `json:"principal"`
+	SourceIP  string    `json:"sourceIPAddress,omitempty"`
+	Resource  string    `json:"resource"`
+}
+
+// Searcher finds events; a cairn.Index and cairn's server client both are.
+type Searcher interface {
+	Search(ctx context.Context, f cairn.Filter, after cairn.Cursor, limit int) (cairn.Page, error)
+}
+
+// SpikeConfig tunes spike detection.
+type SpikeConfig struct {
+	Month    string
+	Service  string
+	OwnerTag string
+	// Factor: a period is a spike when it costs more than Factor times its
+	// baseline (the median of the periods before it) …
+	Factor float64
+	// … and at least MinIncrease more, so that cents do not make spikes.
+	MinIncrease float64
+	// Top bounds the resources listed per spike.
+	Top int
+}
+
+// DefaultSpikeConfig flags hours and days that cost over twice their
+// baseline and at least 5 more.
+func DefaultSpikeConfig() SpikeConfig {
+	return SpikeConfig{Factor: 2, MinIncrease: 5, Top: 5}
+}
+
+// usageTypes are the line items that follow resources hour by hour; fees,
+// taxes and credits land on the first of the month and are not spikes of
+// use.
+const usageFilter = "charge_type IN ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage')"
+
+// Spikes finds the hours and days whose cost rose well above their
+// baseline, the resources that rose, and the calls on them in the day
+// before.
+func (r *Reporter) Spikes(ctx context.Context, events Searcher, cfg SpikeConfig) ([]Spike, error) {
+	if cfg.Factor <= 1 {
+		cfg.Factor = DefaultSpikeConfig().Factor
+	}
+	if cfg.Top <= 0 {
+		cfg.Top = DefaultSpikeConfig().Top
+	}
+	s, err := r.open(ctx, ReportConfig{Month: cfg.Month, Service: cfg.Service, OwnerTag: cfg.OwnerTag})
+	if err != nil {
+		return nil, err
+	}
+	defer s.close()
+	var out []Spike
+	for _, g := range []struct {
+		name   string
+		trunc  string
+		step   time.Duration
+		window int // periods in the baseline
+	}{{"hour", "hour", time.Hour, 72}, {"day", "day", 24 * time.Hour, 7}} {
+		series, err := s.series(ctx, g.trunc, g.step)
+		if err != nil {
+			return nil, err
+		}
+		for _, sp := range findSpikes(series, g.step, g.window, cfg.Factor, cfg.MinIncrease) {
+			sp.Granularity = g.name
+			if err := s.explain(ctx, events, &sp, g.step, cfg.Top); err != nil {
+				return nil, err
+			}
+			out = append(out, sp)
+		}
+	}
+	return out, nil
+}
+
+type point struct {
+	t    time.Time
+	cost float64
+	raw  string
+}
+
+// series sums usage cost per period. Line items longer than the period
+// (daily storage rows in an hourly series) are left out: they would make
+// every midnight a spike.
+func (s *session) series(ctx context.Context, trunc string, step time.Duration) ([]point, error) {
+	cond := fmt.Sprintf("%s AND usage_end - usage_start <= INTERVAL %d SECOND", usageFilter, int(step.Seconds()))
+	where := " WHERE " + cond
+	if s.where != "" {
+		where = s.where + " AND " + cond
+	}
+	rows, err := s.conn.QueryContext(ctx, "SELECT date_trunc('"+trunc+"', usage_start) AS t, CAST(sum(cost) AS VARCHAR) FROM "+s.from+where+" GROUP BY 1 ORDER BY 1", s.args...)
+	if err != nil {
+		return nil, fmt.Errorf("cost series: %w", err)
+	}
+	defer rows.Close()
+	var out []point
+	for rows.Next() {
+		var p point
+		if err := rows.Scan(&p.t, &p.raw); err != nil {
+			return nil, err
+		}
+		p.cost, _ = mustRat(p.raw).Float64()
+		p.raw = decimalString(mustRat(p.raw))
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// findSpikes marks each period that costs more than factor times the
+// median of the window periods before it (missing periods count as zero),
+// and joins consecutive marked periods into one spike.
+func findSpikes(series []point, step time.Duration, window int, factor, minIncrease float64) []Spike {
+	if len(series) == 0 {
+		return nil
+	}
+	byTime := map[time.Time]point{}
+	for _, p := range series {
+		byTime[p.t.UTC()] = p
+	}
+	first, last := series[0].t.UTC(), series[len(series)-1].t.UTC()
+	var out []Spike
+	var cur *Spike
+	var curIncrease float64
+	for t := first.Add(time.Duration(window/2) * step); !t.After(last); t = t.Add(step) {
+		var base []float64
+		for k := 1; k <= window; k++ {
+			bt := t.Add(-time.Duration(k) * step)
+			if bt.Before(first) {
+				break
+			}
+			base = append(base, byTime[bt].cost)
+		}
+		baseline := median(base)
+		p := byTime[t]
+		if p.cost > baseline*factor && p.cost-baseline >= minIncrease {
+			if cur == nil {
+				out = append(out, Spike{Start: t, Baseline: fmt.Sprintf("%.2f", baseline)})
+				cur, curIncrease = &out[len(out)-1], 0
+			}
+			cur.End = t.Add(step)
+			if mustRat(cur.Peak).Cmp(mustRat(p.raw)) < 0 || cur.Peak == "" {
+				cur.Peak = p.raw
+			}
+			curIncrease += p.cost - baseline
+			cur.Increase = fmt.Sprintf("%.2f", curIncrease)
+			continue
+		}
+		cur = nil
+	}
+	return out
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+// explain finds the resources whose cost rose most in the spike's first
+// period against the period before the spike, and the mutating calls on
+// each in the day before the rise.
+func (s *session) explain(ctx context.Context, events Searcher, sp *Spike, step time.Duration, top int) error {
+	where := " WHERE " + usageFilter + " AND resource_id IS NOT NULL"
+	if s.where != "" {
+		where = s.where + " AND " + usageFilter + " AND resource_id IS NOT NULL"
+	}
+	args := append(slices.Clone(s.args), sp.Start, sp.Start.Add(step), sp.Start.Add(-step), sp.Start)
+	q := fmt.Sprintf(`SELECT usage_account, resource_id, any_value(service),
+		CAST(sum(CASE WHEN usage_start >= ? AND usage_start < ? THEN cost ELSE 0 END) -
+		     sum(CASE WHEN usage_start >= ? AND usage_start < ? THEN cost ELSE 0 END) AS VARCHAR) AS rise
+		FROM %s%s GROUP BY 1, 2 ORDER BY CAST(rise AS DECIMAL(38,10)) DESC LIMIT %d`, s.from, where, top)
+	rows, err := s.conn.QueryContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("spike resources: %w", err)
+	}
+	var res []SpikeResource
+	for rows.Next() {
+		var account, id, svc sql.NullString
+		var rise string
+		if err := rows.Scan(&account, &id, &svc, &rise); err != nil {
+			rows.Close()
+			return err
+		}
+		if mustRat(rise).Sign() <= 0 {
+			continue
+		}
+		res = append(res, SpikeResource{ResourceID: id.String, Account: account.String, Service: svc.String, Increase: decimalString(mustRat(rise))})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for i := range res {
+		r := &res[i]
+		r.Attribution = s.attrib.Attribute(r.Account, r.ResourceID, sp.Start.Add(step), "", nil)
+		calls, err := callsBefore(ctx, events, r.ResourceID, sp.Start, step)
+		if err != nil {
+			return err
+		}
+		r.Calls = calls
+	}
+	sp.Resources = res
+	return nil
+}
+
+// callsBefore lists the mutating calls on a resource in the day before a
+// rise (through the end of the rising period: a launch at 15:05 is billed
+// from 15:00).
+func callsBefore(ctx context.Context, events Searcher, resource string, start time.Time, step time.Duration) ([]Call, error) {
+	if events == nil {
+		return []Call{}, nil
+	}
+	f := cairn.Filter{ResourceID: resource, ReadOnly: cairn.BoolFalse, Since: start.Add(-24 * time.Hour), Until: start.Add(step)}
+	page, err := events.Search(ctx, f, cairn.Cursor{}, 20)
+	if err != nil {
+		return nil, fmt.Errorf("calls on %s: %w", resource, err)
+	}
+	out := []Call{}
+	for i := range page.Events {
+		e := &page.Events[i]
+		if e.Failed() {
+			continue
+		}
+		out = append(out, Call{Time: e.EventTime, EventID: e.EventID, EventName: e.EventName,
+			Principal: principalLabel(&e.Principal), SourceIP: e.SourceIPAddress, Resource: resource})
+	}
+	slices.SortFunc(out, func(a, b Call) int { return a.Time.Compare(b.Time) })
+	return out, nil
+}
