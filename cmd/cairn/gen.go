@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/cairn-audit/cairn/cost"
 	"github.com/cairn-audit/cairn/sim"
 )
 
@@ -51,6 +52,15 @@ func ensureDemo(ctx context.Context, e *env, data string) (string, error) {
 	}
 	if _, err := sim.Generate(ctx, cfg); err != nil {
 		return "", fmt.Errorf("generate demo: %w", err)
+	}
+	// Its cost report too, so that cost report and cost spikes answer at
+	// once. The import replaces the period, so a repeat is harmless.
+	store, err := cost.OpenStore(costDir(data))
+	if err != nil {
+		return "", err
+	}
+	if _, err := store.Import(ctx, cost.DefaultImportConfig(), filepath.Join(dir, "cost", "cur")); err != nil {
+		return "", fmt.Errorf("import the demo's cost report: %w", err)
 	}
 	// The marker is written last, so an interrupted generation starts over.
 	return dir, os.WriteFile(done, nil, 0o644)
