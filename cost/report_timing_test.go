@@ -8,18 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/cairn-audit/cairn"
 )
-
-// noEvents is an index without creation events: the benchmark measures the
-// report over the cost rows, with every resource going through the
-// fallbacks.
-type noEvents struct{}
-
-func (noEvents) Query(ctx context.Context, sql string) (*cairn.Table, error) {
-	return &cairn.Table{}, nil
-}
 
 // benchStore writes n canonical rows (a month of hourly usage of n/720
 // resources over 40 services) as one period of a store.
@@ -66,7 +55,7 @@ func BenchmarkReport10M(b *testing.B) {
 		fmt.Sscan(v, &n)
 	}
 	store := benchStore(b, n)
-	r := NewReporter(store, noEvents{})
+	r := NewReporter(store, emptyIndex{})
 	b.Run("anchor-duckdb-groupby", func(b *testing.B) {
 		db, _ := sql.Open("duckdb", "")
 		defer db.Close()
