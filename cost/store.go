@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/cairn-audit/cairn"
+	"github.com/cairn-audit/cairn/blob/file"
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -184,7 +185,7 @@ func writeStoreManifest(dir string, m *storeManifest) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(dir, storeManifestName), b)
+	return file.WriteAtomic(filepath.Join(dir, storeManifestName), b, 0o644)
 }
 
 // lockStore takes the writer's lock, an flock that the kernel releases when
@@ -295,31 +296,6 @@ func (m *storeManifest) withPeriods(add []Period, now time.Time, retireAfter tim
 	sort.Slice(next.Retired, func(i, j int) bool { return next.Retired[i].Path < next.Retired[j].Path })
 	slices.Sort(drop)
 	return next, replaced, drop
-}
-
-// writeFileAtomic writes temp → fsync → rename → fsync dir, so that a crash
-// leaves either the old file or the new one.
-func writeFileAtomic(path string, data []byte) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	return syncPath(filepath.Dir(path))
 }
 
 // syncPath fsyncs a file or a folder.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/cairn-audit/cairn"
+	"github.com/cairn-audit/cairn/blob/file"
 )
 
 // Channel is a source of audit events: an application that sends its API
@@ -155,7 +156,10 @@ func (c *Channels) Create(n NewChannel, now time.Time) (Channel, error) {
 	if err != nil {
 		return Channel{}, err
 	}
-	if err := writeFileAtomic(c.path, append(b, '\n'), 0o600); err != nil {
+	if err := os.MkdirAll(filepath.Dir(c.path), 0o755); err != nil {
+		return Channel{}, fmt.Errorf("save channels: %w", err)
+	}
+	if err := file.WriteAtomic(c.path, append(b, '\n'), 0o600); err != nil {
 		return Channel{}, fmt.Errorf("save channels: %w", err)
 	}
 	if err := c.reload(true); err != nil {
@@ -169,37 +173,4 @@ func newChannelID() string {
 	_, _ = rand.Read(b[:])
 	h := hex.EncodeToString(b[:])
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
-}
-
-// writeFileAtomic replaces path with data: temp file, fsync, rename, fsync
-// of the folder, so that a crash leaves the old or the new file.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(perm); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	return syncDir(dir)
 }

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/cairn-audit/cairn/blob/file"
 )
 
 // The journal's on-disk format is documented in docs/formats/record.md.
@@ -123,7 +125,7 @@ func (j *Journal) create(seq uint64) error {
 		f.Close()
 		return fmt.Errorf("sync journal segment %s: %w", path, err)
 	}
-	if err := syncDir(j.dir); err != nil {
+	if err := file.SyncDir(j.dir); err != nil {
 		f.Close()
 		return err
 	}
@@ -453,17 +455,4 @@ func cmpUint(a, b uint64) int {
 		return 1
 	}
 	return 0
-}
-
-// syncDir makes a rename or a new file in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("sync folder %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync folder %s: %w", dir, err)
-	}
-	return nil
 }

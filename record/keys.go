@@ -12,6 +12,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/cairn-audit/cairn/blob/file"
 	"github.com/cairn-audit/cairn/cloudtrail"
 )
 
@@ -69,7 +70,7 @@ func LoadOrCreateKeys(dir string, now time.Time) ([]SigningKey, error) {
 		Headers: map[string]string{"Created": k.Created.Format(time.RFC3339)},
 		Bytes:   x509.MarshalPKCS1PrivateKey(priv),
 	}
-	if err := writeFileAtomic(k.Path, pem.EncodeToMemory(block), 0o600); err != nil {
+	if err := file.WriteAtomic(k.Path, pem.EncodeToMemory(block), 0o600); err != nil {
 		return nil, fmt.Errorf("save signing key: %w", err)
 	}
 	return []SigningKey{k}, nil

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cairn-audit/cairn"
+	"github.com/cairn-audit/cairn/blob/file"
 )
 
 // state is what has been delivered and digested (docs/formats/record.md).
@@ -71,7 +72,7 @@ func (s *state) save(path string) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(path, append(b, '\n'), 0o644); err != nil {
+	if err := file.WriteAtomic(path, append(b, '\n'), 0o644); err != nil {
 		return fmt.Errorf("save recorder state: %w", err)
 	}
 	return nil

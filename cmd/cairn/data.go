@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cairn-audit/cairn"
+	"github.com/cairn-audit/cairn/blob/file"
 	"github.com/cairn-audit/cairn/index/duckdb"
 	"github.com/cairn-audit/cairn/server"
 )
@@ -66,29 +67,10 @@ func loadCredentials(e *env, data string, create bool) (server.Credentials, bool
 	if err := os.MkdirAll(data, 0o755); err != nil {
 		return server.Credentials{}, false, err
 	}
-	if err := writeSecret(path, b); err != nil {
+	if err := file.WriteAtomic(path, b, 0o600); err != nil {
 		return server.Credentials{}, false, fmt.Errorf("keep credentials: %w", err)
 	}
 	return server.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey}, true, nil
-}
-
-// writeSecret writes a file readable only by its owner, atomically.
-func writeSecret(path string, data []byte) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	f.Close()
-	return os.Rename(tmp, path)
 }
 
 func randomString(n int) string {
