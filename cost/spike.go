@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/cairn-audit/cairn"
@@ -257,8 +258,8 @@ func callsBefore(ctx context.Context, events Searcher, resource string, start ti
 	out := []Call{}
 	for i := range page.Events {
 		e := &page.Events[i]
-		if e.Failed() {
-			continue
+		if e.Failed() || strings.HasPrefix(e.EventSource, "aws.") {
+			continue // failed calls changed nothing; aws.* are EventBridge notifications, not calls
 		}
 		out = append(out, Call{Time: e.EventTime, EventID: e.EventID, EventName: e.EventName,
 			Principal: principalLabel(&e.Principal), SourceIP: e.SourceIPAddress, Resource: resource})

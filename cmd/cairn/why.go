@@ -84,7 +84,11 @@ func printWhy(w io.Writer, ex *investigate.Explanation) {
 		fmt.Fprintf(w, "\nevidence:\n")
 		for i := range ex.Evidence {
 			ev := &ex.Evidence[i]
-			fmt.Fprintf(w, "  %s  %s  %s\n", ev.Time.UTC().Format(time.RFC3339), entryWhat(ev), ev.Detail)
+			what := entryWhat(ev)
+			if ev.Kind == investigate.KindHealth {
+				what = "AWS Health" // the detail starts with the event's code
+			}
+			fmt.Fprintf(w, "  %s  %s  %s\n", ev.Time.UTC().Format(time.RFC3339), what, ev.Detail)
 		}
 	}
 	if ex.Settle != "" {
