@@ -204,7 +204,8 @@ func (s *session) explain(ctx context.Context, events Searcher, sp *Spike, step 
 	if s.where != "" {
 		where = s.where + " AND " + usageFilter + " AND resource_id IS NOT NULL"
 	}
-	args := append(slices.Clone(s.args), sp.Start, sp.Start.Add(step), sp.Start.Add(-step), sp.Start)
+	// The placeholders of the SELECT list come before those of the filter.
+	args := append([]any{sp.Start, sp.Start.Add(step), sp.Start.Add(-step), sp.Start}, s.args...)
 	q := fmt.Sprintf(`SELECT usage_account, resource_id, any_value(service),
 		CAST(sum(CASE WHEN usage_start >= ? AND usage_start < ? THEN cost ELSE 0 END) -
 		     sum(CASE WHEN usage_start >= ? AND usage_start < ? THEN cost ELSE 0 END) AS VARCHAR) AS rise
