@@ -6,14 +6,15 @@ GOBIN     := $(shell $(GO) env GOPATH)/bin
 VERSITYGW := $(GOBIN)/versitygw
 VERSITYGW_VERSION := v1.8.0
 
-.PHONY: build test test-short bench microbench jq fuzz tools awscli demo clean
+.PHONY: build test test-short bench microbench jq fuzz tools awscli chromium ui-screenshots demo clean
 
 build:
 	$(GO) build -o bin/cairn ./cmd/cairn
 
-# What the tests need: versitygw (an S3 server the tests start on 127.0.0.1)
-# and the aws CLI (to prove compatibility). Reused when present.
-tools: $(VERSITYGW) awscli
+# What the tests need: versitygw (an S3 server the tests start on 127.0.0.1),
+# the aws CLI (to prove compatibility) and Chromium (the UI's browser tests,
+# driven headless with chromedp). Reused when present.
+tools: $(VERSITYGW) awscli chromium
 
 $(VERSITYGW):
 	$(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION)
@@ -22,6 +23,15 @@ awscli:
 	@command -v aws >/dev/null 2>&1 || { \
 		echo "installing the aws CLI (Debian package awscli)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends awscli >/dev/null; }
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Chromium (Debian package chromium)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+
+# The UI's screenshots in docs/ui/, from a browser test run.
+ui-screenshots: chromium
+	CAIRN_UI_SCREENSHOTS=1 $(GO) test -count=1 -run TestBrowser ./server/ui/
 
 test: tools
 	CAIRN_REQUIRE_SERVERS=1 VERSITYGW=$(VERSITYGW) $(GO) test -count=1 -timeout 20m ./...

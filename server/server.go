@@ -17,6 +17,7 @@
 //	GET  /api/v1/cost/report   cost by principal, service, resource or day
 //	GET  /api/v1/cost/spikes   cost spikes and the calls that preceded them
 //	GET  /healthz          liveness, unauthenticated, says nothing about the data
+//	GET  /...              the web UI (package ui), behind its own login
 package server
 
 import (
@@ -37,6 +38,7 @@ import (
 	"github.com/cairn-audit/cairn"
 	"github.com/cairn-audit/cairn/cost"
 	"github.com/cairn-audit/cairn/record"
+	"github.com/cairn-audit/cairn/server/ui"
 )
 
 // Config configures the HTTP server.
@@ -115,6 +117,7 @@ func New(cfg Config, idx cairn.Index, creds []Credentials, log *slog.Logger) *Se
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
+	mux.Handle("/", ui.New(ui.Config{Index: idx, Check: s.verifier.Check, Cost: func() *cost.Store { return s.cost }, Recorder: func() *record.Recorder { return s.recorder }, Log: log}))
 	s.handler = securityHeaders(mux)
 	return s
 }

@@ -1,0 +1,333 @@
+package ui_test
+
+import (
+	"context"
+	"encoding/json"
+	"math/big"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/cairn-audit/cairn"
+	"github.com/cairn-audit/cairn/cost"
+	"github.com/cairn-audit/cairn/index/duckdb"
+	"github.com/cairn-audit/cairn/ingest"
+	"github.com/cairn-audit/cairn/server"
+	"github.com/cairn-audit/cairn/sim"
+)
+
+// chromiumPath finds Chromium (`make chromium` installs it); without it the
+// browser tests skip, unless CAIRN_REQUIRE_SERVERS=1.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{os.Getenv("CHROMIUM"), "chromium", "chromium-browser", "/usr/bin/chromium"} {
+		if name == "" {
+			continue
+		}
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CAIRN_REQUIRE_SERVERS") == "1" {
+		t.Fatal("chromium is not installed and CAIRN_REQUIRE_SERVERS=1: run `make chromium` (apt-get install chromium)")
+	}
+	t.Skip("chromium is not installed: run `make chromium` to run the browser tests")
+	return ""
+}
+
+// newBrowser starts a headless Chromium with a fresh profile.
+func newBrowser(t *testing.T, path string) context.Context {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true), chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	if err := chromedp.Do(ctx); err != nil { // start the browser now, without a timeout
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
+}
+
+type simServer struct {
+	URL       string
+	idx       *duckdb.Index
+	store     *cost.Store
+	scenarios []sim.Scenario
+}
+
+// startSim serves a simulated organisation (30,000 events and its cost
+// report) on 127.0.0.1.
+func startSim(t *testing.T) *simServer {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("generates an organisation; skipped with -short")
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	cfg := sim.DefaultConfig()
+	cfg.Out, cfg.Events, cfg.NoCost = dir, 30000, false
+	if _, err := sim.Generate(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	icfg := duckdb.DefaultConfig()
+	icfg.Dir = filepath.Join(t.TempDir(), "index")
+	idx, err := duckdb.Open(ctx, icfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := ingest.OpenSource(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ingest.Run(ctx, ingest.DefaultConfig(), idx, src); err != nil {
+		t.Fatal(err)
+	}
+	store, err := cost.OpenStore(filepath.Join(t.TempDir(), "cost"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := store.Import(ctx, cost.DefaultImportConfig(), filepath.Join(dir, "cost", "cur")); err != nil || len(res.Imported) != 1 {
+		t.Fatalf("cost import: %+v, %v", res, err)
+	}
+	var scenarios []sim.Scenario
+	b, err := os.ReadFile(filepath.Join(dir, "scenarios.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &scenarios); err != nil {
+		t.Fatal(err)
+	}
+	srv := server.New(server.DefaultConfig(), idx, testCreds, nil)
+	srv.SetCost(store)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(sctx, ln) }()
+	t.Cleanup(func() {
+		stop()
+		<-done
+		idx.Close()
+	})
+	return &simServer{URL: "http://" + ln.Addr().String(), idx: idx, store: store, scenarios: scenarios}
+}
+
+func (s *simServer) scenario(t *testing.T, kind string) sim.Scenario {
+	for _, sc := range s.scenarios {
+		if sc.Kind == kind && sc.Resource != "" {
+			return sc
+		}
+	}
+	t.Fatalf("no %s scenario", kind)
+	return sim.Scenario{}
+}
+
+// TestBrowser drives Chromium through the UI over a simulated organisation:
+// sign in, search by a principal and open an event, explain a hardware
+// restart, and read the cost page. CAIRN_UI_SCREENSHOTS=1 saves the main
+// pages into docs/ui/.
+func TestBrowser(t *testing.T) {
+	chromium := chromiumPath(t)
+	t0 := time.Now()
+	s := startSim(t)
+	t.Logf("organisation generated, indexed and served in %s", time.Since(t0).Round(time.Millisecond))
+	ctx := newBrowser(t, chromium)
+	t1 := time.Now()
+	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if err := chromedp.Do(tctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	get := func(what string, a chromedp.Action[string]) string {
+		t.Helper()
+		tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		v, err := chromedp.Run(tctx, a)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		return v
+	}
+	attr := func(what string, sel chromedp.CSS, name string) string {
+		t.Helper()
+		tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		v, err := chromedp.Run(tctx, chromedp.AttributeValue(sel, name))
+		if err != nil || !v.Exists {
+			t.Fatalf("%s: %s has no %s: %v", what, sel, name, err)
+		}
+		return v.Value
+	}
+	shots := os.Getenv("CAIRN_UI_SCREENSHOTS") == "1"
+	shot := func(name string) {
+		if !shots {
+			return
+		}
+		tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		png, err := chromedp.Run(tctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		out := filepath.Join("..", "..", "docs", "ui", name+".png")
+		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(out, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Signing in lands where the user was going.
+	do("log in",
+		chromedp.Navigate(s.URL+"/events"),
+		chromedp.WaitVisible(chromedp.ID("access_key_id")),
+		chromedp.SendKeys(chromedp.ID("access_key_id"), testCreds[0].AccessKeyID),
+		chromedp.SendKeys(chromedp.ID("secret_access_key"), testCreds[0].SecretAccessKey),
+		chromedp.Submit(chromedp.ID("secret_access_key")),
+		chromedp.WaitVisible(chromedp.ID("results-h")),
+	)
+	shot("events")
+
+	// Search by a principal: a role session that launched instances.
+	page, err := s.idx.Search(context.Background(), cairn.Filter{EventName: "RunInstances"}, cairn.Cursor{}, 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := ""
+	for _, e := range page.Events {
+		if e.Principal.Type == "AssumedRole" && e.Principal.SessionName != "" {
+			user = e.Principal.SessionName
+			break
+		}
+	}
+	if user == "" {
+		t.Fatal("no RunInstances by a role session in the organisation")
+	}
+	want, err := s.idx.Search(context.Background(), cairn.Filter{User: user}, cairn.Cursor{}, 1)
+	if err != nil || len(want.Events) == 0 {
+		t.Fatalf("search %s: %v", user, err)
+	}
+	do("search by user",
+		chromedp.SetValue(chromedp.ID("f-user"), user),
+		chromedp.Submit(chromedp.ID("f-user")),
+		chromedp.WaitVisible(chromedp.CSS("table.events")),
+	)
+	firstLink := attr("first result", "table.events tbody tr td a", "href")
+	if !strings.HasSuffix(firstLink, "/event/"+url.PathEscape(want.Events[0].EventID)) {
+		t.Errorf("the first result links to %s, want the newest event of %s, %s", firstLink, user, want.Events[0].EventID)
+	}
+	if loc := get("location", chromedp.Location()); !strings.Contains(loc, "user="+url.QueryEscape(user)) {
+		t.Errorf("the search is not in the URL: %s", loc)
+	}
+	do("open the event",
+		chromedp.Click(chromedp.CSS("table.events tbody tr td a")),
+		chromedp.WaitVisible(chromedp.ID("raw-record")),
+	)
+	raw := get("raw record", chromedp.Text(chromedp.ID("raw-record")))
+	if !strings.Contains(raw, `"eventID": "`+want.Events[0].EventID+`"`) || !strings.Contains(raw, `"userIdentity"`) {
+		t.Errorf("the raw record is not shown, indented:\n%s", raw)
+	}
+
+	// Why did the hardware-restart instance restart?
+	sc := s.scenario(t, "hardware-restart")
+	do("why",
+		chromedp.Navigate(s.URL+"/resource/"+url.PathEscape(sc.Resource)),
+		chromedp.WaitVisible(chromedp.ID("tl-h")),
+		chromedp.SetValue(chromedp.ID("at"), sc.Time.UTC().Format(time.RFC3339)),
+		chromedp.Submit(chromedp.ID("at")),
+		chromedp.WaitVisible(chromedp.ID("verdict")),
+	)
+	verdict := get("verdict", chromedp.Text(chromedp.ID("verdict")))
+	summary := get("summary", chromedp.Text(chromedp.ID("why-summary")))
+	if verdict != "aws-health" {
+		t.Errorf("why %s at %s: verdict %q (%s), want aws-health", sc.Resource, sc.Time, verdict, summary)
+	}
+	shot("resource-why")
+
+	// The cost page shows the reporter's total for the month.
+	month := s.store.Periods()[0].Period
+	rep, err := cost.NewReporter(s.store, s.idx).Build(context.Background(), cost.ReportConfig{By: cost.ByPrincipal, Month: month})
+	if err != nil {
+		t.Fatal(err)
+	}
+	do("cost", chromedp.Navigate(s.URL+"/cost?month="+month), chromedp.WaitVisible(chromedp.ID("cost-total")))
+	exact := attr("cost total", "#cost-total", "data-amount")
+	shown := get("cost total", chromedp.Text(chromedp.ID("cost-total")))
+	if exact != rep.Total || shown != money2(rep.Total) {
+		t.Errorf("cost total shown %q (exact %q), want %q (%s)", shown, exact, money2(rep.Total), rep.Total)
+	}
+	shot("cost")
+	do("health", chromedp.Navigate(s.URL+"/health"), chromedp.WaitVisible(chromedp.ID("stat-events")))
+	shot("health")
+	if shots {
+		do("phone width", chromedp.EmulateViewport(390, 844), chromedp.Navigate(s.URL+"/events"), chromedp.WaitVisible(chromedp.ID("results-h")))
+		shot("events-phone")
+	}
+	t.Logf("browser steps took %s", time.Since(t1).Round(time.Millisecond))
+}
+
+// money2 is how the page rounds an amount to cents.
+func money2(s string) string {
+	var f big.Rat
+	if _, ok := f.SetString(s); !ok {
+		return s
+	}
+	return f.FloatString(2)
+}
+
+// TestPagesFast: every page answers within 300 ms on the simulated
+// organisation, once warm (the first request of each is logged: the cost
+// page builds its reports then, and keeps them until the store or the index
+// changes).
+func TestPagesFast(t *testing.T) {
+	s := startSim(t)
+	c := newClient(t)
+	login(t, c, s.URL, testCreds[0].AccessKeyID, testCreds[0].SecretAccessKey)
+	sc := s.scenario(t, "hardware-restart")
+	month := s.store.Periods()[0].Period
+	pages := []string{"/events", "/events?since=2026-03-01&until=2026-03-08", "/events?error=any",
+		"/resource/" + url.PathEscape(sc.Resource) + "?at=" + sc.Time.UTC().Format(time.RFC3339),
+		"/cost?month=" + month, "/health"}
+	if len(sc.EventIDs) > 0 {
+		pages = append(pages, "/event/"+sc.EventIDs[0])
+	}
+	for _, p := range pages {
+		t0 := time.Now()
+		get(t, c, s.URL+p) // warm up
+		cold := time.Since(t0)
+		best := time.Hour
+		for range 3 {
+			t0 := time.Now()
+			resp, body := get(t, c, s.URL+p)
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("%s: %d\n%s", p, resp.StatusCode, body)
+			}
+			best = min(best, time.Since(t0))
+		}
+		t.Logf("%-60s first %-8s then %s", p, cold.Round(time.Millisecond), best.Round(time.Millisecond))
+		if best > 300*time.Millisecond {
+			t.Errorf("%s took %s, more than 300 ms", p, best)
+		}
+	}
+}

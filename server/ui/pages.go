@@ -1,0 +1,616 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"math/big"
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/cairn-audit/cairn"
+	"github.com/cairn-audit/cairn/cost"
+	"github.com/cairn-audit/cairn/investigate"
+)
+
+const pageSize = 50
+
+// searchFields are the /events query parameters, named as `cairn search`'s
+// flags, in the form's order.
+var searchFields = []struct{ Name, Label, Hint string }{
+	{"user", "User", "name, session, ARN"},
+	{"event", "Event name", "e.g. RunInstances"},
+	{"service", "Service", "e.g. ec2 or s3.amazonaws.com"},
+	{"resource", "Resource", "ID or ARN"},
+	{"access-key", "Access key", "AKIA… / ASIA…"},
+	{"ip", "Source IP", "address"},
+	{"error", "Error", "a code, or any"},
+	{"text", "Text", "substring of the record"},
+}
+
+// parseTime reads an RFC 3339 time, a date, a local date-time without zone
+// (taken as UTC, as browsers' datetime-local sends it), or a duration back
+// from now such as 90m, 72h, 30d.
+func parseTime(v string, now time.Time) (time.Time, error) {
+	v = strings.TrimSpace(v)
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02"} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	if n, ok := strings.CutSuffix(v, "d"); ok {
+		if d, err := strconv.Atoi(n); err == nil && d > 0 {
+			return now.Add(-time.Duration(d) * 24 * time.Hour).UTC(), nil
+		}
+	}
+	if d, err := time.ParseDuration(v); err == nil && d > 0 {
+		return now.Add(-d).UTC(), nil
+	}
+	return time.Time{}, fmt.Errorf("%q is not a time: give RFC 3339 (2026-03-14T03:10:00Z), a date, or a duration such as 24h or 7d", v)
+}
+
+// filterOf reads the search form.
+func filterOf(q url.Values, now time.Time) (cairn.Filter, []string) {
+	var f cairn.Filter
+	var errs []string
+	f.User = strings.TrimSpace(q.Get("user"))
+	f.EventName = strings.TrimSpace(q.Get("event"))
+	f.EventSource = strings.TrimSpace(q.Get("service"))
+	if f.EventSource != "" && !strings.Contains(f.EventSource, ".") {
+		f.EventSource += ".amazonaws.com"
+	}
+	f.ResourceID = strings.TrimSpace(q.Get("resource"))
+	f.AccessKeyID = strings.TrimSpace(q.Get("access-key"))
+	f.SourceIP = strings.TrimSpace(q.Get("ip"))
+	f.ErrorCode = strings.TrimSpace(q.Get("error"))
+	f.Text = q.Get("text")
+	switch q.Get("readonly") {
+	case "true":
+		f.ReadOnly = cairn.BoolTrue
+	case "false":
+		f.ReadOnly = cairn.BoolFalse
+	}
+	var err error
+	if v := q.Get("since"); v != "" {
+		if f.Since, err = parseTime(v, now); err != nil {
+			errs = append(errs, "since: "+err.Error())
+		}
+	}
+	if v := q.Get("until"); v != "" {
+		if f.Until, err = parseTime(v, now); err != nil {
+			errs = append(errs, "until: "+err.Error())
+		}
+	}
+	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Since.Before(f.Until) {
+		errs = append(errs, "since must be before until")
+	}
+	return f, errs
+}
+
+func encodeCursor(c cairn.Cursor) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(c.EventTime.UTC().Format(time.RFC3339Nano) + "|" + c.Key))
+}
+
+func decodeCursor(s string) (cairn.Cursor, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return cairn.Cursor{}, err
+	}
+	ts, key, ok := strings.Cut(string(b), "|")
+	if !ok {
+		return cairn.Cursor{}, errors.New("bad cursor")
+	}
+	t, err := time.Parse(time.RFC3339Nano, ts)
+	return cairn.Cursor{EventTime: t, Key: key}, err
+}
+
+type glance struct {
+	From, To   time.Time
+	Unit       string
+	Chart      template.HTML
+	Principals []countRow
+	Events     []countRow
+	Total      int64
+	Errors     int64
+}
+
+type countRow struct {
+	Key   string
+	Count int64
+}
+
+func (u *UI) events(w http.ResponseWriter, r *http.Request, s *session) {
+	ctx := r.Context()
+	q := r.URL.Query()
+	now := u.cfg.Now()
+	f, errs := filterOf(q, now)
+	var after cairn.Cursor
+	if v := q.Get("after"); v != "" {
+		var err error
+		if after, err = decodeCursor(v); err != nil {
+			errs = append(errs, "the next-page link is damaged; start the search again")
+		}
+	}
+	page := map[string]any{"Title": "Events", "Fields": searchFields, "Q": q, "Errors": errs}
+	if len(errs) == 0 {
+		g, gctx := errgroup.WithContext(ctx)
+		var res cairn.Page
+		var gl *glance
+		g.Go(func() (err error) {
+			res, err = u.cfg.Index.Search(gctx, f, after, pageSize)
+			return err
+		})
+		if after.IsZero() {
+			g.Go(func() (err error) {
+				gl, err = u.glance(gctx, f)
+				return err
+			})
+		}
+		if err := g.Wait(); err != nil {
+			u.fail(w, r, s, http.StatusInternalServerError, "The search failed: "+oneLine(err.Error()), err)
+			return
+		}
+		page["Events"] = res.Events
+		page["Glance"] = gl
+		if !res.Next.IsZero() {
+			nq := cloneValues(q)
+			nq.Set("after", encodeCursor(res.Next))
+			page["Next"] = "/events?" + nq.Encode()
+		}
+		if !after.IsZero() {
+			fq := cloneValues(q)
+			fq.Del("after")
+			page["First"] = "/events?" + fq.Encode()
+		}
+	}
+	// Quick ranges keep the other filters.
+	var ranges []map[string]string
+	for _, d := range []string{"1h", "24h", "7d", "30d"} {
+		rq := cloneValues(q)
+		rq.Del("after")
+		rq.Del("until")
+		rq.Set("since", d)
+		ranges = append(ranges, map[string]string{"Label": d, "URL": "/events?" + rq.Encode(), "Current": strconv.FormatBool(q.Get("since") == d)})
+	}
+	page["Ranges"] = ranges
+	u.render(w, r, http.StatusOK, "events", s, page)
+}
+
+func cloneValues(q url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range q {
+		for _, v := range vs {
+			if v != "" {
+				out.Add(k, v)
+			}
+		}
+	}
+	return out
+}
+
+func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+func tsLiteral(t time.Time) string {
+	return "TIMESTAMPTZ '" + t.UTC().Format("2006-01-02 15:04:05.999999") + "+00'"
+}
+
+// whereOf translates a filter into a WHERE clause over the events view.
+func whereOf(f cairn.Filter, from, to time.Time) string {
+	c := []string{
+		"eventTime >= " + tsLiteral(from), "eventTime < " + tsLiteral(to),
+		"day >= DATE '" + from.UTC().Format(time.DateOnly) + "'", "day <= DATE '" + to.UTC().Format(time.DateOnly) + "'",
+	}
+	eq := func(col, v string) {
+		if v != "" {
+			c = append(c, col+" = "+sqlString(v))
+		}
+	}
+	if f.User != "" {
+		v := sqlString(f.User)
+		var any []string
+		for _, col := range []string{"userName", "sessionName", "userArn", "roleArn", "sourceIdentity", "onBehalfOf", "principalId"} {
+			any = append(any, col+" = "+v)
+		}
+		c = append(c, "("+strings.Join(any, " OR ")+")")
+	}
+	eq("eventName", f.EventName)
+	eq("eventSource", f.EventSource)
+	eq("accessKeyId", f.AccessKeyID)
+	eq("sourceIPAddress", f.SourceIP)
+	eq("eventID", f.EventID)
+	switch f.ErrorCode {
+	case "":
+	case cairn.ErrorAny:
+		c = append(c, "errorCode IS NOT NULL AND errorCode <> ''")
+	default:
+		eq("errorCode", f.ErrorCode)
+	}
+	if f.ResourceID != "" {
+		c = append(c, "contains(resourceKeys, "+sqlString("|"+f.ResourceID+"|")+")")
+	}
+	if f.ReadOnly.Known() {
+		c = append(c, "readOnly = "+strconv.FormatBool(f.ReadOnly.True()))
+	}
+	if f.Text != "" {
+		c = append(c, "contains(lower(eventJson), "+sqlString(strings.ToLower(f.Text))+")")
+	}
+	return strings.Join(c, " AND ")
+}
+
+// glance summarises the filter's range with three queries.
+func (u *UI) glance(ctx context.Context, f cairn.Filter) (*glance, error) {
+	from, to := f.Since, f.Until
+	if from.IsZero() || to.IsZero() {
+		st, err := u.cfg.Index.Stats(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if st.Events == 0 {
+			return nil, nil
+		}
+		if from.IsZero() {
+			from = st.Oldest
+		}
+		if to.IsZero() {
+			to = st.Newest.Add(time.Second)
+			if !f.Until.IsZero() {
+				to = f.Until
+			}
+		}
+	}
+	if !from.Before(to) {
+		return nil, nil
+	}
+	unit := "hour"
+	if to.Sub(from) > 3*24*time.Hour {
+		unit = "day"
+	}
+	where := whereOf(f, from, to)
+	g := &glance{From: from, To: to, Unit: unit}
+	eg, ctx := errgroup.WithContext(ctx)
+	var buckets []bucket
+	eg.Go(func() error {
+		t, err := u.cfg.Index.Query(ctx, "SELECT date_trunc('"+unit+"', eventTime) AS b, count(*) AS n, count(*) FILTER (WHERE errorCode IS NOT NULL AND errorCode <> '') AS e FROM events WHERE "+where+" GROUP BY 1 ORDER BY 1")
+		if err != nil {
+			return err
+		}
+		for _, row := range t.Rows {
+			tm, _ := row[0].(time.Time)
+			b := bucket{Start: tm.UTC(), N: toInt(row[1]), Errors: toInt(row[2])}
+			g.Total += b.N
+			g.Errors += b.Errors
+			buckets = append(buckets, b)
+		}
+		return nil
+	})
+	top := func(col string, dst *[]countRow) func() error {
+		return func() error {
+			t, err := u.cfg.Index.Query(ctx, "SELECT coalesce("+col+", '(none)') AS k, count(*) AS n FROM events WHERE "+where+" GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 8")
+			if err != nil {
+				return err
+			}
+			for _, row := range t.Rows {
+				*dst = append(*dst, countRow{Key: fmt.Sprint(row[0]), Count: toInt(row[1])})
+			}
+			return nil
+		}
+	}
+	eg.Go(top("principal", &g.Principals))
+	eg.Go(top("eventName", &g.Events))
+	if err := eg.Wait(); err != nil {
+		return nil, err
+	}
+	step := time.Hour
+	if unit == "day" {
+		step = 24 * time.Hour
+	}
+	g.Chart = activityChart(buckets, from, to, step)
+	return g, nil
+}
+
+func toInt(v any) int64 {
+	switch x := v.(type) {
+	case int64:
+		return x
+	case int32:
+		return int64(x)
+	case int:
+		return int64(x)
+	case uint64:
+		return int64(x)
+	case float64:
+		return int64(x)
+	case *big.Int:
+		return x.Int64()
+	}
+	n, _ := strconv.ParseInt(fmt.Sprint(v), 10, 64)
+	return n
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// /event/{id}
+
+type eventView struct {
+	E   *cairn.Event
+	Raw string
+}
+
+func prettyRaw(raw []byte) string {
+	var b bytes.Buffer
+	if err := json.Indent(&b, bytes.TrimSpace(raw), "", "  "); err != nil {
+		return string(raw)
+	}
+	return b.String()
+}
+
+func (u *UI) event(w http.ResponseWriter, r *http.Request, s *session) {
+	id := r.PathValue("id")
+	res, err := u.cfg.Index.Search(r.Context(), cairn.Filter{EventID: id}, cairn.Cursor{}, 10)
+	if err != nil {
+		u.fail(w, r, s, http.StatusInternalServerError, "The search failed: "+oneLine(err.Error()), err)
+		return
+	}
+	if len(res.Events) == 0 {
+		u.fail(w, r, s, http.StatusNotFound, "No event has the ID "+id+".", nil)
+		return
+	}
+	var views []eventView
+	for i := range res.Events {
+		views = append(views, eventView{E: &res.Events[i], Raw: prettyRaw(res.Events[i].Raw)})
+	}
+	u.render(w, r, http.StatusOK, "event", s, map[string]any{"Title": "Event " + id, "ID": id, "Events": views})
+}
+
+// /resource/{id}
+
+func (u *UI) resource(w http.ResponseWriter, r *http.Request, s *session) {
+	ctx := r.Context()
+	id := r.PathValue("id")
+	q := r.URL.Query()
+	x := investigate.New(u.cfg.Index, investigate.DefaultConfig())
+	page := map[string]any{"Title": "Resource " + id, "ID": id, "At": q.Get("at"), "Window": q.Get("window")}
+	var errs []string
+	if v := q.Get("at"); v != "" {
+		at, err := parseTime(v, u.cfg.Now())
+		window := 30 * time.Minute
+		if wv := q.Get("window"); wv != "" {
+			if d, werr := time.ParseDuration(wv); werr == nil && d > 0 {
+				window = d
+			} else {
+				errs = append(errs, "window must be a duration such as 30m or 2h")
+			}
+		}
+		if err != nil {
+			errs = append(errs, "at: "+err.Error())
+		} else if len(errs) == 0 {
+			ex, err := x.Why(ctx, id, at, window)
+			if err != nil {
+				u.fail(w, r, s, http.StatusInternalServerError, "why failed: "+oneLine(err.Error()), err)
+				return
+			}
+			page["Why"] = ex
+		}
+	}
+	tl, err := x.Timeline(ctx, id, time.Time{}, time.Time{})
+	if err != nil {
+		u.fail(w, r, s, http.StatusInternalServerError, "The timeline failed: "+oneLine(err.Error()), err)
+		return
+	}
+	page["Timeline"] = tl
+	page["Strip"] = timelineStrip(tl)
+	page["Errors"] = errs
+	u.render(w, r, http.StatusOK, "resource", s, page)
+}
+
+// /cost
+
+func (u *UI) costPage(w http.ResponseWriter, r *http.Request, s *session) {
+	ctx := r.Context()
+	store := u.cfg.Cost()
+	page := map[string]any{"Title": "Cost"}
+	if store == nil {
+		page["NoStore"] = true
+		u.render(w, r, http.StatusOK, "cost", s, page)
+		return
+	}
+	if err := store.Reload(); err != nil {
+		u.fail(w, r, s, http.StatusInternalServerError, "The cost store could not be read: "+oneLine(err.Error()), err)
+		return
+	}
+	periods := store.Periods()
+	if len(periods) == 0 {
+		page["NoStore"] = true
+		u.render(w, r, http.StatusOK, "cost", s, page)
+		return
+	}
+	var months []string
+	for _, p := range periods {
+		months = append(months, p.Period)
+	}
+	sort.Sort(sort.Reverse(sort.StringSlice(months)))
+	month := r.URL.Query().Get("month")
+	if !slices.Contains(months, month) {
+		month = months[0]
+	}
+	page["Months"], page["Month"] = months, month
+	key := month
+	for _, p := range periods {
+		key += fmt.Sprintf("|%s %s %d", p.Period, p.Imported.UTC().Format(time.RFC3339Nano), p.Rows)
+	}
+	if st, err := u.cfg.Index.Stats(ctx); err == nil { // attribution reads the index
+		key += fmt.Sprintf("|%d %s", st.Events, st.Newest.UTC().Format(time.RFC3339Nano))
+	}
+	cv, ok := u.costCache.get(key)
+	if !ok {
+		var err error
+		if cv, err = u.buildCost(ctx, store, month); err != nil {
+			if errors.Is(err, cost.ErrNoCostData) {
+				page["NoData"] = true
+				u.render(w, r, http.StatusOK, "cost", s, page)
+				return
+			}
+			u.fail(w, r, s, http.StatusInternalServerError, "The cost report failed: "+oneLine(err.Error()), err)
+			return
+		}
+		u.costCache.put(key, cv)
+	}
+	byPrincipal, byService, byDay, spikes, spikesErr := cv.principal, cv.service, cv.day, cv.spikes, cv.spikesErr
+	page["Principal"], page["Service"], page["Day"], page["Spikes"] = byPrincipal, byService, byDay, spikes
+	page["SpikesError"] = spikesErr
+	page["DayChart"] = cv.chart
+	u.render(w, r, http.StatusOK, "cost", s, page)
+}
+
+// costView is one month's cost page, kept until the store or the index
+// changes: the reports take a few hundred milliseconds to build.
+type costView struct {
+	principal, service, day *cost.Report
+	spikes                  []cost.Spike
+	spikesErr               string
+	chart                   template.HTML
+}
+
+type costCache struct {
+	mu   sync.Mutex
+	keys []string
+	vals map[string]*costView
+}
+
+func (c *costCache) get(key string) (*costView, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.vals[key]
+	return v, ok
+}
+
+func (c *costCache) put(key string, v *costView) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.vals == nil {
+		c.vals = map[string]*costView{}
+	}
+	if _, ok := c.vals[key]; ok {
+		return
+	}
+	c.keys = append(c.keys, key)
+	c.vals[key] = v
+	for len(c.keys) > 8 {
+		delete(c.vals, c.keys[0])
+		c.keys = c.keys[1:]
+	}
+}
+
+func (u *UI) buildCost(ctx context.Context, store *cost.Store, month string) (*costView, error) {
+	rep := cost.NewReporter(store, u.cfg.Index)
+	cv := &costView{}
+	g, gctx := errgroup.WithContext(ctx)
+	build := func(by string, limit int, dst **cost.Report) func() error {
+		return func() (err error) {
+			*dst, err = rep.Build(gctx, cost.ReportConfig{By: by, Month: month, Limit: limit})
+			return err
+		}
+	}
+	g.Go(build(cost.ByPrincipal, 20, &cv.principal))
+	g.Go(build(cost.ByService, 20, &cv.service))
+	g.Go(build(cost.ByDay, 0, &cv.day))
+	g.Go(func() error {
+		cfg := cost.DefaultSpikeConfig()
+		cfg.Month = month
+		spikes, err := rep.Spikes(gctx, u.cfg.Index, cfg)
+		if err != nil {
+			cv.spikesErr = oneLine(err.Error())
+			return nil
+		}
+		cv.spikes = spikes
+		return nil
+	})
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	cv.chart = dayChart(cv.day)
+	return cv, nil
+}
+
+// /health
+
+// sourceLister is what the duckdb index offers beyond cairn.Index.
+type sourceLister interface {
+	Sources(ctx context.Context) ([]string, error)
+}
+
+type sourceView struct {
+	URL         string
+	Counts      map[string]int
+	Events      int
+	Last        time.Time
+	Quarantined []cairn.ObjectState
+	More        int
+}
+
+func (u *UI) health(w http.ResponseWriter, r *http.Request, s *session) {
+	ctx := r.Context()
+	page := map[string]any{"Title": "Health"}
+	st, err := u.cfg.Index.Stats(ctx)
+	if err != nil {
+		u.fail(w, r, s, http.StatusInternalServerError, "The index could not say how it is: "+oneLine(err.Error()), err)
+		return
+	}
+	page["Stats"] = st
+	if rec := u.cfg.Recorder(); rec != nil {
+		status := rec.Status()
+		page["Recorder"] = &status
+		if trails, err := rec.Trails(); err == nil {
+			page["Trails"] = trails
+		} else {
+			page["TrailsError"] = err.Error()
+		}
+	}
+	if sl, ok := u.cfg.Index.(sourceLister); ok {
+		srcs, err := sl.Sources(ctx)
+		if err != nil {
+			page["SourcesError"] = oneLine(err.Error())
+		}
+		var views []sourceView
+		for _, src := range srcs {
+			objs, err := u.cfg.Index.Objects(ctx, src)
+			if err != nil {
+				page["SourcesError"] = oneLine(err.Error())
+				break
+			}
+			v := sourceView{URL: src, Counts: map[string]int{}}
+			for _, o := range objs {
+				v.Counts[string(o.Status)]++
+				v.Events += o.Events
+				if o.IngestedAt.After(v.Last) {
+					v.Last = o.IngestedAt
+				}
+				if o.Status == cairn.ObjectQuarantined {
+					if len(v.Quarantined) < 100 {
+						v.Quarantined = append(v.Quarantined, o)
+					} else {
+						v.More++
+					}
+				}
+			}
+			slices.SortFunc(v.Quarantined, func(a, b cairn.ObjectState) int { return strings.Compare(a.Key, b.Key) })
+			views = append(views, v)
+		}
+		page["Sources"] = views
+	} else {
+		page["NoSources"] = true
+	}
+	u.render(w, r, http.StatusOK, "health", s, page)
+}

@@ -1,0 +1,29 @@
+// cairn UI: small progressive enhancements; every page works without it.
+(function () {
+  "use strict";
+  // The month selector shows its month as soon as it changes.
+  var month = document.getElementById("month");
+  if (month && month.form) {
+    month.addEventListener("change", function () { month.form.submit(); });
+  }
+  // Empty search fields stay out of the shared URL.
+  var search = document.querySelector("form.search");
+  if (search) {
+    search.addEventListener("submit", function () {
+      Array.prototype.forEach.call(search.elements, function (el) {
+        if (el.name && el.value === "") { el.disabled = true; }
+      });
+    });
+  }
+  // A mark on the timeline strip highlights its row.
+  function highlight() {
+    var old = document.querySelector("tr.target");
+    if (old) { old.classList.remove("target"); }
+    if (location.hash.indexOf("#entry-") === 0) {
+      var row = document.getElementById(location.hash.slice(1));
+      if (row) { row.classList.add("target"); }
+    }
+  }
+  window.addEventListener("hashchange", highlight);
+  highlight();
+})();

@@ -1,0 +1,281 @@
+package ui
+
+import (
+	"fmt"
+	"html/template"
+	"math/big"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/cairn-audit/cairn"
+	"github.com/cairn-audit/cairn/cost"
+	"github.com/cairn-audit/cairn/investigate"
+)
+
+// Charts are inline SVG written here, every text escaped.
+
+var esc = template.HTMLEscapeString
+
+type bucket struct {
+	Start     time.Time
+	N, Errors int64
+}
+
+// activityChart draws events and errors per hour or day between from and
+// to, empty periods included.
+func activityChart(buckets []bucket, from, to time.Time, step time.Duration) template.HTML {
+	start := from.UTC().Truncate(step)
+	n := int(to.Sub(start)/step) + 1
+	if n > 2000 {
+		n = 2000
+	}
+	counts := make([]bucket, n)
+	for i := range counts {
+		counts[i].Start = start.Add(time.Duration(i) * step)
+	}
+	var max int64 = 1
+	for _, b := range buckets {
+		i := int(b.Start.Sub(start) / step)
+		if i >= 0 && i < n {
+			counts[i].N += b.N
+			counts[i].Errors += b.Errors
+			max = maxInt(max, counts[i].N)
+		}
+	}
+	const W, H, top, bottom, left = 960.0, 180.0, 10.0, 24.0, 48.0
+	plotW, plotH := W-left-8, H-top-bottom
+	bw := plotW / float64(n)
+	var b strings.Builder
+	unit := "hour"
+	if step >= 24*time.Hour {
+		unit = "day"
+	}
+	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %g %g" role="img" aria-labelledby="activity-title"><title id="activity-title">Events and errors per %s, %s to %s</title>`,
+		W, H, unit, from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339))
+	// Axis and scale.
+	fmt.Fprintf(&b, `<line class="axis" x1="%g" y1="%g" x2="%g" y2="%g"/>`, left, top+plotH, W-8, top+plotH)
+	fmt.Fprintf(&b, `<text class="tick" x="%g" y="%g" text-anchor="end">%d</text>`, left-4, top+8, max)
+	fmt.Fprintf(&b, `<text class="tick" x="%g" y="%g" text-anchor="end">0</text>`, left-4, top+plotH)
+	for i, c := range counts {
+		x := left + float64(i)*bw
+		if c.N > 0 {
+			h := plotH * float64(c.N) / float64(max)
+			fmt.Fprintf(&b, `<rect class="bar" x="%.2f" y="%.2f" width="%.2f" height="%.2f"><title>%s: %d events, %d errors</title></rect>`,
+				x, top+plotH-h, maxF(bw-1, 0.5), h, esc(label(c.Start, step)), c.N, c.Errors)
+		}
+		if c.Errors > 0 {
+			h := plotH * float64(c.Errors) / float64(max)
+			fmt.Fprintf(&b, `<rect class="bar-error" x="%.2f" y="%.2f" width="%.2f" height="%.2f"><title>%s: %d errors</title></rect>`,
+				x, top+plotH-h, maxF(bw-1, 0.5), maxF(h, 1), esc(label(c.Start, step)), c.Errors)
+		}
+	}
+	// A few labels along the axis.
+	every := max1(n / 6)
+	for i := 0; i < n && left+float64(i)*bw < W-70; i += every {
+		fmt.Fprintf(&b, `<text class="tick" x="%.2f" y="%g">%s</text>`, left+float64(i)*bw, H-6, esc(label(counts[i].Start, step)))
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}
+
+func label(t time.Time, step time.Duration) string {
+	if step >= 24*time.Hour {
+		return t.Format("Jan 2")
+	}
+	return t.Format("Jan 2 15:04")
+}
+
+func maxInt(a, b int64) int64 {
+	if a > b {
+		return a
+	}
+	return b
+}
+
+func maxF(a, b float64) float64 {
+	if a > b {
+		return a
+	}
+	return b
+}
+
+func max1(n int) int {
+	if n < 1 {
+		return 1
+	}
+	return n
+}
+
+// timelineStrip draws a resource's timeline as one lane per kind of entry;
+// failed calls are crosses. Every mark links to its row in the table.
+func timelineStrip(tl *investigate.Timeline) template.HTML {
+	if tl == nil || len(tl.Entries) == 0 {
+		return ""
+	}
+	first, last := tl.Entries[0].Time, tl.Entries[len(tl.Entries)-1].Time
+	span := last.Sub(first)
+	if span <= 0 {
+		span = time.Minute
+		first = first.Add(-30 * time.Second)
+	}
+	lanes := []struct{ kind, name string }{
+		{investigate.KindCall, "calls"}, {investigate.KindService, "AWS services"},
+		{investigate.KindStateChange, "state changes"}, {investigate.KindHealth, "Health"},
+	}
+	const W, laneH, left, right = 960.0, 26.0, 110.0, 16.0
+	H := laneH*float64(len(lanes)) + 26
+	plotW := W - left - right
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg class="chart strip" viewBox="0 0 %g %g" role="img" aria-labelledby="strip-title"><title id="strip-title">Timeline of %s, %d entries from %s to %s</title>`,
+		W, H, esc(tl.Resource), len(tl.Entries), first.UTC().Format(time.RFC3339), last.UTC().Format(time.RFC3339))
+	for i, l := range lanes {
+		y := float64(i)*laneH + laneH/2
+		fmt.Fprintf(&b, `<text class="tick" x="4" y="%g">%s</text><line class="lane" x1="%g" y1="%g" x2="%g" y2="%g"/>`, y+4, esc(l.name), left, y, W-right, y)
+	}
+	for i := range tl.Entries {
+		e := &tl.Entries[i]
+		lane := 0
+		for j, l := range lanes {
+			if l.kind == e.Kind {
+				lane = j
+			}
+		}
+		x := left + plotW*float64(e.Time.Sub(first))/float64(span)
+		y := float64(lane)*laneH + laneH/2
+		title := e.Time.UTC().Format(time.RFC3339) + " " + e.EventName
+		if e.State != "" {
+			title += " → " + e.State
+		}
+		if e.Who != nil && e.Who.Name != "" {
+			title += " by " + e.Who.Name
+		}
+		if e.Failed() {
+			title += " FAILED " + e.ErrorCode
+		}
+		fmt.Fprintf(&b, `<a href="#entry-%d"><title>%s</title>`, i, esc(title))
+		switch {
+		case e.Failed():
+			fmt.Fprintf(&b, `<path class="mark-failed" d="M%.1f %.1f l8 8 m0 -8 l-8 8"/>`, x-4, y-4)
+		case e.Kind == investigate.KindHealth:
+			fmt.Fprintf(&b, `<path class="mark-health" d="M%.1f %.1f l6 10 h-12 z"/>`, x, y-6)
+		case e.Kind == investigate.KindStateChange:
+			fmt.Fprintf(&b, `<path class="mark-state" d="M%.1f %.1f l6 6 l-6 6 l-6 -6 z"/>`, x, y-6)
+		case e.Kind == investigate.KindService:
+			fmt.Fprintf(&b, `<rect class="mark-service" x="%.1f" y="%.1f" width="9" height="9"/>`, x-4.5, y-4.5)
+		default:
+			fmt.Fprintf(&b, `<circle class="mark-call" cx="%.1f" cy="%.1f" r="5"/>`, x, y)
+		}
+		b.WriteString(`</a>`)
+	}
+	y := laneH*float64(len(lanes)) + 18
+	fmt.Fprintf(&b, `<text class="tick" x="%g" y="%g">%s</text><text class="tick" x="%g" y="%g" text-anchor="end">%s</text></svg>`,
+		left, y, esc(first.UTC().Format("2006-01-02 15:04")), W-right, y, esc(last.UTC().Format("2006-01-02 15:04")))
+	return template.HTML(b.String())
+}
+
+// dayChart draws a cost report by day.
+func dayChart(rep *cost.Report) template.HTML {
+	if rep == nil || len(rep.Rows) == 0 {
+		return ""
+	}
+	vals := make([]float64, len(rep.Rows))
+	max := 0.0
+	for i, r := range rep.Rows {
+		vals[i] = amountFloat(r.Amount)
+		max = maxF(max, vals[i])
+	}
+	if max <= 0 {
+		max = 1
+	}
+	const W, H, top, bottom, left = 960.0, 180.0, 10.0, 24.0, 64.0
+	plotW, plotH := W-left-8, H-top-bottom
+	bw := plotW / float64(len(vals))
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %g %g" role="img" aria-labelledby="cost-day-title"><title id="cost-day-title">Cost per day, %s</title>`, W, H, esc(rep.Month))
+	fmt.Fprintf(&b, `<line class="axis" x1="%g" y1="%g" x2="%g" y2="%g"/>`, left, top+plotH, W-8, top+plotH)
+	fmt.Fprintf(&b, `<text class="tick" x="%g" y="%g" text-anchor="end">%s</text>`, left-4, top+8, esc(fmt.Sprintf("%.0f", max)))
+	fmt.Fprintf(&b, `<text class="tick" x="%g" y="%g" text-anchor="end">0</text>`, left-4, top+plotH)
+	for i, v := range vals {
+		h := plotH * v / max
+		if h < 0 {
+			h = 0
+		}
+		fmt.Fprintf(&b, `<rect class="bar" x="%.2f" y="%.2f" width="%.2f" height="%.2f"><title>%s: %s</title></rect>`,
+			left+float64(i)*bw, top+plotH-h, maxF(bw-2, 0.5), h, esc(rep.Rows[i].Key), esc(money(rep.Rows[i].Amount)))
+	}
+	every := max1(len(vals) / 8)
+	for i := 0; i < len(vals) && left+float64(i)*bw < W-70; i += every {
+		fmt.Fprintf(&b, `<text class="tick" x="%.2f" y="%g">%s</text>`, left+float64(i)*bw, H-6, esc(rep.Rows[i].Key))
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}
+
+func amountFloat(s string) float64 {
+	r, ok := new(big.Rat).SetString(s)
+	if !ok {
+		return 0
+	}
+	f, _ := r.Float64()
+	return f
+}
+
+// money rounds an exact decimal to cents.
+func money(s string) string {
+	r, ok := new(big.Rat).SetString(s)
+	if !ok {
+		return s
+	}
+	return r.FloatString(2)
+}
+
+// userParam is the value of /events?user= that finds a principal's events.
+func userParam(p cairn.Principal) string {
+	switch {
+	case p.SourceIdentity != "":
+		return p.SourceIdentity
+	case p.Type == "AssumedRole" && p.SessionName != "":
+		return p.SessionName
+	case p.UserName != "" && p.Type == "IAMUser":
+		return p.UserName
+	case p.ARN != "":
+		return p.ARN
+	}
+	return p.PrincipalID
+}
+
+var funcs = template.FuncMap{
+	"time": func(t time.Time) string {
+		if t.IsZero() {
+			return "—"
+		}
+		return t.UTC().Format("2006-01-02 15:04:05Z")
+	},
+	"rfc3339": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"pathesc": url.PathEscape,
+	"query":   url.QueryEscape,
+	"user":    userParam,
+	"money":   money,
+	"add":     func(a, b int) int { return a + b },
+	"pct":     func(part, total int64) string { return pctOf(part, total) },
+	"failed":  func(e *cairn.Event) bool { return e.Failed() },
+	"deref":   func(b *bool) string { return derefBool(b) },
+}
+
+func pctOf(part, total int64) string {
+	if total == 0 {
+		return "0"
+	}
+	return fmt.Sprintf("%.1f", 100*float64(part)/float64(total))
+}
+
+func derefBool(b *bool) string {
+	if b == nil {
+		return ""
+	}
+	if *b {
+		return "yes"
+	}
+	return "no"
+}

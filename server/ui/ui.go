@@ -1,0 +1,301 @@
+// Package ui serves cairn's web UI: server-rendered pages over the same
+// cairn.Index as the APIs (search, an event, a resource's timeline and why,
+// cost, trail health), behind a login with the API's access keys.
+//
+// Everything is built into the binary: html/template pages, a stylesheet and
+// a little JavaScript under /ui/static/, and charts drawn as inline SVG on
+// the server. No CDN, no build step.
+//
+// Routes (GET unless said):
+//
+//	/                 redirect to /events
+//	/login            the login form; POST checks an access key ID and secret
+//	POST /logout      ends the session
+//	/events           search, with activity at a glance
+//	/event/{id}       one event, its principal and raw record
+//	/resource/{id}    a resource's timeline, and why it changed (?at=T)
+//	/cost             cost by principal, service and day; spikes
+//	/health           the recorder, the index, the ingest sources
+//	/ui/static/...    stylesheet and script
+package ui
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"embed"
+	"encoding/base64"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cairn-audit/cairn"
+	"github.com/cairn-audit/cairn/cost"
+	"github.com/cairn-audit/cairn/record"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// CSP is the Content-Security-Policy of every UI response.
+const CSP = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+const (
+	sessionCookie = "cairn_session"
+	loginCookie   = "cairn_login" // the login form's CSRF token (double submit)
+	// SessionTTL is how long a session lasts after login.
+	SessionTTL = 12 * time.Hour
+)
+
+// Config is what the UI reads from its server.
+type Config struct {
+	Index cairn.Index
+	// Check reports whether id and secret are an accepted key pair; it
+	// must compare in constant time.
+	Check func(id, secret string) bool
+	// Cost and Recorder return the server's cost store and recorder, nil
+	// when it has none; they are called per request, so that the server
+	// may set them after New.
+	Cost     func() *cost.Store
+	Recorder func() *record.Recorder
+	Log      *slog.Logger
+	// Now is the clock, time.Now when nil.
+	Now func() time.Time
+}
+
+// UI is the web UI's http.Handler.
+type UI struct {
+	cfg   Config
+	mux   *http.ServeMux
+	pages map[string]*template.Template
+
+	mu       sync.Mutex
+	sessions map[string]*session
+
+	costCache costCache
+}
+
+type session struct {
+	keyID   string
+	csrf    string
+	expires time.Time
+}
+
+// New returns the UI over cfg.Index.
+func New(cfg Config) *UI {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Cost == nil {
+		cfg.Cost = func() *cost.Store { return nil }
+	}
+	if cfg.Recorder == nil {
+		cfg.Recorder = func() *record.Recorder { return nil }
+	}
+	if cfg.Check == nil {
+		cfg.Check = func(string, string) bool { return false }
+	}
+	u := &UI{cfg: cfg, sessions: map[string]*session{}, pages: map[string]*template.Template{}}
+	base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
+	for _, p := range []string{"login", "events", "event", "resource", "cost", "health", "error"} {
+		t := template.Must(base.Clone())
+		u.pages[p] = template.Must(t.ParseFS(templateFS, "templates/"+p+".html"))
+	}
+	static, _ := fs.Sub(staticFS, "static")
+	mux := http.NewServeMux()
+	mux.Handle("GET /ui/static/", http.StripPrefix("/ui/static/", staticHandler(http.FileServerFS(static))))
+	mux.HandleFunc("GET /login", u.loginForm)
+	mux.HandleFunc("POST /login", u.login)
+	mux.Handle("POST /logout", u.auth(u.logout))
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/events", http.StatusSeeOther)
+	})
+	mux.Handle("GET /events", u.auth(u.events))
+	mux.Handle("GET /event/{id}", u.auth(u.event))
+	mux.Handle("GET /resource/{id...}", u.auth(u.resource))
+	mux.Handle("GET /cost", u.auth(u.costPage))
+	mux.Handle("GET /health", u.auth(u.health))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		u.render(w, r, http.StatusNotFound, "error", nil, map[string]any{"Title": "Not found", "Message": "There is no page at " + r.URL.Path + "."})
+	})
+	u.mux = mux
+	return u
+}
+
+func staticHandler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "private, max-age=300")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// ServeHTTP serves the UI with its own security headers.
+func (u *UI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", CSP)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cache-Control", "no-store")
+	u.mux.ServeHTTP(w, r)
+}
+
+// pageData is what every page's template sees besides its own fields.
+type pageData struct {
+	Title string
+	Nav   string // the current section
+	CSRF  string // the session's token, for POST forms
+	User  string
+	Page  any
+}
+
+func (u *UI) render(w http.ResponseWriter, r *http.Request, status int, name string, s *session, page map[string]any) {
+	d := pageData{Page: page, Nav: name}
+	if t, ok := page["Title"].(string); ok {
+		d.Title = t
+	}
+	if s != nil {
+		d.CSRF, d.User = s.csrf, s.keyID
+	}
+	var b strings.Builder
+	if err := u.pages[name].ExecuteTemplate(&b, "layout.html", d); err != nil {
+		u.cfg.Log.Error("render page", "page", name, "err", err)
+		http.Error(w, "internal error: the server log has the details", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(b.String()))
+}
+
+func (u *UI) fail(w http.ResponseWriter, r *http.Request, s *session, status int, msg string, err error) {
+	if err != nil {
+		u.cfg.Log.Error("ui", "path", r.URL.Path, "err", err)
+	}
+	u.render(w, r, status, "error", s, map[string]any{"Title": http.StatusText(status), "Message": msg})
+}
+
+// Sessions.
+
+func randomToken() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+func (u *UI) sessionOf(r *http.Request) *session {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
+		return nil
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	s := u.sessions[c.Value]
+	if s == nil {
+		return nil
+	}
+	if u.cfg.Now().After(s.expires) {
+		delete(u.sessions, c.Value)
+		return nil
+	}
+	return s
+}
+
+type authedHandler func(w http.ResponseWriter, r *http.Request, s *session)
+
+// auth runs h for a request with a live session and sends the rest to the
+// login page; a POST must also carry the session's CSRF token.
+func (u *UI) auth(h authedHandler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s := u.sessionOf(r)
+		if s == nil {
+			next := r.URL.RequestURI()
+			if r.Method != http.MethodGet {
+				next = "/events"
+			}
+			http.Redirect(w, r, "/login?next="+url.QueryEscape(next), http.StatusSeeOther)
+			return
+		}
+		if r.Method == http.MethodPost {
+			if subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(s.csrf)) != 1 {
+				u.fail(w, r, s, http.StatusForbidden, "This form has expired or did not come from this site; reload the page and try again.", nil)
+				return
+			}
+		}
+		h(w, r, s)
+	})
+}
+
+// safeNext keeps a post-login redirect on this site.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.HasPrefix(next, "/login") {
+		return "/events"
+	}
+	return next
+}
+
+func (u *UI) loginForm(w http.ResponseWriter, r *http.Request) {
+	u.showLogin(w, r, http.StatusOK, "")
+}
+
+func (u *UI) showLogin(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	token := randomToken()
+	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: token, Path: "/login", HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil, MaxAge: 3600})
+	u.render(w, r, status, "login", nil, map[string]any{"Title": "Sign in", "Token": token,
+		"Next": safeNext(r.FormValue("next")), "Error": msg})
+}
+
+func (u *UI) login(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		u.showLogin(w, r, http.StatusBadRequest, "The form could not be read.")
+		return
+	}
+	c, err := r.Cookie(loginCookie)
+	if err != nil || c.Value == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostFormValue("csrf"))) != 1 {
+		u.showLogin(w, r, http.StatusForbidden, "The form expired or did not come from this site; try again.")
+		return
+	}
+	id, secret := strings.TrimSpace(r.PostFormValue("access_key_id")), r.PostFormValue("secret_access_key")
+	if id == "" || secret == "" || !u.cfg.Check(id, secret) {
+		u.cfg.Log.Info("ui login refused", "remote", r.RemoteAddr, "access_key", id)
+		u.showLogin(w, r, http.StatusUnauthorized, "That access key ID and secret are not accepted by this server.")
+		return
+	}
+	token := randomToken()
+	now := u.cfg.Now()
+	u.mu.Lock()
+	for k, s := range u.sessions { // drop expired sessions now and then
+		if now.After(s.expires) {
+			delete(u.sessions, k)
+		}
+	}
+	u.sessions[token] = &session{keyID: id, csrf: randomToken(), expires: now.Add(SessionTTL)}
+	u.mu.Unlock()
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil, Expires: now.Add(SessionTTL)})
+	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: "", Path: "/login", MaxAge: -1})
+	u.cfg.Log.Info("ui login", "remote", r.RemoteAddr, "access_key", id)
+	http.Redirect(w, r, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
+}
+
+func (u *UI) logout(w http.ResponseWriter, r *http.Request, _ *session) {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		u.mu.Lock()
+		delete(u.sessions, c.Value)
+		u.mu.Unlock()
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}

@@ -1,0 +1,249 @@
+package ui_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cairn-audit/cairn"
+	"github.com/cairn-audit/cairn/index/duckdb"
+	"github.com/cairn-audit/cairn/server"
+	"github.com/cairn-audit/cairn/server/ui"
+)
+
+var testCreds = []server.Credentials{{AccessKeyID: "AKIDUITEST", SecretAccessKey: "s3cret/ui+test"}}
+
+const evilID = "ev-evil-0001"
+
+// startSmall serves a real server over a duckdb index that holds one
+// event whose raw record carries markup.
+func startSmall(t *testing.T) *httptest.Server {
+	t.Helper()
+	ctx := context.Background()
+	cfg := duckdb.DefaultConfig()
+	cfg.Dir = filepath.Join(t.TempDir(), "index")
+	idx, err := duckdb.Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { idx.Close() })
+	at := time.Date(2026, 3, 14, 3, 10, 0, 0, time.UTC)
+	raw := `{"eventVersion":"1.08","eventID":"` + evilID + `","eventTime":"2026-03-14T03:10:00Z","eventSource":"ec2.amazonaws.com","eventName":"RunInstances","recipientAccountId":"111122223333","userAgent":"<script>alert(1)</script>","userIdentity":{"type":"IAMUser","userName":"<b>mallory</b>","arn":"arn:aws:iam::111122223333:user/mallory"}}`
+	ev := cairn.Event{
+		EventID: evilID, EventTime: at, EventVersion: "1.08", EventSource: "ec2.amazonaws.com", EventName: "RunInstances",
+		RecipientAccountID: "111122223333", UserAgent: "<script>alert(1)</script>",
+		Principal: cairn.Principal{Type: "IAMUser", UserName: "<b>mallory</b>", ARN: "arn:aws:iam::111122223333:user/mallory", AccountID: "111122223333"},
+		Resources: []cairn.ResourceRef{{ID: "i-0<img src=x>", Type: "AWS::EC2::Instance", Role: cairn.RoleCreated}},
+		Raw:       []byte(raw),
+	}
+	if _, err := idx.Commit(ctx, &cairn.Batch{Events: []cairn.Event{ev}, Objects: []cairn.ObjectState{{Source: "test", Key: "k", Events: 1, Status: cairn.ObjectDone, IngestedAt: at}}}); err != nil {
+		t.Fatal(err)
+	}
+	srv := server.New(server.DefaultConfig(), idx, testCreds, nil)
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+func newClient(t *testing.T) *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+func get(t *testing.T, c *http.Client, u string) (*http.Response, string) {
+	t.Helper()
+	resp, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// login signs in with id and secret and returns the response to the POST.
+func login(t *testing.T, c *http.Client, base, id, secret string) *http.Response {
+	t.Helper()
+	_, body := get(t, c, base+"/login")
+	m := csrfRE.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no CSRF token in the login form:\n%s", body)
+	}
+	resp, err := c.PostForm(base+"/login", url.Values{"csrf": {m[1]}, "access_key_id": {id}, "secret_access_key": {secret}, "next": {"/events"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp
+}
+
+func TestLoginRequired(t *testing.T) {
+	ts := startSmall(t)
+	c := newClient(t)
+	for _, p := range []string{"/", "/events", "/event/" + evilID, "/resource/i-1", "/cost", "/health"} {
+		resp, _ := get(t, c, ts.URL+p)
+		loc := resp.Header.Get("Location")
+		if p == "/" {
+			if resp.StatusCode != http.StatusSeeOther || loc != "/events" {
+				t.Errorf("GET /: %d to %q, want a redirect to /events", resp.StatusCode, loc)
+			}
+			continue
+		}
+		if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/login") {
+			t.Errorf("GET %s without a session: %d to %q, want a redirect to /login", p, resp.StatusCode, loc)
+		}
+	}
+	// The APIs and healthz are untouched.
+	resp, _ := get(t, c, ts.URL+"/healthz")
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("/healthz: %d", resp.StatusCode)
+	}
+	resp, _ = get(t, c, ts.URL+"/api/v1/stats")
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("/api/v1/stats unsigned: %d, want 401", resp.StatusCode)
+	}
+	// A forged session cookie is no session.
+	u, _ := url.Parse(ts.URL)
+	c.Jar.SetCookies(u, []*http.Cookie{{Name: "cairn_session", Value: "forged"}})
+	if resp, _ := get(t, c, ts.URL+"/events"); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("forged session: %d, want a redirect", resp.StatusCode)
+	}
+}
+
+func TestLogin(t *testing.T) {
+	ts := startSmall(t)
+	c := newClient(t)
+	for _, bad := range [][2]string{{"AKIDUITEST", "wrong"}, {"AKIDOTHER", "s3cret/ui+test"}, {"AKIDUITEST", ""}} {
+		resp := login(t, c, ts.URL, bad[0], bad[1])
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("login %q/%q: %d, want 401", bad[0], bad[1], resp.StatusCode)
+		}
+		if r, _ := get(t, c, ts.URL+"/events"); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("after a refused login /events answers %d", r.StatusCode)
+		}
+	}
+	resp := login(t, c, ts.URL, "AKIDUITEST", "s3cret/ui+test")
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/events" {
+		t.Fatalf("good login: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	var sc *http.Cookie
+	for _, ck := range resp.Cookies() {
+		if ck.Name == "cairn_session" {
+			sc = ck
+		}
+	}
+	if sc == nil || !sc.HttpOnly || sc.SameSite != http.SameSiteStrictMode || len(sc.Value) < 32 {
+		t.Fatalf("session cookie %+v: want HttpOnly, SameSite=Strict, a long random value", sc)
+	}
+	r, body := get(t, c, ts.URL+"/events")
+	if r.StatusCode != http.StatusOK || !strings.Contains(body, evilID) {
+		t.Fatalf("/events after login: %d\n%s", r.StatusCode, body)
+	}
+	for _, p := range []string{"/cost", "/health", "/resource/i-1?at=2026-03-14T03:10:00Z", "/event/" + evilID} {
+		if r, body := get(t, c, ts.URL+p); r.StatusCode != http.StatusOK {
+			t.Errorf("%s: %d\n%s", p, r.StatusCode, body)
+		}
+	}
+	if _, body := get(t, c, ts.URL+"/cost"); !strings.Contains(body, "No cost report imported") {
+		t.Errorf("/cost without a store does not say so")
+	}
+}
+
+func TestCSRF(t *testing.T) {
+	ts := startSmall(t)
+	// The login form's token must come back.
+	c := newClient(t)
+	get(t, c, ts.URL+"/login")
+	resp, err := c.PostForm(ts.URL+"/login", url.Values{"csrf": {"guess"}, "access_key_id": {"AKIDUITEST"}, "secret_access_key": {"s3cret/ui+test"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("login with a wrong CSRF token: %d, want 403", resp.StatusCode)
+	}
+	// Logged in, a POST without the session's token is refused.
+	login(t, c, ts.URL, "AKIDUITEST", "s3cret/ui+test")
+	resp, err = c.PostForm(ts.URL+"/logout", url.Values{"csrf": {"nope"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("logout with a wrong CSRF token: %d, want 403", resp.StatusCode)
+	}
+	if r, _ := get(t, c, ts.URL+"/events"); r.StatusCode != http.StatusOK {
+		t.Fatalf("the refused logout ended the session: %d", r.StatusCode)
+	}
+	_, body := get(t, c, ts.URL+"/events")
+	m := csrfRE.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatal("no CSRF token on the page")
+	}
+	resp, err = c.PostForm(ts.URL+"/logout", url.Values{"csrf": {m[1]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("logout: %d", resp.StatusCode)
+	}
+	if r, _ := get(t, c, ts.URL+"/events"); r.StatusCode != http.StatusSeeOther {
+		t.Errorf("after logout /events answers %d", r.StatusCode)
+	}
+}
+
+func TestSecurityHeaders(t *testing.T) {
+	ts := startSmall(t)
+	c := newClient(t)
+	login(t, c, ts.URL, "AKIDUITEST", "s3cret/ui+test")
+	for _, p := range []string{"/login", "/events", "/event/" + evilID, "/ui/static/style.css", "/nowhere"} {
+		resp, _ := get(t, c, ts.URL+p)
+		if got := resp.Header.Get("Content-Security-Policy"); got != ui.CSP {
+			t.Errorf("%s: CSP %q, want %q", p, got, ui.CSP)
+		}
+		if resp.Header.Get("X-Frame-Options") != "DENY" || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("%s: headers %v", p, resp.Header)
+		}
+	}
+	if resp, _ := get(t, c, ts.URL+"/ui/static/app.js"); resp.StatusCode != http.StatusOK || !strings.Contains(resp.Header.Get("Content-Type"), "javascript") {
+		t.Errorf("app.js: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	// The API keeps its own, stricter policy.
+	resp, _ := get(t, c, ts.URL+"/api/v1/stats")
+	if got := resp.Header.Get("Content-Security-Policy"); got == ui.CSP {
+		t.Errorf("the API got the UI's CSP")
+	}
+}
+
+func TestEscaping(t *testing.T) {
+	ts := startSmall(t)
+	c := newClient(t)
+	login(t, c, ts.URL, "AKIDUITEST", "s3cret/ui+test")
+	for _, p := range []string{"/event/" + evilID, "/events", "/resource/" + url.PathEscape("i-0<img src=x>")} {
+		_, body := get(t, c, ts.URL+p)
+		for _, bad := range []string{"<script>alert", "<b>mallory", "<img src=x>"} {
+			if strings.Contains(body, bad) {
+				t.Errorf("%s: %q is not escaped", p, bad)
+			}
+		}
+		if p == "/event/"+evilID && !strings.Contains(body, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+			t.Errorf("%s: the raw record is not shown escaped:\n%s", p, body)
+		}
+	}
+	// A search term comes back escaped too.
+	_, body := get(t, c, ts.URL+"/events?text="+url.QueryEscape(`"><script>x()</script>`))
+	if strings.Contains(body, "<script>x()") {
+		t.Errorf("the search form echoes markup")
+	}
+}
