@@ -208,6 +208,10 @@ func TestBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("results-h")),
 	)
 	shot("events")
+	// Activity at a glance draws the month's events.
+	if v := attr("activity chart", chromedp.CSS("svg.chart rect.bar"), "height"); v == "" {
+		t.Fatal("the activity chart has no bars")
+	}
 
 	// Search by a principal: a role session that launched instances.
 	page, err := s.idx.Search(context.Background(), cairn.Filter{EventName: "RunInstances"}, cairn.Cursor{}, 200)

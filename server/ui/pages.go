@@ -287,8 +287,7 @@ func (u *UI) glance(ctx context.Context, f cairn.Filter) (*glance, error) {
 			return err
 		}
 		for _, row := range t.Rows {
-			tm, _ := row[0].(time.Time)
-			b := bucket{Start: tm.UTC(), N: toInt(row[1]), Errors: toInt(row[2])}
+			b := bucket{Start: timeOf(row[0]), N: toInt(row[1]), Errors: toInt(row[2])}
 			g.Total += b.N
 			g.Errors += b.Errors
 			buckets = append(buckets, b)
@@ -318,6 +317,19 @@ func (u *UI) glance(ctx context.Context, f cairn.Filter) (*glance, error) {
 	}
 	g.Chart = activityChart(buckets, from, to, step)
 	return g, nil
+}
+
+// timeOf reads a time from a query row: the index gives RFC 3339 strings,
+// so that its tables travel as JSON unchanged.
+func timeOf(v any) time.Time {
+	switch x := v.(type) {
+	case time.Time:
+		return x.UTC()
+	case string:
+		t, _ := time.Parse(time.RFC3339Nano, x)
+		return t.UTC()
+	}
+	return time.Time{}
 }
 
 func toInt(v any) int64 {
