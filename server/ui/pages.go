@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -279,37 +280,42 @@ func (u *UI) glance(ctx context.Context, f cairn.Filter) (*glance, error) {
 	}
 	where := whereOf(f, from, to)
 	g := &glance{From: from, To: to, Unit: unit}
-	eg, ctx := errgroup.WithContext(ctx)
+	// One scan answers the three questions (grouping sets), so a costly
+	// filter, such as a user matched against every identity column, is
+	// evaluated once. Buckets use integer arithmetic on the epoch: date_trunc
+	// on a TIMESTAMPTZ goes through the time zone library (0.27 s over
+	// 2,000,000 events, against 0.06 s).
+	secs := 3600
+	if unit == "day" {
+		secs = 86400
+	}
+	t, err := u.cfg.Index.Query(ctx, fmt.Sprintf(`SELECT b, p, ev, count(*) AS n, count(*) FILTER (WHERE err) AS e FROM (
+		SELECT to_timestamp((epoch_us(eventTime) // %d) * %d) AS b, coalesce(principal, '(none)') AS p,
+		       coalesce(eventName, '(none)') AS ev, (errorCode IS NOT NULL AND errorCode <> '') AS err
+		FROM events WHERE %s) GROUP BY GROUPING SETS ((b), (p), (ev))`, secs*1_000_000, secs, where))
+	if err != nil {
+		return nil, err
+	}
 	var buckets []bucket
-	eg.Go(func() error {
-		t, err := u.cfg.Index.Query(ctx, "SELECT date_trunc('"+unit+"', eventTime) AS b, count(*) AS n, count(*) FILTER (WHERE errorCode IS NOT NULL AND errorCode <> '') AS e FROM events WHERE "+where+" GROUP BY 1 ORDER BY 1")
-		if err != nil {
-			return err
-		}
-		for _, row := range t.Rows {
-			b := bucket{Start: timeOf(row[0]), N: toInt(row[1]), Errors: toInt(row[2])}
+	for _, row := range t.Rows {
+		switch {
+		case row[0] != nil:
+			b := bucket{Start: timeOf(row[0]), N: toInt(row[3]), Errors: toInt(row[4])}
 			g.Total += b.N
 			g.Errors += b.Errors
 			buckets = append(buckets, b)
-		}
-		return nil
-	})
-	top := func(col string, dst *[]countRow) func() error {
-		return func() error {
-			t, err := u.cfg.Index.Query(ctx, "SELECT coalesce("+col+", '(none)') AS k, count(*) AS n FROM events WHERE "+where+" GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 8")
-			if err != nil {
-				return err
-			}
-			for _, row := range t.Rows {
-				*dst = append(*dst, countRow{Key: fmt.Sprint(row[0]), Count: toInt(row[1])})
-			}
-			return nil
+		case row[1] != nil:
+			g.Principals = append(g.Principals, countRow{Key: fmt.Sprint(row[1]), Count: toInt(row[3])})
+		case row[2] != nil:
+			g.Events = append(g.Events, countRow{Key: fmt.Sprint(row[2]), Count: toInt(row[3])})
 		}
 	}
-	eg.Go(top("principal", &g.Principals))
-	eg.Go(top("eventName", &g.Events))
-	if err := eg.Wait(); err != nil {
-		return nil, err
+	slices.SortFunc(buckets, func(a, b bucket) int { return a.Start.Compare(b.Start) })
+	for _, top := range []*[]countRow{&g.Principals, &g.Events} {
+		slices.SortFunc(*top, func(a, b countRow) int { return cmp.Or(cmp.Compare(b.Count, a.Count), strings.Compare(a.Key, b.Key)) })
+		if len(*top) > 8 {
+			*top = (*top)[:8]
+		}
 	}
 	step := time.Hour
 	if unit == "day" {
