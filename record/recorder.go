@@ -258,8 +258,8 @@ func openArchive(ctx context.Context, raw string) (cairn.BlobStore, string, stri
 	return st, filepath.Base(abs), "", nil
 }
 
-// errRequest is wrapped by every *RequestError.
-var errRequest = errors.New("request refused")
+// ErrRefused is wrapped by every *RequestError: the whole request was refused.
+var ErrRefused = errors.New("request refused")
 
 // RequestError refuses a whole PutAuditEvents request, with AWS's code.
 type RequestError struct {
@@ -268,7 +268,7 @@ type RequestError struct {
 }
 
 func (e *RequestError) Error() string { return e.Code + ": " + e.Message }
-func (e *RequestError) Unwrap() error { return errRequest }
+func (e *RequestError) Unwrap() error { return ErrRefused }
 
 // Request-level error codes of PutAuditEvents.
 const (
