@@ -94,7 +94,7 @@ type ebDetail struct {
 //	EventCategory       "Health" or "StateChange"
 //	AWSRegion           region
 //	RecipientAccountID  account
-//	ReadOnly            false; ManagementEvent and EventVersion unset
+//	ReadOnly, ManagementEvent and EventVersion unset: a notification is not a call
 //	Principal           Type "AWSService", InvokedBy "health.amazonaws.com" or
 //	                    "ec2.amazonaws.com", AccountID account
 //	Resources           every resources[] entry (an ARN or an ID), every
@@ -134,7 +134,6 @@ func DecodeEventBridge(raw []byte) (cairn.Event, error) {
 	ev := cairn.Event{
 		EventSource:        e.Source,
 		EventType:          "AwsServiceEvent",
-		ReadOnly:           cairn.BoolFalse,
 		AWSRegion:          e.Region,
 		RecipientAccountID: string(e.Account),
 		Raw:                raw,
