@@ -191,7 +191,7 @@ func DecodeEventBridge(raw []byte) (cairn.Event, error) {
 	var refs []cairn.ResourceRef
 	add := func(v string) {
 		if v = strings.TrimSpace(v); v != "" {
-			refs = addRefByID(refs, eventBridgeRef(v, role, &ev))
+			refs, _ = mergeRef(refs, eventBridgeRef(v, role, &ev), false)
 		}
 	}
 	for _, r := range resources {
@@ -217,31 +217,6 @@ func eventBridgeRef(v string, role cairn.Role, ev *cairn.Event) cairn.ResourceRe
 		}
 	}
 	return makeRef(v, typ, role, ev)
-}
-
-// addRefByID appends ref unless a ref with its ID is present, in which case
-// it fills in what that ref lacks.
-func addRefByID(refs []cairn.ResourceRef, ref cairn.ResourceRef) []cairn.ResourceRef {
-	for i := range refs {
-		r := &refs[i]
-		if r.ID != ref.ID {
-			continue
-		}
-		if r.ARN == "" {
-			r.ARN = ref.ARN
-		}
-		if r.Type == "" {
-			r.Type = ref.Type
-		}
-		if r.Account == "" {
-			r.Account = ref.Account
-		}
-		if r.Region == "" {
-			r.Region = ref.Region
-		}
-		return refs
-	}
-	return append(refs, ref)
 }
 
 // memberReason phrases an error of a nested unmarshal, whose JSON pointer is

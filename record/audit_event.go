@@ -271,27 +271,9 @@ func newEventID() string {
 func schemaReason(err error) string {
 	var se *json.SemanticError
 	if errors.As(err, &se) && se.JSONPointer != "" {
-		return fmt.Sprintf("unexpected %s at %s", kindName(se.JSONKind), se.JSONPointer)
+		return "a member has the wrong type at " + string(se.JSONPointer)
 	}
 	return "a member has the wrong type"
-}
-
-func kindName(k jsontext.Kind) string {
-	switch k {
-	case 'n':
-		return "null"
-	case 'f', 't':
-		return "a boolean"
-	case '"':
-		return "a string"
-	case '0':
-		return "a number"
-	case '{':
-		return "an object"
-	case '[':
-		return "an array"
-	}
-	return "a value"
 }
 
 func truncate(s string, n int) string {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/cairn-audit/cairn"
+	"github.com/cairn-audit/cairn/blob/file"
 	duckdb "github.com/duckdb/duckdb-go/v2"
 	"golang.org/x/sync/errgroup"
 )
@@ -218,7 +219,7 @@ func (x *Index) installSegment(m *manifest, day, staged string) (segment, string
 	if err := os.Rename(staged, final); err != nil {
 		return segment{}, "", err
 	}
-	if err := syncDir(filepath.Dir(final)); err != nil {
+	if err := file.SyncDir(filepath.Dir(final)); err != nil {
 		return segment{}, "", err
 	}
 	st, err := os.Stat(final)

@@ -67,12 +67,3 @@ func syncFile(path string) error {
 	defer f.Close()
 	return f.Sync()
 }
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
