@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -80,9 +81,31 @@ var ErrNoCostData = cairn.WithHint(errors.New("no cost report imported"), "run c
 type Reporter struct {
 	store *Store
 	idx   Querier
+
+	// The creation events are read once per reporter: a page that shows
+	// several reports would otherwise scan the index for each.
+	mu       sync.Mutex
+	creators []Creator
+	loaded   bool
 }
 
-// NewReporter returns a reporter.
+// loadCreators returns the index's creation events, read on first use.
+// Safe for concurrent use; a failed read is tried again next time.
+func (r *Reporter) loadCreators(ctx context.Context) ([]Creator, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.loaded {
+		c, err := LoadCreators(ctx, r.idx)
+		if err != nil {
+			return nil, err
+		}
+		r.creators, r.loaded = c, true
+	}
+	return r.creators, nil
+}
+
+// NewReporter returns a reporter. It reads the index's creation events once,
+// so make one per request or command: later events are not seen.
 func NewReporter(store *Store, idx Querier) *Reporter { return &Reporter{store: store, idx: idx} }
 
 // session is a sandboxed in-memory engine over the store's files, with the
@@ -142,7 +165,7 @@ func (r *Reporter) open(ctx context.Context, cfg ReportConfig) (*session, error)
 	if len(conds) > 0 {
 		s.where = " WHERE " + strings.Join(conds, " AND ")
 	}
-	creators, err := LoadCreators(ctx, r.idx)
+	creators, err := r.loadCreators(ctx)
 	if err != nil {
 		s.close()
 		return nil, err
