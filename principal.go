@@ -1,6 +1,9 @@
 package cairn
 
-import "strings"
+import (
+	"cmp"
+	"strings"
+)
 
 // Principal is one normalised "who" taken from a record's userIdentity.
 //
@@ -63,15 +66,15 @@ func (p *Principal) Name() string {
 		if p.UserName != "" && who != "" {
 			return who + " (" + p.UserName + ")"
 		}
-		return firstNonEmpty(who, p.UserName, p.ARN)
+		return cmp.Or(who, p.UserName, p.ARN)
 	case "Root":
-		return firstNonEmpty(p.UserName, "root") + " (root)"
+		return cmp.Or(p.UserName, "root") + " (root)"
 	case "AWSService":
 		return p.InvokedBy
 	case "IdentityCenterUser":
-		return firstNonEmpty(p.UserName, p.OnBehalfOf)
+		return cmp.Or(p.UserName, p.OnBehalfOf)
 	case "AWSAccount":
-		return firstNonEmpty(p.InvokedBy, "account "+p.AccountID)
+		return cmp.Or(p.InvokedBy, "account "+p.AccountID)
 	}
 	if p.UserName != "" {
 		return p.UserName
@@ -79,14 +82,5 @@ func (p *Principal) Name() string {
 	if p.ARN != "" {
 		return p.ARN[strings.LastIndexByte(p.ARN, '/')+1:]
 	}
-	return firstNonEmpty(p.InvokedBy, p.PrincipalID, p.AccountID)
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
+	return cmp.Or(p.InvokedBy, p.PrincipalID, p.AccountID)
 }

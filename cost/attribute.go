@@ -1,6 +1,7 @@
 package cost
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -347,7 +348,7 @@ func (a *Attributor) Attribute(account, resourceID string, until time.Time, crea
 func (a *Attributor) ofCreator(c *Creator) Attribution {
 	if c.Service != "" {
 		for _, parent := range c.Parents {
-			pc := a.find(firstNonEmpty(parent.Account, c.Account), parent.ID, c.Time)
+			pc := a.find(cmp.Or(parent.Account, c.Account), parent.ID, c.Time)
 			if pc == nil {
 				continue
 			}
@@ -394,13 +395,4 @@ func (a *Attributor) createdByLabel(v string) string {
 		return "root"
 	}
 	return v
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -60,9 +60,6 @@ type Entry struct {
 // Failed reports whether the call failed.
 func (e *Entry) Failed() bool { return e.ErrorCode != "" }
 
-// Event returns the underlying event.
-func (e *Entry) Event() *cairn.Event { return e.event }
-
 // Timeline is the history of one resource, oldest first.
 type Timeline struct {
 	Resource string    `json:"resource"`

@@ -1,6 +1,7 @@
 package investigate
 
 import (
+	"cmp"
 	"context"
 	"regexp"
 	"strings"
@@ -51,7 +52,7 @@ func whoOf(e *cairn.Event) *Who {
 		w.Role, w.Session = p.UserName, p.SessionName
 		// A session name that is an e-mail address or a source identity is
 		// the person; a role's own automation keeps the role's name.
-		w.Name = firstNonEmpty(p.SourceIdentity, p.SessionName, p.UserName, p.ARN)
+		w.Name = cmp.Or(p.SourceIdentity, p.SessionName, p.UserName, p.ARN)
 	}
 	switch {
 	case p.Type == "AWSService":
@@ -68,7 +69,7 @@ func whoOf(e *cairn.Event) *Who {
 		w.Name = w.Service // the service acted, whatever its session is called
 	}
 	if w.Name == "" {
-		w.Name = firstNonEmpty(p.PrincipalID, p.AccountID, "unknown")
+		w.Name = cmp.Or(p.PrincipalID, p.AccountID, "unknown")
 	}
 	return w
 }
@@ -165,21 +166,12 @@ func (x *Investigator) issuer(ctx context.Context, accessKeyID string, t time.Ti
 		p := &e.Principal
 		name := p.Name()
 		if p.Type == "AssumedRole" {
-			name = firstNonEmpty(p.SourceIdentity, p.SessionName, p.UserName)
+			name = cmp.Or(p.SourceIdentity, p.SessionName, p.UserName)
 		}
 		if e.EventName == "AssumeRoleWithSAML" || e.EventName == "AssumeRoleWithWebIdentity" {
-			name = firstNonEmpty(p.UserName, p.PrincipalID, name)
+			name = cmp.Or(p.UserName, p.PrincipalID, name)
 		}
 		return &IssuedBy{EventID: e.EventID, EventName: e.EventName, Name: name, ARN: p.ARN, SourceIP: e.SourceIPAddress}, nil
 	}
 	return nil, nil
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -186,7 +186,6 @@ func (r *Recorder) deliverSegment(ctx context.Context, seg SealedSegment) (int, 
 	}
 	r.mu.Lock()
 	r.state = next
-	r.status.DeliveredFiles += int64(written)
 	r.mu.Unlock()
 	return written, r.journal.Remove(seg)
 }

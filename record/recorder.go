@@ -114,7 +114,6 @@ type Status struct {
 	LatestDeliveryError string
 	LatestDigest        time.Time
 	LatestDigestError   string
-	DeliveredFiles      int64
 	Received, Acked     int64
 }
 
