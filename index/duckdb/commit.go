@@ -177,7 +177,7 @@ func (x *Index) writeSegments(ctx context.Context, events []cairn.Event, chosen 
 	var written []string
 	cleanup := func() {
 		for _, p := range append(staged, written...) {
-			os.Remove(p)
+			removeSegment(p)
 		}
 	}
 	if err != nil {
@@ -203,9 +203,9 @@ func (x *Index) writeSegments(ctx context.Context, events []cairn.Event, chosen 
 	return nil
 }
 
-// installSegment moves a staged file into its day's folder as the next
-// segment: fsynced, renamed, and the folder fsynced, so that the manifest
-// never lists a file that a crash could lose.
+// installSegment moves a staged file and its needle file into its day's
+// folder as the next segment: fsynced, renamed, and the folder fsynced, so
+// that the manifest never lists a file that a crash could lose.
 func (x *Index) installSegment(m *manifest, day, staged string) (segment, string, error) {
 	m.NextSegment++
 	if err := syncFile(staged); err != nil {
@@ -214,6 +214,9 @@ func (x *Index) installSegment(m *manifest, day, staged string) (segment, string
 	rel := fmt.Sprintf("events/day=%s/seg-%012d.parquet", day, m.NextSegment)
 	final := x.abs(rel)
 	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
+		return segment{}, "", err
+	}
+	if err := os.Rename(needlesPath(staged), needlesPath(final)); err != nil {
 		return segment{}, "", err
 	}
 	if err := os.Rename(staged, final); err != nil {

@@ -96,7 +96,7 @@ func (x *Index) compact(ctx context.Context, days map[string]bool, atLeast int) 
 					j.out.MaxTime = s.MaxTime
 				}
 			}
-			os.Remove(j.staged)
+			removeSegment(j.staged)
 			rows, err := mergeSegmentFiles(j.staged, files)
 			if err != nil {
 				return fmt.Errorf("compact %s: %w", j.day, err)
@@ -110,7 +110,7 @@ func (x *Index) compact(ctx context.Context, days map[string]bool, atLeast int) 
 	err := g.Wait()
 	removeStaged := func() {
 		for _, j := range jobs {
-			os.Remove(j.staged)
+			removeSegment(j.staged)
 		}
 	}
 	if err != nil {
@@ -127,7 +127,7 @@ func (x *Index) compact(ctx context.Context, days map[string]bool, atLeast int) 
 		if err != nil {
 			removeStaged()
 			for _, p := range installed {
-				os.Remove(p)
+				removeSegment(p)
 			}
 			return fmt.Errorf("compact %s: %w", j.day, err)
 		}
@@ -143,7 +143,7 @@ func (x *Index) compact(ctx context.Context, days map[string]bool, atLeast int) 
 	}
 	if err := x.publish(ctx, &next); err != nil {
 		for _, p := range installed {
-			os.Remove(p)
+			removeSegment(p)
 		}
 		return err
 	}
@@ -172,7 +172,7 @@ func (x *Index) deleteRetired(ctx context.Context) error {
 		return err
 	}
 	for _, p := range gone {
-		if err := os.Remove(x.abs(p)); err != nil && !os.IsNotExist(err) {
+		if err := removeSegment(x.abs(p)); err != nil && !os.IsNotExist(err) {
 			return err
 		}
 	}

@@ -17,13 +17,16 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/cairn-audit/cairn"
+	"github.com/cairn-audit/cairn/blob/file"
 	duckdb "github.com/duckdb/duckdb-go/v2"
+	"golang.org/x/sync/errgroup"
 )
 
 // Config configures the index.
@@ -86,6 +89,8 @@ type Index struct {
 	viewStamp   fileStamp
 	viewSet     *manifest // the manifest the view shows
 
+	segs *segmentCache // needle files and open segments, for needle searches
+
 	// writer state, guarded by writeMu
 	writeMu  sync.Mutex
 	lock     *os.File // flock held by the writer
@@ -123,7 +128,7 @@ func Open(ctx context.Context, cfg Config) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start query engine: %w", err)
 	}
-	x := &Index{cfg: cfg, dir: dir, conn: connector, db: sql.OpenDB(connector), log: log, viewVersion: -1}
+	x := &Index{cfg: cfg, dir: dir, conn: connector, db: sql.OpenDB(connector), log: log, viewVersion: -1, segs: newSegmentCache()}
 	if err := x.setup(ctx); err != nil {
 		x.Close()
 		return nil, err
@@ -213,6 +218,9 @@ func (x *Index) openWriter(ctx context.Context) error {
 	if err := x.removeGarbage(); err != nil {
 		return fmt.Errorf("recover index: %w", err)
 	}
+	if err := x.buildMissingNeedles(); err != nil {
+		return fmt.Errorf("build needle files: %w", err)
+	}
 	return x.setView(ctx, m)
 }
 
@@ -239,12 +247,50 @@ func (x *Index) removeGarbage() error {
 			return err
 		}
 		rel, _ := filepath.Rel(x.dir, path)
-		if !listed[filepath.ToSlash(rel)] {
+		seg := filepath.ToSlash(rel)
+		if strings.HasSuffix(seg, ".needles") {
+			seg = strings.TrimSuffix(seg, ".needles") + ".parquet"
+		}
+		if !listed[seg] {
 			x.log.Info("removing segment of an interrupted commit", "path", rel)
 			return os.Remove(path)
 		}
 		return nil
 	})
+}
+
+// buildMissingNeedles gives needle files to the segments that lack them,
+// a segment per core, and syncs their folders.
+func (x *Index) buildMissingNeedles() error {
+	var missing []string
+	for _, s := range x.manifest.Segments {
+		if _, err := os.Stat(needlesPath(x.abs(s.Path))); os.IsNotExist(err) {
+			missing = append(missing, x.abs(s.Path))
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	began := time.Now()
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for _, p := range missing {
+		g.Go(func() error { return buildNeedles(p) })
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	dirs := map[string]bool{}
+	for _, p := range missing {
+		dirs[filepath.Dir(p)] = true
+	}
+	for d := range dirs {
+		if err := file.SyncDir(d); err != nil {
+			return err
+		}
+	}
+	x.log.Info("built needle files for segments written by an earlier version", "segments", len(missing), "took", time.Since(began).Round(time.Millisecond))
+	return nil
 }
 
 // Close releases the engine. Committed data is already durable.
@@ -259,6 +305,7 @@ func (x *Index) Close() error {
 	if x.lock != nil {
 		x.lock.Close() // releases the flock
 	}
+	x.segs.close()
 	return err
 }
 

@@ -11,11 +11,15 @@ import (
 	"time"
 
 	"github.com/cairn-audit/cairn"
+	"github.com/cairn-audit/cairn/cloudtrail"
+	"github.com/go-json-experiment/json"
 )
 
 var t0 = time.Date(2026, 3, 14, 3, 0, 0, 0, time.UTC)
 
-// testEvent makes an event with a raw record that mentions its fields.
+// testEvent makes an event as ingest would: its fields rendered as a
+// CloudTrail record, which is decoded, since reads decode the stored record
+// again.
 func testEvent(i int, mod func(*cairn.Event)) cairn.Event {
 	e := cairn.Event{
 		EventID:            fmt.Sprintf("00000000-0000-0000-0000-%012d", i),
@@ -37,8 +41,46 @@ func testEvent(i int, mod func(*cairn.Event)) cairn.Event {
 	if mod != nil {
 		mod(&e)
 	}
-	e.Raw = []byte(fmt.Sprintf(`{"eventID":%q,"eventName":%q,"note":"unknown field kept"}`, e.EventID, e.EventName))
-	return e
+	decoded, err := cloudtrail.Decode(recordOf(&e))
+	if err != nil {
+		panic(err)
+	}
+	return decoded
+}
+
+// recordOf renders the fields testEvent sets as a CloudTrail record, with a
+// field that no column holds.
+func recordOf(e *cairn.Event) []byte {
+	p := &e.Principal
+	id := map[string]any{"type": p.Type, "arn": p.ARN, "accountId": p.AccountID, "accessKeyId": p.AccessKeyID}
+	if p.Type == "AssumedRole" {
+		id["principalId"] = "AROAEXAMPLE:" + p.SessionName
+		id["sessionContext"] = map[string]any{"sessionIssuer": map[string]any{"type": "Role", "arn": p.RoleARN, "userName": p.UserName}}
+	} else {
+		id["userName"] = p.UserName
+	}
+	rec := map[string]any{
+		"eventVersion": e.EventVersion, "eventID": e.EventID, "eventTime": e.EventTime.Format(time.RFC3339Nano),
+		"eventSource": e.EventSource, "eventName": e.EventName, "awsRegion": e.AWSRegion,
+		"recipientAccountId": e.RecipientAccountID, "sourceIPAddress": e.SourceIPAddress, "userAgent": e.UserAgent,
+		"readOnly": e.ReadOnly.True(), "eventType": e.EventType, "eventCategory": e.EventCategory,
+		"managementEvent": e.ManagementEvent.True(), "userIdentity": id, "note": "unknown field kept",
+	}
+	if e.ErrorCode != "" {
+		rec["errorCode"], rec["errorMessage"] = e.ErrorCode, e.ErrorMessage
+	}
+	if len(e.Resources) > 0 {
+		var items []any
+		for _, r := range e.Resources {
+			items = append(items, map[string]any{"instanceId": r.ID})
+		}
+		rec["requestParameters"] = map[string]any{"instancesSet": map[string]any{"items": items}}
+	}
+	b, err := json.Marshal(rec, json.Deterministic(true))
+	if err != nil {
+		panic(err)
+	}
+	return b
 }
 
 func openTest(t *testing.T, dir string) *Index {

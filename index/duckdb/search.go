@@ -5,18 +5,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/cairn-audit/cairn"
-	"golang.org/x/sync/errgroup"
 )
-
-// searchColumns are read for every result; the order matters to scanEvent.
-const searchColumns = `eventTime, eventID, recipientAccountId, eventVersion, eventSource, eventName, awsRegion,
-	sourceIPAddress, userAgent, errorCode, errorMessage, readOnly, eventType, eventCategory, managementEvent,
-	requestID, sharedEventID, vpcEndpointId, userType, userArn, principalId, userAccountId, accessKeyId, userName,
-	roleArn, sessionName, sourceIdentity, invokedBy, onBehalfOf, mfaAuthenticated, resources, eventJson`
 
 // orderKey orders events of the same eventTime; it is the event's DedupKey.
 const orderKey = "(coalesce(recipientAccountId, '') || '/' || eventID)"
@@ -53,7 +45,7 @@ func where(f cairn.Filter, after cairn.Cursor) (string, []any) {
 	switch f.ErrorCode {
 	case "":
 	case cairn.ErrorAny:
-		conds = append(conds, "errorCode IS NOT NULL")
+		conds = append(conds, "errorCode <> ''") // some absent codes read back as '' (see the note on segmentRow)
 	default:
 		eq("errorCode", f.ErrorCode)
 	}
@@ -80,6 +72,48 @@ func where(f cairn.Filter, after cairn.Cursor) (string, []any) {
 		return "", nil
 	}
 	return " WHERE " + strings.Join(conds, " AND "), args
+}
+
+// matches reports whether an event passes the filter, as the WHERE clause
+// that where renders would decide; a search through the needle files
+// checks every row it fetches with it.
+func matches(e *cairn.Event, f cairn.Filter) bool {
+	p := &e.Principal
+	eq := func(want, got string) bool { return want == "" || want == got }
+	if !eq(f.EventID, e.EventID) || !eq(f.EventName, e.EventName) || !eq(f.EventSource, e.EventSource) ||
+		!eq(f.AccessKeyID, p.AccessKeyID) || !eq(f.SourceIP, e.SourceIPAddress) {
+		return false
+	}
+	if u := f.User; u != "" && u != p.UserName && u != p.SessionName && u != p.ARN && u != p.RoleARN &&
+		u != p.SourceIdentity && u != p.OnBehalfOf && u != p.PrincipalID {
+		return false
+	}
+	if f.ResourceID != "" && !slices.ContainsFunc(e.Resources, func(r cairn.ResourceRef) bool {
+		return r.ID == f.ResourceID || r.ARN == f.ResourceID
+	}) {
+		return false
+	}
+	if f.ResourceType != "" && !slices.ContainsFunc(e.Resources, func(r cairn.ResourceRef) bool { return r.Type == f.ResourceType }) {
+		return false
+	}
+	switch f.ErrorCode {
+	case "":
+	case cairn.ErrorAny:
+		if e.ErrorCode == "" {
+			return false
+		}
+	default:
+		if e.ErrorCode != f.ErrorCode {
+			return false
+		}
+	}
+	if f.ReadOnly.Known() && e.ReadOnly != f.ReadOnly {
+		return false
+	}
+	if (!f.Since.IsZero() && e.EventTime.Before(f.Since)) || (!f.Until.IsZero() && !e.EventTime.Before(f.Until)) {
+		return false
+	}
+	return f.Text == "" || strings.Contains(strings.ToLower(string(e.Raw)), strings.ToLower(f.Text))
 }
 
 // hit is where a matching event is: its segment file and row, with its
@@ -132,70 +166,22 @@ func (x *Index) pageHits(ctx context.Context, days []daySegments, where string, 
 	return out, nil
 }
 
-// fetch reads the events at the hits, a query per segment file, several
-// files at once. Reading rows by number decompresses only the row groups
-// that hold them, where a query bounded by time decompressed every row
-// group in range; a rare resource's history spans a file per day, so the
-// files are read in parallel.
+// fetch reads the events at the hits, in their order.
 func (x *Index) fetch(ctx context.Context, hits []hit) ([]cairn.Event, error) {
-	byFile := map[string][]int64{}
+	fileIndex := map[string]int{}
 	var files []string
-	for _, h := range hits {
-		if _, ok := byFile[h.file]; !ok {
+	at := make([]rowAt, len(hits))
+	for i, h := range hits {
+		fi, ok := fileIndex[h.file]
+		if !ok {
+			fi = len(files)
+			fileIndex[h.file] = fi
 			files = append(files, h.file)
 		}
-		byFile[h.file] = append(byFile[h.file], h.row)
+		at[i] = rowAt{fi, uint32(h.row)}
 	}
-	type pos struct {
-		file string
-		row  int64
-	}
-	var mu sync.Mutex
-	found := make(map[pos]cairn.Event, len(hits))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(fetchParallelism)
-	for _, file := range files {
-		g.Go(func() error {
-			rowNums := byFile[file]
-			nums := make([]string, len(rowNums))
-			for i, r := range rowNums {
-				nums[i] = fmt.Sprint(r)
-			}
-			rows, err := x.db.QueryContext(gctx, fmt.Sprintf("SELECT file_row_number, %s FROM read_parquet(%s, file_row_number = true) WHERE file_row_number IN (%s)",
-				searchColumns, quote(file), strings.Join(nums, ", ")))
-			if err != nil {
-				return err
-			}
-			defer rows.Close()
-			for rows.Next() {
-				var row int64
-				e, err := scanEvent(rows, &row)
-				if err != nil {
-					return err
-				}
-				mu.Lock()
-				found[pos{file, row}] = e
-				mu.Unlock()
-			}
-			return rows.Err()
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	events := make([]cairn.Event, 0, len(hits))
-	for _, h := range hits {
-		e, ok := found[pos{h.file, h.row}]
-		if !ok {
-			return nil, fmt.Errorf("row %d of %s vanished", h.row, h.file)
-		}
-		events = append(events, e)
-	}
-	return events, nil
+	return x.readAt(ctx, files, at)
 }
-
-// fetchParallelism bounds the segment files read at once by one search.
-const fetchParallelism = 4
 
 // daySegments are the segment files of one day.
 type daySegments struct {
@@ -245,7 +231,9 @@ func readSegments(days []daySegments, options string) string {
 	return b.String()
 }
 
-// Search implements cairn.Index.
+// Search implements cairn.Index. A search for a resource, a user, an access
+// key or an address goes through the needle files; any other, or one over
+// segments without them, through the engine.
 func (x *Index) Search(ctx context.Context, f cairn.Filter, after cairn.Cursor, limit int) (cairn.Page, error) {
 	if limit <= 0 {
 		limit = 50
@@ -253,6 +241,27 @@ func (x *Index) Search(ctx context.Context, f cairn.Filter, after cairn.Cursor, 
 	if err := x.refreshView(ctx); err != nil {
 		return cairn.Page{}, err
 	}
+	events, ok, err := x.needleSearch(ctx, f, after, limit+1)
+	if err != nil {
+		return cairn.Page{}, fmt.Errorf("search: %w", err)
+	}
+	if !ok {
+		return x.engineSearch(ctx, f, after, limit)
+	}
+	var page cairn.Page
+	if len(events) > limit {
+		events = events[:limit]
+		last := &events[limit-1]
+		page.Next = cairn.Cursor{EventTime: last.EventTime, Key: last.DedupKey()}
+	}
+	page.Events = events
+	return page, nil
+}
+
+// engineSearch searches through the engine in two steps: first where this
+// page's events (and the one after it) are, reading only the filter and
+// ordering columns; then those rows.
+func (x *Index) engineSearch(ctx context.Context, f cairn.Filter, after cairn.Cursor, limit int) (cairn.Page, error) {
 	w, args := where(f, after)
 	until := f.Until
 	if !after.IsZero() && (until.IsZero() || after.EventTime.Before(until)) {
@@ -262,8 +271,6 @@ func (x *Index) Search(ctx context.Context, f cairn.Filter, after cairn.Cursor, 
 	if len(days) == 0 {
 		return cairn.Page{}, nil
 	}
-	// First find where this page's events (and the one after it) are,
-	// reading only the filter and ordering columns; then read those rows.
 	hits, err := x.pageHits(ctx, days, w, args, limit+1)
 	if err != nil {
 		return cairn.Page{}, fmt.Errorf("search: %w", err)
@@ -278,65 +285,4 @@ func (x *Index) Search(ctx context.Context, f cairn.Filter, after cairn.Cursor, 
 		return cairn.Page{}, fmt.Errorf("search: %w", err)
 	}
 	return page, nil
-}
-
-type scanner interface{ Scan(dest ...any) error }
-
-// nstr scans a nullable VARCHAR into a string.
-type nstr struct{ p *string }
-
-func (n nstr) Scan(v any) error {
-	switch s := v.(type) {
-	case nil:
-		*n.p = ""
-	case string:
-		*n.p = s
-	default:
-		return fmt.Errorf("unexpected %T for a string column", v)
-	}
-	return nil
-}
-
-// nbool scans a nullable BOOLEAN into a cairn.Bool.
-type nbool struct{ p *cairn.Bool }
-
-func (n nbool) Scan(v any) error {
-	switch b := v.(type) {
-	case nil:
-		*n.p = cairn.BoolUnset
-	case bool:
-		*n.p = cairn.BoolOf(b)
-	default:
-		return fmt.Errorf("unexpected %T for a boolean column", v)
-	}
-	return nil
-}
-
-// scanEvent reads a row of searchColumns, after the given leading columns.
-func scanEvent(rows scanner, lead ...any) (cairn.Event, error) {
-	var e cairn.Event
-	p := &e.Principal
-	var resources any
-	var raw string
-	err := rows.Scan(append(lead, &e.EventTime, &e.EventID, nstr{&e.RecipientAccountID}, nstr{&e.EventVersion},
-		nstr{&e.EventSource}, nstr{&e.EventName}, nstr{&e.AWSRegion}, nstr{&e.SourceIPAddress}, nstr{&e.UserAgent},
-		nstr{&e.ErrorCode}, nstr{&e.ErrorMessage}, nbool{&e.ReadOnly}, nstr{&e.EventType}, nstr{&e.EventCategory},
-		nbool{&e.ManagementEvent}, nstr{&e.RequestID}, nstr{&e.SharedEventID}, nstr{&e.VPCEndpointID},
-		nstr{&p.Type}, nstr{&p.ARN}, nstr{&p.PrincipalID}, nstr{&p.AccountID}, nstr{&p.AccessKeyID}, nstr{&p.UserName},
-		nstr{&p.RoleARN}, nstr{&p.SessionName}, nstr{&p.SourceIdentity}, nstr{&p.InvokedBy}, nstr{&p.OnBehalfOf},
-		nbool{&p.MFAAuthenticated}, &resources, &raw)...)
-	if err != nil {
-		return e, err
-	}
-	e.EventTime = e.EventTime.UTC().Truncate(time.Microsecond)
-	e.Raw = []byte(raw)
-	if list, ok := resources.([]any); ok {
-		for _, item := range list {
-			m, _ := item.(map[string]any)
-			s := func(k string) string { v, _ := m[k].(string); return v }
-			e.Resources = append(e.Resources, cairn.ResourceRef{ID: s("id"), ARN: s("arn"), Type: s("type"),
-				Account: s("account"), Region: s("region"), Role: cairn.Role(s("role"))})
-		}
-	}
-	return e, nil
 }

@@ -1,0 +1,342 @@
+package duckdb
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
+	"github.com/parquet-go/parquet-go"
+)
+
+// A needle file, seg-<n>.needles beside its segment, lists for every value
+// that a needle search looks for (a resource, a user, an access key, an
+// address, with the event name, source, error and read-only flag to narrow
+// them) the rows of the segment that hold it, with every row's time to the
+// second. A search for one resource then reads a few hundred bytes per
+// segment instead of scanning a column of two million strings, and fetches
+// only the rows it returns (docs/formats/index.md, "Needle files").
+//
+// Values are kept as 64-bit FNV-1a hashes of their kind and text: a rare
+// collision only adds a candidate row, and every fetched row is checked
+// against the whole filter before it is returned.
+
+// Needle kinds: the first byte hashed with each value.
+const (
+	needleResource = 'r' // a resource's ID or ARN
+	needleType     = 't' // a resource's type
+	needleUser     = 'u' // any of the principal's names (Filter.User)
+	needleKey      = 'k' // accessKeyId
+	needleIP       = 'i' // sourceIPAddress
+	needleName     = 'n' // eventName
+	needleSource   = 's' // eventSource
+	needleError    = 'e' // errorCode; "" stands for any error
+	needleReadOnly = 'o' // readOnly: "true" or "false"
+)
+
+const (
+	needleMagic   = "cairnndl"
+	needleVersion = 1
+	needleHeader  = 32 // magic, version, rows, keys, reserved, base
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// s3ARNPrefix starts the ARN of every bucket and object: a third of the
+// resources of a busy day are objects, so their ARNs, the ID with this
+// prefix, are not kept twice.
+const s3ARNPrefix = "arn:aws:s3:::"
+
+// needleHash hashes a kind and a value (FNV-1a, 64 bits).
+func needleHash(kind byte, value string) uint64 {
+	const offset, prime = 14695981039346656037, 1099511628211
+	h := uint64(offset)
+	h = (h ^ uint64(kind)) * prime
+	for i := 0; i < len(value); i++ {
+		h = (h ^ uint64(value[i])) * prime
+	}
+	return h
+}
+
+// needleBuilder collects the needles of a segment's rows, in row order.
+type needleBuilder struct {
+	secs  []int64 // each row's eventTime, unix seconds
+	posts map[uint64][]uint32
+	row   uint32
+}
+
+func newNeedleBuilder() *needleBuilder {
+	return &needleBuilder{posts: map[uint64][]uint32{}}
+}
+
+// add records the next row.
+func (b *needleBuilder) add(r *segmentRow) {
+	b.secs = append(b.secs, r.EventTime.Unix())
+	put := func(kind byte, v string) {
+		if v == "" && kind != needleError {
+			return
+		}
+		h := needleHash(kind, v)
+		rows := b.posts[h]
+		if n := len(rows); n > 0 && rows[n-1] == b.row {
+			return // the same value twice in one row (a user name that is also the session name)
+		}
+		b.posts[h] = append(rows, b.row)
+	}
+	for _, res := range r.Resources {
+		put(needleResource, res.ID)
+		if res.ID == "" || res.ARN != s3ARNPrefix+res.ID {
+			put(needleResource, res.ARN) // an S3 ARN is found through its ID (needleTerms)
+		}
+		put(needleType, res.Type)
+	}
+	for _, v := range [...]string{r.UserName, r.SessionName, r.UserArn, r.RoleArn, r.SourceIdentity, r.OnBehalfOf, r.PrincipalID} {
+		put(needleUser, v)
+	}
+	put(needleKey, r.AccessKeyID)
+	put(needleIP, r.SourceIPAddress)
+	put(needleName, r.EventName)
+	put(needleSource, r.EventSource)
+	if r.ErrorCode != "" {
+		put(needleError, r.ErrorCode)
+		put(needleError, "")
+	}
+	if r.ReadOnly != nil {
+		put(needleReadOnly, strconv.FormatBool(*r.ReadOnly))
+	}
+	b.row++
+}
+
+// encode renders the needle file.
+func (b *needleBuilder) encode() []byte {
+	base := int64(0)
+	if len(b.secs) > 0 {
+		base = slices.Min(b.secs)
+	}
+	hashes := make([]uint64, 0, len(b.posts))
+	for h := range b.posts {
+		hashes = append(hashes, h)
+	}
+	slices.Sort(hashes)
+	out := make([]byte, needleHeader, needleHeader+4*len(b.secs)+12*len(hashes)+2*int(b.row)+4)
+	copy(out, needleMagic)
+	le := binary.LittleEndian
+	le.PutUint32(out[8:], needleVersion)
+	le.PutUint32(out[12:], uint32(len(b.secs)))
+	le.PutUint32(out[16:], uint32(len(hashes)))
+	le.PutUint64(out[24:], uint64(base))
+	for _, s := range b.secs {
+		out = le.AppendUint32(out, uint32(s-base))
+	}
+	for _, h := range hashes {
+		out = le.AppendUint64(out, h)
+	}
+	var posts []byte
+	for _, h := range hashes {
+		prev := uint32(0)
+		for i, r := range b.posts[h] {
+			if i == 0 {
+				posts = binary.AppendUvarint(posts, uint64(r))
+			} else {
+				posts = binary.AppendUvarint(posts, uint64(r-prev))
+			}
+			prev = r
+		}
+		out = le.AppendUint32(out, uint32(len(posts)))
+	}
+	out = append(out, posts...)
+	out = le.AppendUint32(out, crc32.Checksum(out, castagnoli))
+	// Everything after the magic and version is zstd-compressed: a third
+	// smaller (make bench's segments), and a segment's file is read once
+	// and kept.
+	return needleZstd.EncodeAll(out[needleMagicLen:], out[:needleMagicLen:needleMagicLen])
+}
+
+// needleMagicLen is the uncompressed start of a needle file: the magic and
+// the version.
+const needleMagicLen = 12
+
+var (
+	needleZstd, _   = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1))
+	needleUnzstd, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0))
+)
+
+// needles is a parsed needle file.
+type needles struct {
+	b                     []byte
+	rows, keys            int
+	base                  int64
+	hashAt, endsAt, posAt int
+}
+
+var errNeedles = errors.New("not a needle file")
+
+func parseNeedles(file []byte) (*needles, error) {
+	le := binary.LittleEndian
+	if len(file) < needleMagicLen || !strings.HasPrefix(string(file[:8]), needleMagic) {
+		return nil, errNeedles
+	}
+	if v := le.Uint32(file[8:]); v != needleVersion {
+		return nil, fmt.Errorf("needle file version %d, this cairn reads %d", v, needleVersion)
+	}
+	b, err := needleUnzstd.DecodeAll(file[needleMagicLen:], slices.Clip(file[:needleMagicLen]))
+	if err != nil || len(b) < needleHeader+4 {
+		return nil, fmt.Errorf("%w: %v", errNeedles, err)
+	}
+	body := b[:len(b)-4]
+	if crc32.Checksum(body, castagnoli) != le.Uint32(b[len(b)-4:]) {
+		return nil, fmt.Errorf("%w: checksum mismatch", errNeedles)
+	}
+	n := &needles{b: body, rows: int(le.Uint32(b[12:])), keys: int(le.Uint32(b[16:])), base: int64(le.Uint64(b[24:]))}
+	n.hashAt = needleHeader + 4*n.rows
+	n.endsAt = n.hashAt + 8*n.keys
+	n.posAt = n.endsAt + 4*n.keys
+	if n.posAt > len(body) || (n.keys > 0 && n.posAt+int(le.Uint32(body[n.posAt-4:])) != len(body)) {
+		return nil, fmt.Errorf("%w: sizes disagree", errNeedles)
+	}
+	return n, nil
+}
+
+// sec returns a row's eventTime in unix seconds (rounded down).
+func (n *needles) sec(row uint32) int64 {
+	return n.base + int64(binary.LittleEndian.Uint32(n.b[needleHeader+4*int(row):]))
+}
+
+// lookup returns the rows that hold a hashed value, in ascending order.
+func (n *needles) lookup(h uint64) []uint32 {
+	le := binary.LittleEndian
+	i, j := 0, n.keys
+	for i < j {
+		m := int(uint(i+j) >> 1)
+		if le.Uint64(n.b[n.hashAt+8*m:]) < h {
+			i = m + 1
+		} else {
+			j = m
+		}
+	}
+	if i == n.keys || le.Uint64(n.b[n.hashAt+8*i:]) != h {
+		return nil
+	}
+	start := 0
+	if i > 0 {
+		start = int(le.Uint32(n.b[n.endsAt+4*(i-1):]))
+	}
+	end := int(le.Uint32(n.b[n.endsAt+4*i:]))
+	p := n.b[n.posAt+start : n.posAt+end]
+	var rows []uint32
+	var row uint64
+	for k := 0; len(p) > 0; k++ {
+		d, w := binary.Uvarint(p)
+		if w <= 0 {
+			return rows // a checksummed file does not get here
+		}
+		p = p[w:]
+		if k == 0 {
+			row = d
+		} else {
+			row += d
+		}
+		rows = append(rows, uint32(row))
+	}
+	return rows
+}
+
+// lookupAny returns the rows that hold any of the hashed values, in
+// ascending order.
+func (n *needles) lookupAny(hashes []uint64) []uint32 {
+	rows := n.lookup(hashes[0])
+	for _, h := range hashes[1:] {
+		rows = append(rows, n.lookup(h)...)
+	}
+	if len(hashes) > 1 {
+		slices.Sort(rows)
+		rows = slices.Compact(rows)
+	}
+	return rows
+}
+
+// intersect keeps the rows present in both ascending lists.
+func intersect(a, b []uint32) []uint32 {
+	var out []uint32
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		switch {
+		case a[i] < b[j]:
+			i++
+		case a[i] > b[j]:
+			j++
+		default:
+			out = append(out, a[i])
+			i++
+			j++
+		}
+	}
+	return out
+}
+
+// needlesPath names the needle file of a segment file.
+func needlesPath(segmentPath string) string {
+	return strings.TrimSuffix(segmentPath, ".parquet") + ".needles"
+}
+
+// needleColumns are the columns a needle file is built from: reading them
+// alone spares decompressing the records.
+type needleColumns struct {
+	EventTime       time.Time         `parquet:"eventTime,timestamp(microsecond)"`
+	EventSource     string            `parquet:"eventSource,optional"`
+	EventName       string            `parquet:"eventName,optional"`
+	SourceIPAddress string            `parquet:"sourceIPAddress,optional"`
+	ErrorCode       string            `parquet:"errorCode,optional"`
+	ReadOnly        *bool             `parquet:"readOnly,optional"`
+	UserArn         string            `parquet:"userArn,optional"`
+	PrincipalID     string            `parquet:"principalId,optional"`
+	AccessKeyID     string            `parquet:"accessKeyId,optional"`
+	UserName        string            `parquet:"userName,optional"`
+	RoleArn         string            `parquet:"roleArn,optional"`
+	SessionName     string            `parquet:"sessionName,optional"`
+	SourceIdentity  string            `parquet:"sourceIdentity,optional"`
+	OnBehalfOf      string            `parquet:"onBehalfOf,optional"`
+	Resources       []segmentResource `parquet:"resources,list,optional"`
+}
+
+// buildNeedles writes the needle file of a segment that has none (written
+// by a version of cairn before needle files).
+func buildNeedles(segmentPath string) error {
+	f, err := os.Open(segmentPath)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	r := parquet.NewGenericReader[needleColumns](f)
+	defer r.Close()
+	b := newNeedleBuilder()
+	buf := make([]needleColumns, 1024)
+	for {
+		n, err := r.Read(buf)
+		for i := range buf[:n] {
+			c := &buf[i]
+			b.add(&segmentRow{EventTime: c.EventTime, EventSource: c.EventSource, EventName: c.EventName,
+				SourceIPAddress: c.SourceIPAddress, ErrorCode: c.ErrorCode, ReadOnly: c.ReadOnly, UserArn: c.UserArn,
+				PrincipalID: c.PrincipalID, AccessKeyID: c.AccessKeyID, UserName: c.UserName, RoleArn: c.RoleArn,
+				SessionName: c.SessionName, SourceIdentity: c.SourceIdentity, OnBehalfOf: c.OnBehalfOf, Resources: c.Resources})
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("read %s: %w", segmentPath, err)
+		}
+	}
+	tmp := needlesPath(segmentPath) + ".tmp"
+	if err := writeSynced(tmp, b.encode()); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return os.Rename(tmp, needlesPath(segmentPath))
+}

@@ -1,0 +1,202 @@
+package duckdb
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/cairn-audit/cairn"
+	"github.com/cairn-audit/cairn/ingest"
+	"github.com/cairn-audit/cairn/sim"
+)
+
+func TestNeedleFileRoundTrip(t *testing.T) {
+	b := newNeedleBuilder()
+	rows := []segmentRow{
+		{EventTime: t0, EventName: "RunInstances", UserName: "alice", AccessKeyID: "AKIA1", ReadOnly: &boolFalse,
+			Resources: []segmentResource{{ID: "i-1", ARN: "arn:aws:ec2:us-east-1:1:instance/i-1", Type: "AWS::EC2::Instance"}}},
+		{EventTime: t0.Add(90 * time.Second), EventName: "DescribeInstances", UserName: "bob", SessionName: "bob", ErrorCode: "AccessDenied",
+			Resources: []segmentResource{{ID: "logs/a.txt", ARN: "arn:aws:s3:::logs/a.txt"}, {ID: "bucket:logs", ARN: "arn:aws:s3:::logs"}}},
+		{EventTime: t0.Add(3 * time.Hour), EventName: "RunInstances", UserName: "alice",
+			Resources: []segmentResource{{ID: "i-1"}, {ID: "i-1"}}}, // the same resource twice in one row
+	}
+	for i := range rows {
+		b.add(&rows[i])
+	}
+	n, err := parseNeedles(b.encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		kind  byte
+		value string
+		want  []uint32
+	}{
+		{needleResource, "i-1", []uint32{0, 2}},
+		{needleResource, "arn:aws:ec2:us-east-1:1:instance/i-1", []uint32{0}},
+		{needleResource, "arn:aws:s3:::logs", []uint32{1}}, // an ARN that is not the ID's
+		{needleResource, "logs/a.txt", []uint32{1}},
+		{needleResource, "arn:aws:s3:::logs/a.txt", nil}, // found through its ID
+		{needleUser, "alice", []uint32{0, 2}},
+		{needleUser, "bob", []uint32{1}},
+		{needleName, "RunInstances", []uint32{0, 2}},
+		{needleError, "", []uint32{1}},
+		{needleError, "AccessDenied", []uint32{1}},
+		{needleReadOnly, "false", []uint32{0}},
+		{needleKey, "AKIA2", nil},
+	} {
+		if got := n.lookup(needleHash(c.kind, c.value)); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%c %q: rows %v, want %v", c.kind, c.value, got, c.want)
+		}
+	}
+	if n.sec(1) != t0.Unix()+90 || n.sec(2) != t0.Unix()+3*3600 {
+		t.Errorf("times: %d %d", n.sec(1)-t0.Unix(), n.sec(2)-t0.Unix())
+	}
+	// A damaged file is refused, never misread.
+	bad := b.encode()
+	bad[needleHeader+1] ^= 1
+	if _, err := parseNeedles(bad); err == nil {
+		t.Error("a damaged needle file was accepted")
+	}
+}
+
+// simIndex ingests a small simulated organisation into a fresh index.
+func simIndex(t *testing.T) *Index {
+	t.Helper()
+	ctx := context.Background()
+	trail := t.TempDir()
+	cfg := sim.DefaultConfig()
+	cfg.Out, cfg.Events, cfg.Seed, cfg.Days, cfg.NoCost = trail, 20000, 5, 6, true
+	if _, err := sim.Generate(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	x := openTest(t, t.TempDir())
+	src, err := ingest.OpenSource(ctx, trail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ingest.Run(ctx, ingest.Config{Workers: 2, BatchEvents: 3000}, x, src); err != nil {
+		t.Fatal(err)
+	}
+	return x
+}
+
+// The needle files must give exactly the pages the engine gives: the same
+// events, in the same order, decoded the same, with the same cursors.
+func TestNeedleSearchAgreesWithEngine(t *testing.T) {
+	ctx := context.Background()
+	x := simIndex(t)
+	pick := func(q string) []string {
+		tab, err := x.Query(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, r := range tab.Rows {
+			out = append(out, fmt.Sprint(r[0]))
+		}
+		return out
+	}
+	var filters []cairn.Filter
+	for _, id := range pick("SELECT r.id FROM (SELECT unnest(resources) AS r FROM events) WHERE r.id IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 6") {
+		filters = append(filters, cairn.Filter{ResourceID: id}, cairn.Filter{ResourceID: id, ReadOnly: cairn.BoolFalse})
+	}
+	for _, arn := range pick("SELECT r.arn FROM (SELECT unnest(resources) AS r FROM events) WHERE r.arn LIKE 'arn:aws:s3:::%' GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 3") {
+		filters = append(filters, cairn.Filter{ResourceID: arn})
+	}
+	for _, u := range pick("SELECT coalesce(sessionName, userName) FROM events WHERE coalesce(sessionName, userName) IS NOT NULL GROUP BY 1 ORDER BY 1 LIMIT 5") {
+		filters = append(filters, cairn.Filter{User: u}, cairn.Filter{User: u, ErrorCode: cairn.ErrorAny},
+			cairn.Filter{User: u, EventSource: "s3.amazonaws.com", Text: "bucket"})
+	}
+	for _, k := range pick("SELECT accessKeyId FROM events WHERE accessKeyId IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 3") {
+		filters = append(filters, cairn.Filter{AccessKeyID: k})
+	}
+	for _, ip := range pick("SELECT sourceIPAddress FROM events GROUP BY 1 ORDER BY count(*) DESC LIMIT 3") {
+		mid := time.Date(2026, 3, 3, 12, 0, 0, 500, time.UTC)
+		filters = append(filters, cairn.Filter{SourceIP: ip}, cairn.Filter{SourceIP: ip, Since: mid, Until: mid.Add(26 * time.Hour)})
+	}
+	if len(filters) < 28 {
+		t.Fatalf("only %d filters picked", len(filters))
+	}
+	for _, f := range filters {
+		if needleTerms(f) == nil {
+			t.Fatalf("%+v would not use the needle files", f)
+		}
+		var cur cairn.Cursor
+		for page := 0; page < 4; page++ {
+			got, err := x.Search(ctx, f, cur, 7)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := x.engineSearch(ctx, f, cur, 7)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				for i := range min(len(got.Events), len(want.Events)) {
+					if g, w := got.Events[i], want.Events[i]; !reflect.DeepEqual(g, w) {
+						t.Errorf("event %s:\nneedles %+v\nengine  %+v", g.EventID, g, w)
+					}
+				}
+				t.Fatalf("%+v page %d:\nneedles %s\nengine  %s", f, page, pageIDs(got), pageIDs(want))
+			}
+			if got.Next.IsZero() {
+				break
+			}
+			cur = got.Next
+		}
+	}
+}
+
+func pageIDs(p cairn.Page) string {
+	s := ""
+	for _, e := range p.Events {
+		s += e.EventTime.Format("02T15:04:05 ") + e.EventID[:8] + " "
+	}
+	return s + fmt.Sprintf("next %v", p.Next)
+}
+
+// An index written before needle files existed is searched through the
+// engine, and gets them when a writer opens it.
+func TestSegmentsWithoutNeedles(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	x := openTest(t, dir)
+	var events []cairn.Event
+	for i := range 40 {
+		events = append(events, testEvent(i, nil))
+	}
+	if _, err := x.Commit(ctx, &cairn.Batch{Events: events}); err != nil {
+		t.Fatal(err)
+	}
+	x.Close()
+	needleFiles, _ := filepath.Glob(filepath.Join(dir, "events", "*", "*.needles"))
+	if len(needleFiles) == 0 {
+		t.Fatal("no needle files written")
+	}
+	for _, p := range needleFiles {
+		os.Remove(p)
+	}
+	cfg := DefaultConfig()
+	cfg.Dir, cfg.ReadOnly = dir, true
+	r, err := Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	f := cairn.Filter{User: "alice"}
+	if _, ok, _ := r.needleSearch(ctx, f, cairn.Cursor{}, 10); ok {
+		t.Fatal("searched needle files that do not exist")
+	}
+	if p, err := r.Search(ctx, f, cairn.Cursor{}, 100); err != nil || len(p.Events) != 40 {
+		t.Fatalf("engine search: %d events, %v", len(p.Events), err)
+	}
+	w := openTest(t, dir)
+	if _, ok, err := w.needleSearch(ctx, f, cairn.Cursor{}, 10); !ok || err != nil {
+		t.Fatalf("the writer did not build the missing needle files (%v)", err)
+	}
+}

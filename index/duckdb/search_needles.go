@@ -1,0 +1,163 @@
+package duckdb
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cairn-audit/cairn"
+)
+
+// needleTerms returns the hashed values that rows matching f must hold
+// (each term one of its hashes), or nil when f names nothing selective to
+// start from: a resource, a user, an access key or an address. Other
+// searches (a time range, an event name alone) scan columns through the
+// engine, which does that well.
+func needleTerms(f cairn.Filter) [][]uint64 {
+	var terms [][]uint64
+	selective := false
+	add := func(kind byte, v string, sel bool) {
+		if v != "" {
+			terms = append(terms, []uint64{needleHash(kind, v)})
+			selective = selective || sel
+		}
+	}
+	add(needleResource, f.ResourceID, true)
+	if id, ok := strings.CutPrefix(f.ResourceID, s3ARNPrefix); ok && id != "" {
+		last := &terms[len(terms)-1]
+		*last = append(*last, needleHash(needleResource, id))
+	}
+	add(needleUser, f.User, true)
+	add(needleKey, f.AccessKeyID, true)
+	add(needleIP, f.SourceIP, true)
+	add(needleType, f.ResourceType, false)
+	add(needleName, f.EventName, false)
+	add(needleSource, f.EventSource, false)
+	switch f.ErrorCode {
+	case "":
+	case cairn.ErrorAny:
+		terms = append(terms, []uint64{needleHash(needleError, "")})
+	default:
+		add(needleError, f.ErrorCode, false)
+	}
+	if f.ReadOnly.Known() {
+		add(needleReadOnly, strconv.FormatBool(f.ReadOnly.True()), false)
+	}
+	if !selective {
+		return nil
+	}
+	return terms
+}
+
+// candidate is a row whose needles match, not yet checked against the
+// whole filter.
+type candidate struct {
+	rowAt
+	sec int64 // eventTime, unix seconds rounded down
+}
+
+// needleSearch returns the first n events matching f after the cursor, in
+// result order, found through the segments' needle files. ok is false when
+// a segment in range has no needle file (written by an earlier version):
+// the caller then searches through the engine.
+//
+// The needle files give the candidate rows and their times to the second;
+// candidates are fetched newest first, each batch extended to the end of
+// its last second, and checked against the whole filter, until n events
+// pass. Every candidate left is then older than every event kept, so the
+// order is exact although the needle files' times are not.
+func (x *Index) needleSearch(ctx context.Context, f cairn.Filter, after cairn.Cursor, n int) (events []cairn.Event, ok bool, err error) {
+	terms := needleTerms(f)
+	if terms == nil {
+		return nil, false, nil
+	}
+	var files []string
+	var cands []candidate
+	for _, s := range x.snapshot().Segments {
+		if (!f.Since.IsZero() && s.MaxTime.Before(f.Since)) || (!f.Until.IsZero() && !s.MinTime.Before(f.Until)) ||
+			(!after.IsZero() && s.MinTime.After(after.EventTime)) {
+			continue
+		}
+		path := x.abs(s.Path)
+		nd := x.segs.needlesOf(path)
+		if nd == nil || int64(nd.rows) != s.Rows {
+			return nil, false, nil
+		}
+		rows := nd.lookupAny(terms[0])
+		for _, t := range terms[1:] {
+			if len(rows) == 0 {
+				break
+			}
+			rows = intersect(rows, nd.lookupAny(t))
+		}
+		if len(rows) == 0 {
+			continue
+		}
+		fi := len(files)
+		files = append(files, path)
+		for _, r := range rows {
+			sec := nd.sec(r)
+			if mayMatchTime(sec, f, after) {
+				cands = append(cands, candidate{rowAt{fi, r}, sec})
+			}
+		}
+	}
+	slices.SortFunc(cands, func(a, b candidate) int {
+		return cmp.Or(cmp.Compare(b.sec, a.sec), cmp.Compare(b.file, a.file), cmp.Compare(b.row, a.row))
+	})
+	batch := max(n, 16)
+	for i := 0; i < len(cands) && len(events) < n; batch *= 2 {
+		j := min(i+batch, len(cands))
+		for j < len(cands) && cands[j].sec == cands[j-1].sec {
+			j++
+		}
+		at := make([]rowAt, j-i)
+		for k, c := range cands[i:j] {
+			at[k] = c.rowAt
+		}
+		got, err := x.readAt(ctx, files, at)
+		if err != nil {
+			return nil, true, err
+		}
+		for k := range got {
+			if e := &got[k]; matches(e, f) && isAfter(e, after) {
+				events = append(events, *e)
+			}
+		}
+		i = j
+	}
+	slices.SortFunc(events, func(a, b cairn.Event) int {
+		return cmp.Or(b.EventTime.Compare(a.EventTime), strings.Compare(b.DedupKey(), a.DedupKey()))
+	})
+	if len(events) > n {
+		events = events[:n]
+	}
+	return events, true, nil
+}
+
+// mayMatchTime reports whether an event of the second sec can lie within
+// the filter's time bounds and before the cursor.
+func mayMatchTime(sec int64, f cairn.Filter, after cairn.Cursor) bool {
+	start := time.Unix(sec, 0)
+	if !f.Since.IsZero() && !start.Add(time.Second).After(f.Since) {
+		return false
+	}
+	if !f.Until.IsZero() && !start.Before(f.Until) {
+		return false
+	}
+	return after.IsZero() || !start.After(after.EventTime)
+}
+
+// isAfter reports whether e comes after the cursor in result order.
+func isAfter(e *cairn.Event, after cairn.Cursor) bool {
+	if after.IsZero() {
+		return true
+	}
+	if c := e.EventTime.Compare(after.EventTime); c != 0 {
+		return c < 0
+	}
+	return e.DedupKey() < after.Key
+}
