@@ -117,6 +117,9 @@ func readValue(pages parquet.Pages, row int64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The page's buffers go back to the reader's pool once the value is
+	// copied out: a page of records is a megabyte.
+	defer parquet.Release(p)
 	var v [1]parquet.Value
 	n, err := p.Values().ReadValues(v[:])
 	if n == 0 {

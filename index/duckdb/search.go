@@ -180,7 +180,16 @@ func (x *Index) fetch(ctx context.Context, hits []hit) ([]cairn.Event, error) {
 		}
 		at[i] = rowAt{fi, uint32(h.row)}
 	}
-	return x.readAt(ctx, files, at)
+	events, err := x.readAt(ctx, files, at)
+	if err != nil {
+		return nil, err
+	}
+	for i, h := range hits {
+		if k := events[i].DedupKey(); k != h.key {
+			return nil, fmt.Errorf("row %d of %s holds %s where the engine read %s", h.row, h.file, k, h.key)
+		}
+	}
+	return events, nil
 }
 
 // daySegments are the segment files of one day.

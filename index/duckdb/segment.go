@@ -129,17 +129,14 @@ func resourceKeys(refs []cairn.ResourceRef) string {
 }
 
 // rowGroupRows bounds a row group: time-bounded queries skip whole row
-// groups by their eventTime statistics, the writer holds one row group in
-// memory, and fetching one event by its row number decompresses its row
-// group's column chunks whole (the engine does not skip pages). Measured on
-// a day segment of 19,957 simulated events: 16,384 rows gave 5.86 MB and
-// 10.5 ms to fetch one event; 4,096 rows 6.07 MB (+3.6%) and 6.3 ms; 2,048
-// rows 6.36 MB and 4.2 ms. Over make bench's 2,000,000 events, against
-// 16,384 rows: a month's timeline of a busy instance 0.72 → 0.35 s, the
-// needle searches within noise (resource 57 → 62 ms, user 38 → 36, key 46
-// → 52), the group-by 55 → 83 ms, the index 603 → 627 MB; 8,192 rows kept
-// the timeline at 0.75 s.
-const rowGroupRows = 4 * 1024
+// groups by their eventTime statistics, and the writer holds one row group
+// in memory. Fetching an event reads one page of its record (rows.go), so
+// the size of a row group no longer matters to it (the engine decompressed
+// the row group of every column: 10.5 ms an event at 16,384 rows, 6.3 ms at
+// 4,096). Over make bench's 2,000,000 events, 4,096 rows against 16,384:
+// the index 651 → 627 MB with needle files, the group-by 83 → 55 ms, the
+// timelines unchanged (89 → 86 ms).
+const rowGroupRows = 16 * 1024
 
 // segmentWriter writes rows, already in time order, as a zstd Parquet file
 // with its needle file beside it.
