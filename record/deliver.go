@@ -186,6 +186,7 @@ func (r *Recorder) deliverSegment(ctx context.Context, seg SealedSegment) (int, 
 	}
 	r.mu.Lock()
 	r.state = next
+	r.status.DeliveredFiles += int64(written)
 	r.mu.Unlock()
 	return written, r.journal.Remove(seg)
 }

@@ -114,6 +114,7 @@ type Status struct {
 	LatestDeliveryError string
 	LatestDigest        time.Time
 	LatestDigestError   string
+	DeliveredFiles      int64
 	Received, Acked     int64
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/cairn-audit/cairn"
 	"github.com/cairn-audit/cairn/cost"
+	"github.com/cairn-audit/cairn/record"
 	"github.com/cairn-audit/cairn/index/duckdb"
 	"github.com/cairn-audit/cairn/ingest"
 	"github.com/cairn-audit/cairn/server"
@@ -112,8 +113,15 @@ func startSim(t *testing.T) *simServer {
 	if err := json.Unmarshal(b, &scenarios); err != nil {
 		t.Fatal(err)
 	}
+	// A recorder, as cairn serve always has, so that the health page shows
+	// its section.
+	rec, err := record.Open(ctx, t.TempDir(), record.DefaultConfig(), idx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := server.New(server.DefaultConfig(), idx, testCreds, nil)
 	srv.SetCost(store)
+	srv.SetRecorder(rec)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -124,6 +132,7 @@ func startSim(t *testing.T) *simServer {
 	t.Cleanup(func() {
 		stop()
 		<-done
+		rec.Close()
 		idx.Close()
 	})
 	return &simServer{URL: "http://" + ln.Addr().String(), idx: idx, store: store, scenarios: scenarios}
