@@ -148,8 +148,9 @@ func (x *Index) loadDay(ctx context.Context, day string) (*dayKeys, error) {
 
 func (x *Index) abs(rel string) string { return filepath.Join(x.dir, filepath.FromSlash(rel)) }
 
-// writeSegments writes the chosen events as one segment per day, in
-// parallel, and commits them to the manifest.
+// writeSegments writes the chosen events as segments, a day in one or
+// (when there are fewer days than cores) a few, in parallel, and commits
+// them to the manifest.
 func (x *Index) writeSegments(ctx context.Context, events []cairn.Event, chosen []int) error {
 	if len(chosen) == 0 {
 		return nil
@@ -161,22 +162,22 @@ func (x *Index) writeSegments(ctx context.Context, events []cairn.Event, chosen 
 		day := dayOf(e.EventTime)
 		byDay[day] = append(byDay[day], rowOf(e))
 	}
-	days := slices.Sorted(maps.Keys(byDay))
+	pieces := splitDays(byDay, runtime.GOMAXPROCS(0))
 	next := *x.manifest
 	next.Segments = slices.Clone(x.manifest.Segments)
-	staged := make([]string, len(days))
-	for i, day := range days {
-		staged[i] = filepath.Join(x.dir, "staging", "new-"+day+".parquet")
-	}
 	var g errgroup.Group
 	g.SetLimit(runtime.GOMAXPROCS(0))
-	for i, day := range days {
-		g.Go(func() error { return writeSegmentFile(staged[i], byDay[day]) })
+	for i, p := range pieces {
+		p.staged = filepath.Join(x.dir, "staging", fmt.Sprintf("new-%s-%d.parquet", p.day, i))
+		g.Go(func() error { return writeSegmentFile(p.staged, p.rows) })
 	}
 	err := g.Wait()
 	var written []string
 	cleanup := func() {
-		for _, p := range append(staged, written...) {
+		for _, p := range pieces {
+			removeSegment(p.staged)
+		}
+		for _, p := range written {
 			removeSegment(p)
 		}
 	}
@@ -184,23 +185,60 @@ func (x *Index) writeSegments(ctx context.Context, events []cairn.Event, chosen 
 		cleanup()
 		return err
 	}
-	for i, day := range days {
-		seg, path, err := x.installSegment(&next, day, staged[i])
+	for _, p := range pieces {
+		seg, path, err := x.installSegment(&next, p.day, p.staged)
 		if err != nil {
 			cleanup()
 			return err
 		}
 		written = append(written, path)
-		rows := byDay[day]
-		seg.Rows, seg.MinTime, seg.MaxTime = int64(len(rows)), rows[0].EventTime, rows[len(rows)-1].EventTime
+		seg.Rows, seg.MinTime, seg.MaxTime = int64(len(p.rows)), p.rows[0].EventTime, p.rows[len(p.rows)-1].EventTime
 		next.Segments = append(next.Segments, seg)
 	}
 	if err := x.publish(ctx, &next); err != nil {
 		cleanup()
 		return err
 	}
-	x.log.Debug("committed events", "events", len(chosen), "days", len(days), "took", time.Since(began))
+	x.log.Debug("committed events", "events", len(chosen), "segments", len(pieces), "took", time.Since(began))
 	return nil
+}
+
+// piece is the rows of one new segment.
+type piece struct {
+	day    string
+	rows   []segmentRow // in time order once split
+	staged string
+}
+
+// minPiece is the fewest rows worth a segment of their own when a day is
+// split.
+const minPiece = 8 * 1024
+
+// splitDays makes the segments of a commit: a day each, except that when a
+// commit holds fewer days than there are cores, large days are cut into
+// consecutive time ranges, so that every core writes. Ingest reads a day of
+// every account and region at a time, so most commits hold one day, and
+// writing its segment on one core bounded ingest (make bench: 59,000
+// events/s with one core writing while the other decoded).
+func splitDays(byDay map[string][]segmentRow, cores int) []*piece {
+	days := slices.Sorted(maps.Keys(byDay))
+	var out []*piece
+	for _, day := range days {
+		rows := byDay[day]
+		n := 1
+		if len(days) < cores {
+			n = max(1, min(cores/len(days), len(rows)/minPiece))
+		}
+		if n == 1 {
+			out = append(out, &piece{day: day, rows: rows})
+			continue
+		}
+		slices.SortStableFunc(rows, func(a, b segmentRow) int { return a.EventTime.Compare(b.EventTime) })
+		for i := range n {
+			out = append(out, &piece{day: day, rows: rows[i*len(rows)/n : (i+1)*len(rows)/n]})
+		}
+	}
+	return out
 }
 
 // installSegment moves a staged file and its needle file into its day's

@@ -434,3 +434,31 @@ func TestEmptyViewMatchesSegments(t *testing.T) {
 		t.Fatalf("segments give\n%v\nthe empty view has\n%v", got, empty)
 	}
 }
+
+// A commit of fewer days than cores cuts large days into consecutive time
+// ranges, so that every core writes; small days and many days stay whole.
+func TestSplitDays(t *testing.T) {
+	rows := func(n int) []segmentRow {
+		out := make([]segmentRow, n)
+		for i := range out {
+			out[i].EventTime = t0.Add(time.Duration(n-i) * time.Second) // reversed: the split sorts
+		}
+		return out
+	}
+	count := func(ps []*piece) (n int) {
+		for _, p := range ps {
+			n += len(p.rows)
+		}
+		return n
+	}
+	one := splitDays(map[string][]segmentRow{"2026-03-14": rows(20000)}, 2)
+	if len(one) != 2 || count(one) != 20000 || !one[0].rows[len(one[0].rows)-1].EventTime.Before(one[1].rows[0].EventTime) {
+		t.Fatalf("one large day on two cores: %d pieces, %d rows", len(one), count(one))
+	}
+	if small := splitDays(map[string][]segmentRow{"2026-03-14": rows(9000)}, 4); len(small) != 1 {
+		t.Fatalf("a day too small to cut gave %d pieces", len(small))
+	}
+	if many := splitDays(map[string][]segmentRow{"2026-03-14": rows(20000), "2026-03-15": rows(20000)}, 2); len(many) != 2 {
+		t.Fatalf("as many days as cores gave %d pieces", len(many))
+	}
+}
