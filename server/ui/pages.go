@@ -145,6 +145,11 @@ func (u *UI) events(w http.ResponseWriter, r *http.Request, s *session) {
 		}
 	}
 	page := map[string]any{"Title": "Events", "Fields": searchFields, "Q": q, "Errors": errs}
+	if len(errs) == 0 && q.Get("until") == "" && after.IsZero() {
+		if note := u.anchorRange(ctx, &f, q.Get("since"), now); note != "" {
+			page["RangeNote"] = note
+		}
+	}
 	if len(errs) == 0 {
 		g, gctx := errgroup.WithContext(ctx)
 		var res cairn.Page
@@ -187,6 +192,27 @@ func (u *UI) events(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	page["Ranges"] = ranges
 	u.render(w, r, http.StatusOK, "events", s, page)
+}
+
+// anchorRange moves a range given as a span back from now ("24h", "7d")
+// to end at the newest event when nothing has arrived within it: an
+// archive imported once, or a server that stopped ingesting, then shows its
+// last day instead of an empty page. It says so in the note it returns.
+func (u *UI) anchorRange(ctx context.Context, f *cairn.Filter, since string, now time.Time) string {
+	if since == "" || f.Since.IsZero() {
+		return ""
+	}
+	if _, err := time.Parse("2006-01-02", since); err == nil || strings.Contains(since, "T") || strings.Contains(since, " ") {
+		return "" // an absolute time
+	}
+	st, err := u.cfg.Index.Stats(ctx)
+	if err != nil || st.Events == 0 || !st.Newest.Before(f.Since) {
+		return ""
+	}
+	span := now.Sub(f.Since)
+	end := st.Newest.Add(time.Second).Truncate(time.Second)
+	f.Since, f.Until = end.Add(-span), end
+	return fmt.Sprintf("Nothing arrived in the last %s; showing the %s up to the newest event, %s.", since, since, st.Newest.UTC().Format("2006-01-02 15:04 UTC"))
 }
 
 func cloneValues(q url.Values) url.Values {

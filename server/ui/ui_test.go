@@ -247,3 +247,23 @@ func TestEscaping(t *testing.T) {
 		t.Errorf("the search form echoes markup")
 	}
 }
+
+// A quick range over an index whose newest event is older than the range
+// ends at that event, and says so, rather than showing an empty page.
+func TestQuickRangeEndsAtNewestEvent(t *testing.T) {
+	ts := startSmall(t)
+	c := newClient(t)
+	login(t, c, ts.URL, "AKIDUITEST", "s3cret/ui+test")
+	_, body := get(t, c, ts.URL+"/events?since=24h")
+	if !strings.Contains(body, `id="range-note"`) || !strings.Contains(body, "2026-03-14 03:10 UTC") {
+		t.Errorf("no note that the range was moved:\n%s", body)
+	}
+	if !strings.Contains(body, "/event/"+evilID) {
+		t.Errorf("the newest day's event is not listed")
+	}
+	// An absolute range is left as asked.
+	_, body = get(t, c, ts.URL+"/events?since=2026-11-01")
+	if strings.Contains(body, `id="range-note"`) || strings.Contains(body, "/event/"+evilID) {
+		t.Errorf("an absolute range was moved")
+	}
+}
