@@ -18,9 +18,9 @@ import (
 
 	"github.com/cairn-audit/cairn"
 	"github.com/cairn-audit/cairn/cost"
-	"github.com/cairn-audit/cairn/record"
 	"github.com/cairn-audit/cairn/index/duckdb"
 	"github.com/cairn-audit/cairn/ingest"
+	"github.com/cairn-audit/cairn/record"
 	"github.com/cairn-audit/cairn/server"
 	"github.com/cairn-audit/cairn/sim"
 )
