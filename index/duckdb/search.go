@@ -192,26 +192,33 @@ func (x *Index) fetch(ctx context.Context, hits []hit) ([]cairn.Event, error) {
 	return events, nil
 }
 
-// daySegments are the segment files of one day.
+// daySegments are the segment files of one day, with their rows.
 type daySegments struct {
 	day   string
 	files []string
+	rows  []int64
 }
 
 // searchDays lists the days whose segments may hold events between since
 // and until (either may be zero), newest first.
 func (x *Index) searchDays(since, until time.Time) []daySegments {
 	m := x.snapshot()
-	byDay := map[string][]string{}
+	byDay := map[string]*daySegments{}
 	for _, s := range m.Segments {
 		if (!since.IsZero() && s.MaxTime.Before(since)) || (!until.IsZero() && !s.MinTime.Before(until)) {
 			continue
 		}
-		byDay[s.Day] = append(byDay[s.Day], x.abs(s.Path))
+		d := byDay[s.Day]
+		if d == nil {
+			d = &daySegments{day: s.Day}
+			byDay[s.Day] = d
+		}
+		d.files = append(d.files, x.abs(s.Path))
+		d.rows = append(d.rows, s.Rows)
 	}
 	out := make([]daySegments, 0, len(byDay))
-	for day, files := range byDay {
-		out = append(out, daySegments{day, files})
+	for _, d := range byDay {
+		out = append(out, *d)
 	}
 	slices.SortFunc(out, func(a, b daySegments) int { return strings.Compare(b.day, a.day) })
 	return out

@@ -64,51 +64,84 @@ type candidate struct {
 // a segment in range has no needle file (written by an earlier version):
 // the caller then searches through the engine.
 //
-// The needle files give the candidate rows and their times to the second;
-// candidates are fetched newest first, each batch extended to the end of
-// its last second, and checked against the whole filter, until n events
-// pass. Every candidate left is then older than every event kept, so the
-// order is exact although the needle files' times are not.
+// Days are read newest first, and a day's events are all newer than the
+// next day's, so a search for what someone did lately reads a day or two.
+// The needle files give the candidate rows and their times
+// to the second; candidates are fetched newest first, each batch extended
+// to the end of its last second, and checked against the whole filter,
+// until n events pass. Every candidate left is then older than every event
+// kept, so the order is exact although the needle files' times are not.
 func (x *Index) needleSearch(ctx context.Context, f cairn.Filter, after cairn.Cursor, n int) (events []cairn.Event, ok bool, err error) {
 	terms := needleTerms(f)
 	if terms == nil {
 		return nil, false, nil
 	}
-	var files []string
-	var cands []candidate
-	for _, s := range x.snapshot().Segments {
-		if (!f.Since.IsZero() && s.MaxTime.Before(f.Since)) || (!f.Until.IsZero() && !s.MinTime.Before(f.Until)) ||
-			(!after.IsZero() && s.MinTime.After(after.EventTime)) {
-			continue
-		}
-		path := x.abs(s.Path)
-		nd := x.segs.needlesOf(path)
-		if nd == nil || int64(nd.rows) != s.Rows {
-			return nil, false, nil
-		}
-		rows := nd.lookupAny(terms[0])
-		for _, t := range terms[1:] {
-			if len(rows) == 0 {
-				break
+	until := f.Until
+	if !after.IsZero() && (until.IsZero() || after.EventTime.Before(until)) {
+		until = after.EventTime.Add(time.Microsecond)
+	}
+	days := x.searchDays(f.Since, until)
+	// Every segment in range must have its needle file, or none is used.
+	needles := make([][]*needles, len(days))
+	for i, d := range days {
+		for k, path := range d.files {
+			nd := x.segs.needlesOf(path)
+			if nd == nil || int64(nd.rows) != d.rows[k] {
+				return nil, false, nil
 			}
-			rows = intersect(rows, nd.lookupAny(t))
-		}
-		if len(rows) == 0 {
-			continue
-		}
-		fi := len(files)
-		files = append(files, path)
-		for _, r := range rows {
-			sec := nd.sec(r)
-			if mayMatchTime(sec, f, after) {
-				cands = append(cands, candidate{rowAt{fi, r}, sec})
-			}
+			needles[i] = append(needles[i], nd)
 		}
 	}
+	var files []string
+	var cands []candidate
+	for i, d := range days {
+		for k, nd := range needles[i] {
+			rows := nd.lookupAny(terms[0])
+			for _, t := range terms[1:] {
+				if len(rows) == 0 {
+					break
+				}
+				rows = intersect(rows, nd.lookupAny(t))
+			}
+			if len(rows) == 0 {
+				continue
+			}
+			fi := len(files)
+			files = append(files, d.files[k])
+			for _, r := range rows {
+				if sec := nd.sec(r); mayMatchTime(sec, f, after) {
+					cands = append(cands, candidate{rowAt{fi, r}, sec})
+				}
+			}
+		}
+		// Fetch once enough candidates are known (or none are left to
+		// find), so that a rare value's rows, a few a day, are fetched
+		// together, a file per core.
+		if len(cands) < n-len(events) && i < len(days)-1 {
+			continue
+		}
+		if events, err = x.fetchNewest(ctx, files, cands, f, after, n, events); err != nil {
+			return nil, true, err
+		}
+		if len(events) >= n {
+			break
+		}
+		cands = cands[:0]
+	}
+	sortResults(events)
+	if len(events) > n {
+		events = events[:n]
+	}
+	return events, true, nil
+}
+
+// fetchNewest fetches candidates newest first, adding those that match to
+// events, until events holds n (or the candidates run out).
+func (x *Index) fetchNewest(ctx context.Context, files []string, cands []candidate, f cairn.Filter, after cairn.Cursor, n int, events []cairn.Event) ([]cairn.Event, error) {
 	slices.SortFunc(cands, func(a, b candidate) int {
 		return cmp.Or(cmp.Compare(b.sec, a.sec), cmp.Compare(b.file, a.file), cmp.Compare(b.row, a.row))
 	})
-	batch := max(n, 16)
+	batch := max(n-len(events), 16)
 	for i := 0; i < len(cands) && len(events) < n; batch *= 2 {
 		j := min(i+batch, len(cands))
 		for j < len(cands) && cands[j].sec == cands[j-1].sec {
@@ -120,7 +153,7 @@ func (x *Index) needleSearch(ctx context.Context, f cairn.Filter, after cairn.Cu
 		}
 		got, err := x.readAt(ctx, files, at)
 		if err != nil {
-			return nil, true, err
+			return nil, err
 		}
 		for k := range got {
 			if e := &got[k]; matches(e, f) && isAfter(e, after) {
@@ -129,13 +162,14 @@ func (x *Index) needleSearch(ctx context.Context, f cairn.Filter, after cairn.Cu
 		}
 		i = j
 	}
+	return events, nil
+}
+
+// sortResults puts events in result order: newest first, then by key.
+func sortResults(events []cairn.Event) {
 	slices.SortFunc(events, func(a, b cairn.Event) int {
 		return cmp.Or(b.EventTime.Compare(a.EventTime), strings.Compare(b.DedupKey(), a.DedupKey()))
 	})
-	if len(events) > n {
-		events = events[:n]
-	}
-	return events, true, nil
 }
 
 // mayMatchTime reports whether an event of the second sec can lie within
