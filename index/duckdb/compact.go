@@ -172,6 +172,7 @@ func (x *Index) deleteRetired(ctx context.Context) error {
 		return err
 	}
 	for _, p := range gone {
+		x.segs.forget(x.abs(p))
 		if err := removeSegment(x.abs(p)); err != nil && !os.IsNotExist(err) {
 			return err
 		}

@@ -137,6 +137,27 @@ func (c *segmentCache) release(s *openSegment) {
 	}
 }
 
+// forget drops a deleted segment, so that its file is closed and its space
+// freed rather than held until the cache evicts it.
+func (c *segmentCache) forget(path string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.needles[path]; ok {
+		c.needleLRU.Remove(el)
+		delete(c.needles, path)
+		c.needleBytes -= len(el.Value.(*cachedNeedles).n.b)
+	}
+	if el, ok := c.files[path]; ok {
+		c.fileLRU.Remove(el)
+		delete(c.files, path)
+		s := el.Value.(*openSegment)
+		s.evicted = true
+		if s.readers == 0 {
+			s.f.Close()
+		}
+	}
+}
+
 // close closes every cached file; the index is closing.
 func (c *segmentCache) close() {
 	c.mu.Lock()
