@@ -91,21 +91,22 @@ func (b *needleBuilder) add(r *segmentRow) {
 		b.posts[h] = append(rows, b.row)
 	}
 	for _, res := range r.Resources {
-		put(needleResource, res.ID)
-		if res.ID == "" || res.ARN != s3ARNPrefix+res.ID {
-			put(needleResource, res.ARN) // an S3 ARN is found through its ID (needleTerms)
+		id, arn := str(res.ID), str(res.ARN)
+		put(needleResource, id)
+		if id == "" || arn != s3ARNPrefix+id {
+			put(needleResource, arn) // an S3 ARN is found through its ID (needleTerms)
 		}
-		put(needleType, res.Type)
+		put(needleType, str(res.Type))
 	}
-	for _, v := range [...]string{r.UserName, r.SessionName, r.UserArn, r.RoleArn, r.SourceIdentity, r.OnBehalfOf, r.PrincipalID} {
-		put(needleUser, v)
+	for _, v := range [...]*string{r.UserName, r.SessionName, r.UserArn, r.RoleArn, r.SourceIdentity, r.OnBehalfOf, r.PrincipalID} {
+		put(needleUser, str(v))
 	}
-	put(needleKey, r.AccessKeyID)
-	put(needleIP, r.SourceIPAddress)
-	put(needleName, r.EventName)
-	put(needleSource, r.EventSource)
-	if r.ErrorCode != "" {
-		put(needleError, r.ErrorCode)
+	put(needleKey, str(r.AccessKeyID))
+	put(needleIP, str(r.SourceIPAddress))
+	put(needleName, str(r.EventName))
+	put(needleSource, str(r.EventSource))
+	if code := str(r.ErrorCode); code != "" {
+		put(needleError, code)
 		put(needleError, "")
 	}
 	if r.ReadOnly != nil {
@@ -321,10 +322,11 @@ func buildNeedles(segmentPath string) error {
 		n, err := r.Read(buf)
 		for i := range buf[:n] {
 			c := &buf[i]
-			b.add(&segmentRow{EventTime: c.EventTime, EventSource: c.EventSource, EventName: c.EventName,
-				SourceIPAddress: c.SourceIPAddress, ErrorCode: c.ErrorCode, ReadOnly: c.ReadOnly, UserArn: c.UserArn,
-				PrincipalID: c.PrincipalID, AccessKeyID: c.AccessKeyID, UserName: c.UserName, RoleArn: c.RoleArn,
-				SessionName: c.SessionName, SourceIdentity: c.SourceIdentity, OnBehalfOf: c.OnBehalfOf, Resources: c.Resources})
+			b.add(&segmentRow{EventTime: c.EventTime, EventSource: opt(&c.EventSource), EventName: opt(&c.EventName),
+				SourceIPAddress: opt(&c.SourceIPAddress), ErrorCode: opt(&c.ErrorCode), ReadOnly: c.ReadOnly,
+				UserArn: opt(&c.UserArn), PrincipalID: opt(&c.PrincipalID), AccessKeyID: opt(&c.AccessKeyID),
+				UserName: opt(&c.UserName), RoleArn: opt(&c.RoleArn), SessionName: opt(&c.SessionName),
+				SourceIdentity: opt(&c.SourceIdentity), OnBehalfOf: opt(&c.OnBehalfOf), Resources: c.Resources})
 		}
 		if err == io.EOF {
 			break

@@ -16,13 +16,14 @@ import (
 
 func TestNeedleFileRoundTrip(t *testing.T) {
 	b := newNeedleBuilder()
+	sp := optValue
 	rows := []segmentRow{
-		{EventTime: t0, EventName: "RunInstances", UserName: "alice", AccessKeyID: "AKIA1", ReadOnly: &boolFalse,
-			Resources: []segmentResource{{ID: "i-1", ARN: "arn:aws:ec2:us-east-1:1:instance/i-1", Type: "AWS::EC2::Instance"}}},
-		{EventTime: t0.Add(90 * time.Second), EventName: "DescribeInstances", UserName: "bob", SessionName: "bob", ErrorCode: "AccessDenied",
-			Resources: []segmentResource{{ID: "logs/a.txt", ARN: "arn:aws:s3:::logs/a.txt"}, {ID: "bucket:logs", ARN: "arn:aws:s3:::logs"}}},
-		{EventTime: t0.Add(3 * time.Hour), EventName: "RunInstances", UserName: "alice",
-			Resources: []segmentResource{{ID: "i-1"}, {ID: "i-1"}}}, // the same resource twice in one row
+		{EventTime: t0, EventName: sp("RunInstances"), UserName: sp("alice"), AccessKeyID: sp("AKIA1"), ReadOnly: &boolFalse,
+			Resources: []segmentResource{{ID: sp("i-1"), ARN: sp("arn:aws:ec2:us-east-1:1:instance/i-1"), Type: sp("AWS::EC2::Instance")}}},
+		{EventTime: t0.Add(90 * time.Second), EventName: sp("DescribeInstances"), UserName: sp("bob"), SessionName: sp("bob"), ErrorCode: sp("AccessDenied"),
+			Resources: []segmentResource{{ID: sp("logs/a.txt"), ARN: sp("arn:aws:s3:::logs/a.txt")}, {ID: sp("bucket:logs"), ARN: sp("arn:aws:s3:::logs")}}},
+		{EventTime: t0.Add(3 * time.Hour), EventName: sp("RunInstances"), UserName: sp("alice"),
+			Resources: []segmentResource{{ID: sp("i-1")}, {ID: sp("i-1")}}}, // the same resource twice in one row
 	}
 	for i := range rows {
 		b.add(&rows[i])

@@ -45,7 +45,7 @@ func where(f cairn.Filter, after cairn.Cursor) (string, []any) {
 	switch f.ErrorCode {
 	case "":
 	case cairn.ErrorAny:
-		conds = append(conds, "errorCode <> ''") // some absent codes read back as '' (see the note on segmentRow)
+		conds = append(conds, "errorCode <> ''") // segments written before opt may hold empty codes
 	default:
 		eq("errorCode", f.ErrorCode)
 	}
