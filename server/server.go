@@ -94,6 +94,7 @@ type Server struct {
 	ingest   IngestFunc
 	recorder *record.Recorder // nil unless SetRecorder was called
 	cost     *cost.Store      // nil unless SetCost was called
+	tour     []ui.TourStop    // set by SetTour
 }
 
 // New returns a server for idx that accepts requests signed with any of
@@ -117,10 +118,15 @@ func New(cfg Config, idx cairn.Index, creds []Credentials, log *slog.Logger) *Se
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
-	mux.Handle("/", ui.New(ui.Config{Index: idx, Check: s.verifier.Check, Cost: func() *cost.Store { return s.cost }, Recorder: func() *record.Recorder { return s.recorder }, Log: log}))
+	mux.Handle("/", ui.New(ui.Config{Index: idx, Check: s.verifier.Check, Cost: func() *cost.Store { return s.cost },
+		Recorder: func() *record.Recorder { return s.recorder }, Tour: func() []ui.TourStop { return s.tour }, Log: log}))
 	s.handler = securityHeaders(mux)
 	return s
 }
+
+// SetTour gives the UI's events page the stops of a tour (cairn serve
+// -demo: the simulated organisation's incidents). Call it before Serve.
+func (s *Server) SetTour(stops []ui.TourStop) { s.tour = stops }
 
 // Handler returns the server's routes as an http.Handler.
 func (s *Server) Handler() http.Handler { return s.handler }

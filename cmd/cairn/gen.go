@@ -2,11 +2,15 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/cairn-audit/cairn/cost"
+	"github.com/cairn-audit/cairn/server/ui"
 	"github.com/cairn-audit/cairn/sim"
 )
 
@@ -64,4 +68,44 @@ func ensureDemo(ctx context.Context, e *env, data string) (string, error) {
 	}
 	// The marker is written last, so an interrupted generation starts over.
 	return dir, os.WriteFile(done, nil, 0o644)
+}
+
+// demoTour asks the questions the demo organisation's incidents raise, each
+// linked to the page that answers it, for the events page to show a
+// newcomer. The answers are not given away: finding them is the demo.
+func demoTour(demoDir string) ([]ui.TourStop, error) {
+	b, err := os.ReadFile(filepath.Join(demoDir, "scenarios.json"))
+	if err != nil {
+		return nil, err
+	}
+	var scenarios []sim.Scenario
+	if err := json.Unmarshal(b, &scenarios); err != nil {
+		return nil, fmt.Errorf("read %s: %w", filepath.Join(demoDir, "scenarios.json"), err)
+	}
+	var stops []ui.TourStop
+	for _, sc := range scenarios {
+		when := sc.Time.UTC().Format("2 January at 15:04 UTC")
+		why := "/resource/" + url.PathEscape(sc.Resource) + "?at=" + url.QueryEscape(sc.Time.UTC().Format(time.RFC3339))
+		var stop ui.TourStop
+		switch sc.Kind {
+		case "api-reboot":
+			stop = ui.TourStop{Question: fmt.Sprintf("Instance %s rebooted on %s: who did it, and how?", sc.Resource, when), URL: why}
+		case "hardware-restart":
+			stop = ui.TourStop{Question: fmt.Sprintf("Instance %s restarted on %s: a person, a service, or the hardware?", sc.Resource, when), URL: why}
+		case "scheduled-retirement":
+			stop = ui.TourStop{Question: fmt.Sprintf("Instance %s stopped on %s: why?", sc.Resource, when), URL: why}
+		case "leaked-access-key":
+			stop = ui.TourStop{Question: fmt.Sprintf("Access key %s was used from %s at night: what did it do?", sc.AccessKeyID, sc.SourceIP),
+				URL: "/events?" + url.Values{"access-key": {sc.AccessKeyID}, "ip": {sc.SourceIP}}.Encode()}
+		case "logging-stopped":
+			stop = ui.TourStop{Question: fmt.Sprintf("A trail stopped recording on %s: who stopped it?", when), URL: why}
+		case "cost-spike":
+			stop = ui.TourStop{Question: fmt.Sprintf("The bill jumped on %s: which calls caused it, and who made them?", sc.Time.UTC().Format("2 January")),
+				URL: "/cost?month=" + sc.Time.UTC().Format("2006-01")}
+		default:
+			continue
+		}
+		stops = append(stops, stop)
+	}
+	return stops, nil
 }

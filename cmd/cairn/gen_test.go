@@ -2,10 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/cairn-audit/cairn/server/ui"
 )
 
 // TestGenIngestsCleanlyAndScenariosAreSearchable: what cairn gen writes is
@@ -50,6 +54,28 @@ func TestGenIngestsCleanlyAndScenariosAreSearchable(t *testing.T) {
 			if got := ids(t, r.stdout); len(got) == 0 {
 				t.Errorf("scenario %s: no RebootInstances of %s", s.ID, s.Resource)
 			}
+		}
+	}
+	// The demo's tour asks one question per incident, each linked to the
+	// page that answers it.
+	tour, err := demoTour(trail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tour) != len(scenarios) {
+		t.Errorf("%d tour stops for %d scenarios", len(tour), len(scenarios))
+	}
+	for i, stop := range tour {
+		if !strings.HasPrefix(stop.URL, "/") || !strings.HasSuffix(stop.Question, "?") {
+			t.Errorf("tour stop %d: %+v", i, stop)
+		}
+	}
+	for _, s := range scenarios {
+		if s.Resource == "" || s.Kind == "cost-spike" {
+			continue
+		}
+		if !slices.ContainsFunc(tour, func(stop ui.TourStop) bool { return strings.HasPrefix(stop.URL, "/resource/"+url.PathEscape(s.Resource)+"?at=") }) {
+			t.Errorf("no tour stop explains %s (%s)", s.Resource, s.Kind)
 		}
 	}
 }

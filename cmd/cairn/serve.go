@@ -20,6 +20,7 @@ import (
 	"github.com/cairn-audit/cairn/ingest"
 	"github.com/cairn-audit/cairn/record"
 	"github.com/cairn-audit/cairn/server"
+	"github.com/cairn-audit/cairn/server/ui"
 )
 
 // stringList is a repeatable string flag.
@@ -65,12 +66,16 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err := os.MkdirAll(*data, 0o755); err != nil {
 		return fmt.Errorf("create data folder: %w", err)
 	}
+	var tour []ui.TourStop
 	if *demo {
 		dir, err := ensureDemo(ctx, e, *data)
 		if err != nil {
 			return err
 		}
 		sources = append(sources, dir)
+		if tour, err = demoTour(dir); err != nil {
+			return err
+		}
 	}
 	creds, created, err := loadCredentials(e, *data, true)
 	if err != nil {
@@ -110,6 +115,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	srv := server.New(scfg, idx, []server.Credentials{creds}, log)
 	srv.SetIngest(ing.run)
 	srv.SetRecorder(rec)
+	srv.SetTour(tour)
 	costStore, err := cost.OpenStore(costDir(*data))
 	if err != nil {
 		ln.Close()

@@ -145,6 +145,9 @@ func (u *UI) events(w http.ResponseWriter, r *http.Request, s *session) {
 		}
 	}
 	page := map[string]any{"Title": "Events", "Fields": searchFields, "Q": q, "Errors": errs}
+	if len(q) == 0 {
+		page["Tour"] = u.cfg.Tour()
+	}
 	if len(errs) == 0 && q.Get("until") == "" && after.IsZero() {
 		if note := u.anchorRange(ctx, &f, q.Get("since"), now); note != "" {
 			page["RangeNote"] = note

@@ -65,7 +65,10 @@ type Config struct {
 	// may set them after New.
 	Cost     func() *cost.Store
 	Recorder func() *record.Recorder
-	Log      *slog.Logger
+	// Tour returns what the events page points a newcomer at (cairn serve
+	// -demo: the simulated organisation's incidents), nil for none.
+	Tour func() []TourStop
+	Log  *slog.Logger
 	// Now is the clock, time.Now when nil.
 	Now func() time.Time
 }
@@ -80,6 +83,13 @@ type UI struct {
 	sessions map[string]*session
 
 	costCache costCache
+}
+
+// TourStop is something worth looking at, asked as a question, with the
+// page that answers it.
+type TourStop struct {
+	Question string
+	URL      string // a page of this UI
 }
 
 type session struct {
@@ -101,6 +111,9 @@ func New(cfg Config) *UI {
 	}
 	if cfg.Recorder == nil {
 		cfg.Recorder = func() *record.Recorder { return nil }
+	}
+	if cfg.Tour == nil {
+		cfg.Tour = func() []TourStop { return nil }
 	}
 	if cfg.Check == nil {
 		cfg.Check = func(string, string) bool { return false }

@@ -48,6 +48,7 @@ func startSmall(t *testing.T) *httptest.Server {
 		t.Fatal(err)
 	}
 	srv := server.New(server.DefaultConfig(), idx, testCreds, nil)
+	srv.SetTour([]ui.TourStop{{Question: "Who launched i-0<img src=x>?", URL: "/resource/i-0%3Cimg%20src=x%3E"}})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return ts
@@ -265,5 +266,23 @@ func TestQuickRangeEndsAtNewestEvent(t *testing.T) {
 	_, body = get(t, c, ts.URL+"/events?since=2026-11-01")
 	if strings.Contains(body, `id="range-note"`) || strings.Contains(body, "/event/"+evilID) {
 		t.Errorf("an absolute range was moved")
+	}
+}
+
+// The tour greets a newcomer on the bare events page, escaped, and steps
+// aside once they search.
+func TestTourOnTheEventsPage(t *testing.T) {
+	ts := startSmall(t)
+	c := newClient(t)
+	login(t, c, ts.URL, "AKIDUITEST", "s3cret/ui+test")
+	_, body := get(t, c, ts.URL+"/events")
+	if !strings.Contains(body, `id="tour-h"`) || !strings.Contains(body, `href="/resource/i-0%3Cimg%20src=x%3E"`) {
+		t.Errorf("no tour on the events page:\n%s", body)
+	}
+	if strings.Contains(body, "<img src=x>") {
+		t.Errorf("a tour question is not escaped")
+	}
+	if _, body = get(t, c, ts.URL+"/events?user=alice"); strings.Contains(body, `id="tour-h"`) {
+		t.Errorf("the tour shows over a search")
 	}
 }
