@@ -58,7 +58,7 @@
 // first region when us-east-1 is not simulated.
 //
 // Memory is bounded: a stream keeps one delivery's file in memory and its
-// live resources, and a pool of goroutines writes finished files; resource
+// live resources, and a goroutine of its own writes finished files; resource
 // lifecycles are paced by time, not by the event count, so -events only
 // changes the volume of ordinary calls (and the cost report does not grow
 // with it).
@@ -202,7 +202,7 @@ func (c *Config) normalise() {
 	}
 	c.Start = c.Start.UTC().Truncate(c.Delivery)
 	if c.Workers == 0 {
-		// Log files are written by a pool of their own; the streams compute.
+		// Each stream writes its log files on a goroutine of its own.
 		c.Workers = runtime.GOMAXPROCS(0)
 	}
 }
@@ -227,10 +227,6 @@ func Generate(ctx context.Context, cfg Config) (*Stats, error) {
 	o := newOrg(&cfg)
 	plan := planScenarios(o, &cfg)
 	streams := newStreams(o, &cfg, plan)
-	fw := newFileWriter()
-	for _, s := range streams {
-		s.fw = fw
-	}
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -266,9 +262,6 @@ feed:
 	}
 	close(next)
 	wg.Wait()
-	if err := fw.close(); err != nil && firstEr == nil {
-		firstEr = err
-	}
 	if firstEr != nil {
 		return nil, firstEr
 	}
