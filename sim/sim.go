@@ -65,6 +65,7 @@
 package sim
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -72,6 +73,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -252,8 +254,12 @@ func Generate(ctx context.Context, cfg Config) (*Stats, error) {
 			}
 		}()
 	}
+	// The busiest streams start first, so that the last ones to finish are
+	// short and no core waits long for the others at the end.
+	order := slices.Clone(streams)
+	slices.SortStableFunc(order, func(a, b *stream) int { return cmp.Compare(b.budget, a.budget) })
 feed:
-	for _, s := range streams {
+	for _, s := range order {
 		select {
 		case next <- s:
 		case <-ctx.Done():
