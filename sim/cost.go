@@ -130,7 +130,22 @@ type costWriter struct {
 	invoiceID string
 	row       []string
 	frow      []string
+
+	// Per-month constants, formatted once.
+	monthS, monthEndS string
+
+	// FOCUS rows are formatted and compressed on a goroutine of their own,
+	// beside the CUR rows: the report is written after the streams, when
+	// nothing else keeps the other cores busy.
+	batch     []item
+	focusCh   chan []item
+	focusDone chan struct{}
+	skus      map[[2]string][2]string // (usageType, product) → SkuId, SkuPriceId
 }
+
+// focusBatch is how many line items are handed to the FOCUS goroutine at
+// once, so that the channel costs nothing per row.
+const focusBatch = 256
 
 func writeCost(o *org, cfg *Config, streams []*stream, st *Stats) error {
 	payer := &o.accounts[o.mgmt]
@@ -174,7 +189,7 @@ func minTime(a, b time.Time) time.Time {
 }
 
 func newCostWriter(o *org, cfg *Config, payer *account, month, next time.Time) (*costWriter, error) {
-	cw := &costWriter{o: o, payer: payer, month: month, monthEnd: next}
+	cw := &costWriter{o: o, payer: payer, month: month, monthEnd: next, monthS: ctime(month), monthEndS: ctime(next)}
 	period := month.Format("20060102") + "-" + next.Format("20060102")
 	assembly := hashUUID(hash(o.seed, 53, uint64(month.Unix())))
 	curDir := filepath.Join(cfg.Out, "cost", "cur", curReport, period, assembly)
@@ -188,9 +203,12 @@ func newCostWriter(o *org, cfg *Config, payer *account, month, next time.Time) (
 		if err != nil {
 			return nil, err
 		}
-		zw, _ := gzip.NewWriterLevel(f, gzip.BestSpeed)
+		// The compressor hands its output on in pieces of a few hundred
+		// bytes: buffered, the file takes a write call per 64 KiB instead.
+		fb := bufio.NewWriterSize(f, 1<<16)
+		zw, _ := gzip.NewWriterLevel(fb, gzip.BestSpeed)
 		bw := bufio.NewWriterSize(zw, 1<<16)
-		cw.closers = append(cw.closers, bw.Flush, zw.Close, f.Close)
+		cw.closers = append(cw.closers, bw.Flush, zw.Close, fb.Flush, f.Close)
 		return csv.NewWriter(bw), nil
 	}
 	var err error
@@ -239,10 +257,25 @@ func newCostWriter(o *org, cfg *Config, payer *account, month, next time.Time) (
 	if err := writeFile(filepath.Join(filepath.Dir(curDir), curReport+"-Manifest.json"), b); err != nil {
 		return nil, err
 	}
+	cw.batch = make([]item, 0, focusBatch)
+	cw.focusCh = make(chan []item, 4)
+	cw.focusDone = make(chan struct{})
+	cw.skus = map[[2]string][2]string{}
+	go func() {
+		defer close(cw.focusDone)
+		for batch := range cw.focusCh {
+			for i := range batch {
+				cw.writeFOCUS(&batch[i])
+			}
+		}
+	}()
 	return cw, nil
 }
 
 func (cw *costWriter) close(cfg *Config) error {
+	cw.focusCh <- cw.batch
+	close(cw.focusCh)
+	<-cw.focusDone
 	cw.cur.Flush()
 	cw.focus.Flush()
 	if err := cw.cur.Error(); err != nil {
@@ -265,7 +298,14 @@ func fcost(v float64) string {
 	return strconv.FormatFloat(math.Round(v*1e10)/1e10, 'f', -1, 64)
 }
 
-func ctime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
+// ctime formats t as the cost reports do, 2006-01-02T15:04:05Z.
+func ctime(t time.Time) string {
+	var b [20]byte
+	return string(appendTime(b[:0], t))
+}
+
+// skuAlphabet is the alphabet of line item and SKU IDs.
+const skuAlphabet = upperAlnum
 
 // emit writes one line item to both reports.
 func (cw *costWriter) emit(it *item) {
@@ -273,23 +313,34 @@ func (cw *costWriter) emit(it *item) {
 	cost := it.cost()
 	cw.rows++
 	cw.total += cost
+	cw.writeCUR(it, cost)
+	cw.batch = append(cw.batch, *it)
+	if len(cw.batch) == focusBatch {
+		cw.focusCh <- cw.batch
+		cw.batch = make([]item, 0, focusBatch)
+	}
+}
+
+func (cw *costWriter) writeCUR(it *item, cost float64) {
 	createdBy := it.createdBy
 	if !createdByRegions[it.region] {
 		createdBy = ""
 	}
+	start, end := ctime(it.start), ctime(it.end)
+	costS, rate := fcost(cost), fnum(it.rate)
 	r := cw.row
-	r[0] = charsFrom(hash(cw.o.seed, 67, uint64(cw.month.Unix()), cw.n), upperAlnum[:26]+"234567", 26) + charsFrom(hash(cw.o.seed, 71, cw.n), upperAlnum[:26]+"234567", 26)
-	r[1] = ctime(it.start) + "/" + ctime(it.end)
+	r[0] = charsFrom(hash(cw.o.seed, 67, uint64(cw.month.Unix()), cw.n), skuAlphabet, 26) + charsFrom(hash(cw.o.seed, 71, cw.n), skuAlphabet, 26)
+	r[1] = start + "/" + end
 	r[2] = cw.invoiceID
 	r[3] = "AWS"
 	r[4] = "Anniversary"
 	r[5] = cw.payer.id
-	r[6] = ctime(cw.month)
-	r[7] = ctime(cw.monthEnd)
+	r[6] = cw.monthS
+	r[7] = cw.monthEndS
 	r[8] = it.acct.id
 	r[9] = it.typ
-	r[10] = ctime(it.start)
-	r[11] = ctime(it.end)
+	r[10] = start
+	r[11] = end
 	r[12] = it.product
 	r[13] = it.usageType
 	r[14] = it.operation
@@ -301,10 +352,10 @@ func (cw *costWriter) emit(it *item) {
 		r[18] = "4"
 	}
 	r[19] = "USD"
-	r[20] = fnum(it.rate)
-	r[21] = fcost(cost)
-	r[22] = fnum(it.rate)
-	r[23] = fcost(cost)
+	r[20] = rate
+	r[21] = costS
+	r[22] = rate
+	r[23] = costS
 	r[24] = it.desc
 	r[25] = it.service
 	r[26] = it.product
@@ -312,8 +363,8 @@ func (cw *costWriter) emit(it *item) {
 	r[28] = regionName[it.region]
 	r[29] = it.instType
 	r[30] = it.family
-	r[31] = fcost(cost)
-	r[32] = fnum(it.rate)
+	r[31] = costS
+	r[32] = rate
 	r[33] = "OnDemand"
 	r[34] = it.unit
 	r[35] = it.asg
@@ -326,7 +377,15 @@ func (cw *costWriter) emit(it *item) {
 		}
 	}
 	cw.cur.Write(r)
+}
 
+// writeFOCUS runs on the FOCUS goroutine.
+func (cw *costWriter) writeFOCUS(it *item) {
+	cost := it.cost()
+	createdBy := it.createdBy
+	if !createdByRegions[it.region] {
+		createdBy = ""
+	}
 	f := cw.frow
 	chargeCat, freq, pricing := "Usage", "Usage-Based", "Standard"
 	switch it.typ {
@@ -356,8 +415,8 @@ func (cw *costWriter) emit(it *item) {
 	f[2] = cw.payer.id
 	f[3] = cw.payer.name
 	f[4] = "USD"
-	f[5] = ctime(cw.monthEnd)
-	f[6] = ctime(cw.month)
+	f[5] = cw.monthEndS
+	f[6] = cw.monthS
 	f[7] = chargeCat
 	f[8] = ""
 	f[9] = it.desc
@@ -365,16 +424,18 @@ func (cw *costWriter) emit(it *item) {
 	f[11] = ctime(it.end)
 	f[12] = ctime(it.start)
 	f[13], f[14], f[15], f[16], f[17] = "", "", "", "", ""
-	f[18] = fnum(it.amount)
+	amount := fnum(it.amount)
+	f[18] = amount
 	f[19] = it.unit
 	f[20] = costS
-	f[21] = fnum(it.rate)
+	rate := fnum(it.rate)
+	f[21] = rate
 	f[22] = costS
 	f[23] = "Amazon Web Services, Inc."
 	f[24] = costS
-	f[25] = fnum(it.rate)
+	f[25] = rate
 	f[26] = pricing
-	f[27] = fnum(it.amount)
+	f[27] = amount
 	f[28] = it.unit
 	f[29] = "AWS"
 	f[30] = "Amazon Web Services, Inc."
@@ -390,8 +451,13 @@ func (cw *costWriter) emit(it *item) {
 	f[35] = it.resType
 	f[36] = it.category
 	f[37] = it.service
-	f[38] = charsFrom(hashStr(it.usageType+it.product), upperAlnum[:26]+"234567", 16)
-	f[39] = f[38] + "." + charsFrom(hashStr(it.usageType), upperAlnum[:26]+"234567", 10)
+	sku, ok := cw.skus[[2]string{it.usageType, it.product}]
+	if !ok {
+		sku[0] = charsFrom(hashStr(it.usageType+it.product), skuAlphabet, 16)
+		sku[1] = sku[0] + "." + charsFrom(hashStr(it.usageType), skuAlphabet, 10)
+		cw.skus[[2]string{it.usageType, it.product}] = sku
+	}
+	f[38], f[39] = sku[0], sku[1]
 	f[40] = it.acct.id
 	f[41] = it.acct.name
 	f[42] = tags

@@ -7,14 +7,21 @@ import (
 	"sync"
 )
 
-// fileWriter writes finished log files from a pool of goroutines. Creating
-// a small file costs far more wall time than generating it on a busy disk,
-// and the cost is mostly waiting, so many files are written at once while
-// the streams go on generating. What is written, and where, is decided by
-// the streams, so the output stays deterministic.
+// fileWriter writes the finished log files of one stream on a goroutine of
+// its own, so that the stream goes on generating while the file system
+// works; streams running in parallel write in parallel. What is written,
+// and where, is decided by the stream, so the output stays deterministic.
+//
+// One goroutine per stream, not a shared pool: a stream fills one directory
+// at a time, and the kernel creates the files of a directory one at a time
+// under the directory's lock. Several goroutines creating files in the same
+// directory wait for each other, and on ext4 they spin while waiting,
+// burning the CPU the streams need (on two cores, right after deleting the
+// previous output: 54 s of system time with a shared pool of eight, 30 s
+// with a goroutine per stream).
 type fileWriter struct {
 	jobs chan fileJob
-	wg   sync.WaitGroup
+	done chan struct{}
 	pool sync.Pool
 
 	mu  sync.Mutex
@@ -26,25 +33,23 @@ type fileJob struct {
 	buf  *bytes.Buffer
 }
 
-// fileWriters is how many files are written at once.
-var fileWriters = 8
+// fileQueue is how many finished files a stream may have waiting: enough to
+// smooth out slow creations, few enough to bound memory.
+const fileQueue = 8
 
 func newFileWriter() *fileWriter {
-	fw := &fileWriter{jobs: make(chan fileJob, 2*fileWriters)}
+	fw := &fileWriter{jobs: make(chan fileJob, fileQueue), done: make(chan struct{})}
 	fw.pool.New = func() any { return new(bytes.Buffer) }
-	for i := 0; i < fileWriters; i++ {
-		fw.wg.Add(1)
-		go func() {
-			defer fw.wg.Done()
-			for j := range fw.jobs {
-				if err := os.WriteFile(j.path, j.buf.Bytes(), 0o644); err != nil {
-					fw.fail(fmt.Errorf("write log file: %w", err))
-				}
-				j.buf.Reset()
-				fw.pool.Put(j.buf)
+	go func() {
+		defer close(fw.done)
+		for j := range fw.jobs {
+			if err := os.WriteFile(j.path, j.buf.Bytes(), 0o644); err != nil {
+				fw.fail(fmt.Errorf("write log file: %w", err))
 			}
-		}()
-	}
+			j.buf.Reset()
+			fw.pool.Put(j.buf)
+		}
+	}()
 	return fw
 }
 
@@ -78,6 +83,6 @@ func (fw *fileWriter) write(path string, buf *bytes.Buffer) error {
 // close waits for every queued file and reports the first error.
 func (fw *fileWriter) close() error {
 	close(fw.jobs)
-	fw.wg.Wait()
+	<-fw.done
 	return fw.failed()
 }

@@ -18,9 +18,6 @@ func TestManualGenerate(t *testing.T) {
 	if n, err := strconv.ParseInt(os.Getenv("SIM_EVENTS"), 10, 64); err == nil {
 		cfg.Events = n
 	}
-	if n, err := strconv.Atoi(os.Getenv("SIM_FILE_WRITERS")); err == nil {
-		fileWriters = n
-	}
 	if n, err := strconv.Atoi(os.Getenv("SIM_WORKERS")); err == nil {
 		cfg.Workers = n
 	}

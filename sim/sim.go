@@ -58,13 +58,14 @@
 // first region when us-east-1 is not simulated.
 //
 // Memory is bounded: a stream keeps one delivery's file in memory and its
-// live resources, and a pool of goroutines writes finished files; resource
+// live resources, and a goroutine of its own writes finished files; resource
 // lifecycles are paced by time, not by the event count, so -events only
 // changes the volume of ordinary calls (and the cost report does not grow
 // with it).
 package sim
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -72,6 +73,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -202,7 +204,7 @@ func (c *Config) normalise() {
 	}
 	c.Start = c.Start.UTC().Truncate(c.Delivery)
 	if c.Workers == 0 {
-		// Log files are written by a pool of their own; the streams compute.
+		// Each stream writes its log files on a goroutine of its own.
 		c.Workers = runtime.GOMAXPROCS(0)
 	}
 }
@@ -227,10 +229,6 @@ func Generate(ctx context.Context, cfg Config) (*Stats, error) {
 	o := newOrg(&cfg)
 	plan := planScenarios(o, &cfg)
 	streams := newStreams(o, &cfg, plan)
-	fw := newFileWriter()
-	for _, s := range streams {
-		s.fw = fw
-	}
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -256,8 +254,12 @@ func Generate(ctx context.Context, cfg Config) (*Stats, error) {
 			}
 		}()
 	}
+	// The busiest streams start first, so that the last ones to finish are
+	// short and no core waits long for the others at the end.
+	order := slices.Clone(streams)
+	slices.SortStableFunc(order, func(a, b *stream) int { return cmp.Compare(b.budget, a.budget) })
 feed:
-	for _, s := range streams {
+	for _, s := range order {
 		select {
 		case next <- s:
 		case <-ctx.Done():
@@ -266,9 +268,6 @@ feed:
 	}
 	close(next)
 	wg.Wait()
-	if err := fw.close(); err != nil && firstEr == nil {
-		firstEr = err
-	}
 	if firstEr != nil {
 		return nil, firstEr
 	}

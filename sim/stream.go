@@ -256,6 +256,17 @@ func (s *stream) schedule(t time.Time, fn func(time.Time)) {
 }
 
 func (s *stream) run(ctx context.Context) error {
+	s.fw = newFileWriter()
+	err := s.generate(ctx)
+	// Wait for the stream's files even after an error, so that none is
+	// written after Generate has returned.
+	if cerr := s.fw.close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func (s *stream) generate(ctx context.Context) error {
 	s.prepare()
 	s.gz, _ = gzip.NewWriterLevel(nil, gzip.BestSpeed)
 	nslots := int(s.o.end.Sub(s.o.start) / s.slot)
@@ -363,7 +374,7 @@ func (s *stream) writeFile(deliver time.Time, body []byte) error {
 		s.dirsMade[dir] = true
 	}
 	name := s.acct.id + "_CloudTrail_" + s.region + "_" + deliver.Format("20060102T1504Z") + "_" + randChars(s.r, mixedAlnum, 16) + ".json.gz"
-	// Compress into memory; the file writer pool writes it with one call.
+	// Compress into memory; the stream's file writer writes it with one call.
 	buf := s.fw.buffer()
 	s.gz.Reset(buf)
 	s.gz.Write([]byte(`{"Records":[`))
