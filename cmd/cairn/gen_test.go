@@ -74,7 +74,9 @@ func TestGenIngestsCleanlyAndScenariosAreSearchable(t *testing.T) {
 		if s.Resource == "" || s.Kind == "cost-spike" {
 			continue
 		}
-		if !slices.ContainsFunc(tour, func(stop ui.TourStop) bool { return strings.HasPrefix(stop.URL, "/resource/"+url.PathEscape(s.Resource)+"?at=") }) {
+		if !slices.ContainsFunc(tour, func(stop ui.TourStop) bool {
+			return strings.HasPrefix(stop.URL, "/resource/"+url.PathEscape(s.Resource)+"?at=")
+		}) {
 			t.Errorf("no tour stop explains %s (%s)", s.Resource, s.Kind)
 		}
 	}
