@@ -210,6 +210,7 @@ func genSummary(out string) string {
 // sizes compares what each store keeps on disk.
 type sizes struct {
 	CairnSegments int64
+	CairnNeedles  int64 // the segments' needle files
 	CairnCatalog  int64
 	CairnFiles    int
 	Gzip          int64
@@ -217,7 +218,7 @@ type sizes struct {
 	AnchorDB      int64
 }
 
-func (s sizes) cairn() int64 { return s.CairnSegments + s.CairnCatalog }
+func (s sizes) cairn() int64 { return s.CairnSegments + s.CairnNeedles + s.CairnCatalog }
 
 func measureSizes(cfg config, ds *dataset) (sizes, error) {
 	s := sizes{Gzip: ds.GzipBytes, GzipFiles: len(ds.Files)}
@@ -233,6 +234,7 @@ func measureSizes(cfg config, ds *dataset) (sizes, error) {
 		}
 		s.CairnSegments += info.Size()
 		s.CairnFiles++
+		s.CairnNeedles += fileSize(filepath.Join(dir, filepath.FromSlash(strings.TrimSuffix(p, ".parquet")+".needles")))
 	}
 	s.CairnCatalog = fileSize(filepath.Join(dir, "catalog.duckdb")) + fileSize(filepath.Join(dir, "catalog.duckdb.wal")) + fileSize(filepath.Join(dir, "manifest.json"))
 	db := anchorPath(cfg)

@@ -108,8 +108,8 @@ func (r *report) markdown() string {
 	}
 	p("- group-by: both stores returned %s; top: %s. The same query grouped by cairn's own `principal` column (a display name, which the anchor has no equivalent of) took %s.\n",
 		agree, r.GroupBy.Top, ms(r.GroupBy.Principal))
-	p("- sizes: cairn = %d Parquet segments listed in `manifest.json` (%s) + catalog and manifest (%s), %.0f bytes per event; gzip archive = %d `.json.gz` files, %.0f bytes per record.\n\n",
-		s.CairnFiles, mb(s.CairnSegments), mb(s.CairnCatalog), float64(s.cairn())/float64(max(r.Cairn.New, 1)), s.GzipFiles, float64(s.Gzip)/float64(max(r.Cairn.Records, 1)))
+	p("- sizes: cairn = %d Parquet segments listed in `manifest.json` (%s) + their needle files (%s) + catalog and manifest (%s), %.0f bytes per event; gzip archive = %d `.json.gz` files, %.0f bytes per record.\n\n",
+		s.CairnFiles, mb(s.CairnSegments), mb(s.CairnNeedles), mb(s.CairnCatalog), float64(s.cairn())/float64(max(r.Cairn.New, 1)), s.GzipFiles, float64(s.Gzip)/float64(max(r.Cairn.Records, 1)))
 
 	p("## Targets (issue 3)\n\n")
 	p("| target | measured | |\n|---|---|---|\n")
@@ -160,8 +160,8 @@ func (r *report) markdown() string {
 	p("  cairn also finds resources named in request and response elements, so it may return more.\n")
 	p("- **Group-by.** Median of %d runs after one untimed run:\n\n", r.GroupBy.Runs)
 	p("  ```sql\n  -- the same text in cairn (Index.Query over the events view) and in the anchor\n  %s\n  ```\n\n", r.GroupBy.SQL)
-	p("- **Sizes.** cairn: the bytes of the segments listed in `index/manifest.json` plus `catalog.duckdb` and the\n")
-	p("  manifest. Archive: the `.json.gz` files. Anchor: `anchor.duckdb` after `CHECKPOINT`.\n\n")
+	p("- **Sizes.** cairn: the bytes of the segments listed in `index/manifest.json`, their needle files, `catalog.duckdb`\n")
+	p("  and the manifest. Archive: the `.json.gz` files. Anchor: `anchor.duckdb` after `CHECKPOINT`.\n\n")
 
 	p("## How to reproduce\n\n")
 	p("```sh\n")

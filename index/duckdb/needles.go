@@ -44,7 +44,7 @@ const (
 const (
 	needleMagic   = "cairnndl"
 	needleVersion = 1
-	needleHeader  = 32 // magic, version, rows, keys, reserved, base
+	needleHeader  = 32 // magic, version, rows, keys, the times' length, base
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -126,16 +126,21 @@ func (b *needleBuilder) encode() []byte {
 		hashes = append(hashes, h)
 	}
 	slices.Sort(hashes)
-	out := make([]byte, needleHeader, needleHeader+4*len(b.secs)+12*len(hashes)+2*int(b.row)+4)
+	out := make([]byte, needleHeader, needleHeader+2*len(b.secs)+12*len(hashes)+2*int(b.row)+4)
 	copy(out, needleMagic)
 	le := binary.LittleEndian
 	le.PutUint32(out[8:], needleVersion)
 	le.PutUint32(out[12:], uint32(len(b.secs)))
 	le.PutUint32(out[16:], uint32(len(hashes)))
 	le.PutUint64(out[24:], uint64(base))
+	// Times as differences from the row before: rows are in time order, so
+	// they are small and compress to almost nothing.
+	prev := base
 	for _, s := range b.secs {
-		out = le.AppendUint32(out, uint32(s-base))
+		out = binary.AppendVarint(out, s-prev)
+		prev = s
 	}
+	le.PutUint32(out[20:], uint32(len(out)-needleHeader))
 	for _, h := range hashes {
 		out = le.AppendUint64(out, h)
 	}
@@ -165,7 +170,7 @@ func (b *needleBuilder) encode() []byte {
 const needleMagicLen = 12
 
 var (
-	needleZstd, _   = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1))
+	needleZstd, _   = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedBetterCompression), zstd.WithEncoderConcurrency(1))
 	needleUnzstd, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0))
 )
 
@@ -174,6 +179,7 @@ type needles struct {
 	b                     []byte
 	rows, keys            int
 	base                  int64
+	secs                  []uint32 // each row's time, seconds after base
 	hashAt, endsAt, posAt int
 }
 
@@ -196,7 +202,21 @@ func parseNeedles(file []byte) (*needles, error) {
 		return nil, fmt.Errorf("%w: checksum mismatch", errNeedles)
 	}
 	n := &needles{b: body, rows: int(le.Uint32(b[12:])), keys: int(le.Uint32(b[16:])), base: int64(le.Uint64(b[24:]))}
-	n.hashAt = needleHeader + 4*n.rows
+	n.hashAt = needleHeader + int(le.Uint32(b[20:]))
+	if n.hashAt > len(body) {
+		return nil, fmt.Errorf("%w: sizes disagree", errNeedles)
+	}
+	times := body[needleHeader:n.hashAt]
+	n.secs = make([]uint32, n.rows)
+	t := n.base
+	for i := range n.secs {
+		d, w := binary.Varint(times)
+		if w <= 0 {
+			return nil, fmt.Errorf("%w: times end early", errNeedles)
+		}
+		times, t = times[w:], t+d
+		n.secs[i] = uint32(t - n.base)
+	}
 	n.endsAt = n.hashAt + 8*n.keys
 	n.posAt = n.endsAt + 4*n.keys
 	if n.posAt > len(body) || (n.keys > 0 && n.posAt+int(le.Uint32(body[n.posAt-4:])) != len(body)) {
@@ -205,9 +225,12 @@ func parseNeedles(file []byte) (*needles, error) {
 	return n, nil
 }
 
+// size is the memory the parsed file holds.
+func (n *needles) size() int { return len(n.b) + 4*len(n.secs) }
+
 // sec returns a row's eventTime in unix seconds (rounded down).
 func (n *needles) sec(row uint32) int64 {
-	return n.base + int64(binary.LittleEndian.Uint32(n.b[needleHeader+4*int(row):]))
+	return n.base + int64(n.secs[row])
 }
 
 // lookup returns the rows that hold a hashed value, in ascending order.

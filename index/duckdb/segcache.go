@@ -72,11 +72,11 @@ func (c *segmentCache) needlesOf(segmentPath string) *needles {
 		return el.Value.(*cachedNeedles).n
 	}
 	c.needles[segmentPath] = c.needleLRU.PushFront(&cachedNeedles{segmentPath, n})
-	c.needleBytes += len(n.b)
+	c.needleBytes += n.size()
 	for c.needleBytes > c.maxNeedleMem && c.needleLRU.Len() > 1 {
 		old := c.needleLRU.Remove(c.needleLRU.Back()).(*cachedNeedles)
 		delete(c.needles, old.path)
-		c.needleBytes -= len(old.n.b)
+		c.needleBytes -= old.n.size()
 	}
 	return n
 }
@@ -145,7 +145,7 @@ func (c *segmentCache) forget(path string) {
 	if el, ok := c.needles[path]; ok {
 		c.needleLRU.Remove(el)
 		delete(c.needles, path)
-		c.needleBytes -= len(el.Value.(*cachedNeedles).n.b)
+		c.needleBytes -= el.Value.(*cachedNeedles).n.size()
 	}
 	if el, ok := c.files[path]; ok {
 		c.fileLRU.Remove(el)

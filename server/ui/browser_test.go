@@ -22,6 +22,7 @@ import (
 	"github.com/cairn-audit/cairn/ingest"
 	"github.com/cairn-audit/cairn/record"
 	"github.com/cairn-audit/cairn/server"
+	"github.com/cairn-audit/cairn/server/ui"
 	"github.com/cairn-audit/cairn/sim"
 )
 
@@ -122,6 +123,14 @@ func startSim(t *testing.T) *simServer {
 	srv := server.New(server.DefaultConfig(), idx, testCreds, nil)
 	srv.SetCost(store)
 	srv.SetRecorder(rec)
+	// A tour as cairn serve -demo gives one (cmd/cairn, demoTour): the
+	// reboot's question, linked to its why.
+	for _, sc := range scenarios {
+		if sc.Kind == "api-reboot" {
+			srv.SetTour([]ui.TourStop{{Question: "Instance " + sc.Resource + " rebooted: who did it, and how?",
+				URL: "/resource/" + url.PathEscape(sc.Resource) + "?at=" + url.QueryEscape(sc.Time.UTC().Format(time.RFC3339))}})
+		}
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -260,6 +269,13 @@ func TestBrowser(t *testing.T) {
 	raw := get("raw record", chromedp.Text(chromedp.ID("raw-record")))
 	if !strings.Contains(raw, `"eventID": "`+want.Events[0].EventID+`"`) || !strings.Contains(raw, `"userIdentity"`) {
 		t.Errorf("the raw record is not shown, indented:\n%s", raw)
+	}
+
+	// The tour's question leads to its answer in one click.
+	do("tour", chromedp.Navigate(s.URL+"/events"), chromedp.WaitVisible(chromedp.ID("tour-h")),
+		chromedp.Click(".tour a"), chromedp.WaitVisible(chromedp.ID("verdict")))
+	if v := get("tour verdict", chromedp.Text(chromedp.ID("verdict"))); v != "api-call" {
+		t.Errorf("the tour's reboot question: verdict %q, want api-call", v)
 	}
 
 	// Why did the hardware-restart instance restart?
