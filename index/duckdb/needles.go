@@ -14,6 +14,7 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 	"github.com/parquet-go/parquet-go"
+	"github.com/zeebo/xxh3"
 )
 
 // A needle file, seg-<n>.needles beside its segment, lists for every value
@@ -24,7 +25,7 @@ import (
 // segment instead of scanning a column of two million strings, and fetches
 // only the rows it returns (docs/formats/index.md, "Needle files").
 //
-// Values are kept as 64-bit FNV-1a hashes of their kind and text: a rare
+// Values are kept as 64-bit hashes of their kind and text: a rare
 // collision only adds a candidate row, and every fetched row is checked
 // against the whole filter before it is returned.
 
@@ -54,15 +55,11 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // prefix, are not kept twice.
 const s3ARNPrefix = "arn:aws:s3:::"
 
-// needleHash hashes a kind and a value (FNV-1a, 64 bits).
+// needleHash hashes a kind and a value: XXH3 (64 bits) of the value, seeded
+// with the kind. FNV-1a, a byte at a time, cost half the time of building
+// the needle files at ingest.
 func needleHash(kind byte, value string) uint64 {
-	const offset, prime = 14695981039346656037, 1099511628211
-	h := uint64(offset)
-	h = (h ^ uint64(kind)) * prime
-	for i := 0; i < len(value); i++ {
-		h = (h ^ uint64(value[i])) * prime
-	}
-	return h
+	return xxh3.HashStringSeed(value, uint64(kind))
 }
 
 // needleBuilder collects the needles of a segment's rows, in row order.
