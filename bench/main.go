@@ -142,6 +142,10 @@ func run(ctx context.Context, cfg config, args []string) error {
 	if r.Sizes, err = measureSizes(cfg, ds); err != nil {
 		return err
 	}
+	// Last: the server adds its own files (keys, archive) to the data folder.
+	if r.Pages, err = measurePages(ctx, cfg, bin, ds, needles[kindUser][0]); err != nil {
+		return err
+	}
 	r.LoadEnd = loadAvg()
 	r.Finished = time.Now().UTC()
 

@@ -25,6 +25,7 @@ type report struct {
 	CLI       []cliLatency
 	GroupBy   groupByResult
 	Sizes     sizes
+	Pages     []pageLatency
 }
 
 func ratio(a, b float64) string {
@@ -128,6 +129,17 @@ func (r *report) markdown() string {
 	p("| needle median under 20 ms at 2M events | %s%s | %s |\n", strings.Join(parts, ", "), scale, met(worst < 20*time.Millisecond && ds.Events >= 2_000_000))
 	p("| index no larger than the gzip archive | %s vs %s (%.2f×) | %s |\n", mb(s.cairn()), mb(s.Gzip), float64(s.cairn())/float64(s.Gzip), met(s.cairn() <= s.Gzip))
 	p("| cairn's peak memory under 1 GiB | %s (ingest) | %s |\n\n", mib(r.Cairn.MaxRSS), met(r.Cairn.MaxRSS < 1<<20))
+
+	if len(r.Pages) > 0 {
+		p("## Web UI pages (issue 7)\n\n")
+		p("`cairn serve` over the same index; each page loaded once untimed, then %d times from 127.0.0.1 (request, server\n", pageRuns)
+		p("work, the whole HTML). Target: every page under 300 ms on 2,000,000 events.\n\n")
+		p("| page | what | median | max | |\n|---|---|---:|---:|---|\n")
+		for _, l := range r.Pages {
+			p("| `%s` | %s | %s | %s | %s |\n", l.Page, l.What, ms(l.Median), ms(l.Max), met(l.Max < 300*time.Millisecond && ds.Events >= 2_000_000))
+		}
+		p("\n")
+	}
 
 	p("## What is measured\n\n")
 	p("- **Data set.** `cairn gen -out W/trail -events N -seed S`; every reader reads the same `W/trail/AWSLogs/**/*.json.gz`\n")

@@ -29,7 +29,7 @@ import (
 // collision only adds a candidate row, and every fetched row is checked
 // against the whole filter before it is returned.
 
-// Needle kinds: the first byte hashed with each value.
+// Needle kinds: the seed each value is hashed with.
 const (
 	needleResource = 'r' // a resource's ID or ARN
 	needleType     = 't' // a resource's type

@@ -68,11 +68,11 @@ type candidate struct {
 //
 // Days are read newest first, and a day's events are all newer than the
 // next day's, so a search for what someone did lately reads a day or two.
-// The needle files give the candidate rows and their times
-// to the second; candidates are fetched newest first, each batch extended
-// to the end of its last second, and checked against the whole filter,
-// until n events pass. Every candidate left is then older than every event
-// kept, so the order is exact although the needle files' times are not.
+// The needle files give the candidate rows and their times to the second;
+// candidates are fetched newest first, each batch extended to the end of
+// its last second, and checked against the whole filter, until n events
+// pass. Every candidate left is then older than every event kept, so the
+// order is exact although the needle files' times are not.
 func (x *Index) needleSearch(ctx context.Context, f cairn.Filter, after cairn.Cursor, n int) (events []cairn.Event, ok bool, err error) {
 	terms := needleTerms(f)
 	if terms == nil {
