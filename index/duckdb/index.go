@@ -128,7 +128,7 @@ func Open(ctx context.Context, cfg Config) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start query engine: %w", err)
 	}
-	x := &Index{cfg: cfg, dir: dir, conn: connector, db: sql.OpenDB(connector), log: log, viewVersion: -1, segs: newSegmentCache()}
+	x := &Index{cfg: cfg, dir: dir, conn: connector, db: sql.OpenDB(connector), log: log, viewVersion: -1, segs: newSegmentCache(log)}
 	if err := x.setup(ctx); err != nil {
 		x.Close()
 		return nil, err

@@ -201,3 +201,33 @@ func TestSegmentsWithoutNeedles(t *testing.T) {
 		t.Fatalf("the writer did not build the missing needle files (%v)", err)
 	}
 }
+
+// A damaged needle file is never misread: searches of its day go through
+// the engine and still find everything.
+func TestDamagedNeedleFile(t *testing.T) {
+	ctx := context.Background()
+	x := openTest(t, t.TempDir())
+	var events []cairn.Event
+	for i := range 30 {
+		events = append(events, testEvent(i, nil))
+	}
+	if _, err := x.Commit(ctx, &cairn.Batch{Events: events}); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(x.dir, "events", "*", "*.needles"))
+	if len(files) != 1 {
+		t.Fatalf("%d needle files", len(files))
+	}
+	b, _ := os.ReadFile(files[0])
+	b[len(b)-3] ^= 0xff
+	if err := os.WriteFile(files[0], b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f := cairn.Filter{User: "alice"}
+	if _, ok, _ := x.needleSearch(ctx, f, cairn.Cursor{}, 10); ok {
+		t.Fatal("a damaged needle file was used")
+	}
+	if p, err := x.Search(ctx, f, cairn.Cursor{}, 100); err != nil || len(p.Events) != 30 {
+		t.Fatalf("search over a damaged needle file: %d events, %v", len(p.Events), err)
+	}
+}

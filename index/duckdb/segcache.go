@@ -2,6 +2,7 @@ package duckdb
 
 import (
 	"container/list"
+	"log/slog"
 	"os"
 	"sync"
 
@@ -23,6 +24,9 @@ type segmentCache struct {
 	files    map[string]*list.Element // of *openSegment
 	fileLRU  list.List
 	maxFiles int
+
+	damaged map[string]bool // needle files already logged as unreadable
+	log     *slog.Logger
 }
 
 type cachedNeedles struct {
@@ -40,16 +44,18 @@ type openSegment struct {
 	evicted bool
 }
 
-func newSegmentCache() *segmentCache {
+func newSegmentCache(log *slog.Logger) *segmentCache {
 	return &segmentCache{
 		needles: map[string]*list.Element{}, maxNeedleMem: 256 << 20,
 		files: map[string]*list.Element{}, maxFiles: 256,
+		damaged: map[string]bool{}, log: log,
 	}
 }
 
 // needlesOf returns the parsed needle file of a segment, or nil when the
 // segment has none (written by an earlier version) or it cannot be read:
-// the caller then searches without needles.
+// the caller then searches without needles. A damaged file is logged, once
+// per process, since every search over its day then scans instead.
 func (c *segmentCache) needlesOf(segmentPath string) *needles {
 	c.mu.Lock()
 	if el, ok := c.needles[segmentPath]; ok {
@@ -64,6 +70,13 @@ func (c *segmentCache) needlesOf(segmentPath string) *needles {
 	}
 	n, err := parseNeedles(b)
 	if err != nil {
+		c.mu.Lock()
+		if !c.damaged[segmentPath] {
+			c.damaged[segmentPath] = true
+			c.log.Warn("a needle file cannot be read; searches of its day scan the segment instead (cairn reindex rebuilds it)",
+				"path", needlesPath(segmentPath), "err", err)
+		}
+		c.mu.Unlock()
 		return nil
 	}
 	c.mu.Lock()
