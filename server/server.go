@@ -95,6 +95,7 @@ type Server struct {
 	recorder *record.Recorder // nil unless SetRecorder was called
 	cost     *cost.Store      // nil unless SetCost was called
 	tour     []ui.TourStop    // set by SetTour
+	ui       *ui.UI
 }
 
 // New returns a server for idx that accepts requests signed with any of
@@ -118,11 +119,16 @@ func New(cfg Config, idx cairn.Index, creds []Credentials, log *slog.Logger) *Se
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
-	mux.Handle("/", ui.New(ui.Config{Index: idx, Check: s.verifier.Check, Cost: func() *cost.Store { return s.cost },
-		Recorder: func() *record.Recorder { return s.recorder }, Tour: func() []ui.TourStop { return s.tour }, Log: log}))
+	s.ui = ui.New(ui.Config{Index: idx, Check: s.verifier.Check, Cost: func() *cost.Store { return s.cost },
+		Recorder: func() *record.Recorder { return s.recorder }, Tour: func() []ui.TourStop { return s.tour }, Log: log})
+	mux.Handle("/", s.ui)
 	s.handler = securityHeaders(mux)
 	return s
 }
+
+// WarmCost builds the UI's cost page for the newest month ahead of its
+// first view; call it when the index or the cost store has changed.
+func (s *Server) WarmCost(ctx context.Context) { s.ui.WarmCost(ctx) }
 
 // SetTour gives the UI's events page the stops of a tour (cairn serve
 // -demo: the simulated organisation's incidents). Call it before Serve.

@@ -146,7 +146,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { rec.Run(ctx) })
 	if len(sources) > 0 {
+		ing.afterRound = srv.WarmCost
 		wg.Go(func() { ing.loop(ctx, sources, *interval) })
+	} else {
+		wg.Go(func() { srv.WarmCost(ctx) })
 	}
 	err = srv.Serve(ctx, ln)
 	wg.Wait()
@@ -187,6 +190,9 @@ type serverIngest struct {
 	idx cairn.Index
 	log *slog.Logger
 	mu  sync.Mutex // one ingest at a time keeps progress reports readable
+	// afterRound runs after each round of the sources, when the index may
+	// have changed.
+	afterRound func(context.Context)
 }
 
 func (s *serverIngest) loop(ctx context.Context, sources []string, every time.Duration) {
@@ -195,6 +201,9 @@ func (s *serverIngest) loop(ctx context.Context, sources []string, every time.Du
 			if _, err := s.run(ctx, u, nil); err != nil && !errors.Is(err, ingest.ErrFailedObjects) && ctx.Err() == nil {
 				s.log.Error("ingest failed", "source", u, "err", err)
 			}
+		}
+		if s.afterRound != nil && ctx.Err() == nil {
+			s.afterRound(ctx)
 		}
 		select {
 		case <-ctx.Done():

@@ -123,6 +123,7 @@ func startSim(t *testing.T) *simServer {
 	srv := server.New(server.DefaultConfig(), idx, testCreds, nil)
 	srv.SetCost(store)
 	srv.SetRecorder(rec)
+	srv.WarmCost(ctx) // as cairn serve does: the cost page checked below is the one built ahead
 	// A tour as cairn serve -demo gives one (cmd/cairn, demoTour): the
 	// reboot's question, linked to its why.
 	for _, sc := range scenarios {
