@@ -523,12 +523,18 @@ func (u *UI) monthCost(ctx context.Context, store *cost.Store, month string) (*c
 	if cv, ok := u.costCache.get(key); ok {
 		return cv, nil
 	}
-	cv, err := u.buildCost(ctx, store, month)
+	// A view while the server builds the page ahead waits for that build.
+	v, err, _ := u.costBuilds.Do(key, func() (any, error) {
+		cv, err := u.buildCost(context.WithoutCancel(ctx), store, month)
+		if err == nil {
+			u.costCache.put(key, cv)
+		}
+		return cv, err
+	})
 	if err != nil {
 		return nil, err
 	}
-	u.costCache.put(key, cv)
-	return cv, nil
+	return v.(*costView), nil
 }
 
 // WarmCost builds the newest month's cost page before anyone asks for it:

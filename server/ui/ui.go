@@ -36,6 +36,7 @@ import (
 	"github.com/cairn-audit/cairn"
 	"github.com/cairn-audit/cairn/cost"
 	"github.com/cairn-audit/cairn/record"
+	"golang.org/x/sync/singleflight"
 )
 
 //go:embed templates/*.html
@@ -82,7 +83,8 @@ type UI struct {
 	mu       sync.Mutex
 	sessions map[string]*session
 
-	costCache costCache
+	costCache  costCache
+	costBuilds singleflight.Group // cost pages being built, by cache key
 }
 
 // TourStop is something worth looking at, asked as a question, with the
