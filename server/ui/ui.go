@@ -24,6 +24,7 @@ import (
 	"crypto/subtle"
 	"embed"
 	"encoding/base64"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -83,6 +84,7 @@ type UI struct {
 	mu       sync.Mutex
 	sessions map[string]*session
 
+	logins     loginLimiter
 	costCache  costCache
 	costBuilds singleflight.Group // cost pages being built, by cache key
 }
@@ -277,6 +279,12 @@ func (u *UI) login(w http.ResponseWriter, r *http.Request) {
 		u.showLogin(w, r, http.StatusBadRequest, "The form could not be read.")
 		return
 	}
+	addr, now := clientAddr(r), u.cfg.Now()
+	if wait := u.logins.wait(addr, now); wait > 0 {
+		u.cfg.Log.Warn("ui login refused: too many failures", "remote", r.RemoteAddr)
+		u.showLogin(w, r, http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-ins from this address; try again in %d seconds.", int(wait.Seconds())+1))
+		return
+	}
 	c, err := r.Cookie(loginCookie)
 	if err != nil || c.Value == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostFormValue("csrf"))) != 1 {
 		u.showLogin(w, r, http.StatusForbidden, "The form expired or did not come from this site; try again.")
@@ -284,12 +292,13 @@ func (u *UI) login(w http.ResponseWriter, r *http.Request) {
 	}
 	id, secret := strings.TrimSpace(r.PostFormValue("access_key_id")), r.PostFormValue("secret_access_key")
 	if id == "" || secret == "" || !u.cfg.Check(id, secret) {
+		u.logins.fail(addr, now)
 		u.cfg.Log.Info("ui login refused", "remote", r.RemoteAddr, "access_key", id)
 		u.showLogin(w, r, http.StatusUnauthorized, "That access key ID and secret are not accepted by this server.")
 		return
 	}
+	u.logins.succeed(addr)
 	token := randomToken()
-	now := u.cfg.Now()
 	u.mu.Lock()
 	for k, s := range u.sessions { // drop expired sessions now and then
 		if now.After(s.expires) {

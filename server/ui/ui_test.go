@@ -286,3 +286,21 @@ func TestTourOnTheEventsPage(t *testing.T) {
 		t.Errorf("the tour shows over a search")
 	}
 }
+
+// Guessing is slowed: after five failed sign-ins from one address, even the
+// right secret is refused for a while, and said so.
+func TestLoginFailuresAreLimited(t *testing.T) {
+	ts := startSmall(t)
+	c := newClient(t)
+	for i := range 5 {
+		if resp := login(t, c, ts.URL, "AKIDUITEST", "wrong"); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("failed sign-in %d: %d", i+1, resp.StatusCode)
+		}
+	}
+	if resp := login(t, c, ts.URL, "AKIDUITEST", "s3cret/ui+test"); resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("sign-in after five failures: %d, want 429", resp.StatusCode)
+	}
+	if resp, _ := get(t, c, ts.URL+"/events"); resp.StatusCode == http.StatusOK {
+		t.Fatal("a refused sign-in opened a session")
+	}
+}
