@@ -350,6 +350,35 @@ func TestClientIngest(t *testing.T) {
 	}
 }
 
+// A folder on the server is ingested only for a request from the server's
+// own machine; a bucket, from anywhere.
+func TestIngestOfServerPathsIsLocalOnly(t *testing.T) {
+	s := New(DefaultConfig(), newFakeIndex(nil), []Credentials{testCreds}, nil)
+	s.SetIngest(func(ctx context.Context, url string, notice func(cairn.ObjectState)) (ingest.Summary, error) {
+		return ingest.Summary{Objects: 1}, nil
+	})
+	remote := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.RemoteAddr = "203.0.113.9:40000" // as if from another machine
+		s.Handler().ServeHTTP(w, r)
+	}))
+	defer remote.Close()
+	c := NewClient(remote.URL, testCreds)
+	for _, u := range []string{"/etc", "file:///var/log", "FILE:///root"} {
+		_, err := c.Ingest(t.Context(), u, nil)
+		if ae, ok := errors.AsType[*APIError](err); !ok || ae.StatusCode != http.StatusForbidden || ae.Code != apiCodeLocalOnly {
+			t.Errorf("remote ingest of %s: %v, want 403 %s", u, err, apiCodeLocalOnly)
+		}
+	}
+	if sum, err := c.Ingest(t.Context(), "s3://bucket/prefix", nil); err != nil || sum.Objects != 1 {
+		t.Errorf("remote ingest of a bucket: %+v, %v", sum, err)
+	}
+	local := httptest.NewServer(s.Handler())
+	defer local.Close()
+	if sum, err := NewClient(local.URL, testCreds).Ingest(t.Context(), "/var/log", nil); err != nil || sum.Objects != 1 {
+		t.Errorf("local ingest of a folder: %+v, %v", sum, err)
+	}
+}
+
 func TestServeCancelsSlowRequestsAtShutdown(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.ShutdownTimeout = 100 * time.Millisecond

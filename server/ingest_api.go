@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -73,7 +74,27 @@ type ingestLine struct {
 const (
 	apiCodeFailedObjects = "FailedObjects"
 	apiCodeIngestFailed  = "IngestFailed"
+	apiCodeLocalOnly     = "LocalOnly"
 )
+
+// isServerPath reports whether an ingest URL names the server's own file
+// system (a path, or file://) rather than a bucket.
+func isServerPath(url string) bool {
+	return !strings.Contains(url, "://") || strings.HasPrefix(strings.ToLower(url), "file://")
+}
+
+// fromThisMachine reports whether a request came over loopback: the
+// cairn ingest of a user on the server's machine, who can read its folders
+// anyway. A key holder elsewhere could otherwise have the server read any
+// folder it can, and learn from the quarantine reasons what is in it.
+func fromThisMachine(r *http.Request) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
 
 func toSummaryJSON(s ingest.Summary) *summaryJSON {
 	return &summaryJSON{s.Listed, s.Unchanged, s.Objects, s.Events, s.New, s.Duplicates, s.Failed, s.Skipped, s.SkippedEvents, int64(s.Elapsed)}
@@ -92,6 +113,11 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request, body []byt
 	var req ingestRequest
 	if err := json.Unmarshal(body, &req, jsonOpts); err != nil || strings.TrimSpace(req.URL) == "" {
 		writeAPIError(w, http.StatusBadRequest, apiCodeBadRequest, `the body must be {"url":"<folder, file or s3://bucket/prefix>"}`)
+		return
+	}
+	if isServerPath(req.URL) && !fromThisMachine(r) {
+		writeAPIError(w, http.StatusForbidden, apiCodeLocalOnly,
+			"a folder or file on the server can be ingested only by a request from the server's own machine; give an s3:// URL, or run cairn ingest there")
 		return
 	}
 	w.Header().Set("Content-Type", "application/x-ndjson")
