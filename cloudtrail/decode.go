@@ -127,18 +127,26 @@ type resource struct {
 	Type      string     `json:"type"`
 }
 
-// Decode decodes one raw record into an Event whose Raw is raw itself (not a
-// copy, not re-serialised). Errors are *RecordError with a one-line reason.
-func Decode(raw []byte) (cairn.Event, error) {
+// checkObject says, as a *RecordError, why raw is not a JSON object.
+func checkObject(raw []byte) error {
 	i := 0
 	for i < len(raw) && isSpace(raw[i]) {
 		i++
 	}
 	if i == len(raw) {
-		return cairn.Event{}, recordErr("is empty")
+		return recordErr("is empty")
 	}
 	if raw[i] != '{' {
-		return cairn.Event{}, recordErr("is not a JSON object but %s", kindName(jsontext.Value(raw[i:]).Kind()))
+		return recordErr("is not a JSON object but %s", kindName(jsontext.Value(raw[i:]).Kind()))
+	}
+	return nil
+}
+
+// Decode decodes one raw record into an Event whose Raw is raw itself (not a
+// copy, not re-serialised). Errors are *RecordError with a one-line reason.
+func Decode(raw []byte) (cairn.Event, error) {
+	if err := checkObject(raw); err != nil {
+		return cairn.Event{}, err
 	}
 	rec := records.Get().(*record)
 	defer func() {

@@ -114,15 +114,8 @@ type ebDetail struct {
 // that is no usable event gives a *RecordError with a one-line reason, as
 // Decode does.
 func DecodeEventBridge(raw []byte) (cairn.Event, error) {
-	i := 0
-	for i < len(raw) && isSpace(raw[i]) {
-		i++
-	}
-	if i == len(raw) {
-		return cairn.Event{}, recordErr("is empty")
-	}
-	if raw[i] != '{' {
-		return cairn.Event{}, recordErr("is not a JSON object but %s", kindName(jsontext.Value(raw[i:]).Kind()))
+	if err := checkObject(raw); err != nil {
+		return cairn.Event{}, err
 	}
 	var e ebEvent
 	if err := json.Unmarshal(raw, &e, decodeOptions); err != nil {
