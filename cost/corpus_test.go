@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/cairn-audit/cairn"
+	"github.com/cairn-audit/cairn/cloudtrail/cloudtrailtest"
 )
 
 // TestCorpusCostReports imports every cost report of the real corpus
@@ -14,14 +15,7 @@ import (
 // recognised and imported, and the October 2018 EC2 cost split by
 // aws:createdBy is logged for comparison with corpus/cost/INVENTORY.md.
 func TestCorpusCostReports(t *testing.T) {
-	root := os.Getenv("CAIRN_CORPUS")
-	if root == "" {
-		t.Skip("CAIRN_CORPUS is not set; .ci/run sets it to ../shared/corpus")
-	}
-	dir := filepath.Join(root, "cost")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("no cost corpus at %s", dir)
-	}
+	dir := cloudtrailtest.Corpus(t, "cost")
 	ctx := context.Background()
 	store, err := OpenStore(filepath.Join(t.TempDir(), "cost"))
 	if err != nil {

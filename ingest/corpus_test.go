@@ -3,11 +3,10 @@ package ingest
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/cairn-audit/cairn"
+	"github.com/cairn-audit/cairn/cloudtrail/cloudtrailtest"
 	"github.com/cairn-audit/cairn/index/duckdb"
 )
 
@@ -15,17 +14,7 @@ import (
 // nobody here wrote): each file must land or be quarantined with a reason,
 // nothing may crash, and a second run must add nothing.
 func TestCorpus(t *testing.T) {
-	root := os.Getenv("CAIRN_CORPUS")
-	if root == "" {
-		t.Skip("CAIRN_CORPUS is not set; .ci/run sets it to ../shared/corpus")
-	}
-	dir := filepath.Join(root, "cloudtrail")
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CAIRN_REQUIRE_CORPUS") == "1" {
-			t.Fatalf("no corpus at %s: %v", dir, err)
-		}
-		t.Skipf("no corpus at %s", dir)
-	}
+	dir := cloudtrailtest.Corpus(t, "cloudtrail")
 	ctx := context.Background()
 	cfg := duckdb.DefaultConfig()
 	cfg.Dir = t.TempDir()

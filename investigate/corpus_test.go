@@ -2,12 +2,11 @@ package investigate_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/cairn-audit/cairn/cloudtrail/cloudtrailtest"
 	"github.com/cairn-audit/cairn/investigate"
 )
 
@@ -16,14 +15,7 @@ import (
 // call started, stopped, rebooted or terminated, the timeline holds that
 // call in order, and why names a cause with its principal at that moment.
 func TestCorpusTimelines(t *testing.T) {
-	root := os.Getenv("CAIRN_CORPUS")
-	if root == "" {
-		t.Skip("CAIRN_CORPUS is not set; .ci/run sets it to ../shared/corpus")
-	}
-	dir := filepath.Join(root, "cloudtrail")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("no corpus at %s", dir)
-	}
+	dir := cloudtrailtest.Corpus(t, "cloudtrail")
 	idx := openIndex(t, dir)
 	ctx := context.Background()
 	tab, err := idx.Query(ctx, `SELECT r.id AS id, eventTime, eventID, eventName FROM (
