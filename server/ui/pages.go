@@ -51,15 +51,21 @@ func parseTime(v string, now time.Time) (time.Time, error) {
 			return t.UTC(), nil
 		}
 	}
-	if n, ok := strings.CutSuffix(v, "d"); ok {
-		if d, err := strconv.Atoi(n); err == nil && d > 0 {
-			return now.Add(-time.Duration(d) * 24 * time.Hour).UTC(), nil
-		}
-	}
-	if d, err := time.ParseDuration(v); err == nil && d > 0 {
+	if d, ok := parseSpan(v); ok {
 		return now.Add(-d).UTC(), nil
 	}
 	return time.Time{}, fmt.Errorf("%q is not a time: give RFC 3339 (2026-03-14T03:10:00Z), a date, or a duration such as 24h or 7d", v)
+}
+
+// parseSpan reads a positive duration such as 90m, 72h or 30d.
+func parseSpan(v string) (time.Duration, bool) {
+	if n, ok := strings.CutSuffix(v, "d"); ok {
+		if d, err := strconv.Atoi(n); err == nil && d > 0 {
+			return time.Duration(d) * 24 * time.Hour, true
+		}
+	}
+	d, err := time.ParseDuration(v)
+	return d, err == nil && d > 0
 }
 
 // filterOf reads the search form.
@@ -149,7 +155,7 @@ func (u *UI) events(w http.ResponseWriter, r *http.Request, s *session) {
 		page["Tour"] = u.cfg.Tour()
 	}
 	if len(errs) == 0 && q.Get("until") == "" && after.IsZero() {
-		if note := u.anchorRange(ctx, &f, q.Get("since"), now); note != "" {
+		if note := u.anchorRange(ctx, &f, q.Get("since")); note != "" {
 			page["RangeNote"] = note
 		}
 	}
@@ -201,18 +207,15 @@ func (u *UI) events(w http.ResponseWriter, r *http.Request, s *session) {
 // to end at the newest event when nothing has arrived within it: an
 // archive imported once, or a server that stopped ingesting, then shows its
 // last day instead of an empty page. It says so in the note it returns.
-func (u *UI) anchorRange(ctx context.Context, f *cairn.Filter, since string, now time.Time) string {
-	if since == "" || f.Since.IsZero() {
-		return ""
-	}
-	if _, err := time.Parse("2006-01-02", since); err == nil || strings.Contains(since, "T") || strings.Contains(since, " ") {
-		return "" // an absolute time
+func (u *UI) anchorRange(ctx context.Context, f *cairn.Filter, since string) string {
+	span, ok := parseSpan(strings.TrimSpace(since))
+	if !ok {
+		return "" // none, or an absolute time
 	}
 	st, err := u.cfg.Index.Stats(ctx)
 	if err != nil || st.Events == 0 || !st.Newest.Before(f.Since) {
 		return ""
 	}
-	span := now.Sub(f.Since)
 	end := st.Newest.Add(time.Second).Truncate(time.Second)
 	f.Since, f.Until = end.Add(-span), end
 	return fmt.Sprintf("Nothing arrived in the last %s; showing the %s up to the newest event, %s.", since, since, st.Newest.UTC().Format("2006-01-02 15:04 UTC"))
