@@ -266,7 +266,7 @@ func whereOf(f cairn.Filter, from, to time.Time) string {
 	switch f.ErrorCode {
 	case "":
 	case cairn.ErrorAny:
-		c = append(c, "errorCode IS NOT NULL AND errorCode <> ''")
+		c = append(c, "errorCode <> ''")
 	default:
 		eq("errorCode", f.ErrorCode)
 	}
@@ -323,7 +323,7 @@ func (u *UI) glance(ctx context.Context, f cairn.Filter) (*glance, error) {
 	}
 	t, err := u.cfg.Index.Query(ctx, fmt.Sprintf(`SELECT b, p, ev, count(*) AS n, count(*) FILTER (WHERE err) AS e FROM (
 		SELECT to_timestamp((epoch_us(eventTime) // %d) * %d) AS b, coalesce(principal, '(none)') AS p,
-		       coalesce(eventName, '(none)') AS ev, (errorCode IS NOT NULL AND errorCode <> '') AS err
+		       coalesce(eventName, '(none)') AS ev, (errorCode <> '') AS err
 		FROM events WHERE %s) GROUP BY GROUPING SETS ((b), (p), (ev))`, secs*1_000_000, secs, where))
 	if err != nil {
 		return nil, err
