@@ -24,7 +24,6 @@ import (
 	"time"
 
 	"github.com/cairn-audit/cairn"
-	"github.com/cairn-audit/cairn/blob/file"
 	duckdb "github.com/duckdb/duckdb-go/v2"
 	"golang.org/x/sync/errgroup"
 )
@@ -260,7 +259,7 @@ func (x *Index) removeGarbage() error {
 }
 
 // buildMissingNeedles gives needle files to the segments that lack them,
-// a segment per core, and syncs their folders.
+// a segment per core.
 func (x *Index) buildMissingNeedles() error {
 	var missing []string
 	for _, s := range x.manifest.Segments {
@@ -279,15 +278,6 @@ func (x *Index) buildMissingNeedles() error {
 	}
 	if err := g.Wait(); err != nil {
 		return err
-	}
-	dirs := map[string]bool{}
-	for _, p := range missing {
-		dirs[filepath.Dir(p)] = true
-	}
-	for d := range dirs {
-		if err := file.SyncDir(d); err != nil {
-			return err
-		}
 	}
 	x.log.Info("built needle files for segments written by an earlier version", "segments", len(missing), "took", time.Since(began).Round(time.Millisecond))
 	return nil

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cairn-audit/cairn/blob/file"
 	"github.com/klauspost/compress/zstd"
 	"github.com/parquet-go/parquet-go"
 	"github.com/zeebo/xxh3"
@@ -355,10 +356,5 @@ func buildNeedles(segmentPath string) error {
 			return fmt.Errorf("read %s: %w", segmentPath, err)
 		}
 	}
-	tmp := needlesPath(segmentPath) + ".tmp"
-	if err := writeSynced(tmp, b.encode()); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, needlesPath(segmentPath))
+	return file.WriteAtomic(needlesPath(segmentPath), b.encode(), 0o644)
 }
