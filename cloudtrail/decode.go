@@ -143,8 +143,40 @@ func checkObject(raw []byte) error {
 }
 
 // Decode decodes one raw record into an Event whose Raw is raw itself (not a
-// copy, not re-serialised). Errors are *RecordError with a one-line reason.
+// copy, not re-serialised); the event's strings may share raw's memory, so
+// raw must not change afterwards. Errors are *RecordError with a one-line
+// reason.
 func Decode(raw []byte) (cairn.Event, error) {
+	if !jsontext.Value(raw).IsValid(readOptions) {
+		return decodeSlow(raw)
+	}
+	return decodeValid(raw)
+}
+
+// decodeValid is Decode for a record known to be valid JSON, as the Reader
+// returns them.
+func decodeValid(raw []byte) (cairn.Event, error) {
+	if err := checkObject(raw); err != nil {
+		return cairn.Event{}, err
+	}
+	rec := records.Get().(*record)
+	defer func() {
+		*rec = record{Resources: rec.Resources[:0]}
+		records.Put(rec)
+	}()
+	if !scanRecord(raw, rec) {
+		// A value of the wrong type: unmarshal again, to say where.
+		*rec = record{Resources: rec.Resources[:0]}
+		if err := json.Unmarshal(raw, rec, decodeOptions); err != nil {
+			return cairn.Event{}, &RecordError{Reason: unmarshalReason(err)}
+		}
+	}
+	return eventOf(rec, raw)
+}
+
+// decodeSlow decodes through json.Unmarshal, which says what is wrong with
+// a record that is not valid JSON.
+func decodeSlow(raw []byte) (cairn.Event, error) {
 	if err := checkObject(raw); err != nil {
 		return cairn.Event{}, err
 	}
@@ -156,6 +188,11 @@ func Decode(raw []byte) (cairn.Event, error) {
 	if err := json.Unmarshal(raw, rec, decodeOptions); err != nil {
 		return cairn.Event{}, &RecordError{Reason: unmarshalReason(err)}
 	}
+	return eventOf(rec, raw)
+}
+
+// eventOf builds the event of a decoded record.
+func eventOf(rec *record, raw []byte) (cairn.Event, error) {
 	if rec.EventID == "" {
 		return cairn.Event{}, recordErr("has no eventID")
 	}
@@ -270,6 +307,12 @@ func (b *flexBool) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	if err != nil {
 		return err
 	}
+	b.set(v)
+	return nil
+}
+
+// set reads a boolean from any JSON value.
+func (b *flexBool) set(v []byte) {
 	switch {
 	case len(v) == 4 && string(v) == "true":
 		*b = flexBool(cairn.BoolTrue)
@@ -282,7 +325,6 @@ func (b *flexBool) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	default:
 		*b = flexBool(cairn.BoolUnset)
 	}
-	return nil
 }
 
 // flexString is a string that some tools write as a number (account IDs,
@@ -294,6 +336,11 @@ func (s *flexString) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	if err != nil {
 		return err
 	}
+	return s.set(v)
+}
+
+// set reads a string, a number's text, or null from a JSON value.
+func (s *flexString) set(v jsontext.Value) error {
 	switch v.Kind() {
 	case '"':
 		*s = flexString(unquote(v))
@@ -354,13 +401,19 @@ func (f *timeField) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	if err != nil {
 		return err
 	}
+	f.set(v)
+	return nil
+}
+
+// set reads a time from any JSON value.
+func (f *timeField) set(v jsontext.Value) {
 	*f = timeField{}
 	switch v.Kind() {
 	case '"':
 		inner := v[1 : len(v)-1]
 		if t, ok := parseTime(inner); ok {
 			f.t, f.ok = t, true
-			return nil
+			return
 		}
 		f.bad = unquote(v)
 	case '0':
@@ -371,12 +424,11 @@ func (f *timeField) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 			sec := int64(n)
 			f.t = time.Unix(sec, int64((n-float64(sec))*1e9)).UTC().Truncate(time.Millisecond)
 			f.ok = true
-			return nil
+			return
 		}
 		f.bad = string(v)
 	case 'n':
 	default:
 		f.bad = string(v)
 	}
-	return nil
 }

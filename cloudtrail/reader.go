@@ -183,7 +183,8 @@ func (r *Reader) NextEvent() (cairn.Event, error) {
 	if err != nil {
 		return cairn.Event{}, err
 	}
-	decode := Decode
+	// Next validated the record already.
+	decode := decodeValid
 	if r.eventBridge {
 		decode = DecodeEventBridge
 	}

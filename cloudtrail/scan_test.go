@@ -1,0 +1,144 @@
+package cloudtrail
+
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/cairn-audit/cairn/sim"
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+)
+
+// scanAgrees checks that scanRecord fills the record json.Unmarshal fills.
+// Where scanRecord gives up, Unmarshal decides, so that case only needs
+// scanRecord not to have claimed success for what Unmarshal rejects.
+func scanAgrees(t *testing.T, raw []byte) (scanned bool) {
+	t.Helper()
+	var fast, slow record
+	ok := scanRecord(raw, &fast)
+	err := json.Unmarshal(raw, &slow, decodeOptions)
+	if !ok {
+		return false
+	}
+	if err != nil {
+		t.Fatalf("scanRecord accepted what json.Unmarshal rejects (%v): %q", err, raw)
+	}
+	if len(fast.Resources) == 0 && len(slow.Resources) == 0 {
+		fast.Resources, slow.Resources = nil, nil
+	}
+	if !reflect.DeepEqual(fast, slow) {
+		t.Fatalf("scanRecord and json.Unmarshal disagree on %q:\nscan      %+v\nunmarshal %+v", raw, fast, slow)
+	}
+	return true
+}
+
+// TestScanSimulatedRecords: every record of a simulated organisation takes
+// the fast path and decodes as json.Unmarshal decodes it.
+func TestScanSimulatedRecords(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates a simulated organisation")
+	}
+	cfg := sim.DefaultConfig()
+	cfg.Out, cfg.Days, cfg.Events, cfg.Seed, cfg.NoCost = t.TempDir(), 2, 20_000, 3, true
+	if _, err := sim.Generate(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	filepath.WalkDir(filepath.Join(cfg.Out, "AWSLogs"), func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || filepath.Ext(path) != ".gz" {
+			return err
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		rd, err := NewReader(f)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		defer rd.Close()
+		for {
+			raw, err := rd.Next()
+			if err == io.EOF {
+				return nil
+			}
+			if err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			if !scanAgrees(t, raw) {
+				t.Fatalf("scanRecord gave up on a simulated record: %q", raw)
+			}
+			n++
+		}
+	})
+	if n < 20_000 {
+		t.Fatalf("read %d records, want at least 20,000", n)
+	}
+}
+
+// TestScanQuirks covers what the fast path must decode exactly as
+// json.Unmarshal does, or leave to it.
+func TestScanQuirks(t *testing.T) {
+	for _, tc := range []struct {
+		raw     string
+		scanned bool
+	}{
+		{`{"eventID":"a","eventTime":"2024-01-01T00:00:00Z"}`, true},
+		{` { "eventID" : "a\"b\\\\" , "eventName":"x\u00e9" } `, true},
+		{`{"event\u0049D":"escaped name","eventID":"later wins"}`, true},
+		{`{"userIdentity":{"type":"IAMUser","arn":"x"},"userIdentity":{"type":"Root"}}`, true},
+		{`{"userIdentity":{"type":"IAMUser"},"userIdentity":null}`, true},
+		{`{"userIdentity":{"sessionContext":{"attributes":{"mfaAuthenticated":"TRUE"},"sessionIssuer":null}}}`, true},
+		{`{"userIdentity":{"sessionContext":{"sessionIssuer":{"arn":"a","accountId":123}},"sessionContext":{"sourceIdentity":"s"}}}`, true},
+		{`{"resources":[{"ARN":"a"},null,{"arn":"b","accountId":1,"x":[1,{"y":"]"}]}],"resources":[{"type":"t"}]}`, true},
+		{`{"resources":[],"readOnly":"false","managementEvent":1,"eventVersion":1.08}`, true},
+		{`{"requestParameters":{"a":[1,2,{"b":"}"}]},"responseElements":null,"serviceEventDetails":"s"}`, true},
+		{`{"eventData":{"eventName":"e","userIdentity":{"type":"u"},"requestParameters":{}},"eventData":{"eventSource":"s"}}`, true},
+		{`{"eventTime":1700000000123,"@timestamp":"bad","recipientAccountId":null}`, true},
+		{`{"unknown":{"deep":[[[{"a":"\\"}]]]},"eventID":"z"}`, true},
+		{`{"eventName":5}`, false},
+		{`{"userIdentity":"root"}`, false},
+		{`{"resources":{"ARN":"a"}}`, false},
+		{`{"resources":["a"]}`, false},
+		{`{"userIdentity":{"sessionContext":[]}}`, false},
+	} {
+		raw := []byte(tc.raw)
+		if !jsontext.Value(raw).IsValid(readOptions) {
+			t.Fatalf("test input is not valid JSON: %s", raw)
+		}
+		if got := scanAgrees(t, raw); got != tc.scanned {
+			t.Errorf("scanRecord(%s) = %v, want %v", raw, got, tc.scanned)
+		}
+	}
+}
+
+// FuzzScanAgrees: on any valid JSON, scanRecord never panics, and when it
+// succeeds it agrees with json.Unmarshal.
+func FuzzScanAgrees(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*.json*")
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	for _, s := range []string{
+		`{"eventID":"a","userIdentity":{"type":"AssumedRole","sessionContext":{"sessionIssuer":{"arn":"r"}}},"resources":[{"ARN":"x"}]}`,
+		`{"eventData":{"userIdentity":{"type":"u"}},"eventTime":"2024-01-01T00:00:00Z"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if !jsontext.Value(raw).IsValid(readOptions) {
+			return
+		}
+		scanAgrees(t, raw)
+	})
+}
+
