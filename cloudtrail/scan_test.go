@@ -141,4 +141,3 @@ func FuzzScanAgrees(f *testing.F) {
 		scanAgrees(t, raw)
 	})
 }
-
