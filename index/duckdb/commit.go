@@ -310,13 +310,34 @@ func (x *Index) recordObjects(ctx context.Context, objs []cairn.ObjectState, new
 		return app.Close()
 	})
 	if err == nil {
-		_, err = x.writer.ExecContext(ctx, "INSERT OR REPLACE INTO catalog.objects SELECT * FROM stage_obj")
+		err = x.replaceObjects(ctx)
 	}
 	x.writer.ExecContext(context.WithoutCancel(ctx), "DELETE FROM stage_obj")
 	if err != nil {
 		return fmt.Errorf("record ingest state: %w", err)
 	}
 	return nil
+}
+
+// replaceObjects moves the staged states into the catalog, replacing those
+// of the same objects, in one transaction. The catalog has no primary key:
+// its index tripled the catalog's size (make bench's 107,086 objects: 6.5
+// MiB without, 15 MiB with, and 24 MiB once replacements had churned it),
+// and a hash join finds the states to replace as fast.
+func (x *Index) replaceObjects(ctx context.Context) error {
+	tx, err := x.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM catalog.objects AS o USING stage_obj AS s
+		WHERE o.source = s.source AND o.key = s.key`); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO catalog.objects SELECT * FROM stage_obj"); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // Objects implements cairn.Index.

@@ -170,7 +170,7 @@ func (x *Index) setup(ctx context.Context) error {
 			"ATTACH "+quote(filepath.Join(x.dir, "catalog.duckdb"))+" AS catalog",
 			`CREATE TABLE IF NOT EXISTS catalog.objects (
 				source VARCHAR, key VARCHAR, size BIGINT, etag VARCHAR, events INTEGER, new INTEGER,
-				status VARCHAR, reason VARCHAR, ingested_at TIMESTAMP, PRIMARY KEY (source, key))`,
+				status VARCHAR, reason VARCHAR, ingested_at TIMESTAMP)`,
 		)
 		stmts = append(stmts, stageObjectsDDL)
 	}
@@ -180,10 +180,45 @@ func (x *Index) setup(ctx context.Context) error {
 			return fmt.Errorf("configure query engine (%s): %w", s, err)
 		}
 	}
+	if !x.cfg.ReadOnly {
+		if err := x.dropObjectsKey(ctx); err != nil {
+			return fmt.Errorf("upgrade ingest state: %w", err)
+		}
+	}
 	if x.cfg.ReadOnly {
 		return x.refreshView(ctx)
 	}
 	return x.openWriter(ctx)
+}
+
+// dropObjectsKey rebuilds a catalog written before the objects table lost
+// its primary key (see replaceObjects), once.
+func (x *Index) dropObjectsKey(ctx context.Context) error {
+	var keys int
+	err := x.db.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_constraints()
+		WHERE database_name = 'catalog' AND table_name = 'objects' AND constraint_type = 'PRIMARY KEY'`).Scan(&keys)
+	if err != nil || keys == 0 {
+		return err
+	}
+	tx, err := x.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, s := range []string{
+		"CREATE TABLE catalog.objects_new AS SELECT * FROM catalog.objects",
+		"DROP TABLE catalog.objects",
+		"ALTER TABLE catalog.objects_new RENAME TO objects",
+	} {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	_, err = x.db.ExecContext(ctx, "CHECKPOINT catalog")
+	return err
 }
 
 // lockWriter takes the writer's lock, an flock on writer.lock, which the

@@ -2,6 +2,7 @@ package duckdb
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -366,6 +367,50 @@ func TestObjectsState(t *testing.T) {
 	st, err := x.Stats(ctx)
 	if err != nil || st.Events != 1 || st.Objects != 2 || st.Quarantined != 1 {
 		t.Fatalf("stats: %+v %v", st, err)
+	}
+	// A re-delivered object replaces its state.
+	_, err = x.Commit(ctx, &cairn.Batch{Events: []cairn.Event{testEvent(2, nil)}, Objects: []cairn.ObjectState{
+		{Source: "file:///a", Key: "bad", Size: 6, ETag: "e2", Events: 1, Status: cairn.ObjectDone},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if objs, err = x.Objects(ctx, "file:///a"); err != nil || len(objs) != 2 || objs["bad"].Status != cairn.ObjectDone || objs["bad"].New != 1 {
+		t.Fatalf("objects after re-delivery: %+v %v", objs, err)
+	}
+	if st, err = x.Stats(ctx); err != nil || st.Objects != 2 || st.Quarantined != 0 {
+		t.Fatalf("stats after re-delivery: %+v %v", st, err)
+	}
+}
+
+// TestObjectsKeyDropped: a catalog whose objects table has the primary key
+// it was first made with keeps its states and loses the key.
+func TestObjectsKeyDropped(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := sql.Open("duckdb", filepath.Join(dir, "catalog.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{
+		`CREATE TABLE objects (source VARCHAR, key VARCHAR, size BIGINT, etag VARCHAR, events INTEGER, new INTEGER,
+			status VARCHAR, reason VARCHAR, ingested_at TIMESTAMP, PRIMARY KEY (source, key))`,
+		`INSERT INTO objects VALUES ('file:///a', 'k1', 10, 'e1', 3, 3, 'done', '', TIMESTAMP '2026-03-01 00:00:00')`,
+	} {
+		if _, err := db.Exec(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	x := openTest(t, dir)
+	var keys int
+	if err := x.db.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_constraints() WHERE database_name = 'catalog'
+		AND table_name = 'objects' AND constraint_type = 'PRIMARY KEY'`).Scan(&keys); err != nil || keys != 0 {
+		t.Fatalf("primary keys left: %d %v", keys, err)
+	}
+	objs, err := x.Objects(ctx, "file:///a")
+	if err != nil || len(objs) != 1 || objs["k1"].Events != 3 {
+		t.Fatalf("objects: %+v %v", objs, err)
 	}
 }
 
