@@ -148,28 +148,34 @@ func (x *Index) loadDay(ctx context.Context, day string) (*dayKeys, error) {
 
 func (x *Index) abs(rel string) string { return filepath.Join(x.dir, filepath.FromSlash(rel)) }
 
-// writeSegments writes the chosen events as segments, a day in one or
-// (when there are fewer days than cores) a few, in parallel, and commits
-// them to the manifest.
+// writeSegments writes the chosen events as segments, in parallel, and
+// commits them to the manifest. Each segment's rows are made on the core
+// that writes it: commits are ingest's bottleneck, and what they do on one
+// core leaves the other idle, as decoding is ahead.
 func (x *Index) writeSegments(ctx context.Context, events []cairn.Event, chosen []int) error {
 	if len(chosen) == 0 {
 		return nil
 	}
 	began := time.Now()
-	byDay := map[string][]segmentRow{}
+	byDay := map[string][]int{}
 	for _, i := range chosen {
-		e := &events[i]
-		day := dayOf(e.EventTime)
-		byDay[day] = append(byDay[day], rowOf(e))
+		day := dayOf(events[i].EventTime)
+		byDay[day] = append(byDay[day], i)
 	}
-	pieces := splitDays(byDay, runtime.GOMAXPROCS(0))
+	pieces := splitDays(events, byDay, runtime.GOMAXPROCS(0))
 	next := *x.manifest
 	next.Segments = slices.Clone(x.manifest.Segments)
 	var g errgroup.Group
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i, p := range pieces {
 		p.staged = filepath.Join(x.dir, "staging", fmt.Sprintf("new-%s-%d.parquet", p.day, i))
-		g.Go(func() error { return writeSegmentFile(p.staged, p.rows) })
+		g.Go(func() error {
+			rows := make([]segmentRow, len(p.events))
+			for j, e := range p.events {
+				rows[j] = rowOf(&events[e])
+			}
+			return writeSegmentFile(p.staged, rows)
+		})
 	}
 	err := g.Wait()
 	var written []string
@@ -192,7 +198,9 @@ func (x *Index) writeSegments(ctx context.Context, events []cairn.Event, chosen 
 			return err
 		}
 		written = append(written, path)
-		seg.Rows, seg.MinTime, seg.MaxTime = int64(len(p.rows)), p.rows[0].EventTime, p.rows[len(p.rows)-1].EventTime
+		seg.Rows = int64(len(p.events))
+		seg.MinTime = events[p.events[0]].EventTime.UTC()
+		seg.MaxTime = events[p.events[len(p.events)-1]].EventTime.UTC()
 		next.Segments = append(next.Segments, seg)
 	}
 	if err := x.publish(ctx, &next); err != nil {
@@ -203,10 +211,10 @@ func (x *Index) writeSegments(ctx context.Context, events []cairn.Event, chosen 
 	return nil
 }
 
-// piece is the rows of one new segment.
+// piece is the events of one new segment.
 type piece struct {
 	day    string
-	rows   []segmentRow // in time order once split
+	events []int // indexes into the batch, in time order
 	staged string
 }
 
@@ -214,28 +222,26 @@ type piece struct {
 // split.
 const minPiece = 8 * 1024
 
-// splitDays makes the segments of a commit: a day each, except that when a
-// commit holds fewer days than there are cores, large days are cut into
-// consecutive time ranges, so that every core writes. Ingest reads a day of
-// every account and region at a time, so most commits hold one day, and
-// its segment was written on one core while the other decoded (make
-// bench's trail, back to back on a busy machine: 44.5 → 39.1 s).
-func splitDays(byDay map[string][]segmentRow, cores int) []*piece {
-	days := slices.Sorted(maps.Keys(byDay))
+// splitDays makes the segments of a commit: a day each, except that a day
+// larger than the commit's share of a core is cut into consecutive time
+// ranges, so that every core writes. Ingest reads a day of every account
+// and region at a time, so most commits hold one day, whose segment was
+// written on one core while the other decoded (make bench's trail, back to
+// back on a busy machine: 44.5 → 39.1 s); a commit across midnight holds a
+// large day and a small one.
+func splitDays(events []cairn.Event, byDay map[string][]int, cores int) []*piece {
+	total := 0
+	for _, idx := range byDay {
+		total += len(idx)
+	}
+	share := max(1, (total+cores-1)/cores)
 	var out []*piece
-	for _, day := range days {
-		rows := byDay[day]
-		n := 1
-		if len(days) < cores {
-			n = max(1, min(cores/len(days), len(rows)/minPiece))
-		}
-		if n == 1 {
-			out = append(out, &piece{day: day, rows: rows})
-			continue
-		}
-		slices.SortStableFunc(rows, func(a, b segmentRow) int { return a.EventTime.Compare(b.EventTime) })
+	for _, day := range slices.Sorted(maps.Keys(byDay)) {
+		idx := byDay[day]
+		slices.SortStableFunc(idx, func(a, b int) int { return events[a].EventTime.Compare(events[b].EventTime) })
+		n := max(1, min((len(idx)+share/2)/share, len(idx)/minPiece))
 		for i := range n {
-			out = append(out, &piece{day: day, rows: rows[i*len(rows)/n : (i+1)*len(rows)/n]})
+			out = append(out, &piece{day: day, events: idx[i*len(idx)/n : (i+1)*len(idx)/n]})
 		}
 	}
 	return out

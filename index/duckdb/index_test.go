@@ -484,28 +484,44 @@ func TestEmptyViewMatchesSegments(t *testing.T) {
 // A commit of fewer days than cores cuts large days into consecutive time
 // ranges, so that every core writes; small days and many days stay whole.
 func TestSplitDays(t *testing.T) {
-	rows := func(n int) []segmentRow {
-		out := make([]segmentRow, n)
-		for i := range out {
-			out[i].EventTime = t0.Add(time.Duration(n-i) * time.Second) // reversed: the split sorts
+	var events []cairn.Event
+	// day makes n events of a day, in reverse time order: the split sorts.
+	day := func(date string, n int) []int {
+		start, _ := time.Parse(time.DateOnly, date)
+		var idx []int
+		for i := range n {
+			idx = append(idx, len(events))
+			events = append(events, cairn.Event{EventTime: start.Add(time.Duration(n-i) * time.Second)})
+		}
+		return idx
+	}
+	sizes := func(ps []*piece) (out []int) {
+		for _, p := range ps {
+			out = append(out, len(p.events))
+			for i := 1; i < len(p.events); i++ {
+				if events[p.events[i]].EventTime.Before(events[p.events[i-1]].EventTime) {
+					t.Fatalf("piece of %s is not in time order", p.day)
+				}
+			}
 		}
 		return out
 	}
-	count := func(ps []*piece) (n int) {
-		for _, p := range ps {
-			n += len(p.rows)
-		}
-		return n
+	one := splitDays(events, map[string][]int{"2026-03-14": day("2026-03-14", 20000)}, 2)
+	if got := sizes(one); !slices.Equal(got, []int{10000, 10000}) ||
+		!events[one[0].events[9999]].EventTime.Before(events[one[1].events[0]].EventTime) {
+		t.Fatalf("one large day on two cores: pieces of %v", got)
 	}
-	one := splitDays(map[string][]segmentRow{"2026-03-14": rows(20000)}, 2)
-	if len(one) != 2 || count(one) != 20000 || !one[0].rows[len(one[0].rows)-1].EventTime.Before(one[1].rows[0].EventTime) {
-		t.Fatalf("one large day on two cores: %d pieces, %d rows", len(one), count(one))
-	}
-	if small := splitDays(map[string][]segmentRow{"2026-03-14": rows(9000)}, 4); len(small) != 1 {
+	if small := splitDays(events, map[string][]int{"2026-03-15": day("2026-03-15", 9000)}, 4); len(small) != 1 {
 		t.Fatalf("a day too small to cut gave %d pieces", len(small))
 	}
-	if many := splitDays(map[string][]segmentRow{"2026-03-14": rows(20000), "2026-03-15": rows(20000)}, 2); len(many) != 2 {
-		t.Fatalf("as many days as cores gave %d pieces", len(many))
+	many := splitDays(events, map[string][]int{"2026-03-16": day("2026-03-16", 20000), "2026-03-17": day("2026-03-17", 20000)}, 2)
+	if got := sizes(many); !slices.Equal(got, []int{20000, 20000}) {
+		t.Fatalf("as many days as cores: pieces of %v", got)
+	}
+	// Across midnight: the large day is cut, so that both cores write.
+	midnight := splitDays(events, map[string][]int{"2026-03-18": day("2026-03-18", 19000), "2026-03-19": day("2026-03-19", 1000)}, 2)
+	if got := sizes(midnight); !slices.Equal(got, []int{9500, 9500, 1000}) {
+		t.Fatalf("a large day and a small one: pieces of %v", got)
 	}
 }
 
