@@ -316,9 +316,9 @@ func (r *Reporter) Build(ctx context.Context, cfg ReportConfig) (*Report, error)
 	}
 	rep := &Report{By: cfg.By, Month: cfg.Month, Service: cfg.Service, Measure: cfg.Measure, Rows: []ReportRow{}, Methods: []Amount{}}
 	byKey := map[string]*ReportRow{}
-	sums := map[string]*big.Rat{}
-	byMethod := map[string]*big.Rat{}
-	total := new(big.Rat)
+	sums := map[string]*scaled{}
+	byMethod := map[string]*scaled{}
+	total := new(scaled)
 	for rows.Next() {
 		var key, method, amt string
 		var svc, p, creator, ev, via sql.NullString
@@ -326,16 +326,16 @@ func (r *Reporter) Build(ctx context.Context, cfg ReportConfig) (*Report, error)
 			rows.Close()
 			return nil, err
 		}
-		a := mustRat(amt)
+		a := parseScaled(amt)
 		total.Add(total, a)
 		if byMethod[method] == nil {
-			byMethod[method] = new(big.Rat)
+			byMethod[method] = new(scaled)
 		}
 		byMethod[method].Add(byMethod[method], a)
 		row := byKey[key]
 		if row == nil {
 			row = &ReportRow{Key: key}
-			byKey[key], sums[key] = row, new(big.Rat)
+			byKey[key], sums[key] = row, new(scaled)
 			if cfg.By == ByResource {
 				row.Service = svc.String
 				row.Attribution = &Attribution{Principal: p.String, Method: method, Creator: creator.String, EventID: ev.String, Via: via.String}
@@ -343,7 +343,7 @@ func (r *Reporter) Build(ctx context.Context, cfg ReportConfig) (*Report, error)
 		}
 		sums[key].Add(sums[key], a)
 		if cfg.By == ByPrincipal {
-			row.Methods = append(row.Methods, Amount{method, decimalString(a)})
+			row.Methods = append(row.Methods, Amount{method, scaledString(a)})
 		}
 	}
 	rows.Close()
@@ -351,15 +351,15 @@ func (r *Reporter) Build(ctx context.Context, cfg ReportConfig) (*Report, error)
 		return nil, err
 	}
 	for key, row := range byKey {
-		row.Amount = decimalString(sums[key])
-		slices.SortFunc(row.Methods, func(a, b Amount) int { return mustRat(b.Amount).Cmp(mustRat(a.Amount)) })
+		row.Amount = scaledString(sums[key])
+		slices.SortFunc(row.Methods, func(a, b Amount) int { return parseScaled(b.Amount).Cmp(parseScaled(a.Amount)) })
 		rep.Rows = append(rep.Rows, *row)
 	}
 	for m, a := range byMethod {
-		rep.Methods = append(rep.Methods, Amount{m, decimalString(a)})
+		rep.Methods = append(rep.Methods, Amount{m, scaledString(a)})
 	}
-	slices.SortFunc(rep.Methods, func(a, b Amount) int { return mustRat(b.Amount).Cmp(mustRat(a.Amount)) })
-	rep.Total = decimalString(total)
+	slices.SortFunc(rep.Methods, func(a, b Amount) int { return parseScaled(b.Amount).Cmp(parseScaled(a.Amount)) })
+	rep.Total = scaledString(total)
 	if cfg.By == ByDay {
 		slices.SortFunc(rep.Rows, func(a, b ReportRow) int { return strings.Compare(a.Key, b.Key) })
 	} else {
@@ -373,11 +373,11 @@ func (r *Reporter) Build(ctx context.Context, cfg ReportConfig) (*Report, error)
 		})
 	}
 	if cfg.Limit > 0 && len(rep.Rows) > cfg.Limit {
-		rest := new(big.Rat)
+		rest := new(scaled)
 		for _, row := range rep.Rows[cfg.Limit:] {
 			rest.Add(rest, sums[row.Key])
 		}
-		rep.Rows = append(rep.Rows[:cfg.Limit], ReportRow{Key: "(other)", Amount: decimalString(rest)})
+		rep.Rows = append(rep.Rows[:cfg.Limit], ReportRow{Key: "(other)", Amount: scaledString(rest)})
 	}
 	return rep, nil
 }
