@@ -171,6 +171,11 @@ func resourceKeys(refs []cairn.ResourceRef) string {
 // timelines unchanged (89 → 86 ms).
 const rowGroupRows = 16 * 1024
 
+// rawRecords compresses eventJson (see segmentRow). It is shared, so that
+// its pool of encoders, with their tables and history, serves every
+// segment instead of being made again for each.
+var rawRecords = &zstd.Codec{Level: zstd.SpeedFastest}
+
 // segmentWriter writes rows, already in time order, as a zstd Parquet file
 // with its needle file beside it.
 type segmentWriter struct {
@@ -185,7 +190,7 @@ func newSegmentWriter(path string) (*segmentWriter, error) {
 		return nil, err
 	}
 	w := parquet.NewGenericWriter[segmentRow](f,
-		parquet.Compression(&zstd.Codec{Level: zstd.SpeedFastest}), // eventJson's; see segmentRow
+		parquet.Compression(rawRecords), // eventJson's; see segmentRow
 		parquet.MaxRowsPerRowGroup(rowGroupRows),
 		parquet.PageBufferSize(1<<20),
 		parquet.CreatedBy("cairn", "", ""))
