@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 
 	"github.com/cairn-audit/cairn"
@@ -120,7 +121,12 @@ func newReader(r io.Reader, eventBridge bool) (*Reader, error) {
 		rd.skip = 3
 	}
 	rd.rec.r = bsrc
-	rd.dec = jsontext.NewDecoder(&rd.rec, readOptions)
+	if d, ok := decoderPool.Get().(*jsontext.Decoder); ok {
+		d.Reset(&rd.rec, readOptions)
+		rd.dec = d
+	} else {
+		rd.dec = jsontext.NewDecoder(&rd.rec, readOptions)
+	}
 	switch k := rd.dec.PeekKind(); k {
 	case '{', '[':
 	case 0, ']', '}':
@@ -503,9 +509,14 @@ func gzipReason(err error) string {
 }
 
 var (
-	bufferPool sync.Pool // *bufio.Reader of 64 KiB
-	gzipPool   sync.Pool // *gzip.Reader
+	bufferPool  sync.Pool // *bufio.Reader of 64 KiB
+	gzipPool    sync.Pool // *gzip.Reader
+	decoderPool sync.Pool // *jsontext.Decoder, whose buffer grows to a record
 )
+
+// noInput is what a pooled decoder reads from, so that it holds on to no
+// Reader.
+var noInput = strings.NewReader("")
 
 func getBuffer(r io.Reader) *bufio.Reader {
 	if b, ok := bufferPool.Get().(*bufio.Reader); ok {
@@ -541,6 +552,10 @@ func (r *Reader) Close() error {
 		r.raw.Reset(nil)
 		bufferPool.Put(r.raw)
 		r.raw = nil
+	}
+	if r.dec != nil {
+		r.dec.Reset(noInput, readOptions)
+		decoderPool.Put(r.dec)
 	}
 	r.dec, r.pending = nil, nil
 	if r.err == nil {

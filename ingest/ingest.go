@@ -309,20 +309,22 @@ func (r *run) read(ctx context.Context, info cairn.ObjectInfo) result {
 		return result{state: st}
 	}
 	defer body.Close()
-	br := bufio.NewReaderSize(body, cloudtrail.SniffSize)
 	// What CloudTrail delivered into its layout is read as a log; anything
 	// else is first judged by its content.
+	var src io.Reader = body
 	kind, what := cloudtrail.ContentRecords, ""
 	if r.src.KeyInfo(info.Key).Kind != cloudtrail.KeyLog {
+		br := bufio.NewReaderSize(body, cloudtrail.SniffSize)
 		head, _ := br.Peek(cloudtrail.SniffSize)
 		kind, what = cloudtrail.Sniff(head)
+		src = br
 	}
 	switch kind {
 	case cloudtrail.ContentDigest:
 		st.Status, st.Reason = cairn.ObjectSkipped, what+", not CloudTrail records"
 		return result{state: st}
 	case cloudtrail.ContentEventBridge:
-		return readEventBridge(st, br)
+		return readEventBridge(st, src)
 	case cloudtrail.ContentRecords:
 	default:
 		if !looksLikeLog(r.src, info.Key, kind) {
@@ -330,7 +332,7 @@ func (r *run) read(ctx context.Context, info cairn.ObjectInfo) result {
 			return result{state: st}
 		}
 	}
-	events, err := decodeAll(br)
+	events, err := decodeAll(src)
 	if err != nil {
 		st.Status, st.Reason = cairn.ObjectQuarantined, err.Error()
 		return result{state: st}
