@@ -147,15 +147,16 @@ func checkObject(raw []byte) error {
 // raw must not change afterwards. Errors are *RecordError with a one-line
 // reason.
 func Decode(raw []byte) (cairn.Event, error) {
-	if !jsontext.Value(raw).IsValid(readOptions) {
-		return decodeSlow(raw)
-	}
-	return decodeValid(raw)
+	return decode(raw, jsontext.Value(raw).IsValid(readOptions))
 }
 
 // decodeValid is Decode for a record known to be valid JSON, as the Reader
 // returns them.
-func decodeValid(raw []byte) (cairn.Event, error) {
+func decodeValid(raw []byte) (cairn.Event, error) { return decode(raw, true) }
+
+// decode decodes raw; valid says that it is valid JSON, which scanRecord
+// needs.
+func decode(raw []byte, valid bool) (cairn.Event, error) {
 	if err := checkObject(raw); err != nil {
 		return cairn.Event{}, err
 	}
@@ -164,29 +165,13 @@ func decodeValid(raw []byte) (cairn.Event, error) {
 		*rec = record{Resources: rec.Resources[:0]}
 		records.Put(rec)
 	}()
-	if !scanRecord(raw, rec) {
-		// A value of the wrong type: unmarshal again, to say where.
+	if !valid || !scanRecord(raw, rec) {
+		// json.Unmarshal says what is wrong: invalid JSON, or a value of
+		// the wrong type, and where.
 		*rec = record{Resources: rec.Resources[:0]}
 		if err := json.Unmarshal(raw, rec, decodeOptions); err != nil {
 			return cairn.Event{}, &RecordError{Reason: unmarshalReason(err)}
 		}
-	}
-	return eventOf(rec, raw)
-}
-
-// decodeSlow decodes through json.Unmarshal, which says what is wrong with
-// a record that is not valid JSON.
-func decodeSlow(raw []byte) (cairn.Event, error) {
-	if err := checkObject(raw); err != nil {
-		return cairn.Event{}, err
-	}
-	rec := records.Get().(*record)
-	defer func() {
-		*rec = record{Resources: rec.Resources[:0]}
-		records.Put(rec)
-	}()
-	if err := json.Unmarshal(raw, rec, decodeOptions); err != nil {
-		return cairn.Event{}, &RecordError{Reason: unmarshalReason(err)}
 	}
 	return eventOf(rec, raw)
 }
