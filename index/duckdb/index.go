@@ -180,13 +180,11 @@ func (x *Index) setup(ctx context.Context) error {
 			return fmt.Errorf("configure query engine (%s): %w", s, err)
 		}
 	}
-	if !x.cfg.ReadOnly {
-		if err := x.dropObjectsKey(ctx); err != nil {
-			return fmt.Errorf("upgrade ingest state: %w", err)
-		}
-	}
 	if x.cfg.ReadOnly {
 		return x.refreshView(ctx)
+	}
+	if err := x.dropObjectsKey(ctx); err != nil {
+		return fmt.Errorf("upgrade ingest state: %w", err)
 	}
 	return x.openWriter(ctx)
 }
