@@ -148,7 +148,7 @@ func (c *cursor) quoted() (q []byte, escaped bool) {
 		k := bytes.IndexByte(c.b[j:], '"')
 		if k < 0 {
 			c.ok, c.i = false, len(c.b)
-			return c.b[start:start], false
+			return []byte(`""`), false
 		}
 		j += k
 		backslashes := 0
@@ -201,11 +201,15 @@ func (c *cursor) skip() {
 	}
 }
 
-// value passes over one value and returns its bytes.
+// value passes over one value and returns its bytes (none after a
+// surprise).
 func (c *cursor) value() jsontext.Value {
 	c.peek()
 	start := c.i
 	c.skip()
+	if !c.ok {
+		return nil
+	}
 	return jsontext.Value(c.b[start:c.i])
 }
 
