@@ -268,8 +268,8 @@ func (c *cursor) span(dst *span) {
 	dst.start = dst.end - int64(len(v))
 }
 
-// object reads an object or null: null sets *isNull. Members are read by
-// the caller through key.
+// object enters an object, or passes over a null and reports it. The
+// caller reads the members through key.
 func (c *cursor) object() (isNull bool) {
 	switch c.peek() {
 	case '{':
