@@ -268,41 +268,43 @@ func (c *cursor) span(dst *span) {
 	dst.start = dst.end - int64(len(v))
 }
 
-// object enters an object, or passes over a null and reports it. The
-// caller reads the members through key.
-func (c *cursor) object() (isNull bool) {
+// members reads an object, calling field with each member's name (field
+// reads or skips the value), or passes over a null and reports it.
+func (c *cursor) members(field func(name []byte)) (null bool) {
 	switch c.peek() {
-	case '{':
-		c.i++
-		return false
 	case 'n':
 		c.null()
 		return true
+	case '{':
+		c.i++
+	default:
+		c.ok = false
+		return false
 	}
-	c.ok = false
+	for c.ok {
+		name, more := c.key()
+		if !more {
+			break
+		}
+		field(name)
+	}
 	return false
 }
 
 // userIdentity reads into *dst, allocating it when nil: a repeated member
 // adds to what the first one set, as json.Unmarshal does.
 func (c *cursor) userIdentity(dst **userIdentity) {
-	if c.object() {
+	if c.peek() == 'n' {
+		c.null()
 		*dst = nil
-		return
-	}
-	if !c.ok {
 		return
 	}
 	if *dst == nil {
 		*dst = new(userIdentity)
 	}
 	u := *dst
-	for c.ok {
-		key, more := c.key()
-		if !more {
-			return
-		}
-		switch string(key) {
+	c.members(func(name []byte) {
+		switch string(name) {
 		case "type":
 			c.str(&u.Type)
 		case "principalId":
@@ -328,73 +330,48 @@ func (c *cursor) userIdentity(dst **userIdentity) {
 		default:
 			c.skip()
 		}
-	}
+	})
 }
 
 func (c *cursor) sessionContext(sc *sessionContext) {
-	if c.object() {
-		*sc = sessionContext{}
-		return
-	}
-	for c.ok {
-		key, more := c.key()
-		if !more {
-			return
-		}
-		switch string(key) {
+	null := c.members(func(name []byte) {
+		switch string(name) {
 		case "sessionIssuer":
 			c.sessionIssuer(&sc.SessionIssuer)
 		case "attributes":
-			if c.object() {
-				sc.Attributes = sessionAttributes{}
-				continue
-			}
-			for c.ok {
-				key, more := c.key()
-				if !more {
-					break
-				}
-				if string(key) == "mfaAuthenticated" {
+			if c.members(func(name []byte) {
+				if string(name) == "mfaAuthenticated" {
 					sc.Attributes.MFAAuthenticated.set(c.value())
 				} else {
 					c.skip()
 				}
+			}) {
+				sc.Attributes = sessionAttributes{}
 			}
 		case "sourceIdentity":
 			c.str(&sc.SourceIdentity)
 		case "webIdFederationData":
-			if c.object() {
-				sc.WebIDFederationData = webIDFederationData{}
-				continue
-			}
-			for c.ok {
-				key, more := c.key()
-				if !more {
-					break
-				}
-				if string(key) == "federatedProvider" {
+			if c.members(func(name []byte) {
+				if string(name) == "federatedProvider" {
 					c.str(&sc.WebIDFederationData.FederatedProvider)
 				} else {
 					c.skip()
 				}
+			}) {
+				sc.WebIDFederationData = webIDFederationData{}
 			}
 		default:
 			c.skip()
 		}
+	})
+	if null {
+		*sc = sessionContext{}
 	}
 }
 
 func (c *cursor) sessionIssuer(si *sessionIssuer) {
-	if c.object() {
-		*si = sessionIssuer{}
-		return
-	}
-	for c.ok {
-		key, more := c.key()
-		if !more {
-			return
-		}
-		switch string(key) {
+	null := c.members(func(name []byte) {
+		switch string(name) {
 		case "type":
 			c.str(&si.Type)
 		case "arn":
@@ -406,20 +383,15 @@ func (c *cursor) sessionIssuer(si *sessionIssuer) {
 		default:
 			c.skip()
 		}
+	})
+	if null {
+		*si = sessionIssuer{}
 	}
 }
 
 func (c *cursor) onBehalfOf(o *onBehalfOf) {
-	if c.object() {
-		*o = onBehalfOf{}
-		return
-	}
-	for c.ok {
-		key, more := c.key()
-		if !more {
-			return
-		}
-		switch string(key) {
+	null := c.members(func(name []byte) {
+		switch string(name) {
 		case "userId":
 			c.str(&o.UserID)
 		case "identityStoreArn":
@@ -427,6 +399,9 @@ func (c *cursor) onBehalfOf(o *onBehalfOf) {
 		default:
 			c.skip()
 		}
+	})
+	if null {
+		*o = onBehalfOf{}
 	}
 }
 
@@ -456,16 +431,8 @@ func (c *cursor) resources(dst *[]resource) {
 			break
 		}
 		var r resource
-		if c.object() {
-			list = append(list, r)
-			continue
-		}
-		for c.ok {
-			key, more := c.key()
-			if !more {
-				break
-			}
-			switch string(key) {
+		c.members(func(name []byte) { // a null element is a zero resource
+			switch string(name) {
 			case "ARN":
 				c.str(&r.ARN)
 			case "arn":
@@ -479,7 +446,7 @@ func (c *cursor) resources(dst *[]resource) {
 			default:
 				c.skip()
 			}
-		}
+		})
 		list = append(list, r)
 	}
 	*dst = list
@@ -488,23 +455,17 @@ func (c *cursor) resources(dst *[]resource) {
 // eventData reads an integration event's eventData into *dst, allocating
 // it when nil.
 func (c *cursor) eventData(dst **activityEventData) {
-	if c.object() {
+	if c.peek() == 'n' {
+		c.null()
 		*dst = nil
-		return
-	}
-	if !c.ok {
 		return
 	}
 	if *dst == nil {
 		*dst = new(activityEventData)
 	}
 	d := *dst
-	for c.ok {
-		key, more := c.key()
-		if !more {
-			return
-		}
-		switch string(key) {
+	c.members(func(name []byte) {
+		switch string(name) {
 		case "eventSource":
 			c.str(&d.EventSource)
 		case "eventName":
@@ -526,5 +487,5 @@ func (c *cursor) eventData(dst **activityEventData) {
 		default:
 			c.skip()
 		}
-	}
+	})
 }
