@@ -247,14 +247,12 @@ func splitDays(events []cairn.Event, byDay map[string][]int, cores int) []*piece
 	return out
 }
 
-// installSegment moves a staged file and its needle file into its day's
-// folder as the next segment: fsynced, renamed, and the folder fsynced, so
-// that the manifest never lists a file that a crash could lose.
+// installSegment moves a staged file and its needle file, which their
+// writer fsynced (segmentWriter.close), into its day's folder as the next
+// segment, and fsyncs the folder, so that the manifest never lists a file
+// that a crash could lose.
 func (x *Index) installSegment(m *manifest, day, staged string) (segment, string, error) {
 	m.NextSegment++
-	if err := syncFile(staged); err != nil {
-		return segment{}, "", err
-	}
 	rel := fmt.Sprintf("events/day=%s/seg-%012d.parquet", day, m.NextSegment)
 	final := x.abs(rel)
 	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {

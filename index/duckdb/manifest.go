@@ -59,11 +59,3 @@ func writeManifest(dir string, m *manifest) error {
 	return file.WriteAtomic(filepath.Join(dir, manifestName), b, 0o644)
 }
 
-func syncFile(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return f.Sync()
-}
