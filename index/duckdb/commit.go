@@ -203,6 +203,10 @@ func (x *Index) writeSegments(ctx context.Context, events []cairn.Event, chosen 
 		seg.MaxTime = events[p.events[len(p.events)-1]].EventTime.UTC()
 		next.Segments = append(next.Segments, seg)
 	}
+	if err := syncFolders(written); err != nil {
+		cleanup()
+		return err
+	}
 	if err := x.publish(ctx, &next); err != nil {
 		cleanup()
 		return err
@@ -249,14 +253,20 @@ func splitDays(events []cairn.Event, byDay map[string][]int, cores int) []*piece
 
 // installSegment moves a staged file and its needle file, which their
 // writer fsynced (segmentWriter.close), into its day's folder as the next
-// segment, and fsyncs the folder, so that the manifest never lists a file
-// that a crash could lose.
+// segment. A new day's folder is made durable in its parent at once; the
+// caller fsyncs the day folders (syncFolders) before it publishes, so that
+// the manifest never lists a file that a crash could lose.
 func (x *Index) installSegment(m *manifest, day, staged string) (segment, string, error) {
 	m.NextSegment++
 	rel := fmt.Sprintf("events/day=%s/seg-%012d.parquet", day, m.NextSegment)
 	final := x.abs(rel)
-	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
-		return segment{}, "", err
+	if dir := filepath.Dir(final); !exists(dir) {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return segment{}, "", err
+		}
+		if err := file.SyncDir(filepath.Dir(dir)); err != nil {
+			return segment{}, "", err
+		}
 	}
 	if err := os.Rename(needlesPath(staged), needlesPath(final)); err != nil {
 		return segment{}, "", err
@@ -264,14 +274,33 @@ func (x *Index) installSegment(m *manifest, day, staged string) (segment, string
 	if err := os.Rename(staged, final); err != nil {
 		return segment{}, "", err
 	}
-	if err := file.SyncDir(filepath.Dir(final)); err != nil {
-		return segment{}, "", err
-	}
 	st, err := os.Stat(final)
 	if err != nil {
 		return segment{}, "", err
 	}
 	return segment{Path: rel, Day: day, Bytes: st.Size()}, final, nil
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// syncFolders fsyncs the folders of installed files, each once: a commit
+// installs a day's segments in one folder.
+func syncFolders(paths []string) error {
+	done := map[string]bool{}
+	for _, p := range paths {
+		dir := filepath.Dir(p)
+		if done[dir] {
+			continue
+		}
+		if err := file.SyncDir(dir); err != nil {
+			return err
+		}
+		done[dir] = true
+	}
+	return nil
 }
 
 // publish makes a new manifest current: on disk first, then in the view.

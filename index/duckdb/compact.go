@@ -141,7 +141,11 @@ func (x *Index) compact(ctx context.Context, days map[string]bool, atLeast int) 
 			next.Retired = append(next.Retired, retired{Path: m.Path, At: now})
 		}
 	}
-	if err := x.publish(ctx, &next); err != nil {
+	err = syncFolders(installed)
+	if err == nil {
+		err = x.publish(ctx, &next)
+	}
+	if err != nil {
 		for _, p := range installed {
 			removeSegment(p)
 		}
