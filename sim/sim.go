@@ -76,6 +76,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -226,6 +227,7 @@ func Generate(ctx context.Context, cfg Config) (*Stats, error) {
 		return nil, fmt.Errorf("create output directory: %w", err)
 	}
 	began := time.Now()
+	user0, sys0 := processCPU()
 	o := newOrg(&cfg)
 	plan := planScenarios(o, &cfg)
 	streams := newStreams(o, &cfg, plan)
@@ -288,6 +290,8 @@ feed:
 		}
 	}
 	st.Elapsed = time.Since(began)
+	user1, sys1 := processCPU()
+	st.UserCPU, st.SystemCPU = user1-user0, sys1-sys0
 	st.Out = cfg.Out
 	return st, nil
 }
@@ -297,4 +301,13 @@ func writeFile(path string, data []byte) error {
 		return err
 	}
 	return os.WriteFile(path, data, 0o644)
+}
+
+// processCPU is the process's user and system CPU time so far.
+func processCPU() (user, system time.Duration) {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0, 0
+	}
+	return time.Duration(ru.Utime.Nano()), time.Duration(ru.Stime.Nano())
 }
