@@ -58,4 +58,3 @@ func writeManifest(dir string, m *manifest) error {
 	}
 	return file.WriteAtomic(filepath.Join(dir, manifestName), b, 0o644)
 }
-
