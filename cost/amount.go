@@ -18,10 +18,7 @@ type scaled = big.Int
 // "7"). A value with more decimals than the store keeps, or not a number,
 // is read through big.Rat, rounding to the store's precision.
 func parseScaled(s string) *scaled {
-	v := new(scaled)
-	digits := s
-	neg := strings.HasPrefix(digits, "-")
-	digits = strings.TrimPrefix(digits, "-")
+	digits, neg := strings.CutPrefix(s, "-")
 	whole, frac, _ := strings.Cut(digits, ".")
 	if len(frac) > amountScale || whole == "" && frac == "" {
 		return ratScaled(s)
@@ -35,7 +32,8 @@ func parseScaled(s string) *scaled {
 	for range amountScale - len(frac) {
 		buf = append(buf, '0')
 	}
-	if _, ok := v.SetString(string(buf), 10); !ok {
+	v, ok := new(scaled).SetString(string(buf), 10)
+	if !ok {
 		return ratScaled(s)
 	}
 	return v
@@ -46,7 +44,7 @@ func ratScaled(s string) *scaled {
 	r := mustRat(s)
 	r.Mul(r, new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(amountScale), nil)))
 	q, m := new(big.Int).QuoRem(r.Num(), r.Denom(), new(big.Int))
-	if twice := new(big.Int).Lsh(m.Abs(m), 1); m.Sign() != 0 && twice.Cmp(r.Denom()) >= 0 {
+	if new(big.Int).Lsh(m.Abs(m), 1).Cmp(r.Denom()) >= 0 { // half or more: away from zero, as FloatString rounds
 		q.Add(q, big.NewInt(int64(r.Num().Sign())))
 	}
 	return q
