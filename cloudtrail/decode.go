@@ -83,6 +83,8 @@ type record struct {
 	// EventData carries the fields of events that applications record
 	// through PutAuditEvents (eventCategory ActivityAuditLog).
 	EventData *activityEventData `json:"eventData"`
+
+	seen repeats // kept from record to record by the pool
 }
 
 // activityEventData is the eventData of an integration event, as CloudTrail
@@ -162,13 +164,13 @@ func decode(raw []byte, valid bool) (cairn.Event, error) {
 	}
 	rec := records.Get().(*record)
 	defer func() {
-		*rec = record{Resources: rec.Resources[:0]}
+		*rec = record{Resources: rec.Resources[:0], seen: rec.seen}
 		records.Put(rec)
 	}()
 	if !valid || !scanRecord(raw, rec) {
 		// json.Unmarshal says what is wrong: invalid JSON, or a value of
 		// the wrong type, and where.
-		*rec = record{Resources: rec.Resources[:0]}
+		*rec = record{Resources: rec.Resources[:0], seen: rec.seen}
 		if err := json.Unmarshal(raw, rec, decodeOptions); err != nil {
 			return cairn.Event{}, &RecordError{Reason: unmarshalReason(err)}
 		}

@@ -10,12 +10,13 @@ import (
 // scanRecord fills rec from a record that is known to be valid JSON (the
 // Reader validated it, or Decode did): the fields json.Unmarshal would fill,
 // without reflection, and with strings that share raw's memory instead of
-// copying it. Profiling ingest put a third of decoding in the reflective
-// unmarshal. It reports false when a value has a type the record's field
+// copying it or, for values that repeat from record to record, the copy
+// rec.seen kept from an earlier record (repeats.go). Profiling ingest put a
+// third of decoding in the reflective unmarshal. It reports false when a value has a type the record's field
 // cannot hold; Decode then unmarshals again to say where, in the same words
 // as before. FuzzScanAgrees checks that both fill the same record.
 func scanRecord(raw []byte, rec *record) bool {
-	c := cursor{b: raw, ok: true}
+	c := cursor{b: raw, ok: true, seen: &rec.seen}
 	if c.peek() != '{' {
 		return false
 	}
@@ -27,7 +28,7 @@ func scanRecord(raw []byte, rec *record) bool {
 		}
 		switch string(key) {
 		case "eventVersion":
-			c.flexString(&rec.EventVersion)
+			c.flexName(&rec.EventVersion)
 		case "eventID":
 			c.str(&rec.EventID)
 		case "eventTime":
@@ -35,27 +36,27 @@ func scanRecord(raw []byte, rec *record) bool {
 		case "@timestamp":
 			rec.Timestamp.set(c.value())
 		case "eventSource":
-			c.str(&rec.EventSource)
+			c.name(&rec.EventSource)
 		case "eventName":
-			c.str(&rec.EventName)
+			c.name(&rec.EventName)
 		case "awsRegion":
-			c.str(&rec.AWSRegion)
+			c.name(&rec.AWSRegion)
 		case "recipientAccountId":
-			c.flexString(&rec.RecipientAccountID)
+			c.flexName(&rec.RecipientAccountID)
 		case "sourceIPAddress":
-			c.str(&rec.SourceIPAddress)
+			c.name(&rec.SourceIPAddress)
 		case "userAgent":
-			c.str(&rec.UserAgent)
+			c.name(&rec.UserAgent)
 		case "errorCode":
-			c.str(&rec.ErrorCode)
+			c.name(&rec.ErrorCode)
 		case "errorMessage":
 			c.str(&rec.ErrorMessage)
 		case "readOnly":
 			rec.ReadOnly.set(c.value())
 		case "eventType":
-			c.str(&rec.EventType)
+			c.name(&rec.EventType)
 		case "eventCategory":
-			c.str(&rec.EventCategory)
+			c.name(&rec.EventCategory)
 		case "managementEvent":
 			rec.ManagementEvent.set(c.value())
 		case "requestID":
@@ -63,7 +64,7 @@ func scanRecord(raw []byte, rec *record) bool {
 		case "sharedEventID":
 			c.str(&rec.SharedEventID)
 		case "vpcEndpointId":
-			c.str(&rec.VPCEndpointID)
+			c.name(&rec.VPCEndpointID)
 		case "sourceIdentity":
 			c.str(&rec.SourceIdentity)
 		case "userIdentity":
@@ -92,9 +93,10 @@ func scanRecord(raw []byte, rec *record) bool {
 // types never holds) clears ok, and every method then does nothing that
 // could read out of bounds.
 type cursor struct {
-	b  []byte
-	i  int
-	ok bool
+	b    []byte
+	i    int
+	ok   bool
+	seen *repeats
 }
 
 // peek returns the next byte after white space, or 0 at the end.
@@ -236,6 +238,22 @@ func (c *cursor) str(dst *string) {
 	}
 }
 
+// name reads a string or null into dst, like str, for the fields whose
+// values repeat from record to record (who, what, where): it returns the
+// copy that the cursor's table of repeats holds.
+func (c *cursor) name(dst *string) {
+	if c.peek() != '"' {
+		c.str(dst)
+		return
+	}
+	q, escaped := c.quoted()
+	if escaped {
+		*dst = stringOf(q, escaped)
+		return
+	}
+	*dst = c.seen.name(q[1 : len(q)-1])
+}
+
 // stringOf returns a quoted string's value. Without escapes, the common
 // case, it shares the record's memory: an event keeps its raw record
 // anyway.
@@ -249,6 +267,15 @@ func stringOf(q []byte, escaped bool) string {
 		return string(q[1 : len(q)-1])
 	}
 	return string(b)
+}
+
+// flexName is flexString for values that repeat; see name.
+func (c *cursor) flexName(dst *flexString) {
+	if c.peek() == '"' {
+		c.name((*string)(dst))
+		return
+	}
+	c.flexString(dst)
 }
 
 func (c *cursor) flexString(dst *flexString) {
@@ -299,30 +326,52 @@ func (c *cursor) userIdentity(dst **userIdentity) {
 		*dst = nil
 		return
 	}
-	if *dst == nil {
+	if *dst != nil {
+		// A repeated member: fill a copy, as the first may be shared.
+		u := **dst
+		*dst = &u
+	} else {
+		// The same principal, in the same session, makes most calls: read
+		// its object once. Every string of it is a copy the table owns.
+		start := c.i
+		c.skip()
+		if !c.ok {
+			return
+		}
+		raw := c.b[start:c.i]
+		if u, ok := c.seen.identity(raw); ok {
+			*dst = u
+			return
+		}
+		c.i = start
 		*dst = new(userIdentity)
+		defer func() {
+			if c.ok {
+				c.seen.addIdentity(raw, *dst)
+			}
+		}()
 	}
 	u := *dst
 	c.members(func(name []byte) {
 		switch string(name) {
 		case "type":
-			c.str(&u.Type)
+			c.name(&u.Type)
 		case "principalId":
-			c.str(&u.PrincipalID)
+			c.name(&u.PrincipalID)
 		case "arn":
-			c.str(&u.ARN)
+			c.name(&u.ARN)
 		case "accountId":
-			c.flexString(&u.AccountID)
+			c.flexName(&u.AccountID)
 		case "accessKeyId":
-			c.str(&u.AccessKeyID)
+			c.name(&u.AccessKeyID)
 		case "userName":
-			c.str(&u.UserName)
+			c.name(&u.UserName)
 		case "invokedBy":
-			c.str(&u.InvokedBy)
+			c.name(&u.InvokedBy)
 		case "identityProvider":
-			c.str(&u.IdentityProvider)
+			c.name(&u.IdentityProvider)
 		case "sourceIdentity":
-			c.str(&u.SourceIdentity)
+			c.name(&u.SourceIdentity)
 		case "sessionContext":
 			c.sessionContext(&u.SessionContext)
 		case "onBehalfOf":
@@ -349,11 +398,11 @@ func (c *cursor) sessionContext(sc *sessionContext) {
 				sc.Attributes = sessionAttributes{}
 			}
 		case "sourceIdentity":
-			c.str(&sc.SourceIdentity)
+			c.name(&sc.SourceIdentity)
 		case "webIdFederationData":
 			if c.members(func(name []byte) {
 				if string(name) == "federatedProvider" {
-					c.str(&sc.WebIDFederationData.FederatedProvider)
+					c.name(&sc.WebIDFederationData.FederatedProvider)
 				} else {
 					c.skip()
 				}
@@ -373,13 +422,13 @@ func (c *cursor) sessionIssuer(si *sessionIssuer) {
 	null := c.members(func(name []byte) {
 		switch string(name) {
 		case "type":
-			c.str(&si.Type)
+			c.name(&si.Type)
 		case "arn":
-			c.str(&si.ARN)
+			c.name(&si.ARN)
 		case "accountId":
-			c.flexString(&si.AccountID)
+			c.flexName(&si.AccountID)
 		case "userName":
-			c.str(&si.UserName)
+			c.name(&si.UserName)
 		default:
 			c.skip()
 		}
@@ -393,9 +442,9 @@ func (c *cursor) onBehalfOf(o *onBehalfOf) {
 	null := c.members(func(name []byte) {
 		switch string(name) {
 		case "userId":
-			c.str(&o.UserID)
+			c.name(&o.UserID)
 		case "identityStoreArn":
-			c.str(&o.IdentityStoreARN)
+			c.name(&o.IdentityStoreARN)
 		default:
 			c.skip()
 		}

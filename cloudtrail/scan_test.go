@@ -13,8 +13,9 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 )
 
-// scanAgrees checks that scanRecord fills the record json.Unmarshal fills.
-// Where scanRecord gives up, Unmarshal decides, so that case only needs
+// scanAgrees checks that scanRecord fills the record json.Unmarshal fills,
+// both the first time and again from the values it kept (repeats). Where
+// scanRecord gives up, Unmarshal decides, so that case only needs
 // scanRecord not to have claimed success for what Unmarshal rejects.
 func scanAgrees(t *testing.T, raw []byte) (scanned bool) {
 	t.Helper()
@@ -27,11 +28,18 @@ func scanAgrees(t *testing.T, raw []byte) (scanned bool) {
 	if err != nil {
 		t.Fatalf("scanRecord accepted what json.Unmarshal rejects (%v): %q", err, raw)
 	}
-	if len(fast.Resources) == 0 && len(slow.Resources) == 0 {
-		fast.Resources, slow.Resources = nil, nil
+	again := record{seen: fast.seen}
+	if !scanRecord(raw, &again) {
+		t.Fatalf("scanRecord accepted %q, then refused it with what it kept", raw)
 	}
-	if !reflect.DeepEqual(fast, slow) {
-		t.Fatalf("scanRecord and json.Unmarshal disagree on %q:\nscan      %+v\nunmarshal %+v", raw, fast, slow)
+	for _, scanned := range []*record{&fast, &again} {
+		scanned.seen = repeats{}
+		if len(scanned.Resources) == 0 && len(slow.Resources) == 0 {
+			scanned.Resources, slow.Resources = nil, nil
+		}
+		if !reflect.DeepEqual(*scanned, slow) {
+			t.Fatalf("scanRecord and json.Unmarshal disagree on %q:\nscan      %+v\nunmarshal %+v", raw, *scanned, slow)
+		}
 	}
 	return true
 }
@@ -152,5 +160,32 @@ func TestScanTruncated(t *testing.T) {
 		if scanRecord([]byte(raw), &rec) {
 			t.Errorf("scanRecord accepted %q", raw)
 		}
+	}
+}
+
+// TestScanSharedIdentity: records share the userIdentity read from the same
+// object, and a record that repeats the member changes its own copy, never
+// the one the next record gets.
+func TestScanSharedIdentity(t *testing.T) {
+	var seen repeats
+	scan := func(raw string) *userIdentity {
+		rec := record{seen: seen}
+		if !scanRecord([]byte(raw), &rec) {
+			t.Fatalf("scanRecord refused %s", raw)
+		}
+		seen = rec.seen
+		return rec.UserIdentity
+	}
+	first := scan(`{"userIdentity":{"type":"IAMUser","userName":"alice"}}`)
+	merged := scan(`{"userIdentity":{"type":"IAMUser","userName":"alice"},"userIdentity":{"arn":"arn:aws:iam::1:user/alice"}}`)
+	again := scan(`{"userIdentity":{"type":"IAMUser","userName":"alice"}}`)
+	if again != first {
+		t.Error("the same object was read twice instead of shared")
+	}
+	if merged == first || merged.ARN == "" || merged.UserName != "alice" {
+		t.Errorf("repeated member: got %+v, want alice's identity with her ARN, in a copy", merged)
+	}
+	if first.ARN != "" {
+		t.Errorf("the shared identity was changed by a later record: %+v", first)
 	}
 }
