@@ -193,6 +193,11 @@ func newSegmentWriter(path string) (*segmentWriter, error) {
 		parquet.Compression(rawRecords), // eventJson's; see segmentRow
 		parquet.MaxRowsPerRowGroup(rowGroupRows),
 		parquet.PageBufferSize(1<<20),
+		// No query filters on the raw record, and its bounds are whole
+		// records, two in every page's header: without them make bench's
+		// week takes 3% less room (141.6 → 137.4 MB).
+		parquet.SkipPageBounds("eventJson"),
+		parquet.SkipPageStatistics("eventJson"),
 		parquet.CreatedBy("cairn", "", ""))
 	return &segmentWriter{f: f, w: w, needles: newNeedleBuilder()}, nil
 }
