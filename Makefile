@@ -61,8 +61,9 @@ microbench:
 # Every parser's fuzzer, FUZZTIME each. Minimising new inputs is capped:
 # unbounded, it stalls the JSON fuzzers for minutes at a time.
 FUZZTIME ?= 30s
-FUZZERS = ./cloudtrail:FuzzReader ./cloudtrail:FuzzDecodeEventBridge ./cloudtrail:FuzzParseKey ./cloudtrail:FuzzParseDigest ./cloudtrail:FuzzParsePublicKey \
-	./record:FuzzAccept ./record:FuzzReadSegment ./server:FuzzVerify ./server:FuzzDecodeToken
+FUZZERS = ./cloudtrail:FuzzReader ./cloudtrail:FuzzScanAgrees ./cloudtrail:FuzzResources ./cloudtrail:FuzzDecodeEventBridge \
+	./cloudtrail:FuzzParseKey ./cloudtrail:FuzzParseDigest ./cloudtrail:FuzzParsePublicKey \
+	./record:FuzzAccept ./record:FuzzReadSegment ./server:FuzzVerify ./server:FuzzDecodeToken ./cost:FuzzSniff
 fuzz:
 	@for f in $(FUZZERS); do \
 		echo "== $$f"; \
