@@ -12,9 +12,10 @@ import (
 // without reflection, and with strings that share raw's memory instead of
 // copying it or, for values that repeat from record to record, the copy
 // rec.seen kept from an earlier record (repeats.go). Profiling ingest put a
-// third of decoding in the reflective unmarshal. It reports false when a value has a type the record's field
-// cannot hold; Decode then unmarshals again to say where, in the same words
-// as before. FuzzScanAgrees checks that both fill the same record.
+// third of decoding in the reflective unmarshal. It reports false when a
+// value has a type the record's field cannot hold; Decode then unmarshals
+// again to say where, in the same words as before. FuzzScanAgrees checks
+// that both fill the same record.
 func scanRecord(raw []byte, rec *record) bool {
 	c := cursor{b: raw, ok: true, seen: &rec.seen}
 	if c.peek() != '{' {
