@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -98,4 +99,43 @@ func BenchmarkNeedle(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkMergeSmall merges four 50-row segments, as compaction gathers up
+// the late events of a day; the anchor writes the same 200 rows as one
+// segment in the same run.
+func BenchmarkMergeSmall(b *testing.B) {
+	events := benchEvents(200)
+	rows := make([]segmentRow, len(events))
+	for i := range events {
+		rows[i] = rowOf(&events[i])
+	}
+	dir := b.TempDir()
+	var inputs []string
+	for i, part := range slices.Collect(slices.Chunk(rows, 50)) {
+		p := filepath.Join(dir, fmt.Sprintf("in-%d.parquet", i))
+		if err := writeSegmentFile(p, slices.Clone(part)); err != nil {
+			b.Fatal(err)
+		}
+		inputs = append(inputs, p)
+	}
+	out := filepath.Join(dir, "out.parquet")
+	b.Run("anchor-write-one", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			removeSegment(out)
+			if err := writeSegmentFile(out, slices.Clone(rows)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("merge-four", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			removeSegment(out)
+			if _, err := mergeSegmentFiles(out, inputs); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

@@ -339,8 +339,9 @@ func buildNeedles(segmentPath string) error {
 	defer r.Close()
 	b := newNeedleBuilder()
 	buf := make([]needleColumns, 1024)
+	left := r.NumRows()
 	for {
-		n, err := r.Read(buf)
+		n, err := readRows(r, buf, &left)
 		for i := range buf[:n] {
 			c := &buf[i]
 			b.add(&segmentRow{EventTime: c.EventTime, EventSource: opt(&c.EventSource), EventName: opt(&c.EventName),
