@@ -198,7 +198,12 @@ func newSegmentWriter(path string) (*segmentWriter, error) {
 		// records, two in every page's header: without them make bench's
 		// week takes 3% less room (141.6 → 137.4 MB).
 		parquet.SkipPageBounds("eventJson"),
-		parquet.SkipPageStatistics("eventJson"),
+		// Every other column has one page per row group (make bench's
+		// week: 73 row groups, 73 pages, the resources' ARNs 75), so
+		// statistics in the page headers would repeat those of the column
+		// chunks, which the engine prunes row groups with and which stay.
+		// Computing them cost 1–2% of ingest.
+		parquet.DataPageStatistics(false),
 		parquet.CreatedBy("cairn", "", ""))
 	return &segmentWriter{f: f, w: w, needles: newNeedleBuilder()}, nil
 }
