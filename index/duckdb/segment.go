@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
 	"time"
 	"unsafe"
 
@@ -150,16 +151,31 @@ func resourceKeys(refs []cairn.ResourceRef) string {
 	if len(refs) == 0 {
 		return ""
 	}
-	keys := []byte{'|'}
+	// Sized first, so that a row's keys are allocated once, not grown and
+	// copied.
+	n := 1
 	for _, r := range refs {
 		if r.ID != "" {
-			keys = append(append(keys, r.ID...), '|')
+			n += len(r.ID) + 1
 		}
 		if r.ARN != "" && r.ARN != r.ID {
-			keys = append(append(keys, r.ARN...), '|')
+			n += len(r.ARN) + 1
 		}
 	}
-	return string(keys)
+	var keys strings.Builder
+	keys.Grow(n)
+	keys.WriteByte('|')
+	for _, r := range refs {
+		if r.ID != "" {
+			keys.WriteString(r.ID)
+			keys.WriteByte('|')
+		}
+		if r.ARN != "" && r.ARN != r.ID {
+			keys.WriteString(r.ARN)
+			keys.WriteByte('|')
+		}
+	}
+	return keys.String()
 }
 
 // rowGroupRows bounds a row group: time-bounded queries skip whole row

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/cairn-audit/cairn"
 	"github.com/parquet-go/parquet-go"
 )
 
@@ -52,5 +53,23 @@ func TestReadRowsStopsAtTheEnd(t *testing.T) {
 	exact, large := read(len(rows)), read(1024)
 	if large > 2*exact {
 		t.Errorf("a 1024-row buffer took %.0f allocations, a 50-row one %.0f", large, exact)
+	}
+}
+
+// TestResourceKeys: the column a resource filter searches holds every ID
+// and ARN once, each between bars, and is NULL without resources.
+func TestResourceKeys(t *testing.T) {
+	for _, tc := range []struct {
+		refs []cairn.ResourceRef
+		want string
+	}{
+		{nil, ""},
+		{[]cairn.ResourceRef{{ID: "i-1"}}, "|i-1|"},
+		{[]cairn.ResourceRef{{ID: "b", ARN: "arn:aws:s3:::b"}, {ARN: "arn:aws:iam::1:role/r"}}, "|b|arn:aws:s3:::b|arn:aws:iam::1:role/r|"},
+		{[]cairn.ResourceRef{{ID: "arn:aws:sns:us-east-1:1:t", ARN: "arn:aws:sns:us-east-1:1:t"}}, "|arn:aws:sns:us-east-1:1:t|"},
+	} {
+		if got := resourceKeys(tc.refs); got != tc.want {
+			t.Errorf("resourceKeys(%v) = %q, want %q", tc.refs, got, tc.want)
+		}
 	}
 }
