@@ -341,7 +341,7 @@ func buildNeedles(segmentPath string) error {
 	buf := make([]needleColumns, 1024)
 	left := r.NumRows()
 	for {
-		n, err := readRows(r, buf, &left)
+		n, err := readAtMost(r, buf, &left)
 		for i := range buf[:n] {
 			c := &buf[i]
 			b.add(&segmentRow{EventTime: c.EventTime, EventSource: opt(&c.EventSource), EventName: opt(&c.EventName),

@@ -29,7 +29,8 @@ import (
 // eventTime +15%, the resources' region +12%, type +4%, account +4% and
 // role +3%; the others, nine tenths of the bytes to compress, within ±1%
 // of the whole (eventJson -0.0%, resourceKeys -3.7%, the resources' arn
-// -0.2% and id -0.8%), and a third to half the time.
+// -0.2% and id -0.8%), in less time: ingest of that week 10.8 → 10.6 s of
+// CPU.
 type segmentRow struct {
 	EventTime          time.Time         `parquet:"eventTime,timestamp(microsecond),zstd"`
 	EventID            string            `parquet:"eventID,zstd"`
@@ -323,7 +324,7 @@ func mergeSegmentFiles(out string, inputs []string) (rows int64, err error) {
 		}
 	}()
 	fill := func(in *input) error {
-		n, err := readRows(in.r, in.buf[:chunk], &in.left)
+		n, err := readAtMost(in.r, in.buf[:chunk], &in.left)
 		in.buf, in.next = in.buf[:n], 0
 		if n == 0 {
 			if err != nil && err != io.EOF {
@@ -385,13 +386,13 @@ func mergeSegmentFiles(out string, inputs []string) (rows int64, err error) {
 	return rows, w.close()
 }
 
-// readRows reads rows into buf, but never more than left, the rows the
+// readAtMost reads rows into buf, but never more than left, the rows the
 // reader has not returned yet, which it counts down. Asked for more rows
 // than a file has left, parquet-go v0.32.0 reads every column's pages
 // again for each missing row: a 50-row segment read into a 1024-row buffer
 // took 42,824 allocations instead of 3,844, and the merges of compaction
 // spent four fifths of their time there.
-func readRows[T any](r *parquet.GenericReader[T], buf []T, left *int64) (int, error) {
+func readAtMost[T any](r *parquet.GenericReader[T], buf []T, left *int64) (int, error) {
 	if *left == 0 {
 		return 0, io.EOF
 	}

@@ -10,11 +10,11 @@ import (
 	"github.com/parquet-go/parquet-go"
 )
 
-// TestReadRowsStopsAtTheEnd: reading a small segment through a large
+// TestReadAtMostStopsAtTheEnd: reading a small segment through a large
 // buffer costs about what reading it through one of its own size costs.
 // Compaction merges the small segments of a day that way; left to
 // parquet-go, the large buffer cost ten times the allocations.
-func TestReadRowsStopsAtTheEnd(t *testing.T) {
+func TestReadAtMostStopsAtTheEnd(t *testing.T) {
 	events := benchEvents(50)
 	rows := make([]segmentRow, len(events))
 	for i := range events {
@@ -36,7 +36,7 @@ func TestReadRowsStopsAtTheEnd(t *testing.T) {
 			left, got := r.NumRows(), 0
 			buf := make([]segmentRow, bufRows)
 			for {
-				n, err := readRows(r, buf, &left)
+				n, err := readAtMost(r, buf, &left)
 				got += n
 				if err == io.EOF {
 					break
