@@ -169,13 +169,7 @@ func (x *Index) writeSegments(ctx context.Context, events []cairn.Event, chosen 
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i, p := range pieces {
 		p.staged = filepath.Join(x.dir, "staging", fmt.Sprintf("new-%s-%d.parquet", p.day, i))
-		g.Go(func() error {
-			rows := make([]segmentRow, len(p.events))
-			for j, e := range p.events {
-				rows[j] = rowOf(&events[e])
-			}
-			return writeSegmentFile(p.staged, rows)
-		})
+		g.Go(func() error { return writeSegment(p.staged, events, p.events) })
 	}
 	err := g.Wait()
 	var written []string

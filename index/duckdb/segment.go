@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 	"time"
 	"unsafe"
@@ -225,12 +224,18 @@ func newSegmentWriter(path string) (*segmentWriter, error) {
 	return &segmentWriter{f: f, w: w, needles: newNeedleBuilder()}, nil
 }
 
+// write writes rows and takes their needles.
 func (s *segmentWriter) write(rows []segmentRow) error {
-	if _, err := s.w.Write(rows); err != nil {
-		return fmt.Errorf("write segment %s: %w", s.f.Name(), err)
-	}
 	for i := range rows {
 		s.needles.add(&rows[i])
+	}
+	return s.writeRows(rows)
+}
+
+// writeRows writes rows whose needles are taken already.
+func (s *segmentWriter) writeRows(rows []segmentRow) error {
+	if _, err := s.w.Write(rows); err != nil {
+		return fmt.Errorf("write segment %s: %w", s.f.Name(), err)
 	}
 	return nil
 }
@@ -289,14 +294,22 @@ func writeSynced(path string, b []byte) error {
 	return f.Close()
 }
 
-// writeSegmentFile writes rows, sorted by time, as a segment file.
-func writeSegmentFile(path string, rows []segmentRow) error {
-	slices.SortStableFunc(rows, func(a, b segmentRow) int { return a.EventTime.Compare(b.EventTime) })
+// writeSegment writes the events at idx, in time order, as a segment file.
+// A row's needles are taken as the row is made, while its event is in the
+// cache: taken after the Parquet writer had been through the rows, reading
+// the events again missed it (ingest of make bench's week: 9.46 → 9.17 s
+// of CPU, mean of 4).
+func writeSegment(path string, events []cairn.Event, idx []int) error {
 	w, err := newSegmentWriter(path)
 	if err != nil {
 		return err
 	}
-	if err := w.write(rows); err != nil {
+	rows := make([]segmentRow, len(idx))
+	for j, e := range idx {
+		rows[j] = rowOf(&events[e])
+		w.needles.add(&rows[j])
+	}
+	if err := w.writeRows(rows); err != nil {
 		w.abort()
 		return err
 	}

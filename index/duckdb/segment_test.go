@@ -4,6 +4,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/cairn-audit/cairn"
@@ -72,4 +73,19 @@ func TestResourceKeys(t *testing.T) {
 			t.Errorf("resourceKeys(%v) = %q, want %q", tc.refs, got, tc.want)
 		}
 	}
+}
+
+// writeSegmentFile writes rows, sorted by time, as a segment file, for
+// tests that make segments of their own rows.
+func writeSegmentFile(path string, rows []segmentRow) error {
+	slices.SortStableFunc(rows, func(a, b segmentRow) int { return a.EventTime.Compare(b.EventTime) })
+	w, err := newSegmentWriter(path)
+	if err != nil {
+		return err
+	}
+	if err := w.write(rows); err != nil {
+		w.abort()
+		return err
+	}
+	return w.close()
 }
