@@ -465,19 +465,25 @@ func (c *recorder) start(offset int64, unread []byte) {
 	c.buf = append(c.buf[:0], unread...)
 }
 
+// stop ends a recording, keeping its buffer for the next unless an unusual
+// object made it large.
 func (c *recorder) stop() {
 	c.on = false
+	if cap(c.buf) > maxRecording {
+		c.buf = nil
+	}
 	c.buf = c.buf[:0]
 }
 
-// release returns the recording's buffer for the next file's Reader, unless
-// an unusual file made it large.
+// release returns the recording's buffer for the next file's Reader.
 func (c *recorder) release() {
-	if b := c.buf; b != nil && cap(b) <= 256<<10 {
+	if b := c.buf; b != nil {
 		recordings.Put(&b)
 	}
 	c.buf = nil
 }
+
+const maxRecording = 256 << 10
 
 // recordings recycles recorders' buffers: probing a file copies what the
 // decoder has buffered, most of a small file, and allocating that afresh
