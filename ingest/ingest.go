@@ -299,8 +299,9 @@ func (r *run) folderNotice(prefix, why string) {
 // error quarantines the whole object.
 func (r *run) read(ctx context.Context, info cairn.ObjectInfo) result {
 	st := cairn.ObjectState{Source: r.src.URL, Key: info.Key, Size: info.Size, ETag: info.ETag, IngestedAt: time.Now().UTC()}
-	if k := r.src.KeyInfo(info.Key); k.Kind == cloudtrail.KeyDigest || k.Kind == cloudtrail.KeyInsight {
-		st.Status, st.Reason = cairn.ObjectSkipped, k.Kind.String()+" file, not API calls"
+	layout := r.src.KeyInfo(info.Key).Kind
+	if layout == cloudtrail.KeyDigest || layout == cloudtrail.KeyInsight {
+		st.Status, st.Reason = cairn.ObjectSkipped, layout.String()+" file, not API calls"
 		return result{state: st}
 	}
 	body, _, err := r.src.Store.Get(ctx, info.Key)
@@ -313,7 +314,7 @@ func (r *run) read(ctx context.Context, info cairn.ObjectInfo) result {
 	// else is first judged by its content.
 	var src io.Reader = body
 	kind, what := cloudtrail.ContentRecords, ""
-	if r.src.KeyInfo(info.Key).Kind != cloudtrail.KeyLog {
+	if layout != cloudtrail.KeyLog {
 		br := bufio.NewReaderSize(body, cloudtrail.SniffSize)
 		head, _ := br.Peek(cloudtrail.SniffSize)
 		kind, what = cloudtrail.Sniff(head)
@@ -327,7 +328,7 @@ func (r *run) read(ctx context.Context, info cairn.ObjectInfo) result {
 		return readEventBridge(st, src)
 	case cloudtrail.ContentRecords:
 	default:
-		if !looksLikeLog(r.src, info.Key, kind) {
+		if !looksLikeLog(layout, info.Key, kind) {
 			st.Status, st.Reason = cairn.ObjectSkipped, "not a CloudTrail log file ("+what+")"
 			return result{state: st}
 		}
@@ -346,8 +347,8 @@ func (r *run) read(ctx context.Context, info cairn.ObjectInfo) result {
 // trail's layout, or is corrupt compressed data, or is named as JSON but is
 // not JSON. Valid JSON of another kind (a report, a scenario list) and
 // other files (a cost report, a README) are stray.
-func looksLikeLog(src *Source, key string, kind cloudtrail.Content) bool {
-	if src.KeyInfo(key).Kind == cloudtrail.KeyLog || kind == cloudtrail.ContentCorrupt {
+func looksLikeLog(layout cloudtrail.KeyKind, key string, kind cloudtrail.Content) bool {
+	if layout == cloudtrail.KeyLog || kind == cloudtrail.ContentCorrupt {
 		return true
 	}
 	if kind != cloudtrail.ContentNotJSON {
