@@ -87,6 +87,7 @@ type Index struct {
 	viewVersion int64
 	viewStamp   fileStamp
 	viewSet     *manifest // the manifest the view shows
+	viewWant    *manifest // the writer's: the manifest it last published
 
 	segs *segmentCache // needle files and open segments, for needle searches
 
@@ -253,7 +254,10 @@ func (x *Index) openWriter(ctx context.Context) error {
 	if err := x.buildMissingNeedles(); err != nil {
 		return fmt.Errorf("build needle files: %w", err)
 	}
-	return x.setView(ctx, m)
+	x.viewMu.Lock()
+	x.viewWant = m
+	x.viewMu.Unlock()
+	return nil
 }
 
 // removeGarbage deletes staged files and segments that no manifest lists:
@@ -338,11 +342,14 @@ type fileStamp struct {
 	mtime time.Time
 }
 
-// refreshView makes the events view match the manifest on disk; readers
-// call it before every query so that they see the writer's commits.
+// refreshView makes the events view match the newest manifest: for a
+// reader, the one on disk; for the writer, the one it last published.
+// Every query calls it first, so that it sees every commit.
 func (x *Index) refreshView(ctx context.Context) error {
 	if x.writer != nil {
-		return nil // the writer updates its view as it commits
+		x.viewMu.Lock()
+		defer x.viewMu.Unlock()
+		return x.setViewLocked(ctx, x.viewWant)
 	}
 	st, err := os.Stat(filepath.Join(x.dir, manifestName))
 	var stamp fileStamp
@@ -369,7 +376,12 @@ func (x *Index) refreshView(ctx context.Context) error {
 func (x *Index) setView(ctx context.Context, m *manifest) error {
 	x.viewMu.Lock()
 	defer x.viewMu.Unlock()
-	if m.Version == x.viewVersion {
+	return x.setViewLocked(ctx, m)
+}
+
+// setViewLocked is setView with viewMu held.
+func (x *Index) setViewLocked(ctx context.Context, m *manifest) error {
+	if m == nil || m.Version == x.viewVersion {
 		return nil
 	}
 	var src string

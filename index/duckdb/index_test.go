@@ -561,3 +561,41 @@ func TestAbsentFieldsAreNull(t *testing.T) {
 	}
 	check("merged")
 }
+
+// TestWriterQueriesSeeEachCommit: the writer makes its view again only when
+// a query comes, and every kind of query then sees every commit before it.
+func TestWriterQueriesSeeEachCommit(t *testing.T) {
+	ctx := context.Background()
+	x := openTest(t, t.TempDir())
+	count := func() int64 {
+		tab, err := x.Query(ctx, "SELECT count(*) FROM events")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tab.Rows[0][0].(int64)
+	}
+	if n := count(); n != 0 {
+		t.Fatalf("an empty index counts %d events", n)
+	}
+	for round := range 3 {
+		var events []cairn.Event
+		for i := range 10 {
+			events = append(events, testEvent(round*10+i, nil))
+		}
+		if _, err := x.Commit(ctx, &cairn.Batch{Events: events}); err != nil {
+			t.Fatal(err)
+		}
+		want := int64(10 * (round + 1))
+		if n := count(); n != want {
+			t.Errorf("after commit %d the view counts %d events, want %d", round+1, n, want)
+		}
+		p, err := x.Search(ctx, cairn.Filter{User: "alice"}, cairn.Cursor{}, 100)
+		if err != nil || int64(len(p.Events)) != want {
+			t.Errorf("after commit %d a needle search found %d events (%v), want %d", round+1, len(p.Events), err, want)
+		}
+		st, err := x.Stats(ctx)
+		if err != nil || st.Events != want {
+			t.Errorf("after commit %d Stats says %d events (%v), want %d", round+1, st.Events, err, want)
+		}
+	}
+}

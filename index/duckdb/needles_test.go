@@ -224,6 +224,9 @@ func TestDamagedNeedleFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := cairn.Filter{User: "alice"}
+	if err := x.refreshView(ctx); err != nil { // as Search does first
+		t.Fatal(err)
+	}
 	if _, ok, _ := x.needleSearch(ctx, f, cairn.Cursor{}, 10); ok {
 		t.Fatal("a damaged needle file was used")
 	}
