@@ -201,7 +201,7 @@ func (x *Index) writeSegments(ctx context.Context, events []cairn.Event, chosen 
 		cleanup()
 		return err
 	}
-	if err := x.publish(ctx, &next); err != nil {
+	if err := x.publish(&next); err != nil {
 		cleanup()
 		return err
 	}
@@ -301,7 +301,7 @@ func syncFolders(paths []string) error {
 // view. The view is made again only when a query comes: rebinding it to
 // every segment at every commit cost a long ingest time that grew with the
 // index (make bench's 2,000,000 events: 0.44 s of CPU over 229 segments).
-func (x *Index) publish(ctx context.Context, next *manifest) error {
+func (x *Index) publish(next *manifest) error {
 	next.Version = x.manifest.Version + 1
 	sort.SliceStable(next.Segments, func(i, j int) bool { return next.Segments[i].Path < next.Segments[j].Path })
 	if err := writeManifest(x.dir, next); err != nil {

@@ -143,7 +143,7 @@ func (x *Index) compact(ctx context.Context, days map[string]bool, atLeast int) 
 	}
 	err = syncFolders(installed)
 	if err == nil {
-		err = x.publish(ctx, &next)
+		err = x.publish(&next)
 	}
 	if err != nil {
 		for _, p := range installed {
@@ -172,7 +172,7 @@ func (x *Index) deleteRetired(ctx context.Context) error {
 	}
 	next := *x.manifest
 	next.Retired = keep
-	if err := x.publish(ctx, &next); err != nil {
+	if err := x.publish(&next); err != nil {
 		return err
 	}
 	for _, p := range gone {
