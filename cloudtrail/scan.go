@@ -319,6 +319,15 @@ func (c *cursor) members(field func(name []byte)) (null bool) {
 	return false
 }
 
+// object reads an object into *dst, calling field with each member's name,
+// or empties *dst for null, as json.Unmarshal does for a struct.
+func object[T any](c *cursor, dst *T, field func(name []byte)) {
+	if c.members(field) {
+		var zero T
+		*dst = zero
+	}
+}
+
 // userIdentity reads into *dst, allocating it when nil: a repeated member
 // adds to what the first one set, as json.Unmarshal does.
 func (c *cursor) userIdentity(dst **userIdentity) {
@@ -384,43 +393,36 @@ func (c *cursor) userIdentity(dst **userIdentity) {
 }
 
 func (c *cursor) sessionContext(sc *sessionContext) {
-	null := c.members(func(name []byte) {
+	object(c, sc, func(name []byte) {
 		switch string(name) {
 		case "sessionIssuer":
 			c.sessionIssuer(&sc.SessionIssuer)
 		case "attributes":
-			if c.members(func(name []byte) {
+			object(c, &sc.Attributes, func(name []byte) {
 				if string(name) == "mfaAuthenticated" {
 					sc.Attributes.MFAAuthenticated.set(c.value())
 				} else {
 					c.skip()
 				}
-			}) {
-				sc.Attributes = sessionAttributes{}
-			}
+			})
 		case "sourceIdentity":
 			c.name(&sc.SourceIdentity)
 		case "webIdFederationData":
-			if c.members(func(name []byte) {
+			object(c, &sc.WebIDFederationData, func(name []byte) {
 				if string(name) == "federatedProvider" {
 					c.name(&sc.WebIDFederationData.FederatedProvider)
 				} else {
 					c.skip()
 				}
-			}) {
-				sc.WebIDFederationData = webIDFederationData{}
-			}
+			})
 		default:
 			c.skip()
 		}
 	})
-	if null {
-		*sc = sessionContext{}
-	}
 }
 
 func (c *cursor) sessionIssuer(si *sessionIssuer) {
-	null := c.members(func(name []byte) {
+	object(c, si, func(name []byte) {
 		switch string(name) {
 		case "type":
 			c.name(&si.Type)
@@ -434,13 +436,10 @@ func (c *cursor) sessionIssuer(si *sessionIssuer) {
 			c.skip()
 		}
 	})
-	if null {
-		*si = sessionIssuer{}
-	}
 }
 
 func (c *cursor) onBehalfOf(o *onBehalfOf) {
-	null := c.members(func(name []byte) {
+	object(c, o, func(name []byte) {
 		switch string(name) {
 		case "userId":
 			c.name(&o.UserID)
@@ -450,9 +449,6 @@ func (c *cursor) onBehalfOf(o *onBehalfOf) {
 			c.skip()
 		}
 	})
-	if null {
-		*o = onBehalfOf{}
-	}
 }
 
 // resources reads resources[]: an array replaces what an earlier member
