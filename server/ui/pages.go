@@ -506,10 +506,8 @@ func (u *UI) costPage(w http.ResponseWriter, r *http.Request, s *session) {
 		u.fail(w, r, s, http.StatusInternalServerError, "The cost report failed: "+oneLine(err.Error()), err)
 		return
 	}
-	byPrincipal, byService, byDay, spikes, spikesErr := cv.principal, cv.service, cv.day, cv.spikes, cv.spikesErr
-	page["Principal"], page["Service"], page["Day"], page["Spikes"] = byPrincipal, byService, byDay, spikes
-	page["SpikesError"] = spikesErr
-	page["DayChart"] = cv.chart
+	page["Principal"], page["Service"], page["Day"] = cv.principal, cv.service, cv.day
+	page["Spikes"], page["SpikesError"], page["DayChart"] = cv.spikes, cv.spikesErr, cv.chart
 	u.render(w, r, http.StatusOK, "cost", s, page)
 }
 
