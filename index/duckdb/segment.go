@@ -10,7 +10,6 @@ import (
 
 	"github.com/cairn-audit/cairn"
 	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/compress/zstd"
 )
 
 // segmentRow is one event as a segment stores it. Segments are written in
@@ -187,11 +186,6 @@ func resourceKeys(refs []cairn.ResourceRef) string {
 // the index 651 → 627 MB with needle files, the group-by 83 → 55 ms, the
 // timelines unchanged (89 → 86 ms).
 const rowGroupRows = 16 * 1024
-
-// fastestZstd compresses the columns not tagged zstd (see segmentRow). It
-// is shared, so that its pool of encoders, with their tables and history,
-// serves every segment instead of being made again for each.
-var fastestZstd = &zstd.Codec{Level: zstd.SpeedFastest}
 
 // segmentWriter writes rows, already in time order, as a zstd Parquet file
 // with its needle file beside it.
