@@ -6,15 +6,24 @@ GOBIN     := $(shell $(GO) env GOPATH)/bin
 VERSITYGW := $(GOBIN)/versitygw
 VERSITYGW_VERSION := v1.8.0
 
-.PHONY: build test test-short bench microbench jq fuzz tools awscli chromium ui-screenshots demo clean
+.PHONY: build test test-short bench microbench jq fuzz tools awscli chromium native ui-screenshots demo clean
 
 build:
 	$(GO) build -o bin/cairn ./cmd/cairn
 
 # What the tests need: versitygw (an S3 server the tests start on 127.0.0.1),
-# the aws CLI (to prove compatibility) and Chromium (the UI's browser tests,
-# driven headless with chromedp). Reused when present.
-tools: $(VERSITYGW) awscli chromium
+# the aws CLI (to prove compatibility), Chromium (the UI's browser tests,
+# driven headless with chromedp) and the compression libraries cairn uses
+# when a system has them. Reused when present.
+tools: $(VERSITYGW) awscli chromium native
+
+# libdeflate and libzstd: cairn opens them at run time, when present, to
+# decompress log files and compress the index faster, and works without
+# them; the tests check that both ways give the same results.
+native:
+	@/sbin/ldconfig -p | grep -q 'libdeflate.so.0 ' && /sbin/ldconfig -p | grep -q 'libzstd.so.1 ' || { \
+		echo "installing libdeflate and libzstd (Debian packages libdeflate0, libzstd1)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libdeflate0 libzstd1 >/dev/null; }
 
 $(VERSITYGW):
 	$(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION)
@@ -45,7 +54,7 @@ test-short:
 # is a quick run; `go run ./bench -h` lists the flags.
 BENCH_FLAGS ?=
 
-bench: jq
+bench: jq native
 	$(GO) run ./bench $(BENCH_FLAGS)
 
 jq:
@@ -61,7 +70,7 @@ microbench:
 # Every parser's fuzzer, FUZZTIME each. Minimising new inputs is capped:
 # unbounded, it stalls the JSON fuzzers for minutes at a time.
 FUZZTIME ?= 30s
-FUZZERS = ./cloudtrail:FuzzReader ./cloudtrail:FuzzScanAgrees ./cloudtrail:FuzzResources ./cloudtrail:FuzzDecodeEventBridge \
+FUZZERS = ./cloudtrail:FuzzReader ./cloudtrail:FuzzWholeGzip ./cloudtrail:FuzzScanAgrees ./cloudtrail:FuzzResources ./cloudtrail:FuzzDecodeEventBridge \
 	./cloudtrail:FuzzParseKey ./cloudtrail:FuzzParseDigest ./cloudtrail:FuzzParsePublicKey \
 	./record:FuzzAccept ./record:FuzzReadSegment ./server:FuzzVerify ./server:FuzzDecodeToken ./cost:FuzzSniff
 fuzz:

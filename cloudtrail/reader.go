@@ -65,6 +65,7 @@ type Reader struct {
 	raw    *bufio.Reader // pooled; see Close
 	plain  *bufio.Reader // pooled, over zr
 	zr     *gzip.Reader  // pooled
+	whole  *wholeGzip    // pooled; the file decompressed whole (inflate.go)
 	dec    *jsontext.Decoder
 	rec    recorder
 	gz     bool
@@ -106,21 +107,14 @@ func newReader(r io.Reader, eventBridge bool) (*Reader, error) {
 	rd := &Reader{raw: br, eventBridge: eventBridge, lines: eventBridge}
 	var src io.Reader = br
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, err := getGzip(br)
-		if err != nil {
+		var err error
+		if src, err = rd.gunzip(br); err != nil {
 			rd.Close()
-			return nil, fmt.Errorf("corrupt gzip header: %v", gzipReason(err))
+			return nil, err
 		}
-		rd.gz, rd.zr = true, zr
-		rd.plain = getBuffer(gzipErrReader{zr})
-		src = rd.plain
 	}
-	bsrc := src.(*bufio.Reader)
-	if bom, _ := bsrc.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
-		bsrc.Discard(3)
-		rd.skip = 3
-	}
-	rd.rec.r = bsrc
+	rd.skipBOM(src)
+	rd.rec.r = src
 	if d, ok := decoderPool.Get().(*jsontext.Decoder); ok {
 		d.Reset(&rd.rec, readOptions)
 		rd.dec = d
@@ -144,6 +138,58 @@ func newReader(r io.Reader, eventBridge bool) (*Reader, error) {
 	}
 	rd.pending, rd.err = raw, err
 	return rd, nil
+}
+
+// gunzip returns the decompressed input: all of it when the file is small
+// and libdeflate is at hand (inflate.go), and otherwise a stream.
+func (rd *Reader) gunzip(br *bufio.Reader) (io.Reader, error) {
+	rd.gz = true
+	var compressed io.Reader = br
+	if libdeflate() {
+		w := wholeGzips.Get().(*wholeGzip)
+		rd.whole = w
+		complete, err := w.read(br)
+		switch {
+		case err != nil:
+			return nil, fmt.Errorf("read error: %w", err)
+		case !complete:
+			compressed = io.MultiReader(bytes.NewReader(w.compressed), br)
+		default:
+			if plain, ok := w.inflate(); ok {
+				w.r.Reset(plain)
+				return &w.r, nil
+			}
+			// The streaming reader says what is wrong, or reads what
+			// libdeflate does not (several gzip members).
+			compressed = bytes.NewReader(w.compressed)
+		}
+	}
+	zr, err := getGzip(compressed)
+	if err != nil {
+		return nil, fmt.Errorf("corrupt gzip header: %v", gzipReason(err))
+	}
+	rd.zr = zr
+	rd.plain = getBuffer(gzipErrReader{zr})
+	return rd.plain, nil
+}
+
+var utf8BOM = []byte("\xef\xbb\xbf")
+
+// skipBOM drops a byte order mark at the start of the decompressed input.
+func (rd *Reader) skipBOM(src io.Reader) {
+	var head [3]byte
+	switch s := src.(type) {
+	case *bufio.Reader:
+		if bom, _ := s.Peek(3); bytes.Equal(bom, utf8BOM) {
+			s.Discard(3)
+			rd.skip = 3
+		}
+	case *bytes.Reader:
+		if n, _ := s.ReadAt(head[:], 0); bytes.Equal(head[:n], utf8BOM) {
+			s.Seek(3, io.SeekStart)
+			rd.skip = 3
+		}
+	}
 }
 
 // Format reports the detected shape.
@@ -567,6 +613,10 @@ func (r *Reader) Close() error {
 	if r.zr != nil {
 		gzipPool.Put(r.zr)
 		r.zr = nil
+	}
+	if r.whole != nil {
+		r.whole.release()
+		r.whole = nil
 	}
 	if r.raw != nil {
 		r.raw.Reset(nil)

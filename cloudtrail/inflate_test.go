@@ -1,0 +1,196 @@
+package cloudtrail
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestLibdeflateLoads fails in CI (CAIRN_REQUIRE_SERVERS=1, where make
+// installs libdeflate) when the whole-file path would go untested.
+func TestLibdeflateLoads(t *testing.T) {
+	if libdeflate() {
+		return
+	}
+	if os.Getenv("CAIRN_REQUIRE_SERVERS") == "1" {
+		t.Fatal("libdeflate.so.0 cannot be opened and CAIRN_REQUIRE_SERVERS=1: run `make tools` (apt-get install libdeflate0)")
+	}
+	t.Skip("libdeflate.so.0 is not installed: files are decompressed by the streaming reader only")
+}
+
+// readBoth reads in to the end twice, with the whole-file path and with
+// the streaming reader only, and returns what each read: the records and
+// the error that ended the reading, if any.
+func readBoth(t testing.TB, in []byte) (whole, stream string) {
+	t.Helper()
+	read := func() string {
+		var out strings.Builder
+		r, err := NewReader(bytes.NewReader(in))
+		if err != nil {
+			return "error: " + err.Error()
+		}
+		defer r.Close()
+		for {
+			raw, err := r.Next()
+			if err == io.EOF {
+				return out.String()
+			}
+			if err != nil {
+				return out.String() + "error: " + err.Error()
+			}
+			fmt.Fprintf(&out, "%d@%d %s\n", r.Count(), r.Offset(), raw)
+		}
+	}
+	whole = read()
+	saved := libdeflate
+	libdeflate = func() bool { return false }
+	defer func() { libdeflate = saved }()
+	return whole, read()
+}
+
+// gzipMembers concatenates gzip members, as a file appended to would be.
+func gzipMembers(t testing.TB, parts ...string) []byte {
+	var b []byte
+	for _, p := range parts {
+		b = append(b, gz(t, []byte(p))...)
+	}
+	return b
+}
+
+// TestWholeGzipReadsAsTheStreamDoes: whatever libdeflate decompresses, and
+// whatever it leaves to the streaming reader, a file reads the same, damage
+// included.
+func TestWholeGzipReadsAsTheStreamDoes(t *testing.T) {
+	if !libdeflate() {
+		t.Skip("libdeflate.so.0 is not installed")
+	}
+	envelope, err := os.ReadFile(filepath.Join("testdata", "envelope.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	valid := gz(t, envelope)
+	badCRC := bytes.Clone(valid)
+	badCRC[len(badCRC)-8] ^= 1
+	badSize := bytes.Clone(valid)
+	badSize[len(badSize)-4] ^= 1
+	flipped := bytes.Clone(valid)
+	flipped[len(flipped)/2] ^= 0x40
+	headerCRC := func(sum ...byte) []byte {
+		in := bytes.Clone(valid)
+		in[3] |= fhcrc
+		return append(in[:10:10], append(sum, in[10:]...)...)
+	}
+	h := crc32.ChecksumIEEE(headerCRC()[:10])
+
+	// A file larger than maxWholeCompressed goes through the stream in
+	// part from memory and in part from the source.
+	var big bytes.Buffer
+	rng := rand.New(rand.NewPCG(1, 2))
+	big.WriteString(`{"Records":[`)
+	for i := 0; big.Len() < 3*maxWholeCompressed; i++ {
+		if i > 0 {
+			big.WriteByte(',')
+		}
+		fmt.Fprintf(&big, `{"eventID":"%016x","eventTime":"2026-03-01T00:00:00Z","noise":"%016x%016x"}`, i, rng.Uint64(), rng.Uint64())
+	}
+	big.WriteString(`]}`)
+
+	for name, in := range map[string][]byte{
+		"valid":               valid,
+		"with a BOM":          gz(t, append([]byte("\xef\xbb\xbf"), envelope...)),
+		"JSON lines":          gz(t, []byte("{\"eventID\":\"a\",\"eventTime\":\"2026-03-01T00:00:00Z\"}\n{\"eventID\":\"b\",\"eventTime\":\"2026-03-01T00:00:00Z\"}\n")),
+		"empty":               gz(t, nil),
+		"two members":         gzipMembers(t, `{"Records":[{"eventID":"a"},`, `{"eventID":"b"}]}`),
+		"trailing garbage":    append(bytes.Clone(valid), "garbage"...),
+		"trailing zeros":      append(bytes.Clone(valid), 0, 0, 0, 0),
+		"truncated":           valid[:len(valid)-10],
+		"truncated trailer":   valid[:len(valid)-2],
+		"header only":         valid[:10],
+		"checksum mismatch":   badCRC,
+		"size mismatch":       badSize,
+		"corrupt data":        flipped,
+		"header checksum":     headerCRC(byte(h), byte(h>>8)),
+		"bad header checksum": headerCRC(0xab, 0xcd),
+		"larger than a whole": gz(t, big.Bytes()),
+		"not CloudTrail":      gz(t, []byte(`{"hello":"world"}`)),
+	} {
+		t.Run(name, func(t *testing.T) {
+			whole, stream := readBoth(t, in)
+			if whole != stream {
+				t.Errorf("whole-file read:\n%.2000s\nstreaming read:\n%.2000s", whole, stream)
+			}
+		})
+	}
+}
+
+// TestWholeGzipReadError: a source that fails while the file is read
+// whole is reported as a read error.
+func TestWholeGzipReadError(t *testing.T) {
+	if !libdeflate() {
+		t.Skip("libdeflate.so.0 is not installed")
+	}
+	valid := gz(t, []byte(`{"Records":[]}`))
+	boom := errors.New("connection reset")
+	_, err := NewReader(io.MultiReader(bytes.NewReader(valid[:8]), iotestErrReader{boom}))
+	if !errors.Is(err, boom) || !strings.HasPrefix(err.Error(), "read error") {
+		t.Fatalf("err = %v, want a read error wrapping %v", err, boom)
+	}
+}
+
+type iotestErrReader struct{ err error }
+
+func (r iotestErrReader) Read([]byte) (int, error) { return 0, r.err }
+
+// FuzzWholeGzip: any bytes that start as gzip read the same through
+// libdeflate as through the streaming reader.
+func FuzzWholeGzip(f *testing.F) {
+	if !libdeflate() {
+		f.Skip("libdeflate.so.0 is not installed")
+	}
+	files, _ := filepath.Glob("testdata/*.json*")
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(gz(f, b))
+	}
+	f.Add(gzipMembers(f, `[{"eventID":"a"}`, `]`))
+	withHeaderCRC := gz(f, []byte(`[]`))
+	withHeaderCRC[3] |= fhcrc
+	f.Add(append(withHeaderCRC[:10:10], append([]byte{0, 0}, withHeaderCRC[10:]...)...))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		whole, stream := readBoth(t, in)
+		if whole != stream {
+			t.Fatalf("whole-file read:\n%.2000s\nstreaming read:\n%.2000s", whole, stream)
+		}
+	})
+}
+
+// TestSmallGzipIsReadWhole: a small, sound file takes the whole-file path,
+// with no streaming decompressor.
+func TestSmallGzipIsReadWhole(t *testing.T) {
+	if !libdeflate() {
+		t.Skip("libdeflate.so.0 is not installed")
+	}
+	for _, in := range [][]byte{gz(t, []byte(`{"Records":[]}`)), gz(t, []byte("\xef\xbb\xbf[]")), gz(t, nil)} {
+		r, err := NewReader(bytes.NewReader(in))
+		if err != nil {
+			if r == nil && errors.Is(err, ErrNotCloudTrail) {
+				continue // the empty file; it was still read whole to say so
+			}
+			t.Fatal(err)
+		}
+		if r.zr != nil || r.whole == nil {
+			t.Errorf("%q was streamed, not decompressed whole", in)
+		}
+		r.Close()
+	}
+}
