@@ -41,8 +41,11 @@ func (x *Index) Commit(ctx context.Context, b *cairn.Batch) (cairn.CommitResult,
 	// Deduplicate against the index and within the batch.
 	days := map[string]*dayKeys{}
 	pinned := map[string]bool{}
+	eventDays := make([]string, len(b.Events))
+	var names dayNamer
 	for i := range b.Events {
-		day := dayOf(b.Events[i].EventTime)
+		day := names.of(b.Events[i].EventTime)
+		eventDays[i] = day
 		if days[day] == nil {
 			d, err := x.loadDay(ctx, day)
 			if err != nil {
@@ -57,14 +60,14 @@ func (x *Index) Commit(ctx context.Context, b *cairn.Batch) (cairn.CommitResult,
 		k eventKey
 	}
 	var undo []added
-	fresh := make([]int, 0, len(b.Events))
+	fresh := map[string][]int{} // the new events of each day
 	obj := 0
 	for i := range b.Events {
 		for obj < len(bounds) && i >= bounds[obj] {
 			obj++
 		}
 		e := &b.Events[i]
-		d := days[dayOf(e.EventTime)]
+		d := days[eventDays[i]]
 		k := keyOf(e.RecipientAccountID, e.EventID)
 		if _, dup := d.keys[k]; dup {
 			res.Duplicates++
@@ -72,12 +75,12 @@ func (x *Index) Commit(ctx context.Context, b *cairn.Batch) (cairn.CommitResult,
 		}
 		x.dedup.add(d, k)
 		undo = append(undo, added{d, k})
-		fresh = append(fresh, i)
+		fresh[eventDays[i]] = append(fresh[eventDays[i]], i)
+		res.New++
 		if obj < len(bounds) {
 			res.NewByObject[obj]++
 		}
 	}
-	res.New = len(fresh)
 	rollback := func() {
 		for _, a := range undo {
 			x.dedup.remove(a.d, a.k)
@@ -148,20 +151,15 @@ func (x *Index) loadDay(ctx context.Context, day string) (*dayKeys, error) {
 
 func (x *Index) abs(rel string) string { return filepath.Join(x.dir, filepath.FromSlash(rel)) }
 
-// writeSegments writes the chosen events as segments, in parallel, and
-// commits them to the manifest. Each segment's rows are made on the core
-// that writes it: commits are ingest's bottleneck, and what they do on one
-// core leaves the other idle, as decoding is ahead.
-func (x *Index) writeSegments(ctx context.Context, events []cairn.Event, chosen []int) error {
-	if len(chosen) == 0 {
+// writeSegments writes the chosen events, given by day, as segments, in
+// parallel, and commits them to the manifest. Each segment's rows are made
+// on the core that writes it: commits are ingest's bottleneck, and what
+// they do on one core leaves the other idle, as decoding is ahead.
+func (x *Index) writeSegments(ctx context.Context, events []cairn.Event, byDay map[string][]int) error {
+	if len(byDay) == 0 {
 		return nil
 	}
 	began := time.Now()
-	byDay := map[string][]int{}
-	for _, i := range chosen {
-		day := dayOf(events[i].EventTime)
-		byDay[day] = append(byDay[day], i)
-	}
 	pieces := splitDays(events, byDay, runtime.GOMAXPROCS(0))
 	next := *x.manifest
 	next.Segments = slices.Clone(x.manifest.Segments)
@@ -205,7 +203,11 @@ func (x *Index) writeSegments(ctx context.Context, events []cairn.Event, chosen 
 		cleanup()
 		return err
 	}
-	x.log.Debug("committed events", "events", len(chosen), "segments", len(pieces), "took", time.Since(began))
+	rows := 0
+	for _, p := range pieces {
+		rows += len(p.events)
+	}
+	x.log.Debug("committed events", "events", rows, "segments", len(pieces), "took", time.Since(began))
 	return nil
 }
 

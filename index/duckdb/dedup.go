@@ -99,3 +99,19 @@ func (s *dedupSet) evict(pinned map[string]bool) {
 func dayOf(t time.Time) string {
 	return t.UTC().Format(time.DateOnly)
 }
+
+// dayNamer names the days of many events, formatting a name only when the
+// day changes: a batch's events are mostly of one day or two.
+type dayNamer struct {
+	year, day int
+	month     time.Month
+	name      string
+}
+
+func (n *dayNamer) of(t time.Time) string {
+	y, m, d := t.UTC().Date()
+	if n.name == "" || y != n.year || m != n.month || d != n.day {
+		n.year, n.month, n.day, n.name = y, m, d, dayOf(t)
+	}
+	return n.name
+}

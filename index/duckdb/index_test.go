@@ -599,3 +599,19 @@ func TestWriterQueriesSeeEachCommit(t *testing.T) {
 		}
 	}
 }
+
+// TestDayNamer: the remembered day is the day of every time it names, in
+// any zone, back and forth across midnight UTC.
+func TestDayNamer(t *testing.T) {
+	tokyo := time.FixedZone("JST", 9*3600)
+	base := time.Date(2026, 3, 1, 23, 59, 59, 0, time.UTC)
+	var n dayNamer
+	for _, at := range []time.Time{
+		base, base.Add(time.Second), base, base.In(tokyo), base.Add(time.Second).In(tokyo),
+		base.AddDate(1, 0, 0), base.AddDate(0, 1, 0), base.AddDate(0, 0, -1), base,
+	} {
+		if got, want := n.of(at), dayOf(at); got != want {
+			t.Errorf("day of %v = %s, want %s", at, got, want)
+		}
+	}
+}
