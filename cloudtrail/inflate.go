@@ -115,17 +115,17 @@ func (w *wholeGzip) inflate() ([]byte, bool) {
 	if size > maxWholePlain {
 		return nil, false
 	}
-	if cap(w.plain) < size+1 {
-		w.plain = make([]byte, size+1) // +1: never a zero-length buffer
+	if cap(w.plain) < size+1 { // +1: never a zero-length buffer
+		w.plain = make([]byte, max(size+1, 2*cap(w.plain), 256<<10))
 	}
 	out := w.plain[:cap(w.plain)]
 	d := getInflater()
 	if d == nil {
 		return nil, false
 	}
-	defer inflaters.Put(d)
+	defer putInflater(d)
 	var read, wrote C.size_t
-	res := C.ld_inflate(d.p, unsafe.Pointer(&in[0]), C.size_t(len(in)), unsafe.Pointer(&out[0]), C.size_t(size), &read, &wrote)
+	res := C.ld_inflate(d, unsafe.Pointer(&in[0]), C.size_t(len(in)), unsafe.Pointer(&out[0]), C.size_t(size), &read, &wrote)
 	if res != 0 || int(read) != len(in) || int(wrote) != size {
 		return nil, false
 	}
@@ -141,19 +141,24 @@ func (w *wholeGzip) release() {
 	wholeGzips.Put(w)
 }
 
-// inflater is libdeflate's decompressor, freed when the pool lets it go.
-type inflater struct{ p unsafe.Pointer }
+// inflaters keeps libdeflate's decompressors from one file to the next. It
+// is not a sync.Pool: the collector empties those, and every cycle would
+// make and free new ones in C's heap.
+var inflaters = make(chan unsafe.Pointer, 2*runtime.GOMAXPROCS(0))
 
-var inflaters sync.Pool
-
-func getInflater() *inflater {
-	if d, ok := inflaters.Get().(*inflater); ok {
+func getInflater() unsafe.Pointer {
+	select {
+	case d := <-inflaters:
 		return d
+	default:
+		return C.ld_new()
 	}
-	d := &inflater{p: C.ld_new()}
-	if d.p == nil {
-		return nil
+}
+
+func putInflater(d unsafe.Pointer) {
+	select {
+	case inflaters <- d:
+	default:
+		C.ld_release(d)
 	}
-	runtime.AddCleanup(d, func(p unsafe.Pointer) { C.ld_release(p) }, d.p)
-	return d
 }

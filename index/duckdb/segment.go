@@ -20,18 +20,10 @@ import (
 // dictionary encoding shrinks. The column names and types are those of
 // `columns` (schema.go).
 //
-// Columns take the writer's compression, zstd at its fastest level, except
-// those tagged zstd, which take its default level: the ones the fastest
-// level compresses noticeably worse. Column by column on make bench's week,
-// the fastest level against the default: eventID +54%, requestID +37%,
-// eventTime +15%, the resources' region +12%, type +4%, account +4% and
-// role +3%; the others, nine tenths of the bytes to compress, within ±1%
-// of the whole (eventJson -0.0%, resourceKeys -3.7%, the resources' arn
-// -0.2% and id -0.8%), in less time: ingest of that week 10.8 → 10.6 s of
-// CPU.
+// Every column takes the writer's compression, zstd at level 1 (zstd.go).
 type segmentRow struct {
-	EventTime          time.Time         `parquet:"eventTime,timestamp(microsecond),zstd"`
-	EventID            string            `parquet:"eventID,zstd"`
+	EventTime          time.Time         `parquet:"eventTime,timestamp(microsecond)"`
+	EventID            string            `parquet:"eventID"`
 	RecipientAccountID *string           `parquet:"recipientAccountId,optional,dict"`
 	EventVersion       *string           `parquet:"eventVersion,optional,dict"`
 	EventSource        *string           `parquet:"eventSource,optional,dict"`
@@ -45,7 +37,7 @@ type segmentRow struct {
 	EventType          *string           `parquet:"eventType,optional,dict"`
 	EventCategory      *string           `parquet:"eventCategory,optional,dict"`
 	ManagementEvent    *bool             `parquet:"managementEvent,optional"`
-	RequestID          *string           `parquet:"requestID,optional,zstd"`
+	RequestID          *string           `parquet:"requestID,optional"`
 	SharedEventID      *string           `parquet:"sharedEventID,optional"`
 	VPCEndpointID      *string           `parquet:"vpcEndpointId,optional,dict"`
 	UserType           *string           `parquet:"userType,optional,dict"`
@@ -70,10 +62,10 @@ type segmentRow struct {
 type segmentResource struct {
 	ID      *string `parquet:"id,optional"`
 	ARN     *string `parquet:"arn,optional"`
-	Type    *string `parquet:"type,optional,zstd"`
-	Account *string `parquet:"account,optional,zstd"`
-	Region  *string `parquet:"region,optional,zstd"`
-	Role    *string `parquet:"role,optional,zstd"`
+	Type    *string `parquet:"type,optional"`
+	Account *string `parquet:"account,optional"`
+	Region  *string `parquet:"region,optional"`
+	Role    *string `parquet:"role,optional"`
 }
 
 var (
@@ -200,10 +192,10 @@ func newSegmentWriter(path string) (*segmentWriter, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := parquet.NewGenericWriter[segmentRow](f,
-		parquet.Compression(fastestZstd), // see segmentRow
+	options := []parquet.WriterOption{
+		parquet.Compression(fastestZstd),
 		parquet.MaxRowsPerRowGroup(rowGroupRows),
-		parquet.PageBufferSize(1<<20),
+		parquet.PageBufferSize(1 << 20),
 		// No query filters on the raw record, and its bounds are whole
 		// records, two in every page's header: without them make bench's
 		// week takes 3% less room (141.6 → 137.4 MB).
@@ -214,7 +206,14 @@ func newSegmentWriter(path string) (*segmentWriter, error) {
 		// chunks, which the engine prunes row groups with and which stay.
 		// Computing them cost 1–2% of ingest.
 		parquet.DataPageStatistics(false),
-		parquet.CreatedBy("cairn", "", ""))
+		parquet.CreatedBy("cairn", "", ""),
+	}
+	if !nativeZstd() {
+		for _, o := range pureDefaultLevel {
+			options = append(options, o)
+		}
+	}
+	w := parquet.NewGenericWriter[segmentRow](f, options...)
 	return &segmentWriter{f: f, w: w, needles: newNeedleBuilder()}, nil
 }
 
