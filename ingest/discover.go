@@ -4,6 +4,7 @@ import (
 	"context"
 	"iter"
 	"strings"
+	"sync"
 
 	"github.com/cairn-audit/cairn"
 )
@@ -15,40 +16,146 @@ var skippedFolders = map[string]string{
 	"CloudTrail-Insight/": "Insights records (not API calls)",
 }
 
-// discover yields the objects of a source. It walks the store folder by
-// folder (the AWS layout is AWSLogs/[o-id/]account/CloudTrail/region/YYYY/
-// MM/DD/), so that on S3 each level is one short listing and the digest and
-// Insights trees are never listed at all.
-func discover(ctx context.Context, src *Source, notice func(key, why string)) iter.Seq2[cairn.ObjectInfo, error] {
+// discover yields the objects of a source, in no particular order. It walks
+// the store folder by folder (the AWS layout is AWSLogs/[o-id/]account/
+// CloudTrail/region/YYYY/MM/DD/), so that on S3 each level is one short
+// listing and the digest and Insights trees are never listed at all, and it
+// lists up to listers folders at once: on S3 a listing is a round trip, and
+// a year of an organisation's trail is tens of thousands of day folders.
+// notice is called from the goroutine that ranges over the result.
+func discover(ctx context.Context, src *Source, listers int, notice func(key, why string)) iter.Seq2[cairn.ObjectInfo, error] {
 	return func(yield func(cairn.ObjectInfo, error) bool) {
 		if src.Only != "" {
 			info, err := src.Store.Head(ctx, src.Only)
 			yield(info, err)
 			return
 		}
-		var walk func(prefix string) bool
-		walk = func(prefix string) bool {
-			for e, err := range src.Store.List(ctx, cairn.ListOptions{Prefix: prefix, Delimiter: "/"}) {
-				if err != nil {
-					return yield(cairn.ObjectInfo{}, err)
-				}
-				if e.Prefix != "" {
-					name := e.Prefix[strings.LastIndexByte(strings.TrimSuffix(e.Prefix, "/"), '/')+1:]
-					if why, skip := skippedFolders[name]; skip {
-						notice(e.Prefix, why)
-						continue
-					}
-					if !walk(e.Prefix) {
-						return false
-					}
-					continue
-				}
-				if !yield(e.Object, nil) {
-					return false
-				}
-			}
-			return true
+		parent := ctx
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		w := &folderWalk{ctx: ctx, src: src, found: make(chan found, 1024), todo: []string{""}}
+		w.wake = sync.NewCond(&w.mu)
+		var wg sync.WaitGroup
+		for range max(1, listers) {
+			wg.Go(w.work)
 		}
-		walk("")
+		go func() { wg.Wait(); close(w.found) }()
+		defer func() {
+			cancel()
+			w.stop()
+			for range w.found { // let the listers finish
+			}
+		}()
+		for f := range w.found {
+			switch {
+			case f.err != nil:
+				yield(cairn.ObjectInfo{}, f.err)
+				return
+			case f.skipped != "":
+				notice(f.skipped, f.why)
+			case !yield(f.object, nil):
+				return
+			}
+		}
+		// Listers that were cancelled stop without a word.
+		if err := parent.Err(); err != nil {
+			yield(cairn.ObjectInfo{}, err)
+		}
 	}
+}
+
+// found is what a lister found: an object, a folder it skipped and why, or
+// the error that ends the walk.
+type found struct {
+	object       cairn.ObjectInfo
+	skipped, why string
+	err          error
+}
+
+// folderWalk is a queue of folders to list and the listers that take from
+// it; the walk ends when the queue is empty and no lister is busy.
+type folderWalk struct {
+	ctx   context.Context
+	src   *Source
+	found chan found
+
+	mu      sync.Mutex
+	wake    *sync.Cond
+	todo    []string // folders not listed yet
+	busy    int      // listers listing a folder
+	stopped bool
+}
+
+func (w *folderWalk) work() {
+	for {
+		w.mu.Lock()
+		for len(w.todo) == 0 && w.busy > 0 && !w.stopped {
+			w.wake.Wait()
+		}
+		if len(w.todo) == 0 || w.stopped {
+			w.stopped = true
+			w.wake.Broadcast()
+			w.mu.Unlock()
+			return
+		}
+		prefix := w.todo[len(w.todo)-1]
+		w.todo = w.todo[:len(w.todo)-1]
+		w.busy++
+		w.mu.Unlock()
+
+		folders, ok := w.list(prefix)
+
+		w.mu.Lock()
+		w.busy--
+		if ok {
+			w.todo = append(w.todo, folders...)
+		} else {
+			w.stopped = true
+		}
+		w.wake.Broadcast()
+		w.mu.Unlock()
+	}
+}
+
+// list sends a folder's objects and returns its subfolders. It reports
+// false when the walk should end: on an error, which it sends, or when the
+// walk was cancelled.
+func (w *folderWalk) list(prefix string) (folders []string, ok bool) {
+	send := func(f found) bool {
+		select {
+		case w.found <- f:
+			return true
+		case <-w.ctx.Done():
+			return false
+		}
+	}
+	for e, err := range w.src.Store.List(w.ctx, cairn.ListOptions{Prefix: prefix, Delimiter: "/"}) {
+		if err != nil {
+			send(found{err: err})
+			return nil, false
+		}
+		if e.Prefix != "" {
+			name := e.Prefix[strings.LastIndexByte(strings.TrimSuffix(e.Prefix, "/"), '/')+1:]
+			if why, skip := skippedFolders[name]; skip {
+				if !send(found{skipped: e.Prefix, why: why}) {
+					return nil, false
+				}
+				continue
+			}
+			folders = append(folders, e.Prefix)
+			continue
+		}
+		if !send(found{object: e.Object}) {
+			return nil, false
+		}
+	}
+	return folders, true
+}
+
+// stop ends the walk early: listers finish the folder they are on.
+func (w *folderWalk) stop() {
+	w.mu.Lock()
+	w.stopped = true
+	w.wake.Broadcast()
+	w.mu.Unlock()
 }

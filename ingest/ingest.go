@@ -26,6 +26,9 @@ import (
 type Config struct {
 	// Workers is the number of objects read and decoded at once.
 	Workers int
+	// Listers is the number of folders listed at once while looking for
+	// objects; on S3 each listing is a round trip.
+	Listers int
 	// BatchEvents is how many events are committed at once; it bounds the
 	// memory an ingest holds.
 	BatchEvents int
@@ -41,12 +44,13 @@ type Config struct {
 
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
-	return Config{Workers: runtime.GOMAXPROCS(0), BatchEvents: 20_000}
+	return Config{Workers: runtime.GOMAXPROCS(0), Listers: 8, BatchEvents: 20_000}
 }
 
 // RegisterFlags registers -ingest.* flags.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.Workers, "ingest.workers", c.Workers, "objects decoded in parallel")
+	fs.IntVar(&c.Listers, "ingest.listers", c.Listers, "folders listed in parallel while looking for objects")
 	fs.IntVar(&c.BatchEvents, "ingest.batch", c.BatchEvents, "events committed at once")
 }
 
@@ -54,6 +58,9 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 func (c *Config) Validate() error {
 	if c.Workers < 1 {
 		return fmt.Errorf("ingest: -ingest.workers must be at least 1")
+	}
+	if c.Listers < 1 {
+		return fmt.Errorf("ingest: -ingest.listers must be at least 1")
 	}
 	if c.BatchEvents < 1 {
 		return fmt.Errorf("ingest: -ingest.batch must be at least 1")
@@ -116,7 +123,7 @@ func Run(ctx context.Context, cfg Config, idx cairn.Index, src *Source) (Summary
 		return r.sum, fmt.Errorf("read ingest state: %w", err)
 	}
 	var todo []cairn.ObjectInfo
-	for info, err := range discover(ctx, src, r.folderNotice) {
+	for info, err := range discover(ctx, src, cfg.Listers, r.folderNotice) {
 		if err != nil {
 			return r.sum, fmt.Errorf("list %s: %w", src.URL, err)
 		}
@@ -130,11 +137,18 @@ func Run(ctx context.Context, cfg Config, idx cairn.Index, src *Source) (Summary
 	// Read a day of every account and region together: a batch then holds
 	// one or two days, and each day gets a few large segments instead of a
 	// small one per account and region, which compaction would rewrite.
+	// Within a day, objects go by key, as the folders were listed in no
+	// particular order.
 	days := make(map[string]time.Time, len(todo))
 	for _, o := range todo {
 		days[o.Key] = src.KeyInfo(o.Key).Date
 	}
-	slices.SortStableFunc(todo, func(a, b cairn.ObjectInfo) int { return days[a.Key].Compare(days[b.Key]) })
+	slices.SortFunc(todo, func(a, b cairn.ObjectInfo) int {
+		if c := days[a.Key].Compare(days[b.Key]); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
 	stop := r.startProgress(start)
 	err = r.process(ctx, todo)
 	if c, ok := idx.(compacter); ok && err == nil && r.sum.New > 0 {
