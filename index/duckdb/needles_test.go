@@ -80,7 +80,7 @@ func simIndex(t *testing.T) *Index {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ingest.Run(ctx, ingest.Config{Workers: 2, BatchEvents: 3000}, x, src); err != nil {
+	if _, err := ingest.Run(ctx, ingest.Config{Workers: 2, Listers: 2, BatchEvents: 3000}, x, src); err != nil {
 		t.Fatal(err)
 	}
 	return x
