@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 	"unsafe"
 
@@ -192,6 +194,24 @@ func newSegmentWriter(path string) (*segmentWriter, error) {
 	if err != nil {
 		return nil, err
 	}
+	var w *parquet.GenericWriter[segmentRow]
+	select {
+	case w = <-parquetWriters:
+		w.Reset(f)
+	default:
+		w = parquet.NewGenericWriter[segmentRow](f, segmentOptions()...)
+	}
+	return &segmentWriter{f: f, w: w, needles: newNeedleBuilder()}, nil
+}
+
+// parquetWriters keeps Parquet writers from one segment to the next, with
+// the column buffers and dictionaries they grew: made afresh for each
+// segment, a row group's worth of memory (the raw records' buffer alone is
+// tens of megabytes) was faulted in page by page every time.
+var parquetWriters = make(chan *parquet.GenericWriter[segmentRow], runtime.GOMAXPROCS(0))
+
+// segmentOptions are the Parquet writer's settings.
+var segmentOptions = sync.OnceValue(func() []parquet.WriterOption {
 	options := []parquet.WriterOption{
 		parquet.Compression(fastestZstd),
 		parquet.MaxRowsPerRowGroup(rowGroupRows),
@@ -213,9 +233,8 @@ func newSegmentWriter(path string) (*segmentWriter, error) {
 			options = append(options, o)
 		}
 	}
-	w := parquet.NewGenericWriter[segmentRow](f, options...)
-	return &segmentWriter{f: f, w: w, needles: newNeedleBuilder()}, nil
-}
+	return options
+})
 
 // write writes rows and takes their needles.
 func (s *segmentWriter) write(rows []segmentRow) error {
@@ -247,6 +266,12 @@ func (s *segmentWriter) close() error {
 		s.abort()
 		return err
 	}
+	s.w.Reset(nil) // holds on to no file
+	select {
+	case parquetWriters <- s.w:
+	default:
+	}
+	s.w = nil
 	if err := writeSynced(needlesPath(s.f.Name()), s.needles.encode()); err != nil {
 		s.abort()
 		return fmt.Errorf("write needles of %s: %w", s.f.Name(), err)
