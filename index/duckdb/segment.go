@@ -206,8 +206,8 @@ func newSegmentWriter(path string) (*segmentWriter, error) {
 
 // parquetWriters keeps Parquet writers from one segment to the next, with
 // the column buffers and dictionaries they grew: made afresh for each
-// segment, a row group's worth of memory (the raw records' buffer alone is
-// tens of megabytes) was faulted in page by page every time.
+// segment, a writer grew them again to a row group's worth (the raw
+// records' buffer alone is tens of megabytes), copying as it went.
 var parquetWriters = make(chan *parquet.GenericWriter[segmentRow], runtime.GOMAXPROCS(0))
 
 // segmentOptions are the Parquet writer's settings.

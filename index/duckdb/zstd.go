@@ -49,9 +49,9 @@ import (
 	"github.com/parquet-go/parquet-go/format"
 )
 
-// fastZstd is the Parquet codec of most of a segment's columns: zstd's
-// fastest level. It compresses with the system's libzstd when there is one:
-// its level 1 compresses the raw records as small as the pure-Go encoder's
+// fastZstd is the Parquet codec of a segment's columns: zstd's fastest
+// level. It compresses with the system's libzstd when there is one: its
+// level 1 compresses the raw records as small as the pure-Go encoder's
 // fastest level in two thirds of the time (make bench's first 3,000 files,
 // 26 MB in 1 MiB pages: 18.4 against 28.4 ms), and compression is an
 // eighth of ingest. Without it, and to decompress, it is the pure-Go codec.
@@ -60,9 +60,9 @@ type fastZstd struct {
 	level C.int
 }
 
-// fastestZstd compresses the segments' columns. It is shared, so that its
-// pooled contexts, with their tables, serve every segment instead of being
-// made again for each.
+// fastestZstd compresses the segments' columns. It is shared, so that the
+// pure-Go encoders it keeps serve every segment instead of being made again
+// for each (libzstd's states are kept in zstdContexts).
 var fastestZstd = &fastZstd{pure: zstd.Codec{Level: zstd.SpeedFastest}, level: 1}
 
 // pureDefaultLevel gives the pure-Go encoder's default level to the
