@@ -44,6 +44,25 @@ type PutOptions struct {
 	ContentType string
 }
 
+// An Opener is a BlobStore that can open an object without describing it,
+// where the description costs more than the opening: a local folder keeps
+// the ETag of an object written by Put in a file of its own. Callers that
+// know the object already (from a listing) use OpenObject.
+type Opener interface {
+	// Open opens an object for reading; ErrNotFound when it does not exist.
+	Open(ctx context.Context, key string) (io.ReadCloser, error)
+}
+
+// OpenObject opens an object for reading, through the store's Open when it
+// is an Opener and through Get otherwise.
+func OpenObject(ctx context.Context, s BlobStore, key string) (io.ReadCloser, error) {
+	if o, ok := s.(Opener); ok {
+		return o.Open(ctx, key)
+	}
+	rc, _, err := s.Get(ctx, key)
+	return rc, err
+}
+
 // BlobStore is a flat key space of immutable objects: a local folder or an
 // S3 bucket (with a key prefix). Implementations are safe for concurrent
 // use. Keys use "/" as separator whatever the platform.

@@ -640,7 +640,7 @@ func (v *validator) checkLogFile(ctx context.Context, t *logTask) error {
 		t.outcome = &Finding{FindingDeleted, t.file.S3Object, fmt.Sprintf("listed by %s at s3://%s/%s, outside this store", t.digest.key, t.file.S3Bucket, t.file.S3Object)}
 		return nil
 	}
-	rc, _, err := v.store.Get(ctx, t.key)
+	rc, err := cairn.OpenObject(ctx, v.store, t.key)
 	if errors.Is(err, cairn.ErrNotFound) {
 		t.outcome = &Finding{FindingDeleted, t.key, "listed by " + t.digest.key + ", not found"}
 		return nil

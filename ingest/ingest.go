@@ -318,7 +318,7 @@ func (r *run) read(ctx context.Context, info cairn.ObjectInfo) result {
 		st.Status, st.Reason = cairn.ObjectSkipped, layout.String()+" file, not API calls"
 		return result{state: st}
 	}
-	body, _, err := r.src.Store.Get(ctx, info.Key)
+	body, err := cairn.OpenObject(ctx, r.src.Store, info.Key)
 	if err != nil {
 		st.Status, st.Reason = cairn.ObjectQuarantined, "cannot read: "+err.Error()
 		return result{state: st}

@@ -223,7 +223,7 @@ func (r *Recorder) putOnce(ctx context.Context, key string, body []byte, opts ca
 	if !errors.Is(err, cairn.ErrExists) {
 		return err
 	}
-	rc, _, err := r.archive.Get(ctx, key)
+	rc, err := cairn.OpenObject(ctx, r.archive, key)
 	if err != nil {
 		return fmt.Errorf("read back %s: %w", key, err)
 	}

@@ -92,6 +92,8 @@ func put(t *testing.T, s cairn.BlobStore, key, body string, opts cairn.PutOption
 	}
 }
 
+// get reads an object with Get, and again with OpenObject, which must give
+// the same bytes.
 func get(t *testing.T, s cairn.BlobStore, key string) (string, cairn.ObjectInfo) {
 	t.Helper()
 	rc, info, err := s.Get(t.Context(), key)
@@ -102,6 +104,14 @@ func get(t *testing.T, s cairn.BlobStore, key string) (string, cairn.ObjectInfo)
 	b, err := io.ReadAll(rc)
 	if err != nil {
 		t.Fatalf("Get(%q): read: %v", key, err)
+	}
+	opened, err := cairn.OpenObject(t.Context(), s, key)
+	if err != nil {
+		t.Fatalf("OpenObject(%q): %v", key, err)
+	}
+	defer opened.Close()
+	if again, err := io.ReadAll(opened); err != nil || !bytes.Equal(again, b) {
+		t.Fatalf("OpenObject(%q) read %q, %v; Get read %q", key, again, err, b)
 	}
 	return string(b), info
 }
@@ -229,6 +239,13 @@ func testNotFound(t *testing.T, s cairn.BlobStore) {
 		rc, _, err := s.Get(t.Context(), key)
 		if !errors.Is(err, cairn.ErrNotFound) {
 			t.Errorf("Get(%q) = %v, want ErrNotFound", key, err)
+		}
+		if rc != nil {
+			rc.Close()
+		}
+		rc, err = cairn.OpenObject(t.Context(), s, key)
+		if !errors.Is(err, cairn.ErrNotFound) {
+			t.Errorf("OpenObject(%q) = %v, want ErrNotFound", key, err)
 		}
 		if rc != nil {
 			rc.Close()
