@@ -1,39 +1,5 @@
 package cloudtrail
 
-/*
-#cgo LDFLAGS: -ldl
-#include <dlfcn.h>
-#include <stddef.h>
-
-// The system's libdeflate, opened at run time so that cairn builds and runs
-// without it. libdeflate_gzip_decompress_ex has been in its ABI since 1.0.
-static void *(*ld_alloc)(void);
-static void (*ld_free)(void *d);
-static int (*ld_gunzip)(void *d, const void *in, size_t in_n, void *out, size_t out_avail,
-	size_t *actual_in, size_t *actual_out);
-
-static int ld_load(void) {
-	void *h = dlopen("libdeflate.so.0", RTLD_NOW | RTLD_LOCAL);
-	if (!h) return 0;
-	ld_alloc = (void *(*)(void))dlsym(h, "libdeflate_alloc_decompressor");
-	ld_free = (void (*)(void *))dlsym(h, "libdeflate_free_decompressor");
-	ld_gunzip = (int (*)(void *, const void *, size_t, void *, size_t, size_t *, size_t *))
-		dlsym(h, "libdeflate_gzip_decompress_ex");
-	return ld_alloc && ld_free && ld_gunzip;
-}
-
-static void *ld_new(void) { return ld_alloc(); }
-static void ld_release(void *d) { ld_free(d); }
-
-// ld_inflate decompresses the first gzip member of in into out, which must
-// hold all of it; it returns libdeflate's result (0 is success).
-static int ld_inflate(void *d, const void *in, size_t in_n, void *out, size_t out_avail,
-	size_t *actual_in, size_t *actual_out) {
-	return ld_gunzip(d, in, in_n, out, out_avail, actual_in, actual_out);
-}
-*/
-import "C"
-
 import (
 	"bufio"
 	"bytes"
@@ -63,7 +29,7 @@ const fhcrc = 1 << 1 // the gzip header flag of a header checksum
 // libdeflate reports whether the system's libdeflate was opened.
 // CAIRN_NATIVE=0 keeps cairn to its pure-Go code.
 var libdeflate = sync.OnceValue(func() bool {
-	return os.Getenv("CAIRN_NATIVE") != "0" && C.ld_load() == 1
+	return os.Getenv("CAIRN_NATIVE") != "0" && openLibdeflate()
 })
 
 // wholeGzip holds a small gzip file and what it decompresses to; it is
@@ -124,9 +90,8 @@ func (w *wholeGzip) inflate() ([]byte, bool) {
 		return nil, false
 	}
 	defer putInflater(d)
-	var read, wrote C.size_t
-	res := C.ld_inflate(d, unsafe.Pointer(&in[0]), C.size_t(len(in)), unsafe.Pointer(&out[0]), C.size_t(size), &read, &wrote)
-	if res != 0 || int(read) != len(in) || int(wrote) != size {
+	read, wrote, ok := gunzipMember(d, in, out[:size+1])
+	if !ok || read != len(in) || wrote != size {
 		return nil, false
 	}
 	return out[:size], true
@@ -151,7 +116,7 @@ func getInflater() unsafe.Pointer {
 	case d := <-inflaters:
 		return d
 	default:
-		return C.ld_new()
+		return newInflater()
 	}
 }
 
@@ -159,6 +124,6 @@ func putInflater(d unsafe.Pointer) {
 	select {
 	case inflaters <- d:
 	default:
-		C.ld_release(d)
+		freeInflater(d)
 	}
 }

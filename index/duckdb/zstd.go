@@ -1,46 +1,10 @@
 package duckdb
 
-/*
-#cgo LDFLAGS: -ldl
-#include <dlfcn.h>
-#include <stddef.h>
-
-// The system's libzstd, opened at run time so that cairn builds and runs
-// without it. Its ABI has been stable since 1.0.
-static void *(*zstd_create)(void);
-static size_t (*zstd_free)(void *cctx);
-static size_t (*zstd_compress)(void *cctx, void *dst, size_t cap, const void *src, size_t n, int level);
-static unsigned (*zstd_is_error)(size_t code);
-static size_t (*zstd_bound)(size_t n);
-
-static int zstd_load(void) {
-	void *h = dlopen("libzstd.so.1", RTLD_NOW | RTLD_LOCAL);
-	if (!h) return 0;
-	zstd_create = (void *(*)(void))dlsym(h, "ZSTD_createCCtx");
-	zstd_free = (size_t (*)(void *))dlsym(h, "ZSTD_freeCCtx");
-	zstd_compress = (size_t (*)(void *, void *, size_t, const void *, size_t, int))dlsym(h, "ZSTD_compressCCtx");
-	zstd_is_error = (unsigned (*)(size_t))dlsym(h, "ZSTD_isError");
-	zstd_bound = (size_t (*)(size_t))dlsym(h, "ZSTD_compressBound");
-	return zstd_create && zstd_free && zstd_compress && zstd_is_error && zstd_bound;
-}
-
-static void *zstd_new(void) { return zstd_create(); }
-static void zstd_release(void *cctx) { zstd_free(cctx); }
-static size_t zstd_max(size_t n) { return zstd_bound(n); }
-
-// zstd_encode returns the compressed size, or 0 on an error (a zstd frame
-// is never empty).
-static size_t zstd_encode(void *cctx, void *dst, size_t cap, const void *src, size_t n, int level) {
-	size_t r = zstd_compress(cctx, dst, cap, src, n, level);
-	return zstd_is_error(r) ? 0 : r;
-}
-*/
-import "C"
-
 import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"sync"
 	"unsafe"
 
@@ -57,7 +21,7 @@ import (
 // eighth of ingest. Without it, and to decompress, it is the pure-Go codec.
 type fastZstd struct {
 	pure  zstd.Codec
-	level C.int
+	level int
 }
 
 // fastestZstd compresses the segments' columns. It is shared, so that the
@@ -88,7 +52,7 @@ var pureDefaultLevel = []*parquet.StructTagOption{
 // nativeZstd reports whether the system's libzstd was opened. CAIRN_NATIVE=0
 // keeps cairn to its pure-Go code.
 var nativeZstd = sync.OnceValue(func() bool {
-	return os.Getenv("CAIRN_NATIVE") != "0" && C.zstd_load() == 1
+	return os.Getenv("CAIRN_NATIVE") != "0" && openLibzstd()
 })
 
 // zstdContexts keeps libzstd's compression states, a megabyte or so each,
@@ -101,7 +65,7 @@ func getZstdContext() unsafe.Pointer {
 	case p := <-zstdContexts:
 		return p
 	default:
-		return C.zstd_new()
+		return newZstdContext()
 	}
 }
 
@@ -109,7 +73,7 @@ func putZstdContext(p unsafe.Pointer) {
 	select {
 	case zstdContexts <- p:
 	default:
-		C.zstd_release(p)
+		freeZstdContext(p)
 	}
 }
 
@@ -127,17 +91,9 @@ func (c *fastZstd) Encode(dst, src []byte) ([]byte, error) {
 		return nil, fmt.Errorf("zstd: cannot allocate a compression context")
 	}
 	defer putZstdContext(ctx)
-	bound := int(C.zstd_max(C.size_t(len(src))))
-	if cap(dst) < bound {
-		dst = make([]byte, bound)
-	}
-	dst = dst[:bound]
-	var in unsafe.Pointer
-	if len(src) > 0 {
-		in = unsafe.Pointer(&src[0])
-	}
-	n := C.zstd_encode(ctx, unsafe.Pointer(&dst[0]), C.size_t(bound), in, C.size_t(len(src)), c.level)
-	if n == 0 {
+	dst = slices.Grow(dst[:0], zstdBound(len(src)))
+	n, ok := zstdCompress(ctx, dst[:cap(dst)], src, c.level)
+	if !ok {
 		return nil, fmt.Errorf("zstd: compressing %d bytes failed", len(src))
 	}
 	return dst[:n], nil
