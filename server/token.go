@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/cairn-audit/cairn"
@@ -54,7 +55,9 @@ func encodeToken(c cairn.Cursor, f cairn.Filter, scope string) string {
 // decodeToken returns the cursor in s, or errBadToken when s is malformed or
 // was issued for another filter.
 func decodeToken(s string, f cairn.Filter, scope string) (cairn.Cursor, error) {
-	if len(s) > maxTokenLen {
+	// The decoder skips line breaks even when strict: a token with one is
+	// not one that was issued.
+	if len(s) > maxTokenLen || strings.ContainsAny(s, "\r\n") {
 		return cairn.Cursor{}, errBadToken
 	}
 	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
