@@ -244,8 +244,8 @@ func testNotFound(t *testing.T, s cairn.BlobStore) {
 			rc.Close()
 		}
 		rc, err = cairn.OpenObject(t.Context(), s, key)
-		if !errors.Is(err, cairn.ErrNotFound) {
-			t.Errorf("OpenObject(%q) = %v, want ErrNotFound", key, err)
+		if !errors.Is(err, cairn.ErrNotFound) || rc != nil {
+			t.Errorf("OpenObject(%q) = %v, %v; want no reader and ErrNotFound", key, rc, err)
 		}
 		if rc != nil {
 			rc.Close()

@@ -200,7 +200,10 @@ var _ cairn.Opener = (*Store)(nil)
 // a twentieth of ingest.
 func (s *Store) Open(ctx context.Context, key string) (io.ReadCloser, error) {
 	f, _, _, err := s.open(ctx, key)
-	return f, err
+	if err != nil {
+		return nil, err // not a nil *os.File in a non-nil interface
+	}
+	return f, nil
 }
 
 func (s *Store) open(ctx context.Context, key string) (*os.File, string, fs.FileInfo, error) {
