@@ -64,6 +64,12 @@ type Index interface {
 	// by object key. An unknown source yields an empty map.
 	Objects(ctx context.Context, source string) (map[string]ObjectState, error)
 
+	// ObjectStates returns the recorded states of the given objects of a
+	// source, keyed by object key; objects with none are left out. Ingest
+	// asks for a day's objects at a time, so that its memory does not grow
+	// with the source.
+	ObjectStates(ctx context.Context, source string, keys []string) (map[string]ObjectState, error)
+
 	// Search returns up to limit events matching f, newest first, starting
 	// after the cursor.
 	Search(ctx context.Context, f Filter, after Cursor, limit int) (Page, error)

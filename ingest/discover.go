@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"iter"
+	"slices"
 	"strings"
 	"sync"
 
@@ -16,24 +17,29 @@ var skippedFolders = map[string]string{
 	"CloudTrail-Insight/": "Insights records (not API calls)",
 }
 
-// discover yields the objects of a source, in no particular order. It walks
-// the store folder by folder (the AWS layout is AWSLogs/[o-id/]account/
-// CloudTrail/region/YYYY/MM/DD/), so that on S3 each level is one short
-// listing and the digest and Insights trees are never listed at all, and it
-// lists up to listers folders at once: on S3 a listing is a round trip, and
-// a year of an organisation's trail is tens of thousands of day folders.
-// notice is called from the goroutine that ranges over the result.
-func discover(ctx context.Context, src *Source, listers int, notice func(key, why string)) iter.Seq2[cairn.ObjectInfo, error] {
-	return func(yield func(cairn.ObjectInfo, error) bool) {
+// walk yields what the folders under roots hold, in no particular order:
+// objects, and the folders for which leaf is true, which it yields instead
+// of listing them. It walks the store folder by folder (the AWS layout is
+// AWSLogs/[o-id/]account/CloudTrail/region/YYYY/MM/DD/), so that on S3 each
+// level is one short listing and the digest and Insights trees are never
+// listed at all, and it lists up to listers folders at once: on S3 a listing
+// is a round trip, and a year of an organisation's trail is tens of
+// thousands of day folders. notice is called from the goroutine that ranges
+// over the result. With src.Only set, it yields that one object.
+func walk(ctx context.Context, src *Source, roots []string, listers int, leaf func(prefix string) bool, notice func(key, why string)) iter.Seq2[found, error] {
+	return func(yield func(found, error) bool) {
 		if src.Only != "" {
 			info, err := src.Store.Head(ctx, src.Only)
-			yield(info, err)
+			yield(found{object: info}, err)
+			return
+		}
+		if len(roots) == 0 {
 			return
 		}
 		parent := ctx
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
-		w := &folderWalk{ctx: ctx, src: src, found: make(chan found, 1024), todo: []string{""}}
+		w := &folderWalk{ctx: ctx, src: src, leaf: leaf, found: make(chan found, 1024), todo: slices.Clone(roots)}
 		w.wake = sync.NewCond(&w.mu)
 		var wg sync.WaitGroup
 		for range max(1, listers) {
@@ -49,25 +55,26 @@ func discover(ctx context.Context, src *Source, listers int, notice func(key, wh
 		for f := range w.found {
 			switch {
 			case f.err != nil:
-				yield(cairn.ObjectInfo{}, f.err)
+				yield(found{}, f.err)
 				return
 			case f.skipped != "":
 				notice(f.skipped, f.why)
-			case !yield(f.object, nil):
+			case !yield(f, nil):
 				return
 			}
 		}
 		// Listers that were cancelled stop without a word.
 		if err := parent.Err(); err != nil {
-			yield(cairn.ObjectInfo{}, err)
+			yield(found{}, err)
 		}
 	}
 }
 
-// found is what a lister found: an object, a folder it skipped and why, or
-// the error that ends the walk.
+// found is what a lister found: an object, a leaf folder, a folder it
+// skipped and why, or the error that ends the walk.
 type found struct {
 	object       cairn.ObjectInfo
+	folder       string
 	skipped, why string
 	err          error
 }
@@ -77,6 +84,7 @@ type found struct {
 type folderWalk struct {
 	ctx   context.Context
 	src   *Source
+	leaf  func(prefix string) bool
 	found chan found
 
 	mu      sync.Mutex
@@ -138,6 +146,12 @@ func (w *folderWalk) list(prefix string) (folders []string, ok bool) {
 			name := e.Prefix[strings.LastIndexByte(strings.TrimSuffix(e.Prefix, "/"), '/')+1:]
 			if why, skip := skippedFolders[name]; skip {
 				if !send(found{skipped: e.Prefix, why: why}) {
+					return nil, false
+				}
+				continue
+			}
+			if w.leaf != nil && w.leaf(e.Prefix) {
+				if !send(found{folder: e.Prefix}) {
 					return nil, false
 				}
 				continue

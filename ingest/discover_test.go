@@ -8,12 +8,14 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/cairn-audit/cairn"
 	"github.com/cairn-audit/cairn/blob/file"
+	"github.com/cairn-audit/cairn/index/duckdb"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -49,15 +51,15 @@ func layoutStore(t *testing.T) (cairn.BlobStore, []string) {
 	return st, keys
 }
 
-// walkAll ranges over discover and returns the keys it yielded, sorted, the
+// walkAll walks a whole source and returns the keys it yielded, sorted, the
 // folders it skipped, and the error that ended it.
 func walkAll(ctx context.Context, src *Source, listers int) (keys, skipped []string, err error) {
-	for info, e := range discover(ctx, src, listers, func(key, why string) { skipped = append(skipped, key) }) {
+	for f, e := range walk(ctx, src, []string{""}, listers, nil, func(key, why string) { skipped = append(skipped, key) }) {
 		if e != nil {
 			err = e
 			break
 		}
-		keys = append(keys, info.Key)
+		keys = append(keys, f.object.Key)
 	}
 	slices.Sort(keys)
 	slices.Sort(skipped)
@@ -99,7 +101,7 @@ func TestDiscoverStops(t *testing.T) {
 
 	src := &Source{URL: "file:///test", Store: st}
 	n := 0
-	for _, err := range discover(context.Background(), src, 8, func(string, string) {}) {
+	for _, err := range walk(context.Background(), src, []string{""}, 8, nil, func(string, string) {}) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -150,4 +152,85 @@ func (s *failingStore) List(ctx context.Context, opts cairn.ListOptions) iter.Se
 		return func(yield func(cairn.ListEntry, error) bool) { yield(cairn.ListEntry{}, s.err) }
 	}
 	return s.BlobStore.List(ctx, opts)
+}
+
+// statesByDay is an index that records which objects ingest asks the
+// states of, and refuses to hand out every state of a source at once.
+type statesByDay struct {
+	cairn.Index
+	mu   sync.Mutex
+	asks [][]string
+}
+
+func (x *statesByDay) Objects(context.Context, string) (map[string]cairn.ObjectState, error) {
+	return nil, errors.New("ingest loaded every state of the source")
+}
+
+func (x *statesByDay) ObjectStates(ctx context.Context, source string, keys []string) (map[string]cairn.ObjectState, error) {
+	x.mu.Lock()
+	x.asks = append(x.asks, slices.Clone(keys))
+	x.mu.Unlock()
+	return x.Index.ObjectStates(ctx, source, keys)
+}
+
+// TestIngestReadsADayAtATime: what a run holds does not grow with the
+// source. It asks for the states of one day's objects (of every account
+// and region) at a time, after those outside the day folders, and reads
+// the days in order; a second run reads nothing again.
+func TestIngestReadsADayAtATime(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	id := 0
+	for _, account := range []string{"111111111111", "222222222222"} {
+		for _, region := range []string{"us-east-1", "eu-west-1"} {
+			for day := 1; day <= 3; day++ {
+				folder := fmt.Sprintf("AWSLogs/o-abc/%s/CloudTrail/%s/2026/03/%02d/", account, region, day)
+				for n := range 2 {
+					id++
+					write(t, root, fmt.Sprintf("%s%s_CloudTrail_%s_202603%02dT0000Z_%d.json.gz", folder, account, region, day, n), logFile([]int{id}, account))
+				}
+			}
+		}
+	}
+	write(t, root, "extra/events.jsonl", []byte(record(1000, "111111111111")+"\n"))
+
+	idx, err := duckdb.Open(ctx, func() duckdb.Config { c := duckdb.DefaultConfig(); c.Dir = t.TempDir(); return c }())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	src, err := OpenSource(ctx, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := &statesByDay{Index: idx}
+	cfg := DefaultConfig()
+	var order []string
+	sum, err := Run(ctx, cfg, x, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Listed != 25 || sum.Events != 25 || sum.Unchanged != 0 {
+		t.Fatalf("first run: %+v", sum)
+	}
+	for _, keys := range x.asks {
+		day := "undated"
+		if info := src.KeyInfo(keys[0]); !info.Date.IsZero() {
+			day = info.Date.Format(time.DateOnly)
+		}
+		for _, k := range keys {
+			if info := src.KeyInfo(k); (day == "undated") != info.Date.IsZero() || (!info.Date.IsZero() && info.Date.Format(time.DateOnly) != day) {
+				t.Errorf("one ask mixes days: %v", keys)
+			}
+		}
+		order = append(order, fmt.Sprintf("%s:%d", day, len(keys)))
+	}
+	if want := []string{"undated:1", "2026-03-01:8", "2026-03-02:8", "2026-03-03:8"}; !slices.Equal(order, want) {
+		t.Errorf("asked for states %v, want %v", order, want)
+	}
+
+	x.asks = nil
+	if sum, err = Run(ctx, cfg, x, src); err != nil || sum.Unchanged != 25 || sum.Objects != 0 {
+		t.Fatalf("second run: %+v, %v", sum, err)
+	}
 }

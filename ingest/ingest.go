@@ -11,7 +11,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"iter"
 	"log/slog"
+	"maps"
 	"runtime"
 	"slices"
 	"strings"
@@ -118,39 +120,8 @@ func Run(ctx context.Context, cfg Config, idx cairn.Index, src *Source) (Summary
 	}
 	start := time.Now()
 	r := &run{cfg: cfg, idx: idx, src: src}
-	known, err := idx.Objects(ctx, src.URL)
-	if err != nil {
-		return r.sum, fmt.Errorf("read ingest state: %w", err)
-	}
-	var todo []cairn.ObjectInfo
-	for info, err := range discover(ctx, src, cfg.Listers, r.folderNotice) {
-		if err != nil {
-			return r.sum, fmt.Errorf("list %s: %w", src.URL, err)
-		}
-		r.sum.Listed++
-		if st, ok := known[info.Key]; ok && !st.Changed(info.Size, info.ETag) {
-			r.sum.Unchanged++
-			continue
-		}
-		todo = append(todo, info)
-	}
-	// Read a day of every account and region together: a batch then holds
-	// one or two days, and each day gets a few large segments instead of a
-	// small one per account and region, which compaction would rewrite.
-	// Within a day, objects go by key, as the folders were listed in no
-	// particular order.
-	days := make(map[string]time.Time, len(todo))
-	for _, o := range todo {
-		days[o.Key] = src.KeyInfo(o.Key).Date
-	}
-	slices.SortFunc(todo, func(a, b cairn.ObjectInfo) int {
-		if c := days[a.Key].Compare(days[b.Key]); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Key, b.Key)
-	})
 	stop := r.startProgress(start)
-	err = r.process(ctx, todo)
+	err := r.process(ctx, r.objectsToRead(ctx))
 	if c, ok := idx.(compacter); ok && err == nil && r.sum.New > 0 {
 		err = c.Compact(ctx)
 	}
@@ -163,6 +134,95 @@ func Run(ctx context.Context, cfg Config, idx cairn.Index, src *Source) (Summary
 		return r.sum, fmt.Errorf("%w: %d quarantined", ErrFailedObjects, r.sum.Failed)
 	}
 	return r.sum, nil
+}
+
+// objectsToRead yields the source's new and changed objects a day at a
+// time, so that what a run holds does not grow with the source: first the
+// objects outside the trail's day folders, then each day's, of every
+// account and region together, by key. A day's batches then hold one or two
+// days, and each day gets a few large segments instead of a small one per
+// account and region, which compaction would rewrite. The objects' states
+// are asked of the index a day (or stateChunk objects) at a time.
+func (r *run) objectsToRead(ctx context.Context) iter.Seq2[cairn.ObjectInfo, error] {
+	return func(yield func(cairn.ObjectInfo, error) bool) {
+		days := map[time.Time][]string{}
+		var undated []cairn.ObjectInfo
+		for f, err := range walk(ctx, r.src, []string{""}, r.cfg.Listers, r.isDayFolder, r.folderNotice) {
+			if err != nil {
+				yield(cairn.ObjectInfo{}, fmt.Errorf("list %s: %w", r.src.URL, err))
+				return
+			}
+			if f.folder != "" {
+				day := r.src.KeyInfo(f.folder + dayProbe).Date
+				days[day] = append(days[day], f.folder)
+				continue
+			}
+			undated = append(undated, f.object)
+		}
+		if !r.yieldChanged(ctx, undated, yield) {
+			return
+		}
+		undated = nil
+		for _, day := range slices.SortedFunc(maps.Keys(days), time.Time.Compare) {
+			var objects []cairn.ObjectInfo
+			for f, err := range walk(ctx, r.src, days[day], r.cfg.Listers, nil, r.folderNotice) {
+				if err != nil {
+					yield(cairn.ObjectInfo{}, fmt.Errorf("list %s: %w", r.src.URL, err))
+					return
+				}
+				objects = append(objects, f.object)
+			}
+			if !r.yieldChanged(ctx, objects, yield) {
+				return
+			}
+		}
+	}
+}
+
+// dayProbe completes a day folder into a log file's key, which the layout
+// parser reads the day from.
+const dayProbe = "_CloudTrail_.json.gz"
+
+// isDayFolder reports whether a folder is a day of a trail's logs
+// (…/CloudTrail/region/YYYY/MM/DD/), which discovery lists a day at a time.
+func (r *run) isDayFolder(prefix string) bool {
+	info := r.src.KeyInfo(prefix + dayProbe)
+	return info.Kind == cloudtrail.KeyLog && !info.Date.IsZero()
+}
+
+// stateChunk bounds the objects whose states are asked for at once.
+const stateChunk = 50_000
+
+// yieldChanged counts objects as listed and yields, by key, those that are
+// new or changed since their recorded state. It reports false when the
+// caller should stop.
+func (r *run) yieldChanged(ctx context.Context, objects []cairn.ObjectInfo, yield func(cairn.ObjectInfo, error) bool) bool {
+	slices.SortFunc(objects, func(a, b cairn.ObjectInfo) int { return strings.Compare(a.Key, b.Key) })
+	for chunk := range slices.Chunk(objects, stateChunk) {
+		keys := make([]string, len(chunk))
+		for i, o := range chunk {
+			keys[i] = o.Key
+		}
+		known, err := r.idx.ObjectStates(ctx, r.src.URL, keys)
+		if err != nil {
+			yield(cairn.ObjectInfo{}, fmt.Errorf("read ingest state: %w", err))
+			return false
+		}
+		for _, info := range chunk {
+			st, ok := known[info.Key]
+			unchanged := ok && !st.Changed(info.Size, info.ETag)
+			r.mu.Lock()
+			r.sum.Listed++
+			if unchanged {
+				r.sum.Unchanged++
+			}
+			r.mu.Unlock()
+			if !unchanged && !yield(info, nil) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // compacter is an index that merges small files when asked; ingest asks
@@ -178,6 +238,8 @@ type run struct {
 
 	mu  sync.Mutex
 	sum Summary
+
+	noticeMu sync.Mutex
 }
 
 // result is one object read: its state and, when readable, its events.
@@ -189,14 +251,20 @@ type result struct {
 	skippedEvents int
 }
 
-func (r *run) process(ctx context.Context, todo []cairn.ObjectInfo) error {
+func (r *run) process(ctx context.Context, todo iter.Seq2[cairn.ObjectInfo, error]) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	jobs := make(chan cairn.ObjectInfo)
 	results := make(chan result, r.cfg.Workers)
+	listErr := make(chan error, 1)
 	go func() {
 		defer close(jobs)
-		for _, info := range todo {
+		for info, err := range todo {
+			if err != nil {
+				listErr <- err
+				cancel()
+				return
+			}
 			select {
 			case jobs <- info:
 			case <-ctx.Done():
@@ -280,6 +348,11 @@ func (r *run) process(ctx context.Context, todo []cairn.ObjectInfo) error {
 	if err := <-commitErr; err != nil {
 		return err
 	}
+	select {
+	case err := <-listErr:
+		return err
+	default:
+	}
 	return ctx.Err()
 }
 
@@ -298,15 +371,24 @@ func (r *run) account(st cairn.ObjectState, skippedEvents int) {
 		r.sum.Skipped++
 	}
 	r.mu.Unlock()
-	if (st.Status != cairn.ObjectDone || st.Reason != "") && r.cfg.Notice != nil {
-		r.cfg.Notice(st)
+	if st.Status != cairn.ObjectDone || st.Reason != "" {
+		r.notice(st)
 	}
 }
 
 func (r *run) folderNotice(prefix, why string) {
-	if r.cfg.Notice != nil {
-		r.cfg.Notice(cairn.ObjectState{Source: r.src.URL, Key: prefix, Status: cairn.ObjectSkipped, Reason: why})
+	r.notice(cairn.ObjectState{Source: r.src.URL, Key: prefix, Status: cairn.ObjectSkipped, Reason: why})
+}
+
+// notice tells Config.Notice, one call at a time: folders are skipped
+// while objects are read.
+func (r *run) notice(st cairn.ObjectState) {
+	if r.cfg.Notice == nil {
+		return
 	}
+	r.noticeMu.Lock()
+	defer r.noticeMu.Unlock()
+	r.cfg.Notice(st)
 }
 
 // read reads and decodes one object. Its events come back all or none: any

@@ -49,6 +49,10 @@ func (x *fakeIndex) Objects(context.Context, string) (map[string]cairn.ObjectSta
 	return map[string]cairn.ObjectState{}, nil
 }
 
+func (x *fakeIndex) ObjectStates(context.Context, string, []string) (map[string]cairn.ObjectState, error) {
+	return map[string]cairn.ObjectState{}, nil
+}
+
 func (x *fakeIndex) Search(ctx context.Context, f cairn.Filter, after cairn.Cursor, limit int) (cairn.Page, error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()

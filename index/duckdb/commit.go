@@ -377,13 +377,27 @@ func (x *Index) replaceObjects(ctx context.Context) error {
 
 // Objects implements cairn.Index.
 func (x *Index) Objects(ctx context.Context, source string) (map[string]cairn.ObjectState, error) {
+	return x.objectStates(ctx, `SELECT key, size, etag, events, new, status, reason, ingested_at
+		FROM catalog.objects WHERE source = ?`, source)
+}
+
+// ObjectStates implements cairn.Index. The keys are joined with the
+// catalog in the engine, which scans the catalog's keys once per call.
+func (x *Index) ObjectStates(ctx context.Context, source string, keys []string) (map[string]cairn.ObjectState, error) {
+	if len(keys) == 0 {
+		return map[string]cairn.ObjectState{}, nil
+	}
+	return x.objectStates(ctx, `SELECT key, size, etag, events, new, status, reason, ingested_at
+		FROM catalog.objects WHERE source = ? AND key IN (SELECT unnest(?::VARCHAR[]))`, source, keys)
+}
+
+func (x *Index) objectStates(ctx context.Context, query, source string, args ...any) (map[string]cairn.ObjectState, error) {
 	if x.writer == nil {
 		return nil, fmt.Errorf("objects: the index was opened read-only")
 	}
 	x.writeMu.Lock()
 	defer x.writeMu.Unlock()
-	rows, err := x.writer.QueryContext(ctx, `SELECT key, size, etag, events, new, status, reason, ingested_at
-		FROM catalog.objects WHERE source = ?`, source)
+	rows, err := x.writer.QueryContext(ctx, query, append([]any{source}, args...)...)
 	if err != nil {
 		return nil, err
 	}
