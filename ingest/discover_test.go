@@ -234,3 +234,39 @@ func TestIngestReadsADayAtATime(t *testing.T) {
 		t.Fatalf("second run: %+v, %v", sum, err)
 	}
 }
+
+// TestIngestFlatFolderInChunks: objects outside day folders are compared
+// and read stateChunk at a time, and none is lost between chunks.
+func TestIngestFlatFolderInChunks(t *testing.T) {
+	defer func(n int) { stateChunk = n }(stateChunk)
+	stateChunk = 2
+	ctx := context.Background()
+	root := t.TempDir()
+	for i := range 5 {
+		write(t, root, fmt.Sprintf("exports/%d.json.gz", i), logFile([]int{i + 1}, "111111111111"))
+	}
+	idx, err := duckdb.Open(ctx, func() duckdb.Config { c := duckdb.DefaultConfig(); c.Dir = t.TempDir(); return c }())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	src, err := OpenSource(ctx, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := &statesByDay{Index: idx}
+	sum, err := Run(ctx, DefaultConfig(), x, src)
+	if err != nil || sum.Listed != 5 || sum.New != 5 {
+		t.Fatalf("run: %+v, %v", sum, err)
+	}
+	var asked []string
+	for _, keys := range x.asks {
+		if len(keys) > 2 {
+			t.Errorf("asked for %d states at once, want at most 2", len(keys))
+		}
+		asked = append(asked, keys...)
+	}
+	if slices.Sort(asked); len(slices.Compact(asked)) != 5 {
+		t.Errorf("asked for the states of %v, want the 5 objects once each", asked)
+	}
+}

@@ -138,11 +138,12 @@ func Run(ctx context.Context, cfg Config, idx cairn.Index, src *Source) (Summary
 
 // objectsToRead yields the source's new and changed objects a day at a
 // time, so that what a run holds does not grow with the source: first the
-// objects outside the trail's day folders, then each day's, of every
-// account and region together, by key. A day's batches then hold one or two
-// days, and each day gets a few large segments instead of a small one per
-// account and region, which compaction would rewrite. The objects' states
-// are asked of the index a day (or stateChunk objects) at a time.
+// objects outside the trail's day folders, stateChunk at a time as they are
+// found, then each day's, of every account and region together, by key. A
+// day's batches then hold one or two days, and each day gets a few large
+// segments instead of a small one per account and region, which compaction
+// would rewrite. The objects' states are asked of the index a day (or
+// stateChunk objects) at a time.
 func (r *run) objectsToRead(ctx context.Context) iter.Seq2[cairn.ObjectInfo, error] {
 	return func(yield func(cairn.ObjectInfo, error) bool) {
 		days := map[time.Time][]string{}
@@ -157,7 +158,12 @@ func (r *run) objectsToRead(ctx context.Context) iter.Seq2[cairn.ObjectInfo, err
 				days[day] = append(days[day], f.folder)
 				continue
 			}
-			undated = append(undated, f.object)
+			if undated = append(undated, f.object); len(undated) == stateChunk {
+				if !r.yieldChanged(ctx, undated, yield) {
+					return
+				}
+				undated = undated[:0]
+			}
 		}
 		if !r.yieldChanged(ctx, undated, yield) {
 			return
@@ -190,8 +196,9 @@ func (r *run) isDayFolder(prefix string) bool {
 	return info.Kind == cloudtrail.KeyLog && !info.Date.IsZero()
 }
 
-// stateChunk bounds the objects whose states are asked for at once.
-const stateChunk = 50_000
+// stateChunk bounds the objects whose states are asked for at once (a
+// variable for tests).
+var stateChunk = 50_000
 
 // yieldChanged counts objects as listed and yields, by key, those that are
 // new or changed since their recorded state. It reports false when the
