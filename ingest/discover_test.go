@@ -173,6 +173,23 @@ func (x *statesByDay) ObjectStates(ctx context.Context, source string, keys []st
 	return x.Index.ObjectStates(ctx, source, keys)
 }
 
+// openStatesByDay opens a new index, wrapped to record the states ingest
+// asks for, and root as a source.
+func openStatesByDay(t *testing.T, root string) (*statesByDay, *Source) {
+	t.Helper()
+	ctx := context.Background()
+	idx, err := duckdb.Open(ctx, func() duckdb.Config { c := duckdb.DefaultConfig(); c.Dir = t.TempDir(); return c }())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { idx.Close() })
+	src, err := OpenSource(ctx, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &statesByDay{Index: idx}, src
+}
+
 // TestIngestReadsADayAtATime: what a run holds does not grow with the
 // source. It asks for the states of one day's objects (of every account
 // and region) at a time, after those outside the day folders, and reads
@@ -194,16 +211,7 @@ func TestIngestReadsADayAtATime(t *testing.T) {
 	}
 	write(t, root, "extra/events.jsonl", []byte(record(1000, "111111111111")+"\n"))
 
-	idx, err := duckdb.Open(ctx, func() duckdb.Config { c := duckdb.DefaultConfig(); c.Dir = t.TempDir(); return c }())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer idx.Close()
-	src, err := OpenSource(ctx, root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	x := &statesByDay{Index: idx}
+	x, src := openStatesByDay(t, root)
 	cfg := DefaultConfig()
 	var order []string
 	sum, err := Run(ctx, cfg, x, src)
@@ -245,16 +253,7 @@ func TestIngestFlatFolderInChunks(t *testing.T) {
 	for i := range 5 {
 		write(t, root, fmt.Sprintf("exports/%d.json.gz", i), logFile([]int{i + 1}, "111111111111"))
 	}
-	idx, err := duckdb.Open(ctx, func() duckdb.Config { c := duckdb.DefaultConfig(); c.Dir = t.TempDir(); return c }())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer idx.Close()
-	src, err := OpenSource(ctx, root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	x := &statesByDay{Index: idx}
+	x, src := openStatesByDay(t, root)
 	sum, err := Run(ctx, DefaultConfig(), x, src)
 	if err != nil || sum.Listed != 5 || sum.New != 5 {
 		t.Fatalf("run: %+v, %v", sum, err)
