@@ -191,9 +191,9 @@ func openStatesByDay(t *testing.T, root string) (*statesByDay, *Source) {
 }
 
 // TestIngestReadsADayAtATime: what a run holds does not grow with the
-// source. It asks for the states of one day's objects (of every account
-// and region) at a time, after those outside the day folders, and reads
-// the days in order; a second run reads nothing again.
+// source. It asks for the states of whole days of objects (of every account
+// and region) until stateChunk are waiting, after those outside the day
+// folders, and reads the days in order; a second run reads nothing again.
 func TestIngestReadsADayAtATime(t *testing.T) {
 	ctx := context.Background()
 	root := t.TempDir()
@@ -211,9 +211,11 @@ func TestIngestReadsADayAtATime(t *testing.T) {
 	}
 	write(t, root, "extra/events.jsonl", []byte(record(1000, "111111111111")+"\n"))
 
+	defer func(n int) { stateChunk = n }(stateChunk)
+	stateChunk = 10
 	x, src := openStatesByDay(t, root)
 	cfg := DefaultConfig()
-	var order []string
+	var read []string
 	sum, err := Run(ctx, cfg, x, src)
 	if err != nil {
 		t.Fatal(err)
@@ -221,20 +223,24 @@ func TestIngestReadsADayAtATime(t *testing.T) {
 	if sum.Listed != 25 || sum.Events != 25 || sum.Unchanged != 0 {
 		t.Fatalf("first run: %+v", sum)
 	}
+	// The asks: the object outside the day folders and days 1 and 2 (17
+	// objects waiting once 10 were) in asks of at most 10, then day 3.
+	var sizes []int
 	for _, keys := range x.asks {
-		day := "undated"
-		if info := src.KeyInfo(keys[0]); !info.Date.IsZero() {
-			day = info.Date.Format(time.DateOnly)
-		}
+		sizes = append(sizes, len(keys))
 		for _, k := range keys {
-			if info := src.KeyInfo(k); (day == "undated") != info.Date.IsZero() || (!info.Date.IsZero() && info.Date.Format(time.DateOnly) != day) {
-				t.Errorf("one ask mixes days: %v", keys)
+			day := "" // outside the day folders: first
+			if info := src.KeyInfo(k); !info.Date.IsZero() {
+				day = info.Date.Format(time.DateOnly)
 			}
+			read = append(read, day)
 		}
-		order = append(order, fmt.Sprintf("%s:%d", day, len(keys)))
 	}
-	if want := []string{"undated:1", "2026-03-01:8", "2026-03-02:8", "2026-03-03:8"}; !slices.Equal(order, want) {
-		t.Errorf("asked for states %v, want %v", order, want)
+	if want := []int{10, 7, 8}; !slices.Equal(sizes, want) {
+		t.Errorf("asked for %v states at a time, want %v", sizes, want)
+	}
+	if !slices.IsSorted(read) || len(read) != 25 {
+		t.Errorf("asked for the states of days %q, want each object once, in day order", read)
 	}
 
 	x.asks = nil

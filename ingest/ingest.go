@@ -139,15 +139,18 @@ func Run(ctx context.Context, cfg Config, idx cairn.Index, src *Source) (Summary
 // objectsToRead yields the source's new and changed objects a day at a
 // time, so that what a run holds does not grow with the source: first the
 // objects outside the trail's day folders, stateChunk at a time as they are
-// found, then each day's, of every account and region together, by key. A
-// day's batches then hold one or two days, and each day gets a few large
-// segments instead of a small one per account and region, which compaction
-// would rewrite. The objects' states are asked of the index a day (or
-// stateChunk objects) at a time.
+// found, by key; then each day's, of every account and region together, by
+// key, days in order. A day's batches then hold one or two days, and each
+// day gets a few large segments instead of a small one per account and
+// region, which compaction would rewrite. The objects' states are asked of
+// the index for whole days, until stateChunk objects are waiting: each ask
+// is a scan of the catalog's keys, so a trail of small days is not asked
+// about one day at a time.
 func (r *run) objectsToRead(ctx context.Context) iter.Seq2[cairn.ObjectInfo, error] {
 	return func(yield func(cairn.ObjectInfo, error) bool) {
 		days := map[time.Time][]string{}
-		var undated []cairn.ObjectInfo
+		var waiting []cairn.ObjectInfo // in the order they are to be read
+		byKey := func(a, b cairn.ObjectInfo) int { return strings.Compare(a.Key, b.Key) }
 		for f, err := range walk(ctx, r.src, []string{""}, r.cfg.Listers, r.isDayFolder, r.folderNotice) {
 			if err != nil {
 				yield(cairn.ObjectInfo{}, fmt.Errorf("list %s: %w", r.src.URL, err))
@@ -158,30 +161,33 @@ func (r *run) objectsToRead(ctx context.Context) iter.Seq2[cairn.ObjectInfo, err
 				days[day] = append(days[day], f.folder)
 				continue
 			}
-			if undated = append(undated, f.object); len(undated) == stateChunk {
-				if !r.yieldChanged(ctx, undated, yield) {
+			if waiting = append(waiting, f.object); len(waiting) == stateChunk {
+				slices.SortFunc(waiting, byKey)
+				if !r.yieldChanged(ctx, waiting, yield) {
 					return
 				}
-				undated = undated[:0]
+				waiting = waiting[:0]
 			}
 		}
-		if !r.yieldChanged(ctx, undated, yield) {
-			return
-		}
-		undated = nil
+		slices.SortFunc(waiting, byKey)
 		for _, day := range slices.SortedFunc(maps.Keys(days), time.Time.Compare) {
-			var objects []cairn.ObjectInfo
+			first := len(waiting)
 			for f, err := range walk(ctx, r.src, days[day], r.cfg.Listers, nil, r.folderNotice) {
 				if err != nil {
 					yield(cairn.ObjectInfo{}, fmt.Errorf("list %s: %w", r.src.URL, err))
 					return
 				}
-				objects = append(objects, f.object)
+				waiting = append(waiting, f.object)
 			}
-			if !r.yieldChanged(ctx, objects, yield) {
-				return
+			slices.SortFunc(waiting[first:], byKey)
+			if len(waiting) >= stateChunk {
+				if !r.yieldChanged(ctx, waiting, yield) {
+					return
+				}
+				waiting = waiting[:0]
 			}
 		}
+		r.yieldChanged(ctx, waiting, yield)
 	}
 }
 
@@ -200,11 +206,11 @@ func (r *run) isDayFolder(prefix string) bool {
 // variable for tests).
 var stateChunk = 50_000
 
-// yieldChanged counts objects as listed and yields, by key, those that are
-// new or changed since their recorded state. It reports false when the
-// caller should stop.
+// yieldChanged counts objects as listed and yields, in their order, those
+// that are new or changed since their recorded state, asking for the states
+// of stateChunk objects at a time. It reports false when the caller should
+// stop.
 func (r *run) yieldChanged(ctx context.Context, objects []cairn.ObjectInfo, yield func(cairn.ObjectInfo, error) bool) bool {
-	slices.SortFunc(objects, func(a, b cairn.ObjectInfo) int { return strings.Compare(a.Key, b.Key) })
 	for chunk := range slices.Chunk(objects, stateChunk) {
 		keys := make([]string, len(chunk))
 		for i, o := range chunk {
