@@ -74,7 +74,37 @@ func (k KeyInfo) Layout() Layout { return Layout{Prefix: k.Prefix, OrgID: k.OrgI
 // file name ends in .json.gz or .json; the file name's fields are filled when
 // it follows the layout too.
 func ParseKey(key string) KeyInfo {
-	var info KeyInfo
+	info, kind, name, ok := parseFolders(key)
+	if !ok {
+		return KeyInfo{}
+	}
+	base, ok := strings.CutSuffix(name, ".json.gz")
+	if !ok {
+		if base, ok = strings.CutSuffix(name, ".json"); !ok {
+			return KeyInfo{}
+		}
+	}
+	info.Kind = kind
+	parseFileName(&info, base)
+	return info
+}
+
+// ParseDayFolder reads a folder that holds one day of an account's files
+// in one region (…AWSLogs/[o-…/]account/CloudTrail/region/YYYY/MM/DD/,
+// the trailing slash optional): the fields that ParseKey reads from the
+// folders of the files in it. ok is false for any other folder.
+func ParseDayFolder(prefix string) (info KeyInfo, ok bool) {
+	info, kind, name, ok := parseFolders(strings.TrimSuffix(prefix, "/") + "/")
+	if !ok || name != "" {
+		return KeyInfo{}, false
+	}
+	info.Kind = kind
+	return info, true
+}
+
+// parseFolders reads the folders of a key in the layout, and returns what
+// follows the day's folder.
+func parseFolders(key string) (info KeyInfo, kind KeyKind, name string, ok bool) {
 	at := -1
 	for i := 0; ; {
 		j := strings.Index(key[i:], "AWSLogs/")
@@ -88,7 +118,7 @@ func ParseKey(key string) KeyInfo {
 		i += j + 1
 	}
 	if at < 0 {
-		return KeyInfo{}
+		return KeyInfo{}, 0, "", false
 	}
 	info.Prefix = strings.TrimSuffix(key[:at], "/")
 	parts := strings.Split(key[at+len("AWSLogs/"):], "/")
@@ -97,10 +127,9 @@ func ParseKey(key string) KeyInfo {
 		parts = parts[1:]
 	}
 	if len(parts) != 7 || !isAccountID(parts[0]) {
-		return KeyInfo{}
+		return KeyInfo{}, 0, "", false
 	}
 	info.Account = parts[0]
-	var kind KeyKind
 	switch parts[1] {
 	case "CloudTrail":
 		kind = KeyLog
@@ -109,27 +138,18 @@ func ParseKey(key string) KeyInfo {
 	case "CloudTrail-Insight":
 		kind = KeyInsight
 	default:
-		return KeyInfo{}
+		return KeyInfo{}, 0, "", false
 	}
 	info.Region = parts[2]
 	if info.Region == "" {
-		return KeyInfo{}
+		return KeyInfo{}, 0, "", false
 	}
 	day, err := time.Parse("2006/01/02", parts[3]+"/"+parts[4]+"/"+parts[5])
 	if err != nil || len(parts[3]) != 4 || len(parts[4]) != 2 || len(parts[5]) != 2 {
-		return KeyInfo{}
+		return KeyInfo{}, 0, "", false
 	}
 	info.Date = day
-	name := parts[6]
-	base, ok := strings.CutSuffix(name, ".json.gz")
-	if !ok {
-		if base, ok = strings.CutSuffix(name, ".json"); !ok {
-			return KeyInfo{}
-		}
-	}
-	info.Kind = kind
-	parseFileName(&info, base)
-	return info
+	return info, kind, parts[6], true
 }
 
 // parseFileName fills the fields carried by a file name (without its

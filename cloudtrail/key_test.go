@@ -71,6 +71,24 @@ func TestParseKey(t *testing.T) {
 	}
 }
 
+func TestParseDayFolder(t *testing.T) {
+	day := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	for prefix, want := range map[string]KeyInfo{
+		"AWSLogs/o-abc/111122223333/CloudTrail/us-east-1/2026/03/01/":    {Kind: KeyLog, OrgID: "o-abc", Account: "111122223333", Region: "us-east-1", Date: day},
+		"trails/AWSLogs/111122223333/CloudTrail/eu-west-1/2026/03/01":    {Kind: KeyLog, Prefix: "trails", Account: "111122223333", Region: "eu-west-1", Date: day},
+		"AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2026/03/01/":   {Kind: KeyDigest, Account: "111122223333", Region: "us-east-1", Date: day},
+		"AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/":             {},
+		"AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/01/extra/":    {},
+		"AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/01/x.json.gz": {},
+		"exports/2026/03/01/": {},
+	} {
+		got, ok := ParseDayFolder(prefix)
+		if ok != (want != KeyInfo{}) || got != want {
+			t.Errorf("ParseDayFolder(%q) = %+v, %v; want %+v", prefix, got, ok, want)
+		}
+	}
+}
+
 func TestLayout(t *testing.T) {
 	l := Layout{Prefix: "my/prefix/", OrgID: "o-exampleorgid"}
 	d := time.Date(2024, 2, 29, 23, 55, 42, 0, time.UTC)
@@ -123,6 +141,13 @@ func FuzzParseKey(f *testing.F) {
 		p := Layout{OrgID: info.OrgID}.ListPrefix(info.Kind, info.Account, info.Region, info.Date)
 		if !strings.Contains(key, p) {
 			t.Fatalf("ListPrefix %q does not lead to %q", p, key)
+		}
+		// Its folder is a day folder that reads the same.
+		dir := key[:strings.LastIndexByte(key, '/')+1]
+		folder, ok := ParseDayFolder(dir)
+		want := KeyInfo{Kind: info.Kind, Prefix: info.Prefix, OrgID: info.OrgID, Account: info.Account, Region: info.Region, Date: info.Date}
+		if !ok || folder != want {
+			t.Fatalf("ParseDayFolder(%q) = %+v, %v; want %+v", dir, folder, ok, want)
 		}
 	})
 }

@@ -157,8 +157,8 @@ func (r *run) objectsToRead(ctx context.Context) iter.Seq2[cairn.ObjectInfo, err
 				return
 			}
 			if f.folder != "" {
-				day := r.src.KeyInfo(f.folder + dayProbe).Date
-				days[day] = append(days[day], f.folder)
+				info, _ := r.src.DayFolder(f.folder)
+				days[info.Date] = append(days[info.Date], f.folder)
 				continue
 			}
 			if waiting = append(waiting, f.object); len(waiting) == stateChunk {
@@ -191,15 +191,11 @@ func (r *run) objectsToRead(ctx context.Context) iter.Seq2[cairn.ObjectInfo, err
 	}
 }
 
-// dayProbe completes a day folder into a log file's key, which the layout
-// parser reads the day from.
-const dayProbe = "_CloudTrail_.json.gz"
-
 // isDayFolder reports whether a folder is a day of a trail's logs
 // (…/CloudTrail/region/YYYY/MM/DD/), which discovery lists a day at a time.
 func (r *run) isDayFolder(prefix string) bool {
-	info := r.src.KeyInfo(prefix + dayProbe)
-	return info.Kind == cloudtrail.KeyLog && !info.Date.IsZero()
+	info, ok := r.src.DayFolder(prefix)
+	return ok && info.Kind == cloudtrail.KeyLog
 }
 
 // stateChunk bounds the objects whose states are asked for at once (a

@@ -37,6 +37,15 @@ func (s *Source) KeyInfo(key string) cloudtrail.KeyInfo {
 	return cloudtrail.ParseKey(s.base + "/" + key)
 }
 
+// DayFolder reads a folder of the source as a day folder of AWS's layout;
+// see cloudtrail.ParseDayFolder.
+func (s *Source) DayFolder(prefix string) (cloudtrail.KeyInfo, bool) {
+	if s.base == "" {
+		return cloudtrail.ParseDayFolder(prefix)
+	}
+	return cloudtrail.ParseDayFolder(s.base + "/" + prefix)
+}
+
 // OpenSource opens a folder, a file, a file:// URL or an s3://bucket/prefix.
 func OpenSource(ctx context.Context, raw string) (*Source, error) {
 	if strings.HasPrefix(raw, "s3://") {
