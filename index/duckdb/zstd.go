@@ -86,15 +86,20 @@ func (c *fastZstd) Encode(dst, src []byte) ([]byte, error) {
 	if !nativeZstd() {
 		return c.pure.Encode(dst, src)
 	}
+	return appendLibzstd(dst[:0], src, c.level)
+}
+
+// appendLibzstd appends src, compressed by libzstd at level, to dst.
+func appendLibzstd(dst, src []byte, level int) ([]byte, error) {
 	ctx := getZstdContext()
 	if ctx == nil {
 		return nil, fmt.Errorf("zstd: cannot allocate a compression context")
 	}
 	defer putZstdContext(ctx)
-	dst = slices.Grow(dst[:0], zstdBound(len(src)))
-	n, ok := zstdCompress(ctx, dst[:cap(dst)], src, c.level)
+	dst = slices.Grow(dst, zstdBound(len(src)))
+	n, ok := zstdCompress(ctx, dst[len(dst):cap(dst)], src, level)
 	if !ok {
 		return nil, fmt.Errorf("zstd: compressing %d bytes failed", len(src))
 	}
-	return dst[:n], nil
+	return dst[:len(dst)+n], nil
 }
