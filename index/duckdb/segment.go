@@ -6,7 +6,6 @@ import (
 	"os"
 	"runtime"
 	"strings"
-	"sync"
 	"time"
 	"unsafe"
 
@@ -185,7 +184,7 @@ const rowGroupRows = 16 * 1024
 // with its needle file beside it.
 type segmentWriter struct {
 	f       *os.File
-	w       *parquet.GenericWriter[segmentRow]
+	w       *segmentEncoder
 	needles *needleBuilder
 }
 
@@ -194,47 +193,21 @@ func newSegmentWriter(path string) (*segmentWriter, error) {
 	if err != nil {
 		return nil, err
 	}
-	var w *parquet.GenericWriter[segmentRow]
+	var w *segmentEncoder
 	select {
-	case w = <-parquetWriters:
-		w.Reset(f)
+	case w = <-segmentEncoders:
 	default:
-		w = parquet.NewGenericWriter[segmentRow](f, segmentOptions()...)
+		w = newSegmentEncoder()
 	}
+	w.reset(f)
 	return &segmentWriter{f: f, w: w, needles: newNeedleBuilder()}, nil
 }
 
-// parquetWriters keeps Parquet writers from one segment to the next, with
-// the column buffers and dictionaries they grew: made afresh for each
-// segment, a writer grew them again to a row group's worth (the raw
-// records' buffer alone is tens of megabytes), copying as it went.
-var parquetWriters = make(chan *parquet.GenericWriter[segmentRow], runtime.GOMAXPROCS(0))
-
-// segmentOptions are the Parquet writer's settings.
-var segmentOptions = sync.OnceValue(func() []parquet.WriterOption {
-	options := []parquet.WriterOption{
-		parquet.Compression(fastestZstd),
-		parquet.MaxRowsPerRowGroup(rowGroupRows),
-		parquet.PageBufferSize(1 << 20),
-		// No query filters on the raw record, and its bounds are whole
-		// records, two in every page's header: without them make bench's
-		// week takes 3% less room (141.6 → 137.4 MB).
-		parquet.SkipPageBounds("eventJson"),
-		// Every other column has one page per row group (make bench's
-		// week: 73 row groups, 73 pages, the resources' ARNs 75), so
-		// statistics in the page headers would repeat those of the column
-		// chunks, which the engine prunes row groups with and which stay.
-		// Computing them cost 1–2% of ingest.
-		parquet.DataPageStatistics(false),
-		parquet.CreatedBy("cairn", "", ""),
-	}
-	if !nativeZstd() {
-		for _, o := range pureDefaultLevel {
-			options = append(options, o)
-		}
-	}
-	return options
-})
+// segmentEncoders keeps encoders from one segment to the next, with the
+// buffers and dictionaries they grew: made afresh for each segment, an
+// encoder would grow them again to a row group's worth (the raw records'
+// chunk alone is megabytes), copying as it went.
+var segmentEncoders = make(chan *segmentEncoder, runtime.GOMAXPROCS(0))
 
 // write writes rows and takes their needles.
 func (s *segmentWriter) write(rows []segmentRow) error {
@@ -246,7 +219,7 @@ func (s *segmentWriter) write(rows []segmentRow) error {
 
 // writeRows writes rows whose needles are taken already.
 func (s *segmentWriter) writeRows(rows []segmentRow) error {
-	if _, err := s.w.Write(rows); err != nil {
+	if err := s.w.write(rows); err != nil {
 		return fmt.Errorf("write segment %s: %w", s.f.Name(), err)
 	}
 	return nil
@@ -254,7 +227,7 @@ func (s *segmentWriter) writeRows(rows []segmentRow) error {
 
 // close finishes both files and fsyncs them.
 func (s *segmentWriter) close() error {
-	if err := s.w.Close(); err != nil {
+	if err := s.w.close(); err != nil {
 		s.abort()
 		return fmt.Errorf("write segment %s: %w", s.f.Name(), err)
 	}
@@ -266,9 +239,9 @@ func (s *segmentWriter) close() error {
 		s.abort()
 		return err
 	}
-	s.w.Reset(nil) // holds on to no file
+	s.w.reset(nil) // holds on to no file
 	select {
-	case parquetWriters <- s.w:
+	case segmentEncoders <- s.w:
 	default:
 	}
 	s.w = nil

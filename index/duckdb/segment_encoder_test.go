@@ -1,0 +1,207 @@
+package duckdb
+
+import (
+	"database/sql"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/parquet-go/parquet-go"
+)
+
+// encoderRows are rows that take every path of the encoder: NULL, empty
+// and present strings, both booleans and NULL, rows without resources,
+// with one and with several, resources with absent fields, raw records
+// large enough to cut pages, and more than a row group.
+func encoderRows(n int) []segmentRow {
+	rng := rand.New(rand.NewPCG(7, 8))
+	str := func(s string) *string { return &s }
+	maybe := func(s string) *string {
+		if rng.IntN(3) == 0 {
+			return nil
+		}
+		return str(s)
+	}
+	flag := func() *bool {
+		switch rng.IntN(3) {
+		case 0:
+			return nil
+		case 1:
+			return &boolTrue
+		}
+		return &boolFalse
+	}
+	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	rows := make([]segmentRow, n)
+	for i := range rows {
+		r := &rows[i]
+		r.EventTime = start.Add(time.Duration(i) * time.Second)
+		r.EventID = fmt.Sprintf("%08x-0000-4000-8000-%012x", rng.Uint32(), i)
+		r.EventName = maybe([]string{"RunInstances", "GetObject", "AssumeRole"}[rng.IntN(3)])
+		r.AWSRegion = maybe("eu-west-1")
+		r.ErrorCode = nil // NULL in every row of a row group: a dictionary column with no dictionary
+		if i >= rowGroupRows {
+			r.ErrorCode = maybe("AccessDenied")
+		}
+		r.ErrorMessage = maybe(fmt.Sprintf("denied %d", rng.IntN(1000)))
+		r.ReadOnly, r.ManagementEvent, r.MFAAuthenticated = flag(), flag(), flag()
+		r.UserName = maybe(fmt.Sprintf("user-%d", rng.IntN(40)))
+		r.SessionName = maybe("") // present and empty is not NULL
+		switch rng.IntN(4) {
+		case 0: // no resources: NULL
+		case 1:
+			r.Resources = []segmentResource{}
+		default:
+			for k := range 1 + rng.IntN(3) {
+				r.Resources = append(r.Resources, segmentResource{
+					ID: maybe(fmt.Sprintf("i-%017x", rng.IntN(500))), ARN: maybe("arn:aws:ec2:eu-west-1:123456789012:instance/x"),
+					Type: str("AWS::EC2::Instance"), Role: maybe([]string{"created", "changed"}[k%2]),
+				})
+			}
+		}
+		r.EventJSON = fmt.Sprintf(`{"eventID":%q,"pad":%q}`, r.EventID, strings.Repeat("x", rng.IntN(3000)))
+	}
+	return rows
+}
+
+// TestSegmentEncoderRoundTrips: what the encoder writes, parquet-go reads
+// back as the rows written, and as it reads its own writer's file of them;
+// a row fetched by its page index is the row written.
+func TestSegmentEncoderRoundTrips(t *testing.T) {
+	rows := encoderRows(rowGroupRows + 1500)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "seg.parquet")
+	if err := writeSegmentFile(path, rows); err != nil {
+		t.Fatal(err)
+	}
+	got := readSegmentFile(t, path)
+	if diff := cmp.Diff(rows, got); diff != "" {
+		t.Fatalf("rows read back differ (-written +read):\n%s", diff)
+	}
+
+	theirs := filepath.Join(dir, "theirs.parquet")
+	f, err := os.Create(theirs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := parquet.NewGenericWriter[segmentRow](f, parquet.Compression(fastestZstd), parquet.MaxRowsPerRowGroup(rowGroupRows))
+	if _, err := w.Write(rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if diff := cmp.Diff(readSegmentFile(t, theirs), got); diff != "" {
+		t.Fatalf("parquet-go's file reads differently (-theirs +ours):\n%s", diff)
+	}
+
+	f, err = os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	st, _ := f.Stat()
+	pf, err := parquet.OpenFile(f, st.Size())
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, _ := pf.Schema().Lookup("eventJson")
+	for _, row := range []int{0, 1, 777, rowGroupRows - 1, rowGroupRows, len(rows) - 1} {
+		rg := pf.RowGroups()[row/rowGroupRows]
+		pages := rg.ColumnChunks()[leaf.ColumnIndex].Pages()
+		raw, err := readValue(pages, int64(row%rowGroupRows))
+		pages.Close()
+		if err != nil {
+			t.Fatalf("row %d: %v", row, err)
+		}
+		if string(raw) != rows[row].EventJSON {
+			t.Errorf("row %d fetched through the offset index is not the row written", row)
+		}
+	}
+	if n := len(pf.OffsetIndexes()); n != 2*len(segmentLayout().leaves) {
+		t.Errorf("%d offset indexes, want one a column chunk", n)
+	}
+}
+
+func readSegmentFile(t *testing.T, path string) []segmentRow {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r := parquet.NewGenericReader[segmentRow](f)
+	defer r.Close()
+	out := make([]segmentRow, r.NumRows())
+	left := r.NumRows()
+	n, err := readAtMost(r, out, &left)
+	if err != nil && n != len(out) {
+		t.Fatalf("read %s: %d of %d rows: %v", path, n, len(out), err)
+	}
+	return out[:n]
+}
+
+// TestEngineReadsEncodedSegments: the engine reads the encoder's file as
+// the rows written, and sees the statistics that it prunes row groups by.
+func TestEngineReadsEncodedSegments(t *testing.T) {
+	rows := encoderRows(rowGroupRows + 1500)
+	path := filepath.Join(t.TempDir(), "seg.parquet")
+	if err := writeSegmentFile(path, rows); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+
+	var n, users, nulls, resources, flags int
+	var raw int64
+	err = db.QueryRow(`SELECT count(*), count(DISTINCT userName), count(*) FILTER (errorCode IS NULL),
+		sum(len(resources)), count(readOnly), sum(length(eventJson)) FROM read_parquet(?)`, path).
+		Scan(&n, &users, &nulls, &resources, &flags, &raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wantUsers, wantNulls, wantResources, wantFlags int
+	var wantRaw int64
+	seen := map[string]bool{}
+	for _, r := range rows {
+		if r.UserName != nil && !seen[*r.UserName] {
+			seen[*r.UserName] = true
+			wantUsers++
+		}
+		if r.ErrorCode == nil {
+			wantNulls++
+		}
+		if r.ReadOnly != nil {
+			wantFlags++
+		}
+		wantResources += len(r.Resources)
+		wantRaw += int64(len(r.EventJSON))
+	}
+	if n != len(rows) || users != wantUsers || nulls != wantNulls || resources != wantResources || flags != wantFlags || raw != wantRaw {
+		t.Errorf("engine read rows %d, users %d, NULL errorCodes %d, resources %d, readOnly flags %d, raw bytes %d; want %d, %d, %d, %d, %d, %d",
+			n, users, nulls, resources, flags, raw, len(rows), wantUsers, wantNulls, wantResources, wantFlags, wantRaw)
+	}
+
+	// The second row group's eventTime bounds, as the engine reads them.
+	var lo, hi time.Time
+	err = db.QueryRow(`SELECT stats_min_value::TIMESTAMP, stats_max_value::TIMESTAMP FROM parquet_metadata(?)
+		WHERE path_in_schema = 'eventTime' AND row_group_id = 1`, path).Scan(&lo, &hi)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := rows[rowGroupRows].EventTime; !lo.Equal(want) {
+		t.Errorf("eventTime min %v, want %v", lo, want)
+	}
+	if want := rows[len(rows)-1].EventTime; !hi.Equal(want) {
+		t.Errorf("eventTime max %v, want %v", hi, want)
+	}
+}
