@@ -77,6 +77,9 @@ func (e *segmentEncoder) write(rows []segmentRow) error {
 	if err := e.begin(); err != nil {
 		return err
 	}
+	for _, c := range e.columns {
+		clear(c.byAddress) // rows of an earlier call may be gone, and their memory reused
+	}
 	for len(rows) > 0 {
 		n := min(len(rows), rowGroupRows-e.rows)
 		for _, c := range e.columns {
@@ -219,6 +222,7 @@ type columnEncoder struct {
 	// the row group's dictionary, for a dictionary column
 	dict      map[string]int32
 	dictPlain []byte
+	byAddress []addressed // see dictIndex
 
 	// the chunk being built
 	chunkValues, chunkNulls, chunkUncompressed int64
@@ -233,6 +237,7 @@ func newColumnEncoder(l *segmentLeaf) *columnEncoder {
 	c := &columnEncoder{segmentLeaf: l}
 	if l.dictionary {
 		c.dict = map[string]int32{}
+		c.byAddress = make([]addressed, 512)
 	}
 	return c
 }
@@ -244,6 +249,7 @@ func (c *columnEncoder) resetChunk() {
 	c.chunkValues, c.chunkNulls, c.chunkUncompressed = 0, 0, 0
 	c.dictPlain = c.dictPlain[:0]
 	clear(c.dict)
+	clear(c.byAddress)
 	c.resetPage(0)
 }
 
@@ -314,13 +320,7 @@ func (c *columnEncoder) addString(s *string) {
 		c.defs = append(c.defs, c.maxDef)
 	}
 	if c.dict != nil {
-		i, ok := c.dict[*s]
-		if !ok {
-			i = int32(len(c.dict))
-			c.dict[strings.Clone(*s)] = i
-			c.dictPlain = appendPlain(c.dictPlain, *s)
-		}
-		c.indexes = append(c.indexes, i)
+		c.indexes = append(c.indexes, c.dictIndex(*s))
 		return
 	}
 	c.values = append(c.values, *s...)
@@ -346,6 +346,34 @@ func (c *columnEncoder) addBool(b *bool) {
 }
 
 var flagBytes = []byte{0, 1}
+
+// dictIndex returns a value's index in the row group's dictionary, adding
+// it if it is new. The decoder gives repeated values one copy (and one
+// userIdentity to the records of one principal), so most values are found
+// by their address in a small cache before they are hashed. Addresses are
+// only trusted within one call of write, while the rows keep them alive.
+func (c *columnEncoder) dictIndex(s string) int32 {
+	p := unsafe.StringData(s)
+	slot := &c.byAddress[(uintptr(unsafe.Pointer(p))>>4)%uintptr(len(c.byAddress))]
+	if slot.p == p && slot.n == len(s) && p != nil {
+		return slot.index
+	}
+	i, ok := c.dict[s]
+	if !ok {
+		i = int32(len(c.dict))
+		c.dict[strings.Clone(s)] = i
+		c.dictPlain = appendPlain(c.dictPlain, s)
+	}
+	*slot = addressed{p, len(s), i}
+	return i
+}
+
+// addressed is a value of the dictionary known by its address.
+type addressed struct {
+	p     *byte
+	n     int
+	index int32
+}
 
 func (c *columnEncoder) null(def byte) {
 	c.defs = append(c.defs, def)
