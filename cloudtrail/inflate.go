@@ -2,7 +2,6 @@ package cloudtrail
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/binary"
 	"io"
 	"os"
@@ -32,12 +31,10 @@ var libdeflate = sync.OnceValue(func() bool {
 	return os.Getenv("CAIRN_NATIVE") != "0" && openLibdeflate()
 })
 
-// wholeGzip holds a small gzip file and what it decompresses to; it is
-// pooled, so that its buffers serve the next file.
+// wholeGzip holds a small gzip file; it is pooled, so that its buffer
+// serves the next file.
 type wholeGzip struct {
 	compressed []byte
-	plain      []byte
-	r          bytes.Reader
 }
 
 var wholeGzips = sync.Pool{New: func() any { return new(wholeGzip) }}
@@ -65,9 +62,10 @@ func (w *wholeGzip) read(br *bufio.Reader) (complete bool, err error) {
 	return false, nil
 }
 
-// inflate decompresses what read read. It reports false when libdeflate
-// cannot: the file is larger than maxWholePlain, holds more than one gzip
-// member, or is damaged.
+// inflate decompresses what read read into a buffer of its own, which the
+// caller keeps: records are slices of it (see Reader.input). It reports
+// false when libdeflate cannot: the file is larger than maxWholePlain,
+// holds more than one gzip member, or is damaged.
 func (w *wholeGzip) inflate() ([]byte, bool) {
 	in := w.compressed
 	// A gzip member is at least 18 bytes long. libdeflate skips a header
@@ -81,26 +79,22 @@ func (w *wholeGzip) inflate() ([]byte, bool) {
 	if size > maxWholePlain {
 		return nil, false
 	}
-	if cap(w.plain) < size+1 { // +1: never a zero-length buffer
-		w.plain = make([]byte, max(size+1, 2*cap(w.plain), 256<<10))
-	}
-	out := w.plain[:cap(w.plain)]
+	out := make([]byte, size+1) // +1: never a zero-length buffer, and room to see a lying size
 	d := getInflater()
 	if d == nil {
 		return nil, false
 	}
 	defer putInflater(d)
-	read, wrote, ok := gunzipMember(d, in, out[:size+1])
+	read, wrote, ok := gunzipMember(d, in, out)
 	if !ok || read != len(in) || wrote != size {
 		return nil, false
 	}
-	return out[:size], true
+	return out[:size:size], true
 }
 
 // release returns w to the pool unless a large file made it large.
 func (w *wholeGzip) release() {
-	w.r.Reset(nil)
-	if cap(w.compressed) > maxWholeCompressed/4 || cap(w.plain) > maxWholePlain/4 {
+	if cap(w.compressed) > maxWholeCompressed/4 {
 		return
 	}
 	wholeGzips.Put(w)

@@ -59,13 +59,19 @@ func notCloudTrail(format string, args ...any) error {
 // rejected because the raw record must be storable as text.
 var readOptions = jsontext.AllowDuplicateNames(true)
 
-// Reader streams the records of one log file. It holds one record in memory
-// at a time, never the whole file. A Reader is not safe for concurrent use.
+// Reader streams the records of one log file. A small file, most of them,
+// is decompressed whole and its records are slices of it; a larger one is
+// streamed, and the Reader holds one record in memory at a time, never the
+// whole file. A Reader is not safe for concurrent use.
 type Reader struct {
 	raw    *bufio.Reader // pooled; see Close
 	plain  *bufio.Reader // pooled, over zr
 	zr     *gzip.Reader  // pooled
-	whole  *wholeGzip    // pooled; the file decompressed whole (inflate.go)
+	whole  *wholeGzip    // pooled; the file read whole (inflate.go)
+	// input is the file decompressed whole, when it was (inflate.go): the
+	// decoder parses it in place, and records are slices of it, neither
+	// copied into the decoder's buffer nor out of it.
+	input []byte
 	dec    *jsontext.Decoder
 	rec    recorder
 	gz     bool
@@ -114,12 +120,17 @@ func newReader(r io.Reader, eventBridge bool) (*Reader, error) {
 		}
 	}
 	rd.skipBOM(src)
-	rd.rec.r = src
+	in := io.Reader(&rd.rec)
+	if bb, ok := src.(*bytes.Buffer); ok {
+		rd.input, in = bb.Bytes(), bb
+	} else {
+		rd.rec.r = src
+	}
 	if d, ok := decoderPool.Get().(*jsontext.Decoder); ok {
-		d.Reset(&rd.rec, readOptions)
+		d.Reset(in, readOptions)
 		rd.dec = d
 	} else {
-		rd.dec = jsontext.NewDecoder(&rd.rec, readOptions)
+		rd.dec = jsontext.NewDecoder(in, readOptions)
 	}
 	switch k := rd.dec.PeekKind(); k {
 	case '{', '[':
@@ -156,8 +167,7 @@ func (rd *Reader) gunzip(br *bufio.Reader) (io.Reader, error) {
 			compressed = io.MultiReader(bytes.NewReader(w.compressed), br)
 		default:
 			if plain, ok := w.inflate(); ok {
-				w.r.Reset(plain)
-				return &w.r, nil
+				return bytes.NewBuffer(plain), nil
 			}
 			// The streaming reader says what is wrong, or reads what
 			// libdeflate does not (several gzip members).
@@ -177,16 +187,15 @@ var utf8BOM = []byte("\xef\xbb\xbf")
 
 // skipBOM drops a byte order mark at the start of the decompressed input.
 func (rd *Reader) skipBOM(src io.Reader) {
-	var head [3]byte
 	switch s := src.(type) {
 	case *bufio.Reader:
 		if bom, _ := s.Peek(3); bytes.Equal(bom, utf8BOM) {
 			s.Discard(3)
 			rd.skip = 3
 		}
-	case *bytes.Reader:
-		if n, _ := s.ReadAt(head[:], 0); bytes.Equal(head[:n], utf8BOM) {
-			s.Seek(3, io.SeekStart)
+	case *bytes.Buffer:
+		if bytes.HasPrefix(s.Bytes(), utf8BOM) {
+			s.Next(3)
 			rd.skip = 3
 		}
 	}
@@ -338,7 +347,8 @@ func (r *Reader) setFormat(f Format) {
 	}
 }
 
-// readRecord reads one whole value and copies it out of the decoder.
+// readRecord reads one whole value and copies it out of the decoder, or
+// slices it out of input.
 func (r *Reader) readRecord() ([]byte, error) {
 	v, err := r.dec.ReadValue()
 	if err != nil {
@@ -346,6 +356,9 @@ func (r *Reader) readRecord() ([]byte, error) {
 	}
 	end := r.dec.InputOffset()
 	r.offset = end - int64(len(v))
+	if r.input != nil {
+		return v[:len(v):len(v)], nil // full, so that appending to it copies
+	}
 	return bytes.Clone(v), nil
 }
 
@@ -355,8 +368,10 @@ func (r *Reader) readRecord() ([]byte, error) {
 // written. It returns the record, or nil when it entered an envelope.
 func (r *Reader) probe() ([]byte, error) {
 	d := r.dec
-	r.rec.start(d.InputOffset(), d.UnreadBuffer())
-	defer r.rec.stop()
+	if r.input == nil {
+		r.rec.start(d.InputOffset(), d.UnreadBuffer())
+		defer r.rec.stop()
+	}
 	if _, err := d.ReadToken(); err != nil { // '{'
 		return nil, r.wrap(err)
 	}
@@ -406,6 +421,12 @@ func (r *Reader) probe() ([]byte, error) {
 		return nil, notCloudTrail("not a CloudTrail log: top-level object has no Records array (%s)", what)
 	}
 	end := d.InputOffset()
+	if r.input != nil {
+		r.setFormat(FormatLines)
+		r.lines = true
+		r.offset = start
+		return r.input[start:end:end], nil
+	}
 	raw, ok := r.rec.slice(start, end)
 	if !ok {
 		return nil, fmt.Errorf("internal error: lost record bytes at offset %d", start+r.skip)
@@ -628,7 +649,7 @@ func (r *Reader) Close() error {
 		decoderPool.Put(r.dec)
 	}
 	r.rec.release()
-	r.dec, r.pending = nil, nil
+	r.dec, r.pending, r.input = nil, nil, nil
 	if r.err == nil {
 		r.err = errClosed
 	}
