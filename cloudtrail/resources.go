@@ -1916,8 +1916,17 @@ func arnPartition(arn string) string {
 // paths) and for ECS (service/cluster/name → name), the function name for
 // Lambda, the name for CloudFormation stacks, Auto Scaling groups and EKS
 // nodegroups, "alias/name" for KMS aliases, and otherwise what follows the
-// resource type ("instance/i-0abc" → "i-0abc", "db:mydb" → "mydb").
+// resource type ("instance/i-0abc" → "i-0abc", "db:mydb" → "mydb"). An ARN
+// whose name is empty ("function:", "role/") is its own ID.
 func arnResourceID(arn string) string {
+	if id := arnName(arn); id != "" {
+		return id
+	}
+	return arn
+}
+
+// arnName is arnResourceID's short ID, or "" when the ARN names nothing.
+func arnName(arn string) string {
 	_, service, _, _, res, ok := arnParts(arn)
 	if !ok || res == "" {
 		return arn

@@ -258,6 +258,10 @@ func TestARNResourceID(t *testing.T) {
 		"arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/50dc6c495c0c9188": "app/web/50dc6c495c0c9188",
 		"not-an-arn":     "not-an-arn",
 		"arn:aws:broken": "arn:aws:broken",
+		// ARNs that name nothing are their own IDs (FuzzReader found the first).
+		"arn::lambda:::function:":         "arn::lambda:::function:",
+		"arn:aws:iam::123456789012:role/": "arn:aws:iam::123456789012:role/",
+		"arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:x:autoScalingGroupName/": "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:x:autoScalingGroupName/",
 	} {
 		if got := arnResourceID(arn); got != want {
 			t.Errorf("arnResourceID(%q) = %q, want %q", arn, got, want)
