@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -203,5 +204,34 @@ func TestEngineReadsEncodedSegments(t *testing.T) {
 	}
 	if want := rows[len(rows)-1].EventTime; !hi.Equal(want) {
 		t.Errorf("eventTime max %v, want %v", hi, want)
+	}
+
+	// The first row group's eventName bounds, kept from its dictionary.
+	var names []string
+	for _, r := range rows[:rowGroupRows] {
+		if r.EventName != nil {
+			names = append(names, *r.EventName)
+		}
+	}
+	var minName, maxName string
+	err = db.QueryRow(`SELECT stats_min_value, stats_max_value FROM parquet_metadata(?)
+		WHERE path_in_schema = 'eventName' AND row_group_id = 0`, path).Scan(&minName, &maxName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if minName != slices.Min(names) || maxName != slices.Max(names) {
+		t.Errorf("eventName bounds %q–%q, want %q–%q", minName, maxName, slices.Min(names), slices.Max(names))
+	}
+}
+
+// TestSegmentEncoderWritesAnEmptyFile: a segment of no rows is a Parquet
+// file that reads as none.
+func TestSegmentEncoderWritesAnEmptyFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "seg.parquet")
+	if err := writeSegmentFile(path, nil); err != nil {
+		t.Fatal(err)
+	}
+	if rows := readSegmentFile(t, path); len(rows) != 0 {
+		t.Errorf("read %d rows from an empty segment", len(rows))
 	}
 }
