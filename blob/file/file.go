@@ -199,11 +199,21 @@ var _ cairn.Opener = (*Store)(nil)
 // trail of small files, that lookup (a file that is usually not there) was
 // a twentieth of ingest.
 func (s *Store) Open(ctx context.Context, key string) (io.ReadCloser, error) {
-	f, _, _, err := s.open(ctx, key)
-	if err != nil {
-		return nil, err // not a nil *os.File in a non-nil interface
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
-	return f, nil
+	p, err := s.path(key)
+	if err != nil {
+		return nil, err
+	}
+	f, err := openRegular(p)
+	switch {
+	case err == nil:
+		return f, nil
+	case errors.Is(err, errNotRegular) || notFound(err):
+		return nil, fmt.Errorf("get %s: %w", key, cairn.ErrNotFound)
+	}
+	return nil, fmt.Errorf("get %s: %w", key, err)
 }
 
 func (s *Store) open(ctx context.Context, key string) (*os.File, string, fs.FileInfo, error) {
