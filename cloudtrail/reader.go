@@ -64,14 +64,14 @@ var readOptions = jsontext.AllowDuplicateNames(true)
 // streamed, and the Reader holds one record in memory at a time, never the
 // whole file. A Reader is not safe for concurrent use.
 type Reader struct {
-	raw    *bufio.Reader // pooled; see Close
-	plain  *bufio.Reader // pooled, over zr
-	zr     *gzip.Reader  // pooled
-	whole  *wholeGzip    // pooled; the file read whole (inflate.go)
+	raw   *bufio.Reader // pooled; see Close
+	plain *bufio.Reader // pooled, over zr
+	zr    *gzip.Reader  // pooled
+	whole *wholeGzip    // pooled; the file read whole (inflate.go)
 	// input is the file decompressed whole, when it was (inflate.go): the
 	// decoder parses it in place, and records are slices of it, neither
 	// copied into the decoder's buffer nor out of it.
-	input []byte
+	input  []byte
 	dec    *jsontext.Decoder
 	rec    recorder
 	gz     bool
