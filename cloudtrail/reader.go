@@ -421,13 +421,13 @@ func (r *Reader) probe() ([]byte, error) {
 		return nil, notCloudTrail("not a CloudTrail log: top-level object has no Records array (%s)", what)
 	}
 	end := d.InputOffset()
+	var raw []byte
+	ok := true
 	if r.input != nil {
-		r.setFormat(FormatLines)
-		r.lines = true
-		r.offset = start
-		return r.input[start:end:end], nil
+		raw = r.input[start:end:end]
+	} else {
+		raw, ok = r.rec.slice(start, end)
 	}
-	raw, ok := r.rec.slice(start, end)
 	if !ok {
 		return nil, fmt.Errorf("internal error: lost record bytes at offset %d", start+r.skip)
 	}
