@@ -448,7 +448,9 @@ func (c *columnEncoder) finishChunk(e *segmentEncoder) error {
 	if c.stats {
 		c.meta.Statistics.NullCount = c.chunkNulls
 		if c.bounded {
-			c.meta.Statistics.MinValue, c.meta.Statistics.MaxValue = c.min, c.max
+			// Copies: the footer keeps every row group's, and min and max
+			// serve the next row group.
+			c.meta.Statistics.MinValue, c.meta.Statistics.MaxValue = bytes.Clone(c.min), bytes.Clone(c.max)
 		}
 	}
 	return nil

@@ -192,18 +192,30 @@ func TestEngineReadsEncodedSegments(t *testing.T) {
 			n, users, nulls, resources, flags, raw, len(rows), wantUsers, wantNulls, wantResources, wantFlags, wantRaw)
 	}
 
-	// The second row group's eventTime bounds, as the engine reads them.
-	var lo, hi time.Time
-	err = db.QueryRow(`SELECT stats_min_value::TIMESTAMP, stats_max_value::TIMESTAMP FROM parquet_metadata(?)
-		WHERE path_in_schema = 'eventTime' AND row_group_id = 1`, path).Scan(&lo, &hi)
+	// Each row group's eventTime bounds, as the engine reads them.
+	for g, span := range [][2]int{{0, rowGroupRows - 1}, {rowGroupRows, len(rows) - 1}} {
+		var lo, hi time.Time
+		err = db.QueryRow(`SELECT stats_min_value::TIMESTAMP, stats_max_value::TIMESTAMP FROM parquet_metadata(?)
+			WHERE path_in_schema = 'eventTime' AND row_group_id = ?`, path, g).Scan(&lo, &hi)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := rows[span[0]].EventTime; !lo.Equal(want) {
+			t.Errorf("row group %d: eventTime min %v, want %v", g, lo, want)
+		}
+		if want := rows[span[1]].EventTime; !hi.Equal(want) {
+			t.Errorf("row group %d: eventTime max %v, want %v", g, hi, want)
+		}
+	}
+	// A time filter finds the rows of the first row group only through
+	// its statistics being right.
+	var early int
+	err = db.QueryRow(`SELECT count(*) FROM read_parquet(?) WHERE eventTime <= ?`, path, rows[100].EventTime).Scan(&early)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := rows[rowGroupRows].EventTime; !lo.Equal(want) {
-		t.Errorf("eventTime min %v, want %v", lo, want)
-	}
-	if want := rows[len(rows)-1].EventTime; !hi.Equal(want) {
-		t.Errorf("eventTime max %v, want %v", hi, want)
+	if early != 101 {
+		t.Errorf("%d rows up to the 101st's time, want 101", early)
 	}
 
 	// The first row group's eventName bounds, kept from its dictionary.
