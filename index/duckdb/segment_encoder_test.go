@@ -1,6 +1,7 @@
 package duckdb
 
 import (
+	"bytes"
 	"database/sql"
 	"fmt"
 	"math/rand/v2"
@@ -102,15 +103,26 @@ func TestSegmentEncoderRoundTrips(t *testing.T) {
 		t.Fatalf("parquet-go's file reads differently (-theirs +ours):\n%s", diff)
 	}
 
-	f, err = os.Open(path)
-	if err != nil {
-		t.Fatal(err)
+	pf := openParquet(t, path)
+	// Every column chunk's statistics are those parquet-go's writer gives
+	// the same rows (but the raw record's, which are not kept).
+	ours, their := pf.Metadata().RowGroups, openParquet(t, theirs).Metadata().RowGroups
+	if len(ours) != len(their) {
+		t.Fatalf("%d row groups, parquet-go wrote %d", len(ours), len(their))
 	}
-	defer f.Close()
-	st, _ := f.Stat()
-	pf, err := parquet.OpenFile(f, st.Size())
-	if err != nil {
-		t.Fatal(err)
+	for g := range ours {
+		for c := range ours[g].Columns {
+			o, p := ours[g].Columns[c].MetaData, their[g].Columns[c].MetaData
+			if o.PathInSchema[0] == "eventJson" {
+				continue
+			}
+			if o.NumValues != p.NumValues || o.Statistics.NullCount != p.Statistics.NullCount ||
+				!bytes.Equal(o.Statistics.MinValue, p.Statistics.MinValue) || !bytes.Equal(o.Statistics.MaxValue, p.Statistics.MaxValue) {
+				t.Errorf("row group %d, %v: values %d, nulls %d, bounds %q–%q; parquet-go: %d, %d, %q–%q", g, o.PathInSchema,
+					o.NumValues, o.Statistics.NullCount, o.Statistics.MinValue, o.Statistics.MaxValue,
+					p.NumValues, p.Statistics.NullCount, p.Statistics.MinValue, p.Statistics.MaxValue)
+			}
+		}
 	}
 	leaf, _ := pf.Schema().Lookup("eventJson")
 	for _, row := range []int{0, 1, 777, rowGroupRows - 1, rowGroupRows, len(rows) - 1} {
@@ -128,6 +140,24 @@ func TestSegmentEncoderRoundTrips(t *testing.T) {
 	if n := len(pf.OffsetIndexes()); n != 2*len(segmentLayout().leaves) {
 		t.Errorf("%d offset indexes, want one a column chunk", n)
 	}
+}
+
+func openParquet(t *testing.T, path string) *parquet.File {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	st, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pf, err := parquet.OpenFile(f, st.Size())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pf
 }
 
 func readSegmentFile(t *testing.T, path string) []segmentRow {
