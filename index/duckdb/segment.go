@@ -19,9 +19,10 @@ import (
 // core, and this one about 4. Absent fields are NULL, as CloudTrail Lake
 // shows them (see opt); dict marks the columns whose values repeat, which
 // dictionary encoding shrinks. The column names and types are those of
-// `columns` (schema.go).
+// `columns` (schema.go). segmentEncoder writes them, in the schema that
+// parquet-go gives this struct (segment_layout.go); parquet-go reads them.
 //
-// Every column takes the writer's compression, zstd at level 1 (zstd.go).
+// Every column takes the encoder's compression, zstd at level 1 (zstd.go).
 type segmentRow struct {
 	EventTime          time.Time         `parquet:"eventTime,timestamp(microsecond)"`
 	EventID            string            `parquet:"eventID"`
@@ -171,7 +172,7 @@ func resourceKeys(refs []cairn.ResourceRef) string {
 }
 
 // rowGroupRows bounds a row group: time-bounded queries skip whole row
-// groups by their eventTime statistics, and the writer holds one row group
+// groups by their eventTime statistics, and the encoder holds one row group
 // in memory. Fetching an event reads one page of its record (rows.go), so
 // the size of a row group no longer matters to it (the engine decompressed
 // the row group of every column: 10.5 ms an event at 16,384 rows, 6.3 ms at
