@@ -145,7 +145,8 @@ func parseFolders(key string) (info KeyInfo, kind KeyKind, name string, ok bool)
 		return KeyInfo{}, 0, "", false
 	}
 	day, err := time.Parse("2006/01/02", parts[3]+"/"+parts[4]+"/"+parts[5])
-	if err != nil || len(parts[3]) != 4 || len(parts[4]) != 2 || len(parts[5]) != 2 {
+	// 0001/01/01 parses to the zero time, which callers take for no date.
+	if err != nil || day.IsZero() || len(parts[3]) != 4 || len(parts[4]) != 2 || len(parts[5]) != 2 {
 		return KeyInfo{}, 0, "", false
 	}
 	info.Date = day
