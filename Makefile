@@ -72,7 +72,8 @@ microbench:
 FUZZTIME ?= 30s
 FUZZERS = ./cloudtrail:FuzzReader ./cloudtrail:FuzzWholeGzip ./cloudtrail:FuzzScanAgrees ./cloudtrail:FuzzResources ./cloudtrail:FuzzDecodeEventBridge \
 	./cloudtrail:FuzzParseKey ./cloudtrail:FuzzParseDigest ./cloudtrail:FuzzParsePublicKey \
-	./record:FuzzAccept ./record:FuzzReadSegment ./server:FuzzVerify ./server:FuzzDecodeToken ./cost:FuzzSniff
+	./record:FuzzAccept ./record:FuzzReadSegment ./server:FuzzVerify ./server:FuzzDecodeToken ./cost:FuzzSniff \
+	./index/duckdb:FuzzSegmentEncoder
 fuzz:
 	@for f in $(FUZZERS); do \
 		echo "== $$f"; \
