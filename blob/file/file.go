@@ -186,9 +186,28 @@ func (s *Store) Head(ctx context.Context, key string) (cairn.ObjectInfo, error) 
 
 // Get opens the object; cairn.ErrNotFound when it does not exist.
 func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, cairn.ObjectInfo, error) {
-	f, p, fi, err := s.open(ctx, key)
+	if err := ctx.Err(); err != nil {
+		return nil, cairn.ObjectInfo{}, err
+	}
+	p, err := s.path(key)
 	if err != nil {
 		return nil, cairn.ObjectInfo{}, err
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		if notFound(err) {
+			return nil, cairn.ObjectInfo{}, fmt.Errorf("get %s: %w", key, cairn.ErrNotFound)
+		}
+		return nil, cairn.ObjectInfo{}, fmt.Errorf("get %s: %w", key, err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, cairn.ObjectInfo{}, fmt.Errorf("get %s: %w", key, err)
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, cairn.ObjectInfo{}, fmt.Errorf("get %s: %w", key, cairn.ErrNotFound)
 	}
 	return f, s.info(key, p, fi, true, true), nil
 }
@@ -214,33 +233,6 @@ func (s *Store) Open(ctx context.Context, key string) (io.ReadCloser, error) {
 		return nil, fmt.Errorf("get %s: %w", key, cairn.ErrNotFound)
 	}
 	return nil, fmt.Errorf("get %s: %w", key, err)
-}
-
-func (s *Store) open(ctx context.Context, key string) (*os.File, string, fs.FileInfo, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, "", nil, err
-	}
-	p, err := s.path(key)
-	if err != nil {
-		return nil, "", nil, err
-	}
-	f, err := os.Open(p)
-	if err != nil {
-		if notFound(err) {
-			return nil, "", nil, fmt.Errorf("get %s: %w", key, cairn.ErrNotFound)
-		}
-		return nil, "", nil, fmt.Errorf("get %s: %w", key, err)
-	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, "", nil, fmt.Errorf("get %s: %w", key, err)
-	}
-	if !fi.Mode().IsRegular() {
-		f.Close()
-		return nil, "", nil, fmt.Errorf("get %s: %w", key, cairn.ErrNotFound)
-	}
-	return f, p, fi, nil
 }
 
 // Put writes the object atomically and durably; see the package comment.

@@ -176,11 +176,11 @@ func (e *segmentEncoder) marshal(v any) ([]byte, error) {
 func (e *segmentEncoder) flushRowGroup() error {
 	g := format.RowGroup{NumRows: int64(e.rows), FileOffset: e.offset, Ordinal: int16(len(e.groups))}
 	for _, c := range e.columns {
-		if err := c.finishChunk(e); err != nil {
+		meta, err := c.finishChunk(e)
+		if err != nil {
 			return err
 		}
 		start := e.offset
-		meta := c.meta
 		meta.DataPageOffset += start
 		if c.dictionaryUsed() {
 			meta.DictionaryPageOffset = start
@@ -228,7 +228,6 @@ type columnEncoder struct {
 	chunkValues, chunkNulls, chunkUncompressed int64
 	chunk                                      []byte
 	pages                                      []format.PageLocation // offsets from the chunk's start
-	meta                                       format.ColumnMetaData
 	min, max                                   []byte
 	bounded                                    bool // min and max hold a value
 }
@@ -245,7 +244,6 @@ func newColumnEncoder(l *segmentLeaf) *columnEncoder {
 func (c *columnEncoder) resetChunk() {
 	c.chunk, c.pages = c.chunk[:0], c.pages[:0]
 	c.min, c.max, c.bounded = c.min[:0], c.max[:0], false
-	c.meta = format.ColumnMetaData{}
 	c.chunkValues, c.chunkNulls, c.chunkUncompressed = 0, 0, 0
 	c.dictPlain = c.dictPlain[:0]
 	clear(c.dict)
@@ -411,9 +409,9 @@ func (c *columnEncoder) boundInt64(v int64) {
 	c.bounded = true
 }
 
-// finishChunk writes the dictionary page and the last data page, and fills
-// in the chunk's metadata, with offsets from the chunk's start.
-func (c *columnEncoder) finishChunk(e *segmentEncoder) error {
+// finishChunk writes the dictionary page and the last data page, and
+// returns the chunk's metadata, with offsets from the chunk's start.
+func (c *columnEncoder) finishChunk(e *segmentEncoder) (format.ColumnMetaData, error) {
 	var encodings []format.Encoding
 	if c.maxDef > 0 || c.maxRep > 0 {
 		encodings = append(encodings, format.RLE)
@@ -425,7 +423,7 @@ func (c *columnEncoder) finishChunk(e *segmentEncoder) error {
 		// at the end of the row group: a dictionary column's one data page
 		// is written after it, here.
 		if err := c.writeDictionaryPage(e); err != nil {
-			return err
+			return format.ColumnMetaData{}, err
 		}
 		dataStart = int64(len(c.chunk))
 		encodings = append(encodings, format.Plain)
@@ -436,24 +434,24 @@ func (c *columnEncoder) finishChunk(e *segmentEncoder) error {
 		}
 	}
 	if err := c.flushPage(e); err != nil {
-		return err
+		return format.ColumnMetaData{}, err
 	}
 	encodings = append(encodings, c.encoding())
 	stats = append(stats, format.PageEncodingStats{PageType: format.DataPageV2, Encoding: c.encoding(), Count: int32(len(c.pages))})
-	c.meta = format.ColumnMetaData{
+	meta := format.ColumnMetaData{
 		Type: c.physical, Encoding: encodings, PathInSchema: c.path, Codec: format.Zstd,
 		NumValues: c.chunkValues, TotalUncompressedSize: c.chunkUncompressed, TotalCompressedSize: int64(len(c.chunk)),
 		DataPageOffset: dataStart, EncodingStats: stats,
 	}
 	if c.stats {
-		c.meta.Statistics.NullCount = c.chunkNulls
+		meta.Statistics.NullCount = c.chunkNulls
 		if c.bounded {
 			// Copies: the footer keeps every row group's, and min and max
 			// serve the next row group.
-			c.meta.Statistics.MinValue, c.meta.Statistics.MaxValue = bytes.Clone(c.min), bytes.Clone(c.max)
+			meta.Statistics.MinValue, meta.Statistics.MaxValue = bytes.Clone(c.min), bytes.Clone(c.max)
 		}
 	}
-	return nil
+	return meta, nil
 }
 
 // dictionaryUsed reports whether the column chunk has a dictionary: a

@@ -48,16 +48,17 @@ const (
 )
 
 var segmentLayout = sync.OnceValue(func() *segmentFile {
-	l, err := layoutOf(parquet.SchemaOf(segmentRow{}))
+	l, err := layoutOf()
 	if err != nil {
 		panic(err) // segmentRow and this file disagree
 	}
 	return l
 })
 
-// layoutOf maps the schema's leaves to segmentRow's fields by their
+// layoutOf maps the leaves of segmentRow's schema to its fields by their
 // Parquet names.
-func layoutOf(schema *parquet.Schema) (*segmentFile, error) {
+func layoutOf() (*segmentFile, error) {
+	schema := parquet.SchemaOf(segmentRow{})
 	elements, orders, err := schemaOf[segmentRow]()
 	if err != nil {
 		return nil, err
