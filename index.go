@@ -26,6 +26,10 @@ type ObjectState struct {
 	Status     ObjectStatus
 	Reason     string // why it was quarantined or skipped
 	IngestedAt time.Time
+	// Unrecorded says that the index held no state of the object when it
+	// was listed, so that recording this one replaces none and the index
+	// need not look for one. False claims nothing.
+	Unrecorded bool
 }
 
 // Changed reports whether an object listed now differs from this state.

@@ -146,14 +146,14 @@ func Run(ctx context.Context, cfg Config, idx cairn.Index, src *Source) (Summary
 // the index for whole days, until stateChunk objects are waiting: each ask
 // is a scan of the catalog's keys, so a trail of small days is not asked
 // about one day at a time.
-func (r *run) objectsToRead(ctx context.Context) iter.Seq2[cairn.ObjectInfo, error] {
-	return func(yield func(cairn.ObjectInfo, error) bool) {
+func (r *run) objectsToRead(ctx context.Context) iter.Seq2[listed, error] {
+	return func(yield func(listed, error) bool) {
 		days := map[time.Time][]string{}
 		var waiting []cairn.ObjectInfo // in the order they are to be read
 		byKey := func(a, b cairn.ObjectInfo) int { return strings.Compare(a.Key, b.Key) }
 		for f, err := range walk(ctx, r.src, []string{""}, r.cfg.Listers, r.isDayFolder, r.folderNotice) {
 			if err != nil {
-				yield(cairn.ObjectInfo{}, fmt.Errorf("list %s: %w", r.src.URL, err))
+				yield(listed{}, fmt.Errorf("list %s: %w", r.src.URL, err))
 				return
 			}
 			if f.folder != "" {
@@ -174,7 +174,7 @@ func (r *run) objectsToRead(ctx context.Context) iter.Seq2[cairn.ObjectInfo, err
 			first := len(waiting)
 			for f, err := range walk(ctx, r.src, days[day], r.cfg.Listers, nil, r.folderNotice) {
 				if err != nil {
-					yield(cairn.ObjectInfo{}, fmt.Errorf("list %s: %w", r.src.URL, err))
+					yield(listed{}, fmt.Errorf("list %s: %w", r.src.URL, err))
 					return
 				}
 				waiting = append(waiting, f.object)
@@ -189,6 +189,13 @@ func (r *run) objectsToRead(ctx context.Context) iter.Seq2[cairn.ObjectInfo, err
 		}
 		r.yieldChanged(ctx, waiting, yield)
 	}
+}
+
+// listed is an object to read, and whether the index held a state of it
+// when it was listed.
+type listed struct {
+	cairn.ObjectInfo
+	recorded bool
 }
 
 // isDayFolder reports whether a folder is a day of a trail's logs
@@ -206,7 +213,7 @@ var stateChunk = 50_000
 // that are new or changed since their recorded state, asking for the states
 // of stateChunk objects at a time. It reports false when the caller should
 // stop.
-func (r *run) yieldChanged(ctx context.Context, objects []cairn.ObjectInfo, yield func(cairn.ObjectInfo, error) bool) bool {
+func (r *run) yieldChanged(ctx context.Context, objects []cairn.ObjectInfo, yield func(listed, error) bool) bool {
 	for chunk := range slices.Chunk(objects, stateChunk) {
 		keys := make([]string, len(chunk))
 		for i, o := range chunk {
@@ -214,7 +221,7 @@ func (r *run) yieldChanged(ctx context.Context, objects []cairn.ObjectInfo, yiel
 		}
 		known, err := r.idx.ObjectStates(ctx, r.src.URL, keys)
 		if err != nil {
-			yield(cairn.ObjectInfo{}, fmt.Errorf("read ingest state: %w", err))
+			yield(listed{}, fmt.Errorf("read ingest state: %w", err))
 			return false
 		}
 		for _, info := range chunk {
@@ -226,7 +233,7 @@ func (r *run) yieldChanged(ctx context.Context, objects []cairn.ObjectInfo, yiel
 				r.sum.Unchanged++
 			}
 			r.mu.Unlock()
-			if !unchanged && !yield(info, nil) {
+			if !unchanged && !yield(listed{info, ok}, nil) {
 				return false
 			}
 		}
@@ -260,10 +267,10 @@ type result struct {
 	skippedEvents int
 }
 
-func (r *run) process(ctx context.Context, todo iter.Seq2[cairn.ObjectInfo, error]) error {
+func (r *run) process(ctx context.Context, todo iter.Seq2[listed, error]) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	jobs := make(chan cairn.ObjectInfo)
+	jobs := make(chan listed)
 	results := make(chan result, r.cfg.Workers)
 	listErr := make(chan error, 1)
 	go func() {
@@ -284,8 +291,9 @@ func (r *run) process(ctx context.Context, todo iter.Seq2[cairn.ObjectInfo, erro
 	var wg sync.WaitGroup
 	for range r.cfg.Workers {
 		wg.Go(func() {
-			for info := range jobs {
-				res := r.read(ctx, info)
+			for obj := range jobs {
+				res := r.read(ctx, obj.ObjectInfo)
+				res.state.Unrecorded = !obj.recorded
 				select {
 				case results <- res:
 				case <-ctx.Done():

@@ -109,12 +109,20 @@ func TestIngestFolderInAWSLayout(t *testing.T) {
 	if err != nil || sum.Objects != 1 || sum.New != 1 {
 		t.Fatalf("third run: %+v %v", sum, err)
 	}
-	// A repaired object is read again.
+	before, err := idx.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A repaired object is read again, and its new state replaces the old.
 	time.Sleep(10 * time.Millisecond)
 	write(t, root, acct+"444455556666_CloudTrail_eu-west-1_20260314T0315Z_eeeeeeeeeeeeeeee.json.gz", logFile([]int{7, 9}, "444455556666"))
 	sum, err = Run(ctx, cfg, idx, src)
 	if err != nil || sum.Objects != 1 || sum.New != 2 {
 		t.Fatalf("after repair: %+v %v", sum, err)
+	}
+	after, err := idx.Stats(ctx)
+	if err != nil || after.Objects != before.Objects || after.Quarantined != before.Quarantined-1 {
+		t.Fatalf("catalog after repair: %+v, before: %+v (%v)", after, before, err)
 	}
 }
 

@@ -48,6 +48,7 @@ type objectStateJSON struct {
 	Status     cairn.ObjectStatus `json:"status"`
 	Reason     string             `json:"reason,omitempty"`
 	IngestedAt time.Time          `json:"ingestedAt,omitzero"`
+	Unrecorded bool               `json:"-"` // the index's business only
 }
 
 type summaryJSON struct {

@@ -351,8 +351,8 @@ func TestObjectsState(t *testing.T) {
 	ctx := context.Background()
 	x := openTest(t, t.TempDir())
 	_, err := x.Commit(ctx, &cairn.Batch{Events: []cairn.Event{testEvent(1, nil)}, Objects: []cairn.ObjectState{
-		{Source: "file:///a", Key: "k1", Size: 10, ETag: "e1", Events: 1, Status: cairn.ObjectDone},
-		{Source: "file:///a", Key: "bad", Size: 5, Status: cairn.ObjectQuarantined, Reason: "truncated JSON"},
+		{Source: "file:///a", Key: "k1", Size: 10, ETag: "e1", Events: 1, Status: cairn.ObjectDone, Unrecorded: true},
+		{Source: "file:///a", Key: "bad", Size: 5, Status: cairn.ObjectQuarantined, Reason: "truncated JSON", Unrecorded: true},
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -368,17 +368,19 @@ func TestObjectsState(t *testing.T) {
 	if err != nil || st.Events != 1 || st.Objects != 2 || st.Quarantined != 1 {
 		t.Fatalf("stats: %+v %v", st, err)
 	}
-	// A re-delivered object replaces its state.
+	// A re-delivered object replaces its state, also beside an unrecorded
+	// one.
 	_, err = x.Commit(ctx, &cairn.Batch{Events: []cairn.Event{testEvent(2, nil)}, Objects: []cairn.ObjectState{
+		{Source: "file:///a", Key: "k2", Size: 7, Status: cairn.ObjectSkipped, Reason: "digest file", Unrecorded: true},
 		{Source: "file:///a", Key: "bad", Size: 6, ETag: "e2", Events: 1, Status: cairn.ObjectDone},
 	}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if objs, err = x.Objects(ctx, "file:///a"); err != nil || len(objs) != 2 || objs["bad"].Status != cairn.ObjectDone || objs["bad"].New != 1 {
+	if objs, err = x.Objects(ctx, "file:///a"); err != nil || len(objs) != 3 || objs["bad"].Status != cairn.ObjectDone || objs["bad"].New != 1 {
 		t.Fatalf("objects after re-delivery: %+v %v", objs, err)
 	}
-	if st, err = x.Stats(ctx); err != nil || st.Objects != 2 || st.Quarantined != 0 {
+	if st, err = x.Stats(ctx); err != nil || st.Objects != 3 || st.Quarantined != 0 {
 		t.Fatalf("stats after re-delivery: %+v %v", st, err)
 	}
 }
