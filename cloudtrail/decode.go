@@ -178,6 +178,25 @@ func decode(raw []byte, valid bool) (cairn.Event, error) {
 	return eventOf(rec, raw)
 }
 
+// decodeAt decodes the record at the start of b, which may go on after it,
+// checking as it reads that the record is valid JSON; the Reader's fast
+// path (reader_fast.go) reads a file this way. It returns the record's
+// length and the decoding error, if any; scanned is false when the cursor
+// gave up (scanRecord), and the caller must read the record otherwise.
+func decodeAt(b []byte) (ev cairn.Event, n int, err error, scanned bool) {
+	rec := records.Get().(*record)
+	defer func() {
+		*rec = record{Resources: rec.Resources[:0], seen: rec.seen}
+		records.Put(rec)
+	}()
+	n, scanned = scanRecordAt(b, rec)
+	if !scanned {
+		return cairn.Event{}, 0, nil, false
+	}
+	ev, err = eventOf(rec, b[:n:n])
+	return ev, n, err, true
+}
+
 // eventOf builds the event of a decoded record.
 func eventOf(rec *record, raw []byte) (cairn.Event, error) {
 	if rec.EventID == "" {

@@ -81,6 +81,12 @@ type Reader struct {
 	// envelope), and NextEvent decodes with DecodeEventBridge.
 	eventBridge bool
 
+	// fast: records are read from input without the decoder, from pos on;
+	// taken of them so far (reader_fast.go).
+	fast  bool
+	pos   int
+	taken int
+
 	state   readState
 	lines   bool   // the first top-level object was a record, not an envelope (always so for EventBridge events)
 	pending []byte // a record read while detecting the format
@@ -131,6 +137,9 @@ func newReader(r io.Reader, eventBridge bool) (*Reader, error) {
 		rd.dec = d
 	} else {
 		rd.dec = jsontext.NewDecoder(in, readOptions)
+	}
+	if rd.input != nil && !eventBridge && rd.startFast() {
+		return rd, nil
 	}
 	switch k := rd.dec.PeekKind(); k {
 	case '{', '[':
@@ -227,6 +236,20 @@ func (r *Reader) Next() ([]byte, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
+	if r.fast {
+		switch raw, _, _, found := r.nextFast(false); found {
+		case fastRecord:
+			r.n++
+			return raw, nil
+		case fastEnd:
+			r.err = io.EOF
+			return nil, io.EOF
+		}
+		if err := r.handOver(); err != nil {
+			r.err = err
+			return nil, err
+		}
+	}
 	raw, err := r.step()
 	if err != nil {
 		r.err = err
@@ -240,6 +263,20 @@ func (r *Reader) Next() ([]byte, error) {
 // record's number and offset; they are not sticky, so a caller may skip a
 // bad record, though ingest quarantines the whole file.
 func (r *Reader) NextEvent() (cairn.Event, error) {
+	if r.fast && r.pending == nil && r.err == nil {
+		switch _, ev, err, found := r.nextFast(true); found {
+		case fastRecord:
+			r.n++
+			return ev, r.placed(err)
+		case fastEnd:
+			r.err = io.EOF
+			return cairn.Event{}, io.EOF
+		}
+		if err := r.handOver(); err != nil {
+			r.err = err
+			return cairn.Event{}, err
+		}
+	}
 	raw, err := r.Next()
 	if err != nil {
 		return cairn.Event{}, err
@@ -250,14 +287,16 @@ func (r *Reader) NextEvent() (cairn.Event, error) {
 		decode = DecodeEventBridge
 	}
 	ev, err := decode(raw)
-	if err != nil {
-		var re *RecordError
-		if errors.As(err, &re) {
-			re.Record, re.Offset = r.n, r.Offset()
-		}
-		return ev, err
+	return ev, r.placed(err)
+}
+
+// placed gives a record's decoding error the record's number and offset.
+func (r *Reader) placed(err error) error {
+	var re *RecordError
+	if errors.As(err, &re) {
+		re.Record, re.Offset = r.n, r.Offset()
 	}
-	return ev, nil
+	return err
 }
 
 // step advances the state machine to the next record.

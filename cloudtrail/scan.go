@@ -7,23 +7,34 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 )
 
-// scanRecord fills rec from a record that is known to be valid JSON (the
-// Reader validated it, or Decode did): the fields json.Unmarshal would fill,
+// scanRecord fills rec from a record: the fields json.Unmarshal would fill,
 // without reflection, and with strings that share raw's memory instead of
 // copying it or, for values that repeat from record to record, the copy
 // rec.seen kept from an earlier record (repeats.go). Profiling ingest put a
-// third of decoding in the reflective unmarshal. It reports false when a
-// value has a type the record's field cannot hold; Decode then unmarshals
-// again to say where, in the same words as before. FuzzScanAgrees checks
-// that both fill the same record.
+// third of decoding in the reflective unmarshal. It reports false when raw
+// is not valid JSON, when a value has a type the record's field cannot hold,
+// or in the rare cases the cursor leaves to the full decoder (scan_strict.go);
+// Decode then unmarshals again to say what is wrong, in the same words as
+// before. FuzzScanAgrees checks that both fill the same record.
 func scanRecord(raw []byte, rec *record) bool {
-	c := cursor{b: raw, ok: true, seen: &rec.seen}
+	n, ok := scanRecordAt(raw, rec)
+	for ok && n < len(raw) {
+		ok = isSpace(raw[n])
+		n++
+	}
+	return ok
+}
+
+// scanRecordAt is scanRecord for a record at the start of b, which may go on
+// after it; it returns the record's length.
+func scanRecordAt(b []byte, rec *record) (n int, ok bool) {
+	c := cursor{b: b, ok: true, seen: &rec.seen}
 	if c.peek() != '{' {
-		return false
+		return 0, false
 	}
 	c.i++
-	for {
-		key, more := c.key()
+	for first := true; ; first = false {
+		key, more := c.key(first)
 		if !more {
 			break
 		}
@@ -84,15 +95,17 @@ func scanRecord(raw []byte, rec *record) bool {
 			c.skip()
 		}
 		if !c.ok {
-			return false
+			return 0, false
 		}
 	}
-	return c.ok
+	return c.i, c.ok
 }
 
-// cursor walks valid JSON. Any surprise (which valid JSON of the expected
-// types never holds) clears ok, and every method then does nothing that
-// could read out of bounds.
+// cursor walks a record and checks that what it passes over is valid JSON
+// (scan_strict.go). Any surprise (invalid JSON, a value of a type the
+// record's field cannot hold, or a case the cursor leaves to the full
+// decoder) clears ok, and every method then does nothing that could read
+// out of bounds.
 type cursor struct {
 	b    []byte
 	i    int
@@ -115,19 +128,24 @@ func (c *cursor) peek() byte {
 }
 
 // key reads the next member's name and its colon, after the object's '{'
-// or the previous member's value; it reports false at the object's end.
-func (c *cursor) key() ([]byte, bool) {
+// (first) or the previous member's value; it reports false at the object's
+// end.
+func (c *cursor) key(first bool) ([]byte, bool) {
 	ch := c.peek()
-	if ch == ',' {
+	if ch == '}' {
+		c.i++
+		return nil, false
+	}
+	if !first {
+		if ch != ',' {
+			c.ok = false
+			return nil, false
+		}
 		c.i++
 		ch = c.peek()
 	}
 	if ch != '"' {
-		if ch == '}' {
-			c.i++
-		} else {
-			c.ok = false
-		}
+		c.ok = false
 		return nil, false
 	}
 	q, escaped := c.quoted()
@@ -146,62 +164,84 @@ func (c *cursor) key() ([]byte, bool) {
 // quoted reads a string, quotes included, and whether it holds escapes.
 func (c *cursor) quoted() (q []byte, escaped bool) {
 	start := c.i
-	j := start + 1
-	for {
-		k := bytes.IndexByte(c.b[j:], '"')
-		if k < 0 {
-			c.ok, c.i = false, len(c.b)
-			return []byte(`""`), false
-		}
-		j += k
-		backslashes := 0
-		for m := j - 1; m > start && c.b[m] == '\\'; m-- {
-			backslashes++
-		}
-		if backslashes%2 == 0 {
-			break
-		}
-		j++
+	end, escaped := stringEnd(c.b, start)
+	if end < 0 {
+		c.ok, c.i = false, len(c.b)
+		return []byte(`""`), false
 	}
-	c.i = j + 1
-	q = c.b[start:c.i]
-	return q, bytes.IndexByte(q, '\\') >= 0
+	c.i = end
+	return c.b[start:end], escaped
 }
 
 // skip passes over one value.
-func (c *cursor) skip() {
+func (c *cursor) skip() { c.skipNested(0) }
+
+func (c *cursor) skipNested(depth int) {
 	switch c.peek() {
 	case '"':
 		c.quoted()
-	case '{', '[':
-		depth := 0
-		for c.i < len(c.b) {
-			switch c.b[c.i] {
-			case '"':
-				c.quoted()
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					c.i++
-					return
-				}
-			}
-			c.i++
+	case '{':
+		if depth == maxSkipDepth {
+			c.ok = false
+			return
 		}
-		c.ok = false
-	case 0:
-	default: // a number, true, false or null
-		for c.i < len(c.b) {
-			switch c.b[c.i] {
-			case ',', '}', ']', ' ', '\t', '\n', '\r':
+		c.i++
+		for first := true; c.ok; first = false {
+			if _, more := c.key(first); !more {
 				return
 			}
-			c.i++
+			c.skipNested(depth + 1)
+		}
+	case '[':
+		if depth == maxSkipDepth {
+			c.ok = false
+			return
+		}
+		c.i++
+		for first := true; c.ok && c.element(first); first = false {
+			c.skipNested(depth + 1)
+		}
+	case 't':
+		c.literal("true")
+	case 'f':
+		c.literal("false")
+	case 'n':
+		c.literal("null")
+	default:
+		if end := numberEnd(c.b, c.i); end > c.i {
+			c.i = end
+		} else {
+			c.ok = false
 		}
 	}
+}
+
+// element passes over what comes before an array's next element, after the
+// array's '[' (first) or the previous element; it reports false at the
+// array's end.
+func (c *cursor) element(first bool) bool {
+	ch := c.peek()
+	if ch == ']' {
+		c.i++
+		return false
+	}
+	if !first {
+		if ch != ',' {
+			c.ok = false
+			return false
+		}
+		c.i++
+	}
+	return c.ok
+}
+
+// literal passes over true, false or null.
+func (c *cursor) literal(word string) {
+	if !bytes.HasPrefix(c.b[c.i:], []byte(word)) {
+		c.ok = false
+		return
+	}
+	c.i += len(word)
 }
 
 // value passes over one value and returns its bytes (none after a
@@ -217,13 +257,7 @@ func (c *cursor) value() jsontext.Value {
 }
 
 // null passes over a null.
-func (c *cursor) null() {
-	if !bytes.HasPrefix(c.b[c.i:], []byte("null")) {
-		c.ok = false
-		return
-	}
-	c.i += len("null")
-}
+func (c *cursor) null() { c.literal("null") }
 
 // str reads a string or null into dst.
 func (c *cursor) str(dst *string) {
@@ -309,8 +343,8 @@ func (c *cursor) members(field func(name []byte)) (null bool) {
 		c.ok = false
 		return false
 	}
-	for c.ok {
-		name, more := c.key()
+	for first := true; c.ok; first = false {
+		name, more := c.key(first)
 		if !more {
 			break
 		}
@@ -466,16 +500,7 @@ func (c *cursor) resources(dst *[]resource) {
 		return
 	}
 	list := (*dst)[:0]
-	for c.ok {
-		ch := c.peek()
-		if ch == ',' {
-			c.i++
-			ch = c.peek()
-		}
-		if ch == ']' {
-			c.i++
-			break
-		}
+	for first := true; c.ok && c.element(first); first = false {
 		var r resource
 		c.members(func(name []byte) { // a null element is a zero resource
 			switch string(name) {

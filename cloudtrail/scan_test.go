@@ -1,6 +1,7 @@
 package cloudtrail
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"os"
@@ -143,9 +144,23 @@ func FuzzScanAgrees(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
+		var rec record
+		if n, ok := scanRecordAt(raw, &rec); ok {
+			// What the cursor accepts is one valid JSON value, followed by
+			// whatever came after it, as the Reader relies on.
+			if !jsontext.Value(raw[:n]).IsValid(readOptions) {
+				t.Fatalf("the cursor accepted invalid JSON %q", raw[:n])
+			}
+			var d jsontext.Decoder
+			d.Reset(bytes.NewReader(raw), readOptions)
+			if v, err := d.ReadValue(); err != nil || len(bytes.TrimLeft(raw[:n], " \t\r\n")) != len(v) {
+				t.Fatalf("the cursor ended the record %q at %d, the decoder at %d (%v)", raw, n, d.InputOffset(), err)
+			}
+		}
 		if !jsontext.Value(raw).IsValid(readOptions) {
-			var rec record
-			scanRecord(raw, &rec) // callers never pass it invalid JSON, but it must not fail badly if one did
+			if scanRecord(raw, &record{}) {
+				t.Fatalf("scanRecord accepted invalid JSON %q", raw)
+			}
 			return
 		}
 		scanAgrees(t, raw)
