@@ -1555,14 +1555,12 @@ func (s *ruleSet) apply(refs []cairn.ResourceRef, ev *cairn.Event, rec *record, 
 		if len(val) == 0 || !containsAny(val, s.leaves[i]) {
 			continue
 		}
-		w.buf.Reset()
-		w.buf.Write(val)
-		w.dec.Reset(&w.buf, readOptions)
 		base := len(w.stack)
 		w.stack = append(w.stack, nodeRef{n: root})
 		// A payload that fails to parse midway keeps what was found
 		// before; records reach here already validated.
-		_ = w.visit(w.dec, w.stack[base:])
+		c := cursor{b: val, ok: true}
+		w.visit(&c, w.stack[base:])
 		w.stack = w.stack[:base]
 	}
 	for _, r := range s.rules {
@@ -1651,11 +1649,9 @@ var lowerCaseIDs = map[string]bool{
 	tDBSubnetGroup: true, tDBParamGroup: true, tDBCParamGroup: true, tOptionGroup: true,
 }
 
-// walker scans payloads. Walkers are pooled: extraction runs for every
-// event.
+// walker scans payloads with the cursor that read the record (scan.go).
+// Walkers are pooled: extraction runs for every event.
 type walker struct {
-	buf   bytes.Buffer
-	dec   *jsontext.Decoder
 	stack []nodeRef  // scratch: the node sets of the values being visited
 	vals  [][]string // per slot, the strings found
 }
@@ -1667,11 +1663,7 @@ type nodeRef struct {
 	elem bool
 }
 
-var walkers = sync.Pool{New: func() any {
-	w := &walker{}
-	w.dec = jsontext.NewDecoder(&w.buf, readOptions)
-	return w
-}}
+var walkers = sync.Pool{New: func() any { return &walker{} }}
 
 func (w *walker) reset(slots int) {
 	if cap(w.vals) < slots {
@@ -1684,15 +1676,15 @@ func (w *walker) reset(slots int) {
 	w.stack = w.stack[:0]
 }
 
-// visit consumes one value, which is the value of every node in ns: it
+// visit passes over one value, which is the value of every node in ns: it
 // keeps a string for the nodes that end paths, and descends into objects
 // and arrays for the nodes that go on.
-func (w *walker) visit(d *jsontext.Decoder, ns []nodeRef) error {
-	switch d.PeekKind() {
+func (w *walker) visit(c *cursor, ns []nodeRef) {
+	switch c.peek() {
 	case '"':
-		v, err := d.ReadValue()
-		if err != nil {
-			return err
+		q, _ := c.quoted()
+		if !c.ok {
+			return
 		}
 		var s string
 		for _, r := range ns {
@@ -1700,24 +1692,22 @@ func (w *walker) visit(d *jsontext.Decoder, ns []nodeRef) error {
 				continue
 			}
 			if s == "" {
-				s = unquote(v)
+				s = unquote(q)
 			}
 			for _, i := range r.n.slots {
 				w.vals[i] = append(w.vals[i], s)
 			}
 		}
-		return nil
 	case '{':
 		if !w.descends(ns) {
-			return d.SkipValue()
+			c.skip()
+			return
 		}
-		if _, err := d.ReadToken(); err != nil {
-			return err
-		}
-		for d.PeekKind() != '}' {
-			name, err := d.ReadToken()
-			if err != nil {
-				return err
+		c.i++
+		for first := true; c.ok; first = false {
+			name, more := c.key(first)
+			if !more {
+				return
 			}
 			base := len(w.stack)
 			for _, r := range ns {
@@ -1725,23 +1715,18 @@ func (w *walker) visit(d *jsontext.Decoder, ns []nodeRef) error {
 					continue // a filter applies to an array's elements
 				}
 				for _, k := range r.n.kids {
-					if k.seg.name == name.String() {
+					if k.seg.name == string(name) {
 						w.stack = append(w.stack, nodeRef{n: k})
 					}
 				}
 			}
 			if len(w.stack) == base {
-				err = d.SkipValue()
+				c.skip()
 			} else {
-				err = w.visit(d, w.stack[base:])
+				w.visit(c, w.stack[base:])
 			}
 			w.stack = w.stack[:base]
-			if err != nil {
-				return err
-			}
 		}
-		_, err := d.ReadToken()
-		return err
 	case '[':
 		base := len(w.stack)
 		filtered := false
@@ -1751,35 +1736,28 @@ func (w *walker) visit(d *jsontext.Decoder, ns []nodeRef) error {
 				filtered = filtered || r.n.seg.fkey != ""
 			}
 		}
-		err := w.visitArray(d, w.stack[base:], filtered)
+		w.visitArray(c, w.stack[base:], filtered)
 		w.stack = w.stack[:base]
-		return err
+	default:
+		c.skip()
 	}
-	return d.SkipValue()
 }
 
-// visitArray consumes an array whose elements each are the value of every
-// node in ns.
-func (w *walker) visitArray(d *jsontext.Decoder, ns []nodeRef, filtered bool) error {
+// visitArray passes over an array whose elements each are the value of
+// every node in ns.
+func (w *walker) visitArray(c *cursor, ns []nodeRef, filtered bool) {
 	if len(ns) == 0 {
-		return d.SkipValue()
+		c.skip()
+		return
 	}
-	if _, err := d.ReadToken(); err != nil {
-		return err
-	}
-	for d.PeekKind() != ']' {
-		var err error
+	c.i++
+	for first := true; c.ok && c.element(first); first = false {
 		if filtered {
-			err = w.visitFiltered(d, ns)
+			w.visitFiltered(c, ns)
 		} else {
-			err = w.visit(d, ns)
-		}
-		if err != nil {
-			return err
+			w.visit(c, ns)
 		}
 	}
-	_, err := d.ReadToken()
-	return err
 }
 
 // descends reports whether a node of ns goes on into an object.
@@ -1794,59 +1772,49 @@ func (w *walker) descends(ns []nodeRef) bool {
 
 // visitFiltered visits an array element for ns, where the filter nodes
 // (not yet marked elem) take the element only if its member fkey is fval.
-// The element is read whole, then scanned twice: for the filters, then for
-// the paths.
-func (w *walker) visitFiltered(d *jsontext.Decoder, ns []nodeRef) error {
-	if d.PeekKind() != '{' {
-		return w.visit(d, ns)
+// The element is passed over first, then scanned twice: for the filters,
+// then for the paths.
+func (w *walker) visitFiltered(c *cursor, ns []nodeRef) {
+	if c.peek() != '{' {
+		w.visit(c, ns)
+		return
 	}
-	v, err := d.ReadValue()
-	if err != nil {
-		return err
+	start := c.i
+	if c.skip(); !c.ok {
+		return
 	}
-	// A walker of its own, as filters may nest.
-	sub := walkers.Get().(*walker)
-	defer walkers.Put(sub)
+	obj := c.b[start:c.i]
 	base := len(w.stack)
 	for _, r := range ns {
 		if r.n.seg.fkey == "" {
 			w.stack = append(w.stack, r)
-		} else if memberIs(sub, v, r.n.seg.fkey, r.n.seg.fval) {
+		} else if memberIs(obj, r.n.seg.fkey, r.n.seg.fval) {
 			w.stack = append(w.stack, nodeRef{n: r.n, elem: true})
 		}
 	}
 	if len(w.stack) > base {
-		sub.buf.Reset()
-		sub.buf.Write(v)
-		sub.dec.Reset(&sub.buf, readOptions)
-		err = w.visit(sub.dec, w.stack[base:])
+		w.visit(&cursor{b: obj, ok: true}, w.stack[base:])
 	}
 	w.stack = w.stack[:base]
-	return err
 }
 
 // memberIs reports whether the object obj has the string value want at key.
-func memberIs(sub *walker, obj []byte, key, want string) bool {
-	sub.buf.Reset()
-	sub.buf.Write(obj)
-	d := sub.dec
-	d.Reset(&sub.buf, readOptions)
-	if _, err := d.ReadToken(); err != nil {
-		return false
-	}
-	for d.PeekKind() != '}' {
-		name, err := d.ReadToken()
-		if err != nil {
+func memberIs(obj []byte, key, want string) bool {
+	c := cursor{b: obj, ok: true, i: 1} // after the '{'
+	for first := true; c.ok; first = false {
+		name, more := c.key(first)
+		if !more {
 			return false
 		}
-		if name.String() != key {
-			if d.SkipValue() != nil {
-				return false
-			}
+		if string(name) != key {
+			c.skip()
 			continue
 		}
-		v, err := d.ReadValue()
-		return err == nil && v.Kind() == '"' && unquote(v) == want
+		if c.peek() != '"' {
+			return false
+		}
+		q, _ := c.quoted()
+		return c.ok && unquote(q) == want
 	}
 	return false
 }
