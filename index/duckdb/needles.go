@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/cairn-audit/cairn/blob/file"
 	"github.com/klauspost/compress/zstd"
@@ -65,13 +66,48 @@ func needleHash(kind byte, value string) uint64 {
 
 // needleBuilder collects the needles of a segment's rows, in row order.
 type needleBuilder struct {
-	secs  []int64 // each row's eventTime, unix seconds
-	posts map[uint64][]uint32
-	row   uint32
+	secs   []int64          // each row's eventTime, unix seconds
+	lists  map[uint64]int32 // a value's hash → its rows in posts
+	hashes []uint64         // posts[i]'s hash
+	posts  [][]uint32       // the rows of each value
+	row    uint32
+	// recent finds the rows of a value by its address: a row's values
+	// mostly share the memory of values met before (repeats in the
+	// decoder, constants), and the rows are alive while the segment is
+	// built, so the same address and length is the same value.
+	recent [512]recentNeedle
+}
+
+type recentNeedle struct {
+	p    *byte
+	n    int
+	kind byte
+	list int32
 }
 
 func newNeedleBuilder() *needleBuilder {
-	return &needleBuilder{posts: map[uint64][]uint32{}}
+	return &needleBuilder{lists: map[uint64]int32{}}
+}
+
+// list returns the index in b.posts of a value's rows, adding it if new.
+func (b *needleBuilder) list(kind byte, v string) int32 {
+	p := unsafe.StringData(v)
+	slot := &b.recent[(uintptr(unsafe.Pointer(p))>>4^uintptr(kind))%uintptr(len(b.recent))]
+	if p != nil && slot.p == p && slot.n == len(v) && slot.kind == kind {
+		return slot.list
+	}
+	h := needleHash(kind, v)
+	i, ok := b.lists[h]
+	if !ok {
+		i = int32(len(b.posts))
+		b.lists[h] = i
+		b.hashes = append(b.hashes, h)
+		b.posts = append(b.posts, nil)
+	}
+	if p != nil {
+		*slot = recentNeedle{p, len(v), kind, i}
+	}
+	return i
 }
 
 // add records the next row.
@@ -81,12 +117,11 @@ func (b *needleBuilder) add(r *segmentRow) {
 		if v == "" && kind != needleError {
 			return
 		}
-		h := needleHash(kind, v)
-		rows := b.posts[h]
-		if n := len(rows); n > 0 && rows[n-1] == b.row {
+		rows := &b.posts[b.list(kind, v)]
+		if n := len(*rows); n > 0 && (*rows)[n-1] == b.row {
 			return // the same value twice in one row (a user name that is also the session name)
 		}
-		b.posts[h] = append(rows, b.row)
+		*rows = append(*rows, b.row)
 	}
 	for _, res := range r.Resources {
 		id, arn := str(res.ID), str(res.ARN)
@@ -119,10 +154,7 @@ func (b *needleBuilder) encode() []byte {
 	if len(b.secs) > 0 {
 		base = slices.Min(b.secs)
 	}
-	hashes := make([]uint64, 0, len(b.posts))
-	for h := range b.posts {
-		hashes = append(hashes, h)
-	}
+	hashes := slices.Clone(b.hashes)
 	slices.Sort(hashes)
 	out := make([]byte, needleHeader, needleHeader+2*len(b.secs)+12*len(hashes)+2*int(b.row)+4)
 	copy(out, needleMagic)
@@ -145,7 +177,7 @@ func (b *needleBuilder) encode() []byte {
 	var posts []byte
 	for _, h := range hashes {
 		prev := uint32(0)
-		for i, r := range b.posts[h] {
+		for i, r := range b.posts[b.lists[h]] {
 			if i == 0 {
 				posts = binary.AppendUvarint(posts, uint64(r))
 			} else {
