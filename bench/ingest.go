@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/binary"
@@ -12,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -31,6 +33,17 @@ type ingestResult struct {
 	Needle  string // the user filtered for (jq only)
 	Matches int64  // records that matched (jq only)
 	Summary string // the reader's own summary line
+}
+
+// medianRun is the run of median wall time, with the highest peak memory of
+// all the runs, so that the memory target is held to the worst.
+func medianRun(runs []ingestResult) ingestResult {
+	sorted := slices.SortedFunc(slices.Values(runs), func(a, b ingestResult) int { return cmp.Compare(a.Wall, b.Wall) })
+	m := sorted[len(sorted)/2]
+	for _, r := range runs {
+		m.MaxRSS = max(m.MaxRSS, r.MaxRSS)
+	}
+	return m
 }
 
 func (r ingestResult) rate() float64 {

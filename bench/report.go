@@ -16,16 +16,18 @@ type report struct {
 	LoadEnd   string
 	Machine   machine
 	Dataset   *dataset
-	Cairn     ingestResult
-	Anchor    ingestResult
-	JQ        ingestResult
-	Since     time.Time
-	Newest    time.Time
-	Needles   []latency
-	CLI       []cliLatency
-	GroupBy   groupByResult
-	Sizes     sizes
-	Pages     []pageLatency
+	Cairn     ingestResult // the median run
+	Anchor    ingestResult // the median run
+	// Every ingest run, in order: cairn's and the anchor's alternate.
+	CairnRuns, AnchorRuns []ingestResult
+	JQ                    ingestResult
+	Since                 time.Time
+	Newest                time.Time
+	Needles               []latency
+	CLI                   []cliLatency
+	GroupBy               groupByResult
+	Sizes                 sizes
+	Pages                 []pageLatency
 }
 
 func ratio(a, b float64) string {
@@ -33,6 +35,22 @@ func ratio(a, b float64) string {
 		return "–"
 	}
 	return fmt.Sprintf("%.2f×", a/b)
+}
+
+func walls(runs []ingestResult) string {
+	var out []string
+	for _, r := range runs {
+		out = append(out, r.Wall.Round(10*time.Millisecond).String())
+	}
+	return strings.Join(out, ", ")
+}
+
+func pairRatios(cairn, anchor []ingestResult) string {
+	var out []string
+	for i := range min(len(cairn), len(anchor)) {
+		out = append(out, ratio(cairn[i].rate(), anchor[i].rate()))
+	}
+	return strings.Join(out, ", ")
 }
 
 func mb(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
@@ -81,6 +99,8 @@ func (r *report) markdown() string {
 	p("\n")
 
 	p("Details:\n\n")
+	p("- ingest ran %d times each, cairn and read_json in turn; the table gives each one's run of median wall time, and cairn's highest peak memory. Wall times, cairn: %s; read_json: %s; ratio of each pair's rates: %s.\n",
+		len(r.CairnRuns), walls(r.CairnRuns), walls(r.AnchorRuns), pairRatios(r.CairnRuns, r.AnchorRuns))
 	p("- cairn ingest stored %d events from %d records (%d duplicate deliveries dropped); DuckDB's table holds all %d records (it does not deduplicate). Its summary: `%s`\n",
 		r.Cairn.New, r.Cairn.Records, r.Cairn.Records-r.Cairn.New, r.Anchor.Records, r.Cairn.Summary)
 	p("- `zcat | jq` read %d records in %s (peak RSS %s) and found %d records of user `%s`; it builds no index, so every question costs this again.\n",
@@ -151,7 +171,8 @@ func (r *report) markdown() string {
 	p("  report and the Health and EC2 state-change events too; it reads the events, which count in its records, and skips\n")
 	p("  the report by content, as it would in a user's folder), as a child process: wall time from start to exit, peak\n")
 	p("  RSS and CPU time from the child's rusage. Records/s counts every record read, duplicate deliveries included, for\n")
-	p("  all three readers.\n")
+	p("  all three readers. cairn and the DuckDB anchor each ingest `-ingests` times (3 by default), in turn, and the\n")
+	p("  results table gives each one's run of median wall time.\n")
 	p("- **DuckDB anchor.** A child process (the bench program itself) opens a new database file `W/anchor.duckdb` with the\n")
 	p("  DuckDB Go driver and runs the statements below and a `CHECKPOINT`; otherwise default settings (all cores, DuckDB's\n")
 	p("  default memory limit of 80%% of RAM). Without `preserve_insertion_order = false` DuckDB ran out of memory (19 GB)\n")
@@ -181,7 +202,7 @@ func (r *report) markdown() string {
 	p("```sh\n")
 	p("make bench                                   # go run ./bench: 2,000,000 events, seed 1, writes this page\n")
 	p("make bench BENCH_FLAGS='-events 200000 -out \"\"'   # a quick run that only prints\n")
-	p("go run ./bench -h                            # -events -seed -out -work -regen -picks -cli-picks -runs -anchor\n")
+	p("go run ./bench -h                            # -events -seed -out -work -regen -picks -cli-picks -runs -ingests -anchor\n")
 	p("```\n\n")
 	p("`make bench` installs `jq` (Debian package) when it is missing. The work folder (default `$TMPDIR/cairn-bench`)\n")
 	p("keeps the generated data set with a marker of its size, seed and simulator version (a hash of `sim/`), so a\n")
