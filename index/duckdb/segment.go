@@ -1,6 +1,7 @@
 package duckdb
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"os"
@@ -100,6 +101,28 @@ func rowOf(e *cairn.Event) segmentRow {
 type rowStrings struct {
 	rows int
 	vals []string // rowStringColumns × rows
+	// names keeps the key and display name rendered for recent principals:
+	// the rows of one principal's calls then share one copy of its name
+	// instead of each concatenating its own, which the encoder's dictionary
+	// then had to hash.
+	names [256]principalNames
+}
+
+type principalNames struct {
+	p         cairn.Principal
+	key, name string
+}
+
+// principal returns p's key and display name.
+func (s *rowStrings) principal(p *cairn.Principal) (key, name string) {
+	// The decoder gives the events of one identity the same strings, so
+	// the ARN's address picks the slot; the whole principal decides.
+	at := uintptr(unsafe.Pointer(unsafe.StringData(cmp.Or(p.ARN, p.PrincipalID, p.InvokedBy, p.AccountID))))
+	slot := &s.names[(at>>4)%uintptr(len(s.names))]
+	if slot.p != *p || slot.name == "" && slot.key == "" {
+		*slot = principalNames{*p, p.Key(), p.Name()}
+	}
+	return slot.key, slot.name
 }
 
 // rowStringColumns is the number of strings rowInto keeps a row.
@@ -133,6 +156,7 @@ func (c *rowSlots) opt(s string) *string {
 func rowInto(e *cairn.Event, strs *rowStrings, row int) segmentRow {
 	p := &e.Principal
 	c := rowSlots{s: strs, row: row}
+	key, name := strs.principal(p)
 	r := segmentRow{
 		EventTime: e.EventTime.UTC(), EventID: e.EventID, RecipientAccountID: c.opt(e.RecipientAccountID),
 		EventVersion: c.opt(e.EventVersion), EventSource: c.opt(e.EventSource), EventName: c.opt(e.EventName),
@@ -144,7 +168,7 @@ func rowInto(e *cairn.Event, strs *rowStrings, row int) segmentRow {
 		AccessKeyID: c.opt(p.AccessKeyID), UserName: c.opt(p.UserName), RoleArn: c.opt(p.RoleARN),
 		SessionName: c.opt(p.SessionName), SourceIdentity: c.opt(p.SourceIdentity), InvokedBy: c.opt(p.InvokedBy),
 		OnBehalfOf: c.opt(p.OnBehalfOf), MFAAuthenticated: optBool(p.MFAAuthenticated),
-		PrincipalKey: c.opt(p.Key()), Principal: c.opt(p.Name()), ResourceKeys: c.opt(resourceKeys(e.Resources)),
+		PrincipalKey: c.opt(key), Principal: c.opt(name), ResourceKeys: c.opt(resourceKeys(e.Resources)),
 		// The raw record is shared, not copied, as the strings are.
 		EventJSON: unsafe.String(unsafe.SliceData(e.Raw), len(e.Raw)),
 	}
