@@ -31,7 +31,7 @@ const (
 func specialBytes(w uint64) uint64 {
 	quote := w ^ ('"' * ones)
 	backslash := w ^ ('\\' * ones)
-	return ((quote-ones) & ^quote | (backslash-ones) & ^backslash | (w-0x20*ones) & ^w | w) & highs
+	return ((quote-ones) & ^quote | (backslash-ones) & ^backslash | (w - 0x20*ones) | w) & highs
 }
 
 // stringEnd returns the index just past the closing quote of the string
