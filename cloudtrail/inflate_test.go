@@ -194,3 +194,40 @@ func TestSmallGzipIsReadWhole(t *testing.T) {
 		r.Close()
 	}
 }
+
+// TestPooledDecompressorForgetsDamage: a file's error does not depend on
+// the damaged file read before it. A pooled decompressor that had met
+// damage gave the second file below "internal error: unexpected length
+// code" instead of "corrupt input before offset 4" (found by
+// FuzzWholeGzip).
+func TestPooledDecompressorForgetsDamage(t *testing.T) {
+	saved := libdeflate
+	libdeflate = func() bool { return false }
+	defer func() { libdeflate = saved }()
+	second := []byte("\x1f\x8b\b\x00000000\x84\x00\x00\x80\x000\x10\x85\xef\xfd\x15֜\x938t\xb7\xd0\xfa\x16\x95=\xf4\xc0.\xea\x16!@{\x98Mf\x8b\xa5\xd8&c\x87\xaa*\xf9\xefbҴ\xec\x01\x84e\xd9\a\x7f~~o\xc6'X7180\n\xb6T\anb0D1717182718\x82L\xc117D9\x18u\xba\x90rI\xb82\xdd8BZ\xc1\x90ͮ2`Է\x99R'0101710\xd3\xdf$0")
+	errOf := func(in []byte) string {
+		r, err := NewReader(bytes.NewReader(in))
+		if err != nil {
+			return err.Error()
+		}
+		defer r.Close()
+		for {
+			if _, err := r.Next(); err != nil {
+				return err.Error()
+			}
+		}
+	}
+	alone := errOf(second)
+	rng := rand.New(rand.NewPCG(1, 1))
+	valid := gz(t, genRecords(50, 1))
+	for range 200 {
+		damaged := bytes.Clone(valid[:11+rng.IntN(len(valid)-11)])
+		for range 1 + rng.IntN(4) {
+			damaged[10+rng.IntN(len(damaged)-10)] = byte(rng.IntN(256))
+		}
+		errOf(damaged)
+		if got := errOf(second); got != alone {
+			t.Fatalf("after a damaged file: %s; read alone: %s", got, alone)
+		}
+	}
+}

@@ -671,7 +671,14 @@ func (r *Reader) Close() error {
 		r.plain = nil
 	}
 	if r.zr != nil {
-		gzipPool.Put(r.zr)
+		// Only a stream read to its end goes back: a decompressor that
+		// met damage can carry some of it into the next file, whose
+		// error then names what went wrong in the earlier one
+		// (FuzzWholeGzip found two files read one after the other that
+		// did this).
+		if r.err == io.EOF {
+			gzipPool.Put(r.zr)
+		}
 		r.zr = nil
 	}
 	if r.whole != nil {
