@@ -196,9 +196,9 @@ func TestSmallGzipIsReadWhole(t *testing.T) {
 }
 
 // TestPooledDecompressorForgetsDamage: a file's error does not depend on
-// the damaged file read before it. A pooled decompressor that had met
-// damage gave the second file below "internal error: unexpected length
-// code" instead of "corrupt input before offset 4" (found by
+// the damaged files read before it. The pooled decompressor once reported
+// the second file below as "internal error: unexpected length code" after
+// a damaged file, and as "corrupt input before offset 4" alone (found by
 // FuzzWholeGzip).
 func TestPooledDecompressorForgetsDamage(t *testing.T) {
 	saved := libdeflate

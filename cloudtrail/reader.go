@@ -11,6 +11,7 @@ import (
 
 	"github.com/cairn-audit/cairn"
 	"github.com/go-json-experiment/json/jsontext"
+	"github.com/klauspost/compress/flate"
 	"github.com/klauspost/compress/gzip"
 )
 
@@ -630,6 +631,11 @@ func gzipReason(err error) string {
 		return "checksum mismatch"
 	case errors.Is(err, gzip.ErrHeader):
 		return "invalid gzip header"
+	case errors.As(err, new(flate.CorruptInputError)), errors.As(err, new(flate.InternalError)):
+		// The decompressor's own words for damage vary with what it reads
+		// from and with the streams it decoded before (its tables outlive a
+		// Reset), so that one file was reported two ways.
+		return "corrupt deflate data"
 	}
 	return err.Error()
 }
