@@ -22,13 +22,14 @@ func TestLibdeflateLoads(t *testing.T) {
 	if os.Getenv("CAIRN_REQUIRE_SERVERS") == "1" {
 		t.Fatal("libdeflate.so.0 cannot be opened and CAIRN_REQUIRE_SERVERS=1: run `make tools` (apt-get install libdeflate0)")
 	}
-	t.Skip("libdeflate.so.0 is not installed: files are decompressed by the streaming reader only")
+	t.Skip("libdeflate.so.0 is not installed: files are decompressed by the pure-Go reader only")
 }
 
-// readBoth reads in to the end twice, with the whole-file path and with
-// the streaming reader only, and returns what each read: the records and
-// the error that ended the reading, if any.
-func readBoth(t testing.TB, in []byte) (whole, stream string) {
+// readEach reads in to the end by every path a file can take: whole by
+// libdeflate (where it is installed), whole by the pure-Go reader, and
+// streamed. It returns the paths' names and what each read, the records
+// and the error that ended the reading, if any; the stream's come last.
+func readEach(t testing.TB, in []byte) (names, reads []string) {
 	t.Helper()
 	read := func() string {
 		var out strings.Builder
@@ -48,11 +49,29 @@ func readBoth(t testing.TB, in []byte) (whole, stream string) {
 			fmt.Fprintf(&out, "%d@%d %s\n", r.Count(), r.Offset(), raw)
 		}
 	}
-	whole = read()
+	if libdeflate() {
+		names, reads = append(names, "libdeflate"), append(reads, read())
+	}
 	saved := libdeflate
 	libdeflate = func() bool { return false }
 	defer func() { libdeflate = saved }()
-	return whole, read()
+	names, reads = append(names, "pure-Go whole-file"), append(reads, read())
+	readWhole = false
+	defer func() { readWhole = true }()
+	return append(names, "streaming"), append(reads, read())
+}
+
+// readsAsTheStream fails t unless every whole-file path reads in as the
+// stream does.
+func readsAsTheStream(t testing.TB, in []byte) {
+	t.Helper()
+	names, reads := readEach(t, in)
+	stream := reads[len(reads)-1]
+	for i, got := range reads[:len(reads)-1] {
+		if got != stream {
+			t.Errorf("%s read:\n%.2000s\nstreaming read:\n%.2000s", names[i], got, stream)
+		}
+	}
 }
 
 // gzipMembers concatenates gzip members, as a file appended to would be.
@@ -64,13 +83,10 @@ func gzipMembers(t testing.TB, parts ...string) []byte {
 	return b
 }
 
-// TestWholeGzipReadsAsTheStreamDoes: whatever libdeflate decompresses, and
-// whatever it leaves to the streaming reader, a file reads the same, damage
-// included.
+// TestWholeGzipReadsAsTheStreamDoes: whatever libdeflate or the pure-Go
+// reader decompresses whole, and whatever they leave to the streaming
+// reader, a file reads the same, damage included.
 func TestWholeGzipReadsAsTheStreamDoes(t *testing.T) {
-	if !libdeflate() {
-		t.Skip("libdeflate.so.0 is not installed")
-	}
 	envelope, err := os.ReadFile(filepath.Join("testdata", "envelope.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -121,21 +137,13 @@ func TestWholeGzipReadsAsTheStreamDoes(t *testing.T) {
 		"larger than a whole": gz(t, big.Bytes()),
 		"not CloudTrail":      gz(t, []byte(`{"hello":"world"}`)),
 	} {
-		t.Run(name, func(t *testing.T) {
-			whole, stream := readBoth(t, in)
-			if whole != stream {
-				t.Errorf("whole-file read:\n%.2000s\nstreaming read:\n%.2000s", whole, stream)
-			}
-		})
+		t.Run(name, func(t *testing.T) { readsAsTheStream(t, in) })
 	}
 }
 
 // TestWholeGzipReadError: a source that fails while the file is read
 // whole is reported as a read error.
 func TestWholeGzipReadError(t *testing.T) {
-	if !libdeflate() {
-		t.Skip("libdeflate.so.0 is not installed")
-	}
 	valid := gz(t, []byte(`{"Records":[]}`))
 	boom := errors.New("connection reset")
 	_, err := NewReader(io.MultiReader(bytes.NewReader(valid[:8]), iotestErrReader{boom}))
@@ -148,12 +156,9 @@ type iotestErrReader struct{ err error }
 
 func (r iotestErrReader) Read([]byte) (int, error) { return 0, r.err }
 
-// FuzzWholeGzip: any bytes that start as gzip read the same through
-// libdeflate as through the streaming reader.
+// FuzzWholeGzip: any bytes that start as gzip read the same whole, through
+// libdeflate or the pure-Go reader, as through the streaming reader.
 func FuzzWholeGzip(f *testing.F) {
-	if !libdeflate() {
-		f.Skip("libdeflate.so.0 is not installed")
-	}
 	files, _ := filepath.Glob("testdata/*.json*")
 	for _, name := range files {
 		b, err := os.ReadFile(name)
@@ -166,33 +171,34 @@ func FuzzWholeGzip(f *testing.F) {
 	withHeaderCRC := gz(f, []byte(`[]`))
 	withHeaderCRC[3] |= fhcrc
 	f.Add(append(withHeaderCRC[:10:10], append([]byte{0, 0}, withHeaderCRC[10:]...)...))
-	f.Fuzz(func(t *testing.T, in []byte) {
-		whole, stream := readBoth(t, in)
-		if whole != stream {
-			t.Fatalf("whole-file read:\n%.2000s\nstreaming read:\n%.2000s", whole, stream)
-		}
-	})
+	f.Fuzz(func(t *testing.T, in []byte) { readsAsTheStream(t, in) })
 }
 
 // TestSmallGzipIsReadWhole: a small, sound file takes the whole-file path,
-// with no streaming decompressor.
+// with no streaming decompressor, with libdeflate and without.
 func TestSmallGzipIsReadWhole(t *testing.T) {
-	if !libdeflate() {
-		t.Skip("libdeflate.so.0 is not installed")
-	}
-	for _, in := range [][]byte{gz(t, []byte(`{"Records":[]}`)), gz(t, []byte("\xef\xbb\xbf[]")), gz(t, nil)} {
-		r, err := NewReader(bytes.NewReader(in))
-		if err != nil {
-			if r == nil && errors.Is(err, ErrNotCloudTrail) {
-				continue // the empty file; it was still read whole to say so
+	check := func(t *testing.T) {
+		for _, in := range [][]byte{gz(t, []byte(`{"Records":[]}`)), gz(t, []byte("\xef\xbb\xbf[]")), gz(t, nil)} {
+			r, err := NewReader(bytes.NewReader(in))
+			if err != nil {
+				if r == nil && errors.Is(err, ErrNotCloudTrail) {
+					continue // the empty file; it was still read whole to say so
+				}
+				t.Fatal(err)
 			}
-			t.Fatal(err)
+			if r.zr != nil || r.input == nil {
+				t.Errorf("%q was streamed, not decompressed whole", in)
+			}
+			r.Close()
 		}
-		if r.zr != nil || r.whole == nil {
-			t.Errorf("%q was streamed, not decompressed whole", in)
-		}
-		r.Close()
 	}
+	if libdeflate() {
+		t.Run("libdeflate", check)
+	}
+	saved := libdeflate
+	libdeflate = func() bool { return false }
+	defer func() { libdeflate = saved }()
+	t.Run("pure Go", check)
 }
 
 // TestPooledDecompressorForgetsDamage: a file's error does not depend on
@@ -201,9 +207,8 @@ func TestSmallGzipIsReadWhole(t *testing.T) {
 // a damaged file, and as "corrupt input before offset 4" alone (found by
 // FuzzWholeGzip).
 func TestPooledDecompressorForgetsDamage(t *testing.T) {
-	saved := libdeflate
-	libdeflate = func() bool { return false }
-	defer func() { libdeflate = saved }()
+	readWhole = false
+	defer func() { readWhole = true }()
 	second := []byte("\x1f\x8b\b\x00000000\x84\x00\x00\x80\x000\x10\x85\xef\xfd\x15֜\x938t\xb7\xd0\xfa\x16\x95=\xf4\xc0.\xea\x16!@{\x98Mf\x8b\xa5\xd8&c\x87\xaa*\xf9\xefbҴ\xec\x01\x84e\xd9\a\x7f~~o\xc6'X7180\n\xb6T\anb0D1717182718\x82L\xc117D9\x18u\xba\x90rI\xb82\xdd8BZ\xc1\x90ͮ2`Է\x99R'0101710\xd3\xdf$0")
 	errOf := func(in []byte) string {
 		r, err := NewReader(bytes.NewReader(in))

@@ -162,11 +162,11 @@ func newReader(r io.Reader, eventBridge bool) (*Reader, error) {
 }
 
 // gunzip returns the decompressed input: all of it when the file is small
-// and libdeflate is at hand (inflate.go), and otherwise a stream.
+// (inflate.go), and otherwise a stream.
 func (rd *Reader) gunzip(br *bufio.Reader) (io.Reader, error) {
 	rd.gz = true
 	var compressed io.Reader = br
-	if libdeflate() {
+	if readWhole {
 		w := wholeGzips.Get().(*wholeGzip)
 		rd.whole = w
 		complete, err := w.read(br)
@@ -180,7 +180,7 @@ func (rd *Reader) gunzip(br *bufio.Reader) (io.Reader, error) {
 				return bytes.NewBuffer(plain), nil
 			}
 			// The streaming reader says what is wrong, or reads what
-			// libdeflate does not (several gzip members).
+			// inflate does not (several gzip members).
 			compressed = bytes.NewReader(w.compressed)
 		}
 	}
