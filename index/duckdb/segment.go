@@ -111,6 +111,7 @@ type rowStrings struct {
 type principalNames struct {
 	p         cairn.Principal
 	key, name string
+	filled    bool
 }
 
 // principal returns p's key and display name.
@@ -119,8 +120,8 @@ func (s *rowStrings) principal(p *cairn.Principal) (key, name string) {
 	// the ARN's address picks the slot; the whole principal decides.
 	at := uintptr(unsafe.Pointer(unsafe.StringData(cmp.Or(p.ARN, p.PrincipalID, p.InvokedBy, p.AccountID))))
 	slot := &s.names[(at>>4)%uintptr(len(s.names))]
-	if slot.p != *p || slot.name == "" && slot.key == "" {
-		*slot = principalNames{*p, p.Key(), p.Name()}
+	if !slot.filled || slot.p != *p {
+		*slot = principalNames{*p, p.Key(), p.Name(), true}
 	}
 	return slot.key, slot.name
 }
