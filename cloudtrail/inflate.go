@@ -111,13 +111,11 @@ func inflateGo(in, out []byte, size int) ([]byte, bool) {
 	}
 	zr.Multistream(false)
 	n, err := io.ReadFull(zr, out)
+	zr.Multistream(true)
+	gzipPool.Put(zr)
 	if err != io.ErrUnexpectedEOF || n != size || src.Len() != 0 {
 		return nil, false // damaged, more than one member, or a lying size
 	}
-	// Only a decompressor that read its stream cleanly goes back (see
-	// Reader.Close); the stream ended where the member did.
-	zr.Multistream(true)
-	gzipPool.Put(zr)
 	return out[:size:size], true
 }
 

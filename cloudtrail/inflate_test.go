@@ -202,10 +202,10 @@ func TestSmallGzipIsReadWhole(t *testing.T) {
 }
 
 // TestPooledDecompressorForgetsDamage: a file's error does not depend on
-// the damaged files read before it. The pooled decompressor once reported
-// the second file below as "internal error: unexpected length code" after
-// a damaged file, and as "corrupt input before offset 4" alone (found by
-// FuzzWholeGzip).
+// the files read before it. The pooled decompressor, whose tables outlive a
+// Reset, once reported the second file below as "internal error: unexpected
+// length code" after another file, and as "corrupt input before offset 4"
+// alone (found by FuzzWholeGzip).
 func TestPooledDecompressorForgetsDamage(t *testing.T) {
 	readWhole = false
 	defer func() { readWhole = true }()

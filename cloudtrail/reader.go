@@ -632,9 +632,9 @@ func gzipReason(err error) string {
 	case errors.Is(err, gzip.ErrHeader):
 		return "invalid gzip header"
 	case errors.As(err, new(flate.CorruptInputError)), errors.As(err, new(flate.InternalError)):
-		// The decompressor's own words for damage vary with what it reads
-		// from and with the streams it decoded before (its tables outlive a
-		// Reset), so that one file was reported two ways.
+		// The decompressor's own words for damage depend on the streams
+		// it decoded before, clean ones included (its tables outlive a
+		// Reset), so that a pooled one reported one file two ways.
 		return "corrupt deflate data"
 	}
 	return err.Error()
@@ -677,14 +677,7 @@ func (r *Reader) Close() error {
 		r.plain = nil
 	}
 	if r.zr != nil {
-		// Only a stream read to its end goes back: a decompressor that
-		// met damage can carry some of it into the next file, whose
-		// error then names what went wrong in the earlier one
-		// (FuzzWholeGzip found two files read one after the other that
-		// did this).
-		if r.err == io.EOF {
-			gzipPool.Put(r.zr)
-		}
+		gzipPool.Put(r.zr)
 		r.zr = nil
 	}
 	if r.whole != nil {
