@@ -119,6 +119,15 @@ func (rec *record) liftEventData() {
 // every event.
 var records = sync.Pool{New: func() any { return new(record) }}
 
+// reset empties r for the next record, keeping its buffers and the values
+// it has seen.
+func (r *record) reset() { *r = record{Resources: r.Resources[:0], seen: r.seen} }
+
+func putRecord(r *record) {
+	r.reset()
+	records.Put(r)
+}
+
 // resource is one entry of resources[]. CloudTrail writes ARN in upper case;
 // some tools lower-case it.
 type resource struct {
@@ -131,10 +140,7 @@ type resource struct {
 
 // checkObject says, as a *RecordError, why raw is not a JSON object.
 func checkObject(raw []byte) error {
-	i := 0
-	for i < len(raw) && isSpace(raw[i]) {
-		i++
-	}
+	i := skipSpace(raw, 0)
 	if i == len(raw) {
 		return recordErr("is empty")
 	}
@@ -163,14 +169,11 @@ func decode(raw []byte, valid bool) (cairn.Event, error) {
 		return cairn.Event{}, err
 	}
 	rec := records.Get().(*record)
-	defer func() {
-		*rec = record{Resources: rec.Resources[:0], seen: rec.seen}
-		records.Put(rec)
-	}()
+	defer putRecord(rec)
 	if !valid || !scanRecord(raw, rec) {
 		// json.Unmarshal says what is wrong: invalid JSON, or a value of
 		// the wrong type, and where.
-		*rec = record{Resources: rec.Resources[:0], seen: rec.seen}
+		rec.reset()
 		if err := json.Unmarshal(raw, rec, decodeOptions); err != nil {
 			return cairn.Event{}, &RecordError{Reason: unmarshalReason(err)}
 		}
@@ -185,10 +188,7 @@ func decode(raw []byte, valid bool) (cairn.Event, error) {
 // gave up (scanRecord), and the caller must read the record otherwise.
 func decodeAt(b []byte) (ev cairn.Event, n int, err error, scanned bool) {
 	rec := records.Get().(*record)
-	defer func() {
-		*rec = record{Resources: rec.Resources[:0], seen: rec.seen}
-		records.Put(rec)
-	}()
+	defer putRecord(rec)
 	n, scanned = scanRecordAt(b, rec)
 	if !scanned {
 		return cairn.Event{}, 0, nil, false

@@ -18,11 +18,7 @@ import (
 // before. FuzzScanAgrees checks that both fill the same record.
 func scanRecord(raw []byte, rec *record) bool {
 	n, ok := scanRecordAt(raw, rec)
-	for ok && n < len(raw) {
-		ok = isSpace(raw[n])
-		n++
-	}
-	return ok
+	return ok && skipSpace(raw, n) == len(raw)
 }
 
 // scanRecordAt is scanRecord for a record at the start of b, which may go on

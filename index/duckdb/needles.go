@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"strconv"
@@ -66,11 +67,10 @@ func needleHash(kind byte, value string) uint64 {
 
 // needleBuilder collects the needles of a segment's rows, in row order.
 type needleBuilder struct {
-	secs   []int64          // each row's eventTime, unix seconds
-	lists  map[uint64]int32 // a value's hash → its rows in posts
-	hashes []uint64         // posts[i]'s hash
-	posts  [][]uint32       // the rows of each value
-	row    uint32
+	secs  []int64          // each row's eventTime, unix seconds
+	lists map[uint64]int32 // a value's hash → its rows in posts
+	posts [][]uint32       // the rows of each value
+	row   uint32
 	// recent finds the rows of a value by its address: a row's values
 	// mostly share the memory of values met before (repeats in the
 	// decoder, constants), and the rows are alive while the segment is
@@ -101,7 +101,6 @@ func (b *needleBuilder) list(kind byte, v string) int32 {
 	if !ok {
 		i = int32(len(b.posts))
 		b.lists[h] = i
-		b.hashes = append(b.hashes, h)
 		b.posts = append(b.posts, nil)
 	}
 	if p != nil {
@@ -154,8 +153,7 @@ func (b *needleBuilder) encode() []byte {
 	if len(b.secs) > 0 {
 		base = slices.Min(b.secs)
 	}
-	hashes := slices.Clone(b.hashes)
-	slices.Sort(hashes)
+	hashes := slices.Sorted(maps.Keys(b.lists))
 	out := make([]byte, needleHeader, needleHeader+2*len(b.secs)+12*len(hashes)+2*int(b.row)+4)
 	copy(out, needleMagic)
 	le := binary.LittleEndian
