@@ -26,8 +26,11 @@ import (
 
 // Config configures ingest.
 type Config struct {
-	// Workers is the number of objects read and decoded at once.
+	// Workers is the number of objects decoded at once.
 	Workers int
+	// Fetchers is the number of objects of a remote source (S3) read ahead
+	// of the decoders at once (readahead.go).
+	Fetchers int
 	// Listers is the number of folders listed at once while looking for
 	// objects; on S3 each listing is a round trip.
 	Listers int
@@ -46,12 +49,13 @@ type Config struct {
 
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
-	return Config{Workers: runtime.GOMAXPROCS(0), Listers: 8, BatchEvents: 20_000}
+	return Config{Workers: runtime.GOMAXPROCS(0), Fetchers: 32, Listers: 8, BatchEvents: 20_000}
 }
 
 // RegisterFlags registers -ingest.* flags.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.Workers, "ingest.workers", c.Workers, "objects decoded in parallel")
+	fs.IntVar(&c.Fetchers, "ingest.fetchers", c.Fetchers, "objects of an S3 source fetched in parallel, ahead of decoding")
 	fs.IntVar(&c.Listers, "ingest.listers", c.Listers, "folders listed in parallel while looking for objects")
 	fs.IntVar(&c.BatchEvents, "ingest.batch", c.BatchEvents, "events committed at once")
 }
@@ -60,6 +64,9 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 func (c *Config) Validate() error {
 	if c.Workers < 1 {
 		return fmt.Errorf("ingest: -ingest.workers must be at least 1")
+	}
+	if c.Fetchers < 1 {
+		return fmt.Errorf("ingest: -ingest.fetchers must be at least 1")
 	}
 	if c.Listers < 1 {
 		return fmt.Errorf("ingest: -ingest.listers must be at least 1")
@@ -270,11 +277,10 @@ type result struct {
 func (r *run) process(ctx context.Context, todo iter.Seq2[listed, error]) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	jobs := make(chan listed)
-	results := make(chan result, r.cfg.Workers)
+	listedJobs := make(chan job)
 	listErr := make(chan error, 1)
 	go func() {
-		defer close(jobs)
+		defer close(listedJobs)
 		for info, err := range todo {
 			if err != nil {
 				listErr <- err
@@ -282,18 +288,26 @@ func (r *run) process(ctx context.Context, todo iter.Seq2[listed, error]) error 
 				return
 			}
 			select {
-			case jobs <- info:
+			case listedJobs <- job{listed: info}:
 			case <-ctx.Done():
 				return
 			}
 		}
 	}()
+	jobs := (<-chan job)(listedJobs)
+	if r.src.remote {
+		ahead := make(chan job)
+		go readAhead(ctx, r.src.Store, listedJobs, ahead, r.cfg.Fetchers)
+		jobs = ahead
+	}
+	results := make(chan result, r.cfg.Workers)
 	var wg sync.WaitGroup
 	for range r.cfg.Workers {
 		wg.Go(func() {
-			for obj := range jobs {
-				res := r.read(ctx, obj.ObjectInfo)
-				res.state.Unrecorded = !obj.recorded
+			for j := range jobs {
+				res := r.read(ctx, &j)
+				j.done()
+				res.state.Unrecorded = !j.recorded
 				select {
 				case results <- res:
 				case <-ctx.Done():
@@ -410,14 +424,15 @@ func (r *run) notice(st cairn.ObjectState) {
 
 // read reads and decodes one object. Its events come back all or none: any
 // error quarantines the whole object.
-func (r *run) read(ctx context.Context, info cairn.ObjectInfo) result {
+func (r *run) read(ctx context.Context, j *job) result {
+	info := j.ObjectInfo
 	st := cairn.ObjectState{Source: r.src.URL, Key: info.Key, Size: info.Size, ETag: info.ETag, IngestedAt: time.Now().UTC()}
 	layout := r.src.KeyInfo(info.Key).Kind
 	if layout == cloudtrail.KeyDigest || layout == cloudtrail.KeyInsight {
 		st.Status, st.Reason = cairn.ObjectSkipped, layout.String()+" file, not API calls"
 		return result{state: st}
 	}
-	body, err := cairn.OpenObject(ctx, r.src.Store, info.Key)
+	body, err := j.open(ctx, r.src.Store)
 	if err != nil {
 		st.Status, st.Reason = cairn.ObjectQuarantined, "cannot read: "+err.Error()
 		return result{state: st}

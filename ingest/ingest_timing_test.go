@@ -3,11 +3,14 @@ package ingest
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/cairn-audit/cairn/index/duckdb"
 	"github.com/cairn-audit/cairn/sim"
@@ -106,4 +109,41 @@ func BenchmarkIngestAnchor(b *testing.B) {
 		db.Close()
 	}
 	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkIngestS3 measures ingest from S3 whose GETs each wait 20 ms for
+// their first byte (versitygw behind slowS3), with as many objects fetched
+// at once as there are decoders, which is what ingest did before it read
+// ahead, and with Config.Fetchers' default.
+func BenchmarkIngestS3(b *testing.B) {
+	const objects = 400
+	_, client, bucket := startSlowS3(b, 20*time.Millisecond)
+	putTrail(b, client, bucket, "", objects)
+	ctx := context.Background()
+	for _, fetchers := range []int{runtime.GOMAXPROCS(0), DefaultConfig().Fetchers} {
+		b.Run(fmt.Sprintf("fetchers=%d", fetchers), func(b *testing.B) {
+			read := 0
+			for b.Loop() {
+				cfg := duckdb.DefaultConfig()
+				cfg.Dir = b.TempDir()
+				idx, err := duckdb.Open(ctx, cfg)
+				if err != nil {
+					b.Fatal(err)
+				}
+				src, err := OpenSource(ctx, "s3://"+bucket)
+				if err != nil {
+					b.Fatal(err)
+				}
+				icfg := DefaultConfig()
+				icfg.Fetchers = fetchers
+				sum, err := Run(ctx, icfg, idx, src)
+				if err != nil || sum.Objects != objects {
+					b.Fatalf("%+v %v", sum, err)
+				}
+				read += sum.Objects
+				idx.Close()
+			}
+			b.ReportMetric(float64(read)/b.Elapsed().Seconds(), "objects/s")
+		})
+	}
 }

@@ -23,6 +23,9 @@ type Source struct {
 	Store cairn.BlobStore
 	// Only, when set, is the single key to read.
 	Only string
+	// remote says that the store is reached over the network (S3), where
+	// objects are read ahead of the decoders (readahead.go).
+	remote bool
 	// base is the path or prefix that keys are relative to. A source may
 	// start inside AWS's layout (s3://bucket/AWSLogs/), so keys are judged
 	// against the layout with it in front.
@@ -62,7 +65,7 @@ func OpenSource(ctx context.Context, raw string) (*Source, error) {
 		if prefix != "" {
 			name += "/" + prefix
 		}
-		return &Source{URL: name, Store: st, base: prefix}, nil
+		return &Source{URL: name, Store: st, base: prefix, remote: true}, nil
 	}
 	path := strings.TrimPrefix(raw, "file://")
 	abs, err := filepath.Abs(path)

@@ -89,6 +89,12 @@ func (c Config) Validate() error {
 	return nil
 }
 
+// idleConnsPerHost is how many connections to the endpoint are kept open
+// between requests. The SDK keeps 10, and ingest reads 32 objects at once
+// (ingest.Config.Fetchers) while it lists: with fewer kept, every request
+// beyond them would open a connection, a TLS handshake and more.
+const idleConnsPerHost = 64
+
 // Store is a BlobStore over an S3 bucket and key prefix. It is safe for
 // concurrent use.
 type Store struct {
@@ -142,6 +148,10 @@ func New(ctx context.Context, bucket, prefix string, cfg Config) (*Store, error)
 	}
 	if cfg.HTTPClient != nil {
 		opts = append(opts, config.WithHTTPClient(cfg.HTTPClient))
+	} else {
+		opts = append(opts, config.WithHTTPClient(awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+			t.MaxIdleConnsPerHost = idleConnsPerHost
+		})))
 	}
 	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {

@@ -80,7 +80,9 @@ func simIndex(t *testing.T) *Index {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ingest.Run(ctx, ingest.Config{Workers: 2, Listers: 2, BatchEvents: 3000}, x, src); err != nil {
+	icfg := ingest.DefaultConfig()
+	icfg.Workers, icfg.Listers, icfg.BatchEvents = 2, 2, 3000
+	if _, err := ingest.Run(ctx, icfg, x, src); err != nil {
 		t.Fatal(err)
 	}
 	return x
