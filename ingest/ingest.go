@@ -233,7 +233,7 @@ func (r *run) yieldChanged(ctx context.Context, objects []cairn.ObjectInfo, yiel
 		}
 		for _, info := range chunk {
 			st, ok := known[info.Key]
-			unchanged := ok && !st.Changed(info.Size, info.ETag)
+			unchanged := ok && !st.Changed(info.Size, info.ETag) && !unread(st)
 			r.mu.Lock()
 			r.sum.Listed++
 			if unchanged {
@@ -246,6 +246,17 @@ func (r *run) yieldChanged(ctx context.Context, objects []cairn.ObjectInfo, yiel
 		}
 	}
 	return true
+}
+
+// readFailure begins the reason of an object that could not be read from
+// its store, as opposed to one whose content is damaged. What failed then
+// was the store, its network or a permission, and not the object, so the
+// next run tries it again instead of keeping it out until it changes.
+const readFailure = "cannot read: "
+
+// unread reports whether a recorded object could not be read last time.
+func unread(st cairn.ObjectState) bool {
+	return st.Status == cairn.ObjectQuarantined && strings.HasPrefix(st.Reason, readFailure)
 }
 
 // compacter is an index that merges small files when asked; ingest asks
@@ -434,7 +445,7 @@ func (r *run) read(ctx context.Context, j *job) result {
 	}
 	body, err := j.open(ctx, r.src.Store)
 	if err != nil {
-		st.Status, st.Reason = cairn.ObjectQuarantined, "cannot read: "+err.Error()
+		st.Status, st.Reason = cairn.ObjectQuarantined, readFailure+err.Error()
 		return result{state: st}
 	}
 	defer body.Close()

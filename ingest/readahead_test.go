@@ -103,7 +103,7 @@ func putTrail(t testing.TB, c *s3.Client, bucket, prefix string, n int) []string
 
 // An S3 source is read many objects at once, whatever the number of cores,
 // and an object that cannot be fetched is quarantined with S3's reason
-// while the rest is stored.
+// while the rest is stored, and fetched again by the next run.
 func TestIngestFromS3ReadsAhead(t *testing.T) {
 	ctx := context.Background()
 	const objects = 64
@@ -145,9 +145,19 @@ func TestIngestFromS3ReadsAhead(t *testing.T) {
 		t.Fatalf("at most %d objects were fetched at once by 2 decoders and %d fetchers", most, cfg.Fetchers)
 	}
 
-	// A second run fetches nothing.
+	// What failed was S3, not the object: the next run tries it again, and
+	// only it.
+	sum, err = Run(ctx, cfg, idx, src)
+	if !errors.Is(err, ErrFailedObjects) || sum.Objects != 1 || sum.Failed != 1 {
+		t.Fatalf("second run, still refused: %+v %v", sum, err)
+	}
+	slow.denied.Store(nil)
+	sum, err = Run(ctx, cfg, idx, src)
+	if err != nil || sum.Objects != 1 || sum.New != 2 {
+		t.Fatalf("third run, no longer refused: %+v %v", sum, err)
+	}
 	sum, err = Run(ctx, cfg, idx, src)
 	if err != nil || sum.Objects != 0 {
-		t.Fatalf("second run: %+v %v", sum, err)
+		t.Fatalf("fourth run: %+v %v", sum, err)
 	}
 }
