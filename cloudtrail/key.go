@@ -102,6 +102,30 @@ func ParseDayFolder(prefix string) (info KeyInfo, ok bool) {
 	return info, true
 }
 
+// ParseDateFolder reads a folder that holds a year, a month or a day of an
+// account's files in one region (…/region/YYYY/, …/region/YYYY/MM/ or
+// …/region/YYYY/MM/DD/ in the layout, the trailing slash optional), and
+// returns the days it holds: from its first up to, not including, until.
+// ok is false for any other folder.
+func ParseDateFolder(prefix string) (from, until time.Time, ok bool) {
+	prefix = strings.TrimSuffix(prefix, "/") + "/"
+	// A month is read as its first day, a year as its first month's; each
+	// shape matches the layout with one of these only.
+	for _, level := range []struct {
+		pad         string
+		years, mons int
+	}{{"", 0, 0}, {"01/", 0, 1}, {"01/01/", 1, 0}} {
+		if info, ok := ParseDayFolder(prefix + level.pad); ok {
+			days := 0
+			if level.years == 0 && level.mons == 0 {
+				days = 1
+			}
+			return info.Date, info.Date.AddDate(level.years, level.mons, days), true
+		}
+	}
+	return time.Time{}, time.Time{}, false
+}
+
 // parseFolders reads the folders of a key in the layout, and returns what
 // follows the day's folder.
 func parseFolders(key string) (info KeyInfo, kind KeyKind, name string, ok bool) {

@@ -89,6 +89,26 @@ func TestParseDayFolder(t *testing.T) {
 	}
 }
 
+func TestParseDateFolder(t *testing.T) {
+	date := func(y, m, d int) time.Time { return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC) }
+	for prefix, want := range map[string][2]time.Time{
+		"AWSLogs/o-abc/111122223333/CloudTrail/us-east-1/2024/02/29/": {date(2024, 2, 29), date(2024, 3, 1)},
+		"trails/AWSLogs/111122223333/CloudTrail/eu-west-1/2024/02":    {date(2024, 2, 1), date(2024, 3, 1)},
+		"AWSLogs/111122223333/CloudTrail/eu-west-1/2025/12/":          {date(2025, 12, 1), date(2026, 1, 1)},
+		"AWSLogs/111122223333/CloudTrail/eu-west-1/2025/":             {date(2025, 1, 1), date(2026, 1, 1)},
+		"AWSLogs/111122223333/CloudTrail/eu-west-1/":                  {},
+		"AWSLogs/111122223333/CloudTrail/eu-west-1/2025/13/":          {},
+		"AWSLogs/111122223333/CloudTrail/eu-west-1/25/":               {},
+		"AWSLogs/111122223333/CloudTrail/eu-west-1/2025/03/01/extra/": {},
+		"exports/2025/03/": {},
+	} {
+		from, until, ok := ParseDateFolder(prefix)
+		if ok != !want[0].IsZero() || !from.Equal(want[0]) || !until.Equal(want[1]) {
+			t.Errorf("ParseDateFolder(%q) = %v, %v, %v; want %v", prefix, from, until, ok, want)
+		}
+	}
+}
+
 func TestLayout(t *testing.T) {
 	l := Layout{Prefix: "my/prefix/", OrgID: "o-exampleorgid"}
 	d := time.Date(2024, 2, 29, 23, 55, 42, 0, time.UTC)

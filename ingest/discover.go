@@ -18,15 +18,15 @@ var skippedFolders = map[string]string{
 }
 
 // walk yields what the folders under roots hold, in no particular order:
-// objects, and the folders for which leaf is true, which it yields instead
-// of listing them. It walks the store folder by folder (the AWS layout is
+// objects, and the folders that role says to yield instead of listing them;
+// it leaves out those that role says to leave. It walks the store folder by folder (the AWS layout is
 // AWSLogs/[o-id/]account/CloudTrail/region/YYYY/MM/DD/), so that on S3 each
 // level is one short listing and the digest and Insights trees are never
 // listed at all, and it lists up to listers folders at once: on S3 a listing
 // is a round trip, and a year of an organisation's trail is tens of
 // thousands of day folders. notice is called from the goroutine that ranges
 // over the result. With src.Only set, it yields that one object.
-func walk(ctx context.Context, src *Source, roots []string, listers int, leaf func(prefix string) bool, notice func(key, why string)) iter.Seq2[found, error] {
+func walk(ctx context.Context, src *Source, roots []string, listers int, role func(prefix string) folderRole, notice func(key, why string)) iter.Seq2[found, error] {
 	return func(yield func(found, error) bool) {
 		if src.Only != "" {
 			info, err := src.Store.Head(ctx, src.Only)
@@ -39,7 +39,7 @@ func walk(ctx context.Context, src *Source, roots []string, listers int, leaf fu
 		parent := ctx
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
-		w := &folderWalk{ctx: ctx, src: src, leaf: leaf, found: make(chan found, 1024), todo: slices.Clone(roots)}
+		w := &folderWalk{ctx: ctx, src: src, role: role, found: make(chan found, 1024), todo: slices.Clone(roots)}
 		w.wake = sync.NewCond(&w.mu)
 		var wg sync.WaitGroup
 		for range max(1, listers) {
@@ -70,6 +70,15 @@ func walk(ctx context.Context, src *Source, roots []string, listers int, leaf fu
 	}
 }
 
+// folderRole is what a walk does with a folder it finds.
+type folderRole int
+
+const (
+	listFolder  folderRole = iota // list it, and the folders in it
+	yieldFolder                   // hand it over unlisted (a day of the layout, listed later)
+	leaveFolder                   // leave it out, unlisted
+)
+
 // found is what a lister found: an object, a leaf folder, a folder it
 // skipped and why, or the error that ends the walk.
 type found struct {
@@ -84,7 +93,7 @@ type found struct {
 type folderWalk struct {
 	ctx   context.Context
 	src   *Source
-	leaf  func(prefix string) bool
+	role  func(prefix string) folderRole // nil lists every folder
 	found chan found
 
 	mu      sync.Mutex
@@ -150,13 +159,18 @@ func (w *folderWalk) list(prefix string) (folders []string, ok bool) {
 				}
 				continue
 			}
-			if w.leaf != nil && w.leaf(e.Prefix) {
+			role := listFolder
+			if w.role != nil {
+				role = w.role(e.Prefix)
+			}
+			switch role {
+			case yieldFolder:
 				if !send(found{folder: e.Prefix}) {
 					return nil, false
 				}
-				continue
+			case listFolder:
+				folders = append(folders, e.Prefix)
 			}
-			folders = append(folders, e.Prefix)
 			continue
 		}
 		if !send(found{object: e.Object}) {

@@ -275,3 +275,62 @@ func TestIngestFlatFolderInChunks(t *testing.T) {
 		t.Errorf("asked for the states of %v, want the 5 objects once each", asked)
 	}
 }
+
+// listings is a store that records the prefixes it is asked to list.
+type listings struct {
+	cairn.BlobStore
+	mu       sync.Mutex
+	prefixes []string
+}
+
+func (l *listings) List(ctx context.Context, opts cairn.ListOptions) iter.Seq2[cairn.ListEntry, error] {
+	l.mu.Lock()
+	l.prefixes = append(l.prefixes, opts.Prefix)
+	l.mu.Unlock()
+	return l.BlobStore.List(ctx, opts)
+}
+
+// TestIngestSince: a run with Since does not list the years, months and
+// days of the layout that end before it, while it reads the rest, objects
+// outside the layout included; a run without Since then finds the days
+// left out.
+func TestIngestSince(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	id := 0
+	for _, day := range []string{"2025/12/31", "2026/02/27", "2026/03/13", "2026/03/14"} {
+		id++
+		d := strings.ReplaceAll(day, "/", "")
+		write(t, root, fmt.Sprintf("AWSLogs/111111111111/CloudTrail/us-east-1/%s/111111111111_CloudTrail_us-east-1_%sT0000Z_a.json.gz", day, d), logFile([]int{id}, "111111111111"))
+	}
+	write(t, root, "extra/events.jsonl", []byte(record(1000, "111111111111")+"\n"))
+
+	idx, err := duckdb.Open(ctx, func() duckdb.Config { c := duckdb.DefaultConfig(); c.Dir = t.TempDir(); return c }())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	src, err := OpenSource(ctx, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &listings{BlobStore: src.Store}
+	src.Store = store
+	cfg := DefaultConfig()
+	cfg.Since = time.Date(2026, 3, 14, 0, 0, 0, 0, time.UTC)
+	sum, err := Run(ctx, cfg, idx, src)
+	if err != nil || sum.Objects != 2 || sum.New != 2 {
+		t.Fatalf("run since 14 March: %+v %v", sum, err)
+	}
+	for _, p := range store.prefixes {
+		for _, old := range []string{"/2025/", "/2026/02/", "/2026/03/13/"} {
+			if strings.Contains(p, old) {
+				t.Errorf("listed %s, which ends before 14 March", p)
+			}
+		}
+	}
+	cfg.Since = time.Time{}
+	if sum, err = Run(ctx, cfg, idx, src); err != nil || sum.Objects != 3 || sum.New != 3 || sum.Unchanged != 2 {
+		t.Fatalf("run without Since: %+v %v", sum, err)
+	}
+}

@@ -34,6 +34,11 @@ type Config struct {
 	// Listers is the number of folders listed at once while looking for
 	// objects; on S3 each listing is a round trip.
 	Listers int
+	// Since, when set, leaves out the years, months and days of AWS's
+	// layout that end before it, unlisted: a run that looks for new
+	// deliveries instead of going through a trail's whole history. Objects
+	// outside the layout's date folders are read as ever.
+	Since time.Time
 	// BatchEvents is how many events are committed at once; it bounds the
 	// memory an ingest holds.
 	BatchEvents int
@@ -158,7 +163,7 @@ func (r *run) objectsToRead(ctx context.Context) iter.Seq2[listed, error] {
 		days := map[time.Time][]string{}
 		var waiting []cairn.ObjectInfo // in the order they are to be read
 		byKey := func(a, b cairn.ObjectInfo) int { return strings.Compare(a.Key, b.Key) }
-		for f, err := range walk(ctx, r.src, []string{""}, r.cfg.Listers, r.isDayFolder, r.folderNotice) {
+		for f, err := range walk(ctx, r.src, []string{""}, r.cfg.Listers, r.folderRole, r.folderNotice) {
 			if err != nil {
 				yield(listed{}, fmt.Errorf("list %s: %w", r.src.URL, err))
 				return
@@ -205,11 +210,20 @@ type listed struct {
 	recorded bool
 }
 
-// isDayFolder reports whether a folder is a day of a trail's logs
-// (…/CloudTrail/region/YYYY/MM/DD/), which discovery lists a day at a time.
-func (r *run) isDayFolder(prefix string) bool {
-	info, ok := r.src.DayFolder(prefix)
-	return ok && info.Kind == cloudtrail.KeyLog
+// folderRole says what discovery does with a folder: a day of a trail's
+// logs (…/CloudTrail/region/YYYY/MM/DD/) is yielded, to be listed a day at
+// a time, and a year, month or day of the layout that ends before
+// Config.Since is left out.
+func (r *run) folderRole(prefix string) folderRole {
+	if !r.cfg.Since.IsZero() {
+		if _, until, ok := r.src.DateFolder(prefix); ok && !until.After(r.cfg.Since) {
+			return leaveFolder
+		}
+	}
+	if info, ok := r.src.DayFolder(prefix); ok && info.Kind == cloudtrail.KeyLog {
+		return yieldFolder
+	}
+	return listFolder
 }
 
 // stateChunk bounds the objects whose states are asked for at once (a

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/cairn-audit/cairn"
 	"github.com/cairn-audit/cairn/blob/file"
@@ -47,6 +48,15 @@ func (s *Source) DayFolder(prefix string) (cloudtrail.KeyInfo, bool) {
 		return cloudtrail.ParseDayFolder(prefix)
 	}
 	return cloudtrail.ParseDayFolder(s.base + "/" + prefix)
+}
+
+// DateFolder reads a folder of the source as a year, month or day folder of
+// AWS's layout; see cloudtrail.ParseDateFolder.
+func (s *Source) DateFolder(prefix string) (from, until time.Time, ok bool) {
+	if s.base == "" {
+		return cloudtrail.ParseDateFolder(prefix)
+	}
+	return cloudtrail.ParseDateFolder(s.base + "/" + prefix)
 }
 
 // OpenSource opens a folder, a file, a file:// URL or an s3://bucket/prefix.

@@ -93,7 +93,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	// Delivered log files are indexed like any other trail's; their events
 	// are already in the index, so this only records the files as read.
 	rcfg.AfterDelivery = func(ctx context.Context, archive string) {
-		if _, err := ing.run(ctx, archive, nil); err != nil && ctx.Err() == nil {
+		if _, err := ing.round(ctx, archive); err != nil && ctx.Err() == nil {
 			log.Error("indexing the archive failed", "archive", archive, "err", err)
 		}
 	}
@@ -190,15 +190,39 @@ type serverIngest struct {
 	idx cairn.Index
 	log *slog.Logger
 	mu  sync.Mutex // one ingest at a time keeps progress reports readable
+	// listedWhole is when each source was last listed whole by a round;
+	// guarded by mu.
+	listedWhole map[string]time.Time
 	// afterRound runs after each round of the sources, when the index may
 	// have changed.
 	afterRound func(context.Context)
 }
 
+// fullListEvery is how often a source is listed whole by the server's
+// rounds. The rounds between list only the days of AWS's layout from
+// yesterday on (roundSince): on S3 each folder is a request, and a year of
+// an organisation's trail is tens of thousands of day folders, which a
+// round a minute would list again to find the few files delivered since
+// the last. Listing whole when the server starts and once a day after
+// finds what CloudTrail delivers later than a day, and objects outside the
+// layout are listed by every round.
+const fullListEvery = 24 * time.Hour
+
+// roundSince returns the ingest.Config.Since of a round that starts at now,
+// given when its source was last listed whole: zero, listing it whole, when
+// it never was or fullListEvery has passed, and otherwise the start of
+// yesterday (UTC, the layout's days).
+func roundSince(listedWhole, now time.Time) time.Time {
+	if listedWhole.IsZero() || now.Sub(listedWhole) >= fullListEvery {
+		return time.Time{}
+	}
+	return now.UTC().Truncate(24*time.Hour).AddDate(0, 0, -1)
+}
+
 func (s *serverIngest) loop(ctx context.Context, sources []string, every time.Duration) {
 	for {
 		for _, u := range sources {
-			if _, err := s.run(ctx, u, nil); err != nil && !errors.Is(err, ingest.ErrFailedObjects) && ctx.Err() == nil {
+			if _, err := s.round(ctx, u); err != nil && !errors.Is(err, ingest.ErrFailedObjects) && ctx.Err() == nil {
 				s.log.Error("ingest failed", "source", u, "err", err)
 			}
 		}
@@ -213,9 +237,34 @@ func (s *serverIngest) loop(ctx context.Context, sources []string, every time.Du
 	}
 }
 
-// run ingests one URL; notice, when set, hears about skipped and
-// quarantined objects.
+// round ingests one of the server's sources, or its archive, listing it
+// whole or from yesterday on (roundSince).
+func (s *serverIngest) round(ctx context.Context, url string) (ingest.Summary, error) {
+	start := time.Now()
+	s.mu.Lock()
+	since := roundSince(s.listedWhole[url], start)
+	s.mu.Unlock()
+	sum, err := s.ingest(ctx, url, since, nil)
+	if since.IsZero() && (err == nil || errors.Is(err, ingest.ErrFailedObjects)) {
+		s.mu.Lock()
+		if s.listedWhole == nil {
+			s.listedWhole = map[string]time.Time{}
+		}
+		s.listedWhole[url] = start
+		s.mu.Unlock()
+	}
+	return sum, err
+}
+
+// run ingests one URL, listing it whole; notice, when set, hears about
+// skipped and quarantined objects.
 func (s *serverIngest) run(ctx context.Context, url string, notice func(cairn.ObjectState)) (ingest.Summary, error) {
+	return s.ingest(ctx, url, time.Time{}, notice)
+}
+
+// ingest ingests one URL, leaving out the days of AWS's layout before
+// since when it is set.
+func (s *serverIngest) ingest(ctx context.Context, url string, since time.Time, notice func(cairn.ObjectState)) (ingest.Summary, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	src, err := ingest.OpenSource(ctx, url)
@@ -223,6 +272,7 @@ func (s *serverIngest) run(ctx context.Context, url string, notice func(cairn.Ob
 		return ingest.Summary{}, err
 	}
 	cfg := s.cfg
+	cfg.Since = since
 	cfg.Notice = func(st cairn.ObjectState) {
 		if st.Status == cairn.ObjectQuarantined {
 			s.log.Warn("quarantined", "source", st.Source, "key", st.Key, "reason", st.Reason)
