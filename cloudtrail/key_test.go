@@ -169,5 +169,17 @@ func FuzzParseKey(f *testing.F) {
 		if !ok || folder != want {
 			t.Fatalf("ParseDayFolder(%q) = %+v, %v; want %+v", dir, folder, ok, want)
 		}
+		// Its day, month and year folders hold its date, so that ingest's
+		// Since never leaves out a folder with a later day in it.
+		for f := dir; ; {
+			from, until, ok := ParseDateFolder(f)
+			if !ok {
+				break
+			}
+			if info.Date.Before(from) || !info.Date.Before(until) {
+				t.Fatalf("ParseDateFolder(%q) = %v to %v, which leaves out %v", f, from, until, info.Date)
+			}
+			f = f[:strings.LastIndexByte(strings.TrimSuffix(f, "/"), '/')+1]
+		}
 	})
 }
