@@ -303,14 +303,15 @@ func TestClientIngest(t *testing.T) {
 	c := NewClient(hs.URL, testCreds)
 
 	// Without SetIngest the endpoint says so.
-	_, err := c.Ingest(t.Context(), "s3://bucket/prefix", nil)
+	_, err := c.Ingest(t.Context(), "s3://bucket/prefix", time.Time{}, nil)
 	if ae, ok := errors.AsType[*APIError](err); !ok || ae.StatusCode != http.StatusNotImplemented {
 		t.Fatalf("no ingest: %v", err)
 	}
 
 	var gotURL string
-	s.SetIngest(func(ctx context.Context, url string, notice func(cairn.ObjectState)) (ingest.Summary, error) {
-		gotURL = url
+	var gotSince time.Time
+	s.SetIngest(func(ctx context.Context, url string, since time.Time, notice func(cairn.ObjectState)) (ingest.Summary, error) {
+		gotURL, gotSince = url, since
 		sum := ingest.Summary{Listed: 3, Objects: 3, Events: 10, New: 7, Duplicates: 3, Failed: 1, Skipped: 1, Elapsed: 1500 * time.Millisecond}
 		switch {
 		case strings.HasSuffix(url, "broken"):
@@ -326,7 +327,7 @@ func TestClientIngest(t *testing.T) {
 	})
 
 	var notices []cairn.ObjectState
-	sum, err := c.Ingest(t.Context(), "logs", func(st cairn.ObjectState) { notices = append(notices, st) })
+	sum, err := c.Ingest(t.Context(), "logs", time.Time{}, func(st cairn.ObjectState) { notices = append(notices, st) })
 	if !errors.Is(err, ingest.ErrFailedObjects) {
 		t.Errorf("error %v, want ErrFailedObjects", err)
 	}
@@ -341,10 +342,11 @@ func TestClientIngest(t *testing.T) {
 		t.Errorf("notices %+v", notices)
 	}
 
-	if sum, err := c.Ingest(t.Context(), "s3://bucket/fine", nil); err != nil || sum.Events != 10 || gotURL != "s3://bucket/fine" {
-		t.Errorf("fine: %+v, %v (url %q)", sum, err, gotURL)
+	if sum, err := c.Ingest(t.Context(), "s3://bucket/fine", testBase, nil); err != nil || sum.Events != 10 || gotURL != "s3://bucket/fine" ||
+		!gotSince.Equal(testBase) {
+		t.Errorf("fine: %+v, %v (url %q, since %v)", sum, err, gotURL, gotSince)
 	}
-	_, err = c.Ingest(t.Context(), "s3://bucket/broken", nil)
+	_, err = c.Ingest(t.Context(), "s3://bucket/broken", time.Time{}, nil)
 	if ae, ok := errors.AsType[*APIError](err); !ok || ae.Code != apiCodeIngestFailed || !strings.Contains(ae.Message, "no such folder") {
 		t.Errorf("broken: %v", err)
 	}
@@ -354,7 +356,7 @@ func TestClientIngest(t *testing.T) {
 // own machine; a bucket, from anywhere.
 func TestIngestOfServerPathsIsLocalOnly(t *testing.T) {
 	s := New(DefaultConfig(), newFakeIndex(nil), []Credentials{testCreds}, nil)
-	s.SetIngest(func(ctx context.Context, url string, notice func(cairn.ObjectState)) (ingest.Summary, error) {
+	s.SetIngest(func(ctx context.Context, url string, since time.Time, notice func(cairn.ObjectState)) (ingest.Summary, error) {
 		return ingest.Summary{Objects: 1}, nil
 	})
 	remote := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -364,17 +366,17 @@ func TestIngestOfServerPathsIsLocalOnly(t *testing.T) {
 	defer remote.Close()
 	c := NewClient(remote.URL, testCreds)
 	for _, u := range []string{"/etc", "file:///var/log", "FILE:///root"} {
-		_, err := c.Ingest(t.Context(), u, nil)
+		_, err := c.Ingest(t.Context(), u, time.Time{}, nil)
 		if ae, ok := errors.AsType[*APIError](err); !ok || ae.StatusCode != http.StatusForbidden || ae.Code != apiCodeLocalOnly {
 			t.Errorf("remote ingest of %s: %v, want 403 %s", u, err, apiCodeLocalOnly)
 		}
 	}
-	if sum, err := c.Ingest(t.Context(), "s3://bucket/prefix", nil); err != nil || sum.Objects != 1 {
+	if sum, err := c.Ingest(t.Context(), "s3://bucket/prefix", time.Time{}, nil); err != nil || sum.Objects != 1 {
 		t.Errorf("remote ingest of a bucket: %+v, %v", sum, err)
 	}
 	local := httptest.NewServer(s.Handler())
 	defer local.Close()
-	if sum, err := NewClient(local.URL, testCreds).Ingest(t.Context(), "/var/log", nil); err != nil || sum.Objects != 1 {
+	if sum, err := NewClient(local.URL, testCreds).Ingest(t.Context(), "/var/log", time.Time{}, nil); err != nil || sum.Objects != 1 {
 		t.Errorf("local ingest of a folder: %+v, %v", sum, err)
 	}
 }

@@ -21,21 +21,24 @@ import (
 	"github.com/cairn-audit/cairn/ingest"
 )
 
-// IngestFunc ingests one source URL into the index that the server serves;
-// notice, when set, hears about skipped and quarantined objects. While a
-// server owns the data folder, `cairn ingest` goes through it.
-type IngestFunc func(ctx context.Context, url string, notice func(cairn.ObjectState)) (ingest.Summary, error)
+// IngestFunc ingests one source URL into the index that the server serves,
+// leaving out the days of AWS's layout before since when it is set
+// (ingest.Config.Since); notice, when set, hears about skipped and
+// quarantined objects. While a server owns the data folder, `cairn ingest`
+// goes through it.
+type IngestFunc func(ctx context.Context, url string, since time.Time, notice func(cairn.ObjectState)) (ingest.Summary, error)
 
 // SetIngest enables POST /api/v1/ingest. Call it before Serve.
 func (s *Server) SetIngest(fn IngestFunc) { s.ingest = fn }
 
-// POST /api/v1/ingest {"url":"..."} answers with JSON lines: one
+// POST /api/v1/ingest {"url":"...","since":"<RFC 3339, optional>"} answers with JSON lines: one
 // {"notice":{...}} per skipped or quarantined object as it happens, then
 // {"summary":{...}} with "error" and "code" when the run failed. The status
 // is 200 once the run started, so the outcome is in the last line.
 
 type ingestRequest struct {
-	URL string `json:"url"`
+	URL   string    `json:"url"`
+	Since time.Time `json:"since,omitzero"`
 }
 
 type objectStateJSON struct {
@@ -143,7 +146,7 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request, body []byt
 			send(ingestLine{Notice: &o})
 		}
 	}()
-	sum, err := s.ingest(r.Context(), req.URL, func(st cairn.ObjectState) {
+	sum, err := s.ingest(r.Context(), req.URL, req.Since, func(st cairn.ObjectState) {
 		select {
 		case notices <- st:
 		case <-r.Context().Done():
@@ -164,12 +167,13 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request, body []byt
 	send(last)
 }
 
-// Ingest has the server ingest url, as `cairn ingest` does without one. A
-// URL without a scheme is a local path, made absolute here because the
-// server's working directory is not the caller's. notice, when set, hears
-// about skipped and quarantined objects. When objects were quarantined the
-// error matches ingest.ErrFailedObjects and the summary is still valid.
-func (c *Client) Ingest(ctx context.Context, url string, notice func(cairn.ObjectState)) (ingest.Summary, error) {
+// Ingest has the server ingest url, as `cairn ingest` does without one,
+// leaving out the days of AWS's layout before since when it is set. A URL
+// without a scheme is a local path, made absolute here because the server's
+// working directory is not the caller's. notice, when set, hears about
+// skipped and quarantined objects. When objects were quarantined the error
+// matches ingest.ErrFailedObjects and the summary is still valid.
+func (c *Client) Ingest(ctx context.Context, url string, since time.Time, notice func(cairn.ObjectState)) (ingest.Summary, error) {
 	if !strings.Contains(url, "://") {
 		abs, err := filepath.Abs(url)
 		if err != nil {
@@ -177,7 +181,7 @@ func (c *Client) Ingest(ctx context.Context, url string, notice func(cairn.Objec
 		}
 		url = abs
 	}
-	body, err := json.Marshal(ingestRequest{URL: url}, jsonOpts)
+	body, err := json.Marshal(ingestRequest{URL: url, Since: since}, jsonOpts)
 	if err != nil {
 		return ingest.Summary{}, err
 	}

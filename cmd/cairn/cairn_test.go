@@ -153,6 +153,27 @@ func sorted(s []string) []string {
 	return s
 }
 
+// TestIngestSince: -since leaves out the days of AWS's layout that end
+// before it, whatever the time of day it names, and says what it wants when
+// it is neither a time nor a duration.
+func TestIngestSince(t *testing.T) {
+	f := makeFixture(t)
+	data := filepath.Join(t.TempDir(), "data")
+	r := runCairn(t, nil, "ingest", "-data", data, "-since", "2026-03-11", f.dir)
+	if r.code != 0 || !strings.Contains(r.stdout, ": 0 objects read (0 unchanged)") {
+		t.Fatalf("since the 11th: exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+	}
+	// The 10th ends after noon on the 10th: its files are read, all of them.
+	r = runCairn(t, nil, "ingest", "-data", data, "-since", "2026-03-10T12:00:00Z", f.dir)
+	if r.code != 1 || !strings.Contains(r.stdout, "120 new") {
+		t.Fatalf("since noon on the 10th: exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+	}
+	r = runCairn(t, nil, "ingest", "-data", data, "-since", "last tuesday", f.dir)
+	if r.code != 2 || !strings.Contains(r.stderr, `"last tuesday" is neither a time`) {
+		t.Fatalf("a bad -since: exit %d\nstderr: %s", r.code, r.stderr)
+	}
+}
+
 func TestIngestSearchAndSQL(t *testing.T) {
 	f := makeFixture(t)
 	data := filepath.Join(t.TempDir(), "data")
@@ -264,6 +285,11 @@ func TestServeLookupEventsAndCommandsThroughIt(t *testing.T) {
 	r = runCairn(t, env, "ingest", "-data", data, f.dir)
 	if r.code != 0 || !strings.Contains(r.stdout, "0 new") {
 		t.Errorf("ingest through the server: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	// -since goes through the server too: the fixture's day is the 10th.
+	r = runCairn(t, env, "ingest", "-data", data, "-since", "2026-03-11", f.dir)
+	if r.code != 0 || !strings.Contains(r.stdout, ": 0 objects read (0 unchanged)") {
+		t.Errorf("ingest -since through the server: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	r = runCairn(t, env, "sql", "-data", data, "SELECT count(*) AS n FROM events")
 	if r.code != 0 || !strings.Contains(r.stdout, "120") {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/cairn-audit/cairn"
 	"github.com/cairn-audit/cairn/index/duckdb"
@@ -21,15 +22,21 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	xcfg := duckdb.DefaultConfig()
 	xcfg.RegisterFlags(fs)
 	quiet := fs.Bool("quiet", false, "print only failures and the summary")
+	sinceFlag := fs.String("since", "", "leave out the days of AWS's layout before this time (RFC 3339) or this long ago (72h, 30d)")
 	urls, err := parse(e, fs, args)
 	if err != nil {
 		return err
 	}
+	since, err := parseTime(*sinceFlag, time.Now())
+	if err != nil {
+		return err
+	}
+	icfg.Since = since
 	if len(urls) == 0 {
 		return fmt.Errorf("%w: give at least one folder, file or s3://bucket/prefix", errUsage)
 	}
 	if url := findServer(*data); url != "" {
-		return ingestThroughServer(ctx, e, *data, url, urls)
+		return ingestThroughServer(ctx, e, *data, url, urls, since)
 	}
 	idx, err := openWriter(ctx, *data, xcfg)
 	if err != nil {
@@ -122,7 +129,7 @@ func (p *progress) clearLocked() {
 
 // ingestThroughServer asks the running server, which owns the index, to
 // ingest the URLs, and prints what it reports as a direct ingest would.
-func ingestThroughServer(ctx context.Context, e *env, data, url string, urls []string) error {
+func ingestThroughServer(ctx context.Context, e *env, data, url string, urls []string, since time.Time) error {
 	creds, _, err := loadCredentials(e, data, false)
 	if err != nil {
 		return cairn.WithHint(fmt.Errorf("a server runs at %s but its key is unreadable: %w", url, err), "set CAIRN_ACCESS_KEY_ID and CAIRN_SECRET_ACCESS_KEY")
@@ -131,7 +138,7 @@ func ingestThroughServer(ctx context.Context, e *env, data, url string, urls []s
 	p := newProgress(e, false)
 	failed := 0
 	for _, u := range urls {
-		sum, err := c.Ingest(ctx, u, p.notice)
+		sum, err := c.Ingest(ctx, u, since, p.notice)
 		if errors.Is(err, ingest.ErrFailedObjects) {
 			failed += sum.Failed
 		} else if err != nil {

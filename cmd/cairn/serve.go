@@ -244,7 +244,7 @@ func (s *serverIngest) round(ctx context.Context, url string) (ingest.Summary, e
 	s.mu.Lock()
 	since := roundSince(s.listedWhole[url], start)
 	s.mu.Unlock()
-	sum, err := s.ingest(ctx, url, since, nil)
+	sum, err := s.run(ctx, url, since, nil)
 	if since.IsZero() && (err == nil || errors.Is(err, ingest.ErrFailedObjects)) {
 		s.mu.Lock()
 		if s.listedWhole == nil {
@@ -256,15 +256,10 @@ func (s *serverIngest) round(ctx context.Context, url string) (ingest.Summary, e
 	return sum, err
 }
 
-// run ingests one URL, listing it whole; notice, when set, hears about
-// skipped and quarantined objects.
-func (s *serverIngest) run(ctx context.Context, url string, notice func(cairn.ObjectState)) (ingest.Summary, error) {
-	return s.ingest(ctx, url, time.Time{}, notice)
-}
-
-// ingest ingests one URL, leaving out the days of AWS's layout before
-// since when it is set.
-func (s *serverIngest) ingest(ctx context.Context, url string, since time.Time, notice func(cairn.ObjectState)) (ingest.Summary, error) {
+// run ingests one URL, leaving out the days of AWS's layout before since
+// when it is set; notice, when set, hears about skipped and quarantined
+// objects.
+func (s *serverIngest) run(ctx context.Context, url string, since time.Time, notice func(cairn.ObjectState)) (ingest.Summary, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	src, err := ingest.OpenSource(ctx, url)
