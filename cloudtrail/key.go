@@ -109,19 +109,16 @@ func ParseDayFolder(prefix string) (info KeyInfo, ok bool) {
 // ok is false for any other folder.
 func ParseDateFolder(prefix string) (from, until time.Time, ok bool) {
 	prefix = strings.TrimSuffix(prefix, "/") + "/"
-	// A month is read as its first day, a year as its first month's; each
-	// shape matches the layout with one of these only.
-	for _, level := range []struct {
-		pad         string
-		years, mons int
-	}{{"", 0, 0}, {"01/", 0, 1}, {"01/01/", 1, 0}} {
-		if info, ok := ParseDayFolder(prefix + level.pad); ok {
-			days := 0
-			if level.years == 0 && level.mons == 0 {
-				days = 1
-			}
-			return info.Date, info.Date.AddDate(level.years, level.mons, days), true
-		}
+	// A month or a year is read as the folder of its first day; each shape
+	// matches the layout in one of these ways only.
+	if day, ok := ParseDayFolder(prefix); ok {
+		return day.Date, day.Date.AddDate(0, 0, 1), true
+	}
+	if month, ok := ParseDayFolder(prefix + "01/"); ok {
+		return month.Date, month.Date.AddDate(0, 1, 0), true
+	}
+	if year, ok := ParseDayFolder(prefix + "01/01/"); ok {
+		return year.Date, year.Date.AddDate(1, 0, 0), true
 	}
 	return time.Time{}, time.Time{}, false
 }

@@ -18,8 +18,9 @@ var skippedFolders = map[string]string{
 }
 
 // walk yields what the folders under roots hold, in no particular order:
-// objects, and the folders that role says to yield instead of listing them;
-// it leaves out those that role says to leave. It walks the store folder by folder (the AWS layout is
+// objects, and the folders that role says to yield instead of listing
+// them; it leaves out, unlisted, those that role says to leave. It walks
+// the store folder by folder (the AWS layout is
 // AWSLogs/[o-id/]account/CloudTrail/region/YYYY/MM/DD/), so that on S3 each
 // level is one short listing and the digest and Insights trees are never
 // listed at all, and it lists up to listers folders at once: on S3 a listing

@@ -20,11 +20,11 @@ import (
 // streams it.
 const aheadBytes = 32 << 20
 
-// job is an object for a decoder: listed, and read ahead when body or err
-// is set.
+// job is an object for a decoder, as listed, with its body when it was
+// read ahead.
 type job struct {
 	listed
-	ahead   bool
+	ahead   bool // read ahead: body, or err
 	body    []byte
 	err     error  // why reading ahead failed
 	release func() // gives back the body's share of aheadBytes
