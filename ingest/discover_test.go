@@ -15,7 +15,6 @@ import (
 
 	"github.com/cairn-audit/cairn"
 	"github.com/cairn-audit/cairn/blob/file"
-	"github.com/cairn-audit/cairn/index/duckdb"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -178,11 +177,7 @@ func (x *statesByDay) ObjectStates(ctx context.Context, source string, keys []st
 func openStatesByDay(t *testing.T, root string) (*statesByDay, *Source) {
 	t.Helper()
 	ctx := context.Background()
-	idx, err := duckdb.Open(ctx, func() duckdb.Config { c := duckdb.DefaultConfig(); c.Dir = t.TempDir(); return c }())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { idx.Close() })
+	idx := openIndex(t)
 	src, err := OpenSource(ctx, root)
 	if err != nil {
 		t.Fatal(err)
@@ -305,11 +300,7 @@ func TestIngestSince(t *testing.T) {
 	}
 	write(t, root, "extra/events.jsonl", []byte(record(1000, "111111111111")+"\n"))
 
-	idx, err := duckdb.Open(ctx, func() duckdb.Config { c := duckdb.DefaultConfig(); c.Dir = t.TempDir(); return c }())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer idx.Close()
+	idx := openIndex(t)
 	src, err := OpenSource(ctx, root)
 	if err != nil {
 		t.Fatal(err)

@@ -30,6 +30,20 @@ func gz(s string) []byte {
 	return b.Bytes()
 }
 
+// openIndex opens an index in a folder of the test's, closed when the test
+// ends.
+func openIndex(t *testing.T) *duckdb.Index {
+	t.Helper()
+	cfg := duckdb.DefaultConfig()
+	cfg.Dir = t.TempDir()
+	idx, err := duckdb.Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { idx.Close() })
+	return idx
+}
+
 func write(t *testing.T, root, key string, data []byte) {
 	t.Helper()
 	p := filepath.Join(root, filepath.FromSlash(key))
@@ -64,11 +78,7 @@ func TestIngestFolderInAWSLayout(t *testing.T) {
 		gz(`{"awsAccountId":"444455556666","digestStartTime":"2026-03-14T03:00:00Z","logFiles":[]}`))
 	write(t, root, "README.txt", []byte("hello"))
 
-	idx, err := duckdb.Open(ctx, func() duckdb.Config { c := duckdb.DefaultConfig(); c.Dir = t.TempDir(); return c }())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer idx.Close()
+	idx := openIndex(t)
 	src, err := OpenSource(ctx, root)
 	if err != nil {
 		t.Fatal(err)
@@ -131,11 +141,7 @@ func TestIngestSingleFileAndShapes(t *testing.T) {
 	root := t.TempDir()
 	write(t, root, "lines.jsonl", []byte(record(1, "111122223333")+"\n"+record(2, "111122223333")+"\n"))
 	write(t, root, "array.json", []byte("["+record(3, "111122223333")+"]"))
-	idx, err := duckdb.Open(ctx, func() duckdb.Config { c := duckdb.DefaultConfig(); c.Dir = t.TempDir(); return c }())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer idx.Close()
+	idx := openIndex(t)
 	src, err := OpenSource(ctx, filepath.Join(root, "lines.jsonl"))
 	if err != nil {
 		t.Fatal(err)
@@ -160,11 +166,7 @@ func TestSourceInsideTheLayout(t *testing.T) {
 	day := "AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/14/"
 	write(t, root, day+"111122223333_CloudTrail_us-east-1_20260314T0305Z_aaaaaaaaaaaaaaaa.json.gz", logFile([]int{1, 2}, "111122223333"))
 	write(t, root, day+"111122223333_CloudTrail_us-east-1_20260314T0310Z_bbbbbbbbbbbbbbbb.json.gz", gz(`{"notARecord": true}`))
-	idx, err := duckdb.Open(ctx, func() duckdb.Config { c := duckdb.DefaultConfig(); c.Dir = t.TempDir(); return c }())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer idx.Close()
+	idx := openIndex(t)
 	src, err := OpenSource(ctx, filepath.Join(root, "AWSLogs"))
 	if err != nil {
 		t.Fatal(err)

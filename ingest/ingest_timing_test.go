@@ -69,24 +69,29 @@ func BenchmarkIngest(b *testing.B) {
 	ctx := context.Background()
 	var events int
 	for b.Loop() {
-		cfg := duckdb.DefaultConfig()
-		cfg.Dir = b.TempDir()
-		idx, err := duckdb.Open(ctx, cfg)
-		if err != nil {
-			b.Fatal(err)
-		}
-		src, err := OpenSource(ctx, filepath.Join(dir, "AWSLogs"))
-		if err != nil {
-			b.Fatal(err)
-		}
-		sum, err := Run(ctx, DefaultConfig(), idx, src)
+		sum, err := ingestOnce(ctx, b, DefaultConfig(), filepath.Join(dir, "AWSLogs"))
 		if err != nil {
 			b.Fatal(err)
 		}
 		events += sum.Events
-		idx.Close()
 	}
 	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+}
+
+// ingestOnce ingests url into a new index, which it closes.
+func ingestOnce(ctx context.Context, b *testing.B, cfg Config, url string) (Summary, error) {
+	xcfg := duckdb.DefaultConfig()
+	xcfg.Dir = b.TempDir()
+	idx, err := duckdb.Open(ctx, xcfg)
+	if err != nil {
+		return Summary{}, err
+	}
+	defer idx.Close()
+	src, err := OpenSource(ctx, url)
+	if err != nil {
+		return Summary{}, err
+	}
+	return Run(ctx, cfg, idx, src)
 }
 
 func BenchmarkIngestAnchor(b *testing.B) {
@@ -123,25 +128,14 @@ func BenchmarkIngestS3(b *testing.B) {
 	for _, fetchers := range []int{runtime.GOMAXPROCS(0), DefaultConfig().Fetchers} {
 		b.Run(fmt.Sprintf("fetchers=%d", fetchers), func(b *testing.B) {
 			read := 0
+			cfg := DefaultConfig()
+			cfg.Fetchers = fetchers
 			for b.Loop() {
-				cfg := duckdb.DefaultConfig()
-				cfg.Dir = b.TempDir()
-				idx, err := duckdb.Open(ctx, cfg)
-				if err != nil {
-					b.Fatal(err)
-				}
-				src, err := OpenSource(ctx, "s3://"+bucket)
-				if err != nil {
-					b.Fatal(err)
-				}
-				icfg := DefaultConfig()
-				icfg.Fetchers = fetchers
-				sum, err := Run(ctx, icfg, idx, src)
+				sum, err := ingestOnce(ctx, b, cfg, "s3://"+bucket)
 				if err != nil || sum.Objects != objects {
 					b.Fatalf("%+v %v", sum, err)
 				}
 				read += sum.Objects
-				idx.Close()
 			}
 			b.ReportMetric(float64(read)/b.Elapsed().Seconds(), "objects/s")
 		})

@@ -18,7 +18,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/cairn-audit/cairn"
 	"github.com/cairn-audit/cairn/blob/s3/s3test"
-	"github.com/cairn-audit/cairn/index/duckdb"
 )
 
 // slowS3 stands between cairn and an S3 server: every GET of an object
@@ -112,11 +111,7 @@ func TestIngestFromS3ReadsAhead(t *testing.T) {
 	deniedKey := strings.TrimPrefix(keys[7], "trail/")
 	slow.denied.Store(&keys[7])
 
-	idx, err := duckdb.Open(ctx, func() duckdb.Config { c := duckdb.DefaultConfig(); c.Dir = t.TempDir(); return c }())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer idx.Close()
+	idx := openIndex(t)
 	src, err := OpenSource(ctx, "s3://"+bucket+"/trail")
 	if err != nil {
 		t.Fatal(err)
