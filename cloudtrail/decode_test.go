@@ -236,7 +236,7 @@ func TestParseTime(t *testing.T) {
 			t.Errorf("ParseTime(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
 		}
 	}
-	for _, bad := range []string{"", "2015", "2015-08-17", "2015-08-17T14:52", "2015-13-17T14:52:27Z", "2015-08-17T14:52:27.Z", "2015-08-17T14:52:27Zjunk", "2015-08-17T14:5a:27Z", "20150817T14:52:27Z"} {
+	for _, bad := range []string{"", "2015", "2015-08-17", "2015-08-17T14:52", "2015-13-17T14:52:27Z", "2015-08-17T14:52:27.Z", "2015-08-17T14:52:27Zjunk", "2015-08-17T14:5a:27Z", "20150817T14:52:27Z", "0001-01-01 00:00:00", "0001-01-01T01:00:00+01:00"} {
 		if got, err := ParseTime(bad); err == nil {
 			t.Errorf("ParseTime(%q) = %v, want error", bad, got)
 		}

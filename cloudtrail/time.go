@@ -124,5 +124,7 @@ func parseTime(b []byte) (time.Time, bool) {
 	if offset != 0 {
 		t = t.Add(-time.Duration(offset) * time.Second)
 	}
-	return t, true
+	// The zero time stands for no time throughout cairn (an event without
+	// one, an open end of a search), so a record cannot have it.
+	return t, !t.IsZero()
 }
