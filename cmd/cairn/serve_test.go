@@ -1,8 +1,14 @@
 package main
 
 import (
+	"context"
+	"fmt"
+	"log/slog"
 	"testing"
 	"time"
+
+	"github.com/cairn-audit/cairn/index/duckdb"
+	"github.com/cairn-audit/cairn/ingest"
 )
 
 // TestRoundSince: a server's rounds list a source whole when it starts and
@@ -24,5 +30,56 @@ func TestRoundSince(t *testing.T) {
 		if got := roundSince(tc.listedWhole, tc.now); !got.Equal(tc.want) {
 			t.Errorf("listed whole at %v, round at %v: since %v, want %v", tc.listedWhole, tc.now, got, tc.want)
 		}
+	}
+}
+
+// TestServerRounds: a server's round lists a source whole the first time,
+// then only the days from yesterday on, so that a file that appears in an
+// older day is found by the next whole listing, a day later, and not before.
+func TestServerRounds(t *testing.T) {
+	ctx := context.Background()
+	xcfg := duckdb.DefaultConfig()
+	xcfg.Dir = t.TempDir()
+	idx, err := duckdb.Open(ctx, xcfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	s := &serverIngest{cfg: ingest.DefaultConfig(), idx: idx, log: slog.New(slog.DiscardHandler)}
+	trail := t.TempDir()
+	n := 0
+	deliver := func(day time.Time) {
+		n++
+		folder := "AWSLogs/111122223333/CloudTrail/us-east-1/" + day.Format("2006/01/02") + "/"
+		rec := fmt.Sprintf(`{"eventVersion":"1.09","eventTime":"%s","eventSource":"ec2.amazonaws.com","eventName":"DescribeInstances","awsRegion":"us-east-1","eventID":"00000000-0000-4000-8000-%012d","recipientAccountId":"111122223333"}`,
+			day.Add(time.Hour).Format(time.RFC3339), n)
+		write(t, trail, fmt.Sprintf("%s111122223333_CloudTrail_us-east-1_%sT0100Z_%016d.json.gz", folder, day.Format("20060102"), n), gz(`{"Records":[`+rec+`]}`))
+	}
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	old := today.AddDate(0, 0, -3)
+	deliver(old)
+	deliver(today)
+	round := func() ingest.Summary {
+		t.Helper()
+		sum, err := s.round(ctx, trail)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sum
+	}
+	if sum := round(); sum.New != 2 {
+		t.Fatalf("first round: %+v", sum)
+	}
+	deliver(old)   // late, into a day three days back
+	deliver(today) // on time
+	if sum := round(); sum.New != 1 || sum.Listed != 2 {
+		t.Fatalf("a round from yesterday on: %+v", sum)
+	}
+	// A day later the source is listed whole again.
+	s.mu.Lock()
+	s.listedWhole[trail] = s.listedWhole[trail].Add(-fullListEvery)
+	s.mu.Unlock()
+	if sum := round(); sum.New != 1 || sum.Listed != 4 {
+		t.Fatalf("the next whole listing: %+v", sum)
 	}
 }
