@@ -263,10 +263,37 @@ func (r *run) yieldChanged(ctx context.Context, objects []cairn.ObjectInfo, yiel
 }
 
 // readFailure begins the reason of an object that could not be read from
-// its store, as opposed to one whose content is damaged. What failed then
+// its store (opened, or read to its end: storeReader), as opposed to one
+// whose content is damaged. What failed then
 // was the store, its network or a permission, and not the object, so the
 // next run tries it again instead of keeping it out until it changes.
 const readFailure = "cannot read: "
+
+// storeReader reads an object's body and keeps the error its store gave,
+// so that a read that failed part way (a connection dropped mid-object, a
+// disk error) is told from content that is damaged, whatever the decoder
+// made of it.
+type storeReader struct {
+	r   io.Reader
+	err error
+}
+
+func (s *storeReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF {
+		s.err = err
+	}
+	return n, err
+}
+
+// reason returns why the object is quarantined: the store's failure when
+// there was one, and otherwise what the decoder found.
+func (s *storeReader) reason(decoded string) string {
+	if s.err != nil {
+		return readFailure + s.err.Error()
+	}
+	return decoded
+}
 
 // unread reports whether a recorded object could not be read last time.
 func unread(st cairn.ObjectState) bool {
@@ -463,12 +490,13 @@ func (r *run) read(ctx context.Context, j *job) result {
 		return result{state: st}
 	}
 	defer body.Close()
+	store := &storeReader{r: body}
 	// What CloudTrail delivered into its layout is read as a log; anything
 	// else is first judged by its content.
-	var src io.Reader = body
+	var src io.Reader = store
 	kind, what := cloudtrail.ContentRecords, ""
 	if layout != cloudtrail.KeyLog {
-		br := bufio.NewReaderSize(body, cloudtrail.SniffSize)
+		br := bufio.NewReaderSize(store, cloudtrail.SniffSize)
 		head, _ := br.Peek(cloudtrail.SniffSize)
 		kind, what = cloudtrail.Sniff(head)
 		src = br
@@ -478,7 +506,11 @@ func (r *run) read(ctx context.Context, j *job) result {
 		st.Status, st.Reason = cairn.ObjectSkipped, what+", not CloudTrail records"
 		return result{state: st}
 	case cloudtrail.ContentEventBridge:
-		return readEventBridge(st, src)
+		res := readEventBridge(st, src)
+		if res.state.Status == cairn.ObjectQuarantined {
+			res.state.Reason = store.reason(res.state.Reason)
+		}
+		return res
 	case cloudtrail.ContentRecords:
 	default:
 		if !looksLikeLog(layout, info.Key, kind) {
@@ -488,7 +520,7 @@ func (r *run) read(ctx context.Context, j *job) result {
 	}
 	events, err := decodeAll(src)
 	if err != nil {
-		st.Status, st.Reason = cairn.ObjectQuarantined, err.Error()
+		st.Status, st.Reason = cairn.ObjectQuarantined, store.reason(err.Error())
 		return result{state: st}
 	}
 	st.Status, st.Events = cairn.ObjectDone, len(events)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -177,5 +178,64 @@ func TestSourceInsideTheLayout(t *testing.T) {
 	sum, err := Run(ctx, DefaultConfig(), idx, src)
 	if !errors.Is(err, ErrFailedObjects) || sum.New != 2 || sum.Failed != 1 {
 		t.Fatalf("summary %+v, err %v", sum, err)
+	}
+}
+
+// flakyStore breaks off the body of one object part way, while broken.
+type flakyStore struct {
+	cairn.BlobStore
+	key    string
+	broken bool
+}
+
+func (s *flakyStore) Get(ctx context.Context, key string) (io.ReadCloser, cairn.ObjectInfo, error) {
+	rc, info, err := s.BlobStore.Get(ctx, key)
+	if err == nil && key == s.key && s.broken {
+		rc = &brokenBody{ReadCloser: rc, left: 20}
+	}
+	return rc, info, err
+}
+
+// brokenBody gives left bytes, then fails as a dropped connection does.
+type brokenBody struct {
+	io.ReadCloser
+	left int
+}
+
+func (b *brokenBody) Read(p []byte) (int, error) {
+	if b.left == 0 {
+		return 0, errors.New("read tcp 192.0.2.1:443: connection reset by peer")
+	}
+	n, err := b.ReadCloser.Read(p[:min(len(p), b.left)])
+	b.left -= n
+	return n, err
+}
+
+// An object whose body breaks off part way is quarantined as unread, not
+// as damaged, whatever the decoder made of what it got, and the next run
+// reads it again.
+func TestBodyThatBreaksOffIsReadAgain(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	key := "AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/14/111122223333_CloudTrail_us-east-1_20260314T0305Z_aaaaaaaaaaaaaaaa.json.gz"
+	write(t, root, key, logFile([]int{1, 2, 3}, "111122223333"))
+	idx := openIndex(t)
+	src, err := OpenSource(ctx, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &flakyStore{BlobStore: src.Store, key: key, broken: true}
+	src.Store = store
+	var reasons []string
+	cfg := DefaultConfig()
+	cfg.Notice = func(st cairn.ObjectState) { reasons = append(reasons, st.Reason) }
+	sum, err := Run(ctx, cfg, idx, src)
+	if !errors.Is(err, ErrFailedObjects) || sum.Failed != 1 || len(reasons) != 1 ||
+		!strings.HasPrefix(reasons[0], readFailure) || !strings.Contains(reasons[0], "connection reset by peer") {
+		t.Fatalf("broken body: %+v %v, reasons %q", sum, err, reasons)
+	}
+	store.broken = false
+	if sum, err := Run(ctx, cfg, idx, src); err != nil || sum.Objects != 1 || sum.New != 3 {
+		t.Fatalf("next run: %+v %v", sum, err)
 	}
 }
