@@ -17,7 +17,8 @@ const readFailure = "cannot read: "
 // storeReader reads an object's body and keeps the error its store gave,
 // so that a read that failed part way (a connection dropped mid-object, a
 // disk error) is told from content that is damaged, whatever the decoder
-// made of it.
+// made of it. cairn verify keeps its own for the same reason
+// (cloudtrail's readErrRecorder).
 type storeReader struct {
 	r   io.Reader
 	err error
