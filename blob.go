@@ -63,6 +63,29 @@ func OpenObject(ctx context.Context, s BlobStore, key string) (io.ReadCloser, er
 	return rc, err
 }
 
+// StoreReader reads an object's body and keeps the error its store gave,
+// so that a read that failed part way (a dropped connection, a disk error)
+// is told from content that is damaged, whatever its reader made of the
+// bytes it got.
+type StoreReader struct {
+	r   io.Reader
+	err error
+}
+
+// NewStoreReader reads r, an object's body.
+func NewStoreReader(r io.Reader) *StoreReader { return &StoreReader{r: r} }
+
+func (s *StoreReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF {
+		s.err = err
+	}
+	return n, err
+}
+
+// Err returns the store's last error other than io.EOF, or nil.
+func (s *StoreReader) Err() error { return s.err }
+
 // BlobStore is a flat key space of immutable objects: a local folder or an
 // S3 bucket (with a key prefix). Implementations are safe for concurrent
 // use. Keys use "/" as separator whatever the platform.

@@ -649,10 +649,12 @@ func (v *validator) checkLogFile(ctx context.Context, t *logTask) error {
 		return err
 	}
 	defer rc.Close()
-	src := &readErrRecorder{r: rc}
+	// A failed read (an I/O problem, which stops the check) is told apart
+	// from a corrupt gzip stream (a finding).
+	src := cairn.NewStoreReader(rc)
 	sum, err := gunzipSHA256(src)
-	if src.err != nil {
-		return fmt.Errorf("read %s: %w", t.key, src.err)
+	if src.Err() != nil {
+		return fmt.Errorf("read %s: %w", t.key, src.Err())
 	}
 	if err != nil {
 		t.outcome = &Finding{FindingInvalidFormat, t.key, fmt.Sprintf("%v (listed by %s)", err, t.digest.key)}
@@ -676,22 +678,6 @@ func gunzipSHA256(r io.Reader) (string, error) {
 		return "", fmt.Errorf("gzip: %s", gzipReason(err))
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// readErrRecorder keeps the error of the underlying reader, so that a
-// failed read (an I/O problem, which stops the check) is told apart from a
-// corrupt gzip stream (a finding).
-type readErrRecorder struct {
-	r   io.Reader
-	err error
-}
-
-func (r *readErrRecorder) Read(p []byte) (int, error) {
-	n, err := r.r.Read(p)
-	if err != nil && err != io.EOF {
-		r.err = err
-	}
-	return n, err
 }
 
 // logFolder is one CloudTrail/<region>/ folder and the period that the

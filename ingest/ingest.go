@@ -452,7 +452,7 @@ func (r *run) read(ctx context.Context, j *job) result {
 		return result{state: st}
 	}
 	defer body.Close()
-	store := &storeReader{r: body}
+	store := cairn.NewStoreReader(body)
 	// What CloudTrail delivered into its layout is read as a log; anything
 	// else is first judged by its content.
 	var src io.Reader = store
@@ -470,7 +470,7 @@ func (r *run) read(ctx context.Context, j *job) result {
 	case cloudtrail.ContentEventBridge:
 		res := readEventBridge(st, src)
 		if res.state.Status == cairn.ObjectQuarantined {
-			res.state.Reason = store.reason(res.state.Reason)
+			res.state.Reason = readReason(store, res.state.Reason)
 		}
 		return res
 	case cloudtrail.ContentRecords:
@@ -482,7 +482,7 @@ func (r *run) read(ctx context.Context, j *job) result {
 	}
 	events, err := decodeAll(src)
 	if err != nil {
-		st.Status, st.Reason = cairn.ObjectQuarantined, store.reason(err.Error())
+		st.Status, st.Reason = cairn.ObjectQuarantined, readReason(store, err.Error())
 		return result{state: st}
 	}
 	st.Status, st.Events = cairn.ObjectDone, len(events)
