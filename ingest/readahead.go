@@ -42,7 +42,8 @@ func (j *job) open(ctx context.Context, store cairn.BlobStore) (io.ReadCloser, e
 	return io.NopCloser(bytes.NewReader(j.body)), nil
 }
 
-// done lets go of what was read ahead.
+// done lets go of what was read ahead; it is called once a job, by the
+// decoder that took it or by readAhead when no decoder will.
 func (j *job) done() {
 	j.body = nil
 	if j.release != nil {
@@ -86,7 +87,7 @@ func readAhead(ctx context.Context, store cairn.BlobStore, todo <-chan job, out 
 		wg.Go(func() {
 			j.ahead = true
 			j.body, j.err = fetch(ctx, store, j.ObjectInfo)
-			j.release = sync.OnceFunc(func() { budget.Release(share) })
+			j.release = func() { budget.Release(share) }
 			send(j)
 			<-slots // only now: a goroutine a slot, fetching or handing over
 		})
