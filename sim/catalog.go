@@ -16,6 +16,8 @@ type api struct {
 	nfRate    float64 // how often
 	apiVer    string
 	big       func(*stream) // replaces req for large requests
+	caller    string        // the only persona that makes this call, when set
+	ua        string        // the user agent of the only tool that makes it, when set
 }
 
 func w(console, cli, ci, app, svc float64) [nProf]float64 {
@@ -49,6 +51,24 @@ func (a *api) extraData(t string) *api                 { a.extra = tmpl(t); retu
 func (a *api) mgmt() *api                              { a.mgmtOnly = true; return a }
 func (a *api) version(v string) *api                   { a.apiVer = v; return a }
 func (a *api) bigReq(f func(*stream)) *api             { a.big = f; return a }
+func (a *api) request(f func(*stream)) *api            { a.req = f; return a }
+func (a *api) calledBy(persona, ua string) *api        { a.caller, a.ua = persona, ua; return a }
+
+// decryptRequest writes Decrypt's parameters with the encryption context of
+// what its caller decrypts: a function's environment for Lambda, and an S3
+// object encrypted with SSE-KMS for everyone else.
+func decryptRequest(s *stream) {
+	if id := s.curID; id != nil && id.p != nil && (id.p.name == "orders-lambda-role" || id.p.svcHost == "lambda.amazonaws.com") {
+		decryptForLambda(s)
+	} else {
+		decryptForS3(s)
+	}
+}
+
+var (
+	decryptForLambda = tmpl(`"encryptionAlgorithm":"SYMMETRIC_DEFAULT","encryptionContext":{"aws:lambda:FunctionArn":"arn:aws:lambda:$r:$a:function:$f"}`)
+	decryptForS3     = tmpl(`"encryptionAlgorithm":"SYMMETRIC_DEFAULT","encryptionContext":{"aws:s3:arn":"arn:aws:s3:::$b/$7"}`)
+)
 
 const s3Extra = `"SignatureVersion":"SigV4","CipherSuite":"TLS_AES_128_GCM_SHA256","bytesTransferredIn":0,"AuthenticationMethod":"AuthHeader","x-amz-id-2":"$H$H=","bytesTransferredOut":$N`
 const s3BucketRes = `{"accountId":"$a","type":"AWS::S3::Bucket","ARN":"arn:aws:s3:::$b"}`
@@ -222,9 +242,9 @@ var catalog = []*api{
 	A("cloudtrail", "GetInsightSelectors", RO, w(0.1, 0, 0, 0, 0.15), `"trailName":"arn:aws:cloudtrail:us-east-1:$a:trail/org-trail"`, "").notFound("InsightNotEnabledException", 0.9),
 
 	// KMS
-	A("kms", "Decrypt", RO, w(0.2, 0.5, 1, 11, 2), `"encryptionAlgorithm":"SYMMETRIC_DEFAULT","encryptionContext":{"aws:lambda:FunctionArn":"arn:aws:lambda:$r:$a:function:$f"}`, "").resources(`{"accountId":"$a","type":"AWS::KMS::Key","ARN":"$K"}`),
+	A("kms", "Decrypt", RO, w(0.2, 0.5, 1, 11, 0), "", "").request(decryptRequest).resources(`{"accountId":"$a","type":"AWS::KMS::Key","ARN":"$K"}`),
 	A("kms", "Encrypt", RO, w(0, 0.2, 0.2, 2, 0), `"keyId":"alias/orders-app","encryptionAlgorithm":"SYMMETRIC_DEFAULT"`, "").resources(`{"accountId":"$a","type":"AWS::KMS::Key","ARN":"$K"}`),
-	A("kms", "GenerateDataKey", RO, w(0, 0.2, 0.5, 8, 2), `"keyId":"$K","keySpec":"AES_256","encryptionContext":{"aws:s3:arn":"arn:aws:s3:::$b"}`, "").resources(`{"accountId":"$a","type":"AWS::KMS::Key","ARN":"$K"}`),
+	A("kms", "GenerateDataKey", RO, w(0, 0.2, 0.5, 8, 0), `"keyId":"$K","keySpec":"AES_256","encryptionContext":{"aws:s3:arn":"arn:aws:s3:::$b"}`, "").resources(`{"accountId":"$a","type":"AWS::KMS::Key","ARN":"$K"}`),
 	A("kms", "DescribeKey", RO, w(0.5, 0.5, 0.5, 0.5, 1), `"keyId":"$K"`, "").resources(`{"accountId":"$a","type":"AWS::KMS::Key","ARN":"$K"}`),
 	A("kms", "ListKeys", RO, w(0.5, 0.2, 0, 0, 1), "", ""),
 	A("kms", "ListAliases", RO, w(1, 0.5, 0.2, 0, 1), "", ""),
@@ -236,7 +256,7 @@ var catalog = []*api{
 	A("ssm", "GetParameters", RO, w(0.2, 0.5, 2, 4, 0), `"names":["$P","$P"],"withDecryption":true`, ""),
 	A("ssm", "GetParametersByPath", RO, w(0.2, 0.5, 1, 2, 0), `"path":"/orders/prod/","recursive":true,"withDecryption":true`, ""),
 	A("ssm", "DescribeInstanceInformation", RO, w(1, 0.5, 0, 0, 1), `"maxResults":50`, ""),
-	A("ssm", "UpdateInstanceInformation", RW, w(0, 0, 0, 11, 0), `"instanceId":"$i","agentVersion":"3.3.40.0","agentStatus":"Active","platformType":"Linux","platformName":"Amazon Linux","platformVersion":"2023","iPAddress":"10.0.$N.$N","computerName":"ip-10-0-$N-$N.$r.compute.internal","agentName":"amazon-ssm-agent","availabilityZone":"$ra","availabilityZoneId":"use1-az4","ssmConnectionChannel":"ssmmessages"`, ""),
+	A("ssm", "UpdateInstanceInformation", RW, w(0, 0, 0, 11, 0), "", "").request(heartbeatRequest).calledBy("web-ec2-role", ssmAgentUA),
 	A("ssm", "PutParameter", RW, w(0.05, 0.2, 0.5, 0, 0), `"name":"$P","type":"SecureString","overwrite":true,"keyId":"alias/aws/ssm","tier":"Standard"`, `"version":$N,"tier":"Standard"`),
 	A("ssm", "StartSession", RW, w(0.2, 0.5, 0, 0, 0), `"target":"$i"`, `"sessionId":"$E-0$H","tokenValue":"Value hidden due to security reasons.","streamUrl":"wss://ssmmessages.$r.amazonaws.com/v1/data-channel/$E-0$H?role=publish_subscribe&cell-number=AAEAAQ"`),
 	A("ssm", "SendCommand", RW, w(0.05, 0.2, 0.3, 0, 0), `"instanceIds":["$i"],"documentName":"AWS-RunShellScript","parameters":"HIDDEN_DUE_TO_SECURITY_REASONS","interactive":false`, `"command":{"commandId":"$U","documentName":"AWS-RunShellScript","documentVersion":"$$DEFAULT","comment":"","expiresAfter":"$D","parameters":"HIDDEN_DUE_TO_SECURITY_REASONS","instanceIds":["$i"],"targets":[],"requestedDateTime":"$D","status":"Pending","statusDetails":"Pending","outputS3Region":"$r","maxConcurrency":"50","maxErrors":"0","targetCount":1,"completedCount":0,"errorCount":0,"deliveryTimedOutCount":0,"serviceRole":"","notificationConfig":{"notificationArn":"","notificationEvents":[],"notificationType":""},"interactive":false}`),

@@ -203,12 +203,12 @@ func (o *org) buildPersonas(r *rand.Rand) {
 	}
 	// The deployment pipeline.
 	add(&persona{kind: kCI, name: "GitHubActionsDeploy", display: "GitHub Actions", prof: profCI, cliProb: 1, weight: 1.6, tz: 1, start: 8, end: 19, weekend: 0.1, night: 0.15, accts: nonMgmt,
-		ips: []string{"20.102.35.120", "4.227.210.14", "52.234.44.7", "172.183.51.86"}, uas: []string{"aws-cli/2.15.57 md/awscrt#0.19.19 ua/2.0 os/linux#6.5.0-1021-azure md/arch#x86_64 lang/python#3.11.8 md/pyimpl#CPython exec-env/GitHubActions cfg/retry-mode#standard md/installer#exe md/distrib#ubuntu.22 md/prompt#off", "aws-actions/configure-aws-credentials ua/2.0 os/linux lang/js md/nodejs#20.8.1 api/sts#3.529.1"}})
+		ips: []string{"20.102.35.120", "4.227.210.14", "52.234.44.7", "172.183.51.86"}, uas: []string{"aws-cli/2.15.57 md/awscrt#0.19.19 ua/2.0 os/linux#6.5.0-1021-azure md/arch#x86_64 lang/python#3.11.8 md/pyimpl#CPython exec-env/GitHubActions cfg/retry-mode#standard md/installer#exe md/distrib#ubuntu.22 md/prompt#off"}})
 	// Application roles: code running in Lambda and on EC2.
 	add(&persona{kind: kAppRole, name: "orders-lambda-role", display: "orders-lambda-role", prof: profApp, cliProb: 1, weight: 4.0, tz: 0, start: 0, end: 24, weekend: 0.7, night: 0.5, accts: pick("prod", "staging", "dev", "data"),
 		uas: []string{"Boto3/1.34.51 md/Botocore#1.34.51 ua/2.0 os/linux#5.10.210-201.852.amzn2.x86_64 md/arch#x86_64 lang/python#3.12.2 md/pyimpl#CPython exec-env/AWS_Lambda_python3.12 cfg/retry-mode#legacy Botocore/1.34.51", "aws-sdk-nodejs/2.1550.0 linux/v18.19.0 exec-env/AWS_Lambda_nodejs18.x promise"}})
 	add(&persona{kind: kAppRole, name: "web-ec2-role", display: "web-ec2-role", prof: profApp, cliProb: 1, weight: 3.0, tz: 0, start: 0, end: 24, weekend: 0.8, night: 0.6, accts: nonMgmt,
-		uas: []string{"aws-sdk-go-v2/1.26.1 os/linux lang/go#1.22.1 md/GOOS#linux md/GOARCH#amd64 api/s3#1.53.0", "amazon-ssm-agent/3.3.40.0"}})
+		uas: []string{"aws-sdk-go-v2/1.26.1 os/linux lang/go#1.22.1 md/GOOS#linux md/GOARCH#amd64 api/s3#1.53.0"}})
 	// AWS services acting for themselves or for people.
 	add(&persona{kind: kService, name: "autoscaling.amazonaws.com", display: "Auto Scaling", prof: profSvc, svcHost: "autoscaling.amazonaws.com", weight: 0.25, tz: 0, start: 0, end: 24, weekend: 1, night: 1, accts: nonMgmt})
 	add(&persona{kind: kService, name: "config.amazonaws.com", display: "AWS Config", prof: profSvc, svcHost: "config.amazonaws.com", weight: 0.9, tz: 0, start: 0, end: 24, weekend: 1, night: 1, accts: all})

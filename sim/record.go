@@ -21,7 +21,8 @@ type call struct {
 	res     func(s *stream) // elements of resources[]; nil omits it
 	svcDet  func(s *stream) // fields of serviceEventDetails
 	apiVer  string
-	special bool // a lifecycle or scenario record, counted apart from the quota
+	ua      string // the user agent of the tool that makes this call, when not the caller's own
+	special bool   // a lifecycle or scenario record, counted apart from the quota
 	scen    string
 	host    string // TLS host header when not the service's regional endpoint
 	noReqID bool   // sign-in records have no requestID
@@ -68,7 +69,11 @@ func (s *stream) emit(c *call) {
 	region := s.awsRegionFor(c.src)
 	w.str("awsRegion", region)
 	w.str("sourceIPAddress", c.id.ip)
-	w.str("userAgent", c.id.ua)
+	if c.ua != "" {
+		w.str("userAgent", c.ua)
+	} else {
+		w.str("userAgent", s.userAgent(c.id, c.src))
+	}
 	if c.errCode != "" {
 		w.str("errorCode", c.errCode)
 	}

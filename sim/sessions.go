@@ -192,7 +192,7 @@ func (s *stream) ciAssume(t time.Time, p *persona) {
 		w.str("userName", "repo:acme-corp/orders:ref:refs/heads/main")
 		w.str("identityProvider", provider)
 	}
-	web.ua = p.uas[1]
+	web.ua = configureCredentialsUA
 	s.resetCur()
 	s.v1, s.v3 = "gha-run-"+itoa(int(run)), shortName(dev.name)
 	s.v2s = s.accessKey("ASIA", p, "ci", run)

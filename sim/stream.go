@@ -70,6 +70,7 @@ type stream struct {
 	vpce       string // the VPC endpoint private calls come through
 	idBuf      ident
 	idCache    map[idKey]string
+	uaCache    map[uaKey]string
 	fallback   [nKinds]string
 	kmsKeys    []string
 	meanWriter float64
@@ -199,6 +200,7 @@ func (s *stream) prepare() {
 	}
 	s.truth = map[string][]string{}
 	s.idCache = map[idKey]string{}
+	s.uaCache = map[uaKey]string{}
 	for i := range s.ipPool[0] {
 		s.ipPool[0][i] = "10." + itoa(s.ai%200+10) + "." + itoa(s.ri*16+s.r.IntN(16)) + "." + itoa(1+s.r.IntN(250))
 		s.ipPool[1][i] = "3." + itoa(80+s.r.IntN(160)) + "." + itoa(s.r.IntN(256)) + "." + itoa(1+s.r.IntN(250))

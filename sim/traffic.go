@@ -38,6 +38,10 @@ func (s *stream) ordinary(t time.Time) {
 		prof = profConsole
 	}
 	a := s.apiList[prof][i]
+	// A call that only one persona makes is drawn again for the others.
+	for k := 0; a.caller != "" && a.caller != p.name && k < 64; k++ {
+		a = s.apiList[prof][pickCum(s.apiCum[prof], s.r)]
+	}
 	s.call(t, a, id, false, "")
 }
 
@@ -55,7 +59,7 @@ func (s *stream) call(t time.Time, a *api, id *ident, special bool, scen string)
 	s.resetCur()
 	s.now = t
 	s.curID = id
-	c := call{t: t, src: a.src, name: a.name, ro: a.ro, data: a.data, id: id, req: a.req, resp: a.resp, res: a.res, extra: a.extra, apiVer: a.apiVer, special: special, scen: scen}
+	c := call{t: t, src: a.src, name: a.name, ro: a.ro, data: a.data, id: id, req: a.req, resp: a.resp, res: a.res, extra: a.extra, apiVer: a.apiVer, special: special, scen: scen, ua: a.ua}
 	if a.big != nil {
 		c.req = a.big
 	}

@@ -1,0 +1,70 @@
+package sim
+
+import (
+	"encoding/json"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// sdkAPI is the service an SDK's user agent says it calls.
+var sdkAPI = regexp.MustCompile(` api/([a-z0-9]+)#[0-9]+\.[0-9]+\.[0-9]+`)
+
+// TestCallersAndToolsAgree checks what a reader of real trails sees at a
+// glance: the SDK names the service it called, a tool made for one service
+// calls only it, and what a call says about its caller is its caller.
+func TestCallersAndToolsAgree(t *testing.T) {
+	dir, _ := getSample(t)
+	var heartbeats, lambdaContexts, s3Contexts int
+	readRecords(t, dir, func(key string, r record, raw []byte) {
+		src := strings.TrimSuffix(str(r, "eventSource"), ".amazonaws.com")
+		name, ua := str(r, "eventName"), str(r, "userAgent")
+		var ui record
+		json.Unmarshal(r["userIdentity"], &ui)
+		arn := str(ui, "arn")
+		if m := sdkAPI.FindStringSubmatch(ua); m != nil && m[1] != sdkServiceID(src) {
+			t.Fatalf("%s.%s with a user agent for api/%s: %s", src, name, m[1], ua)
+		}
+		if strings.HasPrefix(ua, "aws-actions/configure-aws-credentials") && name != "AssumeRoleWithWebIdentity" {
+			t.Fatalf("the credentials action called %s.%s", src, name)
+		}
+		if (strings.HasPrefix(ua, "amazon-ssm-agent/")) != (name == "UpdateInstanceInformation") {
+			t.Fatalf("%s.%s with user agent %q", src, name, ua)
+		}
+		var req record
+		json.Unmarshal(r["requestParameters"], &req)
+		switch name {
+		case "UpdateInstanceInformation":
+			heartbeats++
+			if !strings.Contains(arn, ":assumed-role/web-ec2-role/") || !strings.HasSuffix(arn, "/"+str(req, "instanceId")) {
+				t.Fatalf("instance %s reported by %s", str(req, "instanceId"), arn)
+			}
+			if ip := str(req, "iPAddress"); ip != str(r, "sourceIPAddress") ||
+				!strings.HasPrefix(str(req, "computerName"), "ip-"+strings.ReplaceAll(ip, ".", "-")+".") {
+				t.Fatalf("instance at %s reports %s, named %s", str(r, "sourceIPAddress"), ip, str(req, "computerName"))
+			}
+		case "Decrypt":
+			var ctx record
+			json.Unmarshal(req["encryptionContext"], &ctx)
+			if _, ok := ctx["aws:lambda:FunctionArn"]; ok {
+				lambdaContexts++
+				if !strings.Contains(arn, "/orders-lambda-role/") && str(ui, "invokedBy") != "lambda.amazonaws.com" {
+					t.Fatalf("%s decrypted a function's environment", arn)
+				}
+			} else if _, ok := ctx["aws:s3:arn"]; ok {
+				s3Contexts++
+			}
+		}
+	})
+	if heartbeats == 0 || lambdaContexts == 0 || s3Contexts == 0 {
+		t.Errorf("heartbeats %d, Decrypts of functions %d and of objects %d: want some of each", heartbeats, lambdaContexts, s3Contexts)
+	}
+}
+
+func TestZoneIDPrefix(t *testing.T) {
+	for region, want := range map[string]string{"us-east-1": "use1", "eu-west-1": "euw1", "ap-southeast-2": "apse2", "eu-central-1": "euc1"} {
+		if got := zoneIDPrefix(region); got != want {
+			t.Errorf("zoneIDPrefix(%s) = %s, want %s", region, got, want)
+		}
+	}
+}
