@@ -70,7 +70,21 @@ var (
 	decryptForS3     = tmpl(`"encryptionAlgorithm":"SYMMETRIC_DEFAULT","encryptionContext":{"aws:s3:arn":"arn:aws:s3:::$b/$7"}`)
 )
 
-const s3Extra = `"SignatureVersion":"SigV4","CipherSuite":"TLS_AES_128_GCM_SHA256","bytesTransferredIn":0,"AuthenticationMethod":"AuthHeader","x-amz-id-2":"$H$H=","bytesTransferredOut":$N`
+// s3Extra is the additionalEventData of an S3 call that carries in bytes
+// in its request and out in its answer: a write's bytes go in, a read's come
+// out.
+func s3Extra(in, out string) string {
+	return `"SignatureVersion":"SigV4","CipherSuite":"TLS_AES_128_GCM_SHA256","bytesTransferredIn":` + in +
+		`,"AuthenticationMethod":"AuthHeader","x-amz-id-2":"$H$H=","bytesTransferredOut":` + out
+}
+
+// The sizes of S3 calls' requests and answers.
+var (
+	s3Reads   = s3Extra("0", "$N")
+	s3Writes  = s3Extra("$N", "0")
+	s3NoBytes = s3Extra("0", "0")
+)
+
 const s3BucketRes = `{"accountId":"$a","type":"AWS::S3::Bucket","ARN":"arn:aws:s3:::$b"}`
 
 func s3b(name, sub string, ro bool, wt [nProf]float64) *api {
@@ -78,9 +92,10 @@ func s3b(name, sub string, ro bool, wt [nProf]float64) *api {
 	if sub != "" {
 		q += `,"` + sub + `":""`
 	}
-	a := A("s3", name, ro, wt, q, "").resources(s3BucketRes).extraData(s3Extra)
+	a := A("s3", name, ro, wt, q, "").resources(s3BucketRes).extraData(s3Reads)
 	if !ro {
 		a.resp = tmpl("")
+		a.extra = tmpl(s3Writes)
 	}
 	return a
 }
@@ -89,7 +104,14 @@ func s3o(name string, ro bool, wt [nProf]float64, resp string) *api {
 	a := A("s3", name, ro, wt, `"bucketName":"$b","Host":"$b.s3.$r.amazonaws.com","key":"$7"`, resp)
 	a.data = true
 	a.res = tmpl(`{"type":"AWS::S3::Object","ARN":"arn:aws:s3:::$b/$7"},` + s3BucketRes)
-	a.extra = tmpl(s3Extra)
+	switch name {
+	case "GetObject":
+		a.extra = tmpl(s3Reads)
+	case "PutObject":
+		a.extra = tmpl(s3Writes)
+	default:
+		a.extra = tmpl(s3NoBytes)
+	}
 	return a
 }
 
@@ -127,7 +149,7 @@ var catalog = []*api{
 	A("ec2", "DescribeLaunchTemplateVersions", RO, w(0.2, 0.3, 0.5, 0, 0.2), `"DescribeLaunchTemplateVersionsRequest":{"LaunchTemplateName":"$g-lt","LaunchTemplateVersion":{"content":"$$Latest","tag":1}}`, ""),
 
 	// S3 (management and data events)
-	A("s3", "ListBuckets", RO, w(4, 2, 0.5, 0, 1), `"Host":"s3.$r.amazonaws.com"`, "").extraData(s3Extra),
+	A("s3", "ListBuckets", RO, w(4, 2, 0.5, 0, 1), `"Host":"s3.$r.amazonaws.com"`, "").extraData(s3Reads),
 	s3b("GetBucketLocation", "location", RO, w(2, 2, 1, 0.5, 2)),
 	s3b("GetBucketPolicy", "policy", RO, w(1, 0.5, 0.3, 0, 1.5)).notFound("NoSuchBucketPolicy", 0.5),
 	s3b("GetBucketAcl", "acl", RO, w(1.5, 0.5, 0, 0, 2)),
@@ -147,7 +169,7 @@ var catalog = []*api{
 	s3o("HeadObject", RO, w(0.5, 1, 2, 7, 0), ""),
 	s3o("PutObject", RW, w(0.5, 2, 6, 26, 0), `"x-amz-server-side-encryption":"AES256","x-amz-version-id":"$H"`),
 	s3o("DeleteObject", RW, w(0.1, 0.3, 0.5, 4, 0), ""),
-	A("s3", "ListObjects", RO, w(2, 3, 2, 6, 0), `"list-type":"2","bucketName":"$b","prefix":"orders/2026/","Host":"$b.s3.$r.amazonaws.com"`, "").resources(s3BucketRes).extraData(s3Extra),
+	A("s3", "ListObjects", RO, w(2, 3, 2, 6, 0), `"list-type":"2","bucketName":"$b","prefix":"orders/2026/","Host":"$b.s3.$r.amazonaws.com"`, "").resources(s3BucketRes).extraData(s3Reads),
 
 	// IAM (global)
 	A("iam", "ListUsers", RO, w(1.5, 0.5, 0, 0, 1), "", ""),

@@ -104,11 +104,16 @@ func (s *stream) sessionStart(p *persona, t time.Time) time.Time {
 	return s.sessionOfDay(p, day)
 }
 
-// ciRun is the GitHub Actions run active in the 15-minute bucket of t.
+// ciRun is the GitHub Actions run active in the 15-minute bucket of t. It
+// takes its role in the minute before the bucket, so that none of its calls
+// comes before its session, but not before the simulated period.
 func (s *stream) ciRun(t time.Time) (run int64, start time.Time, actor *persona) {
 	b := t.Unix() / 900
 	run = 8_000_000_000 + b*7 + int64(hash(s.o.seed, 13, uint64(b))%7)
-	start = time.Unix(b*900, 0).UTC().Add(time.Duration(hash(s.o.seed, 17, uint64(b))%60) * time.Second)
+	start = time.Unix(b*900, 0).UTC().Add(-time.Duration(1+hash(s.o.seed, 17, uint64(b))%60) * time.Second)
+	if start.Before(s.o.start) {
+		start = s.o.start
+	}
 	var devs []*persona
 	for _, p := range s.o.personas {
 		if p.kind == kSSO && (p.prof == profCLI) {

@@ -79,9 +79,9 @@ func init() {
 	lcTable.res = tmpl(tableRes)
 	lcDelTable.res = tmpl(tableRes)
 	lcBucket.res = tmpl(s3BucketRes)
-	lcBucket.extra = tmpl(s3Extra)
+	lcBucket.extra = tmpl(s3Writes)
 	lcDelBucket.res = tmpl(s3BucketRes)
-	lcDelBucket.extra = tmpl(s3Extra)
+	lcDelBucket.extra = tmpl(s3NoBytes)
 }
 
 // lc writes a lifecycle record with the given resources as current.

@@ -10,10 +10,11 @@ import (
 // sdkAPI is the service an SDK's user agent says it calls.
 var sdkAPI = regexp.MustCompile(` api/([a-z0-9]+)#[0-9]+\.[0-9]+\.[0-9]+`)
 
-// TestCallersAndToolsAgree checks what a reader of real trails sees at a
+// TestRecordsAreConsistent checks what a reader of real trails sees at a
 // glance: the SDK names the service it called, a tool made for one service
-// calls only it, and what a call says about its caller is its caller.
-func TestCallersAndToolsAgree(t *testing.T) {
+// calls only it, what a call says about its caller is its caller, no call
+// comes before its session, and S3's bytes go the way the call sends them.
+func TestRecordsAreConsistent(t *testing.T) {
 	dir, _ := getSample(t)
 	var heartbeats, lambdaContexts, s3Contexts int
 	readRecords(t, dir, func(key string, r record, raw []byte) {
@@ -31,9 +32,26 @@ func TestCallersAndToolsAgree(t *testing.T) {
 		if (strings.HasPrefix(ua, "amazon-ssm-agent/")) != (name == "UpdateInstanceInformation") {
 			t.Fatalf("%s.%s with user agent %q", src, name, ua)
 		}
+		var session struct {
+			Attributes struct{ CreationDate string }
+		}
+		json.Unmarshal(ui["sessionContext"], &session)
+		if created := session.Attributes.CreationDate; created > str(r, "eventTime") {
+			t.Fatalf("%s.%s at %s by a session created at %s: %s", src, name, str(r, "eventTime"), created, raw)
+		}
 		var req record
 		json.Unmarshal(r["requestParameters"], &req)
+		var bytes struct{ BytesTransferredIn, BytesTransferredOut *int }
+		json.Unmarshal(r["additionalEventData"], &bytes)
 		switch name {
+		case "PutObject", "GetObject":
+			in, out := bytes.BytesTransferredIn, bytes.BytesTransferredOut
+			if in == nil || out == nil {
+				t.Fatalf("%s without the bytes it moved: %s", name, raw)
+			}
+			if sent := *in > 0 && *out == 0; str(r, "errorCode") == "" && sent != (name == "PutObject") {
+				t.Fatalf("%s with %d bytes in and %d out", name, *in, *out)
+			}
 		case "UpdateInstanceInformation":
 			heartbeats++
 			if !strings.Contains(arn, ":assumed-role/web-ec2-role/") || !strings.HasSuffix(arn, "/"+str(req, "instanceId")) {
