@@ -168,6 +168,9 @@ func (x *Index) pageHits(ctx context.Context, days []daySegments, where string, 
 
 // fetch reads the events at the hits, in their order.
 func (x *Index) fetch(ctx context.Context, hits []hit) ([]cairn.Event, error) {
+	if len(hits) == 0 {
+		return nil, nil // an empty page is the same whichever way it was searched
+	}
 	fileIndex := map[string]int{}
 	var files []string
 	at := make([]rowAt, len(hits))
