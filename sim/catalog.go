@@ -54,22 +54,6 @@ func (a *api) bigReq(f func(*stream)) *api             { a.big = f; return a }
 func (a *api) request(f func(*stream)) *api            { a.req = f; return a }
 func (a *api) calledBy(persona, ua string) *api        { a.caller, a.ua = persona, ua; return a }
 
-// decryptRequest writes Decrypt's parameters with the encryption context of
-// what its caller decrypts: a function's environment for Lambda, and an S3
-// object encrypted with SSE-KMS for everyone else.
-func decryptRequest(s *stream) {
-	if id := s.curID; id != nil && id.p != nil && (id.p.name == "orders-lambda-role" || id.p.svcHost == "lambda.amazonaws.com") {
-		decryptForLambda(s)
-	} else {
-		decryptForS3(s)
-	}
-}
-
-var (
-	decryptForLambda = tmpl(`"encryptionAlgorithm":"SYMMETRIC_DEFAULT","encryptionContext":{"aws:lambda:FunctionArn":"arn:aws:lambda:$r:$a:function:$f"}`)
-	decryptForS3     = tmpl(`"encryptionAlgorithm":"SYMMETRIC_DEFAULT","encryptionContext":{"aws:s3:arn":"arn:aws:s3:::$b/$7"}`)
-)
-
 // s3Extra is the additionalEventData of an S3 call that carries in bytes
 // in its request and out in its answer: a write's bytes go in, a read's come
 // out.
@@ -295,7 +279,7 @@ var catalog = []*api{
 	// CloudWatch Logs
 	A("logs", "DescribeLogGroups", RO, w(2, 1, 0.5, 0, 1), `"logGroupNamePrefix":"/aws/lambda/"`, ""),
 	A("logs", "DescribeLogStreams", RO, w(1.5, 1, 0.3, 0, 0), `"logGroupName":"$o","orderBy":"LastEventTime","descending":true,"limit":50`, ""),
-	A("logs", "CreateLogStream", RW, w(0, 0, 0, 9, 0), `"logGroupName":"$o","logStreamName":"2026/$N/$N/[$$LATEST]$H"`, ""),
+	A("logs", "CreateLogStream", RW, w(0, 0, 0, 9, 0), "", "").request(createLogStreamRequest),
 	A("logs", "PutRetentionPolicy", RW, w(0.02, 0.05, 0.2, 0, 0), `"logGroupName":"$o","retentionInDays":30`, ""),
 	A("logs", "FilterLogEvents", RO, w(1.5, 1, 0, 0, 0), `"logGroupName":"$o","startTime":$M,"filterPattern":"ERROR","interleaved":true`, ""),
 	A("logs", "GetLogEvents", RO, w(1.5, 0.5, 0, 0, 0), `"logGroupName":"$o","logStreamName":"2026/$N/$N/[$$LATEST]$H","startFromHead":false`, ""),

@@ -61,13 +61,23 @@ func TestRecordsAreConsistent(t *testing.T) {
 				!strings.HasPrefix(str(req, "computerName"), "ip-"+strings.ReplaceAll(ip, ".", "-")+".") {
 				t.Fatalf("instance at %s reports %s, named %s", str(r, "sourceIPAddress"), ip, str(req, "computerName"))
 			}
+		case "CreateLogStream":
+			group, stream := str(req, "logGroupName"), str(req, "logStreamName")
+			if session := arn[strings.LastIndexByte(arn, '/')+1:]; strings.Contains(arn, "/orders-lambda-role/") {
+				if group != "/aws/lambda/"+session || !strings.HasPrefix(stream, strings.ReplaceAll(str(r, "eventTime")[:10], "-", "/")+"/[$LATEST]") {
+					t.Fatalf("function %s created stream %s in %s at %s", session, stream, group, str(r, "eventTime"))
+				}
+			} else if strings.Contains(arn, "/web-ec2-role/") && stream != session {
+				t.Fatalf("instance %s created stream %s", session, stream)
+			}
 		case "Decrypt":
 			var ctx record
 			json.Unmarshal(req["encryptionContext"], &ctx)
 			if _, ok := ctx["aws:lambda:FunctionArn"]; ok {
 				lambdaContexts++
-				if !strings.Contains(arn, "/orders-lambda-role/") && str(ui, "invokedBy") != "lambda.amazonaws.com" {
-					t.Fatalf("%s decrypted a function's environment", arn)
+				function := str(ctx, "aws:lambda:FunctionArn")
+				if !strings.HasSuffix(arn, "/orders-lambda-role/"+function[strings.LastIndexByte(function, ':')+1:]) && str(ui, "invokedBy") != "lambda.amazonaws.com" {
+					t.Fatalf("%s decrypted the environment of %s", arn, function)
 				}
 			} else if _, ok := ctx["aws:s3:arn"]; ok {
 				s3Contexts++
@@ -76,6 +86,14 @@ func TestRecordsAreConsistent(t *testing.T) {
 	})
 	if heartbeats == 0 || lambdaContexts == 0 || s3Contexts == 0 {
 		t.Errorf("heartbeats %d, Decrypts of functions %d and of objects %d: want some of each", heartbeats, lambdaContexts, s3Contexts)
+	}
+}
+
+func TestPrivateDNSName(t *testing.T) {
+	for region, want := range map[string]string{"us-east-1": "ip-10-0-1-2.ec2.internal", "eu-west-1": "ip-10-0-1-2.eu-west-1.compute.internal"} {
+		if got := privateDNSName("10.0.1.2", region); got != want {
+			t.Errorf("privateDNSName(10.0.1.2, %s) = %s, want %s", region, got, want)
+		}
 	}
 }
 

@@ -226,7 +226,7 @@ func (s *stream) runInstances(t time.Time, id *ident, n int, typ string, parent 
 			w.int("code", 0)
 			w.str("name", "pending")
 			w.end()
-			w.str("privateDnsName", "ip-"+dashes(ip)+"."+s.region+".compute.internal")
+			w.str("privateDnsName", privateDNSName(ip, s.region))
 			w.int("amiLaunchIndex", int64(i))
 			w.obj("productCodes")
 			w.end()
@@ -273,7 +273,7 @@ func (s *stream) runInstances(t time.Time, id *ident, n int, typ string, parent 
 			w.str("status", "in-use")
 			w.str("macAddress", "0e:"+string(appendHex(nil, s.r, 2))+":"+string(appendHex(nil, s.r, 2))+":"+string(appendHex(nil, s.r, 2))+":"+string(appendHex(nil, s.r, 2))+":"+string(appendHex(nil, s.r, 2)))
 			w.str("privateIpAddress", ip)
-			w.str("privateDnsName", "ip-"+dashes(ip)+"."+s.region+".compute.internal")
+			w.str("privateDnsName", privateDNSName(ip, s.region))
 			w.boolean("sourceDestCheck", true)
 			w.str("interfaceType", "interface")
 			w.obj("attachment")
@@ -344,16 +344,6 @@ func (s *stream) runInstances(t time.Time, id *ident, n int, typ string, parent 
 		s.stateChange(t.Add(time.Duration(15+s.r.IntN(30))*time.Second), x, "running")
 	}
 	return insts, evID
-}
-
-func dashes(ip string) string {
-	b := []byte(ip)
-	for i := range b {
-		if b[i] == '.' {
-			b[i] = '-'
-		}
-	}
-	return string(b)
 }
 
 // stateChange records an EC2 Instance State-change Notification.
