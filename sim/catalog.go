@@ -108,7 +108,7 @@ var catalog = []*api{
 	A("ec2", "DescribeVolumes", RO, w(3, 2, 0, 0, 2), `"volumeSet":{"items":[{"volumeId":"$v"}]},"filterSet":{}`, ""),
 	A("ec2", "DescribeSnapshots", RO, w(1.5, 1, 0, 0, 1), `"snapshotSet":{},"ownersSet":{"items":[{"owner":"self"}]},"sharedUsersSet":{},"filterSet":{}`, ""),
 	A("ec2", "DescribeSecurityGroups", RO, w(3, 2, 1, 0, 2), `"securityGroupSet":{},"securityGroupIdSet":{"items":[{"groupId":"$G"}]},"filterSet":{}`, ""),
-	A("ec2", "DescribeSubnets", RO, w(2, 2, 1, 0, 1), `"subnetSet":{},"filterSet":{"items":[{"name":"vpc-id","valueSet":{"items":[{"value":"vpc-0$H"}]}}]}`, ""),
+	A("ec2", "DescribeSubnets", RO, w(2, 2, 1, 0, 1), `"subnetSet":{},"filterSet":{"items":[{"name":"vpc-id","valueSet":{"items":[{"value":"vpc-0$J"}]}}]}`, ""),
 	A("ec2", "DescribeVpcs", RO, w(2, 1.5, 1, 0, 1), `"vpcSet":{},"filterSet":{}`, ""),
 	A("ec2", "DescribeImages", RO, w(1, 1.5, 1, 0, 0.5), `"executableBySet":{},"imagesSet":{},"ownersSet":{"items":[{"owner":"self"}]},"availabilityZoneSet":{},"filterSet":{}`, ""),
 	A("ec2", "DescribeNetworkInterfaces", RO, w(1.5, 1, 0, 0, 2), `"networkInterfaceIdSet":{},"filterSet":{"items":[{"name":"attachment.instance-id","valueSet":{"items":[{"value":"$i"}]}}]}`, ""),
@@ -181,9 +181,9 @@ var catalog = []*api{
 	A("iam", "CreateServiceLinkedRole", RW, w(0.01, 0.01, 0.02, 0, 0), `"aWSServiceName":"elasticloadbalancing.amazonaws.com"`, "").notFound("InvalidInput", 0.8),
 
 	// STS
-	A("sts", "AssumeRole", RO, w(0, 0.5, 1, 3, 4), `"roleArn":"arn:aws:iam::$a:role/$R","roleSessionName":"$8","durationSeconds":3600`, `"credentials":{"accessKeyId":"ASIA$N$H","sessionToken":"IQoJb3JpZ2luX2VjE$H$H$H$H$H$H$H$H$H$H$H$H$H$H$H$H","expiration":"$X"},"assumedRoleUser":{"assumedRoleId":"AROA$N:$8","arn":"arn:aws:sts::$a:assumed-role/$R/$8"}`),
-	A("sts", "GetSessionToken", RO, w(0, 0.2, 0, 0, 0), `"durationSeconds":43200,"serialNumber":"arn:aws:iam::$a:mfa/$E"`, `"credentials":{"accessKeyId":"ASIA$N$H","sessionToken":"IQoJb3JpZ2luX2VjE$H$H$H$H$H$H$H$H","expiration":"$D"}`),
-	A("sts", "GetAccessKeyInfo", RO, w(0.05, 0.1, 0, 0, 0), `"accessKeyId":"AKIA$N$H"`, ""),
+	A("sts", "AssumeRole", RO, w(0, 0.5, 1, 3, 4), `"roleArn":"arn:aws:iam::$a:role/$R","roleSessionName":"$8","durationSeconds":3600`, `"credentials":{"accessKeyId":"ASIA$F","sessionToken":"IQoJb3JpZ2luX2VjE$H$H$H$H$H$H$H$H$H$H$H$H$H$H$H$H","expiration":"$X"},"assumedRoleUser":{"assumedRoleId":"AROA$N:$8","arn":"arn:aws:sts::$a:assumed-role/$R/$8"}`),
+	A("sts", "GetSessionToken", RO, w(0, 0.2, 0, 0, 0), `"durationSeconds":43200,"serialNumber":"arn:aws:iam::$a:mfa/$E"`, `"credentials":{"accessKeyId":"ASIA$F","sessionToken":"IQoJb3JpZ2luX2VjE$H$H$H$H$H$H$H$H","expiration":"$D"}`),
+	A("sts", "GetAccessKeyInfo", RO, w(0.05, 0.1, 0, 0, 0), `"accessKeyId":"AKIA$F"`, ""),
 	A("sts", "DecodeAuthorizationMessage", RO, w(0.05, 0.1, 0.05, 0, 0), `"encodedMessage":"HIDDEN_DUE_TO_SECURITY_REASONS"`, ""),
 
 	// Lambda
@@ -206,7 +206,7 @@ var catalog = []*api{
 	A("rds", "DescribeDBEngineVersions", RO, w(0.3, 0.3, 0, 0, 0), `"engine":"postgres","defaultOnly":false`, ""),
 	A("rds", "DescribeEvents", RO, w(0.5, 0.2, 0, 0, 0.5), `"sourceIdentifier":"$d","sourceType":"db-instance","duration":1440`, ""),
 	A("rds", "ListTagsForResource", RO, w(0.5, 0.2, 0.2, 0, 1.5), `"resourceName":"arn:aws:rds:$r:$a:db:$d"`, ""),
-	A("rds", "CreateDBSnapshot", RW, w(0.02, 0.03, 0, 0, 0), `"dBSnapshotIdentifier":"$d-manual-$N","dBInstanceIdentifier":"$d"`, `"dBSnapshotIdentifier":"$d-manual-$N","dBInstanceIdentifier":"$d","status":"creating","engine":"postgres","allocatedStorage":100,"dBSnapshotArn":"arn:aws:rds:$r:$a:snapshot:$d-manual-$N"`),
+	A("rds", "CreateDBSnapshot", RW, w(0.02, 0.03, 0, 0, 0), `"dBSnapshotIdentifier":"$d-manual-$9","dBInstanceIdentifier":"$d"`, `"dBSnapshotIdentifier":"$d-manual-$9","dBInstanceIdentifier":"$d","status":"creating","engine":"postgres","allocatedStorage":100,"dBSnapshotArn":"arn:aws:rds:$r:$a:snapshot:$d-manual-$9"`),
 
 	// Elastic Load Balancing v2
 	A("elasticloadbalancing", "DescribeLoadBalancers", RO, w(2, 1, 1, 0, 1.5), `"names":["$l"]`, "").version("2015-12-01"),
@@ -259,12 +259,12 @@ var catalog = []*api{
 
 	// Systems Manager
 	A("ssm", "GetParameter", RO, w(0.5, 1.5, 2, 8, 0), `"name":"$P","withDecryption":true`, "").notFound("ParameterNotFound", 0.01),
-	A("ssm", "GetParameters", RO, w(0.2, 0.5, 2, 4, 0), `"names":["$P","$P"],"withDecryption":true`, ""),
+	A("ssm", "GetParameters", RO, w(0.2, 0.5, 2, 4, 0), `"names":["$P"],"withDecryption":true`, ""),
 	A("ssm", "GetParametersByPath", RO, w(0.2, 0.5, 1, 2, 0), `"path":"/orders/prod/","recursive":true,"withDecryption":true`, ""),
 	A("ssm", "DescribeInstanceInformation", RO, w(1, 0.5, 0, 0, 1), `"maxResults":50`, ""),
 	A("ssm", "UpdateInstanceInformation", RW, w(0, 0, 0, 11, 0), "", "").request(heartbeatRequest).calledBy("web-ec2-role", ssmAgentUA),
 	A("ssm", "PutParameter", RW, w(0.05, 0.2, 0.5, 0, 0), `"name":"$P","type":"SecureString","overwrite":true,"keyId":"alias/aws/ssm","tier":"Standard"`, `"version":$N,"tier":"Standard"`),
-	A("ssm", "StartSession", RW, w(0.2, 0.5, 0, 0, 0), `"target":"$i"`, `"sessionId":"$E-0$H","tokenValue":"Value hidden due to security reasons.","streamUrl":"wss://ssmmessages.$r.amazonaws.com/v1/data-channel/$E-0$H?role=publish_subscribe&cell-number=AAEAAQ"`),
+	A("ssm", "StartSession", RW, w(0.2, 0.5, 0, 0, 0), `"target":"$i"`, `"sessionId":"$E-0$J","tokenValue":"Value hidden due to security reasons.","streamUrl":"wss://ssmmessages.$r.amazonaws.com/v1/data-channel/$E-0$J?role=publish_subscribe&cell-number=AAEAAQ"`),
 	A("ssm", "SendCommand", RW, w(0.05, 0.2, 0.3, 0, 0), `"instanceIds":["$i"],"documentName":"AWS-RunShellScript","parameters":"HIDDEN_DUE_TO_SECURITY_REASONS","interactive":false`, `"command":{"commandId":"$U","documentName":"AWS-RunShellScript","documentVersion":"$$DEFAULT","comment":"","expiresAfter":"$D","parameters":"HIDDEN_DUE_TO_SECURITY_REASONS","instanceIds":["$i"],"targets":[],"requestedDateTime":"$D","status":"Pending","statusDetails":"Pending","outputS3Region":"$r","maxConcurrency":"50","maxErrors":"0","targetCount":1,"completedCount":0,"errorCount":0,"deliveryTimedOutCount":0,"serviceRole":"","notificationConfig":{"notificationArn":"","notificationEvents":[],"notificationType":""},"interactive":false}`),
 	A("ssm", "ListCommands", RO, w(0.2, 0.2, 0.2, 0, 0), "", ""),
 	A("ssm", "DescribeParameters", RO, w(0.5, 0.3, 0.2, 0, 0.5), `"maxResults":50`, ""),
@@ -273,8 +273,8 @@ var catalog = []*api{
 	A("secretsmanager", "GetSecretValue", RO, w(0.2, 0.5, 1, 6, 0), `"secretId":"$S"`, ""),
 	A("secretsmanager", "DescribeSecret", RO, w(0.5, 0.3, 0.5, 0.5, 1), `"secretId":"$S"`, ""),
 	A("secretsmanager", "ListSecrets", RO, w(1, 0.3, 0, 0, 0.5), "", ""),
-	A("secretsmanager", "PutSecretValue", RW, w(0.02, 0.05, 0.1, 0, 0), `"secretId":"$S","clientRequestToken":"$U"`, `"arn":"arn:aws:secretsmanager:$r:$a:secret:$S-AbCdEf","name":"$S","versionId":"$U","versionStages":["AWSCURRENT"]`),
-	A("secretsmanager", "RotateSecret", RW, w(0.01, 0.02, 0, 0, 0), `"secretId":"$S","clientRequestToken":"$U","rotateImmediately":true`, `"arn":"arn:aws:secretsmanager:$r:$a:secret:$S-AbCdEf","name":"$S","versionId":"$U"`),
+	A("secretsmanager", "PutSecretValue", RW, w(0.02, 0.05, 0.1, 0, 0), `"secretId":"$S","clientRequestToken":"$U"`, `"arn":"$V","name":"$S","versionId":"$U","versionStages":["AWSCURRENT"]`),
+	A("secretsmanager", "RotateSecret", RW, w(0.01, 0.02, 0, 0, 0), `"secretId":"$S","clientRequestToken":"$U","rotateImmediately":true`, `"arn":"$V","name":"$S","versionId":"$U"`),
 
 	// CloudWatch Logs
 	A("logs", "DescribeLogGroups", RO, w(2, 1, 0.5, 0, 1), `"logGroupNamePrefix":"/aws/lambda/"`, ""),
@@ -338,8 +338,8 @@ var catalog = []*api{
 	A("route53", "ListHostedZones", RO, w(1, 0.5, 0.5, 0, 0.5), "", ""),
 	A("route53", "GetHostedZone", RO, w(0.5, 0.5, 1, 0, 0.5), `"id":"$Z"`, ""),
 	A("route53", "ListResourceRecordSets", RO, w(1, 0.5, 1, 0, 0), `"hostedZoneId":"$Z"`, ""),
-	A("route53", "ChangeResourceRecordSets", RW, w(0.03, 0.05, 0.3, 0, 0), `"hostedZoneId":"$Z","changeBatch":{"changes":[{"action":"UPSERT","resourceRecordSet":{"name":"api-$N.acme-corp.example","type":"CNAME","tTL":300,"resourceRecords":[{"value":"$l-$N.$r.elb.amazonaws.com"}]}}]}`, `"changeInfo":{"id":"/change/C$H","status":"PENDING","submittedAt":"$D"}`),
-	A("route53", "GetChange", RO, w(0, 0.1, 0.5, 0, 0), `"id":"C$H"`, ""),
+	A("route53", "ChangeResourceRecordSets", RW, w(0.03, 0.05, 0.3, 0, 0), `"hostedZoneId":"$Z","changeBatch":{"changes":[{"action":"UPSERT","resourceRecordSet":{"name":"api-$N.acme-corp.example","type":"CNAME","tTL":300,"resourceRecords":[{"value":"$l-$N.$r.elb.amazonaws.com"}]}}]}`, `"changeInfo":{"id":"/change/C$F","status":"PENDING","submittedAt":"$D"}`),
+	A("route53", "GetChange", RO, w(0, 0.1, 0.5, 0, 0), `"id":"C$F"`, ""),
 
 	// Organizations, Cost Explorer, Health, CloudFront (global)
 	A("organizations", "DescribeOrganization", RO, w(1, 0.2, 0, 0, 2), "", ""),
@@ -352,8 +352,8 @@ var catalog = []*api{
 	A("health", "DescribeEventAggregates", RO, w(0.5, 0, 0, 0, 0), `"aggregateField":"eventTypeCategory","filter":{"eventStatusCodes":["open","upcoming"]}`, ""),
 	A("health", "DescribeEvents", RO, w(0.3, 0.1, 0, 0, 0.2), `"filter":{"eventStatusCodes":["open","upcoming"]},"maxResults":10`, ""),
 	A("cloudfront", "ListDistributions", RO, w(0.5, 0.3, 0.3, 0, 0.5), "", "").version("2020_05_31"),
-	A("cloudfront", "GetDistribution", RO, w(0.3, 0.3, 0.5, 0, 0.5), `"id":"E2$N$H"`, "").version("2020_05_31"),
-	A("cloudfront", "CreateInvalidation", RW, w(0.02, 0.05, 0.5, 0, 0), `"distributionId":"E2$N","invalidationBatch":{"paths":{"quantity":1,"items":["/*"]},"callerReference":"$U"}`, `"location":"https://cloudfront.amazonaws.com/2020-05-31/distribution/E2$N/invalidation/I$H","invalidation":{"id":"I$H","status":"InProgress","createTime":"$D","invalidationBatch":{"paths":{"quantity":1,"items":["/*"]},"callerReference":"$U"}}`).version("2020_05_31"),
+	A("cloudfront", "GetDistribution", RO, w(0.3, 0.3, 0.5, 0, 0.5), `"id":"$C"`, "").version("2020_05_31"),
+	A("cloudfront", "CreateInvalidation", RW, w(0.02, 0.05, 0.5, 0, 0), `"distributionId":"$C","invalidationBatch":{"paths":{"quantity":1,"items":["/*"]},"callerReference":"$J"}`, `"location":"https://cloudfront.amazonaws.com/2020-05-31/distribution/$C/invalidation/I$F","invalidation":{"id":"I$F","status":"InProgress","createTime":"$D","invalidationBatch":{"paths":{"quantity":1,"items":["/*"]},"callerReference":"$J"}}`).version("2020_05_31"),
 
 	// Security services
 	A("guardduty", "ListDetectors", RO, w(0.5, 0.1, 0, 0, 1), "", ""),

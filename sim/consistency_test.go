@@ -7,13 +7,18 @@ import (
 	"testing"
 )
 
+// keyID is an access key ID as AWS makes them.
+var keyID = regexp.MustCompile(`^(AKIA|ASIA)[A-Z2-7]{16}$`)
+
 // sdkAPI is the service an SDK's user agent says it calls.
 var sdkAPI = regexp.MustCompile(` api/([a-z0-9]+)#[0-9]+\.[0-9]+\.[0-9]+`)
 
 // TestRecordsAreConsistent checks what a reader of real trails sees at a
 // glance: the SDK names the service it called, a tool made for one service
 // calls only it, what a call says about its caller is its caller, no call
-// comes before its session, and S3's bytes go the way the call sends them.
+// comes before its session, S3's bytes go the way the call sends them, a
+// read-only permission set changes nothing, and an answer names what its
+// request asked for.
 func TestRecordsAreConsistent(t *testing.T) {
 	dir, _ := getSample(t)
 	var heartbeats, lambdaContexts, s3Contexts int
@@ -39,8 +44,23 @@ func TestRecordsAreConsistent(t *testing.T) {
 		if created := session.Attributes.CreationDate; created > str(r, "eventTime") {
 			t.Fatalf("%s.%s at %s by a session created at %s: %s", src, name, str(r, "eventTime"), created, raw)
 		}
-		var req record
+		if strings.Contains(arn, "_ReadOnlyAccess_") || strings.Contains(arn, "_SecurityAudit_") {
+			var ro bool
+			json.Unmarshal(r["readOnly"], &ro)
+			if !ro && str(r, "errorCode") == "" && src != "signin" {
+				t.Fatalf("%s changed something with %s.%s", arn, src, name)
+			}
+		}
+		var req, resp record
 		json.Unmarshal(r["requestParameters"], &req)
+		json.Unmarshal(r["responseElements"], &resp)
+		if creds, ok := resp["credentials"]; ok {
+			var c struct{ AccessKeyID string }
+			json.Unmarshal(creds, &c)
+			if !keyID.MatchString(c.AccessKeyID) {
+				t.Fatalf("%s gave access key %q", name, c.AccessKeyID)
+			}
+		}
 		var bytes struct{ BytesTransferredIn, BytesTransferredOut *int }
 		json.Unmarshal(r["additionalEventData"], &bytes)
 		switch name {
@@ -60,6 +80,21 @@ func TestRecordsAreConsistent(t *testing.T) {
 			if ip := str(req, "iPAddress"); ip != str(r, "sourceIPAddress") ||
 				!strings.HasPrefix(str(req, "computerName"), "ip-"+strings.ReplaceAll(ip, ".", "-")+".") {
 				t.Fatalf("instance at %s reports %s, named %s", str(r, "sourceIPAddress"), ip, str(req, "computerName"))
+			}
+		case "AssumeRole":
+			var user struct{ Arn string }
+			json.Unmarshal(resp["assumedRoleUser"], &user)
+			role := str(req, "roleArn")
+			if user.Arn != "" && !strings.Contains(user.Arn, ":assumed-role/"+role[strings.LastIndexByte(role, '/')+1:]+"/") {
+				t.Fatalf("AssumeRole of %s became %s", role, user.Arn)
+			}
+		case "PutSecretValue", "RotateSecret":
+			if secret := str(req, "secretId"); resp != nil && (str(resp, "name") != secret || !strings.Contains(str(resp, "arn"), ":secret:"+secret+"-")) {
+				t.Fatalf("%s of %s answered %s", name, secret, r["responseElements"])
+			}
+		case "CreateDBSnapshot":
+			if id := str(req, "dBSnapshotIdentifier"); resp != nil && str(resp, "dBSnapshotIdentifier") != id {
+				t.Fatalf("snapshot %s answered %s", id, r["responseElements"])
 			}
 		case "CreateLogStream":
 			group, stream := str(req, "logGroupName"), str(req, "logStreamName")

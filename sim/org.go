@@ -242,6 +242,12 @@ func (p *persona) activity(how int) float64 {
 	return p.weight * f
 }
 
+// readOnly reports whether p's permissions only read: p makes no changes,
+// and its attempts fail.
+func (p *persona) readOnly() bool {
+	return p.permSet == "ReadOnlyAccess" || p.permSet == "SecurityAudit"
+}
+
 func (p *persona) worksIn(acct int) bool {
 	for _, a := range p.accts {
 		if a == acct {

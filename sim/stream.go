@@ -60,8 +60,10 @@ type stream struct {
 	v5         string // $5
 	key7       []byte // $7, per record
 	key7set    bool
-	ipPool     [2][64]string // private and Lambda addresses
-	key8       int64         // $8, per record
+	ipPool     [2][64]string          // private and Lambda addresses
+	key8       int64                  // $8, per record
+	record     [len(perRecord)][]byte // the values of the per-record placeholders
+	recordSet  [len(perRecord)]bool
 	azOverride string
 	scenTag    string // scenario of the records being written
 	failNext   string // error code for the next lifecycle record
@@ -165,7 +167,7 @@ func (s *stream) prepare() {
 			c += a
 			s.cum[h][i] = c
 			if p.kind == kSSO || p.kind == kIAMUser || p.kind == kCI {
-				if p.name != "svc-backup" && p.name != "jenkins" {
+				if p.name != "svc-backup" && p.name != "jenkins" && !p.readOnly() {
 					wc += a
 				}
 			}

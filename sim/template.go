@@ -23,6 +23,11 @@ import (
 //	$S secret name     $Q SQS queue URL  $Z hosted zone id
 //	$H 40 hex chars    $E the caller's e-mail or name     $O the caller's ARN
 //	$M epoch milliseconds of the event
+//	$F 16 base32 chars (an access key's)  $J 16 hex chars  $9 a number 1–999
+//	$C the account's CloudFront distribution  $V the ARN of secret $S
+//
+// $R $u $P $S $Q $F $J and $9 stand for one value per record, so that a
+// request and its answer name the same role, secret or ID.
 type template struct {
 	parts []tpart
 }
@@ -63,7 +68,28 @@ func (t template) write(s *stream) {
 	s.w.b = b
 }
 
+// perRecord are the placeholders that stand for one value per record: a
+// call about one role, secret or session names the same one in its request
+// and its answer.
+const perRecord = "RuPSQFJ9"
+
 func (s *stream) placeholder(b []byte, ph byte) []byte {
+	slot := strings.IndexByte(perRecord, ph)
+	if slot < 0 {
+		return s.fill(b, ph)
+	}
+	if s.recordSet[slot] {
+		return append(b, s.record[slot]...)
+	}
+	start := len(b)
+	b = s.fill(b, ph)
+	s.record[slot] = append(s.record[slot][:0], b[start:]...)
+	s.recordSet[slot] = true
+	return b
+}
+
+// fill appends a new value for placeholder ph.
+func (s *stream) fill(b []byte, ph byte) []byte {
 	switch ph {
 	case '$':
 		return append(b, '$')
@@ -180,9 +206,27 @@ func (s *stream) placeholder(b []byte, ph byte) []byte {
 		b = append(b, '/')
 		return append(b, queueNames[s.r.IntN(len(queueNames))]...)
 	case 'Z':
-		return append(b, charsFrom(hash(s.o.seed, hashStr(s.acct.id), 99), upperAlnum[:26]+"0123456789", 21)...)
+		return append(append(b, 'Z'), charsFrom(hash(s.o.seed, hashStr(s.acct.id), 99), upperAlnum[:26]+"0123456789", 20)...)
 	case 'H':
 		return appendHex(b, s.r, 40)
+	case 'F':
+		for i := 0; i < 16; i++ {
+			b = append(b, upperAlnum[s.r.IntN(len(upperAlnum))])
+		}
+		return b
+	case 'J':
+		return appendHex(b, s.r, 16)
+	case '9':
+		return strconv.AppendInt(b, int64(1+s.r.IntN(999)), 10)
+	case 'C':
+		return append(append(b, 'E'), charsFrom(hash(s.o.seed, hashStr(s.acct.id), 101), upperAlnum[:26]+"0123456789", 13)...)
+	case 'V':
+		b = append(b, "arn:aws:secretsmanager:"...)
+		b = append(append(append(append(b, s.region...), ':'), s.acct.id...), ":secret:"...)
+		name := len(b)
+		b = s.placeholder(b, 'S')
+		suffix := charsFrom(hash(hashStr(string(b[name:])), hashStr(s.acct.id)), mixedAlnum, 6)
+		return append(append(b, '-'), suffix...)
 	case 'E':
 		if s.curID != nil {
 			return append(b, s.curID.p.name...)
@@ -226,6 +270,7 @@ func (s *stream) idOf(k rkind) string {
 
 func (s *stream) resetCur() {
 	s.curSet = [nKinds]bool{}
+	s.recordSet = [len(perRecord)]bool{}
 	s.key7set = false
 	s.key8 = 0
 }

@@ -91,10 +91,8 @@ func errorRate(id *ident, ro bool) float64 {
 	}
 	switch id.p.kind {
 	case kIAMUser, kSSO, kRoot:
-		if id.p.permSet == "ReadOnlyAccess" || id.p.permSet == "SecurityAudit" {
-			if !ro {
-				return 0.6
-			}
+		if id.p.readOnly() && !ro {
+			return 1 // its permissions allow no change
 		}
 		if ro {
 			return 0.012
