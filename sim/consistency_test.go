@@ -8,7 +8,10 @@ import (
 )
 
 // keyID is an access key ID as AWS makes them.
-var keyID = regexp.MustCompile(`^(AKIA|ASIA)[A-Z2-7]{16}$`)
+var (
+	keyID  = regexp.MustCompile(`^(AKIA|ASIA)[A-Z2-7]{16}$`)
+	roleID = regexp.MustCompile(`^AROA[A-Z2-7]{17}$`)
+)
 
 // sdkAPI is the service an SDK's user agent says it calls.
 var sdkAPI = regexp.MustCompile(` api/([a-z0-9]+)#[0-9]+\.[0-9]+\.[0-9]+`)
@@ -82,11 +85,14 @@ func TestRecordsAreConsistent(t *testing.T) {
 				t.Fatalf("instance at %s reports %s, named %s", str(r, "sourceIPAddress"), ip, str(req, "computerName"))
 			}
 		case "AssumeRole":
-			var user struct{ Arn string }
+			var user struct{ Arn, AssumedRoleID string }
 			json.Unmarshal(resp["assumedRoleUser"], &user)
 			role := str(req, "roleArn")
 			if user.Arn != "" && !strings.Contains(user.Arn, ":assumed-role/"+role[strings.LastIndexByte(role, '/')+1:]+"/") {
 				t.Fatalf("AssumeRole of %s became %s", role, user.Arn)
+			}
+			if id, _, _ := strings.Cut(user.AssumedRoleID, ":"); user.Arn != "" && !roleID.MatchString(id) {
+				t.Fatalf("AssumeRole of %s gave role ID %q", role, id)
 			}
 		case "PutSecretValue", "RotateSecret":
 			if secret := str(req, "secretId"); resp != nil && (str(resp, "name") != secret || !strings.Contains(str(resp, "arn"), ":secret:"+secret+"-")) {

@@ -25,6 +25,7 @@ import (
 //	$M epoch milliseconds of the event
 //	$F 16 base32 chars (an access key's)  $J 16 hex chars  $9 a number 1–999
 //	$C the account's CloudFront distribution  $V the ARN of secret $S
+//	$W the ID of role $R
 //
 // $R $u $P $S $Q $F $J and $9 stand for one value per record, so that a
 // request and its answer name the same role, secret or ID.
@@ -218,6 +219,10 @@ func (s *stream) fill(b []byte, ph byte) []byte {
 		return appendHex(b, s.r, 16)
 	case '9':
 		return strconv.AppendInt(b, int64(1+s.r.IntN(999)), 10)
+	case 'W':
+		at := len(b)
+		role := string(s.placeholder(b, 'R')[at:])
+		return append(b, s.roleID(role)...)
 	case 'C':
 		return append(append(b, 'E'), charsFrom(hash(s.o.seed, hashStr(s.acct.id), 101), upperAlnum[:26]+"0123456789", 13)...)
 	case 'V':
