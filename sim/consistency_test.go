@@ -20,8 +20,8 @@ var sdkAPI = regexp.MustCompile(` api/([a-z0-9]+)#[0-9]+\.[0-9]+\.[0-9]+`)
 // glance: the SDK names the service it called, a tool made for one service
 // calls only it, what a call says about its caller is its caller, no call
 // comes before its session, S3's bytes go the way the call sends them, a
-// read-only permission set changes nothing, and an answer names what its
-// request asked for.
+// read-only permission set changes nothing, an answer names what its
+// request asked for, and errors are the ones AWS gives such a caller.
 func TestRecordsAreConsistent(t *testing.T) {
 	dir, _ := getSample(t)
 	var heartbeats, lambdaContexts, s3Contexts int
@@ -53,6 +53,17 @@ func TestRecordsAreConsistent(t *testing.T) {
 			if !ro && str(r, "errorCode") == "" && src != "signin" {
 				t.Fatalf("%s changed something with %s.%s", arn, src, name)
 			}
+		}
+		switch code, msg := str(r, "errorCode"), str(r, "errorMessage"); {
+		case strings.Contains(code, "AccessDenied") || strings.Contains(code, "Unauthorized"):
+			if str(ui, "invokedBy") != "" || str(ui, "type") == "AWSService" {
+				t.Fatalf("AWS service denied: %s", raw)
+			}
+			if strings.Contains(arn, "_AdministratorAccess_") && src != "s3" && !strings.Contains(msg, "service control policy") {
+				t.Fatalf("an administrator denied by their own policy: %s", msg)
+			}
+		case code == "ThrottlingException" && src == "s3":
+			t.Fatalf("S3 throttled with %s; it says SlowDown", code)
 		}
 		var req, resp record
 		json.Unmarshal(r["requestParameters"], &req)

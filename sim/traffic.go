@@ -116,19 +116,33 @@ func (s *stream) maybeFail(c *call, a *api, id *ident) {
 		return
 	}
 	action := iamPrefix(a.src) + ":" + actionName(a.name)
-	if a.ro && s.r.IntN(3) == 0 {
-		if a.src == "ec2" {
+	// AWS services acting through their own roles are not denied; they are
+	// throttled like anyone else.
+	if service := id.p.kind == kService; service || a.ro && s.r.IntN(3) == 0 {
+		if service && !a.ro {
+			return
+		}
+		switch a.src {
+		case "ec2":
 			c.errCode, c.errMsg = "Client.RequestLimitExceeded", "Request limit exceeded."
-		} else {
+		case "s3":
+			c.errCode, c.errMsg = "SlowDown", "Please reduce your request rate."
+		default:
 			c.errCode, c.errMsg = "ThrottlingException", "Rate exceeded"
 		}
 		return
 	}
 	arn := s.principalARN(id)
+	// An administrator's permissions allow everything: what stops them is
+	// one of the organisation's service control policies.
+	why := " because no identity-based policy allows the " + action + " action"
+	if id.p.permSet == "AdministratorAccess" {
+		why = " with an explicit deny in a service control policy"
+	}
 	switch a.src {
 	case "ec2":
 		c.errCode = "Client.UnauthorizedOperation"
-		c.errMsg = "You are not authorized to perform this operation. User: " + arn + " is not authorized to perform: " + action + " because no identity-based policy allows the " + action + " action"
+		c.errMsg = "You are not authorized to perform this operation. User: " + arn + " is not authorized to perform: " + action + why
 	case "s3":
 		c.errCode, c.errMsg = "AccessDenied", "Access Denied"
 	default:
@@ -136,7 +150,7 @@ func (s *stream) maybeFail(c *call, a *api, id *ident) {
 		if a.src == "kms" || a.src == "dynamodb" || a.src == "ecs" || a.src == "lambda" || a.src == "ssm" || a.src == "secretsmanager" || a.src == "logs" {
 			c.errCode = "AccessDeniedException"
 		}
-		c.errMsg = "User: " + arn + " is not authorized to perform: " + action + " because no identity-based policy allows the " + action + " action"
+		c.errMsg = "User: " + arn + " is not authorized to perform: " + action + why
 	}
 }
 
