@@ -170,6 +170,8 @@ func notFoundMessage(a *api, s *stream) string {
 		return "Function not found: arn:aws:lambda:" + s.region + ":" + s.acct.id + ":function:" + s.idOf(rFunction)
 	case "ParameterNotFound":
 		return ""
+	case "InvalidInput":
+		return "Service role name AWSServiceRoleForElasticLoadBalancing has been taken in this account, please try a different suffix."
 	case "InsightNotEnabledException":
 		return "Trail arn:aws:cloudtrail:us-east-1:" + s.acct.id + ":trail/org-trail does not have Insights enabled."
 	case "DBInstanceNotFound":
