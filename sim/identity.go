@@ -124,15 +124,6 @@ func (s *stream) ciRun(t time.Time) (run int64, start time.Time, actor *persona)
 	return
 }
 
-func shortName(email string) string {
-	for i := 0; i < len(email); i++ {
-		if email[i] == '@' {
-			return email[:i]
-		}
-	}
-	return email
-}
-
 // newIdent builds the identity of persona p calling at t.
 func (s *stream) newIdent(p *persona, t time.Time) ident {
 	id := ident{p: p, acct: s.acct}
@@ -164,7 +155,10 @@ func (s *stream) newIdent(p *persona, t time.Time) ident {
 	case kCI:
 		run, st, dev := s.ciRun(t)
 		id.session = "gha-run-" + itoa(int(run))
-		id.srcID = shortName(dev.name)
+		// The workflow sets the source identity to whoever started the
+		// run, as they sign in, so that their pipeline's calls and their
+		// own are known as one person's.
+		id.srcID = dev.name
 		id.created = st
 		id.key = s.accessKey("ASIA", p, "ci", run)
 		id.ip = p.ips[run%int64(len(p.ips))]

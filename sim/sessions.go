@@ -194,7 +194,7 @@ func (s *stream) ciAssume(t time.Time, p *persona) {
 	}
 	web.ua = configureCredentialsUA
 	s.resetCur()
-	s.v1, s.v3 = "gha-run-"+itoa(int(run)), shortName(dev.name)
+	s.v1, s.v3 = "gha-run-"+itoa(int(run)), dev.name
 	s.v2s = s.accessKey("ASIA", p, "ci", run)
 	s.v5 = s.roleID(p.name)
 	s.now = st
