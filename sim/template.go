@@ -220,8 +220,9 @@ func (s *stream) fill(b []byte, ph byte) []byte {
 	case '9':
 		return strconv.AppendInt(b, int64(1+s.r.IntN(999)), 10)
 	case 'W':
-		at := len(b)
-		role := string(s.placeholder(b, 'R')[at:])
+		// The record's role, drawn (or recalled) past the end of b, names
+		// the ID written in its place.
+		role := string(s.placeholder(b, 'R')[len(b):])
 		return append(b, s.roleID(role)...)
 	case 'C':
 		return append(append(b, 'E'), charsFrom(hash(s.o.seed, hashStr(s.acct.id), 101), upperAlnum[:26]+"0123456789", 13)...)
