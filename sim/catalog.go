@@ -282,7 +282,7 @@ var catalog = []*api{
 	A("logs", "CreateLogStream", RW, w(0, 0, 0, 9, 0), "", "").request(createLogStreamRequest),
 	A("logs", "PutRetentionPolicy", RW, w(0.02, 0.05, 0.2, 0, 0), `"logGroupName":"$o","retentionInDays":30`, ""),
 	A("logs", "FilterLogEvents", RO, w(1.5, 1, 0, 0, 0), `"logGroupName":"$o","startTime":$M,"filterPattern":"ERROR","interleaved":true`, ""),
-	A("logs", "GetLogEvents", RO, w(1.5, 0.5, 0, 0, 0), `"logGroupName":"$o","logStreamName":"2026/$N/$N/[$$LATEST]$H","startFromHead":false`, ""),
+	A("logs", "GetLogEvents", RO, w(1.5, 0.5, 0, 0, 0), "", "").request(getLogEventsRequest),
 	A("logs", "StartQuery", RO, w(0.5, 0.3, 0, 0, 0), `"logGroupNames":["$o"],"startTime":$M,"endTime":$M,"queryString":"fields @timestamp, @message | filter @message like /ERROR/ | sort @timestamp desc | limit 100"`, `"queryId":"$U"`),
 	A("logs", "GetQueryResults", RO, w(1, 0.5, 0, 0, 0), `"queryId":"$U"`, ""),
 

@@ -75,6 +75,10 @@ func TestRecordsAreConsistent(t *testing.T) {
 				t.Fatalf("%s gave access key %q", name, c.AccessKeyID)
 			}
 		}
+		day := strings.ReplaceAll(str(r, "eventTime")[:10], "-", "/")
+		if key := str(req, "key"); src == "s3" && strings.HasPrefix(key, "orders/") && key[len("orders/"):len("orders/2006/01/02")] > day {
+			t.Fatalf("%s at %s of an object filed later: %s", name, str(r, "eventTime"), key)
+		}
 		var bytes struct{ BytesTransferredIn, BytesTransferredOut *int }
 		json.Unmarshal(r["additionalEventData"], &bytes)
 		switch name {
@@ -112,6 +116,10 @@ func TestRecordsAreConsistent(t *testing.T) {
 		case "CreateDBSnapshot":
 			if id := str(req, "dBSnapshotIdentifier"); resp != nil && str(resp, "dBSnapshotIdentifier") != id {
 				t.Fatalf("snapshot %s answered %s", id, r["responseElements"])
+			}
+		case "GetLogEvents":
+			if stream := str(req, "logStreamName"); stream[:10] > day {
+				t.Fatalf("log stream %s read at %s", stream, str(r, "eventTime"))
 			}
 		case "CreateLogStream":
 			group, stream := str(req, "logGroupName"), str(req, "logStreamName")

@@ -1,6 +1,9 @@
 package sim
 
-import "strings"
+import (
+	"strings"
+	"time"
+)
 
 // Requests whose parameters name the caller's own things: a function
 // decrypts its own environment and writes its own logs, and an instance
@@ -58,6 +61,17 @@ func createLogStreamRequest(s *stream) {
 		b = s.placeholder(b, 'i')
 	}
 	s.w.b = append(b, '"')
+}
+
+// getLogEventsRequest is someone reading a function's log stream of a
+// recent day.
+func getLogEventsRequest(s *stream) {
+	b := append(s.w.b, `"logGroupName":"/aws/lambda/`...)
+	b = s.placeholder(b, 'f')
+	day := s.now.Add(-time.Duration(s.r.IntN(7*24)) * time.Hour)
+	b = day.UTC().AppendFormat(append(b, `","logStreamName":"`...), "2006/01/02")
+	b = s.placeholder(append(b, "/[$LATEST]"...), 'H')
+	s.w.b = append(b[:len(b)-8], `","startFromHead":false`...) // 32 hex digits
 }
 
 // heartbeatRequest is the SSM agent's UpdateInstanceInformation: the

@@ -105,13 +105,12 @@ func (s *stream) fill(b []byte, ph byte) []byte {
 	case '5':
 		return append(b, s.v5...)
 	case '7':
-		// A per-record name: an S3 object key or a session name, the same
-		// wherever the record repeats it.
+		// An S3 object's key, the same wherever the record repeats it: an
+		// order's document, filed under a day of the month before the call.
 		if !s.key7set {
 			s.key7set = true
-			s.key7 = append(s.key7[:0], "orders/2026/"...)
-			s.key7 = strconv.AppendInt(s.key7, int64(1+s.r.IntN(365)), 10)
-			s.key7 = append(s.key7, '/')
+			day := s.now.Add(-time.Duration(s.r.IntN(30*24)) * time.Hour)
+			s.key7 = day.UTC().AppendFormat(append(s.key7[:0], "orders/"...), "2006/01/02/")
 			s.key7 = appendUUID(s.key7, s.r)
 			s.key7 = append(s.key7, ".json"...)
 		}
