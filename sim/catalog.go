@@ -242,7 +242,7 @@ var catalog = []*api{
 	// CloudTrail
 	A("cloudtrail", "DescribeTrails", RO, w(1, 0.3, 0, 0, 1.5), `"trailNameList":[],"includeShadowTrails":true`, ""),
 	A("cloudtrail", "GetTrailStatus", RO, w(0.5, 0.2, 0, 0, 1.5), `"name":"arn:aws:cloudtrail:us-east-1:$a:trail/org-trail"`, ""),
-	A("cloudtrail", "LookupEvents", RO, w(2, 0.5, 0, 0, 0), `"lookupAttributes":[{"attributeKey":"ReadOnly","attributeValue":"false"}],"startTime":"$D","endTime":"$D","maxResults":50`, ""),
+	A("cloudtrail", "LookupEvents", RO, w(2, 0.5, 0, 0, 0), "", "").request(lookupEventsRequest),
 	A("cloudtrail", "GetEventSelectors", RO, w(0.3, 0.1, 0, 0, 1), `"trailName":"arn:aws:cloudtrail:us-east-1:$a:trail/org-trail"`, ""),
 	A("cloudtrail", "ListTrails", RO, w(0.3, 0.1, 0, 0, 0.5), "", ""),
 	A("cloudtrail", "GetInsightSelectors", RO, w(0.1, 0, 0, 0, 0.15), `"trailName":"arn:aws:cloudtrail:us-east-1:$a:trail/org-trail"`, "").notFound("InsightNotEnabledException", 0.9),

@@ -117,6 +117,10 @@ func TestRecordsAreConsistent(t *testing.T) {
 			if id := str(req, "dBSnapshotIdentifier"); resp != nil && str(resp, "dBSnapshotIdentifier") != id {
 				t.Fatalf("snapshot %s answered %s", id, r["responseElements"])
 			}
+		case "LookupEvents":
+			if start, end := str(req, "startTime"), str(req, "endTime"); !(start < end && end <= str(r, "eventTime")) {
+				t.Fatalf("LookupEvents at %s from %s to %s", str(r, "eventTime"), start, end)
+			}
 		case "GetLogEvents":
 			if stream := str(req, "logStreamName"); stream[:10] > day {
 				t.Fatalf("log stream %s read at %s", stream, str(r, "eventTime"))

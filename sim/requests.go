@@ -74,6 +74,15 @@ func getLogEventsRequest(s *stream) {
 	s.w.b = append(b[:len(b)-8], `","startFromHead":false`...) // 32 hex digits
 }
 
+// lookupEventsRequest is someone looking through the last day's changes in
+// Event history.
+func lookupEventsRequest(s *stream) {
+	b := append(s.w.b, `"lookupAttributes":[{"attributeKey":"ReadOnly","attributeValue":"false"}],"startTime":"`...)
+	b = appendTime(b, s.now.Add(-24*time.Hour))
+	b = appendTime(append(b, `","endTime":"`...), s.now)
+	s.w.b = append(b, `","maxResults":50`...)
+}
+
 // heartbeatRequest is the SSM agent's UpdateInstanceInformation: the
 // instance reports itself, so its ID is the role session's (the instance's
 // own) and its address the one the call came from.
