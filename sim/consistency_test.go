@@ -7,10 +7,12 @@ import (
 	"testing"
 )
 
-// keyID is an access key ID as AWS makes them.
+// IDs as AWS makes them.
 var (
-	keyID  = regexp.MustCompile(`^(AKIA|ASIA)[A-Z2-7]{16}$`)
-	roleID = regexp.MustCompile(`^AROA[A-Z2-7]{17}$`)
+	keyID          = regexp.MustCompile(`^(AKIA|ASIA)[A-Z2-7]{16}$`)
+	roleID         = regexp.MustCompile(`^AROA[A-Z2-7]{17}$`)
+	distributionID = regexp.MustCompile(`^E[A-Z0-9]{13}$`)
+	hostedZoneID   = regexp.MustCompile(`^Z[A-Z0-9]{20}$`)
 )
 
 // sdkAPI is the service an SDK's user agent says it calls.
@@ -64,6 +66,15 @@ func TestRecordsAreConsistent(t *testing.T) {
 			}
 		case code == "ThrottlingException" && src == "s3":
 			t.Fatalf("S3 throttled with %s; it says SlowDown", code)
+		case code != "" && code != "ParameterNotFound" && msg == "":
+			t.Fatalf("%s.%s failed with %s and no message", src, name, code)
+		}
+		if strings.Contains(arn, ":assumed-role/GitHubActionsDeploy/") {
+			var session struct{ SourceIdentity string }
+			json.Unmarshal(ui["sessionContext"], &session)
+			if !strings.HasSuffix(session.SourceIdentity, "@acme-corp.example") {
+				t.Fatalf("a pipeline run started by %q, not a person as they sign in", session.SourceIdentity)
+			}
 		}
 		var req, resp record
 		json.Unmarshal(r["requestParameters"], &req)
@@ -112,6 +123,14 @@ func TestRecordsAreConsistent(t *testing.T) {
 		case "PutSecretValue", "RotateSecret":
 			if secret := str(req, "secretId"); resp != nil && (str(resp, "name") != secret || !strings.Contains(str(resp, "arn"), ":secret:"+secret+"-")) {
 				t.Fatalf("%s of %s answered %s", name, secret, r["responseElements"])
+			}
+		case "GetDistribution", "CreateInvalidation":
+			if id := str(req, "id") + str(req, "distributionId"); !distributionID.MatchString(id) {
+				t.Fatalf("%s of distribution %q", name, id)
+			}
+		case "GetHostedZone", "ListResourceRecordSets", "ChangeResourceRecordSets":
+			if id := str(req, "id") + str(req, "hostedZoneId"); !hostedZoneID.MatchString(id) {
+				t.Fatalf("%s of hosted zone %q", name, id)
 			}
 		case "CreateDBSnapshot":
 			if id := str(req, "dBSnapshotIdentifier"); resp != nil && str(resp, "dBSnapshotIdentifier") != id {
