@@ -85,11 +85,6 @@ func optBool(b cairn.Bool) *bool {
 	return nil
 }
 
-// rowOf renders an event as a segment row, its strings held by the row.
-func rowOf(e *cairn.Event) segmentRow {
-	return rowInto(e, newRowStrings(1), 0)
-}
-
 // rowStrings holds the optional strings of a segment's rows column by column,
 // for the rows' pointers to point at. The encoder goes through the rows a
 // column at a time, and when the pointers went into the events, scattered
@@ -196,9 +191,6 @@ func opt(s *string) *string {
 	}
 	return s
 }
-
-// optValue is opt for a string the row owns.
-func optValue(s string) *string { return opt(&s) }
 
 // str reads an optional string.
 func str(s *string) string {

@@ -11,6 +11,14 @@ import (
 	"github.com/parquet-go/parquet-go"
 )
 
+// rowOf renders an event as a segment row, its strings held by the row.
+func rowOf(e *cairn.Event) segmentRow {
+	return rowInto(e, newRowStrings(1), 0)
+}
+
+// optValue is opt for a string the row owns.
+func optValue(s string) *string { return opt(&s) }
+
 // TestReadAtMostStopsAtTheEnd: reading a small segment through a large
 // buffer costs about what reading it through one of its own size costs.
 // Compaction merges the small segments of a day that way; left to
