@@ -7,7 +7,6 @@ import (
 
 	"github.com/cairn-audit/cairn"
 	"github.com/cairn-audit/cairn/cloudtrail/cloudtrailtest"
-	"github.com/cairn-audit/cairn/index/duckdb"
 )
 
 // TestCorpus ingests every file of the real corpus (CloudTrail records that
@@ -16,13 +15,7 @@ import (
 func TestCorpus(t *testing.T) {
 	dir := cloudtrailtest.Corpus(t, "cloudtrail")
 	ctx := context.Background()
-	cfg := duckdb.DefaultConfig()
-	cfg.Dir = t.TempDir()
-	idx, err := duckdb.Open(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer idx.Close()
+	idx := openIndex(t)
 	src, err := OpenSource(ctx, dir)
 	if err != nil {
 		t.Fatal(err)
