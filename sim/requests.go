@@ -49,9 +49,8 @@ func createLogStreamRequest(s *stream) {
 	if isFunction(id) {
 		b := append(append(s.w.b, `"logGroupName":"/aws/lambda/`...), id.session...)
 		b = s.now.UTC().AppendFormat(append(b, `","logStreamName":"`...), "2006/01/02")
-		b = append(b, "/[$LATEST]"...)
-		b = s.placeholder(b, 'H')
-		s.w.b = append(b[:len(b)-8], '"') // 32 hex digits
+		b = appendHex(append(b, "/[$LATEST]"...), s.r, 32)
+		s.w.b = append(b, '"')
 		return
 	}
 	b := append(s.w.b, `"logGroupName":"/acme/web/application","logStreamName":"`...)
@@ -70,8 +69,8 @@ func getLogEventsRequest(s *stream) {
 	b = s.placeholder(b, 'f')
 	day := s.now.Add(-time.Duration(s.r.IntN(7*24)) * time.Hour)
 	b = day.UTC().AppendFormat(append(b, `","logStreamName":"`...), "2006/01/02")
-	b = s.placeholder(append(b, "/[$LATEST]"...), 'H')
-	s.w.b = append(b[:len(b)-8], `","startFromHead":false`...) // 32 hex digits
+	b = appendHex(append(b, "/[$LATEST]"...), s.r, 32)
+	s.w.b = append(b, `","startFromHead":false`...)
 }
 
 // lookupEventsRequest is someone looking through the last day's changes in

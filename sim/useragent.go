@@ -18,18 +18,19 @@ const (
 // real trails expects to match the event source.
 func (s *stream) userAgent(id *ident, src string) string {
 	ua := id.ua
-	at := strings.Index(ua, " api/")
-	if at < 0 {
+	before, api, found := strings.Cut(ua, " api/")
+	if !found {
 		return ua
 	}
 	k := uaKey{ua, src}
 	if v, ok := s.uaCache[k]; ok {
 		return v
 	}
-	v := ua[:at] + " api/" + sdkServiceID(src) + "#" + sdkClientVersion(ua, src)
-	if end := strings.IndexByte(ua[at+1:], ' '); end >= 0 {
-		v += ua[at+1+end:]
+	api, after, _ := strings.Cut(api, " ")
+	if after != "" {
+		after = " " + after
 	}
+	v := before + " api/" + sdkServiceID(src) + "#" + sdkClientVersion(api, src) + after
 	s.uaCache[k] = v
 	return v
 }
@@ -58,13 +59,12 @@ func sdkServiceID(src string) string {
 	return src
 }
 
-// sdkClientVersion keeps the version a user agent gives for its own
-// service, and gives every other service's client a version of the same
-// major release, fixed per service as an application's go.mod would pin it.
-func sdkClientVersion(ua, src string) string {
-	at := strings.Index(ua, " api/")
-	name, version, _ := strings.Cut(ua[at+len(" api/"):], "#")
-	version, _, _ = strings.Cut(version, " ")
+// sdkClientVersion keeps the version that api (a user agent's
+// "<service>#<version>") gives for its own service, and gives every other
+// service's client a version of the same major release, fixed per service as
+// an application's go.mod would pin it.
+func sdkClientVersion(api, src string) string {
+	name, version, _ := strings.Cut(api, "#")
 	if name == sdkServiceID(src) {
 		return version
 	}
