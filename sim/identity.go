@@ -165,12 +165,14 @@ func (s *stream) newIdent(p *persona, t time.Time) ident {
 	case kAppRole:
 		id.created = t.Truncate(time.Hour)
 		if p.name == "web-ec2-role" {
-			if in := s.st.pick(rInstance, r); in != nil {
-				id.session = in.id
+			// EC2 names an instance profile's session after its instance,
+			// which calls from its own address, and only while it runs.
+			if in := s.st.pickWhere(rInstance, r, func(x *res) bool { return x.awake(t) }); in != nil {
+				id.session, id.ip = in.id, in.ip
 			} else {
 				id.session = "i-0" + charsFrom(hash(s.o.seed, hashStr(s.acct.id)), "0123456789abcdef", 16)
+				id.ip = s.privateIP()
 			}
-			id.ip = s.privateIP()
 		} else {
 			if fn := s.st.pick(rFunction, r); fn != nil {
 				id.session = fn.id

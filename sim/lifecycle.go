@@ -127,7 +127,8 @@ func (s *stream) az() string {
 // --- creation helpers ---
 
 func (s *stream) newInstance(typ string, t time.Time, by string, parent *res) *res {
-	x := &res{kind: rInstance, id: hexID(s.r, "i-0", 16), typ: typ, running: true, created: t, createdBy: by, parent: parent}
+	x := &res{kind: rInstance, id: hexID(s.r, "i-0", 16), typ: typ, running: true, created: t, createdBy: by, parent: parent, bootedAt: t.Add(bootTime)}
+	x.ip = "10." + itoa(s.ai%200+10) + "." + itoa(s.ri*16+s.r.IntN(16)) + "." + itoa(1+s.r.IntN(250))
 	x.arn = "arn:aws:ec2:" + s.region + ":" + s.acct.id + ":instance/" + x.id
 	x.az = s.region + string(rune('a'+s.r.IntN(3)))
 	s.st.add(x, t, true)
@@ -217,7 +218,7 @@ func (s *stream) runInstances(t time.Time, id *ident, n int, typ string, parent 
 		w.obj("instancesSet")
 		w.arr("items")
 		for i, x := range insts {
-			ip := "10." + itoa(s.ai%200+10) + "." + itoa(s.ri*16+s.r.IntN(16)) + "." + itoa(1+s.r.IntN(250))
+			ip := x.ip
 			w.elem()
 			w.str("instanceId", x.id)
 			w.str("imageId", ami)
@@ -382,12 +383,27 @@ func (s *stream) stopInstance(t time.Time, id *ident, x *res) string {
 
 func (s *stream) startInstance(t time.Time, id *ident, x *res) string {
 	ev := s.lc(t, id, lcStart, x)
-	x.running = true
+	x.running, x.bootedAt = true, t.Add(bootTime)
 	s.st.open(x, t)
 	s.stateChange(t.Add(time.Second), x, "pending")
 	s.stateChange(t.Add(time.Duration(15+s.r.IntN(30))*time.Second), x, "running")
 	return ev
 }
+
+// rebootInstance reboots x: it keeps running, as EC2 sees it, but its
+// software is down for the reboot and the boot that follows.
+func (s *stream) rebootInstance(t time.Time, id *ident, x *res) string {
+	ev := s.lc(t, id, lcReboot, x)
+	x.bootedAt = t.Add(rebootTime)
+	return ev
+}
+
+// How long an instance makes no calls: from its start until its software
+// runs, and from a reboot call until it has booted again.
+const (
+	bootTime   = 70 * time.Second
+	rebootTime = 85 * time.Second
+)
 
 func (s *stream) terminateInstance(t time.Time, id *ident, x *res) string {
 	s.v1, s.v2 = "stopped", 80
@@ -550,7 +566,7 @@ func (s *stream) lifecycleAction(t time.Time) {
 		}},
 		{1, func(t time.Time, id *ident) {
 			if x := free(rInstance, running); x != nil {
-				s.lc(t, id, lcReboot, x)
+				s.rebootInstance(t, id, x)
 			}
 		}},
 		{0.5, func(t time.Time, id *ident) {

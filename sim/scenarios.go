@@ -137,6 +137,9 @@ func (s *stream) planScenarios() {
 				x = s.newInstance("m5.large", s.o.start, "", nil)
 			}
 			x.pinned = true
+			// Its SSM agent reports around the incident, so that its
+			// silence shows when it was down.
+			s.agentHeartbeats(x, pl.t.Add(-2*time.Hour), pl.t.Add(2*time.Hour))
 			switch pl.kind {
 			case "api-reboot":
 				s.schedule(pl.t, func(t time.Time) { s.scenReboot(pl, x, t) })
@@ -182,7 +185,7 @@ func (s *stream) scenReboot(pl scenarioPlan, x *res, t time.Time) {
 	id.ua = p.uas[0]
 	s.scenTag = pl.id
 	s.lc(t, &id, apiByName("DescribeInstances"), x)
-	s.lc(t.Add(47*time.Second), &id, lcReboot, x)
+	s.rebootInstance(t.Add(47*time.Second), &id, x)
 	s.scenTag = ""
 	s.addScenario(Scenario{ID: pl.id, Kind: pl.kind, Time: t.Add(47 * time.Second).Truncate(time.Second), Resource: x.id, Resources: []string{x.id}, Principal: s.principalARN(&id), SourceIP: id.ip,
 		Description: p.display + " rebooted instance " + x.id + " with the AWS CLI (RebootInstances).",
@@ -269,6 +272,7 @@ func (s *stream) scenHardware(pl scenarioPlan, x *res, t time.Time) {
 	s.stateChange(t.Add(4*time.Minute+48*time.Second), x, "running")
 	s.st.close(x, t)
 	s.st.open(x, t.Add(4*time.Minute+2*time.Second))
+	x.bootedAt = t.Add(4*time.Minute + 48*time.Second + bootTime)
 	desc := "Your instance " + x.id + " was successfully recovered by simplified automatic recovery after a loss of network connectivity or system power caused by an underlying hardware failure on the host. The instance was moved to healthy hardware and restarted; it keeps its instance ID, private and Elastic IP addresses and EBS volumes. Data in RAM was lost."
 	hid := s.healthEvent(t.Add(9*time.Minute), "AWS_EC2_SIMPLIFIED_AUTO_RECOVERY_SUCCESS", "issue", x, t, t.Add(4*time.Minute+48*time.Second), "closed", desc)
 	s.addScenario(Scenario{ID: pl.id, Kind: pl.kind, Time: t.Truncate(time.Second), End: t.Add(4*time.Minute + 48*time.Second).Truncate(time.Second), Resource: x.id, Resources: []string{x.id},
@@ -299,6 +303,7 @@ func (s *stream) scenRetirement(pl scenarioPlan, x *res, t time.Time) {
 			Expect:         "the Health event is linked to " + x.id + "; no API call"})
 		return
 	}
+	s.agentHeartbeats(x, retire.Add(-time.Hour), retire.Add(time.Hour))
 	s.schedule(retire, func(rt time.Time) {
 		// AWS stops the instance: no CloudTrail record.
 		s.stateChange(rt, x, "stopping")
@@ -313,6 +318,7 @@ func (s *stream) scenRetirement(pl scenarioPlan, x *res, t time.Time) {
 		if next.After(s.o.end.Add(-time.Minute)) {
 			next = rt.Add(30 * time.Minute)
 		}
+		s.agentHeartbeats(x, next.Add(-30*time.Minute), next.Add(2*time.Hour))
 		s.schedule(next, func(st time.Time) {
 			p := s.person(kSSO, "dana.kowalski@acme-corp.example")
 			id := s.newIdent(p, st)

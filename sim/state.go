@@ -38,10 +38,19 @@ type res struct {
 	createdBy string // the aws:createdBy tag value, "" when untagged
 	parent    *res   // the Auto Scaling group or stack that made it
 	children  []*res
-	attached  *res // a volume's instance
-	life      int  // index of the open lifetime interval, -1 when none
-	pinned    bool // reserved by a scenario: ordinary lifecycles leave it alone
+	attached  *res      // a volume's instance
+	life      int       // index of the open lifetime interval, -1 when none
+	pinned    bool      // reserved by a scenario: ordinary lifecycles leave it alone
+	ip        string    // an instance's private address, which its own calls come from
+	bootedAt  time.Time // an instance is booting, or down, until then: it makes no calls
+	agent     []span    // when an instance's SSM agent reports on its rhythm, in time order
 }
+
+// span is a stretch of time, until exclusive.
+type span struct{ from, until time.Time }
+
+// awake reports whether instance x runs and can call at t.
+func (x *res) awake(t time.Time) bool { return x.running && !t.Before(x.bootedAt) }
 
 // lifetime is one billable interval of a resource: what the cost report is
 // made from.
@@ -74,17 +83,20 @@ func (st *state) pick(k rkind, r *rand.Rand) *res {
 // pickFree picks a resource that is not pinned by a scenario and not owned
 // by a stack or group, or nil.
 func (st *state) pickFree(k rkind, r *rand.Rand, ok func(*res) bool) *res {
+	return st.pickWhere(k, r, func(x *res) bool { return !x.pinned && x.parent == nil && (ok == nil || ok(x)) })
+}
+
+// pickWhere picks a resource for which ok holds, or nil.
+func (st *state) pickWhere(k rkind, r *rand.Rand, ok func(*res) bool) *res {
 	l := st.live[k]
 	if len(l) == 0 {
 		return nil
 	}
 	off := r.IntN(len(l))
 	for i := range l {
-		x := l[(off+i)%len(l)]
-		if x.pinned || x.parent != nil || (ok != nil && !ok(x)) {
-			continue
+		if x := l[(off+i)%len(l)]; ok(x) {
+			return x
 		}
-		return x
 	}
 	return nil
 }
