@@ -109,6 +109,7 @@ func TestScenariosExplained(t *testing.T) {
 				if !strings.Contains(ex.Summary, "not initiated through the API") {
 					t.Errorf("summary does not say it plainly: %s", ex.Summary)
 				}
+				wantSilence(t, ex, sc)
 			case "scheduled-retirement":
 				if sc.End.IsZero() {
 					tl, err := x.Timeline(ctx, sc.Resource, time.Time{}, time.Time{})
@@ -184,5 +185,52 @@ func wantEvidence(t *testing.T, ex *investigate.Explanation, ids []string) {
 		if !slices.ContainsFunc(ex.Evidence, func(e investigate.Entry) bool { return e.EventID == id }) {
 			t.Errorf("evidence misses %s: %s", id, ex.Summary)
 		}
+	}
+}
+
+// wantSilence checks that the instance's own calls show it down from
+// sc.Time to sc.End, and that the summary says so.
+func wantSilence(t *testing.T, ex *investigate.Explanation, sc sim.Scenario) {
+	t.Helper()
+	own := ex.OwnCalls
+	if own == nil || !own.Silent {
+		t.Fatalf("the instance's own calls show no silence: %+v: %s", own, ex.Summary)
+	}
+	if own.Last.Time.After(sc.Time) || own.Next.Time.Before(sc.End) {
+		t.Errorf("silence from %s to %s, but it was down from %s to %s", own.Last.Time, own.Next.Time, sc.Time, sc.End)
+	}
+	if !strings.Contains(ex.Summary, "was down or cut off in between") {
+		t.Errorf("summary does not tell of the silence: %s", ex.Summary)
+	}
+}
+
+// TestSilenceWithoutNotifications asks why about the hardware restart of a
+// trail with no EventBridge notifications and no Health events, only
+// CloudTrail: the instance's silence is the one trace of the restart.
+func TestSilenceWithoutNotifications(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates an organisation; skipped with -short")
+	}
+	dir, scenarios := simOrg(t)
+	idx := openIndex(t, filepath.Join(dir, "AWSLogs"))
+	x := investigate.New(idx, investigate.DefaultConfig())
+	i := slices.IndexFunc(scenarios, func(sc sim.Scenario) bool { return sc.Kind == "hardware-restart" })
+	if i < 0 {
+		t.Fatal("the simulator scripted no hardware restart")
+	}
+	sc := scenarios[i]
+	// Asked a few minutes off, as a person remembers it.
+	ex := why(t, x, sc.Resource, sc.Time.Add(7*time.Minute))
+	if ex.Verdict != investigate.VerdictNoAPIActivity || ex.Change == nil || ex.Change.Source != "silence" {
+		t.Fatalf("verdict %s, change %+v: %s", ex.Verdict, ex.Change, ex.Summary)
+	}
+	wantSilence(t, ex, sc)
+	if !strings.Contains(ex.Summary, "went quiet after") || !strings.Contains(ex.Summary, "not initiated through the API") {
+		t.Errorf("summary: %s", ex.Summary)
+	}
+	// Hours before, it ran on: its calls keep their rhythm.
+	calm := why(t, x, sc.Resource, sc.Time.Add(-time.Hour))
+	if calm.Change != nil || calm.OwnCalls == nil || calm.OwnCalls.Silent || !strings.Contains(calm.Summary, "kept their rhythm") {
+		t.Errorf("an hour before: change %+v, own calls %+v: %s", calm.Change, calm.OwnCalls, calm.Summary)
 	}
 }

@@ -41,6 +41,10 @@ type Explanation struct {
 	// Evidence is the Health events and state-change notifications that
 	// bear on the change.
 	Evidence []Entry `json:"evidence"`
+	// OwnCalls is what an instance's own calls show about when it was up;
+	// nil for other resources and for an instance that made none in the
+	// window.
+	OwnCalls *OwnCalls `json:"ownCalls,omitempty"`
 	// Settle says what would settle the question when the records cannot.
 	Settle string `json:"settle,omitempty"`
 }
@@ -51,7 +55,8 @@ type Change struct {
 	State   string    `json:"state,omitempty"`
 	EventID string    `json:"eventId"`
 	// Source says what recorded the change: "api-call", "service",
-	// "state-change-notification".
+	// "state-change-notification", or "silence" when only the instance's
+	// own calls did (Time is then its last call before it went quiet).
 	Source string `json:"source"`
 }
 
@@ -91,9 +96,23 @@ func (x *Investigator) Why(ctx context.Context, resource string, at time.Time, w
 		Candidates: []Candidate{}, FailedAttempts: []Entry{}, Evidence: []Entry{}}
 
 	change := nearestChange(tl.Entries, at, window)
+	moment := at
+	if change != nil {
+		moment = change.Time
+	}
+	if ex.OwnCalls, err = x.ownCalls(ctx, resource, moment, window, change != nil); err != nil {
+		return nil, err
+	}
+	if change == nil && ex.OwnCalls != nil && ex.OwnCalls.Silent {
+		// Nothing recorded the change but the instance's silence: that is
+		// the change to explain.
+		last := ex.OwnCalls.Last
+		change = &Change{Time: last.Time, EventID: last.EventID, Source: "silence"}
+	}
 	if change == nil {
 		ex.Verdict = VerdictNoAPIActivity
-		ex.Summary = fmt.Sprintf("No change of state of %s is recorded within %s of %s.", resource, window, at.Format(time.RFC3339))
+		ex.Summary = fmt.Sprintf("No change of state of %s is recorded within %s of %s.", resource, window, at.Format(time.RFC3339)) +
+			ex.OwnCalls.sentence(nil, window)
 		ex.Evidence = relevantHealth(health, at, window)
 		ex.Settle = settle(resource)
 		return ex, nil
@@ -136,7 +155,7 @@ func (x *Investigator) Why(ctx context.Context, resource string, at time.Time, w
 	ex.Evidence = append(ex.Evidence, relevantHealth(health, change.Time, window)...)
 	slices.SortFunc(ex.Evidence, func(a, b Entry) int { return a.Time.Compare(b.Time) })
 	slices.SortStableFunc(ex.Candidates, func(a, b Candidate) int { return cmp.Compare(b.Score, a.Score) })
-	x.decide(ex, resource)
+	x.decide(ex, resource, window)
 	return ex, nil
 }
 
@@ -230,7 +249,7 @@ func reasonFor(ent *Entry, resource string) string {
 }
 
 // decide sets the verdict, the cause and the summary.
-func (x *Investigator) decide(ex *Explanation, resource string) {
+func (x *Investigator) decide(ex *Explanation, resource string, window time.Duration) {
 	var person, service, parent *Candidate
 	for i := range ex.Candidates {
 		c := &ex.Candidates[i]
@@ -297,6 +316,7 @@ func (x *Investigator) decide(ex *Explanation, resource string) {
 			ex.Settle = settle(resource)
 		}
 	}
+	ex.Summary += ex.OwnCalls.sentence(ex.Change, window)
 	if len(ex.FailedAttempts) > 0 {
 		ex.Summary += fmt.Sprintf(" %d failed attempt(s) in the window are listed apart.", len(ex.FailedAttempts))
 	}
@@ -304,6 +324,9 @@ func (x *Investigator) decide(ex *Explanation, resource string) {
 
 func changeWord(ch *Change) string {
 	at := ch.Time.UTC().Format(time.RFC3339)
+	if ch.Source == "silence" {
+		return "went quiet after " + at
+	}
 	if ch.State == "" {
 		return "changed at " + at
 	}
