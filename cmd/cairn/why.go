@@ -91,6 +91,21 @@ func printWhy(w io.Writer, ex *investigate.Explanation) {
 			fmt.Fprintf(w, "  %s  %s  %s\n", ev.Time.UTC().Format(time.RFC3339), what, ev.Detail)
 		}
 	}
+	if o := ex.OwnCalls; o != nil {
+		fmt.Fprintf(w, "\nits own calls: %d in the window", o.Count)
+		if o.Rhythm != "" {
+			fmt.Fprintf(w, ", at least every %s otherwise", o.Rhythm)
+		}
+		if o.Silent {
+			fmt.Fprintf(w, "; it went quiet between these two")
+		}
+		fmt.Fprintln(w)
+		for _, e := range []*investigate.Entry{o.Last, o.Next} {
+			if e != nil {
+				fmt.Fprintf(w, "  %s  %s  %s\n", e.Time.UTC().Format(time.RFC3339), entryWhat(e), e.EventID)
+			}
+		}
+	}
 	if ex.Settle != "" {
 		fmt.Fprintf(w, "\nto settle it: %s\n", ex.Settle)
 	}

@@ -293,6 +293,9 @@ func TestBrowser(t *testing.T) {
 	if verdict != "aws-health" {
 		t.Errorf("why %s at %s: verdict %q (%s), want aws-health", sc.Resource, sc.Time, verdict, summary)
 	}
+	if own := get("own calls", chromedp.Text(chromedp.ID("own-calls"))); !strings.Contains(own, "It went quiet in between.") {
+		t.Errorf("why %s at %s: its own calls read %q, want the silence", sc.Resource, sc.Time, own)
+	}
 	shot("resource-why")
 
 	// The cost page shows the reporter's total for the month.
