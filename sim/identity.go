@@ -221,6 +221,11 @@ func consoleUA(p *persona, r interface{ IntN(int) int }) string {
 
 func (s *stream) privateIP() string { return s.ipPool[0][s.r.IntN(len(s.ipPool[0]))] }
 
+// drawPrivateIP draws an address in the account's and region's VPC.
+func (s *stream) drawPrivateIP() string {
+	return "10." + itoa(s.ai%200+10) + "." + itoa(s.ri*16+s.r.IntN(16)) + "." + itoa(1+s.r.IntN(250))
+}
+
 func (s *stream) lambdaIP() string { return s.ipPool[1][s.r.IntN(len(s.ipPool[1]))] }
 
 // writeIdentity appends "userIdentity":{…}.

@@ -128,7 +128,7 @@ func (s *stream) az() string {
 
 func (s *stream) newInstance(typ string, t time.Time, by string, parent *res) *res {
 	x := &res{kind: rInstance, id: hexID(s.r, "i-0", 16), typ: typ, running: true, created: t, createdBy: by, parent: parent, bootedAt: t.Add(bootTime)}
-	x.ip = "10." + itoa(s.ai%200+10) + "." + itoa(s.ri*16+s.r.IntN(16)) + "." + itoa(1+s.r.IntN(250))
+	x.ip = s.drawPrivateIP()
 	x.arn = "arn:aws:ec2:" + s.region + ":" + s.acct.id + ":instance/" + x.id
 	x.az = s.region + string(rune('a'+s.r.IntN(3)))
 	s.st.add(x, t, true)

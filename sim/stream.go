@@ -204,7 +204,7 @@ func (s *stream) prepare() {
 	s.idCache = map[idKey]string{}
 	s.uaCache = map[uaKey]string{}
 	for i := range s.ipPool[0] {
-		s.ipPool[0][i] = "10." + itoa(s.ai%200+10) + "." + itoa(s.ri*16+s.r.IntN(16)) + "." + itoa(1+s.r.IntN(250))
+		s.ipPool[0][i] = s.drawPrivateIP()
 		s.ipPool[1][i] = "3." + itoa(80+s.r.IntN(160)) + "." + itoa(s.r.IntN(256)) + "." + itoa(1+s.r.IntN(250))
 	}
 	s.vpce = "vpce-0" + charsFrom(hash(s.o.seed, 83, hashStr(s.acct.id), hashStr(s.region)), "0123456789abcdef", 16)
