@@ -34,7 +34,9 @@ func TestInstancesGoQuietWhileDown(t *testing.T) {
 			return
 		}
 		inst := arn[strings.LastIndexByte(arn, '/')+1:]
-		if ip := str(r, "sourceIPAddress"); addr[inst] == "" {
+		if ip := str(r, "sourceIPAddress"); ip == "" {
+			t.Fatalf("instance %s called from no address: %s", inst, raw)
+		} else if addr[inst] == "" {
 			addr[inst] = ip
 		} else if ip != addr[inst] {
 			t.Errorf("instance %s calls from %s and %s", inst, addr[inst], ip)

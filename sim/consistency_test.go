@@ -39,6 +39,9 @@ func TestRecordsAreConsistent(t *testing.T) {
 		if strings.HasPrefix(ua, "aws-actions/configure-aws-credentials") && name != "AssumeRoleWithWebIdentity" {
 			t.Fatalf("the credentials action called %s.%s", src, name)
 		}
+		if str(r, "sourceIPAddress") == "" {
+			t.Fatalf("%s.%s from no address: %s", src, name, raw)
+		}
 		if (strings.HasPrefix(ua, "amazon-ssm-agent/")) != (name == "UpdateInstanceInformation") {
 			t.Fatalf("%s.%s with user agent %q", src, name, ua)
 		}

@@ -966,6 +966,7 @@ func (s *stream) seedResources() {
 		x := mk(rInstance, hexID(s.r, "i-0", 16), "", everydayTypes[s.r.IntN(len(everydayTypes))], 0)
 		x.arn = "arn:aws:ec2:" + s.region + ":" + s.acct.id + ":instance/" + x.id
 		x.az = s.region + string(rune('a'+s.r.IntN(3)))
+		x.ip = s.drawPrivateIP()
 		root := mk(rVolume, hexID(s.r, "vol-0", 16), "", "gp3", 8+8*s.r.IntN(4))
 		root.attached = x
 		root.createdBy = x.createdBy
