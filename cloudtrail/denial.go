@@ -12,19 +12,19 @@ import "strings"
 // EC2 puts "You are not authorized to perform this operation. " before it
 // and "Encoded authorization failure message: …" after it.
 type Denial struct {
-	Principal string // the ARN denied
-	Action    string // e.g. s3:GetObject
-	Resource  string // "" when the message names none
+	Principal string `json:"principal"` // the ARN denied
+	Action    string `json:"action"`    // e.g. s3:GetObject
+	Resource  string `json:"resource"`  // "" when the message names none
 	// PolicyType names the kind of policy that decided: "identity-based",
 	// "resource-based", "service control", "resource control",
 	// "permissions boundary", "session", "VPC endpoint"; "" when the message
 	// does not say.
-	PolicyType string
+	PolicyType string `json:"policyType"`
 	// Explicit is true for an explicit deny, false when no policy of that
 	// type allows the action.
-	Explicit bool
+	Explicit bool `json:"explicit"`
 	// Policy is the denying policy's ARN, when the message names it.
-	Policy string
+	Policy string `json:"policy,omitempty"`
 }
 
 const (

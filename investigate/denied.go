@@ -38,6 +38,15 @@ type Refusal struct {
 	Changes []Entry `json:"changes"`
 }
 
+// NotDeniedError is WhyDenied's answer for an event that is not a denied
+// call: the question, not the index, is wrong.
+type NotDeniedError struct {
+	Missing bool // no event has the ID
+	msg     string
+}
+
+func (e *NotDeniedError) Error() string { return e.msg }
+
 // refusalHorizon bounds how far the history of a denial is read when no
 // success bounds it.
 const refusalHorizon = 7 * 24 * time.Hour
@@ -61,7 +70,7 @@ func (x *Investigator) WhyDenied(ctx context.Context, id string) (*Refusal, erro
 		return nil, err
 	}
 	if len(page.Events) == 0 {
-		return nil, fmt.Errorf("no event has the ID %s: search for it with cairn search -id", id)
+		return nil, &NotDeniedError{Missing: true, msg: "no event has the ID " + id + ": copy it from cairn search's eventID"}
 	}
 	e := &page.Events[0]
 	if !IsDenial(e.ErrorCode, e.ErrorMessage) {
@@ -69,7 +78,7 @@ func (x *Investigator) WhyDenied(ctx context.Context, id string) (*Refusal, erro
 		if e.ErrorCode != "" {
 			what = "it failed with " + e.ErrorCode + ", not for want of permission"
 		}
-		return nil, fmt.Errorf("event %s was not denied: %s", id, what)
+		return nil, &NotDeniedError{msg: "event " + id + " was not denied: " + what}
 	}
 	rf := &Refusal{Event: entryOf(e, ""), Identity: identityOf(&e.Principal), Changes: []Entry{}}
 	if d, ok := cloudtrail.ParseDenial(e.ErrorMessage); ok {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 
 // GET /api/v1/timeline?resource=ID[&since=T][&until=T] -> investigate.Timeline
 // GET /api/v1/why?resource=ID[&at=T][&window=30m]      -> investigate.Explanation
+// GET /api/v1/why?event=ID                             -> investigate.Refusal
 // Times are RFC 3339; the JSON is what `cairn timeline -format json` and
 // `cairn why -format json` print.
 
@@ -47,9 +49,13 @@ func (s *Server) handleTimeline(w http.ResponseWriter, r *http.Request, _ []byte
 
 func (s *Server) handleWhy(w http.ResponseWriter, r *http.Request, _ []byte, log *slog.Logger) {
 	q := r.URL.Query()
+	if id := q.Get("event"); id != "" {
+		s.whyDenied(w, r, id, log)
+		return
+	}
 	resource := q.Get("resource")
 	if resource == "" {
-		writeAPIError(w, http.StatusBadRequest, apiCodeBadRequest, "resource is required: an instance ID, a bucket, a role, an ARN")
+		writeAPIError(w, http.StatusBadRequest, apiCodeBadRequest, "resource is required: an instance ID, a bucket, a role, an ARN; or event, the ID of a denied call")
 		return
 	}
 	at := time.Now().UTC()
@@ -73,6 +79,22 @@ func (s *Server) handleWhy(w http.ResponseWriter, r *http.Request, _ []byte, log
 		return
 	}
 	writeAPIJSON(w, r, log, s, ex)
+}
+
+// whyDenied answers /api/v1/why?event=ID: why that call was denied.
+func (s *Server) whyDenied(w http.ResponseWriter, r *http.Request, id string, log *slog.Logger) {
+	rf, err := investigate.New(s.idx, investigate.DefaultConfig()).WhyDenied(r.Context(), id)
+	var nd *investigate.NotDeniedError
+	switch {
+	case errors.As(err, &nd) && nd.Missing:
+		writeAPIError(w, http.StatusNotFound, apiCodeNotFound, nd.Error())
+	case errors.As(err, &nd):
+		writeAPIError(w, http.StatusBadRequest, apiCodeBadRequest, nd.Error())
+	case err != nil:
+		s.apiInternalError(w, r, log, fmt.Errorf("why denied: %w", err))
+	default:
+		writeAPIJSON(w, r, log, s, rf)
+	}
 }
 
 func writeAPIJSON(w http.ResponseWriter, r *http.Request, log *slog.Logger, s *Server, v any) {

@@ -53,6 +53,28 @@ func TestTimelineAndWhyEndpoints(t *testing.T) {
 		}
 	}
 
+	// ev-0000 was denied; ev-0001 succeeded; ev-9999 does not exist.
+	b, err = c.do(ctx, "GET", "/api/v1/why?event=ev-0000", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rf map[string]any
+	if err := json.Unmarshal(b, &rf); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"event", "denial", "summary", "identity", "lastAllowed", "nextAllowed", "denied", "changes"} {
+		if _, ok := rf[k]; !ok {
+			t.Errorf("why denied: no %q in %s", k, b)
+		}
+	}
+	for path, status := range map[string]int{"/api/v1/why?event=ev-0001": 400, "/api/v1/why?event=ev-9999": 404} {
+		_, err := c.do(ctx, "GET", path, nil)
+		var ae *APIError
+		if !errors.As(err, &ae) || ae.StatusCode != status {
+			t.Errorf("GET %s: %v, want a %d", path, err, status)
+		}
+	}
+
 	for _, path := range []string{"/api/v1/why", "/api/v1/timeline", "/api/v1/why?resource=x&at=yesterday", "/api/v1/why?resource=x&window=-1m"} {
 		_, err := c.do(ctx, "GET", path, nil)
 		var ae *APIError

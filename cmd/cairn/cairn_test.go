@@ -237,6 +237,18 @@ func TestIngestSearchAndSQL(t *testing.T) {
 			t.Errorf("sql %q: exit %d, stderr %q", q, r.code, r.stderr)
 		}
 	}
+	// Why was a call denied: bob's call 1 was; call 0 was not.
+	r = runCairn(t, nil, "why", "-data", data, "-event", f.all[1])
+	if r.code != 0 || !strings.Contains(r.stdout, "bob was refused DescribeInstances") || !strings.Contains(r.stdout, "identity: arn:aws:iam::111122223333:user/bob, refused 1 time(s)") || !strings.Contains(r.stdout, "allowed again at 2026-03-10T09:04:00Z") {
+		t.Errorf("why -event: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = runCairn(t, nil, "why", "-data", data, "-event", f.all[0])
+	if r.code != 1 || !strings.Contains(r.stderr, "was not denied: it succeeded") || strings.Count(r.stderr, "\n") != 1 {
+		t.Errorf("why -event of a success: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if r = runCairn(t, nil, "why", "-data", data, "-event", f.all[1], "i-0abc"); r.code != 2 {
+		t.Errorf("why -event with a resource: exit %d, stderr %q", r.code, r.stderr)
+	}
 	// The index is derived data: reindex rebuilds it from its sources (and
 	// names the corrupt file again).
 	r = runCairn(t, nil, "reindex", "-data", data)

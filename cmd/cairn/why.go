@@ -12,8 +12,9 @@ import (
 
 // runWhy explains the change of state of a resource nearest a moment.
 func runWhy(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "why", "RESOURCE")
+	fs := newFlags(e, "why", "RESOURCE | -event ID")
 	data := dataFlag(fs, e)
+	event := fs.String("event", "", "explain why the call with this event ID was denied, instead of a resource's change")
 	at := fs.String("at", "", "the moment to explain (RFC 3339, or this long ago: 2h); default now")
 	window := fs.Duration("window", 30*time.Minute, "how far before the change to look for causes")
 	format := fs.String("format", "text", "text or json")
@@ -21,11 +22,17 @@ func runWhy(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return fmt.Errorf("%w: name one resource, e.g. cairn why i-0abc -at 2026-03-14T03:10:00Z", errUsage)
-	}
 	if *format != "text" && *format != "json" {
 		return fmt.Errorf("%w: -format takes text or json, not %q", errUsage, *format)
+	}
+	if *event != "" {
+		if len(pos) != 0 || *at != "" {
+			return fmt.Errorf("%w: -event explains one call; give no resource and no -at with it", errUsage)
+		}
+		return whyDenied(ctx, e, *data, *event, *format)
+	}
+	if len(pos) != 1 {
+		return fmt.Errorf("%w: name one resource, e.g. cairn why i-0abc -at 2026-03-14T03:10:00Z, or a denied call with -event ID", errUsage)
 	}
 	if *window <= 0 {
 		return fmt.Errorf("%w: -window must be positive", errUsage)
@@ -52,6 +59,61 @@ func runWhy(ctx context.Context, e *env, args []string) error {
 		return enc.Encode(ex)
 	}
 	printWhy(e.stdout, ex)
+	return nil
+}
+
+// whyDenied explains why the call with event ID id was denied.
+func whyDenied(ctx context.Context, e *env, data, id, format string) error {
+	r, err := openReader(ctx, e, data)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	rf, err := investigate.New(r, investigate.DefaultConfig()).WhyDenied(ctx, id)
+	if err != nil {
+		return err
+	}
+	if format == "json" {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rf)
+	}
+	w := e.stdout
+	fmt.Fprintf(w, "%s\n", rf.Summary)
+	if d := rf.Denial; d != nil {
+		kind := "no " + d.PolicyType + " policy allows it"
+		if d.Explicit {
+			kind = "an explicit deny in a " + d.PolicyType + " policy"
+		}
+		if d.PolicyType == "" {
+			kind = "the message does not say which policy"
+		}
+		fmt.Fprintf(w, "\ndenied: %s", d.Action)
+		if d.Resource != "" {
+			fmt.Fprintf(w, " on %s", d.Resource)
+		}
+		fmt.Fprintf(w, " to %s: %s", d.Principal, kind)
+		if d.Policy != "" {
+			fmt.Fprintf(w, " (%s)", d.Policy)
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "identity: %s, refused %d time(s)\n", rf.Identity, rf.Denied)
+	for _, l := range []struct {
+		what string
+		e    *investigate.Entry
+	}{{"last allowed", rf.LastAllowed}, {"next allowed", rf.NextAllowed}} {
+		if l.e != nil {
+			fmt.Fprintf(w, "%s: %s  %s by %s  %s\n", l.what, l.e.Time.UTC().Format(time.RFC3339), l.e.EventName, entryWho(l.e), l.e.EventID)
+		}
+	}
+	if len(rf.Changes) > 0 {
+		fmt.Fprintf(w, "\nchanges to the policies:\n")
+		for i := range rf.Changes {
+			c := &rf.Changes[i]
+			fmt.Fprintf(w, "  %s  %s by %s from %s  %s\n", c.Time.UTC().Format(time.RFC3339), c.EventName, entryWho(c), c.SourceIP, c.EventID)
+		}
+	}
 	return nil
 }
 

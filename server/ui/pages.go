@@ -421,7 +421,16 @@ func (u *UI) event(w http.ResponseWriter, r *http.Request, s *session) {
 	for i := range res.Events {
 		views = append(views, eventView{E: &res.Events[i], Raw: prettyRaw(res.Events[i].Raw)})
 	}
-	u.render(w, r, http.StatusOK, "event", s, map[string]any{"Title": "Event " + id, "ID": id, "Events": views})
+	page := map[string]any{"Title": "Event " + id, "ID": id, "Events": views}
+	if e := &res.Events[0]; investigate.IsDenial(e.ErrorCode, e.ErrorMessage) {
+		rf, err := investigate.New(u.cfg.Index, investigate.DefaultConfig()).WhyDenied(r.Context(), id)
+		if err != nil {
+			u.fail(w, r, s, http.StatusInternalServerError, "Explaining the denial failed: "+oneLine(err.Error()), err)
+			return
+		}
+		page["Refusal"] = rf
+	}
+	u.render(w, r, http.StatusOK, "event", s, page)
 }
 
 // /resource/{id}

@@ -36,10 +36,11 @@ func startSmall(t *testing.T) *httptest.Server {
 	}
 	t.Cleanup(func() { idx.Close() })
 	at := time.Date(2026, 3, 14, 3, 10, 0, 0, time.UTC)
-	raw := `{"eventVersion":"1.08","eventID":"` + evilID + `","eventTime":"2026-03-14T03:10:00Z","eventSource":"ec2.amazonaws.com","eventName":"RunInstances","recipientAccountId":"111122223333","userAgent":"<script>alert(1)</script>","userIdentity":{"type":"IAMUser","userName":"<b>mallory</b>","arn":"arn:aws:iam::111122223333:user/mallory"}}`
+	denied := "User: arn:aws:iam::111122223333:user/mallory is not authorized to perform: ec2:RunInstances on resource: <img src=x> because no identity-based policy allows the ec2:RunInstances action"
+	raw := `{"eventVersion":"1.08","eventID":"` + evilID + `","eventTime":"2026-03-14T03:10:00Z","eventSource":"ec2.amazonaws.com","eventName":"RunInstances","recipientAccountId":"111122223333","userAgent":"<script>alert(1)</script>","userIdentity":{"type":"IAMUser","userName":"<b>mallory</b>","arn":"arn:aws:iam::111122223333:user/mallory"},"errorCode":"Client.UnauthorizedOperation","errorMessage":"` + denied + `"}`
 	ev := cairn.Event{
 		EventID: evilID, EventTime: at, EventVersion: "1.08", EventSource: "ec2.amazonaws.com", EventName: "RunInstances",
-		RecipientAccountID: "111122223333", UserAgent: "<script>alert(1)</script>",
+		RecipientAccountID: "111122223333", UserAgent: "<script>alert(1)</script>", ErrorCode: "Client.UnauthorizedOperation", ErrorMessage: denied,
 		Principal: cairn.Principal{Type: "IAMUser", UserName: "<b>mallory</b>", ARN: "arn:aws:iam::111122223333:user/mallory", AccountID: "111122223333"},
 		Resources: []cairn.ResourceRef{{ID: "i-0<img src=x>", Type: "AWS::EC2::Instance", Role: cairn.RoleCreated}},
 		Raw:       []byte(raw),
@@ -240,6 +241,9 @@ func TestEscaping(t *testing.T) {
 		}
 		if p == "/event/"+evilID && !strings.Contains(body, "&lt;script&gt;alert(1)&lt;/script&gt;") {
 			t.Errorf("%s: the raw record is not shown escaped:\n%s", p, body)
+		}
+		if p == "/event/"+evilID && (!strings.Contains(body, `id="denied-summary"`) || !strings.Contains(body, "No <strong>identity-based policy</strong> allows it: <code>ec2:RunInstances</code> on <code>&lt;img src=x&gt;</code>")) {
+			t.Errorf("%s: the denial is not explained:\n%s", p, body)
 		}
 	}
 	// A search term comes back escaped too.
