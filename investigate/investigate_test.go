@@ -142,12 +142,33 @@ func TestScenariosExplained(t *testing.T) {
 						t.Fatalf("search by the leaked key and the new address misses %s", id)
 					}
 				}
+			case "permission-removed":
+				ids := sc.EventIDs
+				rf, err := x.WhyDenied(ctx, ids[1])
+				if err != nil {
+					t.Fatal(err)
+				}
+				if rf.Denial == nil || rf.Denial.PolicyType != "identity-based" || rf.Denial.Explicit || !strings.HasSuffix(rf.Identity, ":role/orders-lambda-role") {
+					t.Fatalf("denial %+v of %s: %s", rf.Denial, rf.Identity, rf.Summary)
+				}
+				detach, attach := ids[0], ids[len(ids)-2]
+				if !slices.ContainsFunc(rf.Changes, func(e investigate.Entry) bool { return e.EventID == detach }) ||
+					!slices.ContainsFunc(rf.Changes, func(e investigate.Entry) bool { return e.EventID == attach }) {
+					t.Errorf("changes %v miss the detach %s or the attach %s", rf.Changes, detach, attach)
+				}
+				if !strings.Contains(rf.Summary, "Before the denial, DetachRolePolicy by ivan.petrov@acme-corp.example") ||
+					!strings.Contains(rf.Summary, "After it, AttachRolePolicy by dana.kowalski@acme-corp.example") {
+					t.Errorf("summary: %s", rf.Summary)
+				}
+				if rf.NextAllowed == nil || rf.NextAllowed.Time.Before(sc.End) || rf.Denied < len(ids)-3 {
+					t.Errorf("allowed again %+v, %d refused, want after %s and %d or more", rf.NextAllowed, rf.Denied, sc.End, len(ids)-3)
+				}
 			default:
 				t.Fatalf("scenario kind %q has no check", sc.Kind)
 			}
 		})
 	}
-	for _, k := range []string{"api-reboot", "hardware-restart", "scheduled-retirement", "leaked-access-key", "logging-stopped", "cost-spike"} {
+	for _, k := range []string{"api-reboot", "hardware-restart", "scheduled-retirement", "leaked-access-key", "logging-stopped", "cost-spike", "permission-removed"} {
 		if !kinds[k] {
 			t.Errorf("the simulator scripted no %s", k)
 		}

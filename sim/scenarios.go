@@ -14,7 +14,8 @@ import (
 //	{
 //	  "id":          "hardware-restart-1",       stable for a seed
 //	  "kind":        "api-reboot" | "hardware-restart" | "scheduled-retirement" |
-//	                 "leaked-access-key" | "logging-stopped" | "cost-spike",
+//	                 "leaked-access-key" | "logging-stopped" | "cost-spike" |
+//	                 "permission-removed",
 //	  "description": "…",                        what happened, in a sentence
 //	  "time":        "2026-02-14T03:10:00Z",     when it happened (RFC 3339)
 //	  "end":         "…",                        when it ended, if it lasted
@@ -113,6 +114,10 @@ func planScenarios(o *org, cfg *Config) []scenarioPlan {
 		plans = append(plans, scenarioPlan{id: "leaked-access-key-1", kind: "leaked-access-key", acct: leakAcct, region: ri, t: leakT.Add(time.Duration(ri) * 3 * time.Minute), primary: ri == gr})
 	}
 	plans = append(plans, scenarioPlan{id: "logging-stopped-1", kind: "logging-stopped", acct: leakAcct, region: gr, t: leakT.Add(41 * time.Minute), primary: true})
+	permT := at(0.55, 10, 40)
+	for ri := range o.regions {
+		plans = append(plans, scenarioPlan{id: "permission-removed-1", kind: "permission-removed", acct: prod, region: ri, t: permT, primary: ri == gr})
+	}
 	return plans
 }
 
@@ -154,6 +159,11 @@ func (s *stream) planScenarios() {
 			s.schedule(pl.t, func(t time.Time) { s.scenStopLogging(pl, t) })
 		case "cost-spike":
 			s.schedule(pl.t, func(t time.Time) { s.scenSpike(pl, t) })
+		case "permission-removed":
+			s.revocations = append(s.revocations, revocation{role: "orders-lambda-role", src: "ssm", prefix: "GetParameter", from: pl.t, until: pl.t.Add(permissionGap)})
+			if pl.primary {
+				s.schedule(pl.t, func(t time.Time) { s.scenPermission(pl, t) })
+			}
 		}
 	}
 }

@@ -433,9 +433,11 @@ func TestScenariosReferenceRealEvents(t *testing.T) {
 					t.Errorf("leaked key event %s from %s", id, str(events[id], "sourceIPAddress"))
 				}
 			}
+		case "permission-removed":
+			checkPermissionRemoved(t, sc, events)
 		}
 	}
-	for _, k := range []string{"api-reboot", "hardware-restart", "scheduled-retirement", "leaked-access-key", "logging-stopped", "cost-spike"} {
+	for _, k := range []string{"api-reboot", "hardware-restart", "scheduled-retirement", "leaked-access-key", "logging-stopped", "cost-spike", "permission-removed"} {
 		if !kinds[k] {
 			t.Errorf("no %s scenario", k)
 		}
@@ -500,5 +502,41 @@ func TestOddConfigs(t *testing.T) {
 				t.Errorf("%d scenarios", st.Scenarios)
 			}
 		})
+	}
+}
+
+// checkPermissionRemoved: the policy is detached, the orders functions are
+// refused their parameters in every region until it is attached again, and
+// then allowed.
+func checkPermissionRemoved(t *testing.T, sc Scenario, events map[string]record) {
+	t.Helper()
+	n := len(sc.EventIDs)
+	if n < 5 {
+		t.Fatalf("permission-removed: %d events", n)
+	}
+	want := func(i int, name, code string) {
+		r := events[sc.EventIDs[i]]
+		if str(r, "eventName") != name || str(r, "errorCode") != code {
+			t.Errorf("permission-removed event %d: %s %s, want %s %q", i, str(r, "eventName"), str(r, "errorCode"), name, code)
+		}
+	}
+	want(0, "DetachRolePolicy", "")
+	for i := 1; i < n-2; i++ {
+		want(i, "GetParameter", "AccessDeniedException")
+		if msg := str(events[sc.EventIDs[i]], "errorMessage"); !strings.Contains(msg, "because no identity-based policy allows the ssm:GetParameter action") {
+			t.Errorf("refused with %q", msg)
+		}
+	}
+	want(n-2, "AttachRolePolicy", "")
+	want(n-1, "GetParameter", "")
+	// No function of the account read a parameter in between, in any region.
+	for _, r := range events {
+		var ui record
+		json.Unmarshal(r["userIdentity"], &ui)
+		tm, _ := time.Parse(time.RFC3339, str(r, "eventTime"))
+		if strings.Contains(str(ui, "arn"), ":assumed-role/orders-lambda-role/") && str(r, "recipientAccountId") == sc.Account &&
+			strings.HasPrefix(str(r, "eventName"), "GetParameter") && str(r, "errorCode") == "" && !tm.Before(sc.Time) && tm.Before(sc.End) {
+			t.Errorf("orders-lambda-role read a parameter at %s in %s, while its policy was detached", tm, str(r, "awsRegion"))
+		}
 	}
 }

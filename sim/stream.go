@@ -40,6 +40,8 @@ type stream struct {
 	st      state
 	pending []action
 	scen    []scenarioPlan
+	// revocations are the permissions a scenario took away for a while.
+	revocations []revocation
 
 	// the file being filled
 	file    []byte

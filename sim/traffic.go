@@ -107,6 +107,10 @@ func errorRate(id *ident, ro bool) float64 {
 }
 
 func (s *stream) maybeFail(c *call, a *api, id *ident) {
+	if len(s.revocations) > 0 && s.revoked(id, a, c.t) {
+		s.denyRevoked(c, a, id)
+		return
+	}
 	if a.nf != "" && s.r.Float64() < a.nfRate {
 		c.errCode = a.nf
 		c.errMsg = notFoundMessage(a, s)

@@ -102,6 +102,12 @@ func demoTour(demoDir string) ([]ui.TourStop, error) {
 		case "cost-spike":
 			stop = ui.TourStop{Question: fmt.Sprintf("The bill jumped on %s: which calls caused it, and who made them?", sc.Time.UTC().Format("2 January")),
 				URL: "/cost?month=" + sc.Time.UTC().Format("2006-01")}
+		case "permission-removed":
+			if len(sc.EventIDs) < 2 {
+				continue
+			}
+			stop = ui.TourStop{Question: fmt.Sprintf("The orders functions were refused their parameters on %s: what changed?", when),
+				URL: "/event/" + url.PathEscape(sc.EventIDs[1])}
 		default:
 			continue
 		}

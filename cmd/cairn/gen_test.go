@@ -71,7 +71,10 @@ func TestGenIngestsCleanlyAndScenariosAreSearchable(t *testing.T) {
 		}
 	}
 	for _, s := range scenarios {
-		if s.Resource == "" || s.Kind == "cost-spike" {
+		if s.Kind == "permission-removed" && !slices.ContainsFunc(tour, func(stop ui.TourStop) bool { return stop.URL == "/event/"+s.EventIDs[1] }) {
+			t.Errorf("no tour stop explains the refusal %s", s.EventIDs[1])
+		}
+		if s.Resource == "" || s.Kind == "cost-spike" || s.Kind == "permission-removed" {
 			continue
 		}
 		if !slices.ContainsFunc(tour, func(stop ui.TourStop) bool {
