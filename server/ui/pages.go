@@ -435,6 +435,16 @@ func (u *UI) event(w http.ResponseWriter, r *http.Request, s *session) {
 
 // /resource/{id}
 
+// timelineRows bounds the timeline's table: a busy role's thousands of
+// entries are a page no one reads and a slow one to send.
+const timelineRows = 500
+
+// timelineRow is one row of the timeline's table: entry N of the timeline.
+type timelineRow struct {
+	N int
+	*investigate.Entry
+}
+
 func (u *UI) resource(w http.ResponseWriter, r *http.Request, s *session) {
 	ctx := r.Context()
 	id := r.PathValue("id")
@@ -468,8 +478,14 @@ func (u *UI) resource(w http.ResponseWriter, r *http.Request, s *session) {
 		u.fail(w, r, s, http.StatusInternalServerError, "The timeline failed: "+oneLine(err.Error()), err)
 		return
 	}
-	page["Timeline"] = tl
-	page["Strip"] = timelineStrip(tl)
+	// The table shows the newest entries; the strip above it, all.
+	from := max(0, len(tl.Entries)-timelineRows)
+	rows := make([]timelineRow, 0, len(tl.Entries)-from)
+	for i := from; i < len(tl.Entries); i++ {
+		rows = append(rows, timelineRow{N: i, Entry: &tl.Entries[i]})
+	}
+	page["Timeline"], page["Rows"], page["RowsFrom"] = tl, rows, from
+	page["Strip"] = timelineStrip(tl, from)
 	page["Errors"] = errs
 	u.render(w, r, http.StatusOK, "resource", s, page)
 }

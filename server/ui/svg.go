@@ -108,8 +108,9 @@ func max1(n int) int {
 }
 
 // timelineStrip draws a resource's timeline as one lane per kind of entry;
-// failed calls are crosses. Every mark links to its row in the table.
-func timelineStrip(tl *investigate.Timeline) template.HTML {
+// failed calls are crosses. Every mark links to its row in the table, or,
+// for the entries before rowsFrom that the table leaves out, to its event.
+func timelineStrip(tl *investigate.Timeline, rowsFrom int) template.HTML {
 	if tl == nil || len(tl.Entries) == 0 {
 		return ""
 	}
@@ -153,7 +154,11 @@ func timelineStrip(tl *investigate.Timeline) template.HTML {
 		if e.Failed() {
 			title += " FAILED " + e.ErrorCode
 		}
-		fmt.Fprintf(&b, `<a href="#entry-%d"><title>%s</title>`, i, esc(title))
+		if i < rowsFrom {
+			fmt.Fprintf(&b, `<a href="/event/%s"><title>%s</title>`, esc(url.PathEscape(e.EventID)), esc(title))
+		} else {
+			fmt.Fprintf(&b, `<a href="#entry-%d"><title>%s</title>`, i, esc(title))
+		}
 		switch {
 		case e.Failed():
 			fmt.Fprintf(&b, `<path class="mark-failed" d="M%.1f %.1f l8 8 m0 -8 l-8 8"/>`, x-4, y-4)

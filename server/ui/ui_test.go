@@ -2,6 +2,7 @@ package ui_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -306,5 +307,46 @@ func TestLoginFailuresAreLimited(t *testing.T) {
 	}
 	if resp, _ := get(t, c, ts.URL+"/events"); resp.StatusCode == http.StatusOK {
 		t.Fatal("a refused sign-in opened a session")
+	}
+}
+
+// TestTimelineTableShowsTheNewest: a resource with more entries than the
+// table shows gets its newest ones as rows, says so, and the strip's marks
+// of the others link to their events.
+func TestTimelineTableShowsTheNewest(t *testing.T) {
+	ctx := context.Background()
+	cfg := duckdb.DefaultConfig()
+	cfg.Dir = filepath.Join(t.TempDir(), "index")
+	idx, err := duckdb.Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { idx.Close() })
+	start := time.Date(2026, 3, 14, 0, 0, 0, 0, time.UTC)
+	var evs []cairn.Event
+	for i := range 520 {
+		id := fmt.Sprintf("ev-busy-%04d", i)
+		at := start.Add(time.Duration(i) * time.Minute)
+		raw := `{"eventVersion":"1.08","eventID":"` + id + `","eventTime":"` + at.Format(time.RFC3339) + `","eventSource":"ec2.amazonaws.com","eventName":"DescribeInstances","recipientAccountId":"111122223333","userIdentity":{"type":"AWSService","invokedBy":"autoscaling.amazonaws.com"},"requestParameters":{"instancesSet":{"items":[{"instanceId":"i-0busy"}]}}}`
+		evs = append(evs, cairn.Event{EventID: id, EventTime: at, EventVersion: "1.08", EventSource: "ec2.amazonaws.com", EventName: "DescribeInstances",
+			RecipientAccountID: "111122223333", Principal: cairn.Principal{Type: "AWSService", InvokedBy: "autoscaling.amazonaws.com"},
+			Resources: []cairn.ResourceRef{{ID: "i-0busy", Type: "AWS::EC2::Instance", Role: cairn.RoleRead}}, Raw: []byte(raw)})
+	}
+	if _, err := idx.Commit(ctx, &cairn.Batch{Events: evs, Objects: []cairn.ObjectState{{Source: "test", Key: "k", Events: len(evs), Status: cairn.ObjectDone, IngestedAt: start}}}); err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(server.New(server.DefaultConfig(), idx, testCreds, nil).Handler())
+	t.Cleanup(ts.Close)
+	c := newClient(t)
+	login(t, c, ts.URL, "AKIDUITEST", "s3cret/ui+test")
+	_, body := get(t, c, ts.URL+"/resource/i-0busy")
+	if n := strings.Count(body, `<tr id="entry-`); n != 500 || !strings.Contains(body, `id="entry-20"`) || strings.Contains(body, `id="entry-19"`) {
+		t.Errorf("%d rows, want entries 20 to 519", n)
+	}
+	if !strings.Contains(body, `id="rows-note"`) || !strings.Contains(body, "the newest 500 of 520 entries") {
+		t.Error("the page does not say it shows only the newest entries")
+	}
+	if !strings.Contains(body, `<a href="/event/ev-busy-0000">`) || !strings.Contains(body, `<a href="#entry-519">`) {
+		t.Error("the strip's marks do not link to the hidden entries' events and the shown entries' rows")
 	}
 }
