@@ -74,6 +74,7 @@ func measurePages(ctx context.Context, cfg config, bin string, ds *dataset, user
 	var scenarios []struct {
 		Kind, Resource string
 		Time           time.Time
+		EventIDs       []string `json:"eventIds"`
 	}
 	if err := json.Unmarshal(b, &scenarios); err != nil {
 		return nil, err
@@ -81,6 +82,9 @@ func measurePages(ctx context.Context, cfg config, bin string, ds *dataset, user
 	for _, sc := range scenarios {
 		if sc.Kind == "cost-spike" {
 			pages = append(pages, pageLatency{Page: "/cost?month=" + sc.Time.UTC().Format("2006-01"), What: "the month's cost"})
+		}
+		if sc.Kind == "permission-removed" && len(sc.EventIDs) > 1 {
+			pages = append(pages, pageLatency{Page: "/event/" + url.PathEscape(sc.EventIDs[1]), What: "a denied call and why: " + sc.Kind})
 		}
 		if sc.Resource != "" {
 			pages = append(pages, pageLatency{What: "resource and why: " + sc.Kind,

@@ -123,9 +123,9 @@ func (r *report) markdown() string {
 		}
 		p(".\n")
 	}
-	agree := "the same top 10 in the same order"
+	agree := "the same top 10 in the same order (the anchor's counted once per event ID, since it keeps duplicate deliveries)"
 	if !r.GroupBy.Agree {
-		agree = "**different** top-10 lists"
+		agree = "**different** top-10 lists, even with the anchor's events counted once per event ID (the run's log has both)"
 	}
 	p("- group-by: both stores returned %s; top: %s. The same query grouped by cairn's own `principal` column (a display name, which the anchor has no equivalent of) took %s.\n",
 		agree, r.GroupBy.Top, ms(r.GroupBy.Principal))

@@ -351,7 +351,7 @@ type groupByResult struct {
 	Anchor time.Duration
 	SQL    string
 	Top    string // cairn's first row
-	Agree  bool   // both returned the same principals in the same order
+	Agree  bool   // both returned the same principals in the same order, each event counted once
 	// Principal is the same query over cairn's own principal column (its
 	// display name of the principal), which the anchor does not have.
 	Principal    time.Duration
@@ -360,7 +360,7 @@ type groupByResult struct {
 
 // groupBy runs the same SQL text on both stores: every column it names
 // exists in both. The anchor's counts include duplicate deliveries, so only
-// the order of the principals is compared.
+// the order of the principals is compared, with each event counted once.
 func (q *queriers) groupBy(ctx context.Context, cfg config) (groupByResult, error) {
 	since := "TIMESTAMPTZ '" + q.since.Format(time.RFC3339) + "'"
 	r := groupByResult{
@@ -389,22 +389,9 @@ func (q *queriers) groupBy(ctx context.Context, cfg config) (groupByResult, erro
 		if len(t.Rows) > 0 {
 			r.Top = fmt.Sprintf("%v (%v write calls)", t.Rows[0][0], t.Rows[0][1])
 		}
-		d, err = timeIt(func() error {
-			anchorTop = anchorTop[:0]
-			rows, err := q.anchor.QueryContext(ctx, r.SQL)
-			if err != nil {
-				return err
-			}
-			defer rows.Close()
-			for rows.Next() {
-				var p string
-				var c int64
-				if err := rows.Scan(&p, &c); err != nil {
-					return err
-				}
-				anchorTop = append(anchorTop, p)
-			}
-			return rows.Err()
+		d, err = timeIt(func() (err error) {
+			anchorTop, err = q.anchorTop(ctx, r.SQL)
+			return err
 		})
 		if err != nil {
 			return r, fmt.Errorf("anchor group-by: %w", err)
@@ -419,11 +406,39 @@ func (q *queriers) groupBy(ctx context.Context, cfg config) (groupByResult, erro
 		}
 		pd = append(pd, d)
 	}
-	r.Agree = slices.Equal(cairnTop, anchorTop)
+	// The anchor keeps duplicate deliveries, which can swap principals whose
+	// counts are close: the lists are compared with each event counted once.
+	onceTop, err := q.anchorTop(ctx, strings.Replace(r.SQL, "count(*)", "count(DISTINCT eventID)", 1))
+	if err != nil {
+		return r, fmt.Errorf("anchor group-by, each event once: %w", err)
+	}
+	r.Agree = slices.Equal(cairnTop, onceTop)
 	r.Cairn, r.Anchor, r.Principal = percentile(cd[1:], 50), percentile(ad[1:], 50), percentile(pd[1:], 50)
-	logf("group-by: cairn median %s (by its principal column %s), DuckDB table median %s; same top 10: %v; top: %s",
-		ms(r.Cairn), ms(r.Principal), ms(r.Anchor), r.Agree, r.Top)
+	logf("group-by: cairn median %s (by its principal column %s), DuckDB table median %s; same top 10: %v (the anchor's own order, duplicates counted: %v); top: %s",
+		ms(r.Cairn), ms(r.Principal), ms(r.Anchor), r.Agree, slices.Equal(cairnTop, anchorTop), r.Top)
+	if !r.Agree {
+		logf("group-by: cairn %v; anchor, each event once: %v", cairnTop, onceTop)
+	}
 	return r, nil
+}
+
+// anchorTop runs a group-by on the anchor and returns its first column.
+func (q *queriers) anchorTop(ctx context.Context, sql string) ([]string, error) {
+	rows, err := q.anchor.QueryContext(ctx, sql)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var top []string
+	for rows.Next() {
+		var p string
+		var c int64
+		if err := rows.Scan(&p, &c); err != nil {
+			return nil, err
+		}
+		top = append(top, p)
+	}
+	return top, rows.Err()
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/1e6) }
