@@ -3,6 +3,7 @@ package investigate
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -111,25 +112,34 @@ func (x *Investigator) WhyDenied(ctx context.Context, id string) (*Refusal, erro
 		}
 		after = p.Next
 	}
-	// From there on: the denials, and the first success after this one.
-	since := same
-	since.Since, since.Until = from, e.EventTime.Add(refusalHorizon)
-	evs, _, err := x.events(ctx, since)
+	// The first success after: in a growing window, oldest first, so that a
+	// busy identity's week is not read when its next hour answers.
+	to := e.EventTime.Add(refusalHorizon)
+	lo := e.EventTime
+	for _, w := range []time.Duration{time.Hour, 24 * time.Hour, refusalHorizon} {
+		next := same
+		next.Since, next.Until = lo, e.EventTime.Add(w)
+		evs, _, err := x.events(ctx, next)
+		if err != nil {
+			return nil, err
+		}
+		if i := slices.IndexFunc(evs, func(ev cairn.Event) bool { return ev.ErrorCode == "" && ev.EventTime.After(e.EventTime) }); i >= 0 {
+			rf.NextAllowed = entryPtr(&evs[i], "")
+			to = evs[i].EventTime
+			break
+		}
+		lo = next.Until
+	}
+	// The denials in between: failed calls only, few.
+	failed := same
+	failed.ErrorCode, failed.Since, failed.Until = cairn.ErrorAny, from, to
+	evs, _, err := x.events(ctx, failed)
 	if err != nil {
 		return nil, err
 	}
-	to := since.Until
 	for i := range evs {
-		ev := &evs[i]
-		switch {
-		case ev.ErrorCode == "" && ev.EventTime.After(e.EventTime):
-			rf.NextAllowed = entryPtr(ev, "")
-			to = ev.EventTime
-		case ev.ErrorCode != "" && IsDenial(ev.ErrorCode, ev.ErrorMessage):
+		if IsDenial(evs[i].ErrorCode, evs[i].ErrorMessage) {
 			rf.Denied++
-		}
-		if rf.NextAllowed != nil {
-			break
 		}
 	}
 	if rf.Changes, err = x.policyChanges(ctx, rf, e, from, to); err != nil {
