@@ -2,8 +2,6 @@ package sim
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -16,14 +14,7 @@ import (
 // soon as it has booted; and an instance calls from one address.
 func TestInstancesGoQuietWhileDown(t *testing.T) {
 	dir, _ := getSample(t)
-	b, err := os.ReadFile(filepath.Join(dir, "scenarios.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var scen []Scenario
-	if err := json.Unmarshal(b, &scen); err != nil {
-		t.Fatal(err)
-	}
+	scen := readScenarios(t, dir)
 	own := map[string][]time.Time{} // an instance's own calls
 	addr := map[string]string{}
 	readRecords(t, dir, func(key string, r record, raw []byte) {

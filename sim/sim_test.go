@@ -347,8 +347,9 @@ func TestPrincipalsOfEveryKind(t *testing.T) {
 	}
 }
 
-func TestScenariosReferenceRealEvents(t *testing.T) {
-	dir, st := getSample(t)
+// readScenarios reads a generated tree's scenarios.json.
+func readScenarios(t *testing.T, dir string) []Scenario {
+	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dir, "scenarios.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -357,6 +358,12 @@ func TestScenariosReferenceRealEvents(t *testing.T) {
 	if err := json.Unmarshal(b, &scen); err != nil {
 		t.Fatal(err)
 	}
+	return scen
+}
+
+func TestScenariosReferenceRealEvents(t *testing.T) {
+	dir, st := getSample(t)
+	scen := readScenarios(t, dir)
 	if len(scen) != st.Scenarios {
 		t.Errorf("%d scenarios, stats say %d", len(scen), st.Scenarios)
 	}

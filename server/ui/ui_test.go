@@ -29,13 +29,7 @@ const evilID = "ev-evil-0001"
 func startSmall(t *testing.T) *httptest.Server {
 	t.Helper()
 	ctx := context.Background()
-	cfg := duckdb.DefaultConfig()
-	cfg.Dir = filepath.Join(t.TempDir(), "index")
-	idx, err := duckdb.Open(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { idx.Close() })
+	idx := openEmptyIndex(t)
 	at := time.Date(2026, 3, 14, 3, 10, 0, 0, time.UTC)
 	denied := "User: arn:aws:iam::111122223333:user/mallory is not authorized to perform: ec2:RunInstances on resource: <img src=x> because no identity-based policy allows the ec2:RunInstances action"
 	raw := `{"eventVersion":"1.08","eventID":"` + evilID + `","eventTime":"2026-03-14T03:10:00Z","eventSource":"ec2.amazonaws.com","eventName":"RunInstances","recipientAccountId":"111122223333","userAgent":"<script>alert(1)</script>","userIdentity":{"type":"IAMUser","userName":"<b>mallory</b>","arn":"arn:aws:iam::111122223333:user/mallory"},"errorCode":"Client.UnauthorizedOperation","errorMessage":"` + denied + `"}`
@@ -54,6 +48,20 @@ func startSmall(t *testing.T) *httptest.Server {
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return ts
+}
+
+// openEmptyIndex opens a new index in the test's folder, closed when the
+// test ends.
+func openEmptyIndex(t *testing.T) *duckdb.Index {
+	t.Helper()
+	cfg := duckdb.DefaultConfig()
+	cfg.Dir = filepath.Join(t.TempDir(), "index")
+	idx, err := duckdb.Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { idx.Close() })
+	return idx
 }
 
 func newClient(t *testing.T) *http.Client {
@@ -315,13 +323,7 @@ func TestLoginFailuresAreLimited(t *testing.T) {
 // of the others link to their events.
 func TestTimelineTableShowsTheNewest(t *testing.T) {
 	ctx := context.Background()
-	cfg := duckdb.DefaultConfig()
-	cfg.Dir = filepath.Join(t.TempDir(), "index")
-	idx, err := duckdb.Open(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { idx.Close() })
+	idx := openEmptyIndex(t)
 	start := time.Date(2026, 3, 14, 0, 0, 0, 0, time.UTC)
 	var evs []cairn.Event
 	for i := range 520 {
