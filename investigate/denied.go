@@ -25,8 +25,9 @@ type Refusal struct {
 	// sessions come and go), else the caller's ARN.
 	Identity string `json:"identity"`
 	// LastAllowed is the identity's last successful call of the same
-	// action before the denial, NextAllowed its first one after; nil when
-	// the index holds none (within refusalHorizon after).
+	// action before the denial (among its 1,000 calls of it before), and
+	// NextAllowed its first one after (within refusalHorizon); nil when
+	// there is none.
 	LastAllowed *Entry `json:"lastAllowed"`
 	NextAllowed *Entry `json:"nextAllowed"`
 	// Denied counts the identity's denied calls of the action, this one
@@ -49,8 +50,12 @@ type NotDeniedError struct {
 func (e *NotDeniedError) Error() string { return e.msg }
 
 // refusalHorizon bounds how far the history of a denial is read when no
-// success bounds it.
-const refusalHorizon = 7 * 24 * time.Hour
+// success bounds it; lastAllowedPages (of 200 calls) how far back a
+// success before it is looked for.
+const (
+	refusalHorizon   = 7 * 24 * time.Hour
+	lastAllowedPages = 5
+)
 
 // IsDenial reports whether a failed call was refused for want of
 // permission.
@@ -95,7 +100,7 @@ func (x *Investigator) WhyDenied(ctx context.Context, id string) (*Refusal, erro
 	before.Until = e.EventTime
 	from := e.EventTime.Add(-refusalHorizon)
 	var after cairn.Cursor
-	for pages := 0; pages < 5 && rf.LastAllowed == nil; pages++ {
+	for pages := 0; pages < lastAllowedPages && rf.LastAllowed == nil; pages++ {
 		p, err := x.s.Search(ctx, before, after, 200)
 		if err != nil {
 			return nil, err
