@@ -84,3 +84,11 @@ func TestGenIngestsCleanlyAndScenariosAreSearchable(t *testing.T) {
 		}
 	}
 }
+
+// TestDemoSizeMatchesTheREADMETest: sim/readme_test.go generates the demo
+// organisation at this size to check the README's IDs.
+func TestDemoSizeMatchesTheREADMETest(t *testing.T) {
+	if demoEvents != 300_000 {
+		t.Errorf("the demo has %d events; change sim/readme_test.go's demoEvents with it", demoEvents)
+	}
+}
