@@ -78,7 +78,11 @@ func whyDenied(ctx context.Context, e *env, data, id, format string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(rf)
 	}
-	w := e.stdout
+	printDenied(e.stdout, rf)
+	return nil
+}
+
+func printDenied(w io.Writer, rf *investigate.Refusal) {
 	fmt.Fprintf(w, "%s\n", rf.Summary)
 	if d := rf.Denial; d != nil {
 		kind := "no " + d.PolicyType + " policy allows it"
@@ -114,7 +118,6 @@ func whyDenied(ctx context.Context, e *env, data, id, format string) error {
 			fmt.Fprintf(w, "  %s  %s by %s from %s  %s\n", c.Time.UTC().Format(time.RFC3339), c.EventName, entryWho(c), c.SourceIP, c.EventID)
 		}
 	}
-	return nil
 }
 
 func printWhy(w io.Writer, ex *investigate.Explanation) {
