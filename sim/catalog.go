@@ -18,6 +18,7 @@ type api struct {
 	big       func(*stream) // replaces req for large requests
 	caller    string        // the only persona that makes this call, when set
 	ua        string        // the user agent of the only tool that makes it, when set
+	key       uint64        // a hash of the service and name, for draws fixed per call
 }
 
 func w(console, cli, ci, app, svc float64) [nProf]float64 {
@@ -42,7 +43,7 @@ const (
 )
 
 func A(src, name string, ro bool, wt [nProf]float64, req, resp string) *api {
-	return &api{src: src, name: name, ro: ro, w: wt, req: tmpl(req), resp: tmpl(resp), glob: globalSrc[src]}
+	return &api{src: src, name: name, ro: ro, w: wt, req: tmpl(req), resp: tmpl(resp), glob: globalSrc[src], key: hash(hashStr(src), hashStr(name))}
 }
 
 func (a *api) notFound(code string, rate float64) *api { a.nf, a.nfRate = code, rate; return a }

@@ -116,16 +116,19 @@ func (s *stream) maybeFail(c *call, a *api, id *ident) {
 		c.errMsg = notFoundMessage(a, s)
 		return
 	}
-	if s.r.Float64() >= errorRate(id, a.ro) {
-		return
-	}
-	action := iamPrefix(a.src) + ":" + actionName(a.name)
+	rate := errorRate(id, a.ro)
 	// AWS services acting through their own roles are not denied; they are
-	// throttled like anyone else.
-	if service := id.p.kind == kService; service || a.ro && s.r.IntN(3) == 0 {
-		if service && !a.ro {
-			return
-		}
+	// throttled like anyone else. A third of the others' failed reads are
+	// throttled too, at random; the rest of their failures are denials.
+	service := id.p.kind == kService
+	throttled := 0.0
+	switch {
+	case service && a.ro:
+		throttled = rate
+	case !service && a.ro:
+		throttled = rate / 3
+	}
+	if throttled > 0 && s.r.Float64() < throttled {
 		switch a.src {
 		case "ec2":
 			c.errCode, c.errMsg = "Client.RequestLimitExceeded", "Request limit exceeded."
@@ -136,6 +139,10 @@ func (s *stream) maybeFail(c *call, a *api, id *ident) {
 		}
 		return
 	}
+	if service || !s.lacksPermission(id, a, rate-throttled, c.t) {
+		return
+	}
+	action := iamPrefix(a.src) + ":" + actionName(a.name)
 	arn := s.principalARN(id)
 	// An administrator's permissions allow everything: what stops them is
 	// one of the organisation's service control policies.
@@ -156,6 +163,24 @@ func (s *stream) maybeFail(c *call, a *api, id *ident) {
 		}
 		c.errMsg = "User: " + arn + " is not authorized to perform: " + action + why
 	}
+}
+
+// lacksPermission reports whether id's role (or user) may not make call a
+// in this account on t's day. The draw is fixed for that day, as a missing
+// permission is until someone grants it: a call denied once is denied all
+// day, and about share of the kinds of call are. Identity Center users
+// share their permission set's. An attacker probing with a stolen key is
+// the exception: its failures fall at random.
+func (s *stream) lacksPermission(id *ident, a *api, share float64, t time.Time) bool {
+	if id.attacker {
+		return s.r.Float64() < share
+	}
+	who := uint64(id.p.idx)
+	if id.p.kind == kSSO {
+		who = hashStr(id.p.permSet)
+	}
+	h := hash(s.o.seed, 29, who, a.key, uint64(s.ai), uint64(t.Unix()/86400))
+	return float64(h%1_000_000) < share*1_000_000
 }
 
 func notFoundMessage(a *api, s *stream) string {
