@@ -34,29 +34,27 @@ type Source struct {
 }
 
 // KeyInfo reads an object's key against AWS's layout.
-func (s *Source) KeyInfo(key string) cloudtrail.KeyInfo {
-	if s.base == "" {
-		return cloudtrail.ParseKey(key)
-	}
-	return cloudtrail.ParseKey(s.base + "/" + key)
-}
+func (s *Source) KeyInfo(key string) cloudtrail.KeyInfo { return cloudtrail.ParseKey(s.inLayout(key)) }
 
 // DayFolder reads a folder of the source as a day folder of AWS's layout;
 // see cloudtrail.ParseDayFolder.
 func (s *Source) DayFolder(prefix string) (cloudtrail.KeyInfo, bool) {
-	if s.base == "" {
-		return cloudtrail.ParseDayFolder(prefix)
-	}
-	return cloudtrail.ParseDayFolder(s.base + "/" + prefix)
+	return cloudtrail.ParseDayFolder(s.inLayout(prefix))
 }
 
 // DateFolder reads a folder of the source as a year, month or day folder of
 // AWS's layout; see cloudtrail.ParseDateFolder.
 func (s *Source) DateFolder(prefix string) (from, until time.Time, ok bool) {
+	return cloudtrail.ParseDateFolder(s.inLayout(prefix))
+}
+
+// inLayout is a key or folder of the source as AWS's layout sees it, with
+// the source's base in front.
+func (s *Source) inLayout(key string) string {
 	if s.base == "" {
-		return cloudtrail.ParseDateFolder(prefix)
+		return key
 	}
-	return cloudtrail.ParseDateFolder(s.base + "/" + prefix)
+	return s.base + "/" + key
 }
 
 // OpenSource opens a folder, a file, a file:// URL or an s3://bucket/prefix.
