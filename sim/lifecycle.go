@@ -11,7 +11,7 @@ import (
 // $2 and $3 are scratch values (a type, a number, a name) set by the caller.
 
 func L(src, name string, ro bool, req, resp string) *api {
-	return &api{src: src, name: name, ro: ro, req: tmpl(req), resp: tmpl(resp)}
+	return &api{src: src, name: name, ro: ro, req: tmpl(req), resp: tmpl(resp), key: hash(hashStr(src), hashStr(name))}
 }
 
 const instItem = `{"instanceId":"$i","currentState":{"code":$2,"name":"$1"},"previousState":{"code":$2,"name":"$3"}}`

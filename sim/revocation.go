@@ -37,19 +37,17 @@ func (s *stream) revoked(id *ident, a *api, t time.Time) bool {
 // denyRevoked fails c as IAM refuses a call no policy allows, naming the
 // SSM parameter the request asks for.
 func (s *stream) denyRevoked(c *call, a *api, id *ident) {
-	action := iamPrefix(a.src) + ":" + actionName(a.name)
-	on := ""
+	resource := ""
 	if a.src == "ssm" {
-		on = " on resource: arn:aws:ssm:" + s.region + ":" + s.acct.id + ":parameter"
+		resource = "arn:aws:ssm:" + s.region + ":" + s.acct.id + ":parameter"
 		if a.name == "GetParametersByPath" {
-			on += "/orders/prod/"
+			resource += "/orders/prod/"
 		} else {
-			on += string(s.placeholder(nil, 'P')) // drawn now, it is the request's too
+			resource += string(s.placeholder(nil, 'P')) // drawn now, it is the request's too
 		}
 	}
 	c.errCode = "AccessDeniedException"
-	c.errMsg = "User: " + s.principalARN(id) + " is not authorized to perform: " + action + on +
-		" because no identity-based policy allows the " + action + " action"
+	c.errMsg = notAuthorized(s.principalARN(id), iamPrefix(a.src)+":"+actionName(a.name), resource, false)
 }
 
 // scenPermission: an administrator detaches the policy that lets the

@@ -390,7 +390,7 @@ func (s *stream) scenLeak(pl scenarioPlan, t time.Time) {
 		s.v3 = charsFrom(s.r.Uint64(), upperAlnum, 16)
 		s.lc(at, &id, ck)
 		s.failNext = "AccessDenied"
-		s.failMsg = "User: " + s.principalARN(&id) + " is not authorized to perform: iam:CreateUser on resource: arn:aws:iam::" + s.acct.id + ":user/support-admin because no identity-based policy allows the iam:CreateUser action"
+		s.failMsg = notAuthorized(s.principalARN(&id), "iam:CreateUser", "arn:aws:iam::"+s.acct.id+":user/support-admin", false)
 		cu := L("iam", "CreateUser", RW, `"userName":"support-admin"`, "")
 		s.lc(at.Add(12*time.Second), &id, cu)
 		s.addScenario(Scenario{ID: pl.id, Kind: pl.kind, Time: t.Truncate(time.Second), End: at.Add(12 * time.Second).Truncate(time.Second), Principal: s.principalARN(&id), AccessKeyID: id.key, SourceIP: attackerIP,

@@ -142,18 +142,13 @@ func (s *stream) maybeFail(c *call, a *api, id *ident) {
 	if service || !s.lacksPermission(id, a, rate-throttled, c.t) {
 		return
 	}
-	action := iamPrefix(a.src) + ":" + actionName(a.name)
-	arn := s.principalARN(id)
 	// An administrator's permissions allow everything: what stops them is
 	// one of the organisation's service control policies.
-	why := " because no identity-based policy allows the " + action + " action"
-	if id.p.permSet == "AdministratorAccess" {
-		why = " with an explicit deny in a service control policy"
-	}
+	msg := notAuthorized(s.principalARN(id), iamPrefix(a.src)+":"+actionName(a.name), "", id.p.permSet == "AdministratorAccess")
 	switch a.src {
 	case "ec2":
 		c.errCode = "Client.UnauthorizedOperation"
-		c.errMsg = "You are not authorized to perform this operation. User: " + arn + " is not authorized to perform: " + action + why
+		c.errMsg = "You are not authorized to perform this operation. " + msg
 	case "s3":
 		c.errCode, c.errMsg = "AccessDenied", "Access Denied"
 	default:
@@ -161,8 +156,22 @@ func (s *stream) maybeFail(c *call, a *api, id *ident) {
 		if a.src == "kms" || a.src == "dynamodb" || a.src == "ecs" || a.src == "lambda" || a.src == "ssm" || a.src == "secretsmanager" || a.src == "logs" {
 			c.errCode = "AccessDeniedException"
 		}
-		c.errMsg = "User: " + arn + " is not authorized to perform: " + action + why
+		c.errMsg = msg
 	}
+}
+
+// notAuthorized is IAM's message for a denied call: arn may not perform
+// action (on resource, when given), because no identity-based policy allows
+// it or, with scp, because a service control policy denies it.
+func notAuthorized(arn, action, resource string, scp bool) string {
+	msg := "User: " + arn + " is not authorized to perform: " + action
+	if resource != "" {
+		msg += " on resource: " + resource
+	}
+	if scp {
+		return msg + " with an explicit deny in a service control policy"
+	}
+	return msg + " because no identity-based policy allows the " + action + " action"
 }
 
 // lacksPermission reports whether id's role (or user) may not make call a
