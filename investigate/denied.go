@@ -171,7 +171,7 @@ func (x *Investigator) policyChanges(ctx context.Context, rf *Refusal, e *cairn.
 		kind = rf.Denial.PolicyType
 	}
 	var f cairn.Filter
-	keep := func(*cairn.Event) bool { return true }
+	var keep func(*cairn.Event) bool
 	switch kind {
 	case "service control", "resource control":
 		// The organisation's policies change in its management account.
@@ -193,6 +193,9 @@ func (x *Investigator) policyChanges(ctx context.Context, rf *Refusal, e *cairn.
 			return []Entry{}, nil
 		}
 		f = cairn.Filter{ResourceID: name, EventSource: "iam.amazonaws.com"}
+		// Role and user names are the account's own: another account's
+		// role of the same name is another role.
+		keep = func(c *cairn.Event) bool { return c.RecipientAccountID == e.RecipientAccountID }
 	}
 	f.ReadOnly = cairn.BoolFalse
 	f.Since, f.Until = from, to
@@ -203,7 +206,7 @@ func (x *Investigator) policyChanges(ctx context.Context, rf *Refusal, e *cairn.
 	out := []Entry{}
 	for i := range evs {
 		c := &evs[i]
-		if c.ErrorCode == "" && keep(c) && (f.EventSource != "iam.amazonaws.com" || c.RecipientAccountID == e.RecipientAccountID) {
+		if c.ErrorCode == "" && keep(c) {
 			out = append(out, entryOf(c, ""))
 		}
 	}
