@@ -13,6 +13,8 @@ var (
 	roleID         = regexp.MustCompile(`^AROA[A-Z2-7]{17}$`)
 	distributionID = regexp.MustCompile(`^E[A-Z0-9]{13}$`)
 	hostedZoneID   = regexp.MustCompile(`^Z[A-Z0-9]{20}$`)
+	requestID      = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^[0-9A-F]{16}$`)
+	s3RequestID    = regexp.MustCompile(`^[0-9A-F]{16}$`)
 )
 
 // sdkAPI is the service an SDK's user agent says it calls.
@@ -38,6 +40,9 @@ func TestRecordsAreConsistent(t *testing.T) {
 		}
 		if strings.HasPrefix(ua, "aws-actions/configure-aws-credentials") && name != "AssumeRoleWithWebIdentity" {
 			t.Fatalf("the credentials action called %s.%s", src, name)
+		}
+		if id := str(r, "requestID"); id != "" && !requestID.MatchString(id) || src == "s3" && !s3RequestID.MatchString(id) {
+			t.Fatalf("%s.%s with request ID %q", src, name, id)
 		}
 		if str(r, "sourceIPAddress") == "" {
 			t.Fatalf("%s.%s from no address: %s", src, name, raw)

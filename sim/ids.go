@@ -38,6 +38,7 @@ func hashStr(s string) uint64 {
 const (
 	lowerAlnum = "abcdefghijklmnopqrstuvwxyz0123456789"
 	upperAlnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+	upperHex   = "0123456789ABCDEF"
 	mixedAlnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 )
 

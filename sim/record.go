@@ -103,8 +103,9 @@ func (s *stream) emit(c *call) {
 		w.key("requestID")
 		w.b = append(w.b, '"')
 		if c.src == "s3" {
+			// S3's request IDs are 16 upper-case hex digits (07D681123BD12AED).
 			for i := 0; i < 16; i++ {
-				w.b = append(w.b, upperAlnum[s.r.IntN(32)])
+				w.b = append(w.b, upperHex[s.r.IntN(16)])
 			}
 		} else {
 			w.b = appendUUID(w.b, s.r)
