@@ -26,6 +26,9 @@ func (x *Index) Commit(ctx context.Context, b *cairn.Batch) (cairn.CommitResult,
 	}
 	x.writeMu.Lock()
 	defer x.writeMu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return cairn.CommitResult{}, err
+	}
 
 	res := cairn.CommitResult{Events: len(b.Events), NewByObject: make([]int, len(b.Objects))}
 	// Which object each event came from is not part of the batch; callers
@@ -91,7 +94,10 @@ func (x *Index) Commit(ctx context.Context, b *cairn.Batch) (cairn.CommitResult,
 		rollback()
 		return res, err
 	}
-	if err := x.recordObjects(ctx, b.Objects, res.NewByObject); err != nil {
+	// The events are published: their objects' states go with them even if
+	// the caller gives up now (a Ctrl-C), or the next ingest would read
+	// every object again. Recording them takes milliseconds.
+	if err := x.recordObjects(context.WithoutCancel(ctx), b.Objects, res.NewByObject); err != nil {
 		// The events are committed; only the objects' states are not, so the
 		// next ingest reads those objects again and deduplication keeps it
 		// idempotent.

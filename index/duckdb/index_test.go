@@ -617,3 +617,67 @@ func TestDayNamer(t *testing.T) {
 		}
 	}
 }
+
+// cancelledOnceAsked is a context that is live when first asked and
+// cancelled from then on: a Ctrl-C that arrives while a commit runs.
+type cancelledOnceAsked struct {
+	context.Context
+	asked  bool
+	closed chan struct{}
+}
+
+func (c *cancelledOnceAsked) Err() error {
+	if !c.asked {
+		c.asked = true
+		return nil
+	}
+	return context.Canceled
+}
+
+func (c *cancelledOnceAsked) Done() <-chan struct{} {
+	if !c.asked {
+		return nil
+	}
+	return c.closed
+}
+
+// TestCancelledCommitKeepsEventsAndStatesTogether: an ingest interrupted
+// during a commit must not leave events stored whose objects' states are
+// not, or the next run reads every object again. A commit cancelled before
+// it starts stores nothing; one cancelled while it runs completes.
+func TestCancelledCommitKeepsEventsAndStatesTogether(t *testing.T) {
+	batch := func(i int) *cairn.Batch {
+		return &cairn.Batch{Events: []cairn.Event{testEvent(i, nil)}, Objects: []cairn.ObjectState{
+			{Source: "file:///a", Key: fmt.Sprintf("k%d", i), Size: 10, Events: 1, Status: cairn.ObjectDone, Unrecorded: true},
+		}}
+	}
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	midway := &cancelledOnceAsked{Context: context.Background(), closed: make(chan struct{})}
+	close(midway.closed)
+	for _, tc := range []struct {
+		name   string
+		ctx    context.Context
+		stored int
+	}{
+		{"cancelled before", cancelled, 0},
+		{"cancelled while it runs", midway, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			x := openTest(t, t.TempDir())
+			x.Commit(tc.ctx, batch(1))
+			ctx := context.Background()
+			page, err := x.Search(ctx, cairn.Filter{}, cairn.Cursor{}, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			objs, err := x.Objects(ctx, "file:///a")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page.Events) != tc.stored || len(objs) != tc.stored {
+				t.Fatalf("%d events stored and %d objects recorded, want %d of each", len(page.Events), len(objs), tc.stored)
+			}
+		})
+	}
+}
