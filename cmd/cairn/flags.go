@@ -1,23 +1,24 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 )
 
-// newFlags makes a flag set that reports errors without exiting.
+// newFlags makes a flag set that reports errors without exiting. The flag
+// package writes the usage on every parse error, not only for -h: it goes
+// to a buffer that parse prints for -h alone, so that a mistyped flag gets
+// one line.
 func newFlags(e *env, name, args string) *flag.FlagSet {
 	fs := flag.NewFlagSet("cairn "+name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs.SetOutput(new(bytes.Buffer))
 	fs.Usage = func() {
-		fmt.Fprintf(e.stderr, "Usage: cairn %s [flags] %s\n\nFlags:\n", name, args)
-		fs.SetOutput(e.stderr)
+		fmt.Fprintf(fs.Output(), "Usage: cairn %s [flags] %s\n\nFlags:\n", name, args)
 		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
 	}
 	return fs
 }
@@ -40,10 +41,17 @@ func parse(e *env, fs *flag.FlagSet, args []string) ([]string, error) {
 		return nil, envErr
 	}
 	var pos []string
+	text, _ := fs.Output().(*bytes.Buffer)
 	for {
+		if text != nil {
+			text.Reset()
+		}
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				return nil, errHelp // the flag package has printed the usage
+				if text != nil {
+					e.stderr.Write(text.Bytes())
+				}
+				return nil, errHelp
 			}
 			return nil, fmt.Errorf("%w: %v (run cairn %s -h for help)", errUsage, err, strings.TrimPrefix(fs.Name(), "cairn "))
 		}

@@ -1,0 +1,33 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+)
+
+// TestFlagErrorsAreOneLine: a mistyped flag gets the one line that names
+// it, not the command's whole usage; -h still prints the usage.
+func TestFlagErrorsAreOneLine(t *testing.T) {
+	for _, tc := range []struct {
+		args    []string
+		code    int
+		oneLine bool
+		want    string
+	}{
+		{[]string{"search", "-usr", "bob"}, 2, true, "flag provided but not defined: -usr"},
+		{[]string{"why", "i-0abc", "-at", "yesterday"}, 2, true, "neither a time"},
+		{[]string{"search", "-limit", "many"}, 2, true, "invalid value"},
+		{[]string{"search", "-h"}, 0, false, "Usage: cairn search"},
+	} {
+		var stdout, stderr bytes.Buffer
+		e := &env{stdout: &stdout, stderr: &stderr, stdin: strings.NewReader(""), getenv: func(string) string { return "" }}
+		code := run(context.Background(), e, tc.args)
+		lines := strings.Count(stderr.String(), "\n")
+		if code != tc.code || !strings.Contains(stderr.String(), tc.want) || tc.oneLine != (lines == 1) {
+			t.Errorf("cairn %s: exit %d, %d lines on stderr, want exit %d, %q, one line %v:\n%s",
+				strings.Join(tc.args, " "), code, lines, tc.code, tc.want, tc.oneLine, stderr.String())
+		}
+	}
+}
