@@ -2,6 +2,7 @@ package investigate_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -177,5 +178,26 @@ func TestSessionTracedToWhoAssumedTheRole(t *testing.T) {
 	w := ex.Cause.Who
 	if w.Name != "alice" || w.IssuedBy == nil || w.IssuedBy.EventID != "e-assume" || w.Role != "Maintenance" || ex.Cause.Tool != "sdk" {
 		t.Fatalf("who %+v, issued by %+v, tool %s: %s", w, w.IssuedBy, ex.Cause.Tool, ex.Summary)
+	}
+}
+
+// TestWhyNamesWhatItCannotFind: a moment when nothing names the resource
+// says when something last did (a mistyped -at, or none at all, which is
+// now); a resource that nothing names is a wrong question, not a verdict.
+func TestWhyNamesWhatItCannotFind(t *testing.T) {
+	idx := openIndex(t, autoScalingFixture(t))
+	x := investigate.New(idx, investigate.DefaultConfig())
+	ctx := context.Background()
+	ex, err := x.Why(ctx, "i-0aaa1111", time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), 30*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(ex.Summary, "the newest event that does is InstanceStateChange at 2026-03-14T14:01:30Z") {
+		t.Errorf("a moment long after the instance's end: %s", ex.Summary)
+	}
+	_, err = x.Why(ctx, "i-0doesnotexist", time.Date(2026, 3, 14, 14, 5, 0, 0, time.UTC), 30*time.Minute)
+	var unknown *investigate.UnknownResourceError
+	if !errors.As(err, &unknown) || unknown.Resource != "i-0doesnotexist" {
+		t.Fatalf("a resource no event names: %v", err)
 	}
 }

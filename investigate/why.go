@@ -110,9 +110,17 @@ func (x *Investigator) Why(ctx context.Context, resource string, at time.Time, w
 		change = &Change{Time: last.Time, EventID: last.EventID, Source: "silence"}
 	}
 	if change == nil {
+		quiet := ""
+		if len(tl.Entries) == 0 && ex.OwnCalls == nil && len(health) == 0 {
+			// Nothing names it near the moment: say when something did, or
+			// that nothing ever did, which is a mistyped ID, not an answer.
+			if quiet, err = x.lastNamed(ctx, resource); err != nil {
+				return nil, err
+			}
+		}
 		ex.Verdict = VerdictNoAPIActivity
 		ex.Summary = fmt.Sprintf("No change of state of %s is recorded within %s of %s.", resource, window, at.Format(time.RFC3339)) +
-			ex.OwnCalls.sentence(nil, window)
+			quiet + ex.OwnCalls.sentence(nil, window)
 		ex.Evidence = relevantHealth(health, at, window)
 		ex.Settle = settle(resource)
 		return ex, nil
@@ -157,6 +165,31 @@ func (x *Investigator) Why(ctx context.Context, resource string, at time.Time, w
 	slices.SortStableFunc(ex.Candidates, func(a, b Candidate) int { return cmp.Compare(b.Score, a.Score) })
 	x.decide(ex, resource, window)
 	return ex, nil
+}
+
+// UnknownResourceError is Why's answer for a resource that no event names:
+// the question, not the index, is wrong.
+type UnknownResourceError struct{ Resource string }
+
+func (e *UnknownResourceError) Error() string {
+	return "no event names " + e.Resource + "; check the ID, or ingest the trail that recorded it"
+}
+
+// lastNamed says when an event last named resource, for an explanation
+// whose window holds none (a moment mistyped, or left at now), and fails
+// with UnknownResourceError when none ever did.
+func (x *Investigator) lastNamed(ctx context.Context, resource string) (string, error) {
+	for _, f := range []cairn.Filter{{ResourceID: resource}, {User: resource}} {
+		page, err := x.s.Search(ctx, f, cairn.Cursor{}, 1)
+		if err != nil {
+			return "", err
+		}
+		if len(page.Events) > 0 {
+			e := &page.Events[0]
+			return fmt.Sprintf(" Nothing names it in that window; the newest event that does is %s at %s.", e.EventName, e.EventTime.UTC().Format(time.RFC3339)), nil
+		}
+	}
+	return "", &UnknownResourceError{Resource: resource}
 }
 
 // nearestChange finds the change of state nearest at (within window), and

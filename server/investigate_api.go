@@ -74,7 +74,12 @@ func (s *Server) handleWhy(w http.ResponseWriter, r *http.Request, _ []byte, log
 		}
 	}
 	ex, err := investigate.New(s.idx, investigate.DefaultConfig()).Why(r.Context(), resource, at, window)
-	if err != nil {
+	var unknown *investigate.UnknownResourceError
+	switch {
+	case errors.As(err, &unknown):
+		writeAPIError(w, http.StatusNotFound, apiCodeNotFound, unknown.Error())
+		return
+	case err != nil:
 		s.apiInternalError(w, r, log, fmt.Errorf("why: %w", err))
 		return
 	}

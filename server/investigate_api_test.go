@@ -67,7 +67,8 @@ func TestTimelineAndWhyEndpoints(t *testing.T) {
 			t.Errorf("why denied: no %q in %s", k, b)
 		}
 	}
-	for path, status := range map[string]int{"/api/v1/why?event=ev-0001": 400, "/api/v1/why?event=ev-9999": 404} {
+	for path, status := range map[string]int{"/api/v1/why?event=ev-0001": 400, "/api/v1/why?event=ev-9999": 404,
+		"/api/v1/why?resource=i-0doesnotexist&at=2026-03-14T03:00:00Z": 404} {
 		_, err := c.do(ctx, "GET", path, nil)
 		var ae *APIError
 		if !errors.As(err, &ae) || ae.StatusCode != status {

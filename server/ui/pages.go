@@ -466,11 +466,16 @@ func (u *UI) resource(w http.ResponseWriter, r *http.Request, s *session) {
 			errs = append(errs, "at: "+err.Error())
 		} else if len(errs) == 0 {
 			ex, err := x.Why(ctx, id, at, window)
-			if err != nil {
+			var unknown *investigate.UnknownResourceError
+			switch {
+			case errors.As(err, &unknown):
+				errs = append(errs, unknown.Error())
+			case err != nil:
 				u.fail(w, r, s, http.StatusInternalServerError, "why failed: "+oneLine(err.Error()), err)
 				return
+			default:
+				page["Why"] = ex
 			}
-			page["Why"] = ex
 		}
 	}
 	tl, err := x.Timeline(ctx, id, time.Time{}, time.Time{})
