@@ -66,20 +66,23 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err := os.MkdirAll(*data, 0o755); err != nil {
 		return fmt.Errorf("create data folder: %w", err)
 	}
-	var tour []ui.TourStop
-	if *demo {
-		dir, err := ensureDemo(ctx, e, *data)
-		if err != nil {
-			return err
-		}
-		sources = append(sources, dir)
-		if tour, err = demoTour(dir); err != nil {
-			return err
-		}
-	}
-	creds, created, err := loadCredentials(e, *data, true)
+	// The address is taken first: a port in use fails before a demo is
+	// generated or a key pair is made, whose secret is shown only once.
+	ln, err := net.Listen("tcp", scfg.Listen)
 	if err != nil {
-		return err
+		return cairn.WithHint(fmt.Errorf("listen on %s: %w", scfg.Listen, err), "choose another address with -listen")
+	}
+	defer ln.Close()
+	var tour []ui.TourStop
+	var demoDir string
+	if *demo {
+		if demoDir, err = ensureDemo(ctx, e, *data); err != nil {
+			return err
+		}
+		sources = append(sources, demoDir)
+		if tour, err = demoTour(demoDir); err != nil {
+			return err
+		}
 	}
 	xcfg.Logger = log
 	idx, err := openWriter(ctx, *data, xcfg)
@@ -102,31 +105,38 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer rec.Close()
+
+	if *demo {
+		// The demo's first answers must be whole: it is indexed before the
+		// server says where it is.
+		if _, err := ing.round(ctx, demoDir); err != nil && !errors.Is(err, ingest.ErrFailedObjects) {
+			return err
+		}
+	}
+	costStore, err := cost.OpenStore(costDir(*data))
+	if err != nil {
+		return err
+	}
+	url := "http://" + ln.Addr().String()
+	if err := writeServerFile(*data, url); err != nil {
+		return err
+	}
+	defer os.Remove(filepath.Join(*data, serverFile))
+	// Made last, when nothing else can fail: a new key pair's secret and a
+	// new channel's example are printed only when they are made.
+	creds, created, err := loadCredentials(e, *data, true)
+	if err != nil {
+		return err
+	}
 	newChannel, err := ensureChannel(rec)
 	if err != nil {
 		return err
 	}
-
-	ln, err := net.Listen("tcp", scfg.Listen)
-	if err != nil {
-		return cairn.WithHint(fmt.Errorf("listen on %s: %w", scfg.Listen, err), "choose another address with -listen")
-	}
-	url := "http://" + ln.Addr().String()
 	srv := server.New(scfg, idx, []server.Credentials{creds}, log)
 	srv.SetIngest(ing.run)
 	srv.SetRecorder(rec)
 	srv.SetTour(tour)
-	costStore, err := cost.OpenStore(costDir(*data))
-	if err != nil {
-		ln.Close()
-		return err
-	}
 	srv.SetCost(costStore)
-	if err := writeServerFile(*data, url); err != nil {
-		ln.Close()
-		return err
-	}
-	defer os.Remove(filepath.Join(*data, serverFile))
 
 	fmt.Fprintf(e.stderr, "cairn serves %s on %s\n", filepath.Clean(*data), url)
 	// The secret is shown once, when it is made; later starts say where

@@ -4,6 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -81,5 +85,23 @@ func TestServerRounds(t *testing.T) {
 	s.mu.Unlock()
 	if sum := round(); sum.New != 1 || sum.Listed != 4 {
 		t.Fatalf("the next whole listing: %+v", sum)
+	}
+}
+
+// TestServeOnATakenPortMakesNothing: a server that cannot listen fails
+// before it makes a key pair, whose secret a later start would not show.
+func TestServeOnATakenPortMakesNothing(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	data := t.TempDir()
+	r := runCairn(t, nil, "serve", "-data", data, "-listen", ln.Addr().String())
+	if r.code == 0 || !strings.Contains(r.stderr, "choose another address with -listen") {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(data, credentialsFile)); !os.IsNotExist(err) {
+		t.Errorf("a key pair was made by a server that never served: %v", err)
 	}
 }
