@@ -75,6 +75,9 @@ func OpenSource(ctx context.Context, raw string) (*Source, error) {
 		}
 		return &Source{URL: name, Store: st, base: prefix, remote: true}, nil
 	}
+	if scheme, _, ok := strings.Cut(raw, "://"); ok && scheme != "file" && !strings.ContainsAny(scheme, `/\.`) {
+		return nil, fmt.Errorf("cannot read %s: cairn reads folders, files, file:// and s3:// URLs, not %s://", raw, scheme)
+	}
 	path := strings.TrimPrefix(raw, "file://")
 	abs, err := filepath.Abs(path)
 	if err != nil {

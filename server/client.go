@@ -66,8 +66,10 @@ type APIError struct {
 }
 
 func (e *APIError) Error() string {
-	if e.Unwrap() != nil {
-		return e.Message // the caller's own mistake, worded as the index words it
+	if e.Unwrap() != nil || e.Code == apiCodeIngestFailed {
+		// The caller's own mistake (a query, a source that cannot be
+		// read), worded as a command without the server words it.
+		return e.Message
 	}
 	return fmt.Sprintf("cairn server: %s (HTTP %d %s)", e.Message, e.StatusCode, e.Code)
 }

@@ -55,6 +55,7 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 		sum, err := ingest.Run(ctx, icfg, idx, src)
 		p.clear()
 		fmt.Fprintf(e.stdout, "%s: %s\n", src.URL, sum)
+		warnIfEmpty(e, src.URL, sum, err)
 		if errors.Is(err, ingest.ErrFailedObjects) {
 			failed += sum.Failed
 			continue
@@ -145,9 +146,18 @@ func ingestThroughServer(ctx context.Context, e *env, data, url string, urls []s
 			return err
 		}
 		fmt.Fprintf(e.stdout, "%s: %s\n", u, sum)
+		warnIfEmpty(e, u, sum, err)
 	}
 	if failed > 0 {
 		return &exitError{1, fmt.Errorf("%d objects failed and were quarantined; see the reasons above (the rest was ingested)", failed)}
 	}
 	return nil
+}
+
+// warnIfEmpty says so when a source held nothing at all: a path that names
+// the wrong folder reads as a success otherwise.
+func warnIfEmpty(e *env, url string, sum ingest.Summary, err error) {
+	if err == nil && sum.Listed == 0 {
+		fmt.Fprintf(e.stderr, "cairn ingest: %s holds no files; give the folder or bucket CloudTrail delivers to (it holds AWSLogs/)\n", url)
+	}
 }

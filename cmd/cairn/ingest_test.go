@@ -1,0 +1,21 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestIngestSaysWhatItCannotRead: a folder with nothing in it and a URL of
+// a kind cairn does not read are told apart from an ingest that found
+// nothing new.
+func TestIngestSaysWhatItCannotRead(t *testing.T) {
+	data, empty := t.TempDir(), t.TempDir()
+	r := runCairn(t, nil, "ingest", "-quiet", "-data", data, empty)
+	if r.code != 0 || !strings.Contains(r.stderr, "holds no files; give the folder or bucket CloudTrail delivers to") {
+		t.Errorf("an empty folder: exit %d, %q", r.code, r.stderr)
+	}
+	r = runCairn(t, nil, "ingest", "-quiet", "-data", data, "ftp://example.com/trail")
+	if r.code != 1 || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, "not ftp://") {
+		t.Errorf("an FTP URL: exit %d, %q", r.code, r.stderr)
+	}
+}
