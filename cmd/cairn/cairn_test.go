@@ -204,6 +204,8 @@ func TestIngestSearchAndSQL(t *testing.T) {
 		{[]string{"-user", "carol@example.com"}, 40},
 		{[]string{"-user", "arn:aws:iam::111122223333:role/Admin"}, 40},
 		{[]string{"-event", "RebootInstances"}, 12},
+		{[]string{"-event", "ec2:RebootInstances"}, 12}, // as the table shows it
+		{[]string{"-event", "s3:RebootInstances"}, 0},
 		{[]string{"-resource", "i-0abc"}, 12},
 		{[]string{"-service", "ec2"}, 120},
 		{[]string{"-access-key", "AKIABOBKEY"}, 40},
@@ -224,8 +226,17 @@ func TestIngestSearchAndSQL(t *testing.T) {
 	}
 
 	r = runCairn(t, nil, "search", "-data", data, "-user", "carol@example.com", "-limit", "3")
-	if r.code != 0 || !strings.Contains(r.stdout, "carol@example.com (Admin)") || strings.Count(r.stdout, "\n") != 4 {
-		t.Errorf("table output:\n%s", r.stdout)
+	if r.code != 0 || !strings.Contains(r.stdout, "carol@example.com (Admin)") || strings.Count(r.stdout, "\n") != 4 ||
+		!strings.Contains(r.stderr, "the newest 3 shown; more match") {
+		t.Errorf("table output:\n%s%s", r.stdout, r.stderr)
+	}
+	// Exactly as many as asked for: nothing more to hint at.
+	r = runCairn(t, nil, "search", "-data", data, "-event", "RebootInstances", "-limit", "12")
+	if r.code != 0 || strings.Count(r.stdout, "\n") != 13 || r.stderr != "" {
+		t.Errorf("a search whose limit is what matches:\n%s%s", r.stdout, r.stderr)
+	}
+	if r = runCairn(t, nil, "search", "-data", data, "-limit", "-5"); r.code != 2 {
+		t.Errorf("a negative limit: exit %d, stderr %q", r.code, r.stderr)
 	}
 	r = runCairn(t, nil, "sql", "-data", data, "-format", "csv", "SELECT eventName, count(*) AS n FROM events GROUP BY 1 ORDER BY 1")
 	if r.code != 0 || r.stdout != "eventName,n\nDescribeInstances,108\nRebootInstances,12\n" {

@@ -17,7 +17,7 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 	data := dataFlag(fs, e)
 	var f cairn.Filter
 	fs.StringVar(&f.User, "user", "", "user name, role session name, ARN, source identity or Identity Center user ID")
-	fs.StringVar(&f.EventName, "event", "", "event name, e.g. RunInstances")
+	fs.StringVar(&f.EventName, "event", "", "event name, e.g. RunInstances, or as the table shows it, ec2:RunInstances")
 	fs.StringVar(&f.EventSource, "service", "", "event source, e.g. ec2 or ec2.amazonaws.com")
 	fs.StringVar(&f.ResourceID, "resource", "", "resource ID or ARN, e.g. i-0abc or a bucket name")
 	fs.StringVar(&f.AccessKeyID, "access-key", "", "access key ID")
@@ -36,6 +36,16 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 	}
 	if len(pos) > 0 {
 		return fmt.Errorf("%w: unexpected argument %q; search takes only flags", errUsage, pos[0])
+	}
+	if *limit < 0 {
+		return fmt.Errorf("%w: -limit must be 0 (all) or more, not %d", errUsage, *limit)
+	}
+	if svc, name, ok := strings.Cut(f.EventName, ":"); ok {
+		// The table's EVENT column, copied as it is.
+		if f.EventSource != "" && strings.TrimSuffix(f.EventSource, ".amazonaws.com") != svc {
+			return fmt.Errorf("%w: -event %s and -service %s name different services", errUsage, f.EventName, f.EventSource)
+		}
+		f.EventSource, f.EventName = svc, name
 	}
 	if f.EventSource != "" && !strings.Contains(f.EventSource, ".") {
 		f.EventSource += ".amazonaws.com"
@@ -66,28 +76,38 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 	}
 	defer r.Close()
 	var cur cairn.Cursor
-	left := *limit
+	left, more := *limit, false
 	for {
 		n := 1000
 		if *limit > 0 && left < n {
-			n = left
+			n = left + 1 // one more, to know whether more match
 		}
 		page, err := r.Search(ctx, f, cur, n)
 		if err != nil {
 			return err
 		}
-		for i := range page.Events {
-			if err := out.write(&page.Events[i]); err != nil {
+		evs := page.Events
+		if *limit > 0 && len(evs) > left {
+			evs, more = evs[:left], true
+		}
+		for i := range evs {
+			if err := out.write(&evs[i]); err != nil {
 				return err
 			}
 		}
-		left -= len(page.Events)
-		if page.Next.IsZero() || (*limit > 0 && left <= 0) {
+		left -= len(evs)
+		if more || page.Next.IsZero() || (*limit > 0 && left <= 0) {
 			break
 		}
 		cur = page.Next
 	}
-	return out.close()
+	if err := out.close(); err != nil {
+		return err
+	}
+	if more && *format == "table" {
+		fmt.Fprintf(e.stderr, "(the newest %d shown; more match: -limit N shows more, -limit 0 all)\n", *limit)
+	}
+	return nil
 }
 
 // eventWriter prints events in one of the output formats.
