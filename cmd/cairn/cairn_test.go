@@ -311,8 +311,13 @@ func TestServeLookupEventsAndCommandsThroughIt(t *testing.T) {
 	}
 	// -since goes through the server too: the fixture's day is the 10th.
 	r = runCairn(t, env, "ingest", "-data", data, "-since", "2026-03-11", f.dir)
-	if r.code != 0 || !strings.Contains(r.stdout, ": 0 objects read (0 unchanged)") {
+	if r.code != 0 || !strings.Contains(r.stdout, ": 0 objects read (0 unchanged)") || strings.Contains(r.stderr, "holds no files") {
 		t.Errorf("ingest -since through the server: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	// A second server on the same data folder is told which one holds it.
+	r = runCairn(t, env, "serve", "-data", data, "-listen", "127.0.0.1:0")
+	if r.code != 1 || !strings.Contains(r.stderr, "a cairn server (pid ") || strings.Count(r.stderr, "\n") != 1 {
+		t.Errorf("a second server: exit %d, stderr %q", r.code, r.stderr)
 	}
 	r = runCairn(t, env, "sql", "-data", data, "SELECT count(*) AS n FROM events")
 	if r.code != 0 || !strings.Contains(r.stdout, "120") {

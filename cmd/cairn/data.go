@@ -88,21 +88,28 @@ type runningServer struct {
 
 // findServer returns the running server's URL, or "" when none answers.
 func findServer(data string) string {
+	url, _ := runningServerOf(data)
+	return url
+}
+
+// runningServerOf returns the URL and process ID of the server that runs
+// on the data folder, or "" when none answers.
+func runningServerOf(data string) (string, int) {
 	b, err := os.ReadFile(filepath.Join(data, serverFile))
 	if err != nil {
-		return ""
+		return "", 0
 	}
 	var s runningServer
 	if json.Unmarshal(b, &s) != nil || s.URL == "" {
-		return ""
+		return "", 0
 	}
 	host := strings.TrimPrefix(strings.TrimPrefix(s.URL, "http://"), "https://")
 	conn, err := net.DialTimeout("tcp", host, 500*time.Millisecond)
 	if err != nil {
-		return "" // a stale file from a server that died
+		return "", 0 // a stale file from a server that died
 	}
 	conn.Close()
-	return s.URL
+	return s.URL, s.PID
 }
 
 // reader is what the query commands need, from the index or the server.
@@ -138,8 +145,16 @@ type clientReader struct{ *server.Client }
 
 func (clientReader) Close() error { return nil }
 
-// openWriter opens the index for writing, with a hint when it is busy.
+// openWriter opens the index for writing; when a server holds it, the
+// error names the server, which, unlike an ingest, never finishes.
 func openWriter(ctx context.Context, data string, cfg duckdb.Config) (*duckdb.Index, error) {
 	cfg.Dir = filepath.Join(data, "index")
-	return duckdb.Open(ctx, cfg)
+	idx, err := duckdb.Open(ctx, cfg)
+	if errors.Is(err, duckdb.ErrLocked) {
+		if url, pid := runningServerOf(data); url != "" {
+			return nil, cairn.WithHint(fmt.Errorf("a cairn server (pid %d) serves %s on %s", pid, data, url),
+				"stop it first, or give this command another -data")
+		}
+	}
+	return idx, err
 }

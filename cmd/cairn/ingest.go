@@ -55,7 +55,7 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 		sum, err := ingest.Run(ctx, icfg, idx, src)
 		p.clear()
 		fmt.Fprintf(e.stdout, "%s: %s\n", src.URL, sum)
-		warnIfEmpty(e, src.URL, sum, err)
+		warnIfEmpty(e, src.URL, since, sum, err)
 		if errors.Is(err, ingest.ErrFailedObjects) {
 			failed += sum.Failed
 			continue
@@ -146,7 +146,7 @@ func ingestThroughServer(ctx context.Context, e *env, data, url string, urls []s
 			return err
 		}
 		fmt.Fprintf(e.stdout, "%s: %s\n", u, sum)
-		warnIfEmpty(e, u, sum, err)
+		warnIfEmpty(e, u, since, sum, err)
 	}
 	if failed > 0 {
 		return &exitError{1, fmt.Errorf("%d objects failed and were quarantined; see the reasons above (the rest was ingested)", failed)}
@@ -155,9 +155,10 @@ func ingestThroughServer(ctx context.Context, e *env, data, url string, urls []s
 }
 
 // warnIfEmpty says so when a source held nothing at all: a path that names
-// the wrong folder reads as a success otherwise.
-func warnIfEmpty(e *env, url string, sum ingest.Summary, err error) {
-	if err == nil && sum.Listed == 0 {
+// the wrong folder reads as a success otherwise. With -since, no new day
+// is no mistake.
+func warnIfEmpty(e *env, url string, since time.Time, sum ingest.Summary, err error) {
+	if err == nil && sum.Listed == 0 && since.IsZero() {
 		fmt.Fprintf(e.stderr, "cairn ingest: %s holds no files; give the folder or bucket CloudTrail delivers to (it holds AWSLogs/)\n", url)
 	}
 }
