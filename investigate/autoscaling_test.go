@@ -2,6 +2,7 @@ package investigate_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -194,6 +195,15 @@ func TestWhyNamesWhatItCannotFind(t *testing.T) {
 	}
 	if !strings.Contains(ex.Summary, "the newest event that does is InstanceStateChange at 2026-03-14T14:01:30Z") {
 		t.Errorf("a moment long after the instance's end: %s", ex.Summary)
+	}
+	// docs/cli.md's lists are lists, and its fields are there, when empty.
+	b, _ := json.Marshal(ex)
+	if !strings.Contains(string(b), `"evidence":[]`) || !strings.Contains(string(b), `"candidates":[]`) {
+		t.Errorf("empty lists in the JSON: %s", b)
+	}
+	tl, err := x.Timeline(ctx, "i-0aaa1111", time.Time{}, time.Time{})
+	if b, _ = json.Marshal(tl); err != nil || !strings.Contains(string(b), `"truncated":false`) {
+		t.Errorf("timeline JSON: %v %.200s", err, b)
 	}
 	_, err = x.Why(ctx, "i-0doesnotexist", time.Date(2026, 3, 14, 14, 5, 0, 0, time.UTC), 30*time.Minute)
 	var unknown *investigate.UnknownResourceError

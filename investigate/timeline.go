@@ -70,7 +70,7 @@ type Timeline struct {
 	// events are included with Via set.
 	Related   []string `json:"related"`
 	Entries   []Entry  `json:"entries"`
-	Truncated bool     `json:"truncated,omitempty"`
+	Truncated bool     `json:"truncated"`
 }
 
 // Config bounds an investigation.

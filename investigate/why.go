@@ -421,7 +421,7 @@ func (x *Investigator) healthEvents(ctx context.Context, resource string, until 
 // relevantHealth keeps the Health events whose period or publication falls
 // within window of t.
 func relevantHealth(health []Entry, t time.Time, window time.Duration) []Entry {
-	var out []Entry
+	out := []Entry{} // a list in the JSON, even when empty
 	for _, h := range health {
 		d, err := cloudtrail.ParseHealth(h.event.Raw)
 		near := func(u time.Time) bool { return !u.IsZero() && u.After(t.Add(-window)) && u.Before(t.Add(window)) }
