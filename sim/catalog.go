@@ -197,7 +197,7 @@ var catalog = []*api{
 	A("lambda", "ListTags20170331", RO, w(0.5, 0.2, 0.5, 0, 1), `"resource":"arn:aws:lambda:$r:$a:function:$f"`, ""),
 	A("lambda", "GetFunctionUrlConfig", RO, w(0.2, 0.1, 0.3, 0, 0.2), `"functionName":"$f"`, "").notFound("ResourceNotFoundException", 0.7),
 	A("lambda", "AddPermission20150331v2", RW, w(0.02, 0.05, 0.2, 0, 0), `"functionName":"$f","statementId":"s3-invoke-$N","action":"lambda:InvokeFunction","principal":"s3.amazonaws.com","sourceArn":"arn:aws:s3:::$b"`, `"statement":"{\"Sid\":\"s3-invoke\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"s3.amazonaws.com\"},\"Action\":\"lambda:InvokeFunction\",\"Resource\":\"arn:aws:lambda:$r:$a:function:$f\"}"`),
-	A("lambda", "PublishVersion20150331", RW, w(0, 0.05, 0.5, 0, 0), `"functionName":"$f"`, `"functionName":"$f","functionArn":"arn:aws:lambda:$r:$a:function:$f:$N","runtime":"python3.12","role":"arn:aws:iam::$a:role/orders-lambda-role","handler":"app.handler","codeSize":$N$N,"timeout":30,"memorySize":512,"version":"$N","state":"Active"`),
+	A("lambda", "PublishVersion20150331", RW, w(0, 0.05, 0.5, 0, 0), `"functionName":"$f"`, `"functionName":"$f","functionArn":"arn:aws:lambda:$r:$a:function:$f:$9","runtime":"python3.12","role":"arn:aws:iam::$a:role/orders-lambda-role","handler":"app.handler","codeSize":$N$N,"timeout":30,"memorySize":512,"version":"$9","state":"Active"`),
 
 	// RDS
 	A("rds", "DescribeDBInstances", RO, w(2.5, 1, 0.5, 0, 2), `"dBInstanceIdentifier":"$d"`, "").notFound("DBInstanceNotFound", 0.02),
@@ -237,7 +237,7 @@ var catalog = []*api{
 	A("cloudformation", "GetTemplate", RO, w(0.5, 0.3, 1, 0, 0.2), `"stackName":"$k","templateStage":"Original"`, ""),
 	A("cloudformation", "GetTemplateSummary", RO, w(0.3, 0.3, 1, 0, 0), `"stackName":"$k"`, ""),
 	A("cloudformation", "DescribeChangeSet", RO, w(0.2, 0.3, 1.5, 0, 0), `"changeSetName":"deploy-$N","stackName":"$k"`, ""),
-	A("cloudformation", "CreateChangeSet", RW, w(0.02, 0.1, 0.8, 0, 0), `"stackName":"$k","templateURL":"https://acme-cfn-templates-$a.s3.amazonaws.com/$k/$H.yaml","parameters":[{"parameterKey":"Environment","parameterValue":"prod"},{"parameterKey":"ImageTag","parameterValue":"$H"}],"capabilities":["CAPABILITY_IAM","CAPABILITY_NAMED_IAM"],"changeSetName":"deploy-$N","changeSetType":"UPDATE"`, `"id":"arn:aws:cloudformation:$r:$a:changeSet/deploy-$N/$U","stackId":"arn:aws:cloudformation:$r:$a:stack/$k/$U"`),
+	A("cloudformation", "CreateChangeSet", RW, w(0.02, 0.1, 0.8, 0, 0), `"stackName":"$k","templateURL":"https://acme-cfn-templates-$a.s3.amazonaws.com/$k/$H.yaml","parameters":[{"parameterKey":"Environment","parameterValue":"prod"},{"parameterKey":"ImageTag","parameterValue":"$H"}],"capabilities":["CAPABILITY_IAM","CAPABILITY_NAMED_IAM"],"changeSetName":"deploy-$9","changeSetType":"UPDATE"`, `"id":"arn:aws:cloudformation:$r:$a:changeSet/deploy-$9/$U","stackId":"arn:aws:cloudformation:$r:$a:stack/$k/$U"`),
 	A("cloudformation", "ValidateTemplate", RO, w(0.1, 0.3, 0.8, 0, 0), `"templateURL":"https://acme-cfn-templates-$a.s3.amazonaws.com/$k/$H.yaml"`, ""),
 
 	// CloudTrail
@@ -250,7 +250,7 @@ var catalog = []*api{
 
 	// KMS
 	A("kms", "Decrypt", RO, w(0.2, 0.5, 1, 11, 0), "", "").request(decryptRequest).resources(`{"accountId":"$a","type":"AWS::KMS::Key","ARN":"$K"}`),
-	A("kms", "Encrypt", RO, w(0, 0.2, 0.2, 2, 0), `"keyId":"alias/orders-app","encryptionAlgorithm":"SYMMETRIC_DEFAULT"`, "").resources(`{"accountId":"$a","type":"AWS::KMS::Key","ARN":"$K"}`),
+	A("kms", "Encrypt", RO, w(0, 0.2, 0.2, 2, 0), "", "").request(encryptRequest).resources(`{"accountId":"$a","type":"AWS::KMS::Key","ARN":"$K"}`),
 	A("kms", "GenerateDataKey", RO, w(0, 0.2, 0.5, 8, 0), `"keyId":"$K","keySpec":"AES_256","encryptionContext":{"aws:s3:arn":"arn:aws:s3:::$b"}`, "").resources(`{"accountId":"$a","type":"AWS::KMS::Key","ARN":"$K"}`),
 	A("kms", "DescribeKey", RO, w(0.5, 0.5, 0.5, 0.5, 1), `"keyId":"$K"`, "").resources(`{"accountId":"$a","type":"AWS::KMS::Key","ARN":"$K"}`),
 	A("kms", "ListKeys", RO, w(0.5, 0.2, 0, 0, 1), "", ""),
@@ -274,8 +274,8 @@ var catalog = []*api{
 	A("secretsmanager", "GetSecretValue", RO, w(0.2, 0.5, 1, 6, 0), `"secretId":"$S"`, ""),
 	A("secretsmanager", "DescribeSecret", RO, w(0.5, 0.3, 0.5, 0.5, 1), `"secretId":"$S"`, ""),
 	A("secretsmanager", "ListSecrets", RO, w(1, 0.3, 0, 0, 0.5), "", ""),
-	A("secretsmanager", "PutSecretValue", RW, w(0.02, 0.05, 0.1, 0, 0), `"secretId":"$S","clientRequestToken":"$U"`, `"arn":"$V","name":"$S","versionId":"$U","versionStages":["AWSCURRENT"]`),
-	A("secretsmanager", "RotateSecret", RW, w(0.01, 0.02, 0, 0, 0), `"secretId":"$S","clientRequestToken":"$U","rotateImmediately":true`, `"arn":"$V","name":"$S","versionId":"$U"`),
+	A("secretsmanager", "PutSecretValue", RW, w(0.02, 0.05, 0.1, 0, 0), `"secretId":"$S","clientRequestToken":"$I"`, `"arn":"$V","name":"$S","versionId":"$I","versionStages":["AWSCURRENT"]`),
+	A("secretsmanager", "RotateSecret", RW, w(0.01, 0.02, 0, 0, 0), `"secretId":"$S","clientRequestToken":"$I","rotateImmediately":true`, `"arn":"$V","name":"$S","versionId":"$I"`),
 
 	// CloudWatch Logs
 	A("logs", "DescribeLogGroups", RO, w(2, 1, 0.5, 0, 1), `"logGroupNamePrefix":"/aws/lambda/"`, ""),
@@ -307,8 +307,8 @@ var catalog = []*api{
 	A("ecr", "GetAuthorizationToken", RO, w(0.1, 0.5, 4, 2, 0), `"registryIds":["$a"]`, ""),
 	A("ecr", "BatchCheckLayerAvailability", RO, w(0, 0.2, 3, 0, 0), `"repositoryName":"orders-api","registryId":"$a","layerDigests":["sha256:$H$H","sha256:$H$H","sha256:$H$H"]`, ""),
 	A("ecr", "InitiateLayerUpload", RW, w(0, 0.1, 1.5, 0, 0), `"repositoryName":"orders-api","registryId":"$a"`, `"uploadId":"$U","partSize":20971520`),
-	A("ecr", "CompleteLayerUpload", RW, w(0, 0.1, 1.5, 0, 0), `"repositoryName":"orders-api","registryId":"$a","uploadId":"$U","layerDigests":["sha256:$H$H"]`, `"registryId":"$a","repositoryName":"orders-api","uploadId":"$U","layerDigest":"sha256:$H$H"`),
-	A("ecr", "PutImage", RW, w(0, 0.1, 1, 0, 0), `"repositoryName":"orders-api","registryId":"$a","imageTag":"$H","imageManifest":"{\n   \"schemaVersion\": 2,\n   \"mediaType\": \"application/vnd.docker.distribution.manifest.v2+json\",\n   \"config\": {\n      \"mediaType\": \"application/vnd.docker.container.image.v1+json\",\n      \"size\": 7023,\n      \"digest\": \"sha256:$H$H\"\n   },\n   \"layers\": [\n      {\"mediaType\": \"application/vnd.docker.image.rootfs.diff.tar.gzip\",\"size\": 32654,\"digest\": \"sha256:$H$H\"},\n      {\"mediaType\": \"application/vnd.docker.image.rootfs.diff.tar.gzip\",\"size\": 16724,\"digest\": \"sha256:$H$H\"},\n      {\"mediaType\": \"application/vnd.docker.image.rootfs.diff.tar.gzip\",\"size\": 73109,\"digest\": \"sha256:$H$H\"}\n   ]\n}"`, `"image":{"registryId":"$a","repositoryName":"orders-api","imageId":{"imageDigest":"sha256:$H$H","imageTag":"$H"}}`),
+	A("ecr", "CompleteLayerUpload", RW, w(0, 0.1, 1.5, 0, 0), `"repositoryName":"orders-api","registryId":"$a","uploadId":"$I","layerDigests":["sha256:$h"]`, `"registryId":"$a","repositoryName":"orders-api","uploadId":"$I","layerDigest":"sha256:$h"`),
+	A("ecr", "PutImage", RW, w(0, 0.1, 1, 0, 0), `"repositoryName":"orders-api","registryId":"$a","imageTag":"$J","imageManifest":"{\n   \"schemaVersion\": 2,\n   \"mediaType\": \"application/vnd.docker.distribution.manifest.v2+json\",\n   \"config\": {\n      \"mediaType\": \"application/vnd.docker.container.image.v1+json\",\n      \"size\": 7023,\n      \"digest\": \"sha256:$H$H\"\n   },\n   \"layers\": [\n      {\"mediaType\": \"application/vnd.docker.image.rootfs.diff.tar.gzip\",\"size\": 32654,\"digest\": \"sha256:$H$H\"},\n      {\"mediaType\": \"application/vnd.docker.image.rootfs.diff.tar.gzip\",\"size\": 16724,\"digest\": \"sha256:$H$H\"},\n      {\"mediaType\": \"application/vnd.docker.image.rootfs.diff.tar.gzip\",\"size\": 73109,\"digest\": \"sha256:$H$H\"}\n   ]\n}"`, `"image":{"registryId":"$a","repositoryName":"orders-api","imageId":{"imageDigest":"sha256:$H$H","imageTag":"$J"}}`),
 	A("ecr", "BatchGetImage", RO, w(0, 0.2, 1, 3, 0), `"repositoryName":"orders-api","registryId":"$a","imageIds":[{"imageTag":"latest"}],"acceptedMediaTypes":["application/vnd.docker.distribution.manifest.v1+json","application/vnd.docker.distribution.manifest.v2+json","application/vnd.oci.image.manifest.v1+json"]`, ""),
 	A("ecr", "GetDownloadUrlForLayer", RO, w(0, 0.1, 0.5, 3, 0), `"repositoryName":"orders-api","registryId":"$a","layerDigest":"sha256:$H$H"`, ""),
 	A("ecr", "DescribeRepositories", RO, w(0.5, 0.3, 0.5, 0, 0.5), "", ""),
@@ -323,7 +323,7 @@ var catalog = []*api{
 	A("ecs", "ListServices", RO, w(0.5, 0.5, 0.5, 0, 0.5), `"cluster":"orders"`, ""),
 	A("ecs", "DescribeTaskDefinition", RO, w(0.5, 0.5, 1.5, 0, 0), `"taskDefinition":"orders-api"`, ""),
 	A("ecs", "RegisterTaskDefinition", RW, w(0, 0.02, 0.6, 0, 0), "", "").bigReq(bigTaskDefinition),
-	A("ecs", "UpdateService", RW, w(0.02, 0.05, 0.6, 0, 0), `"cluster":"orders","service":"orders-api","taskDefinition":"arn:aws:ecs:$r:$a:task-definition/orders-api:$N","forceNewDeployment":false`, `"service":{"serviceArn":"arn:aws:ecs:$r:$a:service/orders/orders-api","serviceName":"orders-api","clusterArn":"arn:aws:ecs:$r:$a:cluster/orders","status":"ACTIVE","desiredCount":3,"runningCount":3,"pendingCount":0,"launchType":"FARGATE","taskDefinition":"arn:aws:ecs:$r:$a:task-definition/orders-api:$N","deployments":[{"id":"ecs-svc/$N$N$N","status":"PRIMARY","desiredCount":3,"createdAt":"$D","updatedAt":"$D","rolloutState":"IN_PROGRESS"}]}`),
+	A("ecs", "UpdateService", RW, w(0.02, 0.05, 0.6, 0, 0), `"cluster":"orders","service":"orders-api","taskDefinition":"arn:aws:ecs:$r:$a:task-definition/orders-api:$9","forceNewDeployment":false`, `"service":{"serviceArn":"arn:aws:ecs:$r:$a:service/orders/orders-api","serviceName":"orders-api","clusterArn":"arn:aws:ecs:$r:$a:cluster/orders","status":"ACTIVE","desiredCount":3,"runningCount":3,"pendingCount":0,"launchType":"FARGATE","taskDefinition":"arn:aws:ecs:$r:$a:task-definition/orders-api:$9","deployments":[{"id":"ecs-svc/$N$N$N","status":"PRIMARY","desiredCount":3,"createdAt":"$D","updatedAt":"$D","rolloutState":"IN_PROGRESS"}]}`),
 
 	// SNS and SQS
 	A("sns", "ListTopics", RO, w(1, 0.3, 0, 0, 0.5), "", ""),

@@ -3,6 +3,7 @@ package sim
 import (
 	"encoding/json"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -25,10 +26,13 @@ var sdkAPI = regexp.MustCompile(` api/([a-z0-9]+)#[0-9]+\.[0-9]+\.[0-9]+`)
 // calls only it, what a call says about its caller is its caller, no call
 // comes before its session, S3's bytes go the way the call sends them, a
 // read-only permission set changes nothing, an answer names what its
-// request asked for, and errors are the ones AWS gives such a caller.
+// request asked for, a record names one KMS key (and one token, version or
+// upload) wherever it names it, and errors are the ones AWS gives such a
+// caller.
 func TestRecordsAreConsistent(t *testing.T) {
 	dir, _ := getSample(t)
-	var heartbeats, lambdaContexts, s3Contexts int
+	var heartbeats, lambdaContexts, s3Contexts, keyedCalls int
+	aliasKeys := map[string]string{} // account, region and alias → the key it names
 	readRecords(t, dir, func(key string, r record, raw []byte) {
 		src := strings.TrimSuffix(str(r, "eventSource"), ".amazonaws.com")
 		name, ua := str(r, "eventName"), str(r, "userAgent")
@@ -87,6 +91,26 @@ func TestRecordsAreConsistent(t *testing.T) {
 		var req, resp record
 		json.Unmarshal(r["requestParameters"], &req)
 		json.Unmarshal(r["responseElements"], &resp)
+		if key := kmsKeyOf(r); key != "" {
+			switch id := str(req, "keyId"); {
+			case strings.HasPrefix(id, "arn:aws:kms:"):
+				keyedCalls++
+				if id != key {
+					t.Fatalf("%s.%s of key %s names key %s in its resources", src, name, id, key)
+				}
+			case strings.HasPrefix(id, "alias/"):
+				where := str(r, "recipientAccountId") + " " + str(r, "awsRegion") + " " + id
+				if prev, ok := aliasKeys[where]; ok && prev != key {
+					t.Fatalf("%s names key %s in one call and %s in another", where, prev, key)
+				}
+				aliasKeys[where] = key
+			}
+		}
+		for _, e := range echoes[name] {
+			if given, echoed := at(r["requestParameters"], e.request), at(r["responseElements"], e.answer); echoed != "" && echoed != given {
+				t.Fatalf("%s gave %s %q and was answered with %s %q", name, e.request, given, e.answer, echoed)
+			}
+		}
 		if creds, ok := resp["credentials"]; ok {
 			var c struct{ AccessKeyID string }
 			json.Unmarshal(creds, &c)
@@ -140,6 +164,14 @@ func TestRecordsAreConsistent(t *testing.T) {
 			if id := str(req, "id") + str(req, "hostedZoneId"); !hostedZoneID.MatchString(id) {
 				t.Fatalf("%s of hosted zone %q", name, id)
 			}
+		case "PublishVersion20150331":
+			if arn, version := str(resp, "functionArn"), str(resp, "version"); resp != nil && !strings.HasSuffix(arn, ":"+version) {
+				t.Fatalf("version %s published as %s", version, arn)
+			}
+		case "CreateChangeSet":
+			if set, id := str(req, "changeSetName"), str(resp, "id"); resp != nil && !strings.Contains(id, ":changeSet/"+set+"/") {
+				t.Fatalf("change set %s created as %s", set, id)
+			}
 		case "CreateDBSnapshot":
 			if id := str(req, "dBSnapshotIdentifier"); resp != nil && str(resp, "dBSnapshotIdentifier") != id {
 				t.Fatalf("snapshot %s answered %s", id, r["responseElements"])
@@ -178,6 +210,57 @@ func TestRecordsAreConsistent(t *testing.T) {
 	if heartbeats == 0 || lambdaContexts == 0 || s3Contexts == 0 {
 		t.Errorf("heartbeats %d, Decrypts of functions %d and of objects %d: want some of each", heartbeats, lambdaContexts, s3Contexts)
 	}
+	if keyedCalls == 0 || len(aliasKeys) == 0 {
+		t.Errorf("%d KMS calls by key ARN, %d aliases: want some of each", keyedCalls, len(aliasKeys))
+	}
+}
+
+// kmsKeyOf is the ARN of the KMS key in a record's resources, or "".
+func kmsKeyOf(r record) string {
+	var resources []struct{ ARN, Type string }
+	json.Unmarshal(r["resources"], &resources)
+	for _, x := range resources {
+		if x.Type == "AWS::KMS::Key" {
+			return x.ARN
+		}
+	}
+	return ""
+}
+
+// echoes are the values, by event name, that a request gives and its answer
+// repeats: a client token, the version a token becomes, an upload's ID, an
+// image's tag.
+var echoes = map[string][]struct{ request, answer string }{
+	"PutSecretValue":      {{"clientRequestToken", "versionId"}},
+	"RotateSecret":        {{"clientRequestToken", "versionId"}},
+	"CreateNatGateway":    {{"CreateNatGatewayRequest.ClientToken", "CreateNatGatewayResponse.clientToken"}},
+	"CreateListener":      {{"certificates.0.certificateArn", "listeners.0.certificates.0.certificateArn"}},
+	"UpdateService":       {{"taskDefinition", "service.taskDefinition"}},
+	"CompleteLayerUpload": {{"uploadId", "uploadId"}, {"layerDigests.0", "layerDigest"}},
+	"PutImage":            {{"imageTag", "image.imageId.imageTag"}},
+}
+
+// at is the string at a dotted path of names and array indices in a JSON
+// value, or "".
+func at(raw json.RawMessage, path string) string {
+	for _, step := range strings.Split(path, ".") {
+		if i, err := strconv.Atoi(step); err == nil {
+			var elems []json.RawMessage
+			if json.Unmarshal(raw, &elems) != nil || i >= len(elems) {
+				return ""
+			}
+			raw = elems[i]
+			continue
+		}
+		var fields record
+		if json.Unmarshal(raw, &fields) != nil {
+			return ""
+		}
+		raw = fields[step]
+	}
+	var s string
+	json.Unmarshal(raw, &s)
+	return s
 }
 
 func TestPrivateDNSName(t *testing.T) {

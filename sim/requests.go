@@ -40,6 +40,16 @@ var (
 	decryptForS3     = tmpl(`"encryptionAlgorithm":"SYMMETRIC_DEFAULT","encryptionContext":{"aws:s3:arn":"arn:aws:s3:::$b/$7"}`)
 )
 
+// encryptRequest is the orders application encrypting under its key's
+// alias. The alias names the first key of the account and region, so every
+// Encrypt's resources name that one key, as AWS resolves an alias.
+func encryptRequest(s *stream) {
+	s.pin('K', s.appendKMSKey(nil, 0))
+	encryptUnderAlias(s)
+}
+
+var encryptUnderAlias = tmpl(`"keyId":"alias/orders-app","encryptionAlgorithm":"SYMMETRIC_DEFAULT"`)
+
 // createLogStreamRequest is CreateLogStream as its callers make it: a
 // function's stream in its own log group, named by the day and its version,
 // and an instance's (the CloudWatch agent's) in the application's group,

@@ -26,9 +26,12 @@ import (
 //	$F 16 base32 chars (an access key's)  $J 16 hex chars  $9 a number 1–999
 //	$C the account's CloudFront distribution  $V the ARN of secret $S
 //	$W the ID of role $R
+//	$I a UUID, one per record             $h a SHA-256 digest (64 hex chars)
 //
-// $R $u $P $S $Q $F $J and $9 stand for one value per record, so that a
-// request and its answer name the same role, secret or ID.
+// $R $u $P $S $Q $F $J $9 $K $I and $h stand for one value per record, so
+// that a request, its answer and its resources name the same role, secret,
+// key or ID, as AWS's records do; $U, $H and $N draw anew each time, for
+// values that differ within a record (a request ID and a client token).
 type template struct {
 	parts []tpart
 }
@@ -70,9 +73,9 @@ func (t template) write(s *stream) {
 }
 
 // perRecord are the placeholders that stand for one value per record: a
-// call about one role, secret or session names the same one in its request
-// and its answer.
-const perRecord = "RuPSQFJ9"
+// call about one role, secret, key or session names the same one in its
+// request, its answer and its resources.
+const perRecord = "RuPSQFJ9KIh"
 
 func (s *stream) placeholder(b []byte, ph byte) []byte {
 	slot := strings.IndexByte(perRecord, ph)
@@ -84,9 +87,17 @@ func (s *stream) placeholder(b []byte, ph byte) []byte {
 	}
 	start := len(b)
 	b = s.fill(b, ph)
-	s.record[slot] = append(s.record[slot][:0], b[start:]...)
-	s.recordSet[slot] = true
+	s.pin(ph, b[start:])
 	return b
+}
+
+// pin makes the per-record placeholder ph stand for v in the rest of the
+// record: a request that names a thing by another name (a key by its alias)
+// pins what its resources name.
+func (s *stream) pin(ph byte, v []byte) {
+	slot := strings.IndexByte(perRecord, ph)
+	s.record[slot] = append(s.record[slot][:0], v...)
+	s.recordSet[slot] = true
 }
 
 // fill appends a new value for placeholder ph.
@@ -180,12 +191,11 @@ func (s *stream) fill(b []byte, ph byte) []byte {
 	case 'u':
 		return append(b, userNames[s.r.IntN(len(userNames))]...)
 	case 'K':
-		b = append(b, "arn:aws:kms:"...)
-		b = append(b, s.region...)
-		b = append(b, ':')
-		b = append(b, s.acct.id...)
-		b = append(b, ":key/"...)
-		return append(b, s.kmsKeys[s.r.IntN(len(s.kmsKeys))]...)
+		return s.appendKMSKey(b, s.r.IntN(len(s.kmsKeys)))
+	case 'I':
+		return appendUUID(b, s.r)
+	case 'h':
+		return appendHex(b, s.r, 64)
 	case 'N':
 		return strconv.AppendInt(b, int64(1+s.r.IntN(999)), 10)
 	case 'U':
@@ -253,6 +263,16 @@ var (
 	secretNames = []string{"prod/orders/db", "prod/orders/stripe", "shared/github-app-key", "data/warehouse/readonly"}
 	queueNames  = []string{"orders-events", "orders-events-dlq", "email-outbox", "ingest-jobs"}
 )
+
+// appendKMSKey appends the ARN of the account's i-th KMS key in the region.
+func (s *stream) appendKMSKey(b []byte, i int) []byte {
+	b = append(b, "arn:aws:kms:"...)
+	b = append(b, s.region...)
+	b = append(b, ':')
+	b = append(b, s.acct.id...)
+	b = append(b, ":key/"...)
+	return append(b, s.kmsKeys[i]...)
+}
 
 // the returns the live resource of kind k for the current record, picking
 // one on first use so that request, response and resources agree.
