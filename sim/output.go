@@ -45,7 +45,7 @@ func writeSideFiles(cfg *Config, streams []*stream, st *Stats) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFile(filepath.Join(cfg.Out, "scenarios.json"), append(b, '\n')); err != nil {
+	if err := writeFile(filepath.Join(cfg.Out, scenariosFile), append(b, '\n')); err != nil {
 		return err
 	}
 	st.Scenarios = len(scen)

@@ -61,7 +61,12 @@
 // live resources, and a goroutine of its own writes finished files; resource
 // lifecycles are paced by time, not by the event count, so -events only
 // changes the volume of ordinary calls (and the cost report does not grow
-// with it).
+// with it). Sign-ins, lifecycles and incidents are written whatever -events
+// says: below about 130 records a day (the default organisation) they are
+// all there is, and the statistics say so.
+//
+// Generate writes into a new or empty folder, or, with Config.Replace, over
+// an earlier generation: never among other files (see outdir.go).
 package sim
 
 import (
@@ -81,9 +86,14 @@ import (
 
 // Config says what to simulate.
 type Config struct {
-	Out      string   // output directory
-	Days     int      // length of the period
-	Events   int64    // ordinary events to generate (scenario and lifecycle events are part of it)
+	Out  string // output directory: new, empty, or an earlier generation to Replace
+	Days int    // length of the period
+	// Events is how many records to write (duplicate deliveries aside).
+	// Sign-ins, resource lifecycles and the scripted incidents are part of
+	// it and are written whatever its value: they set a floor of about 130
+	// records a day for the default organisation, and ordinary calls fill
+	// the rest.
+	Events   int64
 	Seed     int64    // the same seed and config give the same bytes
 	Accounts int      // number of accounts in the organisation
 	Regions  []string // regions simulated; global services are logged as us-east-1
@@ -98,6 +108,9 @@ type Config struct {
 	Workers int
 	// NoCost skips the cost report.
 	NoCost bool
+	// Replace lets Generate remove an earlier generation from Out before
+	// writing; without it Generate refuses an Out that holds anything.
+	Replace bool
 
 	discard bool // compress log files but do not write them (benchmarks)
 }
@@ -122,11 +135,12 @@ func DefaultConfig() Config {
 }
 
 // RegisterFlags binds the config to flags: -out, -days, -events, -seed,
-// -accounts, -regions, -start, -delivery, -workers, -no-cost.
+// -accounts, -regions, -start, -delivery, -workers, -no-cost, -replace.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
-	fs.StringVar(&c.Out, "out", c.Out, "output `directory`")
+	fs.StringVar(&c.Out, "out", c.Out, "output `directory`: new, empty, or an earlier generation to -replace")
 	fs.IntVar(&c.Days, "days", c.Days, "days to simulate")
-	fs.Int64Var(&c.Events, "events", c.Events, "number of events to generate")
+	fs.Int64Var(&c.Events, "events", c.Events, "`number` of events to write; sign-ins, resource lifecycles and the scripted incidents\n"+
+		"count among them and are written whatever the number (about 130 a day for the default organisation)")
 	fs.Int64Var(&c.Seed, "seed", c.Seed, "random seed: the same seed gives the same output")
 	fs.IntVar(&c.Accounts, "accounts", c.Accounts, "number of accounts")
 	fs.Func("regions", "comma-separated `list` of regions (default "+strings.Join(c.Regions, ",")+")", func(s string) error {
@@ -149,6 +163,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.Delivery, "delivery", c.Delivery, "log file delivery `interval` per account and region (1m to 1h)")
 	fs.IntVar(&c.Workers, "workers", c.Workers, "streams generated at once (0: one per CPU)")
 	fs.BoolVar(&c.NoCost, "no-cost", c.NoCost, "skip the cost report")
+	fs.BoolVar(&c.Replace, "replace", c.Replace, "remove an earlier generation from the -out directory before writing")
 }
 
 // Validate checks the config.
@@ -222,8 +237,8 @@ func Generate(ctx context.Context, cfg Config) (*Stats, error) {
 		return nil, err
 	}
 	cfg.normalise()
-	if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
-		return nil, fmt.Errorf("create output directory: %w", err)
+	if err := prepareOut(&cfg); err != nil {
+		return nil, err
 	}
 	began := time.Now()
 	user0, sys0 := processCPU()
@@ -291,7 +306,7 @@ feed:
 	st.Elapsed = time.Since(began)
 	user1, sys1 := processCPU()
 	st.UserCPU, st.SystemCPU = user1-user0, sys1-sys0
-	st.Out = cfg.Out
+	st.Out, st.Asked = cfg.Out, cfg.Events
 	return st, nil
 }
 

@@ -479,11 +479,11 @@ func TestRegisterFlags(t *testing.T) {
 	c := DefaultConfig()
 	fs := flag.NewFlagSet("gen", flag.ContinueOnError)
 	c.RegisterFlags(fs)
-	err := fs.Parse([]string{"-out", "d", "-days", "7", "-events", "1000", "-seed", "9", "-accounts", "2", "-regions", "eu-west-1, us-east-2", "-start", "2026-01-01T00:00:00Z"})
+	err := fs.Parse([]string{"-out", "d", "-days", "7", "-events", "1000", "-seed", "9", "-accounts", "2", "-regions", "eu-west-1, us-east-2", "-start", "2026-01-01T00:00:00Z", "-replace"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Out != "d" || c.Days != 7 || c.Events != 1000 || c.Seed != 9 || c.Accounts != 2 || !slices.Equal(c.Regions, []string{"eu-west-1", "us-east-2"}) || !c.Start.Equal(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)) {
+	if c.Out != "d" || c.Days != 7 || c.Events != 1000 || c.Seed != 9 || c.Accounts != 2 || !slices.Equal(c.Regions, []string{"eu-west-1", "us-east-2"}) || !c.Start.Equal(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)) || !c.Replace {
 		t.Fatalf("%+v", c)
 	}
 }

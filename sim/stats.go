@@ -14,7 +14,8 @@ const sizeBuckets = 1 << 17 // record sizes are counted exactly up to 128 KiB
 // Stats describes a generated data set.
 type Stats struct {
 	Out        string
-	Events     int64 // unique records written
+	Asked      int64 // Config.Events
+	Events     int64 // unique records written: Asked, or more when sign-ins, lifecycles and incidents need more
 	Duplicates int64 // records delivered a second time
 	Files      int64 // CloudTrail log files
 	RawBytes   int64 // uncompressed bytes of the log files
@@ -155,6 +156,9 @@ func (st *Stats) Print(w io.Writer) {
 	}
 	fmt.Fprintf(w, "  events           %d (+%d duplicate deliveries, %.2f%%) in %d files, %.1f MB of JSON (%.1f MB gzip), %s (%.0f events/s)\n",
 		st.Events, st.Duplicates, 100*ratio(st.Duplicates, st.Events), st.Files, float64(st.RawBytes)/1e6, float64(st.GzipBytes)/1e6, st.Elapsed.Round(time.Millisecond), rate)
+	if st.Events > st.Asked {
+		fmt.Fprintf(w, "                   more than -events %d: sign-ins, resource lifecycles and scripted incidents are written whatever the number\n", st.Asked)
+	}
 	if st.UserCPU > 0 {
 		fmt.Fprintf(w, "  CPU              %s user, %s system\n", st.UserCPU.Round(time.Millisecond), st.SystemCPU.Round(time.Millisecond))
 	}

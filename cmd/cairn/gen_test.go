@@ -1,11 +1,15 @@
 package main
 
 import (
+	"compress/gzip"
 	"encoding/json"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -91,4 +95,69 @@ func TestDemoSizeMatchesTheREADMETest(t *testing.T) {
 	if demoEvents != 300_000 {
 		t.Errorf("the demo has %d events; change sim/readme_test.go's demoEvents with it", demoEvents)
 	}
+}
+
+// TestGenIntoAFolderInUse: gen refuses a folder an earlier generation used,
+// in one line that names -replace; with -replace nothing of the earlier one
+// is left; and the events it prints are the records written, with a word
+// when -events asked for fewer than the sign-ins, lifecycles and incidents.
+func TestGenIntoAFolderInUse(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "g")
+	if r := runCairn(t, nil, "gen", "-out", out, "-days", "3", "-events", "3000", "-accounts", "1", "-regions", "us-east-1"); r.code != 0 {
+		t.Fatalf("gen: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	again := []string{"gen", "-out", out, "-days", "1", "-events", "50", "-accounts", "1", "-regions", "us-east-1", "-no-cost"}
+	r := runCairn(t, nil, again...)
+	if r.code != 1 || strings.Count(r.stderr, "\n") != 1 || !strings.HasPrefix(r.stderr, "cairn gen: ") || !strings.Contains(r.stderr, "-replace") {
+		t.Fatalf("gen into an earlier generation: exit %d, want 1 and one line naming -replace:\n%s", r.code, r.stderr)
+	}
+	r = runCairn(t, nil, append(again, "-replace")...)
+	if r.code != 0 {
+		t.Fatalf("gen -replace: exit %d\n%s", r.code, r.stderr)
+	}
+	m := regexp.MustCompile(`events +(\d+) \(\+(\d+) duplicate`).FindStringSubmatch(r.stdout)
+	if m == nil {
+		t.Fatalf("no event count in\n%s", r.stdout)
+	}
+	events, _ := strconv.Atoi(m[1])
+	dups, _ := strconv.Atoi(m[2])
+	if n := countRecords(t, out); n != events+dups {
+		t.Errorf("gen printed %d events and %d duplicates; the folder holds %d records", events, dups, n)
+	}
+	if events > 50 && !strings.Contains(r.stdout, "more than -events 50") {
+		t.Errorf("%d events for -events 50, and no word why:\n%s", events, r.stdout)
+	}
+	if _, err := os.Stat(filepath.Join(out, "cost")); err == nil {
+		t.Error("the earlier generation's cost report is still there")
+	}
+}
+
+// countRecords counts the CloudTrail records of every log file under dir.
+func countRecords(t *testing.T, dir string) int {
+	t.Helper()
+	n := 0
+	err := filepath.WalkDir(filepath.Join(dir, "AWSLogs"), func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			return err
+		}
+		var file struct{ Records []json.RawMessage }
+		if err := json.NewDecoder(zr).Decode(&file); err != nil {
+			return err
+		}
+		n += len(file.Records)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
