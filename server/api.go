@@ -207,9 +207,16 @@ func (s *Server) api(h apiHandler) http.Handler {
 			writeAPIError(w, status, ae.Code, ae.Message)
 			return
 		}
+		if s.isCatchingUp() {
+			w.Header().Set(HeaderCatchingUp, "true")
+		}
 		h(w, r, body, log.With("access_key", key))
 	})
 }
+
+// HeaderCatchingUp marks a REST answer given while some source of the
+// server has not been read whole yet: it covers what is indexed so far.
+const HeaderCatchingUp = "Cairn-Catching-Up"
 
 func writeAPIError(w http.ResponseWriter, status int, code, msg string) {
 	b, err := json.Marshal(struct {

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -415,5 +416,35 @@ func TestServeCancelsSlowRequestsAtShutdown(t *testing.T) {
 	}
 	if err := <-queried; err == nil {
 		t.Error("the slow query succeeded")
+	}
+}
+
+// TestAnswersSayWhileTheServerCatchesUp: while some source has not been
+// read whole, every REST answer says so, and the client hears it; after,
+// none does.
+func TestAnswersSayWhileTheServerCatchesUp(t *testing.T) {
+	ts := startServer(t, testEvents(3, testBase))
+	var catchingUp atomic.Bool
+	catchingUp.Store(true)
+	ts.srv.SetCatchingUp(catchingUp.Load)
+	c := NewClient(ts.URL, testCreds)
+	heard := 0
+	c.OnCatchingUp = func() { heard++ }
+	ctx := t.Context()
+	if _, err := c.Search(ctx, cairn.Filter{}, cairn.Cursor{}, 10); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Stats(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if heard != 2 {
+		t.Errorf("heard %d times while catching up, want 2", heard)
+	}
+	catchingUp.Store(false)
+	if _, err := c.Search(ctx, cairn.Filter{}, cairn.Cursor{}, 10); err != nil {
+		t.Fatal(err)
+	}
+	if heard != 2 {
+		t.Errorf("heard after catching up")
 	}
 }

@@ -35,6 +35,9 @@ type Client struct {
 	creds  aws.Credentials
 	signer *v4.Signer
 	http   *http.Client
+	// OnCatchingUp, when set, is called for each answer the server gave
+	// before it had read all its sources whole (HeaderCatchingUp).
+	OnCatchingUp func()
 }
 
 // NewClient returns a client for the server at baseURL (e.g.
@@ -297,6 +300,9 @@ func (c *Client) send(req *http.Request) (*http.Response, error) {
 			"is `cairn serve` still running? Its address is in the data folder")
 	}
 	if resp.StatusCode/100 == 2 {
+		if c.OnCatchingUp != nil && resp.Header.Get(HeaderCatchingUp) != "" {
+			c.OnCatchingUp()
+		}
 		return resp, nil
 	}
 	defer resp.Body.Close()

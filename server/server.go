@@ -95,7 +95,10 @@ type Server struct {
 	recorder *record.Recorder // nil unless SetRecorder was called
 	cost     *cost.Store      // nil unless SetCost was called
 	tour     []ui.TourStop    // set by SetTour
-	ui       *ui.UI
+	// catchingUp reports whether some source has not been read whole yet;
+	// set by SetCatchingUp.
+	catchingUp func() bool
+	ui         *ui.UI
 }
 
 // New returns a server for idx that accepts requests signed with any of
@@ -120,7 +123,8 @@ func New(cfg Config, idx cairn.Index, creds []Credentials, log *slog.Logger) *Se
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	s.ui = ui.New(ui.Config{Index: idx, Check: s.verifier.Check, Cost: func() *cost.Store { return s.cost },
-		Recorder: func() *record.Recorder { return s.recorder }, Tour: func() []ui.TourStop { return s.tour }, Log: log})
+		Recorder: func() *record.Recorder { return s.recorder }, Tour: func() []ui.TourStop { return s.tour },
+		CatchingUp: s.isCatchingUp, Log: log})
 	mux.Handle("/", s.ui)
 	s.handler = securityHeaders(mux)
 	return s
@@ -129,6 +133,14 @@ func New(cfg Config, idx cairn.Index, creds []Credentials, log *slog.Logger) *Se
 // WarmCost builds the UI's cost page for the newest month ahead of its
 // first view; call it when the index or the cost store has changed.
 func (s *Server) WarmCost(ctx context.Context) { s.ui.WarmCost(ctx) }
+
+// SetCatchingUp tells the server how to know that its sources have not
+// all been read whole yet (a first ingest of a large trail takes a while):
+// its answers then say that they cover what is indexed so far. Call it
+// before Serve.
+func (s *Server) SetCatchingUp(f func() bool) { s.catchingUp = f }
+
+func (s *Server) isCatchingUp() bool { return s.catchingUp != nil && s.catchingUp() }
 
 // SetTour gives the UI's events page the stops of a tour (cairn serve
 // -demo: the simulated organisation's incidents). Call it before Serve.

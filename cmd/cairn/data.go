@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cairn-audit/cairn"
@@ -127,7 +128,7 @@ func openReader(ctx context.Context, e *env, data string) (reader, error) {
 		if err != nil {
 			return nil, cairn.WithHint(fmt.Errorf("a server runs at %s but its key is unreadable: %w", url, err), "set CAIRN_ACCESS_KEY_ID and CAIRN_SECRET_ACCESS_KEY")
 		}
-		return clientReader{server.NewClient(url, creds)}, nil
+		return clientReader{newClient(e, url, creds)}, nil
 	}
 	dir := filepath.Join(data, "index")
 	if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err != nil {
@@ -138,6 +139,16 @@ func openReader(ctx context.Context, e *env, data string) (reader, error) {
 	cfg := duckdb.DefaultConfig()
 	cfg.Dir, cfg.ReadOnly = dir, true
 	return duckdb.Open(ctx, cfg)
+}
+
+// newClient returns a client of the running server that says once, on
+// stderr, when the server's answers cover only part of its sources.
+func newClient(e *env, url string, creds server.Credentials) *server.Client {
+	c := server.NewClient(url, creds)
+	c.OnCatchingUp = sync.OnceFunc(func() {
+		fmt.Fprintln(e.stderr, "cairn: the server has not read all its sources once yet; this answer covers what is indexed so far")
+	})
+	return c
 }
 
 // clientReader adapts the API client to reader.

@@ -137,6 +137,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	srv.SetRecorder(rec)
 	srv.SetTour(tour)
 	srv.SetCost(costStore)
+	srv.SetCatchingUp(func() bool { return ing.catchingUp(sources) })
 
 	fmt.Fprintf(e.stderr, "cairn serves %s on %s\n", filepath.Clean(*data), url)
 	// The secret is shown once, when it is made; later starts say where
@@ -201,7 +202,8 @@ type serverIngest struct {
 	log *slog.Logger
 	mu  sync.Mutex // one ingest at a time keeps progress reports readable
 	// listedWhole is when each source was last listed whole by a round;
-	// guarded by mu.
+	// guarded by wholeMu, not mu, which an ingest holds while it runs.
+	wholeMu     sync.Mutex
 	listedWhole map[string]time.Time
 	// afterRound runs after each round of the sources, when the index may
 	// have changed.
@@ -251,19 +253,33 @@ func (s *serverIngest) loop(ctx context.Context, sources []string, every time.Du
 // whole or from yesterday on (roundSince).
 func (s *serverIngest) round(ctx context.Context, url string) (ingest.Summary, error) {
 	start := time.Now()
-	s.mu.Lock()
+	s.wholeMu.Lock()
 	since := roundSince(s.listedWhole[url], start)
-	s.mu.Unlock()
+	s.wholeMu.Unlock()
 	sum, err := s.run(ctx, url, since, nil)
 	if since.IsZero() && (err == nil || errors.Is(err, ingest.ErrFailedObjects)) {
-		s.mu.Lock()
+		s.wholeMu.Lock()
 		if s.listedWhole == nil {
 			s.listedWhole = map[string]time.Time{}
 		}
 		s.listedWhole[url] = start
-		s.mu.Unlock()
+		s.wholeMu.Unlock()
 	}
 	return sum, err
+}
+
+// catchingUp reports whether some of the sources has not been read whole
+// yet since the server started: a first ingest of a large trail takes a
+// while, and the answers meanwhile cover only part of it.
+func (s *serverIngest) catchingUp(sources []string) bool {
+	s.wholeMu.Lock()
+	defer s.wholeMu.Unlock()
+	for _, u := range sources {
+		if s.listedWhole[u].IsZero() {
+			return true
+		}
+	}
+	return false
 }
 
 // run ingests one URL, leaving out the days of AWS's layout before since

@@ -70,7 +70,11 @@ type Config struct {
 	// Tour returns what the events page points a newcomer at (cairn serve
 	// -demo: the simulated organisation's incidents), nil for none.
 	Tour func() []TourStop
-	Log  *slog.Logger
+	// CatchingUp reports whether some source has not been read whole yet,
+	// so that every page says its answers cover what is indexed so far;
+	// nil for never.
+	CatchingUp func() bool
+	Log        *slog.Logger
 	// Now is the clock, time.Now when nil.
 	Now func() time.Time
 }
@@ -173,7 +177,9 @@ type pageData struct {
 	Nav   string // the current section
 	CSRF  string // the session's token, for POST forms
 	User  string
-	Page  any
+	// CatchingUp: some source has not been read whole yet.
+	CatchingUp bool
+	Page       any
 }
 
 func (u *UI) render(w http.ResponseWriter, r *http.Request, status int, name string, s *session, page map[string]any) {
@@ -183,6 +189,7 @@ func (u *UI) render(w http.ResponseWriter, r *http.Request, status int, name str
 	}
 	if s != nil {
 		d.CSRF, d.User = s.csrf, s.keyID
+		d.CatchingUp = u.cfg.CatchingUp != nil && u.cfg.CatchingUp()
 	}
 	var b strings.Builder
 	if err := u.pages[name].ExecuteTemplate(&b, "layout.html", d); err != nil {

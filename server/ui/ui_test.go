@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -350,5 +351,30 @@ func TestTimelineTableShowsTheNewest(t *testing.T) {
 	}
 	if !strings.Contains(body, `<a href="/event/ev-busy-0000">`) || !strings.Contains(body, `<a href="#entry-519">`) {
 		t.Error("the strip's marks do not link to the hidden entries' events and the shown entries' rows")
+	}
+}
+
+// TestPagesSayWhileTheServerCatchesUp: until every source has been read
+// whole once, each page says that it shows part of the trail.
+func TestPagesSayWhileTheServerCatchesUp(t *testing.T) {
+	srv := server.New(server.DefaultConfig(), openEmptyIndex(t), testCreds, nil)
+	var catchingUp atomic.Bool
+	catchingUp.Store(true)
+	srv.SetCatchingUp(catchingUp.Load)
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	c := newClient(t)
+	if _, body := get(t, c, ts.URL+"/login"); strings.Contains(body, `id="catching-up"`) {
+		t.Errorf("the login page tells a stranger about the sources")
+	}
+	login(t, c, ts.URL, "AKIDUITEST", "s3cret/ui+test")
+	for _, page := range []string{"/events", "/health"} {
+		if _, body := get(t, c, ts.URL+page); !strings.Contains(body, `id="catching-up"`) {
+			t.Errorf("%s does not say the server is catching up", page)
+		}
+	}
+	catchingUp.Store(false)
+	if _, body := get(t, c, ts.URL+"/events"); strings.Contains(body, `id="catching-up"`) {
+		t.Errorf("the notice stays once the sources are read")
 	}
 }
