@@ -43,6 +43,10 @@ type Creator struct {
 	Principal string
 	// PrincipalID is userIdentity.principalId, what aws:createdBy names.
 	PrincipalID string
+	// Role is the role of an assumed-role session (ROLE of
+	// arn:aws:sts::ACCT:assumed-role/ROLE/SESSION); the start of its
+	// PrincipalID is the role's ID, which aws:createdBy names.
+	Role string
 	// Service is set when an AWS service made the call (Auto Scaling,
 	// CloudFormation).
 	Service string
@@ -111,6 +115,9 @@ func creatorsOf(row []any) []Creator {
 		Time: t, EventID: str(row[1]), EventName: str(row[2]), Account: str(row[3]), Region: str(row[4]),
 		Principal: principalLabel(&p), PrincipalID: p.PrincipalID,
 	}
+	if p.Type == "AssumedRole" {
+		base.Role = sessionRole(&p)
+	}
 	if p.InvokedBy != "" && strings.HasSuffix(p.InvokedBy, ".amazonaws.com") {
 		base.Service = p.InvokedBy
 	}
@@ -148,10 +155,6 @@ const (
 func principalLabel(p *cairn.Principal) string {
 	switch p.Type {
 	case "AssumedRole":
-		role := p.UserName
-		if role == "" {
-			role = roleFromARN(p.ARN)
-		}
 		if p.SourceIdentity != "" {
 			return p.SourceIdentity
 		}
@@ -161,7 +164,7 @@ func principalLabel(p *cairn.Principal) string {
 		if strings.HasSuffix(p.InvokedBy, ".amazonaws.com") {
 			return p.InvokedBy // a service's own session (Auto Scaling, CloudFormation)
 		}
-		return "role/" + role
+		return "role/" + sessionRole(p)
 	case "AWSService":
 		return p.InvokedBy
 	case "Root":
@@ -171,6 +174,14 @@ func principalLabel(p *cairn.Principal) string {
 }
 
 func personLike(session string) bool { return strings.Contains(session, "@") }
+
+// sessionRole is the role an assumed-role session belongs to.
+func sessionRole(p *cairn.Principal) string {
+	if p.UserName != "" {
+		return p.UserName // sessionContext.sessionIssuer.userName
+	}
+	return roleFromARN(p.ARN)
+}
 
 func roleFromARN(arn string) string {
 	// arn:aws:sts::123:assumed-role/Role/session
@@ -210,7 +221,8 @@ type Attribution struct {
 	Principal string `json:"principal"`
 	Method    string `json:"method"`
 	// Creator is who made the creating call when it differs from
-	// Principal (a service acting for a group's creator).
+	// Principal: a service acting for a group's creator, or the role
+	// session an aws:createdBy tag names (assumed-role/ROLE/SESSION).
 	Creator string `json:"creator,omitempty"`
 	// EventID is the CloudTrail event the attribution rests on.
 	EventID string `json:"eventId,omitempty"`
@@ -224,22 +236,32 @@ type Attribution struct {
 
 // Attributor matches cost rows' resources to their creators.
 type Attributor struct {
-	byKey    map[string][]*Creator // account|id and arn, each sorted by time
-	roleByID map[string]string     // AROA… unique ID → role name, from the events
-	ownerTag string
+	byKey map[string][]*Creator // account|id and arn, each sorted by time
+	// What the creating calls tell about the role sessions that
+	// aws:createdBy names by the role's unique ID (AROA…).
+	sessionLabel map[string]string    // principalId (AROA…:session) → its principal's label
+	roleByID     map[string]roleOfIDs // AROA… → the role
+	ownerTag     string
+}
+
+// roleOfIDs is a role as its sessions' creating calls show it.
+type roleOfIDs struct {
+	name    string // from the sessions' ARNs
+	service string // set when an AWS service's sessions use the role
 }
 
 // NewAttributor indexes the creators. ownerTag, when set, is the
 // normalised user tag key that names an owner (e.g. "owner").
 func NewAttributor(creators []Creator, ownerTag string) *Attributor {
-	a := &Attributor{byKey: map[string][]*Creator{}, roleByID: map[string]string{}, ownerTag: tagKey(ownerTag)}
+	a := &Attributor{byKey: map[string][]*Creator{}, sessionLabel: map[string]string{}, roleByID: map[string]roleOfIDs{}, ownerTag: tagKey(ownerTag)}
 	for i := range creators {
 		c := &creators[i]
 		for _, k := range creatorKeys(c) {
 			a.byKey[k] = append(a.byKey[k], c)
 		}
-		if i := strings.IndexByte(c.PrincipalID, ':'); i > 0 && strings.HasPrefix(c.PrincipalID, "AROA") {
-			a.roleByID[c.PrincipalID[:i]] = strings.TrimPrefix(c.Principal, "role/")
+		if roleID, _, ok := strings.Cut(c.PrincipalID, ":"); ok && c.Role != "" {
+			a.sessionLabel[c.PrincipalID] = c.Principal
+			a.roleByID[roleID] = roleOfIDs{name: c.Role, service: c.Service}
 		}
 	}
 	for _, list := range a.byKey {
@@ -377,7 +399,8 @@ func (a *Attributor) ofCreator(c *Creator) Attribution {
 // fallback attributes by the tags when no creation call is known.
 func (a *Attributor) fallback(createdBy string, tags map[string]string) Attribution {
 	if createdBy != "" {
-		return Attribution{Principal: a.createdByLabel(createdBy), Method: MethodCreatedByTag}
+		principal, session := a.createdByLabel(createdBy)
+		return Attribution{Principal: principal, Method: MethodCreatedByTag, Creator: session}
 	}
 	if a.ownerTag != "" {
 		if v := tags[a.ownerTag]; v != "" {
@@ -387,24 +410,45 @@ func (a *Attributor) fallback(createdBy string, tags map[string]string) Attribut
 	return Attribution{Principal: LabelUnattributed, Method: MethodUnattributed}
 }
 
-// createdByLabel names the principal of an aws:createdBy value
-// ("AssumedRole:AROA…:session", "IAMUser:AIDA…:name", "Root:123…") as the
-// attribution names principals.
-func (a *Attributor) createdByLabel(v string) string {
+// createdByLabel names the principal of an aws:createdBy value as the
+// creating calls' principals are named, so that one session's resources
+// go to one principal whether the trail holds their creation or only the
+// tag names it:
+//
+//	IAMUser:AIDA…:hank                  hank
+//	Root:123…                           root
+//	AssumedRole:AROA…:dana@example.com  dana@example.com (a person's session)
+//	AssumedRole:AROA…:gha-run-42        that session's principal when it created something in the trail
+//	                                    (its source identity), else its role's: role/GitHubActionsDeploy,
+//	                                    or autoscaling.amazonaws.com for the role of a service's sessions
+//	AssumedRole:AROAUNSEEN:x            role AROAUNSEEN (a role the trail never shows)
+//
+// An assumed role's session is returned too, as assumed-role/ROLE/SESSION,
+// unless the principal is the session's person.
+func (a *Attributor) createdByLabel(v string) (principal, session string) {
 	parts := strings.SplitN(v, ":", 3)
 	switch {
 	case len(parts) == 3 && parts[0] == "AssumedRole":
-		if personLike(parts[2]) {
-			return parts[2]
+		roleID, name := parts[1], parts[2]
+		if personLike(name) {
+			return name, ""
 		}
-		if role := a.roleByID[parts[1]]; role != "" {
-			return "role/" + role
+		role, known := a.roleByID[roleID]
+		if !known {
+			return "role " + roleID, "assumed-role/" + roleID + "/" + name
 		}
-		return "role " + parts[1] + " (session " + parts[2] + ")"
+		session = "assumed-role/" + role.name + "/" + name
+		if p := a.sessionLabel[roleID+":"+name]; p != "" {
+			return p, session
+		}
+		if role.service != "" {
+			return role.service, session
+		}
+		return "role/" + role.name, session
 	case len(parts) == 3:
-		return parts[2]
+		return parts[2], ""
 	case len(parts) >= 1 && parts[0] == "Root":
-		return "root"
+		return "root", ""
 	}
-	return v
+	return v, ""
 }

@@ -1,6 +1,7 @@
 package cost
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -20,7 +21,7 @@ func TestAttribute(t *testing.T) {
 		{ResourceID: "logs-bucket", Type: "AWS::S3::Bucket", Account: acct, Time: day(10), EventID: "e-b2", Principal: "frank"},
 		{ResourceID: "orders", ARN: "arn:aws:rds:us-east-1:111122223333:db:orders", Type: "AWS::RDS::DBInstance", Account: acct, Time: day(1), EventID: "e-db", Principal: "role/Deploy"},
 		{ResourceID: "nat-0123", Type: "AWS::EC2::NatGateway", Account: acct, Time: day(1), EventID: "e-nat", Principal: "gina"},
-		{ResourceID: "x", Account: acct, Time: day(1), Principal: "role/Maintenance", PrincipalID: "AROAMAINT:botocore-session-1"},
+		{ResourceID: "x", Account: acct, Time: day(1), Principal: "role/Maintenance", PrincipalID: "AROAMAINT:botocore-session-1", Role: "Maintenance"},
 	}
 	a := NewAttributor(creators, "Owner")
 	for _, tc := range []struct {
@@ -54,6 +55,40 @@ func TestAttribute(t *testing.T) {
 	}
 	if got := a.Attribute(acct, "i-0bbb", day(5), "", nil); got.Creator != "autoscaling.amazonaws.com" || got.Via != typeASG+" web-asg" || got.EventID != "e-asg" {
 		t.Errorf("parent attribution keeps the acting service and the group: %+v", got)
+	}
+}
+
+// TestCreatedByNamesTheRole: an aws:createdBy tag names a role session by
+// the role's unique ID; the trail's sessions of that role (principalId
+// AROA…:session, ARN …:assumed-role/ROLE/session) give the role's name, not
+// the name of whoever was behind the session that revealed it.
+func TestCreatedByNamesTheRole(t *testing.T) {
+	const acct = "517047402216"
+	call := func(principalID, arn, sourceIdentity, invokedBy, created string) []any {
+		return []any{"2026-03-10T12:00:00Z", "e-" + created, "RunInstances", acct, "us-east-1", "AssumedRole", principalID, arn,
+			nil, nil, strings.SplitN(principalID, ":", 2)[1], sourceIdentity, invokedBy,
+			[]any{map[string]any{"id": created, "type": "AWS::EC2::Instance", "role": "created"}}}
+	}
+	var creators []Creator
+	for _, row := range [][]any{
+		// A pipeline's run started by a person: its calls go to the person.
+		call("AROA7XEQKRHRAS2T5BXBB:gha-run-1", "arn:aws:sts::"+acct+":assumed-role/GitHubActionsDeploy/gha-run-1", "farah.haddad@acme-corp.example", "", "i-01"),
+		call("AROAMON5YYJZ5WINBDIRB:AutoScaling", "arn:aws:sts::"+acct+":assumed-role/AWSServiceRoleForAutoScaling/AutoScaling", "", "autoscaling.amazonaws.com", "i-02"),
+	} {
+		creators = append(creators, creatorsOf(row)...)
+	}
+	a := NewAttributor(creators, "")
+	for _, tc := range []struct{ createdBy, principal, creator string }{
+		{"AssumedRole:AROA7XEQKRHRAS2T5BXBB:gha-run-8013785905", "role/GitHubActionsDeploy", "assumed-role/GitHubActionsDeploy/gha-run-8013785905"},
+		{"AssumedRole:AROA7XEQKRHRAS2T5BXBB:gha-run-1", "farah.haddad@acme-corp.example", "assumed-role/GitHubActionsDeploy/gha-run-1"}, // as its calls are named
+		{"AssumedRole:AROAMON5YYJZ5WINBDIRB:AutoScaling", "autoscaling.amazonaws.com", "assumed-role/AWSServiceRoleForAutoScaling/AutoScaling"},
+		{"AssumedRole:AROA7XEQKRHRAS2T5BXBB:dana@acme-corp.example", "dana@acme-corp.example", ""},
+		{"AssumedRole:AROAUNSEEN:deploy-7", "role AROAUNSEEN", "assumed-role/AROAUNSEEN/deploy-7"},
+	} {
+		got := a.Attribute(acct, "vol-0old", day(20), tc.createdBy, nil)
+		if got.Principal != tc.principal || got.Creator != tc.creator || got.Method != MethodCreatedByTag {
+			t.Errorf("%s: got %q (creator %q) by %s, want %q (creator %q)", tc.createdBy, got.Principal, got.Creator, got.Method, tc.principal, tc.creator)
+		}
 	}
 }
 
