@@ -111,6 +111,10 @@ type Failure struct {
 // imported; the others were.
 var ErrFailedInputs = errors.New("some inputs could not be imported")
 
+// ErrNoReport is the failure (wrapped) of inputs that hold no cost report:
+// an empty folder, or files none of which is a report.
+var ErrNoReport = errors.New("no cost report found")
+
 // testHookBeforeSwap, when set by a test, runs after the new files are in
 // place and before the manifest is replaced: an error there is a crash at
 // the worst moment.
@@ -160,7 +164,7 @@ func (s *Store) Import(ctx context.Context, cfg ImportConfig, inputs ...string) 
 
 	groups := discover(ctx, eng, files, res)
 	if len(groups) == 0 && len(res.Failures) == 0 {
-		res.Failures = append(res.Failures, Failure{strings.Join(inputs, " "), fmt.Errorf("no cost report found; %s", expected)})
+		res.Failures = append(res.Failures, Failure{strings.Join(inputs, " "), fmt.Errorf("%w; %s", ErrNoReport, expected)})
 	}
 	var staged []*stagedPeriod
 	claimed := map[string]*group{}

@@ -84,7 +84,7 @@ func expandInputs(inputs []string, res *ImportResult) []inputFile {
 		if err != nil {
 			res.Failures = append(res.Failures, Failure{in, err})
 		} else if found == 0 {
-			res.Failures = append(res.Failures, Failure{in, cairn.WithHint(errors.New("the folder is empty"), "give a folder that holds cost reports")})
+			res.Failures = append(res.Failures, Failure{in, cairn.WithHint(fmt.Errorf("%w: the folder is empty", ErrNoReport), "give a folder that holds cost reports")})
 		}
 	}
 	return out

@@ -43,6 +43,34 @@ type ReportConfig struct {
 	Limit    int    // rows to keep (the rest are summed into one "(other)" row); 0 keeps all
 }
 
+// Validate checks the configuration; Build refuses what it refuses. The
+// messages name the fields as the API's parameters do (by, month, …).
+func (c ReportConfig) Validate() error {
+	switch c.By {
+	case "", ByPrincipal, ByService, ByResource, ByDay:
+	default:
+		return fmt.Errorf("by must be principal, service, resource or day, not %.20q", c.By)
+	}
+	if err := validMonth(c.Month); err != nil {
+		return err
+	}
+	if c.Measure != "" && c.Measure != MeasureCost && c.Measure != MeasureAmortized {
+		return fmt.Errorf("measure must be cost or amortized, not %.20q", c.Measure)
+	}
+	if c.Limit < 0 {
+		return errors.New("limit must be a number of rows, 0 or more")
+	}
+	return nil
+}
+
+// validMonth checks a billing period, YYYY-MM; "" selects every one.
+func validMonth(m string) error {
+	if m == "" || isPeriod(m) {
+		return nil
+	}
+	return fmt.Errorf("month must be YYYY-MM, not %.20q", m)
+}
+
 // Report is cost grouped by one dimension. Amounts are exact decimal
 // strings; the rows add up to Total exactly.
 type Report struct {
@@ -73,7 +101,9 @@ type Amount struct {
 	Amount string `json:"amount"`
 }
 
-// ErrNoCostData says that no cost report was imported.
+// ErrNoCostData says that no cost report was imported; WhyEmpty says it
+// then. Build and Spikes answer such a store with an empty report and no
+// spikes, not with it.
 var ErrNoCostData = cairn.WithHint(errors.New("no cost report imported"), "run cairn cost import FILE|DIR first")
 
 // Reporter builds reports over a store, attributing with the events of an
@@ -119,7 +149,40 @@ type session struct {
 	attrib *Attributor
 }
 
+// open opens a session over the rows cfg selects, attributed.
 func (r *Reporter) open(ctx context.Context, cfg ReportConfig) (*session, error) {
+	s, err := r.openEngine(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var conds []string
+	if cfg.Month != "" {
+		conds = append(conds, "billing_period = ?")
+		s.args = append(s.args, cfg.Month)
+	}
+	if cfg.Service != "" {
+		conds = append(conds, "service = ?")
+		s.args = append(s.args, cfg.Service)
+	}
+	if len(conds) > 0 {
+		s.where = " WHERE " + strings.Join(conds, " AND ")
+	}
+	creators, err := r.loadCreators(ctx)
+	if err != nil {
+		s.close()
+		return nil, err
+	}
+	s.attrib = NewAttributor(creators, cfg.OwnerTag)
+	if err := s.attribute(ctx, cfg.OwnerTag); err != nil {
+		s.close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// openEngine opens a session over every row of the store, with nothing
+// selected or attributed yet; ErrNoCostData when there are none.
+func (r *Reporter) openEngine(ctx context.Context) (*session, error) {
 	files := r.store.Files()
 	if len(files) == 0 {
 		return nil, ErrNoCostData
@@ -153,28 +216,6 @@ func (r *Reporter) open(ctx context.Context, cfg ReportConfig) (*session, error)
 		quoted[i] = sqlQuote(f)
 	}
 	s.from = "read_parquet([" + strings.Join(quoted, ",") + "])"
-	var conds []string
-	if cfg.Month != "" {
-		conds = append(conds, "billing_period = ?")
-		s.args = append(s.args, cfg.Month)
-	}
-	if cfg.Service != "" {
-		conds = append(conds, "service = ?")
-		s.args = append(s.args, cfg.Service)
-	}
-	if len(conds) > 0 {
-		s.where = " WHERE " + strings.Join(conds, " AND ")
-	}
-	creators, err := r.loadCreators(ctx)
-	if err != nil {
-		s.close()
-		return nil, err
-	}
-	s.attrib = NewAttributor(creators, cfg.OwnerTag)
-	if err := s.attribute(ctx, cfg.OwnerTag); err != nil {
-		s.close()
-		return nil, err
-	}
 	return s, nil
 }
 
@@ -273,13 +314,14 @@ func (s *session) joined(measure string) string {
 		col, LabelShared, LabelUnattributed, MethodShared, MethodUnattributed, s.from, s.where)
 }
 
-// Build builds one report.
+// Build builds one report. A selection without rows, an empty store's
+// included, gives an empty report: no rows, a total of 0.
 func (r *Reporter) Build(ctx context.Context, cfg ReportConfig) (*Report, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	if cfg.Measure == "" {
 		cfg.Measure = MeasureCost
-	}
-	if cfg.Measure != MeasureCost && cfg.Measure != MeasureAmortized {
-		return nil, fmt.Errorf("unknown measure %q: use cost or amortized", cfg.Measure)
 	}
 	var dim string
 	switch cfg.By {
@@ -291,10 +333,12 @@ func (r *Reporter) Build(ctx context.Context, cfg ReportConfig) (*Report, error)
 		dim = "coalesce(resource_id, '(no resource)')"
 	case ByDay:
 		dim = "strftime(usage_start, '%Y-%m-%d')"
-	default:
-		return nil, fmt.Errorf("unknown report dimension %q: use principal, service, resource or day", cfg.By)
 	}
+	rep := &Report{By: cfg.By, Month: cfg.Month, Service: cfg.Service, Measure: cfg.Measure, Total: "0", Rows: []ReportRow{}, Methods: []Amount{}}
 	s, err := r.open(ctx, cfg)
+	if errors.Is(err, ErrNoCostData) {
+		return rep, nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -314,7 +358,6 @@ func (r *Reporter) Build(ctx context.Context, cfg ReportConfig) (*Report, error)
 	if err != nil {
 		return nil, fmt.Errorf("cost by %s: %w", cfg.By, err)
 	}
-	rep := &Report{By: cfg.By, Month: cfg.Month, Service: cfg.Service, Measure: cfg.Measure, Rows: []ReportRow{}, Methods: []Amount{}}
 	byKey := map[string]*ReportRow{}
 	sums := map[string]*scaled{}
 	byMethod := map[string]*scaled{}

@@ -3,6 +3,7 @@ package cost
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -14,20 +15,27 @@ import (
 // Spike is a period whose cost rose well above its baseline, with the
 // resources that rose and the API calls that preceded the rise.
 type Spike struct {
-	Granularity string          `json:"granularity"` // "hour" or "day"
-	Start       time.Time       `json:"start"`
-	End         time.Time       `json:"end"`
-	Baseline    string          `json:"baseline"` // the typical cost of one period before
-	Peak        string          `json:"peak"`     // the highest cost of one period in the spike
-	Increase    string          `json:"increase"` // what the spike cost above the baseline
-	Resources   []SpikeResource `json:"resources"`
+	Granularity string    `json:"granularity"` // "hour" or "day"
+	Start       time.Time `json:"start"`
+	End         time.Time `json:"end"`
+	Baseline    string    `json:"baseline"` // the typical cost of one period before
+	Peak        string    `json:"peak"`     // the highest cost of one period in the spike
+	Increase    string    `json:"increase"` // what the spike cost above the baseline, over its whole span
+	// Resources are the resources that rose most, most first (ties by
+	// resource ID); MoreResources counts those that rose too and are not
+	// listed.
+	Resources     []SpikeResource `json:"resources"`
+	MoreResources int             `json:"moreResources"`
 }
 
 // SpikeResource is a resource whose cost rose in a spike.
 type SpikeResource struct {
-	ResourceID  string      `json:"resourceId"`
-	Account     string      `json:"account"`
-	Service     string      `json:"service"`
+	ResourceID string `json:"resourceId"`
+	Account    string `json:"account"`
+	Service    string `json:"service"`
+	// Increase is what the resource cost over the spike's whole span above
+	// what it cost in the period before, kept up as long: summed over the
+	// same periods as the spike's Increase, so the two compare.
 	Increase    string      `json:"increase"`
 	Attribution Attribution `json:"attribution"`
 	Calls       []Call      `json:"calls"`
@@ -62,6 +70,21 @@ type SpikeConfig struct {
 	Top int
 }
 
+// Validate checks the configuration; zero Factor and Top mean the
+// defaults.
+func (c SpikeConfig) Validate() error {
+	if err := validMonth(c.Month); err != nil {
+		return err
+	}
+	if c.Factor != 0 && !(c.Factor > 1) {
+		return fmt.Errorf("factor must be more than 1, not %g", c.Factor)
+	}
+	if !(c.MinIncrease >= 0) {
+		return fmt.Errorf("min-increase must be 0 or more, not %g", c.MinIncrease)
+	}
+	return nil
+}
+
 // DefaultSpikeConfig flags hours and days that cost over twice their
 // baseline and at least 5 more.
 func DefaultSpikeConfig() SpikeConfig {
@@ -75,15 +98,21 @@ const usageFilter = "charge_type IN ('Usage', 'DiscountedUsage', 'SavingsPlanCov
 
 // Spikes finds the hours and days whose cost rose well above their
 // baseline, the resources that rose, and the calls on them in the day
-// before.
+// before. An empty store has none.
 func (r *Reporter) Spikes(ctx context.Context, events Searcher, cfg SpikeConfig) ([]Spike, error) {
-	if cfg.Factor <= 1 {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Factor == 0 {
 		cfg.Factor = DefaultSpikeConfig().Factor
 	}
 	if cfg.Top <= 0 {
 		cfg.Top = DefaultSpikeConfig().Top
 	}
 	s, err := r.open(ctx, ReportConfig{Month: cfg.Month, Service: cfg.Service, OwnerTag: cfg.OwnerTag})
+	if errors.Is(err, ErrNoCostData) {
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -116,15 +145,20 @@ type point struct {
 	raw  string
 }
 
-// series sums usage cost per period. Line items longer than the period
-// (daily storage rows in an hourly series) are left out: they would make
-// every midnight a spike.
-func (s *session) series(ctx context.Context, trunc string, step time.Duration) ([]point, error) {
+// usageWhere is the WHERE clause of the selection's usage rows no longer
+// than step. Line items longer than the period (daily storage rows in an
+// hourly series) are left out: they would make every midnight a spike.
+func (s *session) usageWhere(step time.Duration) string {
 	cond := fmt.Sprintf("%s AND usage_end - usage_start <= INTERVAL %d SECOND", usageFilter, int(step.Seconds()))
-	where := " WHERE " + cond
 	if s.where != "" {
-		where = s.where + " AND " + cond
+		return s.where + " AND " + cond
 	}
+	return " WHERE " + cond
+}
+
+// series sums usage cost per period, over the rows of usageWhere.
+func (s *session) series(ctx context.Context, trunc string, step time.Duration) ([]point, error) {
+	where := s.usageWhere(step)
 	rows, err := s.conn.QueryContext(ctx, "SELECT date_trunc('"+trunc+"', usage_start) AS t, CAST(sum(cost) AS VARCHAR) FROM "+s.from+where+" GROUP BY 1 ORDER BY 1", s.args...)
 	if err != nil {
 		return nil, fmt.Errorf("cost series: %w", err)
@@ -196,34 +230,35 @@ func median(v []float64) float64 {
 	return s[len(s)/2]
 }
 
-// explain finds the resources whose cost rose most in the spike's first
-// period against the period before the spike, and the mutating calls on
-// each in the day before the rise.
+// explain finds the resources whose cost rose most over the spike, and the
+// mutating calls on each in the day before the rise. A resource's rise is
+// what it cost over the spike's periods above what it cost in the period
+// before, kept up as long: over the same rows and span as the spike's
+// increase. Ties go by resource ID, so that the same data lists the same
+// resources.
 func (s *session) explain(ctx context.Context, events Searcher, sp *Spike, step time.Duration, top int) error {
-	where := " WHERE " + usageFilter + " AND resource_id IS NOT NULL"
-	if s.where != "" {
-		where = s.where + " AND " + usageFilter + " AND resource_id IS NOT NULL"
-	}
+	where := s.usageWhere(step) + " AND resource_id IS NOT NULL"
+	periods := int(sp.End.Sub(sp.Start) / step)
 	// The placeholders of the SELECT list come before those of the filter.
-	args := append([]any{sp.Start, sp.Start.Add(step), sp.Start.Add(-step), sp.Start}, s.args...)
-	q := fmt.Sprintf(`SELECT usage_account, resource_id, any_value(service),
-		CAST(sum(CASE WHEN usage_start >= ? AND usage_start < ? THEN cost ELSE 0 END) -
-		     sum(CASE WHEN usage_start >= ? AND usage_start < ? THEN cost ELSE 0 END) AS VARCHAR) AS rise
-		FROM %s%s GROUP BY 1, 2 ORDER BY CAST(rise AS DECIMAL(38,10)) DESC LIMIT %d`, s.from, where, top)
+	args := append([]any{sp.Start, sp.End, periods, sp.Start.Add(-step), sp.Start}, s.args...)
+	q := fmt.Sprintf(`SELECT usage_account, resource_id, service, CAST(rise AS VARCHAR), count(*) OVER () AS rising
+		FROM (SELECT usage_account, resource_id, any_value(service) AS service,
+		        sum(CASE WHEN usage_start >= ? AND usage_start < ? THEN cost ELSE 0 END) -
+		        ? * sum(CASE WHEN usage_start >= ? AND usage_start < ? THEN cost ELSE 0 END) AS rise
+		      FROM %s%s GROUP BY 1, 2)
+		WHERE rise > 0 ORDER BY rise DESC, resource_id, usage_account LIMIT %d`, s.from, where, top)
 	rows, err := s.conn.QueryContext(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("spike resources: %w", err)
 	}
-	var res []SpikeResource
+	res := []SpikeResource{}
+	rising := 0
 	for rows.Next() {
 		var account, id, svc sql.NullString
 		var rise string
-		if err := rows.Scan(&account, &id, &svc, &rise); err != nil {
+		if err := rows.Scan(&account, &id, &svc, &rise, &rising); err != nil {
 			rows.Close()
 			return err
-		}
-		if mustRat(rise).Sign() <= 0 {
-			continue
 		}
 		res = append(res, SpikeResource{ResourceID: id.String, Account: account.String, Service: svc.String, Increase: decimalString(mustRat(rise))})
 	}
@@ -240,7 +275,7 @@ func (s *session) explain(ctx context.Context, events Searcher, sp *Spike, step 
 		}
 		r.Calls = calls
 	}
-	sp.Resources = res
+	sp.Resources, sp.MoreResources = res, rising-len(res)
 	return nil
 }
 

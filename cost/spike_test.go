@@ -1,7 +1,12 @@
 package cost
 
 import (
+	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -34,5 +39,79 @@ func TestFindSpikes(t *testing.T) {
 	}
 	if got := findSpikes(series, time.Hour, 72, 2, 100); len(got) != 0 {
 		t.Errorf("a minimum increase of 100 still finds %+v", got)
+	}
+}
+
+// hourlyCUR writes a legacy CUR CSV of March 2026 with one usage row per
+// resource and hour, costing cost(resource, hour) (no row when 0), and
+// returns its path.
+func hourlyCUR(t *testing.T, resources []string, hours int, cost func(id string, h int) float64) string {
+	t.Helper()
+	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	var b strings.Builder
+	b.WriteString("identity/LineItemId,bill/PayerAccountId,bill/BillingPeriodStartDate,lineItem/UsageAccountId,lineItem/LineItemType,lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/ProductCode,lineItem/ResourceId,lineItem/UnblendedCost\n")
+	for h := range hours {
+		from, to := start.Add(time.Duration(h)*time.Hour), start.Add(time.Duration(h+1)*time.Hour)
+		for _, id := range resources {
+			if c := cost(id, h); c != 0 {
+				fmt.Fprintf(&b, "%s-%d,111122223333,2026-03-01T00:00:00Z,111122223333,Usage,%s,%s,AmazonEC2,%s,%g\n",
+					id, h, from.Format(time.RFC3339), to.Format(time.RFC3339), id, c)
+			}
+		}
+	}
+	path := filepath.Join(t.TempDir(), "cur.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestSpikeResources: a fleet of 20 instances that cost the same is listed
+// the same way every time (ties by resource ID), the resources left out are
+// counted, and each resource's rise is over the spike's whole span, as the
+// spike's is: here they add up to it.
+func TestSpikeResources(t *testing.T) {
+	resources := []string{"i-base", "i-resized"}
+	for i := range 20 {
+		resources = append(resources, fmt.Sprintf("i-fleet-%02d", 19-i)) // written in reverse order
+	}
+	path := hourlyCUR(t, resources, 120, func(id string, h int) float64 {
+		switch {
+		case id == "i-base":
+			return 1
+		case id == "i-resized" && h >= 98:
+			return 3 // resized two hours into the spike
+		case id == "i-resized":
+			return 1
+		case h >= 96 && h < 106:
+			return 2 // the fleet runs ten hours
+		}
+		return 0
+	})
+	store := newStore(t)
+	importInto(t, store, path)
+	cfg := DefaultSpikeConfig()
+	for run := range 3 {
+		spikes, err := NewReporter(store, emptyIndex{}).Spikes(context.Background(), nil, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(spikes) == 0 || spikes[0].Granularity != "hour" {
+			t.Fatalf("spikes %+v", spikes)
+		}
+		sp := spikes[0]
+		var got []string
+		for _, r := range sp.Resources {
+			got = append(got, r.ResourceID+" +"+r.Increase)
+		}
+		want := []string{"i-fleet-00 +20", "i-fleet-01 +20", "i-fleet-02 +20", "i-fleet-03 +20", "i-fleet-04 +20"}
+		if !slices.Equal(got, want) {
+			t.Errorf("run %d: resources %v, want %v", run, got, want)
+		}
+		// 15 more of the fleet, and the resized instance: +2 an hour for 8
+		// hours. With the listed 5 × 20, the spike's 416.
+		if sp.MoreResources != 16 || sp.Increase != "416.00" {
+			t.Errorf("run %d: %d more resources, spike +%s; want 16 more, +416.00", run, sp.MoreResources, sp.Increase)
+		}
 	}
 }

@@ -88,16 +88,14 @@ const (
 // ErrStoreLocked is returned when another process imports into the store.
 var ErrStoreLocked = errors.New("the cost store is in use by another cairn cost import")
 
-// OpenStore opens the store in dir (DATA/cost), creating the folder when
-// needed, and takes a snapshot of its manifest. A store that was never
-// imported into has no periods.
+// OpenStore opens the store in dir (DATA/cost) and takes a snapshot of its
+// manifest. A store that was never imported into, whose folder may not
+// exist, has no periods: only Import creates the folder, so that reading
+// leaves the data folder as it was.
 func OpenStore(dir string) (*Store, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
-	}
-	if err := os.MkdirAll(abs, 0o755); err != nil {
-		return nil, cairn.WithHint(fmt.Errorf("create cost store %s: %w", abs, err), "check that the data folder is writable, or pass another -data")
 	}
 	s := &Store{dir: abs}
 	if err := s.Reload(); err != nil {
@@ -190,8 +188,12 @@ func writeStoreManifest(dir string, m *storeManifest) error {
 
 // lockStore takes the writer's lock, an flock that the kernel releases when
 // the process dies however it dies. Only imports take it: readers follow
-// the manifest without a lock.
+// the manifest without a lock. It creates the store's folder, which only
+// writers do.
 func lockStore(dir string) (*os.File, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, cairn.WithHint(fmt.Errorf("create cost store %s: %w", dir, err), "check that the data folder is writable, or pass another -data")
+	}
 	f, err := os.OpenFile(filepath.Join(dir, storeLockName), os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("lock cost store: %w", err)

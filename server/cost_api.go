@@ -1,12 +1,10 @@
 package server
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/cairn-audit/cairn/cost"
 )
@@ -15,6 +13,9 @@ import (
 //   -> cost.Report, what `cairn cost report -format json` prints
 // GET /api/v1/cost/spikes[?month=YYYY-MM][&service=CODE][&factor=2][&min-increase=5]
 //   -> []cost.Spike, what `cairn cost spikes -format json` prints
+//
+// A store that nothing was imported into (its folder may not exist: reading
+// creates nothing) answers an empty report and no spikes.
 
 // SetCost makes the cost endpoints report over store.
 func (s *Server) SetCost(store *cost.Store) { s.cost = store }
@@ -38,23 +39,13 @@ func (s *Server) handleCostReport(w http.ResponseWriter, r *http.Request, _ []by
 		}
 		cfg.Limit = n
 	}
-	if err := validMonth(cfg.Month); err != nil {
+	if err := cfg.Validate(); err != nil {
 		writeAPIError(w, http.StatusBadRequest, apiCodeBadRequest, err.Error())
-		return
-	}
-	switch cfg.By {
-	case "", cost.ByPrincipal, cost.ByService, cost.ByResource, cost.ByDay:
-	default:
-		writeAPIError(w, http.StatusBadRequest, apiCodeBadRequest, "by must be principal, service, resource or day")
-		return
-	}
-	if cfg.Measure != "" && cfg.Measure != cost.MeasureCost && cfg.Measure != cost.MeasureAmortized {
-		writeAPIError(w, http.StatusBadRequest, apiCodeBadRequest, "measure must be cost or amortized")
 		return
 	}
 	rep, err := cost.NewReporter(s.cost, s.idx).Build(r.Context(), cfg)
 	if err != nil {
-		s.costError(w, r, log, err)
+		s.apiInternalError(w, r, log, fmt.Errorf("cost report: %w", err))
 		return
 	}
 	writeAPIJSON(w, r, log, s, rep)
@@ -72,46 +63,27 @@ func (s *Server) handleCostSpikes(w http.ResponseWriter, r *http.Request, _ []by
 	q := r.URL.Query()
 	cfg := cost.DefaultSpikeConfig()
 	cfg.Month, cfg.Service, cfg.OwnerTag = q.Get("month"), q.Get("service"), q.Get("owner-tag")
-	if err := validMonth(cfg.Month); err != nil {
-		writeAPIError(w, http.StatusBadRequest, apiCodeBadRequest, err.Error())
-		return
-	}
 	for name, dst := range map[string]*float64{"factor": &cfg.Factor, "min-increase": &cfg.MinIncrease} {
 		if v := q.Get(name); v != "" {
 			f, err := strconv.ParseFloat(v, 64)
-			if err != nil || f < 0 {
-				writeAPIError(w, http.StatusBadRequest, apiCodeBadRequest, name+" must be a positive number")
+			if err != nil {
+				writeAPIError(w, http.StatusBadRequest, apiCodeBadRequest, name+" must be a number")
 				return
 			}
 			*dst = f
 		}
 	}
+	if err := cfg.Validate(); err != nil {
+		writeAPIError(w, http.StatusBadRequest, apiCodeBadRequest, err.Error())
+		return
+	}
 	spikes, err := cost.NewReporter(s.cost, s.idx).Spikes(r.Context(), s.idx, cfg)
 	if err != nil {
-		s.costError(w, r, log, err)
+		s.apiInternalError(w, r, log, fmt.Errorf("cost spikes: %w", err))
 		return
 	}
 	if spikes == nil {
 		spikes = []cost.Spike{}
 	}
 	writeAPIJSON(w, r, log, s, spikes)
-}
-
-func validMonth(m string) error {
-	if m == "" {
-		return nil
-	}
-	if _, err := time.Parse("2006-01", m); err != nil {
-		return fmt.Errorf("month must be YYYY-MM, not %q", truncate(m, 20))
-	}
-	return nil
-}
-
-// costError answers an empty store as a client error and the rest as ours.
-func (s *Server) costError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
-	if errors.Is(err, cost.ErrNoCostData) {
-		writeAPIError(w, http.StatusNotFound, apiCodeNotFound, err.Error())
-		return
-	}
-	s.apiInternalError(w, r, log, fmt.Errorf("cost: %w", err))
 }

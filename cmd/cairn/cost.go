@@ -90,9 +90,23 @@ func runCostImport(ctx context.Context, e *env, args []string) error {
 		printImport(e, res, *quiet)
 	}
 	if len(res.Failures) > 0 {
-		return &exitError{1, fmt.Errorf("%d of the inputs could not be imported; see the reasons above (the rest was imported)", len(res.Failures))}
+		return &exitError{1, importFailure(res, paths)}
 	}
 	return nil
+}
+
+// importFailure sums up an import with failures: what was imported
+// besides, or, when nothing was, whether any report was found at all.
+func importFailure(res *cost.ImportResult, paths []string) error {
+	if len(res.Imported) > 0 {
+		return fmt.Errorf("%d of the inputs could not be imported; see the reasons above (the rest was imported)", len(res.Failures))
+	}
+	for _, f := range res.Failures {
+		if !errors.Is(f.Err, cost.ErrNoReport) {
+			return errors.New("nothing was imported; see the reasons above")
+		}
+	}
+	return fmt.Errorf("no cost report file found in %s; nothing was imported", strings.Join(paths, " "))
 }
 
 func printImport(e *env, res *cost.ImportResult, quiet bool) {

@@ -76,3 +76,96 @@ func TestCostImport(t *testing.T) {
 		}
 	}
 }
+
+// TestCostReadersCreateNothing: report and spikes only read. Without a
+// data folder they fail as every reading command does and leave none
+// behind; with a data folder that no cost report was imported into they
+// answer empty and say so on stderr. Importing a folder without reports
+// says that none was found.
+func TestCostReadersCreateNothing(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "cairn-data")
+	for _, sub := range []string{"report", "spikes"} {
+		r := runCairn(t, nil, "cost", sub, "-data", missing)
+		if r.code != 1 || !strings.HasPrefix(r.stderr, "cairn cost: no data folder at "+missing+": ") || strings.Count(r.stderr, "\n") != 1 {
+			t.Errorf("cost %s without a data folder: exit %d\n%s%s", sub, r.code, r.stdout, r.stderr)
+		}
+	}
+	if _, err := os.Stat(missing); !os.IsNotExist(err) {
+		t.Errorf("cost report made the data folder: %v", err)
+	}
+
+	data := t.TempDir()
+	r := runCairn(t, nil, "cost", "report", "-data", data)
+	if r.code != 0 || !strings.HasSuffix(r.stdout, ": total 0.00\n") || r.stderr != "no cost report imported: run cairn cost import FILE|DIR first\n" {
+		t.Errorf("cost report of no cost: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = runCairn(t, nil, "cost", "spikes", "-data", data)
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "no spike") || !strings.HasPrefix(r.stderr, "no cost report imported") {
+		t.Errorf("cost spikes of no cost: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if entries, _ := os.ReadDir(data); len(entries) != 0 {
+		t.Errorf("reading left %v in the data folder", entries)
+	}
+
+	empty := t.TempDir()
+	r = runCairn(t, nil, "cost", "import", "-data", data, empty)
+	if r.code != 1 || !strings.HasSuffix(r.stderr, "cairn cost: no cost report file found in "+empty+"; nothing was imported\n") {
+		t.Errorf("import of an empty folder: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestCostReportArguments: on the simulator's organisation, an empty
+// selection says what there is instead; bad arguments exit with status 2,
+// as for every command; and no principal is named role/ after a person or
+// a service (aws:createdBy names a role by its ID, which is the role's).
+// 20,000 events, as the walkthrough used: fewer leave no such tag.
+func TestCostReportArguments(t *testing.T) {
+	trail := filepath.Join(t.TempDir(), "trail")
+	if r := runCairn(t, nil, "gen", "-out", trail, "-events", "20000"); r.code != 0 {
+		t.Fatalf("gen: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	data := filepath.Join(t.TempDir(), "data")
+	for _, args := range [][]string{
+		{"ingest", "-data", data, filepath.Join(trail, "AWSLogs")},
+		{"cost", "import", "-data", data, "-quiet", filepath.Join(trail, "cost", "cur")},
+	} {
+		if r := runCairn(t, nil, args...); r.code != 0 {
+			t.Fatalf("%v: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
+		}
+	}
+
+	for _, tc := range []struct {
+		args []string
+		hint string
+	}{
+		{[]string{"report", "-month", "2026-04"}, "no cost imported for 2026-04; the months imported: 2026-03\n"},
+		{[]string{"report", "-service", "EC2"}, "no cost under the service code EC2; the codes there, closest first: AmazonEC2, "},
+		{[]string{"spikes", "-month", "2026-04"}, "no cost imported for 2026-04; "},
+	} {
+		r := runCairn(t, nil, append([]string{"cost", tc.args[0], "-data", data}, tc.args[1:]...)...)
+		if r.code != 0 || !strings.HasPrefix(r.stderr, tc.hint) || strings.Count(r.stderr, "\n") != 1 || strings.Contains(r.stdout, "attributed by") {
+			t.Errorf("%v: exit %d\n%s%s", tc.args, r.code, r.stdout, r.stderr)
+		}
+	}
+
+	for _, args := range [][]string{
+		{"report", "-by", "user"}, {"report", "-month", "March"}, {"report", "-measure", "blended"}, {"report", "-limit", "-1"},
+		{"report", "-format", "xml"}, {"report", "extra"}, {"spikes", "-factor", "0.5"}, {"spikes", "-month", "March"}, {"spikes", "-format", "csv"},
+	} {
+		r := runCairn(t, nil, append([]string{"cost", args[0], "-data", data}, args[1:]...)...)
+		if r.code != 2 || !strings.HasPrefix(r.stderr, "cairn cost: usage: ") || r.stdout != "" {
+			t.Errorf("%v: exit %d, want 2\n%s%s", args, r.code, r.stdout, r.stderr)
+		}
+	}
+
+	r := runCairn(t, nil, "cost", "report", "-data", data, "-by", "principal", "-format", "json")
+	var rep struct{ Rows []struct{ Key string } }
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || r.code != 0 || len(rep.Rows) == 0 {
+		t.Fatalf("report by principal: exit %d, %v\n%s%s", r.code, err, r.stdout, r.stderr)
+	}
+	for _, row := range rep.Rows {
+		if strings.HasPrefix(row.Key, "role/") && strings.ContainsAny(row.Key, "@.") {
+			t.Errorf("principal %q: a role named after whoever used it", row.Key)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/big"
 	"path/filepath"
@@ -37,12 +38,19 @@ func runCostReport(ctx context.Context, e *env, args []string) error {
 	if len(pos) > 0 {
 		return fmt.Errorf("%w: unexpected argument %q; cost report takes only flags", errUsage, pos[0])
 	}
-	if cfg.Month != "" {
-		if _, err := time.Parse("2006-01", cfg.Month); err != nil {
-			return fmt.Errorf("%w: -month takes YYYY-MM, not %q", errUsage, cfg.Month)
-		}
+	if err := cfg.Validate(); err != nil {
+		return costUsageError("report", err)
 	}
-	rep, err := withReporter(ctx, e, *data, func(r *cost.Reporter, _ reader) (*cost.Report, error) { return r.Build(ctx, cfg) })
+	if *format != "table" && *format != "json" && *format != "csv" {
+		return costUsageError("report", errors.New("format must be table, json or csv"))
+	}
+	rep, err := withReporter(ctx, e, *data, func(r *cost.Reporter, _ reader) (*cost.Report, error) {
+		rep, err := r.Build(ctx, cfg)
+		if err == nil && len(rep.Rows) == 0 {
+			err = printWhyEmpty(ctx, e, r, cfg.Month, cfg.Service)
+		}
+		return rep, err
+	})
 	if err != nil {
 		return err
 	}
@@ -60,26 +68,43 @@ func runCostReport(ctx context.Context, e *env, args []string) error {
 		w.Write([]string{"total", rep.Total, ""})
 		w.Flush()
 		return w.Error()
-	case "table":
-		printCostReport(e, rep)
-		return nil
 	}
-	return fmt.Errorf("%w: -format takes table, json or csv", errUsage)
+	printCostReport(e, rep)
+	return nil
 }
 
-// withReporter opens the cost store and the events (through the running
-// server when there is one) and runs f.
+// costUsageError is a bad cost report or spikes command line: exit status
+// 2, as for every command. The configs' messages begin with the name of
+// the setting, which is here a flag.
+func costUsageError(sub string, err error) error {
+	return fmt.Errorf("%w: -%v (run cairn cost %s -h for help)", errUsage, err, sub)
+}
+
+// printWhyEmpty tells, on stderr, what the store holds when a selection
+// came out empty, for the empty answer not to look like a zero cost.
+func printWhyEmpty(ctx context.Context, e *env, r *cost.Reporter, month, service string) error {
+	why, err := r.WhyEmpty(ctx, month, service)
+	if why != "" {
+		fmt.Fprintln(e.stderr, why)
+	}
+	return err
+}
+
+// withReporter opens the events (through the running server when there is
+// one) and the cost store, and runs f. Both are only read: a missing data
+// folder is the error every reading command gives, and a data folder
+// without imported cost reports gives empty answers.
 func withReporter[T any](ctx context.Context, e *env, data string, f func(*cost.Reporter, reader) (T, error)) (T, error) {
 	var zero T
-	store, err := cost.OpenStore(costDir(data))
-	if err != nil {
-		return zero, err
-	}
 	r, err := openReader(ctx, e, data)
 	if err != nil {
 		return zero, err
 	}
 	defer r.Close()
+	store, err := cost.OpenStore(costDir(data))
+	if err != nil {
+		return zero, err
+	}
 	return f(cost.NewReporter(store, r), r)
 }
 
@@ -89,6 +114,9 @@ func how(row cost.ReportRow) string {
 		s := a.Principal + " by " + a.Method
 		if a.Via != "" {
 			s += " via " + a.Via
+		}
+		if a.Method == cost.MethodCreatedByTag && a.Creator != "" {
+			s += " (" + a.Creator + ")" // the session the tag names
 		}
 		return s
 	}
@@ -113,6 +141,9 @@ func printCostReport(e *env, rep *cost.Report) {
 		measure = "amortized cost"
 	}
 	fmt.Fprintf(e.stdout, "%s by %s, %s: total %s\n", measure, rep.By, scope, money(rep.Total))
+	if len(rep.Rows) == 0 {
+		return // printWhyEmpty has said why on stderr
+	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "%s\tAMOUNT\tSHARE\t  HOW\t\n", strings.ToUpper(rep.By))
 	for _, row := range rep.Rows {
@@ -159,8 +190,18 @@ func runCostSpikes(ctx context.Context, e *env, args []string) error {
 	if len(pos) > 0 {
 		return fmt.Errorf("%w: unexpected argument %q; cost spikes takes only flags", errUsage, pos[0])
 	}
+	if err := cfg.Validate(); err != nil {
+		return costUsageError("spikes", err)
+	}
+	if *format != "table" && *format != "json" {
+		return costUsageError("spikes", errors.New("format must be table or json"))
+	}
 	spikes, err := withReporter(ctx, e, *data, func(r *cost.Reporter, events reader) ([]cost.Spike, error) {
-		return r.Spikes(ctx, events, cfg)
+		spikes, err := r.Spikes(ctx, events, cfg)
+		if err == nil && len(spikes) == 0 {
+			err = printWhyEmpty(ctx, e, r, cfg.Month, cfg.Service)
+		}
+		return spikes, err
 	})
 	if err != nil {
 		return err
@@ -178,14 +219,43 @@ func runCostSpikes(ctx context.Context, e *env, args []string) error {
 		return nil
 	}
 	for _, sp := range spikes {
-		fmt.Fprintf(e.stdout, "%s %s – %s: peak %s against a baseline of %s (+%s)\n", sp.Granularity,
-			sp.Start.UTC().Format("2006-01-02 15:04Z"), sp.End.UTC().Format("2006-01-02 15:04Z"), money(sp.Peak), money(sp.Baseline), money(sp.Increase))
-		for _, r := range sp.Resources {
-			fmt.Fprintf(e.stdout, "  %s (%s) +%s, %s by %s\n", r.ResourceID, r.Service, money(r.Increase), r.Attribution.Principal, r.Attribution.Method)
-			for _, c := range r.Calls {
-				fmt.Fprintf(e.stdout, "    %s  %s by %s from %s  (event %s)\n", c.Time.UTC().Format(time.RFC3339), c.EventName, c.Principal, c.SourceIP, c.EventID)
-			}
-		}
+		printSpike(e, sp)
 	}
 	return nil
+}
+
+// printSpike prints a spike and the resources that rose. Each resource's
+// rise is over the spike's whole span, as the spike's is, so that they
+// compare and the listed ones add up to part of the spike's.
+func printSpike(e *env, sp cost.Spike) {
+	unit := sp.Granularity // hour or day
+	periods := int(sp.End.Sub(sp.Start) / time.Hour)
+	if unit == "day" {
+		periods /= 24
+	}
+	span := fmt.Sprintf("%d %s", periods, plural(periods, unit, unit+"s"))
+	fmt.Fprintf(e.stdout, "%s %s – %s: +%s over %s, against a baseline of %s %s (peak %s %s)\n", unit,
+		sp.Start.UTC().Format("2006-01-02 15:04Z"), sp.End.UTC().Format("2006-01-02 15:04Z"), money(sp.Increase), span,
+		money(sp.Baseline), perPeriod(unit), money(sp.Peak), perPeriod(unit))
+	if len(sp.Resources) == 0 {
+		return
+	}
+	fmt.Fprintf(e.stdout, "  the resources that rose most, by what each cost over those %s above its %s before:\n", span, unit)
+	for _, r := range sp.Resources {
+		fmt.Fprintf(e.stdout, "  %s (%s) +%s, %s by %s\n", r.ResourceID, r.Service, money(r.Increase), r.Attribution.Principal, r.Attribution.Method)
+		for _, c := range r.Calls {
+			fmt.Fprintf(e.stdout, "    %s  %s by %s from %s  (event %s)\n", c.Time.UTC().Format(time.RFC3339), c.EventName, c.Principal, c.SourceIP, c.EventID)
+		}
+	}
+	if sp.MoreResources > 0 {
+		fmt.Fprintf(e.stdout, "  and %d more %s that rose\n", sp.MoreResources, plural(sp.MoreResources, "resource", "resources"))
+	}
+}
+
+// perPeriod says "an hour" or "a day".
+func perPeriod(unit string) string {
+	if unit == "hour" {
+		return "an hour"
+	}
+	return "a " + unit
 }

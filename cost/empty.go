@@ -1,0 +1,120 @@
+package cost
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// WhyEmpty says, in one line, what the store holds when a report or the
+// spikes of month and service came out empty: that nothing was imported,
+// the months that were, or the service codes closest to the one asked for
+// (a code is AmazonEC2, not EC2). It returns "" when the store holds the
+// month and the service, and the selection is empty for another reason.
+func (r *Reporter) WhyEmpty(ctx context.Context, month, service string) (string, error) {
+	periods := r.store.Periods()
+	if len(periods) == 0 {
+		return ErrNoCostData.Error(), nil
+	}
+	months := make([]string, len(periods))
+	for i, p := range periods {
+		months[i] = p.Period
+	}
+	if month != "" && !slices.Contains(months, month) {
+		return fmt.Sprintf("no cost imported for %s; the months imported: %s", month, strings.Join(months, ", ")), nil
+	}
+	if service == "" {
+		return "", nil
+	}
+	codes, err := r.serviceCodes(ctx, month)
+	if err != nil || slices.Contains(codes, service) {
+		return "", err
+	}
+	scope := ""
+	if month != "" {
+		scope = " in " + month
+	}
+	const shown = 5
+	closest, more := closestCodes(service, codes), ""
+	if len(closest) > shown {
+		closest, more = closest[:shown], fmt.Sprintf(" (and %d more)", len(closest)-shown)
+	}
+	return fmt.Sprintf("no cost under the service code %s%s; the codes there, closest first: %s%s", service, scope, strings.Join(closest, ", "), more), nil
+}
+
+// serviceCodes lists the service codes of a month's rows, or of every row.
+func (r *Reporter) serviceCodes(ctx context.Context, month string) ([]string, error) {
+	s, err := r.openEngine(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer s.close()
+	rows, err := s.conn.QueryContext(ctx, "SELECT DISTINCT service FROM "+s.from+" WHERE service IS NOT NULL AND (? = '' OR billing_period = ?) ORDER BY 1", month, month)
+	if err != nil {
+		return nil, fmt.Errorf("cost service codes: %w", err)
+	}
+	defer rows.Close()
+	var codes []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, err
+		}
+		codes = append(codes, c)
+	}
+	return codes, rows.Err()
+}
+
+// closestCodes orders codes by closeness to what was typed: those that
+// contain it (EC2 in AmazonEC2) first, then by edit distance, both without
+// regard to case.
+func closestCodes(typed string, codes []string) []string {
+	typed = strings.ToLower(typed)
+	type scored struct {
+		code     string
+		contains bool
+		distance int
+	}
+	all := make([]scored, len(codes))
+	for i, c := range codes {
+		lc := strings.ToLower(c)
+		all[i] = scored{c, strings.Contains(lc, typed), editDistance(typed, lc)}
+	}
+	slices.SortStableFunc(all, func(a, b scored) int {
+		if a.contains != b.contains {
+			if a.contains {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(a.distance, b.distance)
+	})
+	out := make([]string, len(all))
+	for i, s := range all {
+		out[i] = s.code
+	}
+	return out
+}
+
+// editDistance is the Levenshtein distance between a and b, by bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			sub := prev[j-1]
+			if a[i-1] != b[j-1] {
+				sub++
+			}
+			cur[j] = min(sub, prev[j]+1, cur[j-1]+1)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
