@@ -268,7 +268,9 @@ func (s *session) explain(ctx context.Context, events Searcher, sp *Spike, step 
 	}
 	for i := range res {
 		r := &res[i]
-		r.Attribution = s.attrib.Attribute(r.Account, r.ResourceID, sp.Start.Add(step), "", nil)
+		if r.Attribution, err = s.attributionAt(ctx, r.Account, r.ResourceID, sp.Start); err != nil {
+			return err
+		}
 		calls, err := callsBefore(ctx, events, r.ResourceID, sp.Start, step)
 		if err != nil {
 			return err
@@ -277,6 +279,25 @@ func (s *session) explain(ctx context.Context, events Searcher, sp *Spike, step 
 	}
 	sp.Resources, sp.MoreResources = res, rising-len(res)
 	return nil
+}
+
+// attributionAt is the resource's attribution in force at t, as the
+// reports have it (table attr): by its creating call, its parent, its
+// aws:createdBy or owner tag.
+func (s *session) attributionAt(ctx context.Context, account, id string, t time.Time) (Attribution, error) {
+	var a Attribution
+	var creator, eventID, via sql.NullString
+	err := s.conn.QueryRowContext(ctx, `SELECT principal, method, creator, event_id, via FROM attr
+		WHERE usage_account IS NOT DISTINCT FROM ? AND resource_id = ? AND span_from <= ? AND ? < span_to
+		ORDER BY span_from DESC LIMIT 1`, account, id, t, t).Scan(&a.Principal, &a.Method, &creator, &eventID, &via)
+	if errors.Is(err, sql.ErrNoRows) {
+		return s.attrib.Attribute(account, id, t, "", nil), nil
+	}
+	if err != nil {
+		return a, fmt.Errorf("spike resource attribution: %w", err)
+	}
+	a.Creator, a.EventID, a.Via = creator.String, eventID.String, via.String
+	return a, nil
 }
 
 // callsBefore lists the mutating calls on a resource in the day before a

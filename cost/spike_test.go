@@ -44,18 +44,23 @@ func TestFindSpikes(t *testing.T) {
 
 // hourlyCUR writes a legacy CUR CSV of March 2026 with one usage row per
 // resource and hour, costing cost(resource, hour) (no row when 0), and
-// returns its path.
+// returns its path. The fleet's instances (i-fleet-…) carry an
+// aws:createdBy tag.
 func hourlyCUR(t *testing.T, resources []string, hours int, cost func(id string, h int) float64) string {
 	t.Helper()
 	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	var b strings.Builder
-	b.WriteString("identity/LineItemId,bill/PayerAccountId,bill/BillingPeriodStartDate,lineItem/UsageAccountId,lineItem/LineItemType,lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/ProductCode,lineItem/ResourceId,lineItem/UnblendedCost\n")
+	b.WriteString("identity/LineItemId,bill/PayerAccountId,bill/BillingPeriodStartDate,lineItem/UsageAccountId,lineItem/LineItemType,lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/ProductCode,lineItem/ResourceId,lineItem/UnblendedCost,resourceTags/aws:createdBy\n")
 	for h := range hours {
 		from, to := start.Add(time.Duration(h)*time.Hour), start.Add(time.Duration(h+1)*time.Hour)
 		for _, id := range resources {
+			createdBy := ""
+			if strings.HasPrefix(id, "i-fleet-") {
+				createdBy = "IAMUser:AIDAHANK:hank"
+			}
 			if c := cost(id, h); c != 0 {
-				fmt.Fprintf(&b, "%s-%d,111122223333,2026-03-01T00:00:00Z,111122223333,Usage,%s,%s,AmazonEC2,%s,%g\n",
-					id, h, from.Format(time.RFC3339), to.Format(time.RFC3339), id, c)
+				fmt.Fprintf(&b, "%s-%d,111122223333,2026-03-01T00:00:00Z,111122223333,Usage,%s,%s,AmazonEC2,%s,%g,%s\n",
+					id, h, from.Format(time.RFC3339), to.Format(time.RFC3339), id, c, createdBy)
 			}
 		}
 	}
@@ -68,8 +73,9 @@ func hourlyCUR(t *testing.T, resources []string, hours int, cost func(id string,
 
 // TestSpikeResources: a fleet of 20 instances that cost the same is listed
 // the same way every time (ties by resource ID), the resources left out are
-// counted, and each resource's rise is over the spike's whole span, as the
-// spike's is: here they add up to it.
+// counted, each resource's rise is over the spike's whole span, as the
+// spike's is (here they add up to it), and each is attributed as the
+// reports attribute it.
 func TestSpikeResources(t *testing.T) {
 	resources := []string{"i-base", "i-resized"}
 	for i := range 20 {
@@ -107,6 +113,10 @@ func TestSpikeResources(t *testing.T) {
 		want := []string{"i-fleet-00 +20", "i-fleet-01 +20", "i-fleet-02 +20", "i-fleet-03 +20", "i-fleet-04 +20"}
 		if !slices.Equal(got, want) {
 			t.Errorf("run %d: resources %v, want %v", run, got, want)
+		}
+		// Attributed as the reports attribute them: here by the tag.
+		if a := sp.Resources[0].Attribution; a.Principal != "hank" || a.Method != MethodCreatedByTag {
+			t.Errorf("run %d: the fleet attributed to %s by %s, want hank by the aws:createdBy tag", run, a.Principal, a.Method)
 		}
 		// 15 more of the fleet, and the resized instance: +2 an hour for 8
 		// hours. With the listed 5 × 20, the spike's 416.
