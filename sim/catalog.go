@@ -284,7 +284,7 @@ var catalog = []*api{
 	A("logs", "PutRetentionPolicy", RW, w(0.02, 0.05, 0.2, 0, 0), `"logGroupName":"$o","retentionInDays":30`, ""),
 	A("logs", "FilterLogEvents", RO, w(1.5, 1, 0, 0, 0), `"logGroupName":"$o","startTime":$M,"filterPattern":"ERROR","interleaved":true`, ""),
 	A("logs", "GetLogEvents", RO, w(1.5, 0.5, 0, 0, 0), "", "").request(getLogEventsRequest),
-	A("logs", "StartQuery", RO, w(0.5, 0.3, 0, 0, 0), `"logGroupNames":["$o"],"startTime":$M,"endTime":$M,"queryString":"fields @timestamp, @message | filter @message like /ERROR/ | sort @timestamp desc | limit 100"`, `"queryId":"$U"`),
+	A("logs", "StartQuery", RO, w(0.5, 0.3, 0, 0, 0), "", `"queryId":"$U"`).request(startQueryRequest),
 	A("logs", "GetQueryResults", RO, w(1, 0.5, 0, 0, 0), `"queryId":"$U"`, ""),
 
 	// CloudWatch
@@ -358,9 +358,9 @@ var catalog = []*api{
 
 	// Security services
 	A("guardduty", "ListDetectors", RO, w(0.5, 0.1, 0, 0, 1), "", ""),
-	A("guardduty", "GetDetector", RO, w(0.3, 0.1, 0, 0, 1), `"detectorId":"$H"`, ""),
-	A("guardduty", "ListFindings", RO, w(1, 0.1, 0, 0, 0.5), `"detectorId":"$H","findingCriteria":{"criterion":{"service.archived":{"eq":["false"]}}},"maxResults":50`, ""),
-	A("guardduty", "GetFindings", RO, w(0.8, 0.1, 0, 0, 0.5), `"detectorId":"$H","findingIds":["$H"]`, ""),
+	A("guardduty", "GetDetector", RO, w(0.3, 0.1, 0, 0, 1), `"detectorId":"$y"`, ""),
+	A("guardduty", "ListFindings", RO, w(1, 0.1, 0, 0, 0.5), `"detectorId":"$y","findingCriteria":{"criterion":{"service.archived":{"eq":["false"]}}},"maxResults":50`, ""),
+	A("guardduty", "GetFindings", RO, w(0.8, 0.1, 0, 0, 0.5), `"detectorId":"$y","findingIds":["$H"]`, ""),
 	A("access-analyzer", "ListAnalyzers", RO, w(0.3, 0.1, 0, 0, 1), "", ""),
 	A("access-analyzer", "ListFindings", RO, w(0.3, 0.1, 0, 0, 1), `"analyzerArn":"arn:aws:access-analyzer:$r:$a:analyzer/org-analyzer"`, ""),
 	A("config", "DescribeConfigRules", RO, w(0.5, 0.1, 0, 0, 1), "", ""),

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // IDs as AWS makes them.
@@ -33,6 +34,7 @@ func TestRecordsAreConsistent(t *testing.T) {
 	dir, _ := getSample(t)
 	var heartbeats, lambdaContexts, s3Contexts, keyedCalls int
 	aliasKeys := map[string]string{} // account, region and alias → the key it names
+	detectors := map[string]string{} // account and region → its GuardDuty detector
 	readRecords(t, dir, func(key string, r record, raw []byte) {
 		src := strings.TrimSuffix(str(r, "eventSource"), ".amazonaws.com")
 		name, ua := str(r, "eventName"), str(r, "userAgent")
@@ -91,6 +93,13 @@ func TestRecordsAreConsistent(t *testing.T) {
 		var req, resp record
 		json.Unmarshal(r["requestParameters"], &req)
 		json.Unmarshal(r["responseElements"], &resp)
+		if id := str(req, "detectorId"); id != "" {
+			where := str(r, "recipientAccountId") + " " + str(r, "awsRegion")
+			if prev, ok := detectors[where]; ok && prev != id {
+				t.Fatalf("GuardDuty in %s has detectors %s and %s", where, prev, id)
+			}
+			detectors[where] = id
+		}
 		if key := kmsKeyOf(r); key != "" {
 			switch id := str(req, "keyId"); {
 			case strings.HasPrefix(id, "arn:aws:kms:"):
@@ -179,6 +188,13 @@ func TestRecordsAreConsistent(t *testing.T) {
 		case "LookupEvents":
 			if start, end := str(req, "startTime"), str(req, "endTime"); !(start < end && end <= str(r, "eventTime")) {
 				t.Fatalf("LookupEvents at %s from %s to %s", str(r, "eventTime"), start, end)
+			}
+		case "StartQuery":
+			var q struct{ StartTime, EndTime int64 }
+			json.Unmarshal(r["requestParameters"], &q)
+			at, _ := time.Parse(time.RFC3339, str(r, "eventTime"))
+			if !(q.StartTime < q.EndTime && q.EndTime <= at.Unix()) {
+				t.Fatalf("StartQuery at %s from %d to %d (epoch seconds)", str(r, "eventTime"), q.StartTime, q.EndTime)
 			}
 		case "GetLogEvents":
 			if stream := str(req, "logStreamName"); stream[:10] > day {

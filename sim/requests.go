@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"strconv"
 	"strings"
 	"time"
 )
@@ -129,3 +130,18 @@ func zoneIDPrefix(region string) string {
 
 var directionCodes = map[string]string{"east": "e", "west": "w", "north": "n", "south": "s", "central": "c",
 	"northeast": "ne", "northwest": "nw", "southeast": "se", "southwest": "sw"}
+
+// startQueryRequest is a Logs Insights query over the last quarter hour,
+// hour, three hours or day, in epoch seconds as the API takes them, ending
+// minutes before the call.
+func startQueryRequest(s *stream) {
+	end := s.now.Unix() - int64(s.r.IntN(300))
+	span := [...]int64{900, 3600, 10800, 86400}[s.r.IntN(4)]
+	queryOf(s)
+	b := append(s.w.b, `,"startTime":`...)
+	b = strconv.AppendInt(b, end-span, 10)
+	b = append(b, `,"endTime":`...)
+	s.w.b = strconv.AppendInt(b, end, 10)
+}
+
+var queryOf = tmpl(`"logGroupNames":["$o"],"queryString":"fields @timestamp, @message | filter @message like /ERROR/ | sort @timestamp desc | limit 100"`)

@@ -27,6 +27,7 @@ import (
 //	$C the account's CloudFront distribution  $V the ARN of secret $S
 //	$W the ID of role $R
 //	$I a UUID, one per record             $h a SHA-256 digest (64 hex chars)
+//	$y the account's GuardDuty detector in the region
 //
 // $R $u $P $S $Q $F $J $9 $K $I and $h stand for one value per record, so
 // that a request, its answer and its resources name the same role, secret,
@@ -226,6 +227,10 @@ func (s *stream) fill(b []byte, ph byte) []byte {
 		return b
 	case 'J':
 		return appendHex(b, s.r, 16)
+	case 'y':
+		// GuardDuty has one detector per account and region: every call
+		// names the same one.
+		return append(b, charsFrom(hash(s.o.seed, hashStr(s.acct.id), hashStr(s.region), 103), "0123456789abcdef", 32)...)
 	case '9':
 		return strconv.AppendInt(b, int64(1+s.r.IntN(999)), 10)
 	case 'W':
