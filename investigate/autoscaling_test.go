@@ -177,7 +177,7 @@ func TestSessionTracedToWhoAssumedTheRole(t *testing.T) {
 		t.Fatalf("verdict %s: %s", ex.Verdict, ex.Summary)
 	}
 	w := ex.Cause.Who
-	if w.Name != "alice" || w.IssuedBy == nil || w.IssuedBy.EventID != "e-assume" || w.Role != "Maintenance" || ex.Cause.Tool != "sdk" {
+	if w.Name != "alice" || w.IssuedBy == nil || w.IssuedBy.EventID != "e-assume" || w.Role != "Maintenance" || ex.Cause.Tool != "boto3" {
 		t.Fatalf("who %+v, issued by %+v, tool %s: %s", w, w.IssuedBy, ex.Cause.Tool, ex.Summary)
 	}
 }

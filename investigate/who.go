@@ -93,8 +93,16 @@ func toolOf(e *cairn.Event) string {
 		return "terraform"
 	case strings.Contains(l, "cloudformation"):
 		return "cloudformation"
-	case strings.Contains(l, "boto3") || strings.Contains(l, "botocore") || strings.Contains(l, "aws-sdk") ||
-		strings.Contains(l, "aws-internal") || strings.HasPrefix(l, "aws-sdk"):
+	case strings.Contains(l, "boto3") || strings.Contains(l, "botocore"):
+		return "boto3" // Python: scripts, and most attack tools
+	case strings.Contains(l, "aws-sdk-"):
+		// aws-sdk-go-v2/1.30.3, aws-sdk-java/2.25.1, aws-sdk-nodejs/3.x …
+		sdk, _, _ := strings.Cut(l[strings.Index(l, "aws-sdk-"):], "/")
+		if sdk == "aws-sdk-js" || sdk == "aws-sdk-nodejs" {
+			sdk = "aws-sdk-js"
+		}
+		return sdk
+	case strings.Contains(l, "aws-internal"):
 		return "sdk"
 	}
 	return "other"
