@@ -197,7 +197,7 @@ type lookupEvent struct {
 	EventTime       float64          `json:"EventTime"`
 	EventSource     string           `json:"EventSource,omitempty"`
 	Username        string           `json:"Username,omitempty"`
-	Resources       []lookupResource `json:"Resources,omitempty"`
+	Resources       []lookupResource `json:"Resources"` // [] when none, as AWS answers
 	CloudTrailEvent string           `json:"CloudTrailEvent,omitempty"`
 }
 
@@ -365,6 +365,7 @@ func toLookupEvent(e *cairn.Event) lookupEvent {
 		Username:        lookupUsername(&e.Principal),
 		CloudTrailEvent: string(e.Raw),
 	}
+	le.Resources = []lookupResource{}
 	seen := make(map[lookupResource]bool, len(e.Resources))
 	for _, r := range e.Resources {
 		lr := lookupResource{ResourceType: r.Type, ResourceName: r.ID}

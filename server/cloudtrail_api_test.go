@@ -484,3 +484,17 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestLookupEventsListsNoResourcesAsEmpty: an event without resources has
+// "Resources": [], as AWS's answers have it (aws-cli's lookup-events
+// example), not no key at all.
+func TestLookupEventsListsNoResourcesAsEmpty(t *testing.T) {
+	events := testEvents(2, testBase)
+	events[0].Resources = nil
+	events[0].Raw = rawRecord(&events[0])
+	ts := startServer(t, events)
+	_, body := signedPost(t, ts.URL, "CloudTrail_20131101.LookupEvents", []byte(`{"LookupAttributes":[{"AttributeKey":"EventId","AttributeValue":"ev-0000"}]}`))
+	if !strings.Contains(string(body), `"Resources":[]`) {
+		t.Errorf("no empty Resources in %s", body)
+	}
+}
