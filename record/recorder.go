@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cairn-audit/cairn"
@@ -105,6 +106,9 @@ type Recorder struct {
 	mu     sync.Mutex
 	state  *state
 	status Status
+	// received and acked count the events of PutAuditEvents requests since
+	// the start, and those of them made durable; Status reports them.
+	received, acked atomic.Int64
 }
 
 // Status is what GetTrailStatus reports.
@@ -175,8 +179,10 @@ func (r *Recorder) Keys() []SigningKey { return r.keys }
 // Status returns a snapshot of the recorder's status.
 func (r *Recorder) Status() Status {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.status
+	st := r.status
+	r.mu.Unlock()
+	st.Received, st.Acked = r.received.Load(), r.acked.Load()
+	return st
 }
 
 // TrailInfo describes the recorded trail of one account, as DescribeTrails
@@ -332,6 +338,7 @@ func (r *Recorder) Put(ctx context.Context, channel, externalID string, events [
 		seen[events[i].ID] = true
 	}
 
+	r.received.Add(int64(len(events)))
 	now := r.cfg.Now()
 	res := PutResult{Successful: []Success{}, Failed: []Failure{}}
 	var frame []byte
@@ -374,6 +381,7 @@ func (r *Recorder) Put(ctx context.Context, channel, externalID string, events [
 		res.Successful = res.Successful[:0]
 		return res, nil
 	}
+	r.acked.Add(int64(len(res.Successful)))
 	r.live.add(decoded)
 	return res, nil
 }

@@ -296,4 +296,9 @@ func TestPutRefusesWholeRequests(t *testing.T) {
 	if err != nil || len(res.Successful) != 1 || len(res.Failed) != 2 || res.Failed[0].ID != "b" || res.Failed[0].ErrorCode != CodeFieldNotFound {
 		t.Fatalf("mixed request: %+v, %v", res, err)
 	}
+	// The health page's counts: the events of the requests that reached
+	// the events (1 + 3), and those acknowledged (1 + 1).
+	if st := h.rec.Status(); st.Received != 4 || st.Acked != 2 {
+		t.Errorf("received %d, acknowledged %d; want 4 and 2", st.Received, st.Acked)
+	}
 }

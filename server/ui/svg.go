@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"math/big"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -262,10 +263,34 @@ var funcs = template.FuncMap{
 	"query":   url.QueryEscape,
 	"user":    userParam,
 	"money":   money,
+	"count":   count,
+	"mb":      func(bytes int64) string { return fmt.Sprintf("%.1f MB", float64(bytes)/1e6) },
 	"add":     func(a, b int) int { return a + b },
 	"pct":     func(part, total int64) string { return pctOf(part, total) },
 	"failed":  func(e *cairn.Event) bool { return e.Failed() },
 	"deref":   func(b *bool) string { return derefBool(b) },
+}
+
+// count writes an int or int64 with thousands separators: 147,606.
+func count(n any) string {
+	var s string
+	switch v := n.(type) {
+	case int:
+		s = strconv.Itoa(v)
+	case int64:
+		s = strconv.FormatInt(v, 10)
+	default:
+		return fmt.Sprint(n)
+	}
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
 }
 
 func pctOf(part, total int64) string {
