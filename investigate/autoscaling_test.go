@@ -103,7 +103,8 @@ func TestAutoScalingRestartTracedToPerson(t *testing.T) {
 	if tr == nil || tr.EventID != "e-scale" || tr.Who.Name != "carol@example.com" || tr.SourceIP != "203.0.113.9" || tr.Tool != "aws-cli" {
 		t.Fatalf("trigger %+v: %s", tr, ex.Summary)
 	}
-	if !strings.Contains(ex.Summary, "carol@example.com") || !strings.Contains(ex.Summary, "SetDesiredCapacity") {
+	if !strings.Contains(ex.Summary, "i-0aaa1111 began shutting down at 2026-03-14T14:00:41Z") ||
+		!strings.Contains(ex.Summary, "carol@example.com") || !strings.Contains(ex.Summary, "SetDesiredCapacity") {
 		t.Errorf("summary: %s", ex.Summary)
 	}
 	if len(ex.FailedAttempts) != 1 || ex.FailedAttempts[0].EventID != "e-denied" || ex.FailedAttempts[0].Who.Name != "dave" {

@@ -360,8 +360,19 @@ func changeWord(ch *Change) string {
 	if ch.Source == "silence" {
 		return "went quiet after " + at
 	}
-	if ch.State == "" {
+	switch ch.State {
+	case "":
 		return "changed at " + at
+	case "stopping", "rebooting":
+		return "began " + ch.State + " at " + at
+	case "shutting-down":
+		return "began shutting down at " + at
+	case "pending":
+		return "began starting at " + at
+	case "running":
+		return "was running at " + at
+	case "stopped", "terminated":
+		return "was " + ch.State + " at " + at
 	}
 	return "went " + ch.State + " at " + at
 }

@@ -361,4 +361,8 @@ func TestEveryPageAnswers(t *testing.T) {
 		}
 		t.Logf("%-60s first %-8s then %s", p, cold.Round(time.Millisecond), best.Round(time.Millisecond))
 	}
+	// A month without cost shows the newest and says so.
+	if _, body := get(t, c, s.URL+"/cost?month=1999-01"); !strings.Contains(body, `id="month-missing"`) || !strings.Contains(body, "No cost was imported for 1999-01") {
+		t.Errorf("/cost?month=1999-01 does not say the month has no cost")
+	}
 }

@@ -492,7 +492,11 @@ func (u *UI) resource(w http.ResponseWriter, r *http.Request, s *session) {
 	page["Timeline"], page["Rows"], page["RowsFrom"] = tl, rows, from
 	page["Strip"] = timelineStrip(tl, from)
 	page["Errors"] = errs
-	u.render(w, r, http.StatusOK, "resource", s, page)
+	status := http.StatusOK
+	if len(tl.Entries) == 0 {
+		status = http.StatusNotFound // "No event names this resource", as the API answers
+	}
+	u.render(w, r, status, "resource", s, page)
 }
 
 // /cost
@@ -523,6 +527,9 @@ func (u *UI) costPage(w http.ResponseWriter, r *http.Request, s *session) {
 	sort.Sort(sort.Reverse(sort.StringSlice(months)))
 	month := r.URL.Query().Get("month")
 	if !slices.Contains(months, month) {
+		if month != "" {
+			page["Asked"] = month // no cost imported for it: the newest month is shown, and says so
+		}
 		month = months[0]
 	}
 	page["Months"], page["Month"] = months, month
@@ -686,7 +693,7 @@ func (u *UI) health(w http.ResponseWriter, r *http.Request, s *session) {
 	page["Stats"] = st
 	if rec := u.cfg.Recorder(); rec != nil {
 		status := rec.Status()
-		page["Recorder"] = &status
+		page["Recorder"], page["Archive"] = &status, rec.ArchiveURL()
 		if trails, err := rec.Trails(); err == nil {
 			page["Trails"] = trails
 		} else {

@@ -161,10 +161,15 @@ func TestLogin(t *testing.T) {
 	if r.StatusCode != http.StatusOK || !strings.Contains(body, evilID) {
 		t.Fatalf("/events after login: %d\n%s", r.StatusCode, body)
 	}
-	for _, p := range []string{"/cost", "/health", "/resource/i-1?at=2026-03-14T03:10:00Z", "/event/" + evilID} {
+	for _, p := range []string{"/cost", "/health", "/event/" + evilID} {
 		if r, body := get(t, c, ts.URL+p); r.StatusCode != http.StatusOK {
 			t.Errorf("%s: %d\n%s", p, r.StatusCode, body)
 		}
+	}
+	// A resource no event names is not found, and its why says so.
+	if r, body := get(t, c, ts.URL+"/resource/i-1?at=2026-03-14T03:10:00Z"); r.StatusCode != http.StatusNotFound ||
+		!strings.Contains(body, "No event names this resource") || !strings.Contains(body, "no event names i-1") {
+		t.Errorf("/resource/i-1: %d\n%s", r.StatusCode, body)
 	}
 	if _, body := get(t, c, ts.URL+"/cost"); !strings.Contains(body, "No cost report imported") {
 		t.Errorf("/cost without a store does not say so")
