@@ -112,7 +112,7 @@ func Accept(ch *Channel, ev *AuditEvent, now time.Time) (Accepted, *Rejection) {
 	if ev.EventDataChecksum != "" {
 		sum := sha256.Sum256([]byte(data))
 		if base64.StdEncoding.EncodeToString(sum[:]) != ev.EventDataChecksum {
-			return Accepted{}, reject(CodeInvalidChecksum, "eventDataChecksum does not match the SHA-256 of eventData")
+			return Accepted{}, reject(CodeInvalidChecksum, "eventDataChecksum does not match the SHA-256 of eventData (base64, as openssl dgst -binary -sha256 | base64 gives it)")
 		}
 	}
 	raw := jsontext.Value(data)

@@ -32,7 +32,7 @@ func (s *Server) handlePutAuditEvents(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 			writeRESTError(w, &awsError{http.StatusRequestEntityTooLarge, "ValidationException",
-				fmt.Sprintf("Request body exceeds %d bytes.", s.cfg.MaxRequestBytes)})
+				fmt.Sprintf("Request body exceeds %d bytes: send fewer events per request, or start the server with a larger -http.max-request-bytes.", s.cfg.MaxRequestBytes)})
 			return
 		}
 		writeRESTError(w, errBadRequest("SerializationException", "Could not read the request body."))

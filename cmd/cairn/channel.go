@@ -57,7 +57,18 @@ func runChannel(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return printChannels(e, *format, []record.Channel{ch})
+	if err := printChannels(e, *format, []record.Channel{ch}); err != nil {
+		return err
+	}
+	if *format == "table" {
+		url := findServer(*data)
+		if url == "" {
+			url = "http://127.0.0.1:8080" // cairn serve's default address
+		}
+		fmt.Fprintf(e.stderr, "Send an event to it, signed with cairn's key pair (%s):\n  %s\n",
+			filepath.Join(*data, credentialsFile), putAuditEventsExample(url, &ch))
+	}
+	return nil
 }
 
 func printChannels(e *env, format string, list []record.Channel) error {

@@ -150,8 +150,14 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 
 	if newChannel != nil {
-		fmt.Fprintf(e.stderr, "Channel %s accepts your applications' events; they are delivered to %s. Send one:\n  %s\n",
-			newChannel.ARN, rec.ArchiveURL(), putAuditEventsExample(url, newChannel))
+		// The example signs as the lookup-events one does, when its secret
+		// is shown; otherwise the aws CLI's own configuration must hold it.
+		signAs := ""
+		if created {
+			signAs = fmt.Sprintf("AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s ", creds.AccessKeyID, creds.SecretAccessKey)
+		}
+		fmt.Fprintf(e.stderr, "Channel %s accepts your applications' events; they are delivered to %s. Send one:\n  %s%s\n",
+			newChannel.ARN, rec.ArchiveURL(), signAs, putAuditEventsExample(url, newChannel))
 	}
 
 	var wg sync.WaitGroup
