@@ -248,6 +248,9 @@ func (r *run) yieldChanged(ctx context.Context, objects []cairn.ObjectInfo, yiel
 		for _, info := range chunk {
 			st, ok := known[info.Key]
 			unchanged := ok && !st.Changed(info.Size, info.ETag) && !unread(st)
+			if ok && st.Status == cairn.ObjectDone && st.Changed(info.Size, info.ETag) {
+				r.notice(rewritten(r.src.URL, st, info))
+			}
 			r.mu.Lock()
 			r.sum.Listed++
 			if unchanged {
@@ -260,6 +263,20 @@ func (r *run) yieldChanged(ctx context.Context, objects []cairn.ObjectInfo, yiel
 		}
 	}
 	return true
+}
+
+// rewritten is the notice for an object read before that has changed
+// since: CloudTrail writes a log file once, so a change is a repair at
+// best and tampering at worst. The events read the first time stay as
+// they were read (deduplication keeps the first); new ones are added.
+func rewritten(source string, was cairn.ObjectState, now cairn.ObjectInfo) cairn.ObjectState {
+	how := fmt.Sprintf("%d → %d bytes", was.Size, now.Size)
+	if was.Size == now.Size {
+		how = "the same size, a new ETag or modification time"
+	}
+	return cairn.ObjectState{Source: source, Key: now.Key, Status: cairn.ObjectDone,
+		Reason: fmt.Sprintf("changed since it was read on %s (%s): CloudTrail never rewrites a log file, so check the trail with cairn verify; the events read then are kept as they were",
+			was.IngestedAt.UTC().Format(time.RFC3339), how)}
 }
 
 // compacter is an index that merges small files when asked; ingest asks

@@ -135,6 +135,20 @@ func TestIngestFolderInAWSLayout(t *testing.T) {
 	if err != nil || after.Objects != before.Objects || after.Quarantined != before.Quarantined-1 {
 		t.Fatalf("catalog after repair: %+v, before: %+v (%v)", after, before, err)
 	}
+	// A log file read whole that changes afterwards is read again and said
+	// to have changed, since CloudTrail never rewrites one: the repaired
+	// file above was no such file.
+	if joined := strings.Join(notices, "\n"); strings.Contains(joined, "changed since") {
+		t.Errorf("a repaired quarantined file was said to have changed:\n%s", joined)
+	}
+	notices = nil
+	write(t, root, org+"111122223333_CloudTrail_us-east-1_20260314T0305Z_aaaaaaaaaaaaaaaa.json.gz", logFile([]int{1, 2, 3, 10}, "111122223333"))
+	if sum, err = Run(ctx, cfg, idx, src); err != nil || sum.Objects != 1 || sum.New != 1 {
+		t.Fatalf("after a change: %+v %v", sum, err)
+	}
+	if joined := strings.Join(notices, "\n"); !strings.Contains(joined, "aaaaaaaaaaaaaaaa.json.gz: changed since it was read on ") || !strings.Contains(joined, "(444 → 468 bytes)") {
+		t.Errorf("a changed log file: notices\n%s", joined)
+	}
 }
 
 func TestIngestSingleFileAndShapes(t *testing.T) {

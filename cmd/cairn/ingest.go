@@ -98,8 +98,11 @@ func (p *progress) notice(st cairn.ObjectState) {
 	defer p.mu.Unlock()
 	p.clearLocked()
 	verb := "skipped"
-	if st.Status == cairn.ObjectQuarantined {
+	switch st.Status {
+	case cairn.ObjectQuarantined:
 		verb = "quarantined"
+	case cairn.ObjectDone:
+		verb = "note" // read in part, or read again after a change
 	}
 	fmt.Fprintf(p.e.stderr, "%s %s: %s\n", verb, st.Key, oneLine(st.Reason))
 }

@@ -301,8 +301,11 @@ func (s *serverIngest) run(ctx context.Context, url string, since time.Time, not
 	cfg := s.cfg
 	cfg.Since = since
 	cfg.Notice = func(st cairn.ObjectState) {
-		if st.Status == cairn.ObjectQuarantined {
+		switch st.Status {
+		case cairn.ObjectQuarantined:
 			s.log.Warn("quarantined", "source", st.Source, "key", st.Key, "reason", st.Reason)
+		case cairn.ObjectDone: // read in part, or read again after a change
+			s.log.Warn("ingest note", "source", st.Source, "key", st.Key, "reason", st.Reason)
 		}
 		if notice != nil {
 			notice(st)

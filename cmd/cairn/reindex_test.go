@@ -1,0 +1,32 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestReindexNamesWhatChangedInItsSources: the index is rebuilt from its
+// sources as they are, and a log file that was rewritten or deleted since
+// it was indexed, which CloudTrail never does, is named.
+func TestReindexNamesWhatChangedInItsSources(t *testing.T) {
+	f := makeFixture(t)
+	data := filepath.Join(t.TempDir(), "data")
+	if r := runCairn(t, nil, "ingest", "-quiet", "-data", data, f.dir); !strings.Contains(r.stdout, "120 new") {
+		t.Fatalf("ingest: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	day := filepath.Join(f.dir, "AWSLogs", "o-abc123", "111122223333", "CloudTrail", "us-east-1", "2026", "03", "10")
+	changed := filepath.Join(day, "111122223333_CloudTrail_us-east-1_20260310T1000Z_0000000000000000.json.gz")
+	gone := filepath.Join(day, "111122223333_CloudTrail_us-east-1_20260310T1100Z_0000000000000001.json.gz")
+	write(t, day, filepath.Base(changed), gz(`{"Records":[]}`))
+	if err := os.Remove(gone); err != nil {
+		t.Fatal(err)
+	}
+	r := runCairn(t, nil, "reindex", "-data", data)
+	if r.code != 1 || !strings.Contains(r.stderr, "changed AWSLogs/o-abc123/") || !strings.Contains(r.stderr, "0000000000000000.json.gz: ") ||
+		!strings.Contains(r.stderr, "gone AWSLogs/o-abc123/") || !strings.Contains(r.stderr, "0000000000000001.json.gz: indexed on ") ||
+		!strings.Contains(r.stderr, "check the trail with cairn verify") {
+		t.Errorf("reindex: exit %d\n%s", r.code, r.stderr)
+	}
+}
