@@ -194,8 +194,31 @@ type validator struct {
 	findings  []Finding
 	logListed map[string]bool // log keys listed by any digest read
 	missing   map[string]bool // missing digests already reported
-	logTasks  []logTask
-	folders   map[string]*logFolder
+	// lost are the periods of the missing digests, so that a log file only
+	// they listed is said to be theirs, not one no digest ever listed.
+	lost     []lostDigest
+	logTasks []logTask
+	folders  map[string]*logFolder
+}
+
+// lostDigest is a missing digest's period, as far as it is known: it ends
+// at the time in its key and starts where the digest before it ended (or
+// one period earlier, when none is present).
+type lostDigest struct {
+	key             string
+	account, region string
+	from, to        time.Time
+}
+
+// lostDigestOf returns the missing digest whose period holds a log file
+// delivered at t in account and region.
+func (v *validator) lostDigestOf(account, region string, t time.Time) (lostDigest, bool) {
+	for _, l := range v.lost {
+		if l.account == account && l.region == region && !t.Before(l.from) && t.Before(l.to) {
+			return l, true
+		}
+	}
+	return lostDigest{}, false
 }
 
 // chainID is what digests of one chain share.
@@ -572,6 +595,11 @@ func (v *validator) link(c *chain, prev, e *digestEntry, period time.Duration) {
 			v.missing[named] = true
 			v.report.DigestFiles++
 			v.add(Finding{FindingMissingDigest, named, "named as the previous digest by " + e.key + ", not found"})
+			from := info.Time.Add(-period)
+			if prev != nil && prev.end.Before(info.Time) {
+				from = prev.end
+			}
+			v.lost = append(v.lost, lostDigest{named, c.id.account, c.id.region, from, info.Time})
 		}
 		switch {
 		case prev == nil:
@@ -783,6 +811,12 @@ func (v *validator) checkCoverage(ctx context.Context) error {
 					}
 				case !t.Before(f.lo):
 					v.report.NotCovered++
+					info := ParseKey(v.opts.Prefix + key)
+					if l, ok := v.lostDigestOf(info.Account, info.Region, t); ok {
+						v.add(Finding{FindingNotCovered, key, fmt.Sprintf("delivered at %s, in the period of the missing digest %s (%s to %s), which would have listed it: it cannot be checked",
+							t.Format("2006-01-02T15:04Z"), l.key, l.from.Format(time.RFC3339), l.to.Format(time.RFC3339))})
+						break
+					}
 					v.add(Finding{FindingNotCovered, key, fmt.Sprintf("delivered at %s, inside the period the digests cover (%s to %s), but no digest lists it",
 						t.Format("2006-01-02T15:04Z"), f.lo.Format(time.RFC3339), f.hi.Format(time.RFC3339))})
 				}

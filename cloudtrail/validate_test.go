@@ -241,6 +241,29 @@ func describe(r *cloudtrail.Report) string {
 	return b.String()
 }
 
+// TestValidateNamesTheMissingDigestOfALog: a log file whose digest was
+// deleted is said to belong to that digest's period, not to be a file no
+// digest ever listed.
+func TestValidateNamesTheMissingDigestOfALog(t *testing.T) {
+	st, tr := newTrail(t, cloudtrailtest.DefaultConfig())
+	if err := st.Delete(context.Background(), tr.Digests[2]); err != nil {
+		t.Fatal(err)
+	}
+	r := validate(t, st, cloudtrail.ValidateOptions{})
+	n := 0
+	for _, f := range r.Findings {
+		if f.Kind == cloudtrail.FindingNotCovered {
+			n++
+			if !strings.Contains(f.Detail, "in the period of the missing digest "+tr.Digests[2]) {
+				t.Errorf("%s: %s", f.Key, f.Detail)
+			}
+		}
+	}
+	if n != len(tr.Logs[2]) {
+		t.Errorf("%d log files not covered, want the %d of the missing digest:%s", n, len(tr.Logs[2]), describe(r))
+	}
+}
+
 func TestValidateTwoMissingDigestsDetail(t *testing.T) {
 	st, tr := newTrail(t, cloudtrailtest.DefaultConfig())
 	ctx := context.Background()
