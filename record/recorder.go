@@ -247,6 +247,14 @@ func openArchive(ctx context.Context, raw string) (cairn.BlobStore, string, stri
 		if prefix != "" {
 			prefix += "/"
 		}
+		// A bucket that is missing or closed to cairn would show only at
+		// the first delivery, after events were acknowledged: ask now.
+		for _, err := range st.List(ctx, cairn.ListOptions{Prefix: prefix, Delimiter: "/"}) {
+			if err != nil {
+				return nil, "", "", fmt.Errorf("archive %s: %w", raw, err)
+			}
+			break
+		}
 		return st, u.Host, prefix, nil
 	}
 	path := strings.TrimPrefix(raw, "file://")

@@ -51,6 +51,13 @@ func TestRecordedTrailOnS3(t *testing.T) {
 	archive := "s3://" + bucket + "/trail"
 	started := time.Now().UTC().Add(-time.Minute).Truncate(time.Second)
 
+	// An archive bucket that does not exist stops the server before it
+	// acknowledges anything it could not deliver.
+	if r := runCairn(t, env, "serve", "-data", filepath.Join(t.TempDir(), "d"), "-listen", "127.0.0.1:0", "-archive", "s3://no-such-bucket-"+bucket+"/trail"); r.code != 1 ||
+		!strings.Contains(r.stderr, "create the bucket") || strings.Count(r.stderr, "\n") != 1 {
+		t.Errorf("serve with a missing archive bucket: exit %d, %q", r.code, r.stderr)
+	}
+
 	cmd := exec.Command(cairnBin, "serve", "-data", data, "-listen", "127.0.0.1:0", "-archive", archive,
 		"-delivery.interval", "500ms", "-digest.interval", "2s")
 	cmd.Env = append(os.Environ(), env...)
