@@ -57,6 +57,11 @@ func runTimeline(ctx context.Context, e *env, args []string) error {
 		return nil
 	}
 	printTimeline(e.stdout, tl)
+	if strings.HasPrefix(pos[0], "i-") {
+		// An instance's own calls (its SSM agent's, its applications') are
+		// made as it, not on it; why reads them for when it went quiet.
+		fmt.Fprintf(e.stderr, "(the calls the instance made itself are not listed: cairn search -user %s)\n", pos[0])
+	}
 	return nil
 }
 
