@@ -3,6 +3,7 @@ package main
 import (
 	"compress/gzip"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"net/url"
 	"os"
@@ -140,24 +141,30 @@ func countRecords(t *testing.T, dir string) int {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		f, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		zr, err := gzip.NewReader(f)
-		if err != nil {
-			return err
-		}
-		var file struct{ Records []json.RawMessage }
-		if err := json.NewDecoder(zr).Decode(&file); err != nil {
-			return err
-		}
-		n += len(file.Records)
-		return nil
+		recs, err := logRecords(path)
+		n += len(recs)
+		return err
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// logRecords returns the records of a gzipped CloudTrail log file.
+func logRecords(path string) ([]json.RawMessage, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	var file struct{ Records []json.RawMessage }
+	if err := json.NewDecoder(zr).Decode(&file); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return file.Records, nil
 }

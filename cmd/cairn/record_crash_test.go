@@ -20,7 +20,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtraildata"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtraildata/types"
-	"github.com/klauspost/compress/gzip"
 )
 
 var testCreds = []string{"CAIRN_ACCESS_KEY_ID=AKIATESTCAIRN", "CAIRN_SECRET_ACCESS_KEY=test-secret"}
@@ -86,31 +85,21 @@ func archivedRecords(t *testing.T, archive string) (map[string]int, map[string]b
 		if err != nil || d.IsDir() || strings.HasPrefix(d.Name(), ".") || !strings.Contains(p, "/CloudTrail/") {
 			return err
 		}
-		f, err := os.Open(p)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		zr, err := gzip.NewReader(f)
-		if err != nil {
-			return err
-		}
-		var file struct {
-			Records []struct {
+		recs, err := logRecords(p)
+		for _, raw := range recs {
+			var r struct {
 				EventID   string `json:"eventID"`
 				EventData struct {
 					UID string `json:"UID"`
 				} `json:"eventData"`
-			} `json:"Records"`
-		}
-		if err := json.NewDecoder(zr).Decode(&file); err != nil {
-			return fmt.Errorf("%s: %w", p, err)
-		}
-		for _, r := range file.Records {
+			}
+			if err := json.Unmarshal(raw, &r); err != nil {
+				return fmt.Errorf("%s: %w", p, err)
+			}
 			ids[r.EventID]++
 			uids[r.EventData.UID] = true
 		}
-		return nil
+		return err
 	})
 	if err != nil {
 		t.Fatal(err)
