@@ -194,8 +194,12 @@ func (x *Investigator) policyChanges(ctx context.Context, rf *Refusal, e *cairn.
 		}
 		f = cairn.Filter{ResourceID: name, EventSource: "iam.amazonaws.com"}
 		// Role and user names are the account's own: another account's
-		// role of the same name is another role.
-		keep = func(c *cairn.Event) bool { return c.RecipientAccountID == e.RecipientAccountID }
+		// role of the same name is another role. Of the writes on it, those
+		// that change what it may do: its policies, its permissions
+		// boundary, a user's groups (not a tag or a new access key).
+		keep = func(c *cairn.Event) bool {
+			return c.RecipientAccountID == e.RecipientAccountID && changesPermissions(c.EventName)
+		}
 	}
 	f.ReadOnly = cairn.BoolFalse
 	f.Since, f.Until = from, to
@@ -211,6 +215,15 @@ func (x *Investigator) policyChanges(ctx context.Context, rf *Refusal, e *cairn.
 		}
 	}
 	return out, nil
+}
+
+// changesPermissions reports whether an IAM call on a role or user changes
+// what it may do: Attach/Detach/Put/Delete…Policy, …PermissionsBoundary,
+// UpdateAssumeRolePolicy, and a user's AddUserToGroup and
+// RemoveUserFromGroup.
+func changesPermissions(eventName string) bool {
+	return strings.Contains(eventName, "Policy") || strings.Contains(eventName, "PermissionsBoundary") ||
+		eventName == "AddUserToGroup" || eventName == "RemoveUserFromGroup"
 }
 
 // verdictOfDenial says which policy refused the call and who can change it.

@@ -132,6 +132,8 @@ func TestWhyDeniedFindsWhatChanged(t *testing.T) {
 		denied("e-denied1", "2026-03-14T11:00:00Z", "run-2"),
 		denied("e-denied2", "2026-03-14T11:15:00Z", "run-3"),
 		rec("e-other", "2026-03-14T11:30:00Z", iam, "PutRolePolicy", bob, "192.0.2.10", "aws-cli/2.15.0", `{"roleName":"other","policyName":"p"}`, `null`, ""),
+		// A write on the role that grants nothing: not a change of its policies.
+		rec("e-tag", "2026-03-14T11:40:00Z", iam, "TagRole", bob, "192.0.2.10", "aws-cli/2.15.0", `{"roleName":"deploy","tags":[{"key":"team","value":"orders"}]}`, `null`, ""),
 		rec("e-attach", "2026-03-14T12:00:00Z", iam, "AttachRolePolicy", carol, "203.0.113.9", "aws-cli/2.15.0", `{"roleName":"deploy","policyArn":"arn:aws:iam::aws:policy/AmazonSSMReadOnlyAccess"}`, `null`, ""),
 		rec("e-ok2", "2026-03-14T12:05:00Z", ssm, "GetParameter", deploy("run-4"), "198.51.100.7", "aws-sdk-go-v2/1.26.1", get, `null`, ""),
 	}
