@@ -242,6 +242,15 @@ func TestIngestSearchAndSQL(t *testing.T) {
 	if r.code != 0 || r.stdout != "eventName,n\nDescribeInstances,108\nRebootInstances,12\n" {
 		t.Errorf("sql: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
+	// JSON keeps the columns' order and a repeated name; CSV's NULL is empty.
+	r = runCairn(t, nil, "sql", "-data", data, "-format", "json", "SELECT max(eventName) AS z, min(errorCode) AS a, count(*) AS z FROM events WHERE errorCode IS NULL")
+	if r.code != 0 || r.stdout != `{"z":"RebootInstances","a":null,"z_2":112}`+"\n" {
+		t.Errorf("sql -format json: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = runCairn(t, nil, "sql", "-data", data, "-format", "csv", "SELECT NULL AS x, 1 AS y")
+	if r.code != 0 || r.stdout != "x,y\n,1\n" {
+		t.Errorf("sql -format csv of a NULL: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
 	for _, q := range []string{"SELECT * FROM read_text('/etc/passwd')", "DROP VIEW events", "COPY (SELECT 1) TO '/tmp/x.csv'", "SELEC 1"} {
 		r = runCairn(t, nil, "sql", "-data", data, q)
 		if r.code != 1 || strings.Count(r.stderr, "\n") != 1 {

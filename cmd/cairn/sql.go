@@ -34,13 +34,24 @@ func runSQL(ctx context.Context, e *env, args []string) error {
 	}
 	switch *format {
 	case "json":
-		enc := json.NewEncoder(e.stdout)
+		// Objects keep the columns' order and every column, a repeated
+		// name too (n, n_2): a Go map would sort them and keep one.
+		keys := uniqueNames(t.Columns)
+		var b []byte
 		for _, row := range t.Rows {
-			obj := make(map[string]any, len(row))
-			for i, c := range t.Columns {
-				obj[c] = row[i]
+			b = append(b[:0], '{')
+			for i, k := range keys {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				kb, _ := json.Marshal(k)
+				vb, err := json.Marshal(row[i])
+				if err != nil {
+					return fmt.Errorf("column %s: %w", k, err)
+				}
+				b = append(append(append(b, kb...), ':'), vb...)
 			}
-			if err := enc.Encode(obj); err != nil {
+			if _, err := e.stdout.Write(append(b, '}', '\n')); err != nil {
 				return err
 			}
 		}
@@ -51,7 +62,9 @@ func runSQL(ctx context.Context, e *env, args []string) error {
 		for _, row := range t.Rows {
 			rec := make([]string, len(row))
 			for i, v := range row {
-				rec[i] = cell(v)
+				if v != nil { // NULL is an empty field, not the text NULL
+					rec[i] = cell(v)
+				}
 			}
 			w.Write(rec)
 		}
@@ -67,7 +80,7 @@ func runSQL(ctx context.Context, e *env, args []string) error {
 		}
 		fmt.Fprintln(tw, strings.Join(cells, "\t"))
 	}
-	fmt.Fprintf(tw, "(%d rows)\n", len(t.Rows))
+	fmt.Fprintf(tw, "(%d %s)\n", len(t.Rows), plural(len(t.Rows), "row", "rows"))
 	return tw.Flush()
 }
 
@@ -83,4 +96,18 @@ func cell(v any) string {
 		return string(b)
 	}
 	return fmt.Sprint(v)
+}
+
+// uniqueNames returns the column names with repeats numbered: n, n_2, n_3.
+func uniqueNames(cols []string) []string {
+	seen := make(map[string]int, len(cols))
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		seen[c]++
+		out[i] = c
+		if n := seen[c]; n > 1 {
+			out[i] = fmt.Sprintf("%s_%d", c, n)
+		}
+	}
+	return out
 }

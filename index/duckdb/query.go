@@ -91,6 +91,9 @@ func refineError(err error) error {
 		strings.Contains(msg, "configuration has been locked") {
 		return fmt.Errorf("%w: %s (cairn's SQL cannot read or write files, attach databases or change settings)", cairn.ErrQueryRefused, msg)
 	}
+	if strings.Contains(msg, "Out of Memory Error") {
+		return fmt.Errorf("%w: %s (the query engine's memory is bounded, 256MB unless cairn serve's -index.memory-limit says otherwise: aggregate before sorting, and avoid DISTINCT over eventJson)", cairn.ErrBadQuery, msg)
+	}
 	return fmt.Errorf("%w: %s", cairn.ErrBadQuery, msg)
 }
 
