@@ -214,6 +214,7 @@ func TestIngestSearchAndSQL(t *testing.T) {
 		{[]string{"-error", "AccessDenied", "-user", "bob"}, 8},
 		{[]string{"-readonly", "false"}, 12},
 		{[]string{"-since", "2026-03-10T10:00:00Z", "-until", "2026-03-10T10:30:00Z"}, 30},
+		{[]string{"-since", "2026-03-10", "-until", "2026-03-10"}, 120}, // a date as -until: through that day
 		{[]string{"-text", "REQ-7\""}, 1},
 	}
 	for _, c := range cases {

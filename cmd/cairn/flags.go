@@ -88,3 +88,22 @@ func parseTime(s string, now time.Time) (time.Time, error) {
 	}
 	return time.Time{}, fmt.Errorf("%w: %q is neither a time (2026-03-14T03:10:00Z, 2026-03-14) nor a duration (72h, 30d)", errUsage, s)
 }
+
+// parseRange reads -since and -until. A date alone as -until means the end
+// of that day, so that -since 2026-03-23 -until 2026-03-23 is that day; a
+// range that ends before it begins is a usage error.
+func parseRange(since, until string, now time.Time) (from, to time.Time, err error) {
+	if from, err = parseTime(since, now); err != nil {
+		return
+	}
+	if to, err = parseTime(until, now); err != nil {
+		return
+	}
+	if _, dateOnly := time.Parse(time.DateOnly, until); dateOnly == nil {
+		to = to.AddDate(0, 0, 1)
+	}
+	if !from.IsZero() && !to.IsZero() && !from.Before(to) {
+		err = fmt.Errorf("%w: -since %s is not before -until %s", errUsage, since, until)
+	}
+	return
+}

@@ -26,8 +26,8 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&f.EventID, "id", "", "event ID")
 	fs.StringVar(&f.Text, "text", "", "text anywhere in the record (case-insensitive)")
 	readOnly := fs.String("readonly", "", "true or false")
-	since := fs.String("since", "", "from this time (RFC 3339) or this long ago (72h, 30d)")
-	until := fs.String("until", "", "before this time or this long ago")
+	since := fs.String("since", "", "from this time (RFC 3339, or a date: 2026-03-14) or this long ago (72h, 30d)")
+	until := fs.String("until", "", "before this time or this long ago; a date means through that day")
 	limit := fs.Int("limit", 50, "at most this many events (0: all)")
 	format := fs.String("format", "table", "table, json (JSON lines of raw records) or csv")
 	pos, err := parse(e, fs, args)
@@ -60,10 +60,7 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%w: -readonly takes true or false, not %q", errUsage, *readOnly)
 	}
 	now := time.Now().UTC()
-	if f.Since, err = parseTime(*since, now); err != nil {
-		return err
-	}
-	if f.Until, err = parseTime(*until, now); err != nil {
+	if f.Since, f.Until, err = parseRange(*since, *until, now); err != nil {
 		return err
 	}
 	out, err := newEventWriter(e.stdout, *format)

@@ -16,8 +16,8 @@ import (
 func runTimeline(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "timeline", "RESOURCE")
 	data := dataFlag(fs, e)
-	since := fs.String("since", "", "from this time (RFC 3339) or this long ago (72h, 30d)")
-	until := fs.String("until", "", "before this time or this long ago")
+	since := fs.String("since", "", "from this time (RFC 3339, or a date: 2026-03-14) or this long ago (72h, 30d)")
+	until := fs.String("until", "", "before this time or this long ago; a date means through that day")
 	format := fs.String("format", "text", "text or json")
 	pos, err := parse(e, fs, args)
 	if err != nil {
@@ -30,11 +30,7 @@ func runTimeline(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%w: -format takes text or json, not %q", errUsage, *format)
 	}
 	now := time.Now().UTC()
-	from, err := parseTime(*since, now)
-	if err != nil {
-		return err
-	}
-	to, err := parseTime(*until, now)
+	from, to, err := parseRange(*since, *until, now)
 	if err != nil {
 		return err
 	}
