@@ -406,8 +406,14 @@ func how(e *Entry) string {
 	if e.SourceIP != "" {
 		parts = append(parts, "from "+e.SourceIP)
 	}
-	if e.Tool != "" && e.Tool != "other" {
+	switch e.Tool {
+	case "", "other":
+	case "console":
+		parts = append(parts, "in the console")
+	case "aws-cli", "service":
 		parts = append(parts, "with the "+e.Tool)
+	default:
+		parts = append(parts, "with "+e.Tool) // boto3, aws-sdk-go-v2, terraform
 	}
 	if len(parts) == 0 {
 		return ""

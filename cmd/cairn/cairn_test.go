@@ -260,7 +260,7 @@ func TestIngestSearchAndSQL(t *testing.T) {
 	}
 	// Why was a call denied: bob's call 1 was; call 0 was not.
 	r = runCairn(t, nil, "why", "-data", data, "-event", f.all[1])
-	if r.code != 0 || !strings.Contains(r.stdout, "bob was refused DescribeInstances") || !strings.Contains(r.stdout, "identity: arn:aws:iam::111122223333:user/bob, refused 1 time(s)") || !strings.Contains(r.stdout, "allowed again at 2026-03-10T09:04:00Z") {
+	if r.code != 0 || !strings.Contains(r.stdout, "bob was refused DescribeInstances") || !strings.Contains(r.stdout, "identity: arn:aws:iam::111122223333:user/bob, refused 1 time") || !strings.Contains(r.stdout, "allowed again at 2026-03-10T09:04:00Z") {
 		t.Errorf("why -event: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	r = runCairn(t, nil, "why", "-data", data, "-event", f.all[0])

@@ -102,7 +102,7 @@ func printDenied(w io.Writer, rf *investigate.Refusal) {
 		}
 		fmt.Fprintln(w)
 	}
-	fmt.Fprintf(w, "identity: %s, refused %d time(s)\n", rf.Identity, rf.Denied)
+	fmt.Fprintf(w, "identity: %s, refused %d %s\n", rf.Identity, rf.Denied, plural(rf.Denied, "time", "times"))
 	for _, l := range []struct {
 		what string
 		e    *investigate.Entry
