@@ -67,6 +67,9 @@ const (
 	srcLogs   = "logs.amazonaws.com"
 	srcSSM    = "ssm.amazonaws.com"
 	srcCT     = "cloudtrail.amazonaws.com"
+	srcSecret = "secretsmanager.amazonaws.com"
+	srcECR    = "ecr.amazonaws.com"
+	srcSNS    = "sns.amazonaws.com"
 )
 
 // Path prefixes, to keep the table's lines short.
@@ -166,6 +169,11 @@ const (
 	tLogStream = "AWS::Logs::LogStream"
 
 	tTrail = "AWS::CloudTrail::Trail"
+
+	tSecret    = "AWS::SecretsManager::Secret"
+	tParameter = "AWS::SSM::Parameter"
+	tRepo      = "AWS::ECR::Repository"
+	tTopic     = "AWS::SNS::Topic"
 )
 
 // The tags by which AWS marks what an Auto Scaling group or a CloudFormation
@@ -1215,6 +1223,68 @@ var resourceRules = []ResourceRule{
 	// SSM: commands and sessions on instances (a command may reboot one).
 	{srcSSM, "SendCommand", rq + "instanceIds[]", "", tInstance, modified},
 	{srcSSM, "StartSession", rq + "target", "", tInstance, refd},
+
+	// Secrets and parameters: "who else read this secret?" is a responder's
+	// first question after a leak. secretId is a name or an ARN.
+	{srcSecret, "CreateSecret", rq + "name", "", tSecret, created},
+	{srcSecret, "CreateSecret", rs + "arn", "", tSecret, created},
+	{srcSecret, "GetSecretValue", rq + "secretId", "", tSecret, read},
+	{srcSecret, "BatchGetSecretValue", rq + "secretIdList[]", "", tSecret, read},
+	{srcSecret, "DescribeSecret", rq + "secretId", "", tSecret, read},
+	{srcSecret, "GetResourcePolicy", rq + "secretId", "", tSecret, read},
+	{srcSecret, "ListSecretVersionIds", rq + "secretId", "", tSecret, read},
+	{srcSecret, "PutSecretValue", rq + "secretId", "", tSecret, modified},
+	{srcSecret, "UpdateSecret", rq + "secretId", "", tSecret, modified},
+	{srcSecret, "UpdateSecretVersionStage", rq + "secretId", "", tSecret, modified},
+	{srcSecret, "RotateSecret", rq + "secretId", "", tSecret, modified},
+	{srcSecret, "CancelRotateSecret", rq + "secretId", "", tSecret, modified},
+	{srcSecret, "PutResourcePolicy", rq + "secretId", "", tSecret, modified},
+	{srcSecret, "DeleteResourcePolicy", rq + "secretId", "", tSecret, modified},
+	{srcSecret, "TagResource", rq + "secretId", "", tSecret, modified},
+	{srcSecret, "UntagResource", rq + "secretId", "", tSecret, modified},
+	{srcSecret, "RestoreSecret", rq + "secretId", "", tSecret, modified},
+	{srcSecret, "ReplicateSecretToRegions", rq + "secretId", "", tSecret, modified},
+	{srcSecret, "DeleteSecret", rq + "secretId", "", tSecret, deleted},
+	{srcSSM, "GetParameter", rq + "name", "", tParameter, read},
+	{srcSSM, "GetParameters", rq + "names[]", "", tParameter, read},
+	{srcSSM, "GetParameterHistory", rq + "name", "", tParameter, read},
+	{srcSSM, "PutParameter", rq + "name", "", tParameter, modified},
+	{srcSSM, "LabelParameterVersion", rq + "name", "", tParameter, modified},
+	{srcSSM, "DeleteParameter", rq + "name", "", tParameter, deleted},
+	{srcSSM, "DeleteParameters", rq + "names[]", "", tParameter, deleted},
+
+	// Container images: who pushed and who pulled.
+	{srcECR, "CreateRepository", rq + "repositoryName", "", tRepo, created},
+	{srcECR, "DeleteRepository", rq + "repositoryName", "", tRepo, deleted},
+	{srcECR, "PutImage", rq + "repositoryName", "", tRepo, modified},
+	{srcECR, "BatchDeleteImage", rq + "repositoryName", "", tRepo, modified},
+	{srcECR, "InitiateLayerUpload", rq + "repositoryName", "", tRepo, modified},
+	{srcECR, "UploadLayerPart", rq + "repositoryName", "", tRepo, modified},
+	{srcECR, "CompleteLayerUpload", rq + "repositoryName", "", tRepo, modified},
+	{srcECR, "SetRepositoryPolicy", rq + "repositoryName", "", tRepo, modified},
+	{srcECR, "DeleteRepositoryPolicy", rq + "repositoryName", "", tRepo, modified},
+	{srcECR, "PutLifecyclePolicy", rq + "repositoryName", "", tRepo, modified},
+	{srcECR, "PutImageTagMutability", rq + "repositoryName", "", tRepo, modified},
+	{srcECR, "PutImageScanningConfiguration", rq + "repositoryName", "", tRepo, modified},
+	{srcECR, "BatchGetImage", rq + "repositoryName", "", tRepo, read},
+	{srcECR, "GetDownloadUrlForLayer", rq + "repositoryName", "", tRepo, read},
+	{srcECR, "BatchCheckLayerAvailability", rq + "repositoryName", "", tRepo, read},
+	{srcECR, "DescribeImages", rq + "repositoryName", "", tRepo, read},
+	{srcECR, "DescribeImageScanFindings", rq + "repositoryName", "", tRepo, read},
+	{srcECR, "ListImages", rq + "repositoryName", "", tRepo, read},
+	{srcECR, "GetRepositoryPolicy", rq + "repositoryName", "", tRepo, read},
+	{srcECR, "DescribeRepositories", rq + "repositoryNames[]", "", tRepo, read},
+
+	// Topics: who subscribed an address to the alerts.
+	{srcSNS, "CreateTopic", rs + "topicArn", "", tTopic, created},
+	{srcSNS, "DeleteTopic", rq + "topicArn", "", tTopic, deleted},
+	{srcSNS, "Subscribe", rq + "topicArn", "", tTopic, modified},
+	{srcSNS, "SetTopicAttributes", rq + "topicArn", "", tTopic, modified},
+	{srcSNS, "AddPermission", rq + "topicArn", "", tTopic, modified},
+	{srcSNS, "RemovePermission", rq + "topicArn", "", tTopic, modified},
+	{srcSNS, "Publish", rq + "topicArn", "", tTopic, refd},
+	{srcSNS, "GetTopicAttributes", rq + "topicArn", "", tTopic, read},
+	{srcSNS, "ListSubscriptionsByTopic", rq + "topicArn", "", tTopic, read},
 }
 
 // ResourceRules returns a copy of the resource table.

@@ -42,6 +42,11 @@ var coveredSources = map[string]bool{
 	"logs.amazonaws.com":                 true,
 	// Stopping or deleting a trail is how an intruder covers their tracks.
 	"cloudtrail.amazonaws.com": true,
+	// After a leak: who read the secret, who pushed the image.
+	"secretsmanager.amazonaws.com": true,
+	"ssm.amazonaws.com":            true,
+	"ecr.amazonaws.com":            true,
+	"sns.amazonaws.com":            true,
 }
 
 // namesNoResource are the mutating calls of those services that truly name
@@ -50,6 +55,10 @@ var coveredSources = map[string]bool{
 var namesNoResource = map[string]string{
 	// The caller changes their own password: the user is the principal.
 	"iam.amazonaws.com:ChangePassword": "caller's own password",
+	// The SSM agent reporting its own instance every five minutes: the
+	// instance is the caller (its role session is named after it), and why
+	// reads these calls apart; as resources they would bury its timeline.
+	"ssm.amazonaws.com:UpdateInstanceInformation": "the instance reporting itself",
 	// Account-wide settings.
 	"iam.amazonaws.com:UpdateAccountPasswordPolicy":        "account setting",
 	"iam.amazonaws.com:DeleteAccountPasswordPolicy":        "account setting",

@@ -195,6 +195,14 @@ func TestResourceRules(t *testing.T) {
 		{"CreateDBInstance in a cluster", call(srcRDS, "CreateDBInstance", `{"dBInstanceIdentifier":"db2","dBClusterIdentifier":"c1"}`, "", ""),
 			[]cairn.ResourceRef{ref("db2", tDB, created), ref("c1", tCluster, refd)}},
 
+		// Secrets, parameters, images and topics: who read or changed them.
+		{"GetSecretValue", call(srcSecret, "GetSecretValue", `{"secretId":"prod/orders/db"}`, "null", ""),
+			[]cairn.ResourceRef{ref("prod/orders/db", tSecret, read)}},
+		{"GetParameters", call(srcSSM, "GetParameters", `{"names":["/app/db-url","/app/api-key"],"withDecryption":true}`, "", ""),
+			[]cairn.ResourceRef{ref("/app/db-url", tParameter, read), ref("/app/api-key", tParameter, read)}},
+		{"PutImage", call(srcECR, "PutImage", `{"repositoryName":"orders-api","imageTag":"v1"}`, "", ""),
+			[]cairn.ResourceRef{ref("orders-api", tRepo, modified)}},
+
 		// resources[] alone.
 		{"resources[] only, upper and lower case", call("kms.amazonaws.com", "Decrypt", "", "",
 			`,"resources":[{"accountId":"111122223333","type":"AWS::KMS::Key","ARN":"arn:aws:kms:eu-west-1:111122223333:key/k-1"},{"type":"AWS::IAM::Role","arn":"arn:aws:iam::123456789012:role/x/y/Z"},{"type":"AWS::Other"}]`),
