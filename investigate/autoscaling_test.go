@@ -212,3 +212,36 @@ func TestWhyNamesWhatItCannotFind(t *testing.T) {
 		t.Fatalf("a resource no event names: %v", err)
 	}
 }
+
+// TestAccessKeyTimelineHoldsItsCalls: the history of an access key is its
+// creation and every call made with it, so that "was the thief's new key
+// used, and when last?" has an answer.
+func TestAccessKeyTimelineHoldsItsCalls(t *testing.T) {
+	dir := t.TempDir()
+	const key = "AKIAIOSFODNN7EXAMPLE"
+	mallory := `{"type":"IAMUser","principalId":"AIDAEXAMPLEMALLORY","arn":"arn:aws:iam::111122223333:user/mallory","accountId":"111122223333","accessKeyId":"` + key + `","userName":"mallory"}`
+	iam, s3 := "iam.amazonaws.com", "s3.amazonaws.com"
+	recs := []string{
+		rec("e-create", "2026-03-14T09:00:00Z", iam, "CreateAccessKey", bob, "192.0.2.10", "aws-cli/2.15.0", `{"userName":"mallory"}`,
+			`{"accessKey":{"userName":"mallory","accessKeyId":"`+key+`","status":"Active","createDate":"Mar 14, 2026 9:00:00 AM"}}`, ""),
+		rec("e-use1", "2026-03-14T09:05:00Z", s3, "ListBuckets", mallory, "203.0.113.66", "Boto3/1.26.137", `{"Host":"s3.amazonaws.com"}`, `null`, ""),
+		rec("e-use2", "2026-03-14T09:06:00Z", iam, "ListUsers", mallory, "203.0.113.66", "Boto3/1.26.137", `{}`, `null`, ""),
+		rec("e-other", "2026-03-14T09:07:00Z", iam, "ListUsers", bob, "192.0.2.10", "aws-cli/2.15.0", `{}`, `null`, ""),
+	}
+	logs := filepath.Join(dir, "AWSLogs", fixtureAccount, "CloudTrail", "us-east-1", "2026", "03", "14")
+	os.MkdirAll(logs, 0o755)
+	if err := os.WriteFile(filepath.Join(logs, fixtureAccount+"_CloudTrail_us-east-1_20260314T0910Z_AAAAAAAAAAAAAAAA.json"), []byte(`{"Records":[`+strings.Join(recs, ",")+`]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tl, err := investigate.New(openIndex(t, dir), investigate.DefaultConfig()).Timeline(context.Background(), key, time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range tl.Entries {
+		got = append(got, e.EventID)
+	}
+	if strings.Join(got, " ") != "e-create e-use1 e-use2" || tl.Type != "AWS::IAM::AccessKey" {
+		t.Fatalf("timeline of %s (%s): %v", key, tl.Type, got)
+	}
+}

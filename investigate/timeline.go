@@ -113,6 +113,24 @@ func (x *Investigator) Timeline(ctx context.Context, resource string, since, unt
 	if err != nil {
 		return nil, err
 	}
+	if isAccessKeyID(resource) {
+		// A key's history is also every call made with it: was a leaked
+		// key, or the one its thief created, used, and when last?
+		used, more, err := x.events(ctx, cairn.Filter{AccessKeyID: resource, Since: since, Until: until})
+		if err != nil {
+			return nil, err
+		}
+		seen := make(map[string]bool, len(own))
+		for i := range own {
+			seen[own[i].EventID] = true
+		}
+		for i := range used {
+			if !seen[used[i].EventID] {
+				own = append(own, used[i])
+			}
+		}
+		truncated = truncated || more
+	}
 	tl := &Timeline{Resource: resource, Since: since, Until: until, Truncated: truncated, Related: []string{}}
 	var entries []Entry
 	for i := range own {
@@ -122,6 +140,9 @@ func (x *Investigator) Timeline(ctx context.Context, resource string, since, unt
 			tl.Type = typeOf(e, resource)
 		}
 		entries = append(entries, ent)
+	}
+	if tl.Type == "" && isAccessKeyID(resource) {
+		tl.Type = "AWS::IAM::AccessKey" // named by the calls made with it, not as their resource
 	}
 	parents := parentsOf(own, resource)
 	if len(parents) == 0 && strings.HasPrefix(resource, "i-") && !since.IsZero() {
@@ -162,6 +183,20 @@ func (x *Investigator) Timeline(ctx context.Context, resource string, since, unt
 		tl.Entries = []Entry{}
 	}
 	return tl, nil
+}
+
+// isAccessKeyID reports whether s is an access key ID: AKIA… (long-term)
+// or ASIA… (temporary), 20 characters of A–Z and 2–7.
+func isAccessKeyID(s string) bool {
+	if len(s) != 20 || !(strings.HasPrefix(s, "AKIA") || strings.HasPrefix(s, "ASIA")) {
+		return false
+	}
+	for _, c := range s[4:] {
+		if !('A' <= c && c <= 'Z' || '2' <= c && c <= '7') {
+			return false
+		}
+	}
+	return true
 }
 
 // events reads every event matching f, oldest first, up to MaxEvents (the

@@ -66,7 +66,7 @@ func printTimeline(w io.Writer, tl *investigate.Timeline) {
 	if tl.Type != "" {
 		head += " (" + tl.Type + ")"
 	}
-	fmt.Fprintf(w, "%s: %d events", head, len(tl.Entries))
+	fmt.Fprintf(w, "%s: %d %s", head, len(tl.Entries), plural(len(tl.Entries), "event", "events"))
 	if len(tl.Related) > 0 {
 		fmt.Fprintf(w, ", with those of %s", strings.Join(tl.Related, ", "))
 	}
