@@ -20,6 +20,7 @@ func TestFlagErrorsAreOneLine(t *testing.T) {
 		{[]string{"why", "i-0abc", "-at", "yesterday"}, 2, true, "neither a time"},
 		{[]string{"search", "-limit", "many"}, 2, true, "invalid value"},
 		{[]string{"search", "-since", "2026-03-24", "-until", "2026-03-23"}, 2, true, "is not before -until"},
+		{[]string{"search", "-ip", "45.142.120.0/24"}, 2, true, "not a network"},
 		{[]string{"search", "-h"}, 0, false, "Usage: cairn search"},
 	} {
 		var stdout, stderr bytes.Buffer

@@ -37,6 +37,9 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 	if len(pos) > 0 {
 		return fmt.Errorf("%w: unexpected argument %q; search takes only flags", errUsage, pos[0])
 	}
+	if strings.Contains(f.SourceIP, "/") {
+		return fmt.Errorf("%w: -ip takes one address, not a network; for %s, cairn sql \"SELECT … FROM events WHERE sourceIPAddress LIKE '…%%'\"", errUsage, f.SourceIP)
+	}
 	if *limit < 0 {
 		return fmt.Errorf("%w: -limit must be 0 (all) or more, not %d", errUsage, *limit)
 	}
