@@ -231,6 +231,12 @@ func TestIngestSearchAndSQL(t *testing.T) {
 		!strings.Contains(r.stderr, "the newest 3 shown; more match") {
 		t.Errorf("table output:\n%s%s", r.stdout, r.stderr)
 	}
+	// CSV for a ticket: the error's message comes with its code.
+	r = runCairn(t, nil, "search", "-data", data, "-error", "AccessDenied", "-limit", "1", "-format", "csv")
+	if lines := strings.Split(strings.TrimSpace(r.stdout), "\n"); r.code != 0 || len(lines) != 2 ||
+		!strings.HasSuffix(lines[0], ",errorMessage") || !strings.HasSuffix(lines[1], ",User is not authorized") {
+		t.Errorf("search -format csv:\n%s%s", r.stdout, r.stderr)
+	}
 	// Exactly as many as asked for: nothing more to hint at.
 	r = runCairn(t, nil, "search", "-data", data, "-event", "RebootInstances", "-limit", "12")
 	if r.code != 0 || strings.Count(r.stdout, "\n") != 13 || r.stderr != "" {

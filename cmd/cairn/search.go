@@ -128,7 +128,7 @@ func newEventWriter(w io.Writer, format string) (*eventWriter, error) {
 	case "csv":
 		ew.cw = csv.NewWriter(w)
 		ew.cw.Write([]string{"eventTime", "eventID", "user", "principalArn", "accessKeyId", "eventSource", "eventName",
-			"awsRegion", "recipientAccountId", "sourceIPAddress", "userAgent", "errorCode", "readOnly", "resources"})
+			"awsRegion", "recipientAccountId", "sourceIPAddress", "userAgent", "errorCode", "readOnly", "resources", "errorMessage"})
 	case "json":
 	default:
 		return nil, fmt.Errorf("%w: -format takes table, json or csv, not %q", errUsage, format)
@@ -145,7 +145,7 @@ func (ew *eventWriter) write(ev *cairn.Event) error {
 	case "csv":
 		return ew.cw.Write([]string{ev.EventTime.Format(time.RFC3339), ev.EventID, ev.Principal.Name(), ev.Principal.ARN,
 			ev.Principal.AccessKeyID, ev.EventSource, ev.EventName, ev.AWSRegion, ev.RecipientAccountID,
-			ev.SourceIPAddress, ev.UserAgent, ev.ErrorCode, ev.ReadOnly.String(), resourceList(ev, 0)})
+			ev.SourceIPAddress, ev.UserAgent, ev.ErrorCode, ev.ReadOnly.String(), resourceList(ev, 0), ev.ErrorMessage})
 	}
 	src := strings.TrimSuffix(ev.EventSource, ".amazonaws.com")
 	_, err := fmt.Fprintf(ew.tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", ev.EventTime.Format(time.RFC3339), clip(ev.Principal.Name(), 40),
