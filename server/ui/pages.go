@@ -124,7 +124,11 @@ func decodeCursor(s string) (cairn.Cursor, error) {
 }
 
 type glance struct {
-	From, To   time.Time
+	From, To time.Time
+	// Shown is To as the page says it: the newest event's time when the
+	// range runs to the newest event (To is then a second later, as the
+	// range's end is exclusive).
+	Shown      time.Time
 	Unit       string
 	Chart      template.HTML
 	Principals []countRow
@@ -285,6 +289,7 @@ func whereOf(f cairn.Filter, from, to time.Time) string {
 // glance summarises the filter's range with three queries.
 func (u *UI) glance(ctx context.Context, f cairn.Filter) (*glance, error) {
 	from, to := f.Since, f.Until
+	shown := to
 	if from.IsZero() || to.IsZero() {
 		st, err := u.cfg.Index.Stats(ctx)
 		if err != nil {
@@ -297,10 +302,7 @@ func (u *UI) glance(ctx context.Context, f cairn.Filter) (*glance, error) {
 			from = st.Oldest
 		}
 		if to.IsZero() {
-			to = st.Newest.Add(time.Second)
-			if !f.Until.IsZero() {
-				to = f.Until
-			}
+			to, shown = st.Newest.Add(time.Second), st.Newest
 		}
 	}
 	if !from.Before(to) {
@@ -311,7 +313,7 @@ func (u *UI) glance(ctx context.Context, f cairn.Filter) (*glance, error) {
 		unit = "day"
 	}
 	where := whereOf(f, from, to)
-	g := &glance{From: from, To: to, Unit: unit}
+	g := &glance{From: from, To: to, Shown: shown, Unit: unit}
 	// One scan answers the three questions (grouping sets), so a costly
 	// filter, such as a user matched against every identity column, is
 	// evaluated once. Buckets use integer arithmetic on the epoch: date_trunc

@@ -298,6 +298,10 @@ func TestTourOnTheEventsPage(t *testing.T) {
 	if !strings.Contains(body, `id="tour-h"`) || !strings.Contains(body, `href="/resource/i-0%3Cimg%20src=x%3E"`) {
 		t.Errorf("no tour on the events page:\n%s", body)
 	}
+	// The summary ends at the newest event, not a second after it.
+	if !strings.Contains(body, "to 2026-03-14 03:10:00Z, per") {
+		t.Errorf("the summary's range does not end at the newest event")
+	}
 	if strings.Contains(body, "<img src=x>") {
 		t.Errorf("a tour question is not escaped")
 	}
