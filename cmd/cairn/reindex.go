@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/cairn-audit/cairn"
@@ -86,8 +88,10 @@ func objectsOf(ctx context.Context, idx *duckdb.Index, sources []string) (map[st
 func reportDepartures(e *env, former, now map[string]map[string]cairn.ObjectState) int {
 	const shown = 20
 	n := 0
-	for src, objs := range former {
-		for key, was := range objs {
+	for _, src := range slices.Sorted(maps.Keys(former)) {
+		objs := former[src]
+		for _, key := range slices.Sorted(maps.Keys(objs)) {
+			was := objs[key]
 			if was.Status != cairn.ObjectDone {
 				continue
 			}
