@@ -231,6 +231,14 @@ func TestIngestSearchAndSQL(t *testing.T) {
 		!strings.Contains(r.stderr, "the newest 3 shown; more match") {
 		t.Errorf("table output:\n%s%s", r.stdout, r.stderr)
 	}
+	// Oldest first, as an incident unfolded; and with a -since.
+	for _, args := range [][]string{{}, {"-since", "2026-03-10T09:00:00Z", "-until", "2026-03-10"}} {
+		r = runCairn(t, nil, append([]string{"search", "-data", data, "-oldest-first", "-limit", "3", "-format", "json"}, args...)...)
+		if got := strings.Split(strings.TrimSpace(r.stdout), "\n"); r.code != 0 || len(got) != 3 ||
+			!strings.Contains(got[0], f.all[0]) || !strings.Contains(got[1], f.all[1]) || !strings.Contains(got[2], f.all[2]) {
+			t.Errorf("search -oldest-first %v: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
+		}
+	}
 	// CSV for a ticket: the error's message comes with its code.
 	r = runCairn(t, nil, "search", "-data", data, "-error", "AccessDenied", "-limit", "1", "-format", "csv")
 	if lines := strings.Split(strings.TrimSpace(r.stdout), "\n"); r.code != 0 || len(lines) != 2 ||
@@ -320,6 +328,10 @@ func TestServeLookupEventsAndCommandsThroughIt(t *testing.T) {
 	r := runCairn(t, env, "search", "-data", data, "-format", "json", "-limit", "0", "-user", "bob")
 	if got := ids(t, r.stdout); !slices.Equal(got, sorted(f.eventIDs["bob"])) {
 		t.Fatalf("search through the server: %d events, stderr %s", len(got), r.stderr)
+	}
+	r = runCairn(t, env, "search", "-data", data, "-format", "json", "-limit", "1", "-oldest-first")
+	if r.code != 0 || !strings.Contains(r.stdout, f.all[0]) || strings.Count(r.stdout, "\n") != 1 {
+		t.Errorf("search -oldest-first through the server: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	r = runCairn(t, env, "ingest", "-data", data, f.dir)
 	if r.code != 0 || !strings.Contains(r.stdout, "0 new") {

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -29,6 +30,7 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 	since := fs.String("since", "", "from this time (RFC 3339, or a date: 2026-03-14) or this long ago (72h, 30d)")
 	until := fs.String("until", "", "before this time or this long ago; a date means through that day")
 	limit := fs.Int("limit", 50, "at most this many events (0: all)")
+	oldestFirst := fs.Bool("oldest-first", false, "the oldest matches first, as an incident unfolded (read a day at a time)")
 	format := fs.String("format", "table", "table, json (JSON lines of raw records) or csv")
 	pos, err := parse(e, fs, args)
 	if err != nil {
@@ -75,39 +77,116 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer r.Close()
-	var cur cairn.Cursor
-	left, more := *limit, false
-	for {
-		n := 1000
-		if *limit > 0 && left < n {
-			n = left + 1 // one more, to know whether more match
-		}
-		page, err := r.Search(ctx, f, cur, n)
-		if err != nil {
-			return err
-		}
-		evs := page.Events
-		if *limit > 0 && len(evs) > left {
-			evs, more = evs[:left], true
-		}
-		for i := range evs {
-			if err := out.write(&evs[i]); err != nil {
-				return err
-			}
-		}
-		left -= len(evs)
-		if more || page.Next.IsZero() || (*limit > 0 && left <= 0) {
-			break
-		}
-		cur = page.Next
+	write := writeNewestFirst
+	if *oldestFirst {
+		write = writeOldestFirst
+	}
+	more, err := write(ctx, r, f, *limit, out)
+	if err != nil {
+		return err
 	}
 	if err := out.close(); err != nil {
 		return err
 	}
 	if more && *format == "table" {
-		fmt.Fprintf(e.stderr, "(the newest %d shown; more match: -limit N shows more, -limit 0 all)\n", *limit)
+		which := "newest"
+		if *oldestFirst {
+			which = "oldest"
+		}
+		fmt.Fprintf(e.stderr, "(the %s %d shown; more match: -limit N shows more, -limit 0 all)\n", which, *limit)
 	}
 	return nil
+}
+
+// writeNewestFirst writes up to limit matches (0: all), newest first, as
+// the index answers, and reports whether more match.
+func writeNewestFirst(ctx context.Context, r reader, f cairn.Filter, limit int, out *eventWriter) (bool, error) {
+	var cur cairn.Cursor
+	left := limit
+	for {
+		n := 1000
+		if limit > 0 && left < n {
+			n = left + 1 // one more, to know whether more match
+		}
+		page, err := r.Search(ctx, f, cur, n)
+		if err != nil {
+			return false, err
+		}
+		evs, more := page.Events, false
+		if limit > 0 && len(evs) > left {
+			evs, more = evs[:left], true
+		}
+		for i := range evs {
+			if err := out.write(&evs[i]); err != nil {
+				return false, err
+			}
+		}
+		left -= len(evs)
+		if more || page.Next.IsZero() || (limit > 0 && left <= 0) {
+			return more, nil
+		}
+		cur = page.Next
+	}
+}
+
+// writeOldestFirst writes up to limit matches (0: all), oldest first, and
+// reports whether more match. The index answers newest first, so the range
+// is read a day at a time, each day's matches turned around in memory: a
+// day's are few enough where a whole search's might not be.
+func writeOldestFirst(ctx context.Context, r reader, f cairn.Filter, limit int, out *eventWriter) (bool, error) {
+	from, to := f.Since, f.Until
+	if from.IsZero() || to.IsZero() {
+		t, err := r.Query(ctx, "SELECT min(eventTime) AS oldest, max(eventTime) AS newest FROM events")
+		if err != nil {
+			return false, err
+		}
+		oldest, _ := time.Parse(time.RFC3339Nano, fmt.Sprint(t.Rows[0][0]))
+		newest, _ := time.Parse(time.RFC3339Nano, fmt.Sprint(t.Rows[0][1]))
+		if oldest.IsZero() {
+			return false, nil // an empty index
+		}
+		if from.IsZero() {
+			from = oldest
+		}
+		if to.IsZero() {
+			to = newest.Add(time.Second)
+		}
+	}
+	written := 0
+	for day := from.Truncate(24 * time.Hour); day.Before(to); day = day.Add(24 * time.Hour) {
+		g := f
+		g.Since, g.Until = day, day.Add(24*time.Hour)
+		if g.Since.Before(from) {
+			g.Since = from
+		}
+		if g.Until.After(to) {
+			g.Until = to
+		}
+		var evs []cairn.Event
+		var cur cairn.Cursor
+		for {
+			page, err := r.Search(ctx, g, cur, 1000)
+			if err != nil {
+				return false, err
+			}
+			evs = append(evs, page.Events...)
+			if page.Next.IsZero() || len(page.Events) == 0 {
+				break
+			}
+			cur = page.Next
+		}
+		slices.Reverse(evs)
+		for i := range evs {
+			if limit > 0 && written == limit {
+				return true, nil
+			}
+			if err := out.write(&evs[i]); err != nil {
+				return false, err
+			}
+			written++
+		}
+	}
+	return false, nil
 }
 
 // eventWriter prints events in one of the output formats.
