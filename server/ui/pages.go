@@ -435,6 +435,27 @@ func (u *UI) event(w http.ResponseWriter, r *http.Request, s *session) {
 	u.render(w, r, http.StatusOK, "event", s, page)
 }
 
+// eventRaw serves /event/{id}/raw: the record as it was received, byte for
+// byte, as evidence to attach to a ticket (the page indents it for
+// reading). Events that share the ID, of other accounts, come one a line.
+func (u *UI) eventRaw(w http.ResponseWriter, r *http.Request, s *session) {
+	id := r.PathValue("id")
+	res, err := u.cfg.Index.Search(r.Context(), cairn.Filter{EventID: id}, cairn.Cursor{}, 10)
+	if err != nil {
+		u.fail(w, r, s, http.StatusInternalServerError, "The search failed: "+oneLine(err.Error()), err)
+		return
+	}
+	if len(res.Events) == 0 {
+		u.fail(w, r, s, http.StatusNotFound, "No event has the ID "+id+".", nil)
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+url.PathEscape(id)+`.json"`)
+	for _, e := range res.Events {
+		w.Write(append(e.Raw, '\n'))
+	}
+}
+
 // /resource/{id}
 
 // timelineRows bounds the timeline's table: a busy role's thousands of

@@ -143,6 +143,7 @@ func New(cfg Config) *UI {
 	})
 	mux.Handle("GET /events", u.auth(u.events))
 	mux.Handle("GET /event/{id}", u.auth(u.event))
+	mux.Handle("GET /event/{id}/raw", u.auth(u.eventRaw))
 	mux.Handle("GET /resource/{id...}", u.auth(u.resource))
 	mux.Handle("GET /cost", u.auth(u.costPage))
 	mux.Handle("GET /health", u.auth(u.health))

@@ -387,3 +387,23 @@ func TestPagesSayWhileTheServerCatchesUp(t *testing.T) {
 		t.Errorf("the notice stays once the sources are read")
 	}
 }
+
+// TestEventRawIsTheRecordAsReceived: the event page indents the record for
+// reading and links to it as received, byte for byte, for a ticket.
+func TestEventRawIsTheRecordAsReceived(t *testing.T) {
+	ts := startSmall(t)
+	c := newClient(t)
+	login(t, c, ts.URL, "AKIDUITEST", "s3cret/ui+test")
+	_, page := get(t, c, ts.URL+"/event/"+evilID)
+	if !strings.Contains(page, `href="/event/`+evilID+`/raw"`) {
+		t.Errorf("the event page does not link to its raw record")
+	}
+	resp, body := get(t, c, ts.URL+"/event/"+evilID+"/raw")
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(body, `{"eventVersion":"1.08","eventID":"`+evilID+`",`) ||
+		strings.Count(body, "\n") != 1 || !strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") {
+		t.Errorf("raw record: %d %q\n%s", resp.StatusCode, resp.Header.Get("Content-Disposition"), body)
+	}
+	if resp, _ := get(t, c, ts.URL+"/event/no-such-event/raw"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("raw record of no event: %d", resp.StatusCode)
+	}
+}
