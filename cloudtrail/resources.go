@@ -2,6 +2,7 @@ package cloudtrail
 
 import (
 	"bytes"
+	"cmp"
 	"slices"
 	"strings"
 	"sync"
@@ -70,6 +71,7 @@ const (
 	srcSecret = "secretsmanager.amazonaws.com"
 	srcECR    = "ecr.amazonaws.com"
 	srcSNS    = "sns.amazonaws.com"
+	srcSQS    = "sqs.amazonaws.com"
 )
 
 // Path prefixes, to keep the table's lines short.
@@ -174,6 +176,7 @@ const (
 	tParameter = "AWS::SSM::Parameter"
 	tRepo      = "AWS::ECR::Repository"
 	tTopic     = "AWS::SNS::Topic"
+	tQueue     = "AWS::SQS::Queue"
 )
 
 // The tags by which AWS marks what an Auto Scaling group or a CloudFormation
@@ -1285,6 +1288,27 @@ var resourceRules = []ResourceRule{
 	{srcSNS, "Publish", rq + "topicArn", "", tTopic, refd},
 	{srcSNS, "GetTopicAttributes", rq + "topicArn", "", tTopic, read},
 	{srcSNS, "ListSubscriptionsByTopic", rq + "topicArn", "", tTopic, read},
+
+	// Queues, named by URL (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME),
+	// which makeRef turns into the queue's name and ARN.
+	{srcSQS, "CreateQueue", rq + "queueName", "", tQueue, created},
+	{srcSQS, "CreateQueue", rs + "queueUrl", "", tQueue, created},
+	{srcSQS, "GetQueueUrl", rq + "queueName", "", tQueue, refd},
+	{srcSQS, "DeleteQueue", rq + "queueUrl", "", tQueue, deleted},
+	{srcSQS, "PurgeQueue", rq + "queueUrl", "", tQueue, modified},
+	{srcSQS, "SetQueueAttributes", rq + "queueUrl", "", tQueue, modified},
+	{srcSQS, "TagQueue", rq + "queueUrl", "", tQueue, modified},
+	{srcSQS, "UntagQueue", rq + "queueUrl", "", tQueue, modified},
+	{srcSQS, "AddPermission", rq + "queueUrl", "", tQueue, modified},
+	{srcSQS, "RemovePermission", rq + "queueUrl", "", tQueue, modified},
+	{srcSQS, "GetQueueAttributes", rq + "queueUrl", "", tQueue, read},
+	{srcSQS, "ListQueueTags", rq + "queueUrl", "", tQueue, read},
+	{srcSQS, "SendMessage", rq + "queueUrl", "", tQueue, refd},
+	{srcSQS, "SendMessageBatch", rq + "queueUrl", "", tQueue, refd},
+	{srcSQS, "ReceiveMessage", rq + "queueUrl", "", tQueue, read},
+	{srcSQS, "DeleteMessage", rq + "queueUrl", "", tQueue, refd},
+	{srcSQS, "DeleteMessageBatch", rq + "queueUrl", "", tQueue, refd},
+	{srcSQS, "ChangeMessageVisibility", rq + "queueUrl", "", tQueue, refd},
 }
 
 // ResourceRules returns a copy of the resource table.
@@ -1678,6 +1702,10 @@ func (r *compiledRule) add(refs []cairn.ResourceRef, v string, ev *cairn.Event) 
 // makeRef builds a reference from an ID or ARN found in a payload.
 func makeRef(v, typ string, role cairn.Role, ev *cairn.Event) cairn.ResourceRef {
 	ref := cairn.ResourceRef{ID: v, Type: typ, Account: ev.RecipientAccountID, Region: ev.AWSRegion, Role: role}
+	if region, account, name, ok := queueURL(v); ok {
+		ref.ID, ref.Account, ref.Region = name, account, cmp.Or(region, ref.Region)
+		return withDerivedARN(ref)
+	}
 	if strings.HasPrefix(v, "arn:") {
 		ref.ARN = v
 		ref.ID = arnResourceID(v)
@@ -1705,10 +1733,37 @@ func makeRef(v, typ string, role cairn.Role, ev *cairn.Event) cairn.ResourceRef 
 	if lowerCaseIDs[ref.Type] {
 		ref.ID = strings.ToLower(ref.ID)
 	}
+	return withDerivedARN(ref)
+}
+
+// withDerivedARN sets the ARN of a resource known by ID, where it follows.
+func withDerivedARN(ref cairn.ResourceRef) cairn.ResourceRef {
 	if ref.ARN == "" {
 		ref.ARN = deriveARN(ref)
 	}
 	return ref
+}
+
+// queueURL reads an SQS queue URL: https://sqs.REGION.amazonaws.com/ACCOUNT/NAME,
+// or the legacy https://queue.amazonaws.com/ACCOUNT/NAME (region unsaid).
+func queueURL(v string) (region, account, name string, ok bool) {
+	rest, found := strings.CutPrefix(v, "https://")
+	if !found {
+		return "", "", "", false
+	}
+	host, path, _ := strings.Cut(rest, "/")
+	switch {
+	case host == "queue.amazonaws.com":
+	case strings.HasPrefix(host, "sqs.") && strings.HasSuffix(host, ".amazonaws.com"):
+		region = strings.TrimSuffix(strings.TrimPrefix(host, "sqs."), ".amazonaws.com")
+	default:
+		return "", "", "", false
+	}
+	account, name, found = strings.Cut(path, "/")
+	if !found || account == "" || name == "" || strings.Contains(name, "/") {
+		return "", "", "", false
+	}
+	return region, account, name, true
 }
 
 // lowerCaseIDs are the types whose identifiers are case-insensitive and
@@ -2059,9 +2114,9 @@ func arnType(arn string) string {
 	case service == "logs" && strings.Contains(res, ":log-stream:"):
 		return tLogStream
 	case service == "sqs":
-		return "AWS::SQS::Queue"
+		return tQueue
 	case service == "sns":
-		return "AWS::SNS::Topic"
+		return tTopic
 	case service == "kinesis" && kind == "stream":
 		return "AWS::Kinesis::Stream"
 	}
@@ -2167,6 +2222,10 @@ func deriveARN(r cairn.ResourceRef) string {
 		return "arn:" + p + ":logs:" + r.Region + ":" + r.Account + ":log-group:" + r.ID
 	case tTrail:
 		return "arn:" + p + ":cloudtrail:" + r.Region + ":" + r.Account + ":trail/" + r.ID
+	case tQueue:
+		return "arn:" + p + ":sqs:" + r.Region + ":" + r.Account + ":" + r.ID
+	case tTopic:
+		return "arn:" + p + ":sns:" + r.Region + ":" + r.Account + ":" + r.ID
 	}
 	return ""
 }

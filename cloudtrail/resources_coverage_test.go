@@ -47,6 +47,7 @@ var coveredSources = map[string]bool{
 	"ssm.amazonaws.com":            true,
 	"ecr.amazonaws.com":            true,
 	"sns.amazonaws.com":            true,
+	"sqs.amazonaws.com":            true,
 }
 
 // namesNoResource are the mutating calls of those services that truly name

@@ -203,6 +203,11 @@ func TestResourceRules(t *testing.T) {
 		{"PutImage", call(srcECR, "PutImage", `{"repositoryName":"orders-api","imageTag":"v1"}`, "", ""),
 			[]cairn.ResourceRef{ref("orders-api", tRepo, modified)}},
 
+		{"SendMessage by queue URL", call(srcSQS, "SendMessage", `{"queueUrl":"https://sqs.eu-west-1.amazonaws.com/444455556666/orders-events","messageBody":"HIDDEN_DUE_TO_SECURITY_REASONS"}`, "", ""),
+			[]cairn.ResourceRef{{ID: "orders-events", ARN: "arn:aws:sqs:eu-west-1:444455556666:orders-events", Type: tQueue, Account: "444455556666", Region: "eu-west-1", Role: refd}}},
+		{"GetQueueUrl by name", call(srcSQS, "GetQueueUrl", `{"queueName":"orders-events"}`, `{"queueUrl":"https://sqs.us-east-1.amazonaws.com/123456789012/orders-events"}`, ""),
+			[]cairn.ResourceRef{ref("orders-events", tQueue, refd)}},
+
 		// resources[] alone.
 		{"resources[] only, upper and lower case", call("kms.amazonaws.com", "Decrypt", "", "",
 			`,"resources":[{"accountId":"111122223333","type":"AWS::KMS::Key","ARN":"arn:aws:kms:eu-west-1:111122223333:key/k-1"},{"type":"AWS::IAM::Role","arn":"arn:aws:iam::123456789012:role/x/y/Z"},{"type":"AWS::Other"}]`),
