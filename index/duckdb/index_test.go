@@ -681,3 +681,49 @@ func TestCancelledCommitKeepsEventsAndStatesTogether(t *testing.T) {
 		})
 	}
 }
+
+// TestUserFindsRecordsThatNameItByIDAlone: a console sign-in's CheckMfa
+// names its IAM user by principalId alone; a search for the user by name or
+// ARN finds it too, through the needles and through the engine alike.
+func TestUserFindsRecordsThatNameItByIDAlone(t *testing.T) {
+	ctx := context.Background()
+	x := openTest(t, t.TempDir())
+	rec := func(i int, name, identity string) cairn.Event {
+		raw := fmt.Sprintf(`{"eventVersion":"1.09","eventID":"00000000-0000-0000-0000-%012d","eventTime":"%s","eventSource":"signin.amazonaws.com","eventName":"%s","awsRegion":"us-east-1","recipientAccountId":"111122223333","sourceIPAddress":"192.0.2.1","userIdentity":%s,"eventType":"AwsConsoleSignIn"}`,
+			i, t0.Add(time.Duration(i)*time.Minute).Format(time.RFC3339), name, identity)
+		e, err := cloudtrail.Decode([]byte(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	user := func(name, id string) string {
+		return `{"type":"IAMUser","principalId":"` + id + `","arn":"arn:aws:iam::111122223333:user/` + name + `","accountId":"111122223333","userName":"` + name + `"}`
+	}
+	byID := func(id string) string {
+		return `{"type":"IAMUser","principalId":"` + id + `","accountId":"111122223333"}`
+	}
+	events := []cairn.Event{rec(1, "ConsoleLogin", user("alice", "AIDAALICE")), rec(2, "CheckMfa", byID("AIDAALICE")),
+		rec(3, "ConsoleLogin", user("bob", "AIDABOB")), rec(4, "CheckMfa", byID("AIDABOB"))}
+	if _, err := x.Commit(ctx, &cairn.Batch{Events: events}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"002", "001"}
+	for _, u := range []string{"alice", "arn:aws:iam::111122223333:user/alice", "AIDAALICE"} {
+		page, err := x.Search(ctx, cairn.Filter{User: u}, cairn.Cursor{}, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		aliases, err := x.userAliases(ctx, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		engine, err := x.engineSearch(ctx, criteria{Filter: cairn.Filter{User: u}, userIDs: aliases}, cairn.Cursor{}, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ids(page); !slices.Equal(got, want) || !slices.Equal(ids(engine), want) {
+			t.Errorf("-user %s: needles %v, engine %v, want %v", u, got, ids(engine), want)
+		}
+	}
+}

@@ -126,7 +126,7 @@ func TestNeedleSearchAgreesWithEngine(t *testing.T) {
 		t.Fatalf("only %d filters picked", len(filters))
 	}
 	for _, f := range filters {
-		if needleTerms(f) == nil {
+		if needleTerms(criteria{Filter: f}) == nil {
 			t.Fatalf("%+v would not use the needle files", f)
 		}
 		var cur cairn.Cursor
@@ -135,7 +135,11 @@ func TestNeedleSearchAgreesWithEngine(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want, err := x.engineSearch(ctx, f, cur, 7)
+			ids, err := x.userAliases(ctx, f.User)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := x.engineSearch(ctx, criteria{Filter: f, userIDs: ids}, cur, 7)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -192,14 +196,14 @@ func TestSegmentsWithoutNeedles(t *testing.T) {
 	}
 	defer r.Close()
 	f := cairn.Filter{User: "alice"}
-	if _, ok, _ := r.needleSearch(ctx, f, cairn.Cursor{}, 10); ok {
+	if _, ok, _ := r.needleSearch(ctx, criteria{Filter: f}, cairn.Cursor{}, 10); ok {
 		t.Fatal("searched needle files that do not exist")
 	}
 	if p, err := r.Search(ctx, f, cairn.Cursor{}, 100); err != nil || len(p.Events) != 40 {
 		t.Fatalf("engine search: %d events, %v", len(p.Events), err)
 	}
 	w := openTest(t, dir)
-	if _, ok, err := w.needleSearch(ctx, f, cairn.Cursor{}, 10); !ok || err != nil {
+	if _, ok, err := w.needleSearch(ctx, criteria{Filter: f}, cairn.Cursor{}, 10); !ok || err != nil {
 		t.Fatalf("the writer did not build the missing needle files (%v)", err)
 	}
 }
@@ -229,7 +233,7 @@ func TestDamagedNeedleFile(t *testing.T) {
 	if err := x.refreshView(ctx); err != nil { // as Search does first
 		t.Fatal(err)
 	}
-	if _, ok, _ := x.needleSearch(ctx, f, cairn.Cursor{}, 10); ok {
+	if _, ok, _ := x.needleSearch(ctx, criteria{Filter: f}, cairn.Cursor{}, 10); ok {
 		t.Fatal("a damaged needle file was used")
 	}
 	if p, err := x.Search(ctx, f, cairn.Cursor{}, 100); err != nil || len(p.Events) != 30 {

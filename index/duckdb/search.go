@@ -13,8 +13,15 @@ import (
 // orderKey orders events of the same eventTime; it is the event's DedupKey.
 const orderKey = "(coalesce(recipientAccountId, '') || '/' || eventID)"
 
+// criteria is a filter as the index applies it: with the principal IDs
+// that its User also stands for (userAliases).
+type criteria struct {
+	cairn.Filter
+	userIDs []string
+}
+
 // where renders a filter and cursor as a WHERE clause with its arguments.
-func where(f cairn.Filter, after cairn.Cursor) (string, []any) {
+func where(f criteria, after cairn.Cursor) (string, []any) {
 	var conds []string
 	var args []any
 	eq := func(col, v string) {
@@ -29,9 +36,13 @@ func where(f cairn.Filter, after cairn.Cursor) (string, []any) {
 	eq("accessKeyId", f.AccessKeyID)
 	eq("sourceIPAddress", f.SourceIP)
 	if f.User != "" {
-		conds = append(conds, "(userName = ? OR sessionName = ? OR userArn = ? OR roleArn = ? OR sourceIdentity = ? OR onBehalfOf = ? OR principalId = ?)")
+		ids := strings.Repeat(" OR principalId = ?", len(f.userIDs))
+		conds = append(conds, "(userName = ? OR sessionName = ? OR userArn = ? OR roleArn = ? OR sourceIdentity = ? OR onBehalfOf = ? OR principalId = ?"+ids+")")
 		for range 7 {
 			args = append(args, f.User)
+		}
+		for _, id := range f.userIDs {
+			args = append(args, id)
 		}
 	}
 	if f.ResourceID != "" {
@@ -77,7 +88,7 @@ func where(f cairn.Filter, after cairn.Cursor) (string, []any) {
 // matches reports whether an event passes the filter, as the WHERE clause
 // that where renders would decide; a search through the needle files
 // checks every row it fetches with it.
-func matches(e *cairn.Event, f cairn.Filter) bool {
+func matches(e *cairn.Event, f criteria) bool {
 	p := &e.Principal
 	eq := func(want, got string) bool { return want == "" || want == got }
 	if !eq(f.EventID, e.EventID) || !eq(f.EventName, e.EventName) || !eq(f.EventSource, e.EventSource) ||
@@ -85,7 +96,7 @@ func matches(e *cairn.Event, f cairn.Filter) bool {
 		return false
 	}
 	if u := f.User; u != "" && u != p.UserName && u != p.SessionName && u != p.ARN && u != p.RoleARN &&
-		u != p.SourceIdentity && u != p.OnBehalfOf && u != p.PrincipalID {
+		u != p.SourceIdentity && u != p.OnBehalfOf && u != p.PrincipalID && !slices.Contains(f.userIDs, p.PrincipalID) {
 		return false
 	}
 	if f.ResourceID != "" && !slices.ContainsFunc(e.Resources, func(r cairn.ResourceRef) bool {
@@ -260,12 +271,17 @@ func (x *Index) Search(ctx context.Context, f cairn.Filter, after cairn.Cursor, 
 	if err := x.refreshView(ctx); err != nil {
 		return cairn.Page{}, err
 	}
-	events, ok, err := x.needleSearch(ctx, f, after, limit+1)
+	c := criteria{Filter: f}
+	var err error
+	if c.userIDs, err = x.userAliases(ctx, f.User); err != nil {
+		return cairn.Page{}, fmt.Errorf("search: %w", err)
+	}
+	events, ok, err := x.needleSearch(ctx, c, after, limit+1)
 	if err != nil {
 		return cairn.Page{}, fmt.Errorf("search: %w", err)
 	}
 	if !ok {
-		return x.engineSearch(ctx, f, after, limit)
+		return x.engineSearch(ctx, c, after, limit)
 	}
 	var page cairn.Page
 	if len(events) > limit {
@@ -280,7 +296,7 @@ func (x *Index) Search(ctx context.Context, f cairn.Filter, after cairn.Cursor, 
 // engineSearch searches through the engine in two steps: first where this
 // page's events (and the one after it) are, reading only the filter and
 // ordering columns; then those rows.
-func (x *Index) engineSearch(ctx context.Context, f cairn.Filter, after cairn.Cursor, limit int) (cairn.Page, error) {
+func (x *Index) engineSearch(ctx context.Context, f criteria, after cairn.Cursor, limit int) (cairn.Page, error) {
 	w, args := where(f, after)
 	until := f.Until
 	if !after.IsZero() && (until.IsZero() || after.EventTime.Before(until)) {
@@ -304,4 +320,24 @@ func (x *Index) engineSearch(ctx context.Context, f cairn.Filter, after cairn.Cu
 		return cairn.Page{}, fmt.Errorf("search: %w", err)
 	}
 	return page, nil
+}
+
+// userAliases returns the principal ID of the IAM user that user names
+// (by name or ARN), for the records that carry that ID alone: a console
+// sign-in's CheckMfa names its user by principalId only, and a search for
+// the user would miss it. The newest event that names the user decides;
+// a name that is an ID already, or no IAM user's, has none.
+func (x *Index) userAliases(ctx context.Context, user string) ([]string, error) {
+	if user == "" || strings.HasPrefix(user, "AIDA") || strings.HasPrefix(user, "AROA") {
+		return nil, nil
+	}
+	events, ok, err := x.needleSearch(ctx, criteria{Filter: cairn.Filter{User: user}}, cairn.Cursor{}, 1)
+	if err != nil || !ok || len(events) == 0 {
+		return nil, err
+	}
+	p := &events[0].Principal
+	if p.Type != "IAMUser" || p.PrincipalID == "" || p.PrincipalID == user || (p.UserName != user && p.ARN != user) {
+		return nil, nil
+	}
+	return []string{p.PrincipalID}, nil
 }

@@ -18,7 +18,7 @@ import (
 // start from: a resource, a user, an access key or an address. Other
 // searches (a time range, an event name alone) scan columns through the
 // engine, which does that well.
-func needleTerms(f cairn.Filter) [][]uint64 {
+func needleTerms(f criteria) [][]uint64 {
 	var terms [][]uint64
 	selective := false
 	add := func(kind byte, v string, sel bool) {
@@ -33,6 +33,12 @@ func needleTerms(f cairn.Filter) [][]uint64 {
 		*last = append(*last, needleHash(needleResource, id))
 	}
 	add(needleUser, f.User, true)
+	if f.User != "" {
+		last := &terms[len(terms)-1]
+		for _, id := range f.userIDs {
+			*last = append(*last, needleHash(needleUser, id))
+		}
+	}
 	add(needleKey, f.AccessKeyID, true)
 	add(needleIP, f.SourceIP, true)
 	add(needleType, f.ResourceType, false)
@@ -73,7 +79,7 @@ type candidate struct {
 // its last second, and checked against the whole filter, until n events
 // pass. Every candidate left is then older than every event kept, so the
 // order is exact although the needle files' times are not.
-func (x *Index) needleSearch(ctx context.Context, f cairn.Filter, after cairn.Cursor, n int) (events []cairn.Event, ok bool, err error) {
+func (x *Index) needleSearch(ctx context.Context, f criteria, after cairn.Cursor, n int) (events []cairn.Event, ok bool, err error) {
 	terms := needleTerms(f)
 	if terms == nil {
 		return nil, false, nil
@@ -122,7 +128,7 @@ func (x *Index) needleSearch(ctx context.Context, f cairn.Filter, after cairn.Cu
 			fi := len(files)
 			files = append(files, d.files[k])
 			for _, r := range rows {
-				if sec := nd.sec(r); mayMatchTime(sec, f, after) {
+				if sec := nd.sec(r); mayMatchTime(sec, f.Filter, after) {
 					cands = append(cands, candidate{rowAt{fi, r}, sec})
 				}
 			}
@@ -150,7 +156,7 @@ func (x *Index) needleSearch(ctx context.Context, f cairn.Filter, after cairn.Cu
 
 // fetchNewest fetches candidates newest first, adding those that match to
 // events, until events holds n (or the candidates run out).
-func (x *Index) fetchNewest(ctx context.Context, files []string, cands []candidate, f cairn.Filter, after cairn.Cursor, n int, events []cairn.Event) ([]cairn.Event, error) {
+func (x *Index) fetchNewest(ctx context.Context, files []string, cands []candidate, f criteria, after cairn.Cursor, n int, events []cairn.Event) ([]cairn.Event, error) {
 	slices.SortFunc(cands, func(a, b candidate) int {
 		return cmp.Or(cmp.Compare(b.sec, a.sec), cmp.Compare(b.file, a.file), cmp.Compare(b.row, a.row))
 	})
