@@ -408,23 +408,33 @@ func prettyRaw(raw []byte) string {
 	return b.String()
 }
 
-func (u *UI) event(w http.ResponseWriter, r *http.Request, s *session) {
+// eventsOf returns the events with the path's ID (of several accounts,
+// the ID can be more than one's), or answers the request itself and
+// returns none.
+func (u *UI) eventsOf(w http.ResponseWriter, r *http.Request, s *session) (string, []cairn.Event) {
 	id := r.PathValue("id")
 	res, err := u.cfg.Index.Search(r.Context(), cairn.Filter{EventID: id}, cairn.Cursor{}, 10)
 	if err != nil {
 		u.fail(w, r, s, http.StatusInternalServerError, "The search failed: "+oneLine(err.Error()), err)
-		return
+		return id, nil
 	}
 	if len(res.Events) == 0 {
 		u.fail(w, r, s, http.StatusNotFound, "No event has the ID "+id+".", nil)
+	}
+	return id, res.Events
+}
+
+func (u *UI) event(w http.ResponseWriter, r *http.Request, s *session) {
+	id, events := u.eventsOf(w, r, s)
+	if len(events) == 0 {
 		return
 	}
 	var views []eventView
-	for i := range res.Events {
-		views = append(views, eventView{E: &res.Events[i], Raw: prettyRaw(res.Events[i].Raw)})
+	for i := range events {
+		views = append(views, eventView{E: &events[i], Raw: prettyRaw(events[i].Raw)})
 	}
 	page := map[string]any{"Title": "Event " + id, "ID": id, "Events": views}
-	if e := &res.Events[0]; investigate.IsDenial(e.ErrorCode, e.ErrorMessage) {
+	if e := &events[0]; investigate.IsDenial(e.ErrorCode, e.ErrorMessage) {
 		rf, err := investigate.New(u.cfg.Index, investigate.DefaultConfig()).WhyDenied(r.Context(), id)
 		if err != nil {
 			u.fail(w, r, s, http.StatusInternalServerError, "Explaining the denial failed: "+oneLine(err.Error()), err)
@@ -439,19 +449,13 @@ func (u *UI) event(w http.ResponseWriter, r *http.Request, s *session) {
 // byte, as evidence to attach to a ticket (the page indents it for
 // reading). Events that share the ID, of other accounts, come one a line.
 func (u *UI) eventRaw(w http.ResponseWriter, r *http.Request, s *session) {
-	id := r.PathValue("id")
-	res, err := u.cfg.Index.Search(r.Context(), cairn.Filter{EventID: id}, cairn.Cursor{}, 10)
-	if err != nil {
-		u.fail(w, r, s, http.StatusInternalServerError, "The search failed: "+oneLine(err.Error()), err)
-		return
-	}
-	if len(res.Events) == 0 {
-		u.fail(w, r, s, http.StatusNotFound, "No event has the ID "+id+".", nil)
+	id, events := u.eventsOf(w, r, s)
+	if len(events) == 0 {
 		return
 	}
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+url.PathEscape(id)+`.json"`)
-	for _, e := range res.Events {
+	for _, e := range events {
 		w.Write(append(e.Raw, '\n'))
 	}
 }
