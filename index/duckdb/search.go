@@ -328,8 +328,9 @@ func (x *Index) engineSearch(ctx context.Context, f criteria, after cairn.Cursor
 // the user would miss it. The newest event that names the user decides;
 // a name that is an ID already, or no IAM user's, has none.
 func (x *Index) userAliases(ctx context.Context, user string) ([]string, error) {
-	if user == "" || strings.HasPrefix(user, "AIDA") || strings.HasPrefix(user, "AROA") {
-		return nil, nil
+	if user == "" || strings.HasPrefix(user, "AIDA") || strings.HasPrefix(user, "AROA") ||
+		strings.Contains(user, ":") && !strings.Contains(user, ":user/") {
+		return nil, nil // an ID, or the ARN of a role or session: no IAM user's name
 	}
 	events, ok, err := x.needleSearch(ctx, criteria{Filter: cairn.Filter{User: user}}, cairn.Cursor{}, 1)
 	if err != nil || !ok || len(events) == 0 {
