@@ -138,6 +138,7 @@ func openReader(ctx context.Context, e *env, data string) (reader, error) {
 	}
 	cfg := duckdb.DefaultConfig()
 	cfg.Dir, cfg.ReadOnly = dir, true
+	cfg.QueryTimeout = 0 // the limit protects a server; here Ctrl-C stops a query
 	return duckdb.Open(ctx, cfg)
 }
 

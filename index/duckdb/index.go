@@ -43,6 +43,9 @@ type Config struct {
 	// merges all of them into one; below it, Compact merges only the small
 	// ones.
 	CompactAt int
+	// QueryTimeout stops a user's query (Query) that runs longer; 0 for
+	// none.
+	QueryTimeout time.Duration
 	// DedupKeys bounds how many event keys the writer keeps in memory for
 	// deduplication; days beyond it are reloaded from their segments.
 	DedupKeys int
@@ -51,7 +54,7 @@ type Config struct {
 
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
-	return Config{MemoryLimit: "256MB", CompactAt: 16, DedupKeys: 8_000_000}
+	return Config{MemoryLimit: "256MB", CompactAt: 16, DedupKeys: 8_000_000, QueryTimeout: 2 * time.Minute}
 }
 
 // RegisterFlags registers the tunables as -index.* flags.
@@ -59,6 +62,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.MemoryLimit, "index.memory-limit", c.MemoryLimit, "memory limit of the query engine")
 	fs.IntVar(&c.Threads, "index.threads", c.Threads, "query threads (0: one per core)")
 	fs.IntVar(&c.CompactAt, "index.compact-at", c.CompactAt, "merge a day's segments once it has this many")
+	fs.DurationVar(&c.QueryTimeout, "index.query-timeout", c.QueryTimeout, "stop a SQL query (cairn sql, the UI's and API's SQL) that runs longer (0: never)")
 }
 
 // Validate checks the configuration.
@@ -71,6 +75,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Threads < 0 {
 		return fmt.Errorf("index: -index.threads must not be negative")
+	}
+	if c.QueryTimeout < 0 {
+		return fmt.Errorf("index: -index.query-timeout must not be negative")
 	}
 	return nil
 }
@@ -90,6 +97,14 @@ type Index struct {
 	viewWant    *manifest // the writer's: the manifest it last published
 
 	segs *segmentCache // needle files and open segments, for needle searches
+
+	// userSQL is the engine user SQL runs on (Query), made at the first
+	// query: it attaches no catalog and may open files only in the events
+	// folder, so that a statement that got past Query's gate could still
+	// change nothing of the index. Guarded by viewMu, which keeps its
+	// events view with the other engine's.
+	userSQL    *userEngine
+	userSQLErr error
 
 	// writer state, guarded by writeMu
 	writeMu  sync.Mutex
@@ -136,10 +151,10 @@ func Open(ctx context.Context, cfg Config) (*Index, error) {
 	return x, nil
 }
 
-// setup configures the engine as a sandbox: files only inside the index
-// folder, no extensions to install or load, and settings locked, so that
-// user SQL can neither reach the file system nor the network nor loosen
-// these settings.
+// setup configures the index's own engine (searches, commits, the catalog)
+// as a sandbox: files only inside the index folder, no extensions to
+// install or load, and settings locked. User SQL runs on an engine of its
+// own (user_sql.go).
 func (x *Index) setup(ctx context.Context) error {
 	// Sorting a large day during compaction may spill to disk; the spill
 	// stays inside the folder the engine may touch.
@@ -147,22 +162,7 @@ func (x *Index) setup(ctx context.Context) error {
 	if x.cfg.ReadOnly {
 		spill = "" // readers never write; spilling queries fail instead
 	}
-	stmts := []string{
-		"SET allowed_directories=[" + quote(x.dir+string(filepath.Separator)) + "]",
-		"SET temp_directory=" + quote(spill),
-		"SET enable_external_access=false",
-		"SET autoinstall_known_extensions=false",
-		"SET autoload_known_extensions=false",
-		"SET parquet_metadata_cache=true",
-		"SET preserve_insertion_order=false",
-		"SET TimeZone='UTC'",
-	}
-	if x.cfg.MemoryLimit != "" {
-		stmts = append(stmts, "SET memory_limit="+quote(x.cfg.MemoryLimit))
-	}
-	if x.cfg.Threads > 0 {
-		stmts = append(stmts, fmt.Sprintf("SET threads=%d", x.cfg.Threads))
-	}
+	stmts := x.sandbox(x.dir, spill)
 	if !x.cfg.ReadOnly {
 		if err := x.lockWriter(); err != nil {
 			return err
@@ -188,6 +188,29 @@ func (x *Index) setup(ctx context.Context) error {
 		return fmt.Errorf("upgrade ingest state: %w", err)
 	}
 	return x.openWriter(ctx)
+}
+
+// sandbox is the configuration every engine starts with: files only in dir,
+// spilling to spill ("" for none), no extensions. The caller locks the
+// configuration once it has added its own statements.
+func (x *Index) sandbox(dir, spill string) []string {
+	stmts := []string{
+		"SET allowed_directories=[" + quote(dir+string(filepath.Separator)) + "]",
+		"SET temp_directory=" + quote(spill),
+		"SET enable_external_access=false",
+		"SET autoinstall_known_extensions=false",
+		"SET autoload_known_extensions=false",
+		"SET parquet_metadata_cache=true",
+		"SET preserve_insertion_order=false",
+		"SET TimeZone='UTC'",
+	}
+	if x.cfg.MemoryLimit != "" {
+		stmts = append(stmts, "SET memory_limit="+quote(x.cfg.MemoryLimit))
+	}
+	if x.cfg.Threads > 0 {
+		stmts = append(stmts, fmt.Sprintf("SET threads=%d", x.cfg.Threads))
+	}
+	return stmts
 }
 
 // dropObjectsKey rebuilds a catalog written before the objects table lost
@@ -325,6 +348,11 @@ func (x *Index) Close() error {
 	if x.writer != nil {
 		x.writer.Close()
 	}
+	x.viewMu.Lock()
+	if x.userSQL != nil {
+		x.userSQL.close()
+	}
+	x.viewMu.Unlock()
 	err := x.db.Close()
 	if x.conn != nil {
 		x.conn.Close()
@@ -384,26 +412,34 @@ func (x *Index) setViewLocked(ctx context.Context, m *manifest) error {
 	if m == nil || m.Version == x.viewVersion {
 		return nil
 	}
-	var src string
-	if len(m.Segments) == 0 {
-		src = emptyEvents()
-	} else {
-		var b strings.Builder
-		b.WriteString("SELECT * FROM read_parquet([")
-		for i, s := range m.Segments {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(quote(filepath.Join(x.dir, filepath.FromSlash(s.Path))))
-		}
-		b.WriteString("])")
-		src = b.String()
-	}
-	if _, err := x.db.ExecContext(ctx, "CREATE OR REPLACE VIEW events AS "+src); err != nil {
+	view := x.eventsView(m)
+	if _, err := x.db.ExecContext(ctx, view); err != nil {
 		return fmt.Errorf("update events view: %w", err)
+	}
+	if x.userSQL != nil {
+		if _, err := x.userSQL.db.ExecContext(ctx, view); err != nil {
+			return fmt.Errorf("update events view: %w", err)
+		}
 	}
 	x.viewVersion, x.viewSet = m.Version, m
 	return nil
+}
+
+// eventsView is the statement that points the events view at m's segments.
+func (x *Index) eventsView(m *manifest) string {
+	if len(m.Segments) == 0 {
+		return "CREATE OR REPLACE VIEW events AS " + emptyEvents()
+	}
+	var b strings.Builder
+	b.WriteString("CREATE OR REPLACE VIEW events AS SELECT * FROM read_parquet([")
+	for i, s := range m.Segments {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(quote(filepath.Join(x.dir, filepath.FromSlash(s.Path))))
+	}
+	b.WriteString("])")
+	return b.String()
 }
 
 // snapshot returns the manifest the events view currently shows.

@@ -444,6 +444,20 @@ func TestQueryIsReadOnlyAndSandboxed(t *testing.T) {
 		"PRAGMA threads=1",
 		"PRAGMA enable_profiling",
 		"SELECT * FROM read_parquet('https://example.com/x.parquet')",
+		// EXPLAIN ANALYZE runs what it explains.
+		"EXPLAIN ANALYZE COPY (SELECT 1) TO '" + filepath.Join(dir, "x.csv") + "'",
+		"explain analyze CREATE TABLE catalog.t AS SELECT 1",
+		"EXPLAIN ANALYZE DROP VIEW events",
+		"EXPLAIN (ANALYZE) DROP VIEW events",
+		"/* first */ EXPLAIN ANALYZE DROP VIEW events",
+		"EXPLAIN\tANALYZE\nDROP VIEW events",
+		"EXPLAIN ANALYZE SELECT 1",
+		// The user engine attaches no catalog and opens no file but the
+		// segments.
+		"SELECT * FROM catalog.objects",
+		"SELECT * FROM checkpoint('catalog')",
+		"SELECT * FROM read_blob('" + filepath.Join(dir, "catalog.duckdb") + "')",
+		"SELECT * FROM read_text('" + filepath.Join(dir, "manifest.json") + "')",
 	}
 	for _, q := range refused {
 		_, err := x.Query(ctx, q)
@@ -455,9 +469,43 @@ func TestQueryIsReadOnlyAndSandboxed(t *testing.T) {
 			t.Errorf("%q: error is not one line: %v", q, err)
 		}
 	}
-	// The events view survived every attempt.
+	// The events view survived every attempt, nothing was written, and
+	// the catalog is as it was.
 	if _, err := x.Query(ctx, "SELECT count(*) FROM events"); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "x.csv")); !os.IsNotExist(err) {
+		t.Errorf("a refused statement wrote x.csv: %v", err)
+	}
+	var tables int
+	if err := x.db.QueryRowContext(ctx, "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'catalog' AND table_name = 't'").Scan(&tables); err != nil || tables != 0 {
+		t.Errorf("a refused statement made catalog.t: %d %v", tables, err)
+	}
+	for _, q := range []string{"EXPLAIN SELECT count(*) FROM events", "  explain\nSELECT 1"} {
+		if _, err := x.Query(ctx, q); err != nil {
+			t.Errorf("%q: %v", q, err)
+		}
+	}
+}
+
+// A query is stopped after the configured time, and a result that would
+// hold more than MaxQueryBytes is refused rather than kept in memory.
+func TestQueryLimits(t *testing.T) {
+	ctx := context.Background()
+	cfg := DefaultConfig()
+	cfg.Dir, cfg.QueryTimeout = t.TempDir(), 200*time.Millisecond
+	x, err := Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	_, err = x.Query(ctx, "SELECT sum(hash(a.range * b.range)) FROM range(1000000) a, range(1000000) b")
+	if !errors.Is(err, cairn.ErrQueryRefused) || !strings.Contains(err.Error(), "-index.query-timeout") {
+		t.Errorf("a query past its time: %v", err)
+	}
+	_, err = x.Query(ctx, "SELECT repeat('x', 1000000) AS s FROM range(140)")
+	if !errors.Is(err, cairn.ErrQueryRefused) || !strings.Contains(err.Error(), "MiB") {
+		t.Errorf("a result of 140 MB: %v", err)
 	}
 }
 

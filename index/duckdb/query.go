@@ -13,18 +13,35 @@ import (
 	duckdb "github.com/duckdb/duckdb-go/v2"
 )
 
-// MaxQueryRows bounds the rows a Query returns, so that a careless
-// SELECT * cannot exhaust memory; add a LIMIT or aggregate instead.
-const MaxQueryRows = 100_000
+// MaxQueryRows and MaxQueryBytes bound what a Query returns, so that a
+// careless SELECT * cannot exhaust memory: the engine's memory limit does
+// not cover the result once it is out of the engine. Add a LIMIT,
+// aggregate, or select fewer columns instead.
+const (
+	MaxQueryRows  = 100_000
+	MaxQueryBytes = 128 << 20
+)
 
-// Query implements cairn.Index. Only a single SELECT (or EXPLAIN) statement
-// runs; the engine itself is sandboxed (see setup), so even a SELECT cannot
-// read files outside the index or reach the network.
+// Query implements cairn.Index. Only a single SELECT (or EXPLAIN of one)
+// runs, on an engine of its own that attaches nothing and may open files
+// only in the events folder (user_sql.go); it is stopped after the
+// configured time.
 func (x *Index) Query(ctx context.Context, query string) (*cairn.Table, error) {
 	if err := x.refreshView(ctx); err != nil {
 		return nil, err
 	}
-	conn, err := x.db.Conn(ctx)
+	x.viewMu.Lock()
+	e, err := x.userEngineLocked(ctx)
+	x.viewMu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	if x.cfg.QueryTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, x.cfg.QueryTimeout)
+		defer cancel()
+	}
+	conn, err := e.db.Conn(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -50,22 +67,23 @@ func (x *Index) Query(ctx context.Context, query string) (*cairn.Table, error) {
 		if err != nil {
 			return err
 		}
-		if typ != duckdb.STATEMENT_TYPE_SELECT && typ != duckdb.STATEMENT_TYPE_EXPLAIN {
-			return fmt.Errorf("%w: only SELECT statements run here; cairn's SQL is read-only", cairn.ErrQueryRefused)
+		if err := readOnlyStatement(c, query, typ); err != nil {
+			return err
 		}
 		rows, err := stmt.QueryContext(ctx, nil)
 		if err != nil {
-			return refineError(err)
+			return x.queryError(ctx, err)
 		}
 		defer rows.Close()
 		table = &cairn.Table{Columns: rows.Columns()}
 		vals := make([]driver.Value, len(table.Columns))
+		size := 0
 		for {
 			if err := rows.Next(vals); err != nil {
 				if errors.Is(err, io.EOF) {
 					return nil
 				}
-				return refineError(err)
+				return x.queryError(ctx, err)
 			}
 			if len(table.Rows) == MaxQueryRows {
 				return fmt.Errorf("%w: more than %d rows; add a LIMIT or aggregate", cairn.ErrQueryRefused, MaxQueryRows)
@@ -73,11 +91,44 @@ func (x *Index) Query(ctx context.Context, query string) (*cairn.Table, error) {
 			row := make([]any, len(vals))
 			for i, v := range vals {
 				row[i] = plain(v)
+				size += valueSize(row[i])
+			}
+			if size > MaxQueryBytes {
+				return fmt.Errorf("%w: the result is larger than %d MiB; select fewer columns or rows, or aggregate (cairn search -format json exports raw records)", cairn.ErrQueryRefused, MaxQueryBytes>>20)
 			}
 			table.Rows = append(table.Rows, row)
 		}
 	})
 	return table, err
+}
+
+// queryError is refineError, but says so when the query ran out of time.
+func (x *Index) queryError(ctx context.Context, err error) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("%w: the query ran longer than %s, the limit that cairn serve's -index.query-timeout sets", cairn.ErrQueryRefused, x.cfg.QueryTimeout)
+	}
+	return refineError(err)
+}
+
+// valueSize approximates the memory a result value holds.
+func valueSize(v any) int {
+	switch t := v.(type) {
+	case string:
+		return 16 + len(t)
+	case []any:
+		n := 24
+		for _, e := range t {
+			n += valueSize(e)
+		}
+		return n
+	case map[string]any:
+		n := 48
+		for k, e := range t {
+			n += 16 + len(k) + valueSize(e)
+		}
+		return n
+	}
+	return 16
 }
 
 // refineError turns the engine's permission errors into refusals, keeping
