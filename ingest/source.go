@@ -57,9 +57,13 @@ func (s *Source) inLayout(key string) string {
 	return s.base + "/" + key
 }
 
+// IsBucket reports whether OpenSource reads raw from a bucket; any other
+// source, whatever it looks like, is on this machine's file system.
+func IsBucket(raw string) bool { return strings.HasPrefix(raw, "s3://") }
+
 // OpenSource opens a folder, a file, a file:// URL or an s3://bucket/prefix.
 func OpenSource(ctx context.Context, raw string) (*Source, error) {
-	if strings.HasPrefix(raw, "s3://") {
+	if IsBucket(raw) {
 		u, err := url.Parse(raw)
 		if err != nil || u.Host == "" {
 			return nil, fmt.Errorf("bad S3 URL %q: write s3://bucket/prefix", raw)

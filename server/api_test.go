@@ -366,7 +366,9 @@ func TestIngestOfServerPathsIsLocalOnly(t *testing.T) {
 	}))
 	defer remote.Close()
 	c := NewClient(remote.URL, testCreds)
-	for _, u := range []string{"/etc", "file:///var/log", "FILE:///root"} {
+	// "/etc/://../shadow" is a path (the part before "://" is no scheme),
+	// which the file system reads as /etc/shadow.
+	for _, u := range []string{"/etc", "file:///var/log", "FILE:///root", "/etc/://../shadow", "x/://../../etc", "S3://bucket"} {
 		_, err := c.Ingest(t.Context(), u, time.Time{}, nil)
 		if ae, ok := errors.AsType[*APIError](err); !ok || ae.StatusCode != http.StatusForbidden || ae.Code != apiCodeLocalOnly {
 			t.Errorf("remote ingest of %s: %v, want 403 %s", u, err, apiCodeLocalOnly)

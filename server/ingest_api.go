@@ -81,12 +81,6 @@ const (
 	apiCodeLocalOnly     = "LocalOnly"
 )
 
-// isServerPath reports whether an ingest URL names the server's own file
-// system (a path, or file://) rather than a bucket.
-func isServerPath(url string) bool {
-	return !strings.Contains(url, "://") || strings.HasPrefix(strings.ToLower(url), "file://")
-}
-
 // fromThisMachine reports whether a request came over loopback: the
 // cairn ingest of a user on the server's machine, who can read its folders
 // anyway. A key holder elsewhere could otherwise have the server read any
@@ -119,7 +113,7 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request, body []byt
 		writeAPIError(w, http.StatusBadRequest, apiCodeBadRequest, `the body must be {"url":"<folder, file or s3://bucket/prefix>"}`)
 		return
 	}
-	if isServerPath(req.URL) && !fromThisMachine(r) {
+	if !ingest.IsBucket(req.URL) && !fromThisMachine(r) {
 		writeAPIError(w, http.StatusForbidden, apiCodeLocalOnly,
 			"a folder or file on the server can be ingested only by a request from the server's own machine; give an s3:// URL, or run cairn ingest there")
 		return
