@@ -261,10 +261,19 @@ func (u *UI) auth(h authedHandler) http.Handler {
 	})
 }
 
-// safeNext keeps a post-login redirect on this site.
+// safeNext keeps a post-login redirect on this site: a path of its own,
+// with no scheme or host, and nothing a browser would drop or read
+// differently (it ignores tabs and line breaks in a URL, and takes a
+// backslash for a slash: "/\t/evil.example" goes to evil.example).
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.HasPrefix(next, "/login") {
-		return "/events"
+	const home = "/events"
+	if strings.ContainsFunc(next, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '\\' }) {
+		return home
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || !strings.HasPrefix(next, "/") ||
+		strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/login") {
+		return home
 	}
 	return next
 }
