@@ -87,7 +87,7 @@ func runCostImport(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	} else {
-		printImport(e, res, *quiet)
+		printImport(e.forPeople(), res, *quiet)
 	}
 	if len(res.Failures) > 0 {
 		return &exitError{1, importFailure(res, paths)}

@@ -63,13 +63,13 @@ func runCostReport(ctx context.Context, e *env, args []string) error {
 		w := csv.NewWriter(e.stdout)
 		w.Write([]string{rep.By, "amount", "how"})
 		for _, row := range rep.Rows {
-			w.Write([]string{row.Key, row.Amount, how(row)})
+			w.Write([]string{csvCell(row.Key), row.Amount, how(row)})
 		}
 		w.Write([]string{"total", rep.Total, ""})
 		w.Flush()
 		return w.Error()
 	}
-	printCostReport(e, rep)
+	printCostReport(e.forPeople(), rep)
 	return nil
 }
 
@@ -219,7 +219,7 @@ func runCostSpikes(ctx context.Context, e *env, args []string) error {
 		return nil
 	}
 	for _, sp := range spikes {
-		printSpike(e, sp)
+		printSpike(e.forPeople(), sp)
 	}
 	return nil
 }

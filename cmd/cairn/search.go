@@ -202,7 +202,7 @@ func newEventWriter(w io.Writer, format string) (*eventWriter, error) {
 	ew := &eventWriter{format: format, w: w}
 	switch format {
 	case "table":
-		ew.tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		ew.tw = tabwriter.NewWriter(terminalText(w), 0, 4, 2, ' ', 0)
 		fmt.Fprintln(ew.tw, "TIME\tUSER\tEVENT\tREGION\tRESOURCES\tIP\tERROR")
 	case "csv":
 		ew.cw = csv.NewWriter(w)
@@ -222,9 +222,13 @@ func (ew *eventWriter) write(ev *cairn.Event) error {
 		_, err := fmt.Fprintf(ew.w, "%s\n", ev.Raw)
 		return err
 	case "csv":
-		return ew.cw.Write([]string{ev.EventTime.Format(time.RFC3339), ev.EventID, ev.Principal.Name(), ev.Principal.ARN,
+		rec := []string{ev.EventTime.Format(time.RFC3339), ev.EventID, ev.Principal.Name(), ev.Principal.ARN,
 			ev.Principal.AccessKeyID, ev.EventSource, ev.EventName, ev.AWSRegion, ev.RecipientAccountID,
-			ev.SourceIPAddress, ev.UserAgent, ev.ErrorCode, ev.ReadOnly.String(), resourceList(ev, 0), ev.ErrorMessage})
+			ev.SourceIPAddress, ev.UserAgent, ev.ErrorCode, ev.ReadOnly.String(), resourceList(ev, 0), ev.ErrorMessage}
+		for i := range rec {
+			rec[i] = csvCell(rec[i])
+		}
+		return ew.cw.Write(rec)
 	}
 	src := strings.TrimSuffix(ev.EventSource, ".amazonaws.com")
 	_, err := fmt.Fprintf(ew.tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", ev.EventTime.Format(time.RFC3339), clip(ev.Principal.Name(), 40),

@@ -62,7 +62,11 @@ func runSQL(ctx context.Context, e *env, args []string) error {
 		for _, row := range t.Rows {
 			rec := make([]string, len(row))
 			for i, v := range row {
-				if v != nil { // NULL is an empty field, not the text NULL
+				switch v.(type) {
+				case nil: // NULL is an empty field, not the text NULL
+				case string:
+					rec[i] = csvCell(cell(v))
+				default:
 					rec[i] = cell(v)
 				}
 			}
@@ -71,7 +75,7 @@ func runSQL(ctx context.Context, e *env, args []string) error {
 		w.Flush()
 		return w.Error()
 	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	tw := tabwriter.NewWriter(terminalText(e.stdout), 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, strings.Join(t.Columns, "\t"))
 	for _, row := range t.Rows {
 		cells := make([]string, len(row))

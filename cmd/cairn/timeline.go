@@ -52,7 +52,7 @@ func runTimeline(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "no event names %s; check the ID, or ingest the trail that recorded it\n", pos[0])
 		return nil
 	}
-	printTimeline(e.stdout, tl)
+	printTimeline(terminalText(e.stdout), tl)
 	if strings.HasPrefix(pos[0], "i-") {
 		// An instance's own calls (its SSM agent's, its applications') are
 		// made as it, not on it; why reads them for when it went quiet.

@@ -82,7 +82,7 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 		if err := enc.Encode(out); err != nil {
 			return err
 		}
-	} else if err := printReport(e.stdout, r, now); err != nil {
+	} else if err := printReport(terminalText(e.stdout), r, now); err != nil {
 		return err
 	}
 	if !r.Valid() {

@@ -58,7 +58,7 @@ func runWhy(ctx context.Context, e *env, args []string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(ex)
 	}
-	printWhy(e.stdout, ex)
+	printWhy(terminalText(e.stdout), ex)
 	return nil
 }
 
@@ -78,7 +78,7 @@ func whyDenied(ctx context.Context, e *env, data, id, format string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(rf)
 	}
-	printDenied(e.stdout, rf)
+	printDenied(terminalText(e.stdout), rf)
 	return nil
 }
 

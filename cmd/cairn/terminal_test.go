@@ -1,0 +1,44 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// A field that carries terminal control sequences reaches the terminal
+// escaped, so that it can neither retitle it nor write over what it shows;
+// text, tabs, line breaks and other scripts pass untouched.
+func TestTerminalTextEscapesControls(t *testing.T) {
+	for in, want := range map[string]string{
+		"alice\tGetObject\n":     "alice\tGetObject\n",
+		"Zoë 東京 ✓\n":             "Zoë 東京 ✓\n",
+		"\x1b]0;PWNED\a":         `\x1b]0;PWNED\x07`,
+		"ok\r\x1b[2Kfake":        `ok\x0d\x1b[2Kfake`,
+		"c1 \u009b31m, del \x7f": `c1 \x9b31m, del \x7f`,
+		"not utf-8 \xff\xfe":     `not utf-8 \xff\xfe`,
+	} {
+		var b strings.Builder
+		n, err := terminalText(&b).Write([]byte(in))
+		if err != nil || n != len(in) || b.String() != want {
+			t.Errorf("%q: wrote %q (%d, %v), want %q", in, b.String(), n, err, want)
+		}
+	}
+}
+
+// A value a spreadsheet would run as a formula is written as text.
+func TestCSVCellDefusesFormulas(t *testing.T) {
+	for in, want := range map[string]string{
+		`=HYPERLINK("http://evil.example")`: `'=HYPERLINK("http://evil.example")`,
+		"+1":                                "'+1",
+		"-2+3":                              "'-2+3",
+		"@SUM(A1)":                          "'@SUM(A1)",
+		"\t=1":                              "'\t=1",
+		"alice":                             "alice",
+		"":                                  "",
+		"a=b":                               "a=b",
+	} {
+		if got := csvCell(in); got != want {
+			t.Errorf("csvCell(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
