@@ -81,6 +81,9 @@ func readKey(path string) (SigningKey, error) {
 	if err != nil {
 		return SigningKey{}, fmt.Errorf("read signing key: %w", err)
 	}
+	if err := file.CheckPrivate(path); err != nil {
+		return SigningKey{}, err
+	}
 	block, _ := pem.Decode(b)
 	if block == nil || block.Type != "RSA PRIVATE KEY" {
 		return SigningKey{}, fmt.Errorf("signing key %s is not a PEM \"RSA PRIVATE KEY\"", path)

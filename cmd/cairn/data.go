@@ -54,6 +54,9 @@ func loadCredentials(e *env, data string, create bool) (server.Credentials, bool
 	path := filepath.Join(data, credentialsFile)
 	b, err := os.ReadFile(path)
 	if err == nil {
+		if err := file.CheckPrivate(path); err != nil {
+			return server.Credentials{}, false, err
+		}
 		var c storedCredentials
 		if err := json.Unmarshal(b, &c); err != nil || c.AccessKeyID == "" {
 			return server.Credentials{}, false, cairn.WithHint(fmt.Errorf("read %s: not a cairn credentials file", path), "delete it to have a new key pair made")

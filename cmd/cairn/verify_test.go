@@ -41,6 +41,9 @@ func makeVerifyFixture(t *testing.T) *verifyFixture {
 	f.pubFile = filepath.Join(t.TempDir(), "pub.pem")
 	write(t, filepath.Dir(f.pubFile), "pub.pem", pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: spki}))
 	write(t, f.data, "keys/signing.pem", pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
+	if err := os.Chmod(filepath.Join(f.data, "keys", "signing.pem"), 0o600); err != nil { // as cairn keeps it
+		t.Fatal(err)
+	}
 	return f
 }
 
