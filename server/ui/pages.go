@@ -237,7 +237,12 @@ func cloneValues(q url.Values) url.Values {
 	return out
 }
 
-func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+// sqlString quotes s as a string literal. A NUL would end the text the
+// engine reads, so it is spelled chr(0).
+func sqlString(s string) string {
+	q := "'" + strings.ReplaceAll(s, "'", "''") + "'"
+	return strings.ReplaceAll(q, "\x00", "' || chr(0) || '")
+}
 
 func tsLiteral(t time.Time) string {
 	return "TIMESTAMPTZ '" + t.UTC().Format("2006-01-02 15:04:05.999999") + "+00'"

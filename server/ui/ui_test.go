@@ -266,6 +266,12 @@ func TestEscaping(t *testing.T) {
 	if strings.Contains(body, "<script>x()") {
 		t.Errorf("the search form echoes markup")
 	}
+	// Quotes and a NUL in a filter are values to match, not SQL.
+	for _, p := range []string{"/events?user=%00", "/events?user=a%27b", "/events?event=x%00y%27%3B--"} {
+		if r, body := get(t, c, ts.URL+p); r.StatusCode != http.StatusOK || strings.Contains(body, "Error:") {
+			t.Errorf("%s: %d\n%s", p, r.StatusCode, body)
+		}
+	}
 }
 
 // A quick range over an index whose newest event is older than the range
