@@ -148,7 +148,7 @@ func (v *Verifier) Verify(r *http.Request, payload []byte, service string) (stri
 		return "", err
 	}
 	candidates := []string{ph}
-	if sr.presigned && ph != unsignedPayload && r.Header.Get("X-Amz-Content-Sha256") == "" {
+	if sr.presigned && ph != unsignedPayload && r.Header.Get("X-Amz-Content-Sha256") == "" && len(payload) == 0 {
 		// Presigners differ: botocore hashes the body, S3-style
 		// presigners sign UNSIGNED-PAYLOAD. Either proves the key.
 		candidates = append(candidates, unsignedPayload)
@@ -317,8 +317,10 @@ func (sr *sigV4Request) checkTime(now time.Time) *AuthError {
 }
 
 // payloadHash is the canonical request's last line: X-Amz-Content-Sha256 when
-// the client sent it (checked against the body unless UNSIGNED-PAYLOAD),
-// else the body's SHA-256.
+// the client sent it (checked against the body), else the body's SHA-256.
+// UNSIGNED-PAYLOAD, which AWS takes only from S3 clients, is taken only for
+// a request without a body: with one, a captured request could be sent
+// again with another body for as long as its signature is fresh.
 func payloadHash(h http.Header, payload []byte) (string, *AuthError) {
 	sum := sha256.Sum256(payload)
 	computed := hex.EncodeToString(sum[:])
@@ -326,6 +328,8 @@ func payloadHash(h http.Header, payload []byte) (string, *AuthError) {
 	switch {
 	case claimed == "":
 		return computed, nil
+	case claimed == unsignedPayload && len(payload) > 0:
+		return "", authErrorf(CodeInvalidSignature, "UNSIGNED-PAYLOAD is accepted only for a request without a body; sign the body's SHA-256.")
 	case claimed == unsignedPayload:
 		return unsignedPayload, nil
 	case strings.HasPrefix(claimed, "STREAMING-"):
