@@ -53,6 +53,9 @@ func runChannel(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 1 {
 		return fmt.Errorf("%w: give the channel's name: cairn channel create NAME", errUsage)
 	}
+	if err := makeDataFolder(*data); err != nil {
+		return err
+	}
 	ch, err := chans.Create(record.NewChannel{Name: pos[0], Account: *account, Region: *region, Source: *source, ExternalID: *externalID}, time.Now())
 	if err != nil {
 		return err

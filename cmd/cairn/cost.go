@@ -71,6 +71,9 @@ func runCostImport(ctx context.Context, e *env, args []string) error {
 	if *format != "text" && *format != "json" {
 		return fmt.Errorf("%w: -format takes text or json", errUsage)
 	}
+	if err := makeDataFolder(*data); err != nil {
+		return err
+	}
 	store, err := cost.OpenStore(costDir(*data))
 	if err != nil {
 		return err

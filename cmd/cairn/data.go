@@ -68,7 +68,7 @@ func loadCredentials(e *env, data string, create bool) (server.Credentials, bool
 	}
 	c := storedCredentials{AccessKeyID: "CAIRN" + randomString(15), SecretAccessKey: randomString(40)}
 	b, _ = json.MarshalIndent(c, "", "  ")
-	if err := os.MkdirAll(data, 0o755); err != nil {
+	if err := makeDataFolder(data); err != nil {
 		return server.Credentials{}, false, err
 	}
 	if err := file.WriteAtomic(path, b, 0o600); err != nil {
@@ -160,9 +160,22 @@ type clientReader struct{ *server.Client }
 
 func (clientReader) Close() error { return nil }
 
+// makeDataFolder makes the data folder, when there is none, readable by
+// its owner only: it holds who did what, the key pair and the signing
+// keys. A folder that exists keeps the mode its owner gave it.
+func makeDataFolder(data string) error {
+	if err := os.MkdirAll(data, 0o700); err != nil {
+		return fmt.Errorf("create data folder: %w", err)
+	}
+	return nil
+}
+
 // openWriter opens the index for writing; when a server holds it, the
 // error names the server, which, unlike an ingest, never finishes.
 func openWriter(ctx context.Context, data string, cfg duckdb.Config) (*duckdb.Index, error) {
+	if err := makeDataFolder(data); err != nil {
+		return nil, err
+	}
 	cfg.Dir = filepath.Join(data, "index")
 	idx, err := duckdb.Open(ctx, cfg)
 	if errors.Is(err, duckdb.ErrLocked) {

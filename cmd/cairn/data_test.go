@@ -9,13 +9,16 @@ import (
 
 // A key pair that other users may read is refused, by the server and by
 // the commands that talk to it, with what to do; once it is 0600 again it
-// serves.
+// serves. The data folder cairn makes is its owner's alone.
 func TestCredentialsOthersCanReadAreRefused(t *testing.T) {
-	data := t.TempDir()
+	data := filepath.Join(t.TempDir(), "data")
 	e := &env{getenv: func(string) string { return "" }}
 	made, created, err := loadCredentials(e, data, true)
 	if err != nil || !created {
 		t.Fatalf("first serve: %v, %v", created, err)
+	}
+	if fi, err := os.Stat(data); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("data folder made with %v, %v", fi.Mode(), err)
 	}
 	path := filepath.Join(data, credentialsFile)
 	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {

@@ -63,8 +63,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%w: -ingest.interval must be at least 1s", errUsage)
 	}
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	if err := os.MkdirAll(*data, 0o755); err != nil {
-		return fmt.Errorf("create data folder: %w", err)
+	if err := makeDataFolder(*data); err != nil {
+		return err
 	}
 	// The address is taken first: a port in use fails before a demo is
 	// generated or a key pair is made, whose secret is shown only once.
