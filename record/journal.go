@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cairn-audit/cairn"
 	"github.com/cairn-audit/cairn/blob/file"
 )
 
@@ -29,8 +30,8 @@ const (
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// ErrJournalClosed is returned by Append after Close or after a write
-// failure closed the journal.
+// ErrJournalClosed is returned by Append after Close, or after sealing
+// failed to rename the open segment.
 var ErrJournalClosed = errors.New("journal closed")
 
 // Journal is the durable log of accepted events: Append returns only once
@@ -51,7 +52,28 @@ type Journal struct {
 	fileMu sync.Mutex
 	f      *os.File
 	seq    uint64
-	size   int64 // bytes in the open segment, header included
+	size   int64 // bytes in the open segment, header included: its good frames' end
+	torn   bool  // a failed write left bytes after size that could not be cut yet
+	absent bool  // segment seq could not be created yet: the next write makes it
+
+	repair *SegmentRepair // what opening cut from the open segment, if anything
+
+	// write writes to the open segment: (*os.File).Write, or in tests a
+	// write that fails as a full disk does.
+	write func(f *os.File, b []byte) (int, error)
+}
+
+// SegmentRepair says what opening the journal cut from the end of the open
+// segment: the bytes from the first frame that does not check out. They
+// were never acknowledged when they are a write torn by a crash; when good
+// frames follow the bad one, the damage is elsewhere, the frames may have
+// been, and the bytes are kept in a file beside the journal.
+type SegmentRepair struct {
+	Path     string
+	Offset   int64  // where the first bad frame began
+	Bytes    int64  // the bytes cut from there to the end
+	Frames   int    // good frames found after the bad one
+	SetAside string // where the cut bytes are kept, when Frames > 0
 }
 
 type pendingFrame struct {
@@ -73,7 +95,7 @@ func OpenJournal(dir string) (*Journal, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create journal folder: %w", err)
 	}
-	j := &Journal{dir: dir, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	j := &Journal{dir: dir, wake: make(chan struct{}, 1), done: make(chan struct{}), write: (*os.File).Write}
 	open, err := j.openSegments()
 	if err != nil {
 		return nil, err
@@ -95,6 +117,9 @@ func OpenJournal(dir string) (*Journal, error) {
 	return j, nil
 }
 
+// Repair returns what opening cut from the open segment, or nil.
+func (j *Journal) Repair() *SegmentRepair { return j.repair }
+
 // openSegments returns the path of the open segment, if any. More than one
 // open segment means the folder was tampered with.
 func (j *Journal) openSegments() (string, error) {
@@ -111,34 +136,46 @@ func (j *Journal) openSegments() (string, error) {
 	return "", fmt.Errorf("journal %s has %d open segments; only one may end in .wal", j.dir, len(matches))
 }
 
+// create makes segment seq and opens it. A segment it could not finish
+// (a full disk) is removed, so that no headless .wal is left behind.
 func (j *Journal) create(seq uint64) error {
 	path := filepath.Join(j.dir, segmentName(seq)+".wal")
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
 	if err != nil {
 		return fmt.Errorf("create journal segment: %w", err)
 	}
-	if _, err := f.WriteString(journalMagic); err != nil {
+	fail := func(err error) error {
 		f.Close()
-		return fmt.Errorf("write journal segment %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("sync journal segment %s: %w", path, err)
-	}
-	if err := file.SyncDir(j.dir); err != nil {
-		f.Close()
+		os.Remove(path)
 		return err
 	}
-	j.f, j.seq, j.size = f, seq, int64(len(journalMagic))
+	if _, err := f.WriteString(journalMagic); err != nil {
+		return fail(fmt.Errorf("write journal segment %s: %w", path, err))
+	}
+	if err := f.Sync(); err != nil {
+		return fail(fmt.Errorf("sync journal segment %s: %w", path, err))
+	}
+	if err := file.SyncDir(j.dir); err != nil {
+		return fail(err)
+	}
+	j.f, j.seq, j.size, j.absent = f, seq, int64(len(journalMagic)), false
 	return nil
 }
 
-// recover opens the open segment for appending after cutting off a torn
-// frame at its end.
+// recover opens the open segment for appending after cutting off what
+// follows its last good frame (setting it aside when good frames follow
+// the bad one). A segment cut short within its header, which a full disk
+// can leave, gets its header again.
 func (j *Journal) recover(path string) error {
 	seq, _, err := parseSegmentName(filepath.Base(path))
 	if err != nil {
 		return err
+	}
+	if b, err := os.ReadFile(path); err == nil && len(b) < len(journalMagic) && strings.HasPrefix(journalMagic, string(b)) {
+		if err := os.Remove(path); err != nil {
+			return fmt.Errorf("remove headless journal segment: %w", err)
+		}
+		return j.create(seq)
 	}
 	valid, scanErr := scanSegment(path, nil)
 	if scanErr != nil && !errors.Is(scanErr, errTornFrame) {
@@ -148,8 +185,11 @@ func (j *Journal) recover(path string) error {
 	if err != nil {
 		return fmt.Errorf("open journal segment: %w", err)
 	}
-	// Whatever follows the last good frame was never acknowledged.
-	if valid < fileSize(f) {
+	if size := fileSize(f); valid < size {
+		if j.repair, err = setAsideTail(f, path, seq, valid, size); err != nil {
+			f.Close()
+			return err
+		}
 		if err := f.Truncate(valid); err != nil {
 			f.Close()
 			return fmt.Errorf("truncate torn journal segment %s: %w", path, err)
@@ -165,6 +205,44 @@ func (j *Journal) recover(path string) error {
 	}
 	j.f, j.seq, j.size = f, seq, valid
 	return nil
+}
+
+// setAsideTail describes the bytes of segment f from off to size, which
+// recover is about to cut, and keeps them in <seq>.damaged-<off> beside
+// the segment when good frames follow the bad one: a write torn by a
+// crash ends the file, so those frames mean damage within it, and they
+// may have been acknowledged.
+func setAsideTail(f *os.File, path string, seq uint64, off, size int64) (*SegmentRepair, error) {
+	tail := make([]byte, size-off)
+	if _, err := f.ReadAt(tail, off); err != nil {
+		return nil, fmt.Errorf("read journal segment %s: %w", path, err)
+	}
+	r := &SegmentRepair{Path: path, Offset: off, Bytes: size - off, Frames: goodFrames(tail[1:])}
+	if r.Frames > 0 {
+		r.SetAside = filepath.Join(filepath.Dir(path), fmt.Sprintf("%s.damaged-%d", segmentName(seq), off))
+		if err := file.WriteAtomic(r.SetAside, tail, 0o600); err != nil {
+			return nil, fmt.Errorf("set aside the damaged end of journal segment %s: %w", path, err)
+		}
+	}
+	return r, nil
+}
+
+// goodFrames counts the frames in b that check out, looking for one at
+// every offset until it finds one, then after it.
+func goodFrames(b []byte) int {
+	n := 0
+	for i := 0; i+frameHeader < len(b); {
+		size := int(binary.LittleEndian.Uint32(b[i:]))
+		end := i + frameHeader + size
+		if size > 0 && size <= maxFramePayload && end <= len(b) &&
+			crc32.Checksum(b[i+frameHeader:end], castagnoli) == binary.LittleEndian.Uint32(b[i+4:]) {
+			n++
+			i = end
+			continue
+		}
+		i++
+	}
+	return n
 }
 
 func fileSize(f *os.File) int64 {
@@ -230,11 +308,6 @@ func (j *Journal) writeLoop() {
 			err := j.writeSynced(buf)
 			if err != nil {
 				err = fmt.Errorf("journal write: %w", err)
-				j.mu.Lock()
-				if j.err == nil {
-					j.err = err
-				}
-				j.mu.Unlock()
 			}
 			for _, p := range batch {
 				p.result <- err
@@ -250,20 +323,56 @@ func (j *Journal) writeLoop() {
 }
 
 // writeSynced appends b to the open segment and syncs it. Holding fileMu
-// keeps Seal from renaming a half-written segment.
+// keeps Seal from renaming a half-written segment. A write or sync that
+// fails (a full disk) is cut off again, so that the segment keeps only
+// whole frames and the journal takes the next write once there is room;
+// until the cut succeeds, every write fails.
 func (j *Journal) writeSynced(b []byte) error {
 	j.fileMu.Lock()
 	defer j.fileMu.Unlock()
+	if j.absent {
+		if err := j.create(j.seq); err != nil {
+			return err
+		}
+	}
 	if j.f == nil {
 		return ErrJournalClosed
 	}
-	// A failed write may leave part of a frame behind; the sticky error
-	// stops further appends, and the next open cuts the torn frame off.
-	if _, err := j.f.Write(b); err != nil {
+	if err := j.cutTorn(); err != nil {
+		return err
+	}
+	_, err := j.write(j.f, b)
+	if err == nil {
+		err = fdatasync(j.f)
+	}
+	if err != nil {
+		j.torn = true
+		if cerr := j.cutTorn(); cerr != nil {
+			return errors.Join(err, cerr)
+		}
 		return err
 	}
 	j.size += int64(len(b))
-	return fdatasync(j.f)
+	return nil
+}
+
+// cutTorn cuts what a failed write left after the last good frame, and
+// syncs the cut. fileMu is held.
+func (j *Journal) cutTorn() error {
+	if !j.torn {
+		return nil
+	}
+	if err := j.f.Truncate(j.size); err != nil {
+		return fmt.Errorf("cut a failed write from journal segment %s: %w", j.f.Name(), err)
+	}
+	if _, err := j.f.Seek(j.size, io.SeekStart); err != nil {
+		return err
+	}
+	if err := j.f.Sync(); err != nil {
+		return fmt.Errorf("sync journal segment %s: %w", j.f.Name(), err)
+	}
+	j.torn = false
+	return nil
 }
 
 // Seal closes the open segment, renames it sealed at t, and opens the next.
@@ -271,8 +380,14 @@ func (j *Journal) writeSynced(b []byte) error {
 func (j *Journal) Seal(t time.Time) (SealedSegment, bool, error) {
 	j.fileMu.Lock()
 	defer j.fileMu.Unlock()
+	if j.absent {
+		return SealedSegment{}, false, nil // the next write makes it
+	}
 	if j.f == nil {
 		return SealedSegment{}, false, ErrJournalClosed
+	}
+	if err := j.cutTorn(); err != nil {
+		return SealedSegment{}, false, err // never seal a torn frame
 	}
 	if j.size <= int64(len(journalMagic)) {
 		return SealedSegment{}, false, nil
@@ -291,7 +406,9 @@ func (j *Journal) Seal(t time.Time) (SealedSegment, bool, error) {
 		return SealedSegment{}, false, j.fail(fmt.Errorf("seal journal segment: %w", err))
 	}
 	if err := j.create(j.seq + 1); err != nil {
-		return SealedSegment{}, false, j.fail(err)
+		// Sealed all the same; the next write makes the segment.
+		j.seq, j.absent = j.seq+1, true
+		return seg, true, nil
 	}
 	return seg, true, nil
 }
@@ -367,9 +484,10 @@ var errTornFrame = errors.New("torn frame")
 // order. The payload is only valid during the call. A damaged frame is an
 // error naming the file.
 func ReadSegment(path string, fn func(payload []byte) error) error {
-	_, err := scanSegment(path, fn)
+	off, err := scanSegment(path, fn)
 	if errors.Is(err, errTornFrame) {
-		return fmt.Errorf("journal segment %s is damaged: %w", path, err)
+		return cairn.WithHint(fmt.Errorf("journal segment %s is damaged: %w", path, err),
+			fmt.Sprintf("its frames from offset %d on cannot be read; keep a copy of it, then cut it there (truncate -s %d FILE) to deliver the ones before", off, off))
 	}
 	return err
 }

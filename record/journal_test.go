@@ -3,10 +3,12 @@ package record
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -178,4 +180,109 @@ func FuzzReadSegment(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A write that fails part way (a full disk) is cut off again: the request
+// is refused, nothing torn is sealed, and the next write, once there is
+// room, succeeds without a restart.
+func TestJournalRecoversFromAFailedWrite(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	j, err := OpenJournal(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Append(ctx, []byte("one")); err != nil {
+		t.Fatal(err)
+	}
+	j.write = func(f *os.File, b []byte) (int, error) {
+		n, _ := f.Write(b[:len(b)/2])
+		return n, syscall.ENOSPC
+	}
+	if err := j.Append(ctx, []byte("two, refused")); !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("append on a full disk: %v", err)
+	}
+	seg, ok, err := j.Seal(time.Now())
+	if err != nil || !ok {
+		t.Fatalf("seal after a failed write: %v, %v", ok, err)
+	}
+	j.write = (*os.File).Write // room again
+	if err := j.Append(ctx, []byte("three")); err != nil {
+		t.Fatalf("append once there is room: %v", err)
+	}
+	open := j.OpenSegmentPath()
+	j.Close()
+	if got := readAll(t, seg.Path); fmt.Sprint(got) != "[one]" {
+		t.Errorf("sealed frames = %q", got)
+	}
+	if got := readAll(t, open); fmt.Sprint(got) != "[three]" {
+		t.Errorf("open frames = %q", got)
+	}
+	j, err = OpenJournal(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	if rep := j.Repair(); rep != nil {
+		t.Errorf("reopening cut %+v", rep)
+	}
+}
+
+// Damage in the middle of the open segment is not a torn write: the good
+// frames after it are set aside, named, rather than silently cut.
+func TestJournalSetsAsideFramesAfterDamage(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	j, _ := OpenJournal(dir)
+	for _, p := range []string{"one", "two", "three", "four"} {
+		if err := j.Append(ctx, []byte(p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := j.OpenSegmentPath()
+	j.Close()
+	b, _ := os.ReadFile(path)
+	second := len(journalMagic) + frameHeader + len("one")
+	b[second+frameHeader] ^= 0x01 // a bit of "two" flips
+	os.WriteFile(path, b, 0o644)
+
+	j, err := OpenJournal(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := j.Repair()
+	if rep == nil || rep.Offset != int64(second) || rep.Frames != 2 || rep.SetAside == "" {
+		t.Fatalf("repair = %+v, want the two frames after the damaged one found and set aside", rep)
+	}
+	if kept, err := os.ReadFile(rep.SetAside); err != nil || !bytes.Equal(kept, b[second:]) {
+		t.Errorf("set aside %d bytes (%v), want the %d cut", len(kept), err, len(b)-second)
+	}
+	if err := j.Append(ctx, []byte("five")); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	if got := readAll(t, path); fmt.Sprint(got) != "[one five]" {
+		t.Errorf("frames = %q", got)
+	}
+}
+
+// A full disk can leave the next segment without its whole header; opening
+// gives it one rather than refusing to start.
+func TestJournalOpensAHeadlessSegment(t *testing.T) {
+	for _, content := range []string{"", journalMagic[:3]} {
+		dir := t.TempDir()
+		path := filepath.Join(dir, segmentName(2)+".wal")
+		os.WriteFile(path, []byte(content), 0o644)
+		j, err := OpenJournal(dir)
+		if err != nil {
+			t.Fatalf("%q: %v", content, err)
+		}
+		if err := j.Append(context.Background(), []byte("one")); err != nil {
+			t.Fatal(err)
+		}
+		j.Close()
+		if got := readAll(t, path); fmt.Sprint(got) != "[one]" {
+			t.Errorf("%q: frames = %q", content, got)
+		}
+	}
 }

@@ -95,6 +95,7 @@ func (r *Recorder) replay(ctx context.Context) error {
 	paths = append(paths, r.journal.OpenSegmentPath())
 	const batchSize = 20000
 	var batch []cairn.Event
+	replayed := 0
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
@@ -111,6 +112,7 @@ func (r *Recorder) replay(ctx context.Context) error {
 					return fmt.Errorf("journal %s holds an unreadable record: %w", path, err)
 				}
 				batch = append(batch, ev)
+				replayed++
 			}
 			if len(batch) >= batchSize {
 				return flush()
@@ -123,6 +125,9 @@ func (r *Recorder) replay(ctx context.Context) error {
 	}
 	if err := flush(); err != nil {
 		return fmt.Errorf("index journaled events: %w", err)
+	}
+	if replayed > 0 {
+		r.log.Info("indexed the journal's events not yet delivered", "events", replayed, "segments", len(paths))
 	}
 	return nil
 }

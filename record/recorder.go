@@ -109,6 +109,10 @@ type Recorder struct {
 	// received and acked count the events of PutAuditEvents requests since
 	// the start, and those of them made durable; Status reports them.
 	received, acked atomic.Int64
+	// refused counts the requests refused since the journal's writes began
+	// to fail, so that a full disk is logged when it begins and when it
+	// ends, not once a request.
+	refused atomic.Int64
 }
 
 // Status is what GetTrailStatus reports.
@@ -158,6 +162,13 @@ func Open(ctx context.Context, data string, cfg Config, idx cairn.Index) (*Recor
 	}
 	if r.journal, err = OpenJournal(filepath.Join(r.dir, "journal")); err != nil {
 		return nil, err
+	}
+	if rep := r.journal.Repair(); rep != nil && rep.SetAside != "" {
+		r.log.Error("the open journal segment was damaged: the frames after the damage were cut and set aside; they may hold acknowledged events",
+			"segment", rep.Path, "offset", rep.Offset, "bytes", rep.Bytes, "frames", rep.Frames, "kept in", rep.SetAside)
+	} else if rep != nil {
+		r.log.Info("cut a write torn by a crash from the end of the open journal segment (it was never acknowledged)",
+			"segment", rep.Path, "offset", rep.Offset, "bytes", rep.Bytes)
 	}
 	r.status.Started = cfg.Now().UTC()
 	if err := r.replay(ctx); err != nil {
@@ -382,12 +393,17 @@ func (r *Recorder) Put(ctx context.Context, channel, externalID string, events [
 		return res, nil
 	}
 	if err := r.journal.Append(ctx, frame); err != nil {
-		r.log.Error("journal append failed; events refused", "err", err)
+		if r.refused.Add(1) == 1 {
+			r.log.Error("journal writes fail; requests are refused until one succeeds", "err", err)
+		}
 		for _, s := range res.Successful {
 			res.Failed = append(res.Failed, Failure{s.ID, CodeInternalFailure, "the event could not be stored; send it again"})
 		}
 		res.Successful = res.Successful[:0]
 		return res, nil
+	}
+	if n := r.refused.Swap(0); n > 0 {
+		r.log.Info("journal writes succeed again", "refused requests", n)
 	}
 	r.acked.Add(int64(len(res.Successful)))
 	r.live.add(decoded)
