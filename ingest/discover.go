@@ -19,15 +19,19 @@ var skippedFolders = map[string]string{
 
 // walk yields what the folders under roots hold, in no particular order:
 // objects, and the folders that role says to yield instead of listing
-// them; it leaves out, unlisted, those that role says to leave. It walks
+// them; it leaves out, unlisted, those that role says to leave. A folder
+// that cannot be listed goes to notice as quarantined, with the reason,
+// and the others are listed all the same; only the source's own listing
+// failing ends the walk with an error. It walks
 // the store folder by folder (the AWS layout is
 // AWSLogs/[o-id/]account/CloudTrail/region/YYYY/MM/DD/), so that on S3 each
 // level is one short listing and the digest and Insights trees are never
 // listed at all, and it lists up to listers folders at once: on S3 a listing
 // is a round trip, and a year of an organisation's trail is tens of
 // thousands of day folders. notice is called from the goroutine that ranges
-// over the result. With src.Only set, it yields that one object.
-func walk(ctx context.Context, src *Source, roots []string, listers int, role func(prefix string) folderRole, notice func(key, why string)) iter.Seq2[found, error] {
+// over the result, for the folders skipped and those that could not be
+// listed. With src.Only set, it yields that one object.
+func walk(ctx context.Context, src *Source, roots []string, listers int, role func(prefix string) folderRole, notice func(cairn.ObjectState)) iter.Seq2[found, error] {
 	return func(yield func(found, error) bool) {
 		if src.Only != "" {
 			info, err := src.Store.Head(ctx, src.Only)
@@ -59,7 +63,9 @@ func walk(ctx context.Context, src *Source, roots []string, listers int, role fu
 				yield(found{}, f.err)
 				return
 			case f.skipped != "":
-				notice(f.skipped, f.why)
+				notice(cairn.ObjectState{Source: src.URL, Key: f.skipped, Status: cairn.ObjectSkipped, Reason: f.why})
+			case f.unlisted != "":
+				notice(cairn.ObjectState{Source: src.URL, Key: f.unlisted, Status: cairn.ObjectQuarantined, Reason: unlistable + f.why})
 			case !yield(f, nil):
 				return
 			}
@@ -81,13 +87,18 @@ const (
 )
 
 // found is what a lister found: an object, a leaf folder, a folder it
-// skipped and why, or the error that ends the walk.
+// skipped or could not list and why, or the error that ends the walk.
 type found struct {
 	object       cairn.ObjectInfo
 	folder       string
 	skipped, why string
+	unlisted     string
 	err          error
 }
+
+// unlistable begins the reason of a folder that could not be listed. It is
+// not recorded: the next run lists it again.
+const unlistable = "cannot list: "
 
 // folderWalk is a queue of folders to list and the listers that take from
 // it; the walk ends when the queue is empty and no lister is busy.
@@ -149,8 +160,12 @@ func (w *folderWalk) list(prefix string) (folders []string, ok bool) {
 	}
 	for e, err := range w.src.Store.List(w.ctx, cairn.ListOptions{Prefix: prefix, Delimiter: "/"}) {
 		if err != nil {
-			send(found{err: err})
-			return nil, false
+			if prefix == "" || w.ctx.Err() != nil {
+				send(found{err: err}) // the source itself, or the walk was cancelled
+				return nil, false
+			}
+			// The objects and folders it sent before are kept.
+			return folders, send(found{unlisted: prefix, why: err.Error()})
 		}
 		if e.Prefix != "" {
 			name := e.Prefix[strings.LastIndexByte(strings.TrimSuffix(e.Prefix, "/"), '/')+1:]

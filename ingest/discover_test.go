@@ -51,9 +51,17 @@ func layoutStore(t *testing.T) (cairn.BlobStore, []string) {
 }
 
 // walkAll walks a whole source and returns the keys it yielded, sorted, the
-// folders it skipped, and the error that ended it.
+// folders it skipped or could not list (with their reasons), and the error
+// that ended it.
 func walkAll(ctx context.Context, src *Source, listers int) (keys, skipped []string, err error) {
-	for f, e := range walk(ctx, src, []string{""}, listers, nil, func(key, why string) { skipped = append(skipped, key) }) {
+	notice := func(st cairn.ObjectState) {
+		if st.Status == cairn.ObjectQuarantined {
+			skipped = append(skipped, st.Key+": "+st.Reason)
+			return
+		}
+		skipped = append(skipped, st.Key)
+	}
+	for f, e := range walk(ctx, src, []string{""}, listers, nil, notice) {
 		if e != nil {
 			err = e
 			break
@@ -92,15 +100,17 @@ func TestDiscoverListsInParallel(t *testing.T) {
 	}
 }
 
-// TestDiscoverStops: a consumer that stops early, a listing that fails
-// and a cancelled context each end the walk, and no lister is left behind.
+// TestDiscoverStops: a consumer that stops early, the source's own listing
+// failing and a cancelled context each end the walk, and no lister is left
+// behind. A folder within that cannot be listed is named, and the walk
+// lists the others.
 func TestDiscoverStops(t *testing.T) {
 	st, _ := layoutStore(t)
 	before := runtime.NumGoroutine()
 
 	src := &Source{URL: "file:///test", Store: st}
 	n := 0
-	for _, err := range walk(context.Background(), src, []string{""}, 8, nil, func(string, string) {}) {
+	for _, err := range walk(context.Background(), src, []string{""}, 8, nil, func(cairn.ObjectState) {}) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -110,9 +120,18 @@ func TestDiscoverStops(t *testing.T) {
 	}
 
 	boom := errors.New("listing refused")
-	failing := &Source{URL: "file:///test", Store: &failingStore{BlobStore: st, prefix: "AWSLogs/o-abc/222222222222/CloudTrail/eu-west-1/", err: boom}}
-	if _, _, err := walkAll(context.Background(), failing, 8); !errors.Is(err, boom) {
-		t.Errorf("a failing listing ended the walk with %v, want %v", err, boom)
+	region := "AWSLogs/o-abc/222222222222/CloudTrail/eu-west-1/"
+	failing := &Source{URL: "file:///test", Store: &failingStore{BlobStore: st, prefix: region, err: boom}}
+	keys, skipped, err := walkAll(context.Background(), failing, 8)
+	if err != nil || !slices.Contains(skipped, region+": cannot list: listing refused") {
+		t.Errorf("a failing folder: walk ended with %v, noticed %q", err, skipped)
+	}
+	if len(keys) == 0 || slices.ContainsFunc(keys, func(k string) bool { return strings.HasPrefix(k, region) }) {
+		t.Errorf("a failing folder: %d keys listed, some of it", len(keys))
+	}
+	failingRoot := &Source{URL: "file:///test", Store: &failingStore{BlobStore: st, prefix: "", err: boom}}
+	if _, _, err := walkAll(context.Background(), failingRoot, 8); !errors.Is(err, boom) {
+		t.Errorf("the source's own listing failing ended the walk with %v, want %v", err, boom)
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())

@@ -438,8 +438,15 @@ func (r *run) account(st cairn.ObjectState, skippedEvents int) {
 	}
 }
 
-func (r *run) folderNotice(prefix, why string) {
-	r.notice(cairn.ObjectState{Source: r.src.URL, Key: prefix, Status: cairn.ObjectSkipped, Reason: why})
+// folderNotice is told of the folders a walk skipped or could not list;
+// one that could not be listed fails the run.
+func (r *run) folderNotice(st cairn.ObjectState) {
+	if st.Status == cairn.ObjectQuarantined {
+		r.mu.Lock()
+		r.sum.Failed++
+		r.mu.Unlock()
+	}
+	r.notice(st)
 }
 
 // notice tells Config.Notice, one call at a time: folders are skipped

@@ -568,13 +568,11 @@ func (l *lister) walk(dirKey, namePrefix string) {
 					continue
 				}
 				// Only a directory that holds an object yields a
-				// common prefix.
+				// common prefix. One that cannot be read yields it
+				// too: listing it then fails with its own name, and the
+				// directories beside it are listed all the same.
 				has, err := l.hasObject(e.sortKey)
-				if err != nil {
-					l.fail(fmt.Errorf("list %s: %w", e.sortKey, err))
-					return
-				}
-				if has {
+				if has || err != nil {
 					l.lastPrefix = cp
 					l.emit(cairn.ListEntry{Prefix: cp})
 				}

@@ -65,7 +65,7 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	if failed > 0 {
-		return &exitError{1, fmt.Errorf("%d objects failed and were quarantined; see the reasons above (the rest was ingested)", failed)}
+		return &exitError{1, fmt.Errorf("%d objects or folders could not be read; see the reasons above (the rest was ingested)", failed)}
 	}
 	return nil
 }
@@ -152,7 +152,7 @@ func ingestThroughServer(ctx context.Context, e *env, data, url string, urls []s
 		warnIfEmpty(e, u, since, sum, err)
 	}
 	if failed > 0 {
-		return &exitError{1, fmt.Errorf("%d objects failed and were quarantined; see the reasons above (the rest was ingested)", failed)}
+		return &exitError{1, fmt.Errorf("%d objects or folders could not be read; see the reasons above (the rest was ingested)", failed)}
 	}
 	return nil
 }
