@@ -134,7 +134,11 @@ func Run(ctx context.Context, cfg Config, idx cairn.Index, src *Source) (Summary
 	r := &run{cfg: cfg, idx: idx, src: src}
 	stop := r.startProgress(start)
 	err := r.process(ctx, r.objectsToRead(ctx))
-	if c, ok := idx.(compacter); ok && err == nil && r.sum.New > 0 {
+	// Compact even when nothing new came: a run killed while compacting
+	// leaves small segments that only the next compaction merges, and
+	// segments it replaced are deleted only by one. With nothing to merge
+	// it reads the manifest and returns.
+	if c, ok := idx.(compacter); ok && err == nil {
 		err = c.Compact(ctx)
 	}
 	stop()
@@ -280,7 +284,7 @@ func rewritten(source string, was cairn.ObjectState, now cairn.ObjectInfo) cairn
 }
 
 // compacter is an index that merges small files when asked; ingest asks
-// when a run that stored events ends.
+// when a run ends.
 type compacter interface {
 	Compact(ctx context.Context) error
 }

@@ -253,3 +253,35 @@ func TestBodyThatBreaksOffIsReadAgain(t *testing.T) {
 		t.Fatalf("next run: %+v %v", sum, err)
 	}
 }
+
+// compactCounter counts the compactions ingest asks of an index.
+type compactCounter struct {
+	*duckdb.Index
+	compactions int
+}
+
+func (c *compactCounter) Compact(ctx context.Context) error {
+	c.compactions++
+	return c.Index.Compact(ctx)
+}
+
+// A run that finds nothing new still compacts: a run killed while it
+// compacted leaves small segments that only a compaction merges.
+func TestRunWithNothingNewCompacts(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	write(t, root, "AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/14/111122223333_CloudTrail_us-east-1_20260314T0305Z_aaaaaaaaaaaaaaaa.json.gz", logFile([]int{1, 2}, "111122223333"))
+	idx := &compactCounter{Index: openIndex(t)}
+	src, err := OpenSource(ctx, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for run := 1; run <= 2; run++ {
+		if _, err := Run(ctx, DefaultConfig(), idx, src); err != nil {
+			t.Fatal(err)
+		}
+		if idx.compactions != run {
+			t.Errorf("after run %d: %d compactions", run, idx.compactions)
+		}
+	}
+}
