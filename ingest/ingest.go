@@ -97,7 +97,10 @@ type Summary struct {
 	// ours; they are not counted in Events. An object with none of ours is
 	// counted in Skipped instead.
 	SkippedEvents int
-	Elapsed       time.Duration
+	// StillQuarantined counts the objects among Unchanged that an earlier
+	// run quarantined: they stay out until they change.
+	StillQuarantined int
+	Elapsed          time.Duration
 }
 
 // Rate is events read per second.
@@ -259,6 +262,9 @@ func (r *run) yieldChanged(ctx context.Context, objects []cairn.ObjectInfo, yiel
 			r.sum.Listed++
 			if unchanged {
 				r.sum.Unchanged++
+				if st.Status == cairn.ObjectQuarantined {
+					r.sum.StillQuarantined++
+				}
 			}
 			r.mu.Unlock()
 			if !unchanged && !yield(listed{info, ok}, nil) {

@@ -110,9 +110,10 @@ func TestIngestFolderInAWSLayout(t *testing.T) {
 		t.Fatalf("index holds %d events (%v), want 6", len(page.Events), err)
 	}
 
-	// A second run reads nothing; a new object is read alone.
+	// A second run reads nothing, and counts the two quarantined objects
+	// it leaves out; a new object is read alone.
 	sum, err = Run(ctx, cfg, idx, src)
-	if err != nil || sum.Objects != 0 || sum.New != 0 {
+	if err != nil || sum.Objects != 0 || sum.New != 0 || sum.StillQuarantined != 2 {
 		t.Fatalf("second run: %+v %v", sum, err)
 	}
 	write(t, root, org+"111122223333_CloudTrail_us-east-1_20260314T0315Z_ffffffffffffffff.json.gz", logFile([]int{8}, "111122223333"))

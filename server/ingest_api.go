@@ -64,8 +64,11 @@ type summaryJSON struct {
 	Failed     int `json:"failed"`
 	Skipped    int `json:"skipped"`
 	// SkippedEvents counts EventBridge events of other kinds left out.
-	SkippedEvents int   `json:"skippedEvents,omitempty"`
-	ElapsedNanos  int64 `json:"elapsedNanos"`
+	SkippedEvents int `json:"skippedEvents,omitempty"`
+	// StillQuarantined counts files quarantined by an earlier run and
+	// unchanged since.
+	StillQuarantined int   `json:"stillQuarantined,omitempty"`
+	ElapsedNanos     int64 `json:"elapsedNanos"`
 }
 
 type ingestLine struct {
@@ -95,12 +98,13 @@ func fromThisMachine(r *http.Request) bool {
 }
 
 func toSummaryJSON(s ingest.Summary) *summaryJSON {
-	return &summaryJSON{s.Listed, s.Unchanged, s.Objects, s.Events, s.New, s.Duplicates, s.Failed, s.Skipped, s.SkippedEvents, int64(s.Elapsed)}
+	return &summaryJSON{s.Listed, s.Unchanged, s.Objects, s.Events, s.New, s.Duplicates, s.Failed, s.Skipped, s.SkippedEvents, s.StillQuarantined, int64(s.Elapsed)}
 }
 
 func (s *summaryJSON) summary() ingest.Summary {
 	return ingest.Summary{Listed: s.Listed, Unchanged: s.Unchanged, Objects: s.Objects, Events: s.Events, New: s.New,
-		Duplicates: s.Duplicates, Failed: s.Failed, Skipped: s.Skipped, SkippedEvents: s.SkippedEvents, Elapsed: time.Duration(s.ElapsedNanos)}
+		Duplicates: s.Duplicates, Failed: s.Failed, Skipped: s.Skipped, SkippedEvents: s.SkippedEvents, StillQuarantined: s.StillQuarantined,
+		Elapsed: time.Duration(s.ElapsedNanos)}
 }
 
 func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request, body []byte, log *slog.Logger) {

@@ -65,7 +65,7 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	if failed > 0 {
-		return &exitError{1, fmt.Errorf("%d objects or folders could not be read; see the reasons above (the rest was ingested)", failed)}
+		return &exitError{1, fmt.Errorf("%d %s could not be read; see the reasons above (the rest was ingested)", failed, plural(failed, "file or folder", "files or folders"))}
 	}
 	return nil
 }
@@ -152,7 +152,7 @@ func ingestThroughServer(ctx context.Context, e *env, data, url string, urls []s
 		warnIfEmpty(e, u, since, sum, err)
 	}
 	if failed > 0 {
-		return &exitError{1, fmt.Errorf("%d objects or folders could not be read; see the reasons above (the rest was ingested)", failed)}
+		return &exitError{1, fmt.Errorf("%d %s could not be read; see the reasons above (the rest was ingested)", failed, plural(failed, "file or folder", "files or folders"))}
 	}
 	return nil
 }
@@ -163,5 +163,11 @@ func ingestThroughServer(ctx context.Context, e *env, data, url string, urls []s
 func warnIfEmpty(e *env, url string, since time.Time, sum ingest.Summary, err error) {
 	if err == nil && sum.Listed == 0 && since.IsZero() {
 		fmt.Fprintf(e.stderr, "cairn ingest: %s holds no files; give the folder or bucket CloudTrail delivers to (it holds AWSLogs/)\n", url)
+	}
+	// A run from cron that finds nothing new would otherwise say nothing
+	// of the files an earlier run could not read.
+	if n := sum.StillQuarantined; n > 0 {
+		fmt.Fprintf(e.stderr, "cairn ingest: %d %s of %s quarantined by an earlier run %s still left out until %s (the web UI's /health lists %s)\n",
+			n, plural(n, "file", "files"), url, plural(n, "is", "are"), plural(n, "it changes", "they change"), plural(n, "it with its reason", "them with their reasons"))
 	}
 }
