@@ -341,7 +341,11 @@ func (s *Server) lookupEvents(ctx context.Context, body []byte) (any, error) {
 		// than the wrong ones.
 		return out, nil
 	}
-	page, err := s.idx.Search(ctx, f, after, limit)
+	search := s.idx.Search
+	if f.User != "" {
+		search = s.searchUsername
+	}
+	page, err := search(ctx, f, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
@@ -351,6 +355,46 @@ func (s *Server) lookupEvents(ctx context.Context, body []byte) (any, error) {
 	if !page.Next.IsZero() {
 		out.NextToken = encodeToken(page.Next, f, scope)
 	}
+	return out, nil
+}
+
+// usernameScan bounds the events one page of a Username lookup reads (a
+// variable for tests).
+var usernameScan = 5000
+
+// searchUsername answers a Username lookup as CloudTrail does: the events
+// whose Username (lookupUsername) is the value, where cairn's user filter
+// also matches a role's name or ARN, a principal ID, a source identity.
+// It reads the filter's matches in order and keeps those; after reading
+// usernameScan of them it returns what it kept, maybe nothing, with a
+// token to go on, as AWS may return a short or empty page.
+func (s *Server) searchUsername(ctx context.Context, f cairn.Filter, after cairn.Cursor, limit int) (cairn.Page, error) {
+	var out cairn.Page
+	for read := 0; read < usernameScan; {
+		page, err := s.idx.Search(ctx, f, after, min(500, usernameScan))
+		if err != nil {
+			return cairn.Page{}, err
+		}
+		for i := range page.Events {
+			e := &page.Events[i]
+			read++
+			if lookupUsername(&e.Principal) != f.User {
+				continue
+			}
+			out.Events = append(out.Events, *e)
+			if len(out.Events) == limit {
+				if i < len(page.Events)-1 || !page.Next.IsZero() {
+					out.Next = cairn.Cursor{EventTime: e.EventTime, Key: e.DedupKey()}
+				}
+				return out, nil
+			}
+		}
+		if page.Next.IsZero() {
+			return out, nil
+		}
+		after = page.Next
+	}
+	out.Next = after
 	return out, nil
 }
 

@@ -183,6 +183,12 @@ func TestLookupEventsAttributes(t *testing.T) {
 			func(e *cairn.Event) bool { return e.Principal.UserName == "alice" }},
 		{"Username session", []types.LookupAttribute{attr(types.LookupAttributeKeyUsername, "bob")},
 			func(e *cairn.Event) bool { return e.Principal.SessionName == "bob" }},
+		// An assumed role's Username is its session's name, as in AWS's
+		// answers, so its role's name or ARN finds none of its events.
+		{"no match: a role's name as Username", []types.LookupAttribute{attr(types.LookupAttributeKeyUsername, "Deploy")},
+			func(e *cairn.Event) bool { return false }},
+		{"no match: a role's ARN as Username", []types.LookupAttribute{attr(types.LookupAttributeKeyUsername, "arn:aws:iam::111122223333:role/Deploy")},
+			func(e *cairn.Event) bool { return false }},
 		{"ResourceType", []types.LookupAttribute{attr(types.LookupAttributeKeyResourceType, "AWS::EC2::Instance")},
 			func(e *cairn.Event) bool { return true }},
 		{"ResourceName", []types.LookupAttribute{attr(types.LookupAttributeKeyResourceName, "i-0003")},
@@ -211,7 +217,7 @@ func TestLookupEventsAttributes(t *testing.T) {
 					want = append(want, ts.idx.events[i].EventID)
 				}
 			}
-			if len(want) == 0 && tt.name != "no match" {
+			if len(want) == 0 && !strings.HasPrefix(tt.name, "no match") {
 				t.Fatal("test data selects nothing")
 			}
 			got, _ := lookupAll(t, c, &cloudtrail.LookupEventsInput{LookupAttributes: tt.attrs, MaxResults: aws.Int32(9)})
@@ -219,6 +225,31 @@ func TestLookupEventsAttributes(t *testing.T) {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// A Username lookup that reads its bound of events before it fills a page
+// returns what it kept, maybe nothing, with a token to go on; paging still
+// finds every event, once.
+func TestLookupUsernamePagesThroughShortPages(t *testing.T) {
+	defer func(n int) { usernameScan = n }(usernameScan)
+	usernameScan = 4
+	events := testEvents(60, testBase)
+	ts := startServer(t, events)
+	c := sdkClient(ts.URL, staticCreds(testCreds))
+	var want []string
+	for _, e := range ts.idx.events {
+		if e.Principal.SessionName == "bob" {
+			want = append(want, e.EventID)
+		}
+	}
+	got, pages := lookupAll(t, c, &cloudtrail.LookupEventsInput{MaxResults: aws.Int32(5), LookupAttributes: []types.LookupAttribute{
+		{AttributeKey: types.LookupAttributeKeyUsername, AttributeValue: aws.String("bob")}}})
+	if diff := cmp.Diff(want, sdkEventIDs(got)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if pages <= len(want)/5 {
+		t.Errorf("%d pages for %d events: the bound did not cut a page short", pages, len(want))
 	}
 }
 
