@@ -52,12 +52,14 @@ type Config struct {
 	ShutdownTimeout time.Duration
 }
 
-// DefaultConfig returns the defaults: loopback only, 2 MiB bodies (room for
-// a 1 MB PutAuditEvents batch and its JSON escaping), 10 s to shut down.
+// DefaultConfig returns the defaults: loopback only, 4 MiB bodies, 10 s to
+// shut down. A PutAuditEvents batch holds up to 1 MB of eventData, and the
+// AWS CLI and boto3 write each character beyond ASCII as \uXXXX: 1 MB of
+// accented text is a body of 3 MB.
 func DefaultConfig() Config {
 	return Config{
 		Listen:          "127.0.0.1:8080",
-		MaxRequestBytes: 2 << 20,
+		MaxRequestBytes: 4 << 20,
 		ShutdownTimeout: 10 * time.Second,
 	}
 }
