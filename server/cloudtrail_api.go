@@ -90,7 +90,12 @@ func (s *Server) handleAWSJSON(w http.ResponseWriter, r *http.Request) {
 	op := cloudTrailOps[name]
 	if !ok || op == nil {
 		log.Info("unknown operation", "target", truncate(target, 200))
-		writeJSON11Error(w, errBadRequest("UnknownOperationException", ""))
+		asked := "no X-Amz-Target"
+		if name != "" {
+			asked = truncate(name, 100)
+		}
+		writeJSON11Error(w, errBadRequest("UnknownOperationException",
+			"cairn serves LookupEvents, DescribeTrails, ListTrails, GetTrail, GetTrailStatus and ListPublicKeys of CloudTrail's API, not %s.", asked))
 		return
 	}
 	log = log.With("op", name, "access_key", key)
