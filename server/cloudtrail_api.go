@@ -46,6 +46,10 @@ var jsonOpts = json.JoinOptions(jsontext.AllowInvalidUTF8(true), json.Determinis
 
 type cloudTrailOp func(s *Server, ctx context.Context, body []byte) (any, error)
 
+// signedRegionKey keys, in an operation's context, the region its request
+// was signed for: the region the client called, as AWS's endpoints are.
+type signedRegionKey struct{}
+
 var cloudTrailOps = map[string]cloudTrailOp{
 	"LookupEvents":   (*Server).lookupEvents,
 	"DescribeTrails": (*Server).describeTrails,
@@ -100,7 +104,11 @@ func (s *Server) handleAWSJSON(w http.ResponseWriter, r *http.Request) {
 	}
 	log = log.With("op", name, "access_key", key)
 
-	out, err := op(s, r.Context(), body)
+	ctx := r.Context()
+	if sr, err := parseAuthorization(r.Header.Get("Authorization")); err == nil {
+		ctx = context.WithValue(ctx, signedRegionKey{}, sr.region)
+	}
+	out, err := op(s, ctx, body)
 	if err != nil {
 		if ae, ok := errors.AsType[*awsError](err); ok {
 			log.Info("request failed", "code", ae.code, "message", ae.message)

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/cairn-audit/cairn/cloudtrail"
@@ -91,6 +92,12 @@ func (s *Server) describeTrails(ctx context.Context, body []byte) (any, error) {
 			}
 		}
 		trails = append([]trailOut{}, picked...)
+	}
+	// A trail of every region shows in each; without shadow trails, only
+	// in its home region, as AWS answers.
+	if in.IncludeShadowTrails != nil && !*in.IncludeShadowTrails {
+		region, _ := ctx.Value(signedRegionKey{}).(string)
+		trails = slices.DeleteFunc(trails, func(t trailOut) bool { return t.HomeRegion != region })
 	}
 	return struct {
 		TrailList []trailOut `json:"trailList"`
