@@ -171,11 +171,13 @@ func (j *Journal) recover(path string) error {
 	if err != nil {
 		return err
 	}
-	if b, err := os.ReadFile(path); err == nil && len(b) < len(journalMagic) && strings.HasPrefix(journalMagic, string(b)) {
-		if err := os.Remove(path); err != nil {
-			return fmt.Errorf("remove headless journal segment: %w", err)
+	if fi, err := os.Stat(path); err == nil && fi.Size() < int64(len(journalMagic)) {
+		if b, err := os.ReadFile(path); err == nil && strings.HasPrefix(journalMagic, string(b)) {
+			if err := os.Remove(path); err != nil {
+				return fmt.Errorf("remove headless journal segment: %w", err)
+			}
+			return j.create(seq)
 		}
-		return j.create(seq)
 	}
 	valid, scanErr := scanSegment(path, nil)
 	if scanErr != nil && !errors.Is(scanErr, errTornFrame) {
