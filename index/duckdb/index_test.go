@@ -458,6 +458,17 @@ func TestQueryIsReadOnlyAndSandboxed(t *testing.T) {
 		"SELECT * FROM checkpoint('catalog')",
 		"SELECT * FROM read_blob('" + filepath.Join(dir, "catalog.duckdb") + "')",
 		"SELECT * FROM read_text('" + filepath.Join(dir, "manifest.json") + "')",
+		// Table functions that change the engine for later queries, write
+		// files or run SQL given as text, however they are reached.
+		"SELECT * FROM enable_logging(storage='file', storage_path='" + filepath.Join(dir, "events", "log.csv") + "', storage_normalize=false)",
+		"FROM enable_profiling(format='query_tree')",
+		"SELECT * FROM (SELECT * FROM disable_logging()) t",
+		"WITH c AS (SELECT * FROM force_checkpoint()) SELECT * FROM c",
+		"SELECT * FROM checkpoint()",
+		"SELECT * FROM query('SELECT * FROM enable_logging()')",
+		"SELECT * FROM events, LATERAL (SELECT * FROM truncate_duckdb_logs()) x",
+		"SELECT write_log('forged', level := 'error')",
+		"EXPLAIN SELECT * FROM enable_profiling()",
 	}
 	for _, q := range refused {
 		_, err := x.Query(ctx, q)
@@ -470,18 +481,21 @@ func TestQueryIsReadOnlyAndSandboxed(t *testing.T) {
 		}
 	}
 	// The events view survived every attempt, nothing was written, and
-	// the catalog is as it was.
+	// the catalog is as it was; the engine logs and profiles nothing.
 	if _, err := x.Query(ctx, "SELECT count(*) FROM events"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "x.csv")); !os.IsNotExist(err) {
-		t.Errorf("a refused statement wrote x.csv: %v", err)
+	for _, f := range []string{"x.csv", filepath.Join("events", "log.csv")} {
+		if _, err := os.Stat(filepath.Join(dir, f)); !os.IsNotExist(err) {
+			t.Errorf("a refused statement wrote %s: %v", f, err)
+		}
 	}
 	var tables int
 	if err := x.db.QueryRowContext(ctx, "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'catalog' AND table_name = 't'").Scan(&tables); err != nil || tables != 0 {
 		t.Errorf("a refused statement made catalog.t: %d %v", tables, err)
 	}
-	for _, q := range []string{"EXPLAIN SELECT count(*) FROM events", "  explain\nSELECT 1"} {
+	for _, q := range []string{"EXPLAIN SELECT count(*) FROM events", "  explain\nSELECT 1", "DESCRIBE events", "SUMMARIZE SELECT eventName FROM events",
+		"SHOW TABLES", "FROM events SELECT count(*)", "SELECT * FROM range(3) r, unnest([1, 2]) u", "SELECT * FROM duckdb_settings() LIMIT 1"} {
 		if _, err := x.Query(ctx, q); err != nil {
 			t.Errorf("%q: %v", q, err)
 		}

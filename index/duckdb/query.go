@@ -46,31 +46,23 @@ func (x *Index) Query(ctx context.Context, query string) (*cairn.Table, error) {
 		return nil, err
 	}
 	defer conn.Close()
+	if err := readOnlyStatement(ctx, conn, query); err != nil {
+		if ctx.Err() != nil {
+			return nil, x.queryError(ctx, err)
+		}
+		return nil, err
+	}
 	var table *cairn.Table
 	err = conn.Raw(func(dc any) error {
 		c, ok := dc.(*duckdb.Conn)
 		if !ok {
 			return fmt.Errorf("unexpected driver connection %T", dc)
 		}
-		// Prepare without a context: it refuses several statements, where
-		// PrepareContext would run all but the last.
-		st, err := c.Prepare(query)
-		if err != nil {
-			if strings.Contains(err.Error(), "context") {
-				return fmt.Errorf("%w: give exactly one SELECT statement", cairn.ErrQueryRefused)
-			}
-			return refineError(err)
-		}
-		defer st.Close()
-		stmt := st.(*duckdb.Stmt)
-		typ, err := stmt.StatementType()
-		if err != nil {
-			return err
-		}
-		if err := readOnlyStatement(c, query, typ); err != nil {
-			return err
-		}
-		rows, err := stmt.QueryContext(ctx, nil)
+		// The driver prepares and runs under the context, interrupting the
+		// engine when it ends: preparing folds constant expressions, which
+		// can take as long as running them. One statement, checked above,
+		// so nothing runs before it.
+		rows, err := c.QueryContext(ctx, query, nil)
 		if err != nil {
 			return x.queryError(ctx, err)
 		}
@@ -127,6 +119,12 @@ func valueSize(v any) int {
 			n += 16 + len(k) + valueSize(e)
 		}
 		return n
+	case duckdb.OrderedMap:
+		return valueSize(&t)
+	case *duckdb.OrderedMap:
+		return 48 + valueSize(t.Keys()) + valueSize(t.Values())
+	case duckdb.Union:
+		return 16 + len(t.Tag) + valueSize(t.Value)
 	}
 	return 16
 }

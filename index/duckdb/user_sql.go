@@ -10,6 +10,7 @@ import (
 
 	"github.com/cairn-audit/cairn"
 	duckdb "github.com/duckdb/duckdb-go/v2"
+	"github.com/go-json-experiment/json"
 )
 
 // userEngine is the engine that runs user SQL (Query). It is a DuckDB of
@@ -57,35 +58,109 @@ func (e *userEngine) close() {
 }
 
 // readOnlyStatement reports why query may not run, or nil when it is one
-// SELECT, or an EXPLAIN of one. typ is the type the engine gave the whole
-// prepared text. EXPLAIN needs a closer look: EXPLAIN ANALYZE runs the
-// statement it explains, whatever it is. So EXPLAIN must be the first word,
-// and what follows it must prepare, on its own, as a SELECT; an ANALYZE
-// there prepares as a statement of its own type and is refused.
-func readOnlyStatement(c *duckdb.Conn, query string, typ duckdb.StmtType) error {
-	switch typ {
-	case duckdb.STATEMENT_TYPE_SELECT:
-		return nil
-	case duckdb.STATEMENT_TYPE_EXPLAIN:
-		rest, ok := afterExplain(query)
-		if !ok {
-			return fmt.Errorf("%w: write EXPLAIN as the statement's first word, before a SELECT", cairn.ErrQueryRefused)
-		}
-		st, err := c.Prepare(rest)
-		if err != nil {
-			return fmt.Errorf("%w: EXPLAIN runs here only before a plain SELECT (no ANALYZE, no options)", cairn.ErrQueryRefused)
-		}
-		defer st.Close()
-		inner, err := st.(*duckdb.Stmt).StatementType()
-		if err != nil {
-			return err
-		}
-		if inner != duckdb.STATEMENT_TYPE_SELECT {
-			return fmt.Errorf("%w: EXPLAIN runs here only before a plain SELECT (no ANALYZE, no options)", cairn.ErrQueryRefused)
-		}
-		return nil
+// SELECT, or an EXPLAIN of one, that calls only table functions which
+// read (userTableFunctions). The engine's own parser judges it, through
+// json_serialize_sql, which parses without binding or running anything
+// and serializes SELECT statements only; the statement tree it returns
+// names every table function called, in subqueries and CTEs too. A SELECT
+// can change the engine: enable_logging() and enable_profiling() are
+// table functions, and they write files and the server's output.
+//
+// EXPLAIN needs a closer look: EXPLAIN ANALYZE runs the statement it
+// explains, whatever it is. So EXPLAIN must be the first word, and what
+// follows it must be such a SELECT on its own; an ANALYZE there is not.
+func readOnlyStatement(ctx context.Context, c *sql.Conn, query string) error {
+	text := query
+	if rest, ok := afterExplain(query); ok {
+		text = rest
 	}
-	return fmt.Errorf("%w: only SELECT statements run here; cairn's SQL is read-only", cairn.ErrQueryRefused)
+	var serialized string
+	if err := c.QueryRowContext(ctx, "SELECT json_serialize_sql(?::VARCHAR)::VARCHAR", text).Scan(&serialized); err != nil {
+		return refineError(err)
+	}
+	var tree struct {
+		Error        bool   `json:"error"`
+		ErrorType    string `json:"error_type"`
+		ErrorMessage string `json:"error_message"`
+		Statements   []any  `json:"statements"`
+	}
+	if err := json.Unmarshal([]byte(serialized), &tree); err != nil {
+		return fmt.Errorf("read the statement's tree: %w", err)
+	}
+	switch {
+	case tree.Error && tree.ErrorType == "parser":
+		return fmt.Errorf("%w: %s", cairn.ErrBadQuery, firstLine(tree.ErrorMessage))
+	case tree.Error:
+		return fmt.Errorf("%w: only SELECT statements run here (or EXPLAIN of one, without ANALYZE); cairn's SQL is read-only", cairn.ErrQueryRefused)
+	case len(tree.Statements) != 1:
+		return fmt.Errorf("%w: give exactly one SELECT statement", cairn.ErrQueryRefused)
+	}
+	var refused string
+	walkTree(tree.Statements[0], func(node map[string]any) {
+		if refused != "" {
+			return
+		}
+		fn, _ := node["function"].(map[string]any)
+		name, _ := fn["function_name"].(string)
+		switch {
+		case node["type"] == "TABLE_FUNCTION" && !userTableFunctions[strings.ToLower(name)]:
+			refused = name
+		case node["class"] == "FUNCTION" && refusedScalarFunctions[strings.ToLower(asString(node["function_name"]))]:
+			refused = asString(node["function_name"])
+		}
+	})
+	if refused != "" {
+		return fmt.Errorf("%w: %s() does not run here: cairn's SQL reads the events view and calls only functions that read", cairn.ErrQueryRefused, refused)
+	}
+	return nil
+}
+
+// userTableFunctions are the table functions user SQL may call: they make
+// rows, or read the engine's description of itself or the segments' files,
+// and change nothing. Those left out write files or logs, change settings
+// for later queries (enable_logging, enable_profiling), checkpoint, run
+// SQL given as text (query, json_execute_serialized_sql), or read other
+// formats, secrets or extensions.
+var userTableFunctions = map[string]bool{
+	"range": true, "generate_series": true, "unnest": true, "repeat": true, "repeat_row": true,
+	"json_each": true, "json_tree": true, "glob": true,
+	"read_parquet": true, "parquet_scan": true, "parquet_metadata": true, "parquet_schema": true,
+	"parquet_file_metadata": true, "parquet_kv_metadata": true,
+	"duckdb_columns": true, "duckdb_constraints": true, "duckdb_databases": true, "duckdb_dependencies": true,
+	"duckdb_functions": true, "duckdb_indexes": true, "duckdb_keywords": true, "duckdb_schemas": true,
+	"duckdb_settings": true, "duckdb_tables": true, "duckdb_types": true, "duckdb_views": true,
+	"pragma_table_info": true, "pragma_version": true, "pragma_platform": true, "pragma_show": true,
+	"summary": true, "pg_timezone_names": true, "icu_calendar_names": true,
+}
+
+// refusedScalarFunctions are the scalar functions that change the engine.
+var refusedScalarFunctions = map[string]bool{"write_log": true, "nextval": true, "setseed": true}
+
+// walkTree calls fn with every object of a statement tree.
+func walkTree(v any, fn func(map[string]any)) {
+	switch t := v.(type) {
+	case map[string]any:
+		fn(t)
+		for _, e := range t {
+			walkTree(e, fn)
+		}
+	case []any:
+		for _, e := range t {
+			walkTree(e, fn)
+		}
+	}
+}
+
+func asString(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
 }
 
 // afterExplain returns the text after a leading EXPLAIN keyword. Only
