@@ -1,6 +1,9 @@
 package cairn
 
-import "time"
+import (
+	"time"
+	"unicode/utf8"
+)
 
 // ErrorAny as Filter.ErrorCode selects every failed call.
 const ErrorAny = "any"
@@ -24,6 +27,19 @@ type Filter struct {
 	Since        time.Time // inclusive
 	Until        time.Time // exclusive
 	Text         string
+}
+
+// MatchesNothing reports whether a filter can match no event because one of
+// its values is not UTF-8: every stored field is. Indexes answer such a
+// search with no events rather than fail to bind the value.
+func (f *Filter) MatchesNothing() bool {
+	for _, v := range []string{f.EventID, f.User, f.EventName, f.EventSource, f.ResourceID, f.ResourceType,
+		f.AccessKeyID, f.SourceIP, f.ErrorCode, f.Text} {
+		if !utf8.ValidString(v) {
+			return true
+		}
+	}
+	return false
 }
 
 // Cursor is the position after the last event of a page. Events are returned

@@ -166,6 +166,11 @@ func TestCommitSearchAndDedup(t *testing.T) {
 		{"combined", cairn.Filter{User: "alice", ErrorCode: cairn.ErrorAny, Since: t0}, 10},
 		{"event id", cairn.Filter{EventID: events[5].EventID}, 1},
 		{"nothing", cairn.Filter{User: "mallory"}, 0},
+		// Bytes that are not UTF-8 match nothing, through the needles and
+		// through the engine, rather than fail to bind.
+		{"not utf-8, user", cairn.Filter{User: "\xff\xfe"}, 0},
+		{"not utf-8, event", cairn.Filter{EventName: "\xc0\x80"}, 0},
+		{"not utf-8, resource", cairn.Filter{ResourceID: "\x00\xff"}, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -268,6 +268,9 @@ func (x *Index) Search(ctx context.Context, f cairn.Filter, after cairn.Cursor, 
 	if limit <= 0 {
 		limit = 50
 	}
+	if f.MatchesNothing() {
+		return cairn.Page{}, nil
+	}
 	if err := x.refreshView(ctx); err != nil {
 		return cairn.Page{}, err
 	}

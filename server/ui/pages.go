@@ -238,8 +238,10 @@ func cloneValues(q url.Values) url.Values {
 }
 
 // sqlString quotes s as a string literal. A NUL would end the text the
-// engine reads, so it is spelled chr(0).
+// engine reads, so it is spelled chr(0); bytes that are not UTF-8, which
+// the engine refuses and no event holds, become U+FFFD.
 func sqlString(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
 	q := "'" + strings.ReplaceAll(s, "'", "''") + "'"
 	return strings.ReplaceAll(q, "\x00", "' || chr(0) || '")
 }

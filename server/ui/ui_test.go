@@ -267,7 +267,8 @@ func TestEscaping(t *testing.T) {
 		t.Errorf("the search form echoes markup")
 	}
 	// Quotes and a NUL in a filter are values to match, not SQL.
-	for _, p := range []string{"/events?user=%00", "/events?user=a%27b", "/events?event=x%00y%27%3B--"} {
+	for _, p := range []string{"/events?user=%00", "/events?user=a%27b", "/events?event=x%00y%27%3B--",
+		"/events?user=%ff%fe", "/events?event=%c0%80", "/events?resource=%00%ff"} {
 		if r, body := get(t, c, ts.URL+p); r.StatusCode != http.StatusOK || strings.Contains(body, "Error:") {
 			t.Errorf("%s: %d\n%s", p, r.StatusCode, body)
 		}
