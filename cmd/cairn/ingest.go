@@ -104,7 +104,7 @@ func (p *progress) notice(st cairn.ObjectState) {
 	case cairn.ObjectDone:
 		verb = "note" // read in part, or read again after a change
 	}
-	fmt.Fprintf(p.e.stderr, "%s %s: %s\n", verb, st.Key, oneLine(st.Reason))
+	fmt.Fprintf(terminalText(p.e.stderr), "%s %s: %s\n", verb, st.Key, oneLine(st.Reason))
 }
 
 func (p *progress) update(s ingest.Summary) {

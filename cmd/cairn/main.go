@@ -115,7 +115,7 @@ func run(ctx context.Context, e *env, args []string) int {
 	if errors.Is(err, errUsage) {
 		code = 2
 	}
-	fmt.Fprintf(e.stderr, "cairn %s: %s\n", args[0], oneLine(err.Error()))
+	fmt.Fprintf(terminalText(e.stderr), "cairn %s: %s\n", args[0], oneLine(err.Error()))
 	return code
 }
 

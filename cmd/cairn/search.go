@@ -9,6 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cairn-audit/cairn"
 )
@@ -232,7 +233,7 @@ func (ew *eventWriter) write(ev *cairn.Event) error {
 	}
 	src := strings.TrimSuffix(ev.EventSource, ".amazonaws.com")
 	_, err := fmt.Fprintf(ew.tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", ev.EventTime.Format(time.RFC3339), clip(ev.Principal.Name(), 40),
-		src+":"+ev.EventName, ev.AWSRegion, clip(resourceList(ev, 3), 60), ev.SourceIPAddress, ev.ErrorCode)
+		cellText(src+":"+ev.EventName), cellText(ev.AWSRegion), clip(resourceList(ev, 3), 60), cellText(ev.SourceIPAddress), cellText(ev.ErrorCode))
 	return err
 }
 
@@ -267,9 +268,11 @@ func resourceList(ev *cairn.Event, max int) string {
 	return strings.Join(ids, ",")
 }
 
+// clip is s as a table cell (cellText) of at most n characters.
 func clip(s string, n int) string {
-	if len(s) <= n {
+	s = cellText(s)
+	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
-	return s[:n-1] + "…"
+	return string([]rune(s)[:n-1]) + "…"
 }

@@ -16,12 +16,28 @@ func TestTerminalTextEscapesControls(t *testing.T) {
 		"ok\r\x1b[2Kfake":        `ok\x0d\x1b[2Kfake`,
 		"c1 \u009b31m, del \x7f": `c1 \x9b31m, del \x7f`,
 		"not utf-8 \xff\xfe":     `not utf-8 \xff\xfe`,
+		"txt.exe\u202egpj":       `txt.exe\u202egpj`,
 	} {
 		var b strings.Builder
 		n, err := terminalText(&b).Write([]byte(in))
 		if err != nil || n != len(in) || b.String() != want {
 			t.Errorf("%q: wrote %q (%d, %v), want %q", in, b.String(), n, err, want)
 		}
+	}
+}
+
+// A field with a line break cannot start a table row of its own, and a
+// long cell is cut between characters, not inside one.
+func TestTableCells(t *testing.T) {
+	forged := "mallory\n2026-11-26T16:00:00Z  alice  DeleteTrail"
+	if got := clip(forged, 80); strings.Contains(got, "\n") || !strings.HasPrefix(got, `mallory\x0a2026`) {
+		t.Errorf("clip(%q) = %q", forged, got)
+	}
+	if got := clip(strings.Repeat("─", 100), 10); got != strings.Repeat("─", 9)+"…" {
+		t.Errorf("clip of box drawing = %q", got)
+	}
+	if got := cellText("a\tb"); got != `a\x09b` {
+		t.Errorf("cellText of a tab = %q", got)
 	}
 }
 
