@@ -279,15 +279,18 @@ func creatorKeys(c *Creator) []string {
 }
 
 // costKeys are the keys a cost row's resource ID may match, most specific
-// first: the ARN itself, then the ID inside it, scoped to the account.
-func costKeys(account, resourceID string) []string {
+// first: the ARN itself, then the ID inside it, scoped to the account. An
+// ARN names its region too, which the creating call must have been made in
+// (a function of the same name in another region is another function).
+func costKeys(account, resourceID string) (keys []string, region string) {
 	id := strings.ToLower(resourceID)
 	if !strings.HasPrefix(id, "arn:") {
-		return []string{account + "|" + id}
+		return []string{account + "|" + id}, ""
 	}
-	keys := []string{id}
+	keys = []string{id}
 	parts := strings.SplitN(id, ":", 6)
 	if len(parts) == 6 {
+		region = parts[3]
 		if parts[4] != "" {
 			account = parts[4]
 		}
@@ -302,20 +305,38 @@ func costKeys(account, resourceID string) []string {
 		}
 		keys = append(keys, account+"|"+rest)
 	}
-	return keys
+	return keys, region
+}
+
+// creationsOf returns the creations of a cost row's resource, oldest first:
+// those under the first of its keys that has any in the resource's region.
+func (a *Attributor) creationsOf(account, resourceID string) []*Creator {
+	keys, region := costKeys(account, resourceID)
+	for _, k := range keys {
+		list := a.byKey[k]
+		if region != "" {
+			list = slices.DeleteFunc(slices.Clone(list), func(c *Creator) bool { return c.Region != "" && !strings.EqualFold(c.Region, region) })
+		}
+		if len(list) > 0 {
+			return list
+		}
+	}
+	return nil
 }
 
 // find returns the creator of the resource that existed at t: names are
 // reused (buckets, DB identifiers), so the latest creation not after t.
 func (a *Attributor) find(account, resourceID string, t time.Time) *Creator {
-	for _, k := range costKeys(account, resourceID) {
-		list := a.byKey[k]
+	keys, region := costKeys(account, resourceID)
+	for _, k := range keys {
 		var best *Creator
-		for _, c := range list {
+		for _, c := range a.byKey[k] {
 			if !t.IsZero() && c.Time.After(t) {
 				break
 			}
-			best = c
+			if region == "" || c.Region == "" || strings.EqualFold(c.Region, region) {
+				best = c
+			}
 		}
 		if best != nil {
 			return best
@@ -339,12 +360,7 @@ func (a *Attributor) Spans(account, resourceID, createdBy string, tags map[strin
 	if resourceID == "" {
 		return []Span{{Attribution: Attribution{Principal: LabelShared, Method: MethodShared}}}
 	}
-	var list []*Creator
-	for _, k := range costKeys(account, resourceID) {
-		if list = a.byKey[k]; len(list) > 0 {
-			break
-		}
-	}
+	list := a.creationsOf(account, resourceID)
 	if len(list) == 0 {
 		return []Span{{Attribution: a.fallback(createdBy, tags)}}
 	}

@@ -22,6 +22,9 @@ func TestAttribute(t *testing.T) {
 		{ResourceID: "orders", ARN: "arn:aws:rds:us-east-1:111122223333:db:orders", Type: "AWS::RDS::DBInstance", Account: acct, Time: day(1), EventID: "e-db", Principal: "role/Deploy"},
 		{ResourceID: "nat-0123", Type: "AWS::EC2::NatGateway", Account: acct, Time: day(1), EventID: "e-nat", Principal: "gina"},
 		{ResourceID: "x", Account: acct, Time: day(1), Principal: "role/Maintenance", PrincipalID: "AROAMAINT:botocore-session-1", Role: "Maintenance"},
+		// Functions of one name in two regions: two functions.
+		{ResourceID: "relay", Type: "AWS::Lambda::Function", Account: acct, Region: "us-west-2", Time: day(1), EventID: "e-fn-west", Principal: "dana@example.com"},
+		{ResourceID: "relay", Type: "AWS::Lambda::Function", Account: acct, Region: "us-east-1", Time: day(3), EventID: "e-fn-east", Principal: "alice"},
 	}
 	a := NewAttributor(creators, "Owner")
 	for _, tc := range []struct {
@@ -45,6 +48,9 @@ func TestAttribute(t *testing.T) {
 		{"then the owner tag", acct, "vol-0fff", day(5), "", map[string]string{"owner": "team-data"}, "team-data", MethodOwnerTag},
 		{"nothing: unattributed", acct, "vol-0999", day(5), "", nil, LabelUnattributed, MethodUnattributed},
 		{"no resource: shared", acct, "", day(5), "", nil, LabelShared, MethodShared},
+		{"a function by its region's creation", acct, "arn:aws:lambda:us-west-2:111122223333:function:relay", day(5), "", nil, "dana@example.com", MethodCreation},
+		{"the same name in the other region", acct, "arn:aws:lambda:us-east-1:111122223333:function:relay", day(5), "", nil, "alice", MethodCreation},
+		{"the same name where no call created it", acct, "arn:aws:lambda:eu-west-1:111122223333:function:relay", day(5), "IAMUser:AIDAALICE:alice", nil, "alice", MethodCreatedByTag},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := a.Attribute(tc.account, tc.id, tc.until, tc.createdBy, tc.tags)
@@ -52,6 +58,9 @@ func TestAttribute(t *testing.T) {
 				t.Fatalf("got %s by %s, want %s by %s", got.Principal, got.Method, tc.principal, tc.method)
 			}
 		})
+	}
+	if spans := a.Spans(acct, "arn:aws:lambda:eu-west-1:111122223333:function:relay", "IAMUser:AIDAALICE:alice", nil); len(spans) != 1 || spans[0].Attribution.Method != MethodCreatedByTag {
+		t.Errorf("a function where no call created it spans %+v", spans)
 	}
 	if got := a.Attribute(acct, "i-0bbb", day(5), "", nil); got.Creator != "autoscaling.amazonaws.com" || got.Via != typeASG+" web-asg" || got.EventID != "e-asg" {
 		t.Errorf("parent attribution keeps the acting service and the group: %+v", got)
