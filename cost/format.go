@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
+	"github.com/cairn-audit/cairn"
 	"github.com/klauspost/compress/gzip"
 )
 
@@ -169,6 +171,30 @@ func sniff(r io.Reader) (sniffed, error) {
 	}
 	s.Header = header
 	return s, nil
+}
+
+// checkGzip reads a gzip file to its end, checking its length and CRC: the
+// engine reads a file cut short as far as it goes, and a month imported
+// from part of its report would replace the whole month with part of its
+// cost.
+func checkGzip(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(bufio.NewReaderSize(f, 1<<20))
+	if err != nil {
+		return cairn.WithHint(fmt.Errorf("a damaged gzip file: %v", err), "fetch it again")
+	}
+	defer zr.Close()
+	if _, err := io.Copy(io.Discard, zr); err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return cairn.WithHint(errors.New("the gzip file ends before its data does: it was cut short"), "fetch it again; the period imported before stays as it was")
+		}
+		return cairn.WithHint(fmt.Errorf("a damaged gzip file: %v", err), "fetch it again; the period imported before stays as it was")
+	}
+	return nil
 }
 
 // errReader remembers the first read error other than io.EOF.

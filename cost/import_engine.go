@@ -107,6 +107,11 @@ func (e *importEngine) recognise(ctx context.Context, f inputFile) (*dataFile, e
 	if err != nil {
 		return nil, err
 	}
+	if sn.Gzip {
+		if err := checkGzip(f.path); err != nil {
+			return nil, err
+		}
+	}
 	df := &dataFile{inputFile: f, sniffed: sn}
 	if sn.Container == ContainerParquet {
 		df.cols, err = e.describe(ctx, "read_parquet("+literal(f.path)+", hive_partitioning=false, binary_as_string=true)")

@@ -745,6 +745,37 @@ func TestImportMultiPartAssembly(t *testing.T) {
 	}
 }
 
+// TestImportTruncatedGzipLeavesPeriod: a part file cut short fails its
+// input, named with what to do, and the month stays as it was; the engine
+// alone read it as far as it went, and the month became a quarter of
+// itself.
+func TestImportTruncatedGzipLeavesPeriod(t *testing.T) {
+	cur := filepath.Join(simCostDir(t), "cur")
+	s := newStore(t)
+	before := importInto(t, s, cur).Imported[0]
+	parts, _ := filepath.Glob(filepath.Join(cur, "cairn-sim-cur", "20260301-20260401", "*", "cairn-sim-cur-1.csv.gz"))
+	if len(parts) != 1 {
+		t.Fatalf("parts: %v", parts)
+	}
+	b, err := os.ReadFile(parts[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	lone := filepath.Join(t.TempDir(), "cut", "report-1.csv.gz")
+	os.MkdirAll(filepath.Dir(lone), 0o755)
+	os.WriteFile(lone, b[:len(b)/2], 0o644)
+	os.WriteFile(parts[0], b[:len(b)/2], 0o644)
+	for _, in := range []string{cur, lone} {
+		res, err := s.Import(context.Background(), DefaultImportConfig(), in)
+		if !errors.Is(err, ErrFailedInputs) || len(res.Failures) != 1 || !strings.Contains(res.Failures[0].Err.Error(), "cut short") {
+			t.Errorf("%s cut short: %v %+v", in, err, res)
+		}
+		if p := s.Periods()[0]; p.Total != before.Total || p.Rows != before.Rows {
+			t.Errorf("%s: March changed by a failed import: %+v", in, p)
+		}
+	}
+}
+
 // TestImportAllRejectedLeavesPeriod: a file whose every row is rejected
 // fails and leaves its period as it was.
 func TestImportAllRejectedLeavesPeriod(t *testing.T) {
