@@ -1,6 +1,7 @@
 package cost
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"database/sql/driver"
@@ -345,27 +346,38 @@ func (r *Reporter) Build(ctx context.Context, cfg ReportConfig) (*Report, error)
 	defer s.close()
 	// One pass: the sums by the dimension and the attribution method; the
 	// rows, the methods and the total are exact sums of those.
-	q := "SELECT " + dim + ", method, CAST(sum(amount) AS VARCHAR), NULL, NULL, NULL, NULL, NULL FROM " + s.joined(cfg.Measure) + " GROUP BY 1, 2"
+	q := "SELECT " + dim + ", method, CAST(sum(amount) AS VARCHAR), NULL, NULL, NULL, NULL, NULL, NULL FROM " + s.joined(cfg.Measure) + " GROUP BY 1, 2"
 	if cfg.By == ByResource {
 		// Grouped by the attribution's number, then joined back to its
 		// strings: carrying five strings through the GROUP BY cost a third
-		// of the report over 10,000,000 rows.
-		q = `SELECT r.k, r.method, CAST(r.amount AS VARCHAR), r.service, coalesce(a.principal, r.principal), a.creator, a.event_id, a.via
-			FROM (SELECT ` + dim + ` AS k, aid, method, any_value(principal) AS principal, any_value(service) AS service, sum(amount) AS amount
+		// of the report over 10,000,000 rows. The service is the resource's
+		// largest, and the row without a resource has none: it holds tax,
+		// fees and support.
+		q = `SELECT r.k, r.method, CAST(r.amount AS VARCHAR), CASE WHEN r.k = '(no resource)' THEN NULL ELSE r.service END,
+				coalesce(a.principal, r.principal), a.creator, a.event_id, a.via, r.aid
+			FROM (SELECT ` + dim + ` AS k, aid, method, any_value(principal) AS principal, arg_max(service, amount) AS service, sum(amount) AS amount
 			      FROM ` + s.joined(cfg.Measure) + ` GROUP BY k, aid, method) r LEFT JOIN attr a ON a.aid = r.aid`
 	}
 	rows, err := s.conn.QueryContext(ctx, q, s.args...)
 	if err != nil {
 		return nil, fmt.Errorf("cost by %s: %w", cfg.By, err)
 	}
-	byKey := map[string]*ReportRow{}
-	sums := map[string]*scaled{}
+	// A row of the report is a key's, or, by resource, a resource's and
+	// attribution's: a resource whose cost goes to more than one principal
+	// (a reused name, a creation part way through the month) has a row for
+	// each, so that the rows add up to the report by principal.
+	type entry struct {
+		row *ReportRow
+		sum *scaled
+	}
+	entries := map[string]*entry{}
 	byMethod := map[string]*scaled{}
 	total := new(scaled)
 	for rows.Next() {
 		var key, method, amt string
 		var svc, p, creator, ev, via sql.NullString
-		if err := rows.Scan(&key, &method, &amt, &svc, &p, &creator, &ev, &via); err != nil {
+		var aid sql.NullInt64
+		if err := rows.Scan(&key, &method, &amt, &svc, &p, &creator, &ev, &via, &aid); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -375,28 +387,33 @@ func (r *Reporter) Build(ctx context.Context, cfg ReportConfig) (*Report, error)
 			byMethod[method] = new(scaled)
 		}
 		byMethod[method].Add(byMethod[method], a)
-		row := byKey[key]
-		if row == nil {
-			row = &ReportRow{Key: key}
-			byKey[key], sums[key] = row, new(scaled)
+		id := key
+		if cfg.By == ByResource {
+			id = fmt.Sprint(key, "\x00", aid.Int64, aid.Valid, "\x00", method)
+		}
+		e := entries[id]
+		if e == nil {
+			e = &entry{row: &ReportRow{Key: key}, sum: new(scaled)}
+			entries[id] = e
 			if cfg.By == ByResource {
-				row.Service = svc.String
-				row.Attribution = &Attribution{Principal: p.String, Method: method, Creator: creator.String, EventID: ev.String, Via: via.String}
+				e.row.Service = svc.String
+				e.row.Attribution = &Attribution{Principal: p.String, Method: method, Creator: creator.String, EventID: ev.String, Via: via.String}
 			}
 		}
-		sums[key].Add(sums[key], a)
+		e.sum.Add(e.sum, a)
 		if cfg.By == ByPrincipal {
-			row.Methods = append(row.Methods, Amount{method, scaledString(a)})
+			e.row.Methods = append(e.row.Methods, Amount{method, scaledString(a)})
 		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	for key, row := range byKey {
-		row.Amount = scaledString(sums[key])
-		slices.SortFunc(row.Methods, func(a, b Amount) int { return parseScaled(b.Amount).Cmp(parseScaled(a.Amount)) })
-		rep.Rows = append(rep.Rows, *row)
+	list := make([]*entry, 0, len(entries))
+	for _, e := range entries {
+		e.row.Amount = scaledString(e.sum)
+		slices.SortFunc(e.row.Methods, func(a, b Amount) int { return parseScaled(b.Amount).Cmp(parseScaled(a.Amount)) })
+		list = append(list, e)
 	}
 	for m, a := range byMethod {
 		rep.Methods = append(rep.Methods, Amount{m, scaledString(a)})
@@ -404,23 +421,34 @@ func (r *Reporter) Build(ctx context.Context, cfg ReportConfig) (*Report, error)
 	slices.SortFunc(rep.Methods, func(a, b Amount) int { return parseScaled(b.Amount).Cmp(parseScaled(a.Amount)) })
 	rep.Total = scaledString(total)
 	if cfg.By == ByDay {
-		slices.SortFunc(rep.Rows, func(a, b ReportRow) int { return strings.Compare(a.Key, b.Key) })
+		slices.SortFunc(list, func(a, b *entry) int { return strings.Compare(a.row.Key, b.row.Key) })
 	} else {
-		// sums holds each row's amount parsed once: parsing in the
-		// comparison cost 0.3 s for 100,000 resources.
-		slices.SortStableFunc(rep.Rows, func(a, b ReportRow) int {
-			if c := sums[b.Key].Cmp(sums[a.Key]); c != 0 {
+		// Each row's amount is parsed once: parsing in the comparison cost
+		// 0.3 s for 100,000 resources. Ties go by key, then principal, so
+		// that the same store gives the same report.
+		slices.SortFunc(list, func(a, b *entry) int {
+			if c := b.sum.Cmp(a.sum); c != 0 {
 				return c
 			}
-			return strings.Compare(a.Key, b.Key)
+			if c := strings.Compare(a.row.Key, b.row.Key); c != 0 {
+				return c
+			}
+			if a.row.Attribution != nil && b.row.Attribution != nil {
+				return cmp.Or(strings.Compare(a.row.Attribution.Principal, b.row.Attribution.Principal),
+					strings.Compare(a.row.Attribution.Method, b.row.Attribution.Method), strings.Compare(a.row.Attribution.EventID, b.row.Attribution.EventID))
+			}
+			return 0
 		})
 	}
-	if cfg.Limit > 0 && len(rep.Rows) > cfg.Limit {
+	if cfg.Limit > 0 && len(list) > cfg.Limit {
 		rest := new(scaled)
-		for _, row := range rep.Rows[cfg.Limit:] {
-			rest.Add(rest, sums[row.Key])
+		for _, e := range list[cfg.Limit:] {
+			rest.Add(rest, e.sum)
 		}
-		rep.Rows = append(rep.Rows[:cfg.Limit], ReportRow{Key: "(other)", Amount: scaledString(rest)})
+		list = append(list[:cfg.Limit], &entry{row: &ReportRow{Key: "(other)", Amount: scaledString(rest)}})
+	}
+	for _, e := range list {
+		rep.Rows = append(rep.Rows, *e.row)
 	}
 	return rep, nil
 }

@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -125,6 +126,40 @@ func TestSimulatedAttribution(t *testing.T) {
 		decimalString(known), 100*ratio(fromTrail, known), 100*ratio(fromTrailRight, fromTrail), 100*ratio(attributableRight, attributable))
 	if ratio(fromTrailRight, fromTrail) < 0.99 || ratio(attributableRight, attributable) < 0.99 {
 		t.Errorf("attribution below 99%%; e.g.\n%s", strings.Join(misses, "\n"))
+	}
+
+	// The report by resource drills into the report by principal: its
+	// rows, gathered by principal and method, are that report's amounts,
+	// and the same store gives it again row for row.
+	byPrincipal, err := r.Build(ctx, ReportConfig{By: ByPrincipal, Month: "2026-03", OwnerTag: "owner"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byResource, err := r.Build(ctx, ReportConfig{By: ByResource, Month: "2026-03", OwnerTag: "owner"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gathered := map[string][]string{}
+	for _, row := range byResource.Rows {
+		k := LabelShared + "|" + MethodShared
+		if a := row.Attribution; a != nil && row.Key != "(no resource)" {
+			k = a.Principal + "|" + a.Method
+		}
+		gathered[k] = append(gathered[k], row.Amount)
+	}
+	for _, row := range byPrincipal.Rows {
+		for _, m := range row.Methods {
+			if got := SumAmounts(gathered[row.Key+"|"+m.Key]...); got != m.Amount {
+				t.Errorf("%s by %s: %s by principal, %s in the rows by resource", row.Key, m.Key, m.Amount, got)
+			}
+		}
+	}
+	again, err := r.Build(ctx, ReportConfig{By: ByResource, Month: "2026-03", OwnerTag: "owner"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(again.Rows, byResource.Rows) {
+		t.Errorf("the report by resource changed from one build to the next")
 	}
 
 	for _, by := range []string{ByPrincipal, ByService, ByResource, ByDay} {
