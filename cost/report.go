@@ -441,11 +441,21 @@ func (r *Reporter) Build(ctx context.Context, cfg ReportConfig) (*Report, error)
 		})
 	}
 	if cfg.Limit > 0 && len(list) > cfg.Limit {
-		rest := new(scaled)
+		// What could not be attributed, and what is shared, stay rows of
+		// their own: they are what a reader checks first.
+		kept, rest, folded := list[:cfg.Limit:cfg.Limit], new(scaled), 0
 		for _, e := range list[cfg.Limit:] {
+			if e.row.Key == LabelShared || e.row.Key == LabelUnattributed {
+				kept = append(kept, e)
+				continue
+			}
 			rest.Add(rest, e.sum)
+			folded++
 		}
-		list = append(list[:cfg.Limit], &entry{row: &ReportRow{Key: "(other)", Amount: scaledString(rest)}})
+		if folded > 0 {
+			kept = append(kept, &entry{row: &ReportRow{Key: "(other)", Amount: scaledString(rest)}})
+		}
+		list = kept
 	}
 	for _, e := range list {
 		rep.Rows = append(rep.Rows, *e.row)

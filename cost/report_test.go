@@ -47,3 +47,30 @@ func TestReportByResourceSplitsAResource(t *testing.T) {
 		}
 	}
 }
+
+// A report cut to its largest rows keeps (unattributed) and (shared) as rows
+// of their own, and sums only the others into (other).
+func TestReportLimitKeepsUnattributed(t *testing.T) {
+	path := hourlyCUR(t, []string{"i-fleet-split", "i-base"}, 20*24, func(id string, h int) float64 {
+		if id == "i-base" {
+			return 0.1
+		}
+		return 1
+	})
+	store := newStore(t)
+	importInto(t, store, path)
+	idx := creationIndex{row: []any{"2026-03-11T09:00:00Z", "e-run", "RunInstances", "111122223333", "us-east-1", "IAMUser", "AIDAALICE",
+		"arn:aws:iam::111122223333:user/alice", "alice", nil, nil, nil, nil,
+		[]any{map[string]any{"id": "i-fleet-split", "type": "AWS::EC2::Instance", "role": "created"}}}}
+	rep, err := NewReporter(store, idx).Build(context.Background(), ReportConfig{By: ByPrincipal, Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, row := range rep.Rows {
+		got = append(got, row.Key+" "+row.Amount)
+	}
+	if want := []string{"alice 240", "(unattributed) 48", "(other) 240"}; !slices.Equal(got, want) {
+		t.Errorf("rows %q, want %q", got, want)
+	}
+}
