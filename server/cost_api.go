@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/cairn-audit/cairn/cost"
 )
@@ -30,6 +33,10 @@ func (s *Server) handleCostReport(w http.ResponseWriter, r *http.Request, _ []by
 		return
 	}
 	q := r.URL.Query()
+	if err := knownParams(q, "by", "month", "service", "measure", "owner-tag", "limit"); err != nil {
+		writeAPIError(w, http.StatusBadRequest, apiCodeBadRequest, err.Error())
+		return
+	}
 	cfg := cost.ReportConfig{By: q.Get("by"), Month: q.Get("month"), Service: q.Get("service"), Measure: q.Get("measure"), OwnerTag: q.Get("owner-tag")}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -61,6 +68,10 @@ func (s *Server) handleCostSpikes(w http.ResponseWriter, r *http.Request, _ []by
 		return
 	}
 	q := r.URL.Query()
+	if err := knownParams(q, "month", "service", "owner-tag", "factor", "min-increase"); err != nil {
+		writeAPIError(w, http.StatusBadRequest, apiCodeBadRequest, err.Error())
+		return
+	}
 	cfg := cost.DefaultSpikeConfig()
 	cfg.Month, cfg.Service, cfg.OwnerTag = q.Get("month"), q.Get("service"), q.Get("owner-tag")
 	for name, dst := range map[string]*float64{"factor": &cfg.Factor, "min-increase": &cfg.MinIncrease} {
@@ -86,4 +97,22 @@ func (s *Server) handleCostSpikes(w http.ResponseWriter, r *http.Request, _ []by
 		spikes = []cost.Spike{}
 	}
 	writeAPIJSON(w, r, log, s, spikes)
+}
+
+// knownParams refuses a parameter the endpoint does not take, or one given
+// twice: format=csv answered JSON, and principal=alice answered everyone,
+// without a word. A presigned URL's own parameters pass.
+func knownParams(q url.Values, known ...string) error {
+	for k, vs := range q {
+		if strings.HasPrefix(k, "X-Amz-") {
+			continue
+		}
+		if !slices.Contains(known, k) {
+			return fmt.Errorf("unknown parameter %q; this endpoint takes %s", truncate(k, 40), strings.Join(known, ", "))
+		}
+		if len(vs) != 1 {
+			return fmt.Errorf("parameter %s given %d times", k, len(vs))
+		}
+	}
+	return nil
 }

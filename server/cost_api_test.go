@@ -26,12 +26,12 @@ func TestCostEndpointsRefuseWhatTheyCannotAnswer(t *testing.T) {
 		t.Fatal(err)
 	}
 	ts.srv.SetCost(store)
-	for _, q := range []string{"by=color", "month=March", "measure=blended", "limit=-1"} {
+	for _, q := range []string{"by=color", "month=March", "measure=blended", "limit=-1", "format=csv", "principal=alice", "by=service&by=day"} {
 		if _, err := c.do(ctx, "GET", "/api/v1/cost/report?"+q, nil); !isStatus(err, 400) {
 			t.Errorf("%s: %v", q, err)
 		}
 	}
-	for _, q := range []string{"factor=x", "factor=0.5", "min-increase=-1", "month=March"} {
+	for _, q := range []string{"factor=x", "factor=0.5", "min-increase=-1", "month=March", "top=3"} {
 		if _, err := c.do(ctx, "GET", "/api/v1/cost/spikes?"+q, nil); !isStatus(err, 400) {
 			t.Errorf("spikes %s: %v", q, err)
 		}
