@@ -95,6 +95,10 @@ func runCostImport(ctx context.Context, e *env, args []string) error {
 	if len(res.Failures) > 0 {
 		return &exitError{1, importFailure(res, paths)}
 	}
+	if len(res.Imported) == 0 {
+		// Nothing failed, and nothing came: a report without rows, say.
+		fmt.Fprintln(e.stderr, "cairn cost: nothing was imported; see the notices above")
+	}
 	return nil
 }
 

@@ -112,6 +112,13 @@ func TestCostReadersCreateNothing(t *testing.T) {
 	if r.code != 1 || !strings.HasSuffix(r.stderr, "cairn cost: no cost report file found in "+empty+"; nothing was imported\n") {
 		t.Errorf("import of an empty folder: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
+	// A report without rows fails nothing, and imports nothing, and says so.
+	headerOnly := filepath.Join(t.TempDir(), "report.csv")
+	os.WriteFile(headerOnly, []byte("identity/LineItemId,bill/PayerAccountId,bill/BillingPeriodStartDate,lineItem/UsageAccountId,lineItem/LineItemType,lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/ProductCode,lineItem/ResourceId,lineItem/UnblendedCost\n"), 0o644)
+	r = runCairn(t, nil, "cost", "import", "-data", data, headerOnly)
+	if r.code != 0 || !strings.HasSuffix(r.stderr, "cairn cost: nothing was imported; see the notices above\n") || !strings.Contains(r.stderr, "the report has no rows") {
+		t.Errorf("import of a report without rows: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
 }
 
 // TestCostReportArguments: on the simulator's organisation, an empty
