@@ -15,6 +15,12 @@ func (c creationIndex) Query(ctx context.Context, sql string) (*cairn.Table, err
 	return &cairn.Table{Rows: [][]any{c.row}}, nil
 }
 
+// aliceLaunchesSplit is alice's RunInstances of i-fleet-split on 11 March,
+// in the columns LoadCreators reads.
+var aliceLaunchesSplit = creationIndex{row: []any{"2026-03-11T09:00:00Z", "e-run", "RunInstances", "111122223333", "us-east-1", "IAMUser", "AIDAALICE",
+	"arn:aws:iam::111122223333:user/alice", "alice", nil, nil, nil, nil,
+	[]any{map[string]any{"id": "i-fleet-split", "type": "AWS::EC2::Instance", "role": "created"}}}}
+
 // TestReportByResourceSplitsAResource: a resource whose cost goes to two
 // principals (its creation call found part way through the month: before
 // it, the aws:createdBy tag decides) has a row for each, the same on every
@@ -23,9 +29,7 @@ func TestReportByResourceSplitsAResource(t *testing.T) {
 	path := hourlyCUR(t, []string{"i-fleet-split", "i-base"}, 20*24, func(id string, h int) float64 { return 1 })
 	store := newStore(t)
 	importInto(t, store, path)
-	idx := creationIndex{row: []any{"2026-03-11T09:00:00Z", "e-run", "RunInstances", "111122223333", "us-east-1", "IAMUser", "AIDAALICE",
-		"arn:aws:iam::111122223333:user/alice", "alice", nil, nil, nil, nil,
-		[]any{map[string]any{"id": "i-fleet-split", "type": "AWS::EC2::Instance", "role": "created"}}}}
+	idx := aliceLaunchesSplit
 	var first []string
 	for build := range 3 {
 		rep, err := NewReporter(store, idx).Build(context.Background(), ReportConfig{By: ByResource})
@@ -59,9 +63,7 @@ func TestReportLimitKeepsUnattributed(t *testing.T) {
 	})
 	store := newStore(t)
 	importInto(t, store, path)
-	idx := creationIndex{row: []any{"2026-03-11T09:00:00Z", "e-run", "RunInstances", "111122223333", "us-east-1", "IAMUser", "AIDAALICE",
-		"arn:aws:iam::111122223333:user/alice", "alice", nil, nil, nil, nil,
-		[]any{map[string]any{"id": "i-fleet-split", "type": "AWS::EC2::Instance", "role": "created"}}}}
+	idx := aliceLaunchesSplit
 	rep, err := NewReporter(store, idx).Build(context.Background(), ReportConfig{By: ByPrincipal, Limit: 1})
 	if err != nil {
 		t.Fatal(err)
