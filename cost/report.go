@@ -315,6 +315,9 @@ func (s *session) joined(measure string) string {
 		col, LabelShared, LabelUnattributed, MethodShared, MethodUnattributed, s.from, s.where)
 }
 
+// noResource keys the report by resource's row of cost without one.
+const noResource = "(no resource)"
+
 // Build builds one report. A selection without rows, an empty store's
 // included, gives an empty report: no rows, a total of 0.
 func (r *Reporter) Build(ctx context.Context, cfg ReportConfig) (*Report, error) {
@@ -331,7 +334,7 @@ func (r *Reporter) Build(ctx context.Context, cfg ReportConfig) (*Report, error)
 	case ByService:
 		dim = "coalesce(service, '(no service)')"
 	case ByResource:
-		dim = "coalesce(resource_id, '(no resource)')"
+		dim = "coalesce(resource_id, '" + noResource + "')"
 	case ByDay:
 		dim = "strftime(usage_start, '%Y-%m-%d')"
 	}
@@ -346,16 +349,13 @@ func (r *Reporter) Build(ctx context.Context, cfg ReportConfig) (*Report, error)
 	defer s.close()
 	// One pass: the sums by the dimension and the attribution method; the
 	// rows, the methods and the total are exact sums of those.
-	q := "SELECT " + dim + ", method, CAST(sum(amount) AS VARCHAR), NULL, NULL, NULL, NULL, NULL, NULL FROM " + s.joined(cfg.Measure) + " GROUP BY 1, 2"
+	q := "SELECT " + dim + ", method, CAST(sum(amount) AS VARCHAR), NULL, NULL, NULL, NULL, NULL FROM " + s.joined(cfg.Measure) + " GROUP BY 1, 2"
 	if cfg.By == ByResource {
 		// Grouped by the attribution's number, then joined back to its
 		// strings: carrying five strings through the GROUP BY cost a third
-		// of the report over 10,000,000 rows. The service is the resource's
-		// largest, and the row without a resource has none: it holds tax,
-		// fees and support.
-		q = `SELECT r.k, r.method, CAST(r.amount AS VARCHAR), CASE WHEN r.k = '(no resource)' THEN NULL ELSE r.service END,
-				coalesce(a.principal, r.principal), a.creator, a.event_id, a.via, r.aid
-			FROM (SELECT ` + dim + ` AS k, aid, method, any_value(principal) AS principal, arg_max(service, amount) AS service, sum(amount) AS amount
+		// of the report over 10,000,000 rows.
+		q = `SELECT r.k, r.method, CAST(r.amount AS VARCHAR), r.service, coalesce(a.principal, r.principal), a.creator, a.event_id, a.via
+			FROM (SELECT ` + dim + ` AS k, aid, method, any_value(principal) AS principal, any_value(service) AS service, sum(amount) AS amount
 			      FROM ` + s.joined(cfg.Measure) + ` GROUP BY k, aid, method) r LEFT JOIN attr a ON a.aid = r.aid`
 	}
 	rows, err := s.conn.QueryContext(ctx, q, s.args...)
@@ -370,14 +370,17 @@ func (r *Reporter) Build(ctx context.Context, cfg ReportConfig) (*Report, error)
 		row *ReportRow
 		sum *scaled
 	}
-	entries := map[string]*entry{}
+	type entryID struct {
+		key string
+		a   Attribution
+	}
+	entries := map[entryID]*entry{}
 	byMethod := map[string]*scaled{}
 	total := new(scaled)
 	for rows.Next() {
 		var key, method, amt string
 		var svc, p, creator, ev, via sql.NullString
-		var aid sql.NullInt64
-		if err := rows.Scan(&key, &method, &amt, &svc, &p, &creator, &ev, &via, &aid); err != nil {
+		if err := rows.Scan(&key, &method, &amt, &svc, &p, &creator, &ev, &via); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -387,17 +390,23 @@ func (r *Reporter) Build(ctx context.Context, cfg ReportConfig) (*Report, error)
 			byMethod[method] = new(scaled)
 		}
 		byMethod[method].Add(byMethod[method], a)
-		id := key
+		id := entryID{key: key}
 		if cfg.By == ByResource {
-			id = fmt.Sprint(key, "\x00", aid.Int64, aid.Valid, "\x00", method)
+			// Projecting the attribution's number through the join cost a
+			// sixth of the report; its strings tell it as well.
+			id.a = Attribution{Principal: p.String, Method: method, Creator: creator.String, EventID: ev.String, Via: via.String}
 		}
 		e := entries[id]
 		if e == nil {
 			e = &entry{row: &ReportRow{Key: key}, sum: new(scaled)}
 			entries[id] = e
 			if cfg.By == ByResource {
-				e.row.Service = svc.String
-				e.row.Attribution = &Attribution{Principal: p.String, Method: method, Creator: creator.String, EventID: ev.String, Via: via.String}
+				e.row.Attribution = &id.a
+				if key != noResource {
+					// The row without a resource names no service: it
+					// holds tax, fees and support.
+					e.row.Service = svc.String
+				}
 			}
 		}
 		e.sum.Add(e.sum, a)
