@@ -165,7 +165,7 @@ func Open(ctx context.Context, data string, cfg Config, idx cairn.Index) (*Recor
 	}
 	if rep := r.journal.Repair(); rep != nil && rep.SetAside != "" {
 		r.log.Error("the open journal segment was damaged: the frames after the damage were cut and set aside; they may hold acknowledged events",
-			"segment", rep.Path, "offset", rep.Offset, "bytes", rep.Bytes, "frames", rep.Frames, "kept in", rep.SetAside)
+			"segment", rep.Path, "offset", rep.Offset, "bytes", rep.Bytes, "frames", rep.Frames, "kept_in", rep.SetAside)
 	} else if rep != nil {
 		r.log.Info("cut a write torn by a crash from the end of the open journal segment (it was never acknowledged)",
 			"segment", rep.Path, "offset", rep.Offset, "bytes", rep.Bytes)
@@ -403,7 +403,7 @@ func (r *Recorder) Put(ctx context.Context, channel, externalID string, events [
 		return res, nil
 	}
 	if n := r.refused.Swap(0); n > 0 {
-		r.log.Info("journal writes succeed again", "refused requests", n)
+		r.log.Info("journal writes succeed again", "refused_requests", n)
 	}
 	r.acked.Add(int64(len(res.Successful)))
 	r.live.add(decoded)
