@@ -26,6 +26,19 @@ type Spike struct {
 	// listed.
 	Resources     []SpikeResource `json:"resources"`
 	MoreResources int             `json:"moreResources"`
+	// Creators gathers every resource that rose, listed or not, by who its
+	// cost goes to and the call that created it, most first: a fleet of
+	// twenty launched by two calls is two lines, whatever the top shows.
+	Creators []SpikeCreator `json:"creators"`
+}
+
+// SpikeCreator is the share of a spike's rise that one attribution takes.
+type SpikeCreator struct {
+	Principal string `json:"principal"`
+	Method    string `json:"method"`
+	EventID   string `json:"eventId,omitempty"` // the creating call, for creation-event and parent methods
+	Resources int    `json:"resources"`
+	Increase  string `json:"increase"`
 }
 
 // SpikeResource is a resource whose cost rose in a spike.
@@ -241,12 +254,12 @@ func (s *session) explain(ctx context.Context, events Searcher, sp *Spike, step 
 	periods := int(sp.End.Sub(sp.Start) / step)
 	// The placeholders of the SELECT list come before those of the filter.
 	args := append([]any{sp.Start, sp.End, periods, sp.Start.Add(-step), sp.Start}, s.args...)
-	q := fmt.Sprintf(`SELECT usage_account, resource_id, service, CAST(rise AS VARCHAR), count(*) OVER () AS rising
-		FROM (SELECT usage_account, resource_id, any_value(service) AS service,
+	rises := fmt.Sprintf(`SELECT usage_account, resource_id, any_value(service) AS service,
 		        sum(CASE WHEN usage_start >= ? AND usage_start < ? THEN cost ELSE 0 END) -
 		        ? * sum(CASE WHEN usage_start >= ? AND usage_start < ? THEN cost ELSE 0 END) AS rise
-		      FROM %s%s GROUP BY 1, 2)
-		WHERE rise > 0 ORDER BY rise DESC, resource_id, usage_account LIMIT %d`, s.from, where, top)
+		      FROM %s%s GROUP BY 1, 2`, s.from, where)
+	q := fmt.Sprintf(`SELECT usage_account, resource_id, service, CAST(rise AS VARCHAR), count(*) OVER () AS rising
+		FROM (%s) WHERE rise > 0 ORDER BY rise DESC, resource_id, usage_account LIMIT %d`, rises, top)
 	rows, err := s.conn.QueryContext(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("spike resources: %w", err)
@@ -278,7 +291,33 @@ func (s *session) explain(ctx context.Context, events Searcher, sp *Spike, step 
 		r.Calls = calls
 	}
 	sp.Resources, sp.MoreResources = res, rising-len(res)
-	return nil
+	sp.Creators, err = s.spikeCreators(ctx, rises, args, sp.Start)
+	return err
+}
+
+// spikeCreators gathers the resources that rose (rises, with its
+// arguments) by their attribution at t, as attributionAt reads it.
+func (s *session) spikeCreators(ctx context.Context, rises string, args []any, t time.Time) ([]SpikeCreator, error) {
+	q := fmt.Sprintf(`SELECT coalesce(a.principal, '%s'), coalesce(a.method, '%s'), coalesce(a.event_id, ''), count(*), CAST(sum(r.rise) AS VARCHAR)
+		FROM (%s) r LEFT JOIN attr a ON a.usage_account IS NOT DISTINCT FROM r.usage_account AND a.resource_id = r.resource_id
+		  AND a.span_from <= ? AND ? < a.span_to
+		WHERE r.rise > 0 GROUP BY 1, 2, 3 ORDER BY sum(r.rise) DESC, 1, 2, 3`, LabelUnattributed, MethodUnattributed, rises)
+	rows, err := s.conn.QueryContext(ctx, q, append(slices.Clone(args), t, t)...)
+	if err != nil {
+		return nil, fmt.Errorf("spike creators: %w", err)
+	}
+	defer rows.Close()
+	out := []SpikeCreator{}
+	for rows.Next() {
+		var c SpikeCreator
+		var rise string
+		if err := rows.Scan(&c.Principal, &c.Method, &c.EventID, &c.Resources, &rise); err != nil {
+			return nil, err
+		}
+		c.Increase = decimalString(mustRat(rise))
+		out = append(out, c)
+	}
+	return out, rows.Err()
 }
 
 // attributionAt is the resource's attribution in force at t, as the

@@ -123,5 +123,13 @@ func TestSpikeResources(t *testing.T) {
 		if sp.MoreResources != 16 || sp.Increase != "416.00" {
 			t.Errorf("run %d: %d more resources, spike +%s; want 16 more, +416.00", run, sp.MoreResources, sp.Increase)
 		}
+		// Every resource that rose, listed or not, by who its cost goes to.
+		var creators []string
+		for _, c := range sp.Creators {
+			creators = append(creators, fmt.Sprintf("%s by %s: %d +%s", c.Principal, c.Method, c.Resources, c.Increase))
+		}
+		if want := []string{"hank by tag:aws:createdBy: 20 +400", LabelUnattributed + " by unattributed: 1 +16"}; !slices.Equal(creators, want) {
+			t.Errorf("run %d: creators %q, want %q", run, creators, want)
+		}
 	}
 }

@@ -250,6 +250,25 @@ func printSpike(e *env, sp cost.Spike) {
 	if sp.MoreResources > 0 {
 		fmt.Fprintf(e.stdout, "  and %d more %s that rose\n", sp.MoreResources, plural(sp.MoreResources, "resource", "resources"))
 	}
+	if len(sp.Creators) > 1 || sp.MoreResources > 0 {
+		fmt.Fprintf(e.stdout, "  every resource that rose, by whom its cost goes to:\n")
+		const shown = 6
+		var rest []string
+		for i, c := range sp.Creators {
+			if i >= shown {
+				rest = append(rest, c.Increase)
+				continue
+			}
+			call := ""
+			if c.EventID != "" {
+				call = ", event " + c.EventID
+			}
+			fmt.Fprintf(e.stdout, "    %s by %s%s: %d %s, +%s\n", c.Principal, c.Method, call, c.Resources, plural(c.Resources, "resource", "resources"), money(c.Increase))
+		}
+		if len(rest) > 0 {
+			fmt.Fprintf(e.stdout, "    and %d more, +%s (-format json lists them)\n", len(rest), money(cost.SumAmounts(rest...)))
+		}
+	}
 }
 
 // perPeriod says "an hour" or "a day".
