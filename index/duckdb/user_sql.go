@@ -3,6 +3,7 @@ package duckdb
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -89,7 +90,7 @@ func readOnlyStatement(ctx context.Context, c *sql.Conn, query string) error {
 	}
 	switch {
 	case tree.Error && tree.ErrorType == "parser":
-		return fmt.Errorf("%w: %s", cairn.ErrBadQuery, firstLine(tree.ErrorMessage))
+		return refineError(errors.New(tree.ErrorMessage))
 	case tree.Error:
 		return fmt.Errorf("%w: only SELECT statements run here (or EXPLAIN of one, without ANALYZE); cairn's SQL is read-only", cairn.ErrQueryRefused)
 	case len(tree.Statements) != 1:
@@ -100,13 +101,15 @@ func readOnlyStatement(ctx context.Context, c *sql.Conn, query string) error {
 		if refused != "" {
 			return
 		}
-		fn, _ := node["function"].(map[string]any)
-		name, _ := fn["function_name"].(string)
-		switch {
-		case node["type"] == "TABLE_FUNCTION" && !userTableFunctions[strings.ToLower(name)]:
+		// A table function is a TABLE_FUNCTION node holding its call; a
+		// scalar function is a FUNCTION node itself.
+		if node["type"] == "TABLE_FUNCTION" {
+			fn, _ := node["function"].(map[string]any)
+			if name, _ := fn["function_name"].(string); !userTableFunctions[strings.ToLower(name)] {
+				refused = name
+			}
+		} else if name, _ := node["function_name"].(string); node["class"] == "FUNCTION" && refusedScalarFunctions[strings.ToLower(name)] {
 			refused = name
-		case node["class"] == "FUNCTION" && refusedScalarFunctions[strings.ToLower(asString(node["function_name"]))]:
-			refused = asString(node["function_name"])
 		}
 	})
 	if refused != "" {
@@ -149,18 +152,6 @@ func walkTree(v any, fn func(map[string]any)) {
 			walkTree(e, fn)
 		}
 	}
-}
-
-func asString(v any) string {
-	s, _ := v.(string)
-	return s
-}
-
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
 }
 
 // afterExplain returns the text after a leading EXPLAIN keyword. Only
