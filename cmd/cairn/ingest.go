@@ -55,7 +55,7 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 		sum, err := ingest.Run(ctx, icfg, idx, src)
 		p.clear()
 		fmt.Fprintf(e.stdout, "%s: %s\n", src.URL, sum)
-		warnIfEmpty(e, src.URL, since, sum, err)
+		warnAfterIngest(e, src.URL, since, sum, err)
 		if errors.Is(err, ingest.ErrFailedObjects) {
 			failed += sum.Failed
 			continue
@@ -149,7 +149,7 @@ func ingestThroughServer(ctx context.Context, e *env, data, url string, urls []s
 			return err
 		}
 		fmt.Fprintf(e.stdout, "%s: %s\n", u, sum)
-		warnIfEmpty(e, u, since, sum, err)
+		warnAfterIngest(e, u, since, sum, err)
 	}
 	if failed > 0 {
 		return &exitError{1, fmt.Errorf("%d %s could not be read; see the reasons above (the rest was ingested)", failed, plural(failed, "file or folder", "files or folders"))}
@@ -157,10 +157,11 @@ func ingestThroughServer(ctx context.Context, e *env, data, url string, urls []s
 	return nil
 }
 
-// warnIfEmpty says so when a source held nothing at all: a path that names
-// the wrong folder reads as a success otherwise. With -since, no new day
-// is no mistake.
-func warnIfEmpty(e *env, url string, since time.Time, sum ingest.Summary, err error) {
+// warnAfterIngest says on stderr what a run's summary line would hide: a
+// source that held nothing at all (a path that names the wrong folder
+// reads as a success otherwise; with -since, no new day is no mistake),
+// and files an earlier run quarantined, which stay out.
+func warnAfterIngest(e *env, url string, since time.Time, sum ingest.Summary, err error) {
 	if err == nil && sum.Listed == 0 && since.IsZero() {
 		fmt.Fprintf(e.stderr, "cairn ingest: %s holds no files; give the folder or bucket CloudTrail delivers to (it holds AWSLogs/)\n", url)
 	}
