@@ -25,7 +25,14 @@ const (
 	ByService   = "service"
 	ByResource  = "resource"
 	ByDay       = "day"
+	ByAccount   = "account"
+	// ByTagPrefix and a user tag's key (tag:team, tag:cost-center) group by
+	// the tag's value.
+	ByTagPrefix = "tag:"
 )
+
+// LabelUntagged keys the cost of resources without the tag a report is by.
+const LabelUntagged = "(untagged)"
 
 // Measures: the invoice's unblended cost, or the amortized cost that spreads
 // reservations and savings plans back onto what they covered.
@@ -36,7 +43,7 @@ const (
 
 // ReportConfig selects a report.
 type ReportConfig struct {
-	By       string // ByPrincipal, ByService, ByResource or ByDay
+	By       string // ByPrincipal, ByService, ByResource, ByDay, ByAccount or ByTagPrefix+key
 	Month    string // YYYY-MM; "" for every imported period
 	Service  string // a service code such as AmazonEC2; "" for all
 	Measure  string // MeasureCost (default) or MeasureAmortized
@@ -48,9 +55,18 @@ type ReportConfig struct {
 // messages name the fields as the API's parameters do (by, month, …).
 func (c ReportConfig) Validate() error {
 	switch c.By {
-	case "", ByPrincipal, ByService, ByResource, ByDay:
+	case "", ByPrincipal, ByService, ByResource, ByDay, ByAccount:
 	default:
-		return fmt.Errorf("by must be principal, service, resource or day, not %.20q", c.By)
+		key, isTag := strings.CutPrefix(c.By, ByTagPrefix)
+		if !isTag {
+			return fmt.Errorf("by must be principal, service, resource, day, account or tag:KEY, not %.40q", c.By)
+		}
+		if tagKey(key) == "" {
+			return errors.New("by tag: needs a user tag's key, as in tag:team")
+		}
+		if k := strings.ToLower(key); strings.HasPrefix(k, "aws:") || strings.HasPrefix(k, "aws_") {
+			return fmt.Errorf("by %.40q: AWS's own tags are not kept as tags; aws:createdBy attributes cost in -by principal", c.By)
+		}
 	}
 	if err := validMonth(c.Month); err != nil {
 		return err
@@ -328,6 +344,7 @@ func (r *Reporter) Build(ctx context.Context, cfg ReportConfig) (*Report, error)
 		cfg.Measure = MeasureCost
 	}
 	var dim string
+	var dimArgs []any // the dimension's parameters, before the selection's
 	switch cfg.By {
 	case ByPrincipal, "":
 		cfg.By, dim = ByPrincipal, "principal"
@@ -337,6 +354,14 @@ func (r *Reporter) Build(ctx context.Context, cfg ReportConfig) (*Report, error)
 		dim = "coalesce(resource_id, '" + noResource + "')"
 	case ByDay:
 		dim = "strftime(usage_start, '%Y-%m-%d')"
+	case ByAccount:
+		dim = "coalesce(usage_account, '(no account)')"
+	default: // a tag, which Validate checked
+		key, _ := strings.CutPrefix(cfg.By, ByTagPrefix)
+		// Cost without a resource (tax, support, fees) cannot carry a tag:
+		// it is shared, not left untagged by someone.
+		dim = fmt.Sprintf("coalesce(map_extract_value(tags, ?), CASE WHEN resource_id IS NULL THEN '%s' ELSE '%s' END)", LabelShared, LabelUntagged)
+		dimArgs = append(dimArgs, tagKey(key))
 	}
 	rep := &Report{By: cfg.By, Month: cfg.Month, Service: cfg.Service, Measure: cfg.Measure, Total: "0", Rows: []ReportRow{}, Methods: []Amount{}}
 	s, err := r.open(ctx, cfg)
@@ -358,7 +383,7 @@ func (r *Reporter) Build(ctx context.Context, cfg ReportConfig) (*Report, error)
 			FROM (SELECT ` + dim + ` AS k, aid, method, any_value(principal) AS principal, any_value(service) AS service, sum(amount) AS amount
 			      FROM ` + s.joined(cfg.Measure) + ` GROUP BY k, aid, method) r LEFT JOIN attr a ON a.aid = r.aid`
 	}
-	rows, err := s.conn.QueryContext(ctx, q, s.args...)
+	rows, err := s.conn.QueryContext(ctx, q, append(dimArgs, s.args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("cost by %s: %w", cfg.By, err)
 	}
@@ -450,11 +475,11 @@ func (r *Reporter) Build(ctx context.Context, cfg ReportConfig) (*Report, error)
 		})
 	}
 	if cfg.Limit > 0 && len(list) > cfg.Limit {
-		// What could not be attributed, and what is shared, stay rows of
-		// their own: they are what a reader checks first.
+		// What could not be attributed, or is untagged, and what is shared,
+		// stay rows of their own: they are what a reader checks first.
 		kept, rest, folded := list[:cfg.Limit:cfg.Limit], new(scaled), 0
 		for _, e := range list[cfg.Limit:] {
-			if e.row.Key == LabelShared || e.row.Key == LabelUnattributed {
+			if e.row.Key == LabelShared || e.row.Key == LabelUnattributed || e.row.Key == LabelUntagged {
 				kept = append(kept, e)
 				continue
 			}

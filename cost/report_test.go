@@ -2,7 +2,10 @@ package cost
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/cairn-audit/cairn"
@@ -74,5 +77,61 @@ func TestReportLimitKeepsUnattributed(t *testing.T) {
 	}
 	if want := []string{"alice 240", "(unattributed) 48", "(other) 240"}; !slices.Equal(got, want) {
 		t.Errorf("rows %q, want %q", got, want)
+	}
+}
+
+// A report by account sums each usage account's cost, and a report by a
+// user tag each of its values, whatever spelling names the tag; cost of
+// resources without the tag is (untagged), and cost without a resource,
+// which no tag reaches, (shared).
+func TestReportByAccountAndTag(t *testing.T) {
+	cur := `identity/LineItemId,bill/PayerAccountId,bill/BillingPeriodStartDate,lineItem/UsageAccountId,lineItem/LineItemType,lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/ProductCode,lineItem/ResourceId,lineItem/UnblendedCost,resourceTags/user:Team
+1,111122223333,2026-03-01T00:00:00Z,111122223333,Usage,2026-03-02T00:00:00Z,2026-03-02T01:00:00Z,AmazonEC2,i-orders,10.5,orders
+2,111122223333,2026-03-01T00:00:00Z,444455556666,Usage,2026-03-02T00:00:00Z,2026-03-02T01:00:00Z,AmazonEC2,i-search,4,search
+3,111122223333,2026-03-01T00:00:00Z,444455556666,Usage,2026-03-02T00:00:00Z,2026-03-02T01:00:00Z,AmazonS3,logs-bucket,0.25,
+4,111122223333,2026-03-01T00:00:00Z,111122223333,Tax,2026-03-01T00:00:00Z,2026-04-01T00:00:00Z,AmazonEC2,,1.5,
+5,111122223333,2026-03-01T00:00:00Z,444455556666,Usage,2026-03-03T00:00:00Z,2026-03-03T01:00:00Z,AmazonEC2,i-orders-2,3,orders
+`
+	path := filepath.Join(t.TempDir(), "cur.csv")
+	if err := os.WriteFile(path, []byte(cur), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	store := newStore(t)
+	importInto(t, store, path)
+	rows := func(by string, limit int) []string {
+		t.Helper()
+		rep, err := NewReporter(store, aliceLaunchesSplit).Build(context.Background(), ReportConfig{By: by, Limit: limit})
+		if err != nil {
+			t.Fatalf("by %s: %v", by, err)
+		}
+		var got []string
+		for _, row := range rep.Rows {
+			got = append(got, row.Key+" "+row.Amount)
+		}
+		if rep.Total != "19.25" {
+			t.Errorf("by %s: total %s, want 19.25", by, rep.Total)
+		}
+		return got
+	}
+	if got, want := rows(ByAccount, 0), []string{"111122223333 12", "444455556666 7.25"}; !slices.Equal(got, want) {
+		t.Errorf("by account: rows %q, want %q", got, want)
+	}
+	for _, by := range []string{"tag:team", "tag:Team", "tag:user:team", "tag:user_TEAM"} {
+		if got, want := rows(by, 0), []string{"orders 13.5", "search 4", "(shared) 1.5", "(untagged) 0.25"}; !slices.Equal(got, want) {
+			t.Errorf("by %s: rows %q, want %q", by, got, want)
+		}
+	}
+	if got, want := rows("tag:team", 1), []string{"orders 13.5", "(shared) 1.5", "(untagged) 0.25", "(other) 4"}; !slices.Equal(got, want) {
+		t.Errorf("by tag:team, limit 1: rows %q, want %q", got, want)
+	}
+	for by, want := range map[string]string{
+		"tag:":              "needs a user tag's key",
+		"tag:aws:createdBy": "AWS's own tags",
+		"team":              "by must be principal, service, resource, day, account or tag:KEY",
+	} {
+		err := ReportConfig{By: by}.Validate()
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("by %q: error %v, want one saying %q", by, err, want)
+		}
 	}
 }

@@ -162,7 +162,7 @@ func TestSimulatedAttribution(t *testing.T) {
 		t.Errorf("the report by resource changed from one build to the next")
 	}
 
-	for _, by := range []string{ByPrincipal, ByService, ByResource, ByDay} {
+	for _, by := range []string{ByPrincipal, ByService, ByResource, ByDay, ByAccount, "tag:team"} {
 		rep, err := r.Build(ctx, ReportConfig{By: by, Month: "2026-03", OwnerTag: "owner"})
 		if err != nil {
 			t.Fatal(err)
@@ -190,6 +190,17 @@ func TestSimulatedAttribution(t *testing.T) {
 				t.Errorf("no shared cost in %v", keys)
 			}
 			t.Logf("by principal: total %s; %v", rep.Total, rep.Methods)
+		}
+		if by == "tag:team" {
+			// The simulator's stacks are the orders team's.
+			var keys []string
+			for _, row := range rep.Rows {
+				keys = append(keys, row.Key)
+			}
+			slices.Sort(keys)
+			if want := []string{LabelShared, LabelUntagged, "orders"}; !slices.Equal(keys, want) {
+				t.Errorf("by tag:team: rows %q, want %q", keys, want)
+			}
 		}
 	}
 	for _, p := range store.Periods() {

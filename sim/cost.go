@@ -47,6 +47,7 @@ var curColumns = []string{
 	"lineItem/LineItemDescription", "product/ProductName", "product/servicecode", "product/region", "product/location",
 	"product/instanceType", "product/productFamily", "pricing/publicOnDemandCost", "pricing/publicOnDemandRate", "pricing/term",
 	"pricing/unit", "resourceTags/aws:autoscaling:groupName", "resourceTags/aws:cloudformation:stack-name", "resourceTags/aws:createdBy",
+	"resourceTags/user:team",
 }
 
 var focusColumns = []string{
@@ -112,6 +113,7 @@ type item struct {
 	instType   string
 	createdBy  string
 	asg, stack string
+	team       string // the user tag team
 }
 
 func (it *item) cost() float64 { return it.amount * it.rate }
@@ -370,6 +372,7 @@ func (cw *costWriter) writeCUR(it *item, cost float64) {
 	r[35] = it.asg
 	r[36] = it.stack
 	r[37] = createdBy
+	r[38] = it.team
 	if it.typ == "Tax" || it.typ == "Fee" {
 		r[32], r[33] = "", ""
 		if it.typ == "Tax" {
@@ -395,8 +398,11 @@ func (cw *costWriter) writeFOCUS(it *item) {
 		chargeCat, freq, pricing = "Purchase", "Recurring", "Standard"
 	}
 	tags := ""
-	if createdBy != "" || it.asg != "" || it.stack != "" {
+	if createdBy != "" || it.asg != "" || it.stack != "" || it.team != "" {
 		m := map[string]string{}
+		if it.team != "" {
+			m["user:team"] = it.team
+		}
 		if createdBy != "" {
 			m["aws:createdBy"] = createdBy
 		}
@@ -484,7 +490,9 @@ func (cw *costWriter) lifetime(s *stream, l *lifetime, from, to time.Time) float
 		if l.parentKind == rASG {
 			it.asg = l.parentTag
 		} else {
-			it.stack = l.parentTag
+			// CloudFormation gives a stack's resources the stack's tags
+			// (CreateStack's tags: team=orders).
+			it.stack, it.team = l.parentTag, stackTeam
 		}
 	}
 	hourly := true

@@ -79,7 +79,7 @@ func TestCostReportMatchesCloudTrail(t *testing.T) {
 	if len(cur) != len(focus) || len(cur) != st.CostRows {
 		t.Fatalf("%d CUR rows, %d FOCUS rows, stats say %d", len(cur), len(focus), st.CostRows)
 	}
-	var total, focusTotal, withCreator, noID float64
+	var total, focusTotal, withCreator, noID, stackCost float64
 	ids := map[string]bool{}
 	for i, r := range cur {
 		c, err := strconv.ParseFloat(r["lineItem/UnblendedCost"], 64)
@@ -93,6 +93,17 @@ func TestCostReportMatchesCloudTrail(t *testing.T) {
 		ids[id] = true
 		if r["resourceTags/aws:createdBy"] != "" {
 			withCreator += c
+		}
+		// A stack's resources carry its team tag, in both reports.
+		stack := r["resourceTags/aws:cloudformation:stack-name"]
+		if team := r["resourceTags/user:team"]; (stack != "") != (team == stackTeam) {
+			t.Fatalf("row %d: stack %q, team tag %q", i, stack, team)
+		}
+		if stack != "" {
+			stackCost += c
+			if !strings.Contains(focus[i]["Tags"], `"user:team":"`+stackTeam+`"`) {
+				t.Fatalf("row %d: FOCUS tags %s without the stack's team", i, focus[i]["Tags"])
+			}
 		}
 		if id == "" {
 			noID += c
@@ -118,6 +129,9 @@ func TestCostReportMatchesCloudTrail(t *testing.T) {
 	}
 	if noID <= 0 {
 		t.Error("no shared cost without a resource ID")
+	}
+	if stackCost <= 0 {
+		t.Error("no cost of a stack's resources")
 	}
 	// Every instance that RunInstances created is billed, under the same ID.
 	launched := 0

@@ -16,6 +16,9 @@ func L(src, name string, ro bool, req, resp string) *api {
 
 const instItem = `{"instanceId":"$i","currentState":{"code":$2,"name":"$1"},"previousState":{"code":$2,"name":"$3"}}`
 
+// stackTeam is the team tag of every CloudFormation stack.
+const stackTeam = "orders"
+
 var (
 	lcStart   = L("ec2", "StartInstances", RW, `"instancesSet":{"items":[{"instanceId":"$i"}]}`, `"requestId":"$U","instancesSet":{"items":[{"instanceId":"$i","currentState":{"code":0,"name":"pending"},"previousState":{"code":80,"name":"stopped"}}]}`)
 	lcStop    = L("ec2", "StopInstances", RW, `"instancesSet":{"items":[{"instanceId":"$i"}]},"force":false`, `"requestId":"$U","instancesSet":{"items":[{"instanceId":"$i","currentState":{"code":64,"name":"stopping"},"previousState":{"code":16,"name":"running"}}]}`)
@@ -65,7 +68,9 @@ var (
 	lcASGUpd = L("autoscaling", "UpdateAutoScalingGroup", RW, `"autoScalingGroupName":"$g","minSize":1,"maxSize":8,"desiredCapacity":$2`, "")
 	lcASGDel = L("autoscaling", "DeleteAutoScalingGroup", RW, `"autoScalingGroupName":"$g","forceDelete":true`, "")
 
-	lcStack    = L("cloudformation", "CreateStack", RW, `"stackName":"$k","templateURL":"https://acme-cfn-templates-$a.s3.amazonaws.com/$k/$H.yaml","parameters":[{"parameterKey":"Environment","parameterValue":"$1"},{"parameterKey":"MemorySize","parameterValue":"512"}],"capabilities":["CAPABILITY_IAM","CAPABILITY_NAMED_IAM"],"tags":[{"key":"team","value":"orders"}]`, `"stackId":"arn:aws:cloudformation:$r:$a:stack/$k/$3"`)
+	// A stack's tags go to the resources it creates, and so into the cost
+	// report as the user tag team.
+	lcStack    = L("cloudformation", "CreateStack", RW, `"stackName":"$k","templateURL":"https://acme-cfn-templates-$a.s3.amazonaws.com/$k/$H.yaml","parameters":[{"parameterKey":"Environment","parameterValue":"$1"},{"parameterKey":"MemorySize","parameterValue":"512"}],"capabilities":["CAPABILITY_IAM","CAPABILITY_NAMED_IAM"],"tags":[{"key":"team","value":"`+stackTeam+`"}]`, `"stackId":"arn:aws:cloudformation:$r:$a:stack/$k/$3"`)
 	lcStackUpd = L("cloudformation", "UpdateStack", RW, `"stackName":"$k","templateURL":"https://acme-cfn-templates-$a.s3.amazonaws.com/$k/$H.yaml","parameters":[{"parameterKey":"Environment","usePreviousValue":true},{"parameterKey":"MemorySize","parameterValue":"$2"}],"capabilities":["CAPABILITY_IAM","CAPABILITY_NAMED_IAM"]`, `"stackId":"arn:aws:cloudformation:$r:$a:stack/$k/$3"`)
 	lcStackDel = L("cloudformation", "DeleteStack", RW, `"stackName":"$k"`, "")
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/big"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -18,13 +19,13 @@ import (
 // costDir is where imported cost reports live in the data folder.
 func costDir(data string) string { return filepath.Join(data, "cost") }
 
-// runCostReport prints the cost grouped by principal, service, resource or
-// day, with how each amount was attributed.
+// runCostReport prints the cost grouped by principal, service, resource,
+// day, account or a user tag, with how each amount was attributed.
 func runCostReport(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "cost report", "")
 	data := dataFlag(fs, e)
 	var cfg cost.ReportConfig
-	fs.StringVar(&cfg.By, "by", cost.ByPrincipal, "group by principal, service, resource or day")
+	fs.StringVar(&cfg.By, "by", cost.ByPrincipal, "group by principal, service, resource, day, account or tag:KEY (a user tag, e.g. tag:team)")
 	fs.StringVar(&cfg.Month, "month", "", "the billing period, YYYY-MM (default: every imported period)")
 	fs.StringVar(&cfg.Service, "service", "", "only this service code, e.g. AmazonEC2")
 	fs.StringVar(&cfg.Measure, "measure", cost.MeasureCost, "cost (unblended, as invoiced) or amortized")
@@ -145,14 +146,25 @@ func printCostReport(e *env, rep *cost.Report) {
 		return // printWhyEmpty has said why on stderr
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "%s\tAMOUNT\tSHARE\t  HOW\t\n", strings.ToUpper(rep.By))
+	// Rows by service, day, account or tag mix attributions: they say
+	// nothing of how, and the column goes.
+	withHow := slices.ContainsFunc(rep.Rows, func(row cost.ReportRow) bool { return how(row) != "" })
+	head := strings.ToUpper(rep.By) + "\tAMOUNT\tSHARE\t"
+	if withHow {
+		head += "  HOW\t"
+	}
+	fmt.Fprintln(tw, head)
 	for _, row := range rep.Rows {
 		share := ""
 		if v, ok := new(big.Rat).SetString(row.Amount); ok && total != nil && total.Sign() != 0 {
 			f, _ := new(big.Rat).Quo(v, total).Float64()
 			share = fmt.Sprintf("%.1f%%", 100*f)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t  %s\t\n", row.Key, money(row.Amount), share, how(row))
+		line := fmt.Sprintf("%s\t%s\t%s\t", row.Key, money(row.Amount), share)
+		if withHow {
+			line += "  " + how(row) + "\t"
+		}
+		fmt.Fprintln(tw, line)
 	}
 	tw.Flush()
 	var parts []string
