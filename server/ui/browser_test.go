@@ -3,6 +3,7 @@ package ui_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math/big"
 	"net"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -309,6 +311,37 @@ func TestBrowser(t *testing.T) {
 	shown := get("cost total", chromedp.Text(chromedp.ID("cost-total")))
 	if exact != rep.Total || shown != money2(rep.Total) {
 		t.Errorf("cost total shown %q (exact %q), want %q (%s)", shown, exact, money2(rep.Total), rep.Total)
+	}
+	// Its accounts and, for a spike that more than one creation explains,
+	// every creator of what rose.
+	byAccount, err := cost.NewReporter(s.store, s.idx).Build(context.Background(), cost.ReportConfig{By: cost.ByAccount, Month: month, Limit: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	accounts := get("accounts", chromedp.Text(chromedp.CSS("#by-account")))
+	for _, row := range byAccount.Rows {
+		if !strings.Contains(accounts, row.Key) || !strings.Contains(accounts, money2(row.Amount)) {
+			t.Errorf("by account: %q does not show %s %s", accounts, row.Key, money2(row.Amount))
+		}
+	}
+	cfg := cost.DefaultSpikeConfig()
+	cfg.Month = month
+	spikes, err := cost.NewReporter(s.store, s.idx).Spikes(context.Background(), s.idx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(spikes, func(sp cost.Spike) bool { return len(sp.Creators) > 1 })
+	if i < 0 {
+		t.Fatalf("no spike with more than one creator in %d spikes", len(spikes))
+	}
+	creators := get("spike creators", chromedp.Text(chromedp.CSS("table.creators")))
+	for _, c := range spikes[i].Creators[:min(8, len(spikes[i].Creators))] { // the page lists eight
+		if !strings.Contains(creators, c.Principal) || c.EventID != "" && !strings.Contains(creators, c.EventID) {
+			t.Errorf("spike creators %q do not show %s (event %s)", creators, c.Principal, c.EventID)
+		}
+	}
+	if more := len(spikes[i].Creators) - 8; more > 0 && !strings.Contains(creators, fmt.Sprintf("and %d more", more)) {
+		t.Errorf("spike creators %q do not count the %d more", creators, more)
 	}
 	shot("cost")
 	do("health", chromedp.Navigate(s.URL+"/health"), chromedp.WaitVisible(chromedp.ID("stat-events")))

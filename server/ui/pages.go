@@ -577,7 +577,7 @@ func (u *UI) costPage(w http.ResponseWriter, r *http.Request, s *session) {
 		u.fail(w, r, s, http.StatusInternalServerError, "The cost report failed: "+oneLine(err.Error()), err)
 		return
 	}
-	page["Principal"], page["Service"], page["Day"] = cv.principal, cv.service, cv.day
+	page["Principal"], page["Service"], page["Account"], page["Day"] = cv.principal, cv.service, cv.account, cv.day
 	page["Spikes"], page["SpikesError"], page["DayChart"] = cv.spikes, cv.spikesErr, cv.chart
 	u.render(w, r, http.StatusOK, "cost", s, page)
 }
@@ -633,10 +633,10 @@ func (u *UI) WarmCost(ctx context.Context) {
 // costView is one month's cost page, kept until the store or the index
 // changes.
 type costView struct {
-	principal, service, day *cost.Report
-	spikes                  []cost.Spike
-	spikesErr               string
-	chart                   template.HTML
+	principal, service, account, day *cost.Report
+	spikes                           []cost.Spike
+	spikesErr                        string
+	chart                            template.HTML
 }
 
 type costCache struct {
@@ -681,6 +681,7 @@ func (u *UI) buildCost(ctx context.Context, store *cost.Store, month string) (*c
 	}
 	g.Go(build(cost.ByPrincipal, 20, &cv.principal))
 	g.Go(build(cost.ByService, 20, &cv.service))
+	g.Go(build(cost.ByAccount, 20, &cv.account))
 	g.Go(build(cost.ByDay, 0, &cv.day))
 	g.Go(func() error {
 		cfg := cost.DefaultSpikeConfig()

@@ -258,17 +258,40 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04:05Z")
 	},
-	"rfc3339": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-	"pathesc": url.PathEscape,
-	"query":   url.QueryEscape,
-	"user":    userParam,
-	"money":   money,
-	"count":   count,
-	"mb":      func(bytes int64) string { return fmt.Sprintf("%.1f MB", float64(bytes)/1e6) },
-	"add":     func(a, b int) int { return a + b },
-	"pct":     func(part, total int64) string { return pctOf(part, total) },
-	"failed":  func(e *cairn.Event) bool { return e.Failed() },
-	"deref":   func(b *bool) string { return derefBool(b) },
+	"rfc3339":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"pathesc":  url.PathEscape,
+	"query":    url.QueryEscape,
+	"user":     userParam,
+	"money":    money,
+	"count":    count,
+	"mb":       func(bytes int64) string { return fmt.Sprintf("%.1f MB", float64(bytes)/1e6) },
+	"add":      func(a, b int) int { return a + b },
+	"pct":      func(part, total int64) string { return pctOf(part, total) },
+	"failed":   func(e *cairn.Event) bool { return e.Failed() },
+	"deref":    func(b *bool) string { return derefBool(b) },
+	"creators": spikeCreators,
+}
+
+// creatorList is the start of a spike's creators, as the page lists them,
+// and what the rest add up to.
+type creatorList struct {
+	Shown        []cost.SpikeCreator
+	More         int
+	MoreIncrease string
+}
+
+// spikeCreators keeps a spike's eight largest creators: a day's spike can
+// have a hundred, most of them the small changes of any day.
+func spikeCreators(sp cost.Spike) creatorList {
+	const shown = 8
+	if len(sp.Creators) <= shown {
+		return creatorList{Shown: sp.Creators}
+	}
+	var rest []string
+	for _, c := range sp.Creators[shown:] {
+		rest = append(rest, c.Increase)
+	}
+	return creatorList{Shown: sp.Creators[:shown], More: len(rest), MoreIncrease: cost.SumAmounts(rest...)}
 }
 
 // count writes an int or int64 with thousands separators: 147,606.
