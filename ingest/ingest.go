@@ -514,14 +514,40 @@ func (r *run) read(ctx context.Context, j *job) result {
 			return result{state: st}
 		}
 	}
+	var magic *gzipMagic
+	if strings.HasSuffix(info.Key, ".gz") {
+		magic = &gzipMagic{r: src}
+		src = magic
+	}
 	events, err := decodeAll(src)
 	if err != nil {
-		st.Status, st.Reason = cairn.ObjectQuarantined, readReason(store, err.Error())
+		reason := err.Error()
+		if magic != nil && magic.notGzip() {
+			reason = "not gzip, though its name ends in .gz; read as plain text: " + reason
+		}
+		st.Status, st.Reason = cairn.ObjectQuarantined, readReason(store, reason)
 		return result{state: st}
 	}
 	st.Status, st.Events = cairn.ObjectDone, len(events)
 	return result{state: st, events: events}
 }
+
+// gzipMagic notes the first two bytes of an object named .gz as they are
+// read, so that a failure can say that it is not gzip at all, rather than
+// only blame the JSON that the reader then found.
+type gzipMagic struct {
+	r    io.Reader
+	head [2]byte
+	n    int
+}
+
+func (g *gzipMagic) Read(p []byte) (int, error) {
+	n, err := g.r.Read(p)
+	g.n += copy(g.head[g.n:], p[:n])
+	return n, err
+}
+
+func (g *gzipMagic) notGzip() bool { return g.n == 2 && (g.head[0] != 0x1f || g.head[1] != 0x8b) }
 
 // looksLikeLog reports whether unreadable content is damage to report
 // rather than a stray file to skip with a notice: the object is in the

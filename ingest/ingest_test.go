@@ -286,3 +286,34 @@ func TestRunWithNothingNewCompacts(t *testing.T) {
 		}
 	}
 }
+
+// A file named .gz that is not gzip says so, rather than only blaming the
+// JSON read from it; a log that someone decompressed in place, keeping its
+// name, is read as it is.
+func TestFileNamedGzipThatIsNot(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	day := "AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/14/"
+	write(t, root, day+"111122223333_CloudTrail_us-east-1_20260314T0305Z_garbage.json.gz", []byte("\xab\xcd not a log"))
+	write(t, root, day+"111122223333_CloudTrail_us-east-1_20260314T0310Z_unzipped.json.gz", []byte(`{"Records":[`+record(1, "111122223333")+`]}`))
+	write(t, root, day+"111122223333_CloudTrail_us-east-1_20260314T0315Z_corrupt.json.gz", []byte("\x1f\x8b\x08\x00garbage"))
+	src, err := OpenSource(ctx, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reasons := map[string]string{}
+	cfg := DefaultConfig()
+	cfg.Notice = func(st cairn.ObjectState) { reasons[filepath.Base(st.Key)] = st.Reason }
+	sum, err := Run(ctx, cfg, openIndex(t), src)
+	if !errors.Is(err, ErrFailedObjects) || sum.New != 1 || sum.Failed != 2 {
+		t.Fatalf("summary %+v, %v; reasons %q", sum, err, reasons)
+	}
+	for name, want := range map[string]string{
+		"111122223333_CloudTrail_us-east-1_20260314T0305Z_garbage.json.gz": "not gzip, though its name ends in .gz; read as plain text: record 1: invalid JSON",
+		"111122223333_CloudTrail_us-east-1_20260314T0315Z_corrupt.json.gz": "corrupt gzip",
+	} {
+		if !strings.HasPrefix(reasons[name], want) {
+			t.Errorf("%s: reason %q, want it to begin %q", name, reasons[name], want)
+		}
+	}
+}
