@@ -417,8 +417,10 @@ func (x *Index) setViewLocked(ctx context.Context, m *manifest) error {
 		return fmt.Errorf("update events view: %w", err)
 	}
 	if x.userSQL != nil {
-		if _, err := x.userSQL.db.ExecContext(ctx, view); err != nil {
-			return fmt.Errorf("update events view: %w", err)
+		for _, v := range []string{view, lakeView()} {
+			if _, err := x.userSQL.db.ExecContext(ctx, v); err != nil {
+				return fmt.Errorf("update events view: %w", err)
+			}
 		}
 	}
 	x.viewVersion, x.viewSet = m.Version, m

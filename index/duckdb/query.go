@@ -167,6 +167,19 @@ func plain(v any) any {
 			out[k] = plain(x)
 		}
 		return out
+	case duckdb.OrderedMap:
+		// A MAP, such as the lake view's requestParameters, is an object,
+		// as a struct is: JSON has no other map.
+		out := make(map[string]any, t.Len())
+		keys, vals := t.Keys(), t.Values()
+		for i, k := range keys {
+			ks, ok := k.(string)
+			if !ok {
+				ks = fmt.Sprint(plain(k))
+			}
+			out[ks] = plain(vals[i])
+		}
+		return out
 	}
 	return v
 }

@@ -40,8 +40,9 @@ func (x *Index) userEngineLocked(ctx context.Context) (*userEngine, error) {
 	// No spilling: the events folder is the only one it may touch, and a
 	// query that needs more memory says so (refineError).
 	stmts := append(x.sandbox(filepath.Join(x.dir, "events"), ""), "SET lock_configuration=true")
+	stmts = append(stmts, trinoFunctions...)
 	if x.viewSet != nil {
-		stmts = append(stmts, x.eventsView(x.viewSet))
+		stmts = append(stmts, x.eventsView(x.viewSet), lakeView())
 	}
 	for _, s := range stmts {
 		if _, err := e.db.ExecContext(ctx, s); err != nil {

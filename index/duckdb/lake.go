@@ -1,0 +1,96 @@
+package duckdb
+
+import (
+	"strings"
+
+	"github.com/cairn-audit/cairn/cloudtrail"
+)
+
+// The lake view and the Trino functions are for teams that leave CloudTrail
+// Lake with their saved queries: a Lake query runs on cairn once its event
+// data store's ID is replaced by lake.
+//
+// Lake's columns are CloudTrail's fields with their nesting: userIdentity
+// is a struct (userIdentity.sessionContext.sessionIssuer.arn),
+// requestParameters, responseElements, additionalEventData and
+// serviceEventDetails are maps of strings (a nested value is its JSON
+// text), and resources is the record's own list. The typed columns the
+// segments hold are taken as they are, so that a filter on them is read
+// from the segments' statistics; the nested ones are read from eventJson,
+// and cost that only when a query names them (a view's unused columns are
+// never computed). Only CloudTrail's records are there: AWS Health events
+// and EC2 state changes, which cairn reads from EventBridge, are not.
+
+// lakeView defines the lake view over the events view.
+func lakeView() string {
+	userIdentity := jsonStruct(
+		"type", "principalId", "arn", "accountId", "accessKeyId", "userName",
+		`sessionContext:{
+			"attributes": {"creationDate": "VARCHAR", "mfaAuthenticated": "VARCHAR"},
+			"sessionIssuer": {"type": "VARCHAR", "principalId": "VARCHAR", "arn": "VARCHAR", "accountId": "VARCHAR", "userName": "VARCHAR"},
+			"webIdFederationData": {"federatedProvider": "VARCHAR", "attributes": "MAP(VARCHAR, VARCHAR)"},
+			"sourceIdentity": "VARCHAR", "ec2RoleDelivery": "VARCHAR", "ec2IssuedInVPC": "VARCHAR"}`,
+		"invokedBy", "identityProvider", "credentialId",
+		`onBehalfOf:{"userId": "VARCHAR", "identityStoreArn": "VARCHAR"}`,
+		`inScopeOf:{"issuerType": "VARCHAR", "credentialsIssuedTo": "VARCHAR", "issuerAccountId": "VARCHAR", "sourceArn": "VARCHAR"}`,
+	)
+	cols := []string{
+		"eventVersion",
+		"json_transform(eventJson->'$.userIdentity', '" + userIdentity + "') AS userIdentity",
+		"eventTime", "eventSource", "eventName", "awsRegion", "sourceIPAddress", "userAgent", "errorCode", "errorMessage",
+		stringMap("requestParameters"), stringMap("responseElements"), stringMap("additionalEventData"),
+		"requestID", "eventID", "readOnly",
+		`json_transform(eventJson->'$.resources', '[{"accountId": "VARCHAR", "type": "VARCHAR", "ARN": "VARCHAR", "ARNPrefix": "VARCHAR"}]') AS resources`,
+		"eventType", "eventJson->>'$.apiVersion' AS apiVersion", "managementEvent", "recipientAccountId", "sharedEventID",
+		"eventJson->>'$.annotation' AS annotation", "vpcEndpointId", "eventJson->>'$.vpcEndpointAccountId' AS vpcEndpointAccountId",
+		stringMap("serviceEventDetails"),
+		`json_transform(eventJson->'$.addendum', '{"reason": "VARCHAR", "updatedFields": "VARCHAR", "originalRequestID": "VARCHAR", "originalEventID": "VARCHAR"}') AS addendum`,
+		"eventJson->>'$.edgeDeviceDetails' AS edgeDeviceDetails", "eventCategory",
+		`json_transform(eventJson->'$.tlsDetails', '{"tlsVersion": "VARCHAR", "cipherSuite": "VARCHAR", "clientProvidedHostHeader": "VARCHAR", "keyExchange": "VARCHAR"}') AS tlsDetails`,
+		"eventJson->>'$.sessionCredentialFromConsole' AS sessionCredentialFromConsole",
+		"eventJson", "day",
+	}
+	// AWS Health events and EC2 state changes, which cairn reads from
+	// EventBridge, are not CloudTrail records: Lake has none.
+	return "CREATE OR REPLACE VIEW lake AS SELECT " + strings.Join(cols, ", ") + " FROM events WHERE coalesce(eventCategory, '') NOT IN (" +
+		quote(cloudtrail.EventCategoryHealth) + ", " + quote(cloudtrail.EventCategoryStateChange) + ")"
+}
+
+// stringMap is a record's object field as Lake shows it: a map from its
+// keys to their values' text.
+func stringMap(field string) string {
+	return "json_transform(eventJson->'$." + field + "', '\"MAP(VARCHAR, VARCHAR)\"') AS " + field
+}
+
+// jsonStruct writes the json_transform structure of an object whose
+// fields are strings, except those given as name:structure.
+func jsonStruct(fields ...string) string {
+	parts := make([]string, len(fields))
+	for i, f := range fields {
+		name, structure, nested := strings.Cut(f, ":")
+		if !nested {
+			structure = `"VARCHAR"`
+		}
+		parts[i] = `"` + name + `": ` + strings.Join(strings.Fields(structure), " ")
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
+}
+
+// trinoFunctions are the functions of Lake's SQL (Trino's) that DuckDB has
+// under another name or with other semantics. element_at of a map gives
+// the value, as in Trino, where DuckDB's gives a list; date_add also takes
+// Trino's (unit, amount, timestamp), and keeps DuckDB's (date, interval).
+var trinoFunctions = []string{
+	`CREATE OR REPLACE TEMP MACRO element_at(container, key) AS container[key]`,
+	`CREATE OR REPLACE TEMP MACRO json_extract_scalar(json, path) AS json_extract_string(json, path)`,
+	`CREATE OR REPLACE TEMP MACRO from_iso8601_timestamp(text) AS CAST(text AS TIMESTAMPTZ)`,
+	`CREATE OR REPLACE TEMP MACRO approx_distinct(x) AS approx_count_distinct(x)`,
+	`CREATE OR REPLACE TEMP MACRO regexp_like(text, pattern) AS regexp_matches(text, pattern)`,
+	`CREATE OR REPLACE TEMP MACRO date_add(date, step) AS date + step,
+		(unit, amount, ts) AS ts + amount * CASE lower(unit)
+			WHEN 'millisecond' THEN INTERVAL 1 MILLISECOND WHEN 'second' THEN INTERVAL 1 SECOND
+			WHEN 'minute' THEN INTERVAL 1 MINUTE WHEN 'hour' THEN INTERVAL 1 HOUR WHEN 'day' THEN INTERVAL 1 DAY
+			WHEN 'week' THEN INTERVAL 7 DAY WHEN 'month' THEN INTERVAL 1 MONTH WHEN 'quarter' THEN INTERVAL 3 MONTH
+			WHEN 'year' THEN INTERVAL 1 YEAR
+			ELSE error('date_add: the unit must be millisecond, second, minute, hour, day, week, month, quarter or year') END`,
+}
