@@ -72,7 +72,7 @@ microbench:
 FUZZTIME ?= 30s
 FUZZERS = ./cloudtrail:FuzzReader ./cloudtrail:FuzzFastPath ./cloudtrail:FuzzWholeGzip ./cloudtrail:FuzzScanAgrees ./cloudtrail:FuzzResources ./cloudtrail:FuzzDecodeEventBridge ./cloudtrail:FuzzParseDenial \
 	./cloudtrail:FuzzParseKey ./cloudtrail:FuzzParseDigest ./cloudtrail:FuzzParsePublicKey \
-	./record:FuzzAccept ./record:FuzzReadSegment ./server:FuzzVerify ./server:FuzzDecodeToken ./cost:FuzzSniff \
+	./record:FuzzAccept ./record:FuzzReadSegment ./server:FuzzVerify ./server:FuzzDecodeToken ./server:FuzzLakeStatement ./cost:FuzzSniff \
 	./index/duckdb:FuzzSegmentEncoder
 fuzz:
 	@for f in $(FUZZERS); do \

@@ -57,6 +57,12 @@ var cloudTrailOps = map[string]cloudTrailOp{
 	"GetTrail":       (*Server).getTrail,
 	"GetTrailStatus": (*Server).getTrailStatus,
 	"ListPublicKeys": (*Server).listPublicKeys,
+	// CloudTrail Lake's queries (lake_api.go).
+	"StartQuery":      (*Server).startQuery,
+	"DescribeQuery":   (*Server).describeQuery,
+	"GetQueryResults": (*Server).getQueryResults,
+	"CancelQuery":     (*Server).cancelQuery,
+	"ListQueries":     (*Server).listQueries,
 }
 
 // handleAWSJSON serves POST /: it authenticates, then dispatches on
@@ -99,7 +105,7 @@ func (s *Server) handleAWSJSON(w http.ResponseWriter, r *http.Request) {
 			asked = truncate(name, 100)
 		}
 		writeJSON11Error(w, errBadRequest("UnknownOperationException",
-			"cairn serves LookupEvents, DescribeTrails, ListTrails, GetTrail, GetTrailStatus and ListPublicKeys of CloudTrail's API, not %s.", asked))
+			"cairn serves LookupEvents, DescribeTrails, ListTrails, GetTrail, GetTrailStatus, ListPublicKeys, StartQuery, DescribeQuery, GetQueryResults, CancelQuery and ListQueries of CloudTrail's API, not %s.", asked))
 		return
 	}
 	log = log.With("op", name, "access_key", key)

@@ -6,7 +6,8 @@
 //
 // Routes:
 //
-//	POST /                 CloudTrail JSON 1.1 (X-Amz-Target), signing name "cloudtrail"
+//	POST /                 CloudTrail JSON 1.1 (X-Amz-Target), signing name "cloudtrail":
+//	                       LookupEvents, the trail operations, Lake's queries
 //	POST /PutAuditEvents   CloudTrail Data REST-JSON, signing name "cloudtrail-data"
 //	GET  /api/v1/search    events matching a filter, signing name "cairn"
 //	POST /api/v1/sql       one read-only SELECT over the events view
@@ -101,6 +102,11 @@ type Server struct {
 	// set by SetCatchingUp.
 	catchingUp func() bool
 	ui         *ui.UI
+	// base is the context of work that outlives a request (Lake's
+	// queries); Serve cancels it when it stops.
+	base        context.Context
+	stopBase    context.CancelFunc
+	lakeQueries lakeQueries
 }
 
 // New returns a server for idx that accepts requests signed with any of
@@ -113,6 +119,7 @@ func New(cfg Config, idx cairn.Index, creds []Credentials, log *slog.Logger) *Se
 		cfg.MaxRequestBytes = DefaultConfig().MaxRequestBytes
 	}
 	s := &Server{cfg: cfg, idx: idx, verifier: NewVerifier(creds), log: log}
+	s.base, s.stopBase = context.WithCancel(context.Background())
 	if len(s.verifier.secrets) == 0 {
 		log.Warn("no API credentials configured: every API request will be refused")
 	}
@@ -197,6 +204,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
 		err = cmp.Or(err, serr)
 	}
+	// Lake's queries run outside requests: stop them too.
+	s.stopBase()
+	s.lakeQueries.stop()
 	// Cancelled requests return quickly; wait for them, a little.
 	for deadline := time.Now().Add(5 * time.Second); inflight.Load() > 0; time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
