@@ -639,6 +639,28 @@ type costView struct {
 	chart                            template.HTML
 }
 
+// creatorList is the start of a spike's creators, as the page lists them,
+// and what the rest add up to.
+type creatorList struct {
+	Shown        []cost.SpikeCreator
+	More         int
+	MoreIncrease string
+}
+
+// spikeCreators keeps a spike's eight largest creators: a day's spike can
+// have a hundred, most of them the small changes of any day.
+func spikeCreators(sp cost.Spike) creatorList {
+	const shown = 8
+	if len(sp.Creators) <= shown {
+		return creatorList{Shown: sp.Creators}
+	}
+	var rest []string
+	for _, c := range sp.Creators[shown:] {
+		rest = append(rest, c.Increase)
+	}
+	return creatorList{Shown: sp.Creators[:shown], More: len(rest), MoreIncrease: cost.SumAmounts(rest...)}
+}
+
 type costCache struct {
 	mu   sync.Mutex
 	keys []string

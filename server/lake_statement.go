@@ -1,0 +1,107 @@
+package server
+
+import (
+	"strings"
+	"unicode"
+)
+
+// lakeStatement reads a Lake query's event data store, named by its ID
+// (EXAMPLE-f852-4e8f-8bd1-bcf6cEXAMPLE) after FROM or JOIN, as the lake
+// view. Such an ID is not a table name SQL could otherwise mean: it holds
+// dashes. Quoted text and comments are left as they are.
+func lakeStatement(q string) string {
+	var b strings.Builder
+	afterTableWord := false // the last word was FROM or JOIN
+	for i := 0; i < len(q); {
+		c := q[i]
+		switch {
+		case c == '\'':
+			j := quotedEnd(q, i, '\'')
+			b.WriteString(q[i:j])
+			i, afterTableWord = j, false
+		case c == '"':
+			j := quotedEnd(q, i, '"')
+			if afterTableWord && isDataStoreID(q[i+1:max(i+1, j-1)]) {
+				b.WriteString("lake")
+			} else {
+				b.WriteString(q[i:j])
+			}
+			i, afterTableWord = j, false
+		case strings.HasPrefix(q[i:], "--"):
+			j := strings.IndexByte(q[i:], '\n')
+			if j < 0 {
+				j = len(q) - i
+			}
+			b.WriteString(q[i : i+j])
+			i += j
+		case strings.HasPrefix(q[i:], "/*"):
+			j := strings.Index(q[i+2:], "*/")
+			end := len(q)
+			if j >= 0 {
+				end = i + 2 + j + 2
+			}
+			b.WriteString(q[i:end])
+			i = end
+		case isWordByte(c):
+			j := i
+			for j < len(q) && (isWordByte(q[j]) || q[j] == '-') {
+				j++
+			}
+			word := q[i:j]
+			if afterTableWord && isDataStoreID(word) {
+				b.WriteString("lake")
+				afterTableWord = false
+			} else {
+				// A word with dashes elsewhere is a word and a minus.
+				if k := strings.IndexByte(word, '-'); k >= 0 {
+					j = i + k
+					word = q[i:j]
+				}
+				b.WriteString(word)
+				afterTableWord = strings.EqualFold(word, "FROM") || strings.EqualFold(word, "JOIN")
+			}
+			i = j
+		default:
+			b.WriteByte(c)
+			if !unicode.IsSpace(rune(c)) {
+				afterTableWord = false
+			}
+			i++
+		}
+	}
+	return b.String()
+}
+
+// quotedEnd returns where the quoted text that starts at i ends (past its
+// closing quote; a doubled quote is part of the text).
+func quotedEnd(q string, i int, quote byte) int {
+	for j := i + 1; j < len(q); j++ {
+		if q[j] == quote {
+			if j+1 < len(q) && q[j+1] == quote {
+				j++
+				continue
+			}
+			return j + 1
+		}
+	}
+	return len(q)
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// isDataStoreID reports whether s has the shape of an event data store's
+// ID: letters and digits in groups joined by dashes.
+func isDataStoreID(s string) bool {
+	groups := strings.Split(s, "-")
+	if len(groups) < 2 {
+		return false
+	}
+	for _, g := range groups {
+		if g == "" || strings.IndexFunc(g, func(r rune) bool { return !(r < 0x80 && isWordByte(byte(r))) || r == '_' }) >= 0 {
+			return false
+		}
+	}
+	return true
+}
