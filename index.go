@@ -92,7 +92,10 @@ type Index interface {
 // Table is a query result held in memory.
 type Table struct {
 	Columns []string
-	Rows    [][]any
+	// Types are the engine's names of the columns' types (VARCHAR,
+	// TIMESTAMP WITH TIME ZONE, DATE, STRUCT(…), …), when it gives them.
+	Types []string
+	Rows  [][]any
 }
 
 // IndexStats summarises the index.

@@ -187,8 +187,8 @@ func athenaName(s string) string {
 type costFixtures struct {
 	simCUR, simFOCUS               string // folders
 	taggedCSV, athena, cur2, focus string // folders
-	ec2Rows                        int64 // rows with the added cost_center tag
-	teamRows                       int64 // rows with the simulator's team tag (its stacks')
+	ec2Rows                        int64  // rows with the added cost_center tag
+	teamRows                       int64  // rows with the simulator's team tag (its stacks')
 }
 
 func makeFixtures(t testing.TB) costFixtures {

@@ -58,11 +58,13 @@ var cloudTrailOps = map[string]cloudTrailOp{
 	"GetTrailStatus": (*Server).getTrailStatus,
 	"ListPublicKeys": (*Server).listPublicKeys,
 	// CloudTrail Lake's queries (lake_api.go).
-	"StartQuery":      (*Server).startQuery,
-	"DescribeQuery":   (*Server).describeQuery,
-	"GetQueryResults": (*Server).getQueryResults,
-	"CancelQuery":     (*Server).cancelQuery,
-	"ListQueries":     (*Server).listQueries,
+	"StartQuery":          (*Server).startQuery,
+	"DescribeQuery":       (*Server).describeQuery,
+	"GetQueryResults":     (*Server).getQueryResults,
+	"CancelQuery":         (*Server).cancelQuery,
+	"ListQueries":         (*Server).listQueries,
+	"ListEventDataStores": (*Server).listEventDataStores,
+	"GetEventDataStore":   (*Server).getEventDataStore,
 }
 
 // handleAWSJSON serves POST /: it authenticates, then dispatches on
@@ -105,7 +107,7 @@ func (s *Server) handleAWSJSON(w http.ResponseWriter, r *http.Request) {
 			asked = truncate(name, 100)
 		}
 		writeJSON11Error(w, errBadRequest("UnknownOperationException",
-			"cairn serves LookupEvents, DescribeTrails, ListTrails, GetTrail, GetTrailStatus, ListPublicKeys, StartQuery, DescribeQuery, GetQueryResults, CancelQuery and ListQueries of CloudTrail's API, not %s.", asked))
+			"cairn serves LookupEvents, DescribeTrails, ListTrails, GetTrail, GetTrailStatus, ListPublicKeys, StartQuery, DescribeQuery, GetQueryResults, CancelQuery, ListQueries, ListEventDataStores and GetEventDataStore of CloudTrail's API, not %s.", asked))
 		return
 	}
 	log = log.With("op", name, "access_key", key)

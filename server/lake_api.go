@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 
 	"github.com/go-json-experiment/json"
 
@@ -20,23 +19,27 @@ import (
 )
 
 // CloudTrail Lake's query API: StartQuery, DescribeQuery, GetQueryResults,
-// CancelQuery and ListQueries, over the index's lake view, so that the
-// scripts and dashboards of a team leaving Lake keep working with only the
-// endpoint changed. A query names its event data store by ID where a table
-// goes; any such ID is read as the lake view. A query runs in the
-// background, as Lake's do, bounded as cairn's SQL is (one read-only
-// SELECT, 100,000 rows, the server's query timeout). The last
-// lakeQueriesKept queries and their results are kept in memory: a restart
-// forgets them.
+// CancelQuery and ListQueries, over the index's lake view, and one event
+// data store (ListEventDataStores, GetEventDataStore), so that the scripts
+// and dashboards of a team leaving Lake keep working with the endpoint
+// changed. A query names its event data store by ID where a table goes;
+// any such ID is read as the lake view. A query runs in the background, as
+// Lake's do, bounded as cairn's SQL is (one read-only SELECT, 100,000 rows,
+// the server's query timeout). The last lakeQueriesKept queries are kept in
+// memory, and the results of the newest of them up to lakeRowsKept rows in
+// all: a restart forgets them.
 
 const (
-	lakeQueriesKept       = 32
+	lakeQueriesKept       = 100
+	lakeRowsKept          = 1_000_000
 	lakeQueriesRunning    = 4
 	lakeResultsPerPageMax = 1000
-	// A statement that the gate refuses, or the engine cannot parse,
-	// fails within this time; StartQuery waits for it, so that such a
-	// query is refused at once, as Lake refuses it.
+	// A statement that the gate refuses, or the engine cannot parse or
+	// bind, fails within this time; StartQuery waits for it, so that such
+	// a query is refused at once, as Lake refuses it.
 	lakeStartWait = 200 * time.Millisecond
+	// lakeStoreID names cairn's one event data store.
+	lakeStoreID = "cairn-lake"
 )
 
 // Lake's query states.
@@ -61,13 +64,19 @@ type lakeQuery struct {
 	status  string
 	errMsg  string
 	result  *cairn.Table
+	dropped bool // its result was let go to keep others
+	started time.Time
 	elapsed time.Duration
 }
 
 func (q *lakeQuery) state() (status, errMsg string, result *cairn.Table, elapsed time.Duration) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return q.status, q.errMsg, q.result, q.elapsed
+	elapsed = q.elapsed
+	if q.status == queryRunning {
+		elapsed = time.Since(q.started)
+	}
+	return q.status, q.errMsg, q.result, elapsed
 }
 
 // lakeQueries are the queries a server keeps, oldest first.
@@ -144,12 +153,11 @@ func (s *Server) startQuery(ctx context.Context, body []byte) (any, error) {
 		defer close(q.done)
 		defer cancel()
 		q.mu.Lock()
-		q.status = queryRunning
+		q.status, q.started = queryRunning, time.Now()
 		q.mu.Unlock()
-		start := time.Now()
 		t, err := s.idx.Query(qctx, lakeStatement(q.statement))
 		q.mu.Lock()
-		q.elapsed = time.Since(start)
+		q.elapsed = time.Since(q.started)
 		switch {
 		case err == nil:
 			q.status, q.result = queryFinished, t
@@ -166,13 +174,15 @@ func (s *Server) startQuery(ctx context.Context, body []byte) (any, error) {
 		q.mu.Unlock()
 		l.mu.Lock()
 		l.running--
+		l.keepResults()
 		l.mu.Unlock()
 	}()
 
-	// A statement that is refused, or does not parse, is refused at once.
+	// A statement that is refused, or does not parse or bind, is refused
+	// at once; one that fails as it runs is a FAILED query, as in Lake.
 	select {
 	case <-q.done:
-		if status, msg, _, _ := q.state(); status == queryFailed {
+		if status, msg, _, _ := q.state(); status == queryFailed && invalidStatement(msg) {
 			l.mu.Lock()
 			l.list = slices.DeleteFunc(l.list, func(x *lakeQuery) bool { return x == q })
 			l.mu.Unlock()
@@ -184,6 +194,33 @@ func (s *Server) startQuery(ctx context.Context, body []byte) (any, error) {
 	return struct {
 		QueryId string `json:"QueryId"`
 	}{q.id}, nil
+}
+
+// keepResults lets go of the oldest queries' results while all of them
+// hold more than lakeRowsKept rows. l.mu is held.
+func (l *lakeQueries) keepResults() {
+	rows := 0
+	for _, q := range slices.Backward(l.list) {
+		q.mu.Lock()
+		if q.result != nil {
+			if rows += len(q.result.Rows); rows > lakeRowsKept {
+				q.result, q.dropped = nil, true
+			}
+		}
+		q.mu.Unlock()
+	}
+}
+
+// invalidStatement tells a statement Lake would refuse when it is started
+// (one that is not a read-only SELECT, or does not parse or bind) from one
+// that failed as it ran, by the error's words.
+func invalidStatement(msg string) bool {
+	for _, s := range []string{"refused", "Parser Error", "Binder Error", "Catalog Error", "syntax error"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // queryIDInput is what DescribeQuery and CancelQuery take.
@@ -253,6 +290,12 @@ func (s *Server) getQueryResults(ctx context.Context, body []byte) (any, error) 
 		}
 	}
 	status, msg, t, _ := q.state()
+	q.mu.Lock()
+	dropped := q.dropped
+	q.mu.Unlock()
+	if dropped {
+		return nil, errBadRequest("QueryIdNotFoundException", "The results of query %s are no longer kept: cairn keeps the newest queries' results, up to %d rows in all. Run it again.", q.id, lakeRowsKept)
+	}
 	type statistics struct {
 		ResultsCount      int `json:"ResultsCount"`
 		TotalResultsCount int `json:"TotalResultsCount"`
@@ -272,7 +315,11 @@ func (s *Server) getQueryResults(ctx context.Context, body []byte) (any, error) 
 	for _, row := range t.Rows[min(offset, end):end] {
 		cells := make([]map[string]string, len(row))
 		for i, v := range row {
-			cells[i] = map[string]string{names[i]: lakeValue(v)}
+			typ := ""
+			if i < len(t.Types) {
+				typ = t.Types[i]
+			}
+			cells[i] = map[string]string{names[i]: lakeValue(v, typ)}
 		}
 		out.QueryResultRows = append(out.QueryResultRows, cells)
 	}
@@ -409,40 +456,115 @@ func decodeOffsetToken(token, scope string) (int, error) {
 }
 
 // lakeColumnNames names the result's columns as Lake does: a column is
-// named by its name, an expression without one _col and its position.
+// named by its name or alias, an expression without one _col and its
+// position. The engine names such an expression by its text: a call, an
+// operation in parentheses, a cast, a literal or a CASE.
 func lakeColumnNames(cols []string) []string {
 	out := make([]string, len(cols))
 	for i, c := range cols {
 		out[i] = c
-		if !isIdentifier(c) {
+		lower := strings.ToLower(c)
+		if c == "" || strings.ContainsAny(c, "()'") || c[0] >= '0' && c[0] <= '9' || c[0] == '-' ||
+			strings.HasPrefix(lower, "case ") || lower == "null" || lower == "true" || lower == "false" {
 			out[i] = "_col" + strconv.Itoa(i)
 		}
 	}
 	return out
 }
 
-func isIdentifier(s string) bool {
-	for i, r := range s {
-		if r != '_' && !unicode.IsLetter(r) && (i == 0 || !unicode.IsDigit(r)) {
-			return false
-		}
-	}
-	return s != ""
-}
-
 // lakeValue writes a value as Lake's results hold every value: as text.
-// NULL is empty; a struct, map or list is its JSON.
-func lakeValue(v any) string {
+// NULL is empty; a time is written as Lake writes one (2023-01-22
+// 16:53:53.000); a struct, map or list is its JSON.
+func lakeValue(v any, typ string) string {
 	switch t := v.(type) {
 	case nil:
 		return ""
 	case string:
+		if strings.HasPrefix(typ, "TIMESTAMP") {
+			if tm, err := time.Parse(time.RFC3339Nano, t); err == nil {
+				return tm.UTC().Format("2006-01-02 15:04:05.000")
+			}
+		}
 		return t
 	case bool:
 		return strconv.FormatBool(t)
+	case float64:
+		return strconv.FormatFloat(t, 'f', -1, 64)
+	case float32:
+		return strconv.FormatFloat(float64(t), 'f', -1, 32)
 	case []any, map[string]any:
 		b, _ := json.Marshal(t, jsonOpts)
 		return string(b)
 	}
 	return fmt.Sprint(v)
+}
+
+// eventDataStore is cairn's one event data store, as Lake describes one:
+// every event in the index, kept as long as the index keeps it.
+type eventDataStore struct {
+	EventDataStoreArn            string `json:"EventDataStoreArn"`
+	Name                         string `json:"Name"`
+	Status                       string `json:"Status"`
+	MultiRegionEnabled           bool   `json:"MultiRegionEnabled"`
+	TerminationProtectionEnabled bool   `json:"TerminationProtectionEnabled"`
+	AdvancedEventSelectors       []any  `json:"AdvancedEventSelectors"`
+}
+
+// dataStore describes the store in the region the request was signed
+// for, owned by the lowest account the index holds events of (an
+// organisation's management account is often not that one: the ARN is
+// only a name, and its ID, cairn-lake, is what queries use).
+func (s *Server) dataStore(ctx context.Context) (eventDataStore, error) {
+	region, _ := ctx.Value(signedRegionKey{}).(string)
+	account := "000000000000"
+	t, err := s.idx.Query(ctx, "SELECT min(recipientAccountId) FROM events")
+	if err != nil {
+		return eventDataStore{}, err
+	}
+	if len(t.Rows) == 1 && len(t.Rows[0]) == 1 {
+		if a, ok := t.Rows[0][0].(string); ok && a != "" {
+			account = a
+		}
+	}
+	return eventDataStore{
+		EventDataStoreArn: fmt.Sprintf("arn:aws:cloudtrail:%s:%s:eventdatastore/%s", region, account, lakeStoreID),
+		Name:              "cairn", Status: "ENABLED", MultiRegionEnabled: true, TerminationProtectionEnabled: true,
+		AdvancedEventSelectors: []any{},
+	}, nil
+}
+
+func (s *Server) listEventDataStores(ctx context.Context, body []byte) (any, error) {
+	var in struct {
+		MaxResults *int   `json:"MaxResults"`
+		NextToken  string `json:"NextToken"`
+	}
+	if err := decodeInput(body, &in); err != nil {
+		return nil, err
+	}
+	if in.NextToken != "" {
+		return nil, errBadRequest("InvalidNextTokenException", "cairn has one event data store, on one page.")
+	}
+	ds, err := s.dataStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		EventDataStores []eventDataStore `json:"EventDataStores"`
+	}{[]eventDataStore{ds}}, nil
+}
+
+// getEventDataStore describes cairn's store whatever store is asked for:
+// queries read every event data store ID as the lake view, so a script's
+// own store, from Lake, is this one.
+func (s *Server) getEventDataStore(ctx context.Context, body []byte) (any, error) {
+	var in struct {
+		EventDataStore string `json:"EventDataStore"`
+	}
+	if err := decodeInput(body, &in); err != nil {
+		return nil, err
+	}
+	if in.EventDataStore == "" {
+		return nil, errBadRequest("InvalidParameterException", "EventDataStore must be specified.")
+	}
+	return s.dataStore(ctx)
 }

@@ -106,8 +106,42 @@ func TestLakeQueryAPI(t *testing.T) {
 		t.Errorf("results (-want +got):\n%s", diff)
 	}
 
+	// Times come back as Lake writes them.
+	tq, err := c.StartQuery(ctx, &cloudtrail.StartQueryInput{QueryStatement: aws.String(
+		"SELECT eventTime, 7.5 * 2 AS n FROM EXAMPLE-f852-4e8f-8bd1-bcf6cEXAMPLE ORDER BY eventTime DESC LIMIT 1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitQuery(t, c, *tq.QueryId)
+	tr, err := c.GetQueryResults(ctx, &cloudtrail.GetQueryResultsInput{QueryId: tq.QueryId})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := [][]map[string]string{{{"eventTime": "2026-03-14 03:10:00.000"}, {"n": "15"}}}; !cmp.Equal(want, tr.QueryResultRows) {
+		t.Errorf("a time and a number: %v, want %v", tr.QueryResultRows, want)
+	}
+
+	// A statement that fails as it runs is a FAILED query, not refused.
+	fq, err := c.StartQuery(ctx, &cloudtrail.StartQueryInput{QueryStatement: aws.String("SELECT CAST(eventName AS INTEGER) FROM lake")})
+	if err != nil {
+		t.Fatalf("a statement that fails as it runs was refused: %v", err)
+	}
+	if desc := waitQuery(t, c, *fq.QueryId); desc.QueryStatus != types.QueryStatusFailed || !strings.Contains(aws.ToString(desc.ErrorMessage), "Conversion Error") {
+		t.Errorf("a statement that fails as it runs: %s %s", desc.QueryStatus, aws.ToString(desc.ErrorMessage))
+	}
+
+	// The one event data store, whatever a script asks for.
+	stores, err := c.ListEventDataStores(ctx, &cloudtrail.ListEventDataStoresInput{})
+	if err != nil || len(stores.EventDataStores) != 1 || aws.ToString(stores.EventDataStores[0].EventDataStoreArn) != "arn:aws:cloudtrail:eu-west-1:111122223333:eventdatastore/cairn-lake" {
+		t.Errorf("ListEventDataStores: %+v %v", stores, err)
+	}
+	store, err := c.GetEventDataStore(ctx, &cloudtrail.GetEventDataStoreInput{EventDataStore: aws.String("arn:aws:cloudtrail:us-east-1:123456789012:eventdatastore/EXAMPLE-f852-4e8f-8bd1-bcf6cEXAMPLE")})
+	if err != nil || store.Status != types.EventDataStoreStatusEnabled || !strings.HasSuffix(aws.ToString(store.EventDataStoreArn), "/cairn-lake") {
+		t.Errorf("GetEventDataStore: %+v %v", store, err)
+	}
+
 	list, err := c.ListQueries(ctx, &cloudtrail.ListQueriesInput{EventDataStore: aws.String("EXAMPLE-f852-4e8f-8bd1-bcf6cEXAMPLE")})
-	if err != nil || len(list.Queries) != 1 || *list.Queries[0].QueryId != *start.QueryId || list.Queries[0].QueryStatus != types.QueryStatusFinished {
+	if err != nil || len(list.Queries) != 3 || *list.Queries[2].QueryId != *start.QueryId || list.Queries[2].QueryStatus != types.QueryStatusFinished {
 		t.Errorf("ListQueries: %+v, %v", list, err)
 	}
 
@@ -248,4 +282,14 @@ func FuzzLakeStatement(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A column keeps its name or alias, however it is spelled; an expression
+// without one is _col and its position, as in Lake.
+func TestLakeColumnNames(t *testing.T) {
+	in := []string{"eventName", "Event Name", "Total-Calls", "count_star()", "(a + b)", "CAST(x AS VARCHAR)", "1", "'x'", "CASE WHEN a THEN 1 END", "arn"}
+	want := []string{"eventName", "Event Name", "Total-Calls", "_col3", "_col4", "_col5", "_col6", "_col7", "_col8", "arn"}
+	if got := lakeColumnNames(in); !cmp.Equal(got, want) {
+		t.Errorf("lakeColumnNames(%q) = %q, want %q", in, got, want)
+	}
 }

@@ -202,7 +202,7 @@ func (x *Index) sandbox(dir, spill string) []string {
 		"SET autoload_known_extensions=false",
 		"SET parquet_metadata_cache=true",
 		"SET preserve_insertion_order=false",
-		"SET TimeZone='UTC'",
+		"SET GLOBAL TimeZone='UTC'", // GLOBAL: a session's setting would not reach the pool's other connections
 	}
 	if x.cfg.MemoryLimit != "" {
 		stmts = append(stmts, "SET memory_limit="+quote(x.cfg.MemoryLimit))

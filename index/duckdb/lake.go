@@ -26,7 +26,7 @@ func lakeView() string {
 	userIdentity := jsonStruct(
 		"type", "principalId", "arn", "accountId", "accessKeyId", "userName",
 		`sessionContext:{
-			"attributes": {"creationDate": "VARCHAR", "mfaAuthenticated": "VARCHAR"},
+			"attributes": {"creationDate": "TIMESTAMPTZ", "mfaAuthenticated": "VARCHAR"},
 			"sessionIssuer": {"type": "VARCHAR", "principalId": "VARCHAR", "arn": "VARCHAR", "accountId": "VARCHAR", "userName": "VARCHAR"},
 			"webIdFederationData": {"federatedProvider": "VARCHAR", "attributes": "MAP(VARCHAR, VARCHAR)"},
 			"sourceIdentity": "VARCHAR", "ec2RoleDelivery": "VARCHAR", "ec2IssuedInVPC": "VARCHAR"}`,
@@ -48,7 +48,7 @@ func lakeView() string {
 		"eventJson->>'$.edgeDeviceDetails' AS edgeDeviceDetails", "eventCategory",
 		`json_transform(eventJson->'$.tlsDetails', '{"tlsVersion": "VARCHAR", "cipherSuite": "VARCHAR", "clientProvidedHostHeader": "VARCHAR", "keyExchange": "VARCHAR"}') AS tlsDetails`,
 		"eventJson->>'$.sessionCredentialFromConsole' AS sessionCredentialFromConsole",
-		"eventJson", "day",
+		"eventJson",
 	}
 	// AWS Health events and EC2 state changes, which cairn reads from
 	// EventBridge, are not CloudTrail records: Lake has none.
@@ -76,21 +76,48 @@ func jsonStruct(fields ...string) string {
 	return "{" + strings.Join(parts, ", ") + "}"
 }
 
-// trinoFunctions are the functions of Lake's SQL (Trino's) that DuckDB has
-// under another name or with other semantics. element_at of a map gives
+// trinoFunctions are the functions of Lake's SQL (Trino's) that DuckDB
+// lacks or has under another name, as macros of the engine's own schema,
+// which every connection of its pool sees (a TEMP macro is one
+// connection's). Two take a name DuckDB uses: element_at of a map gives
 // the value, as in Trino, where DuckDB's gives a list; date_add also takes
 // Trino's (unit, amount, timestamp), and keeps DuckDB's (date, interval).
+// Those whose meaning differs under the same name (date_diff, which counts
+// boundaries crossed in DuckDB and whole units in Trino; regexp_replace,
+// which replaces the first match in DuckDB) keep DuckDB's, since cairn's
+// SQL is DuckDB's: docs/cli.md lists the differences.
 var trinoFunctions = []string{
-	`CREATE OR REPLACE TEMP MACRO element_at(container, key) AS container[key]`,
-	`CREATE OR REPLACE TEMP MACRO json_extract_scalar(json, path) AS json_extract_string(json, path)`,
-	`CREATE OR REPLACE TEMP MACRO from_iso8601_timestamp(text) AS CAST(text AS TIMESTAMPTZ)`,
-	`CREATE OR REPLACE TEMP MACRO approx_distinct(x) AS approx_count_distinct(x)`,
-	`CREATE OR REPLACE TEMP MACRO regexp_like(text, pattern) AS regexp_matches(text, pattern)`,
-	`CREATE OR REPLACE TEMP MACRO date_add(date, step) AS date + step,
+	`CREATE OR REPLACE MACRO element_at(container, key) AS container[key]`,
+	`CREATE OR REPLACE MACRO date_add(date, step) AS date + step,
 		(unit, amount, ts) AS ts + amount * CASE lower(unit)
 			WHEN 'millisecond' THEN INTERVAL 1 MILLISECOND WHEN 'second' THEN INTERVAL 1 SECOND
 			WHEN 'minute' THEN INTERVAL 1 MINUTE WHEN 'hour' THEN INTERVAL 1 HOUR WHEN 'day' THEN INTERVAL 1 DAY
 			WHEN 'week' THEN INTERVAL 7 DAY WHEN 'month' THEN INTERVAL 1 MONTH WHEN 'quarter' THEN INTERVAL 3 MONTH
 			WHEN 'year' THEN INTERVAL 1 YEAR
 			ELSE error('date_add: the unit must be millisecond, second, minute, hour, day, week, month, quarter or year') END`,
+	// A scalar: an object or an array is NULL, as in Trino.
+	`CREATE OR REPLACE MACRO json_extract_scalar(json, path) AS
+		CASE WHEN json_type(json, path) IN ('OBJECT', 'ARRAY') THEN NULL ELSE json_extract_string(json, path) END`,
+	`CREATE OR REPLACE MACRO json_parse(text) AS CAST(text AS JSON)`,
+	`CREATE OR REPLACE MACRO json_format(json) AS CAST(json AS VARCHAR)`,
+	`CREATE OR REPLACE MACRO from_iso8601_timestamp(text) AS CAST(text AS TIMESTAMPTZ)`,
+	`CREATE OR REPLACE MACRO from_iso8601_date(text) AS CAST(text AS DATE)`,
+	`CREATE OR REPLACE MACRO to_iso8601(ts) AS strftime(ts, '%Y-%m-%dT%H:%M:%S.%gZ')`,
+	`CREATE OR REPLACE MACRO from_unixtime(seconds) AS to_timestamp(seconds)`,
+	`CREATE OR REPLACE MACRO to_unixtime(ts) AS epoch(ts)`,
+	`CREATE OR REPLACE MACRO day_of_week(ts) AS isodow(ts)`,
+	`CREATE OR REPLACE MACRO day_of_year(ts) AS dayofyear(ts)`,
+	// Joda's patterns (yyyy-MM-dd'T'HH:mm:ss.SSS) and MySQL's (%Y-%m-%d
+	// %H:%i:%s), which Trino's formatting functions take, as strftime's.
+	`CREATE OR REPLACE MACRO format_datetime(ts, pattern) AS strftime(ts,
+		replace(replace(replace(replace(replace(replace(replace(replace(replace(pattern,
+			'''T''', 'T'), 'yyyy', '%Y'), 'yy', '%y'), 'MM', '%m'), 'dd', '%d'), 'HH', '%H'), 'mm', '%M'), 'ss', '%S'), 'SSS', '%g'))`,
+	`CREATE OR REPLACE MACRO mysql_pattern(pattern) AS
+		replace(replace(replace(replace(replace(replace(replace(replace(replace(pattern,
+			'%M', '%B'), '%W', '%A'), '%i', '%M'), '%s', '%S'), '%T', '%H:%M:%S'), '%h', '%I'), '%k', '%-H'), '%c', '%-m'), '%e', '%-d')`,
+	`CREATE OR REPLACE MACRO date_format(ts, pattern) AS strftime(ts, mysql_pattern(pattern))`,
+	`CREATE OR REPLACE MACRO approx_distinct(x) AS approx_count_distinct(x)`,
+	`CREATE OR REPLACE MACRO approx_percentile(x, p) AS approx_quantile(x, p)`,
+	`CREATE OR REPLACE MACRO regexp_like(text, pattern) AS regexp_matches(text, pattern)`,
+	`CREATE OR REPLACE MACRO array_join(list, separator) AS array_to_string(list, separator)`,
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/cairn-audit/cairn"
@@ -79,6 +80,16 @@ func TestLakeQueriesRun(t *testing.T) {
 		{`SELECT json_extract_scalar(eventJson, '$.requestParameters.bucketName'), approx_distinct(eventID) FROM lake WHERE regexp_like(eventName, '^Create') GROUP BY 1`,
 			"logs-bucket 1"},
 		{`SELECT element_at(['a', 'b'], 2), date_diff('hour', TIMESTAMP '2023-01-22 10:00:00', TIMESTAMP '2023-01-22 12:00:00')`, "b 2"},
+		{`SELECT to_iso8601(eventTime), format_datetime(eventTime, 'yyyy-MM-dd''T''HH:mm:ss'), date_format(eventTime, '%Y-%m-%d %H:%i:%s'),
+			day_of_week(eventTime), day_of_year(eventTime), to_unixtime(eventTime) FROM lake WHERE eventName = 'CreateBucket'`,
+			"2023-01-22T10:00:00.000Z 2023-01-22T10:00:00 2023-01-22 10:00:00 7 22 1.6743816e+09"},
+		{`SELECT json_extract_scalar(eventJson, '$.requestParameters'), json_format(json_parse('{"a":1}')), array_join(['a', 'b'], '-'),
+			from_unixtime(0), from_iso8601_date('2023-01-22') FROM lake WHERE eventName = 'CreateBucket'`,
+			`<nil> {"a":1} a-b 1970-01-01T00:00:00Z 2023-01-22`},
+		// A session's start is a time, as in Lake.
+		{`SELECT date_diff('minute', userIdentity.sessionContext.attributes.creationDate, eventTime) FROM lake WHERE eventName = 'CreateBucket'`, "60"},
+		// A top-N of whole rows reads the nested columns of its rows alone.
+		{`SELECT current_setting('late_materialization_max_rows')`, "10000"},
 		// The EC2 state change is in events, not in lake.
 		{`SELECT (SELECT count(*) FROM lake), (SELECT count(*) FROM events)`, "3 4"},
 	} {
@@ -110,4 +121,30 @@ func TestLakeQueriesRun(t *testing.T) {
 	if _, err := x.Query(ctx, "SELECT date_add('fortnight', 1, now())"); err == nil || !strings.Contains(err.Error(), "the unit must be") {
 		t.Errorf("date_add with an unknown unit: %v", err)
 	}
+}
+
+// The Trino functions and the time zone hold on every connection of the
+// engine's pool, not only on the one that set them up: queries that run at
+// once open more.
+func TestLakeFunctionsOnEveryConnection(t *testing.T) {
+	ctx := context.Background()
+	x := openTest(t, t.TempDir())
+	if _, err := x.Commit(ctx, &cairn.Batch{Events: []cairn.Event{testEvent(1, nil)}}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 6 {
+		wg.Go(func() {
+			tab, err := x.Query(ctx, `SELECT element_at(MAP {'a': 'x'}, 'a'), current_setting('TimeZone'),
+				(SELECT count(*) FROM range(3000000) r WHERE r.range % 7 = 1) FROM lake`)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if got := fmt.Sprint(tab.Rows[0][:2]); got != "[x UTC]" {
+				t.Errorf("on some connection: element_at and the time zone gave %s, want [x UTC]", got)
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -67,7 +67,12 @@ func (x *Index) Query(ctx context.Context, query string) (*cairn.Table, error) {
 			return x.queryError(ctx, err)
 		}
 		defer rows.Close()
-		table = &cairn.Table{Columns: rows.Columns()}
+		table = &cairn.Table{Columns: rows.Columns(), Types: make([]string, len(rows.Columns()))}
+		if typed, ok := rows.(driver.RowsColumnTypeDatabaseTypeName); ok {
+			for i := range table.Types {
+				table.Types[i] = typed.ColumnTypeDatabaseTypeName(i)
+			}
+		}
 		vals := make([]driver.Value, len(table.Columns))
 		size := 0
 		for {
@@ -82,7 +87,7 @@ func (x *Index) Query(ctx context.Context, query string) (*cairn.Table, error) {
 			}
 			row := make([]any, len(vals))
 			for i, v := range vals {
-				row[i] = plain(v)
+				row[i] = plainOf(v, table.Types[i])
 				size += valueSize(row[i])
 			}
 			if size > MaxQueryBytes {
@@ -146,6 +151,20 @@ func refineError(err error) error {
 	return fmt.Errorf("%w: %s", cairn.ErrBadQuery, msg)
 }
 
+// plainOf is plain, but a DATE is a day and a TIME a time of day, not the
+// instant the driver gives for each.
+func plainOf(v any, typ string) any {
+	if t, ok := v.(time.Time); ok {
+		switch typ {
+		case "DATE":
+			return t.Format(time.DateOnly)
+		case "TIME":
+			return t.Format("15:04:05.999999")
+		}
+	}
+	return plain(v)
+}
+
 // plain converts engine values to JSON-friendly Go values.
 func plain(v any) any {
 	switch t := v.(type) {
@@ -167,6 +186,8 @@ func plain(v any) any {
 			out[k] = plain(x)
 		}
 		return out
+	case duckdb.Interval:
+		return intervalText(t)
 	case duckdb.OrderedMap:
 		// A MAP, such as the lake view's requestParameters, is an object,
 		// as a struct is: JSON has no other map.
@@ -221,4 +242,35 @@ func (x *Index) Stats(ctx context.Context) (cairn.IndexStats, error) {
 		}
 	}
 	return s, nil
+}
+
+// intervalText writes an interval as the engine prints one: "1 month 2
+// days 03:04:05.5".
+func intervalText(iv duckdb.Interval) string {
+	var parts []string
+	unit := func(n int64, one string) {
+		if n != 0 {
+			s := fmt.Sprintf("%d %s", n, one)
+			if n != 1 && n != -1 {
+				s += "s"
+			}
+			parts = append(parts, s)
+		}
+	}
+	unit(int64(iv.Months/12), "year")
+	unit(int64(iv.Months%12), "month")
+	unit(int64(iv.Days), "day")
+	if iv.Micros != 0 || len(parts) == 0 {
+		d := time.Duration(iv.Micros) * time.Microsecond
+		sign := ""
+		if d < 0 {
+			sign, d = "-", -d
+		}
+		clock := fmt.Sprintf("%s%02d:%02d:%02d", sign, int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60)
+		if frac := d % time.Second; frac != 0 {
+			clock += strings.TrimRight(fmt.Sprintf(".%06d", frac/time.Microsecond), "0")
+		}
+		parts = append(parts, clock)
+	}
+	return strings.Join(parts, " ")
 }

@@ -39,7 +39,14 @@ func (x *Index) userEngineLocked(ctx context.Context) (*userEngine, error) {
 	e := &userEngine{conn: conn, db: sql.OpenDB(conn)}
 	// No spilling: the events folder is the only one it may touch, and a
 	// query that needs more memory says so (refineError).
-	stmts := append(x.sandbox(filepath.Join(x.dir, "events"), ""), "SET lock_configuration=true")
+	stmts := append(x.sandbox(filepath.Join(x.dir, "events"), ""),
+		// A top-N query (ORDER BY … LIMIT n) finds its rows by their
+		// sort keys alone, then reads only those rows' other columns, up
+		// to this many rows: past DuckDB's default of 50, SELECT * FROM
+		// lake … LIMIT 100 parsed and sorted every row's nested columns,
+		// and ran out of memory.
+		"SET late_materialization_max_rows=10000",
+		"SET lock_configuration=true")
 	stmts = append(stmts, trinoFunctions...)
 	if x.viewSet != nil {
 		stmts = append(stmts, x.eventsView(x.viewSet), lakeView())
