@@ -443,3 +443,24 @@ func TestServeLookupEventsAndCommandsThroughIt(t *testing.T) {
 		t.Errorf("search after the server stopped: %d events", len(got))
 	}
 }
+
+// An application's events may name a source without a dot (myapp), and
+// the table's EVENT column then shows myapp:DeleteInvoice: searching for
+// what it shows finds them, as -service myapp does.
+func TestSearchSourceWithoutADot(t *testing.T) {
+	dir := t.TempDir()
+	rec := `{"Records":[{"eventVersion":"1.09","userIdentity":{"type":"IAMUser","principalId":"AIDAALICE","arn":"arn:aws:iam::111122223333:user/alice","accountId":"111122223333","userName":"alice"},"eventTime":"2026-03-14T03:00:00Z","eventSource":"myapp","eventName":"DeleteInvoice","awsRegion":"us-east-1","sourceIPAddress":"192.0.2.1","eventID":"00000000-0000-4000-8000-000000000001","eventType":"AwsApiCall","recipientAccountId":"111122223333"}]}`
+	if err := os.WriteFile(filepath.Join(dir, "app.json"), []byte(rec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(t.TempDir(), "data")
+	if r := runCairn(t, nil, "ingest", "-data", data, dir); r.code != 0 {
+		t.Fatalf("ingest: exit %d: %s", r.code, r.stderr)
+	}
+	for _, args := range [][]string{{"-event", "myapp:DeleteInvoice"}, {"-service", "myapp"}, {"-service", "myapp", "-event", "DeleteInvoice"}} {
+		r := runCairn(t, nil, append([]string{"search", "-data", data, "-format", "json"}, args...)...)
+		if got := ids(t, r.stdout); r.code != 0 || len(got) != 1 {
+			t.Errorf("search %v: exit %d, %d events: %s", args, r.code, len(got), r.stderr)
+		}
+	}
+}

@@ -53,7 +53,9 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 		}
 		f.EventSource, f.EventName = svc, name
 	}
+	bareSource := ""
 	if f.EventSource != "" && !strings.Contains(f.EventSource, ".") {
+		bareSource = f.EventSource
 		f.EventSource += ".amazonaws.com"
 	}
 	switch *readOnly {
@@ -78,6 +80,15 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer r.Close()
+	if bareSource != "" {
+		// ec2 is AWS's ec2.amazonaws.com, but an application's events
+		// (PutAuditEvents) may name a source without a dot, myapp, as the
+		// EVENT column then shows it: when AWS's reading finds nothing,
+		// the name as it is is tried.
+		if f, err = bareSourceFilter(ctx, r, f, bareSource); err != nil {
+			return err
+		}
+	}
 	write := writeNewestFirst
 	if *oldestFirst {
 		write = writeOldestFirst
@@ -97,6 +108,21 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "(the %s %d shown; more match: -limit N shows more, -limit 0 all)\n", which, *limit)
 	}
 	return nil
+}
+
+// bareSourceFilter returns f with the event source as given when the
+// filter finds nothing with AWS's reading of it and something without.
+func bareSourceFilter(ctx context.Context, r reader, f cairn.Filter, bare string) (cairn.Filter, error) {
+	page, err := r.Search(ctx, f, cairn.Cursor{}, 1)
+	if err != nil || len(page.Events) > 0 {
+		return f, err
+	}
+	g := f
+	g.EventSource = bare
+	if page, err = r.Search(ctx, g, cairn.Cursor{}, 1); err != nil || len(page.Events) == 0 {
+		return f, err
+	}
+	return g, nil
 }
 
 // writeNewestFirst writes up to limit matches (0: all), newest first, as
