@@ -119,18 +119,27 @@ type NewChannel struct {
 	Name, Account, Region, Source, ExternalID string
 }
 
+// Validate checks a new channel's fields as Create does, before anything
+// is read or written.
+func (n NewChannel) Validate() error {
+	switch {
+	case !namePattern.MatchString(n.Name):
+		return cairn.WithHint(fmt.Errorf("invalid channel name %q", n.Name), "use 3–128 letters, digits, '.', '_' or '-'")
+	case !accountPattern.MatchString(n.Account):
+		return cairn.WithHint(fmt.Errorf("invalid account %q", n.Account), "give a 12-digit account ID")
+	case !regionPattern.MatchString(n.Region):
+		return cairn.WithHint(fmt.Errorf("invalid region %q", n.Region), "give a region name such as us-east-1")
+	case n.ExternalID != "" && (len(n.ExternalID) < 2 || len(n.ExternalID) > 1224 || !externalIDPattern.MatchString(n.ExternalID)):
+		return cairn.WithHint(fmt.Errorf("invalid external ID"), "use 2–1224 characters among letters, digits and +=,.@:/-_")
+	}
+	return nil
+}
+
 // Create adds a channel and saves the file. A name already taken fails with
 // cairn.ErrExists.
 func (c *Channels) Create(n NewChannel, now time.Time) (Channel, error) {
-	switch {
-	case !namePattern.MatchString(n.Name):
-		return Channel{}, cairn.WithHint(fmt.Errorf("invalid channel name %q", n.Name), "use 3–128 letters, digits, '.', '_' or '-'")
-	case !accountPattern.MatchString(n.Account):
-		return Channel{}, cairn.WithHint(fmt.Errorf("invalid account %q", n.Account), "give a 12-digit account ID")
-	case !regionPattern.MatchString(n.Region):
-		return Channel{}, cairn.WithHint(fmt.Errorf("invalid region %q", n.Region), "give a region name such as us-east-1")
-	case n.ExternalID != "" && (len(n.ExternalID) < 2 || len(n.ExternalID) > 1224 || !externalIDPattern.MatchString(n.ExternalID)):
-		return Channel{}, cairn.WithHint(fmt.Errorf("invalid external ID"), "use 2–1224 characters among letters, digits and +=,.@:/-_")
+	if err := n.Validate(); err != nil {
+		return Channel{}, err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"text/tabwriter"
 	"time"
@@ -18,14 +19,26 @@ const defaultAccount = "000000000000"
 // channelsPath is where the channel set lives in the data folder.
 func channelsPath(data string) string { return filepath.Join(data, "record", "channels.json") }
 
+// channelUsage is what cairn channel -h prints.
+const channelUsage = `usage: cairn channel create NAME [flags]   make a channel that may send events with PutAuditEvents
+       cairn channel list [flags]          list the channels
+cairn channel create -h and cairn channel list -h list their flags.
+`
+
 // runChannel manages the channels that may send events with PutAuditEvents:
 // cairn channel create NAME, cairn channel list.
 func runChannel(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || (args[0] != "create" && args[0] != "list") {
-		return fmt.Errorf("%w: say cairn channel create NAME, or cairn channel list", errUsage)
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help") {
+		fmt.Fprint(e.stdout, channelUsage)
+		return nil
 	}
-	sub := args[0]
-	fs := newFlags(e, "channel "+sub, map[string]string{"create": "NAME", "list": ""}[sub])
+	if len(args) == 0 || (args[0] != "create" && args[0] != "list") {
+		return fmt.Errorf("%w: say cairn channel create NAME, or cairn channel list (cairn channel -h)", errUsage)
+	}
+	if args[0] == "list" {
+		return runChannelList(e, args[1:])
+	}
+	fs := newFlags(e, "channel create", "NAME")
 	data := dataFlag(fs, e)
 	account := fs.String("account", defaultAccount, "the 12-digit `account` its events are recorded for (their recipientAccountId)")
 	region := fs.String("region", "us-east-1", "the `region` its events are recorded in (their awsRegion)")
@@ -36,27 +49,24 @@ func runChannel(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if len(pos) != 1 {
+		return fmt.Errorf("%w: give the channel's name: cairn channel create NAME", errUsage)
+	}
+	if *format != "table" && *format != "json" {
+		return fmt.Errorf("%w: -format must be table or json", errUsage)
+	}
+	nc := record.NewChannel{Name: pos[0], Account: *account, Region: *region, Source: *source, ExternalID: *externalID}
+	if err := nc.Validate(); err != nil {
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
 	chans, err := record.OpenChannels(channelsPath(*data))
 	if err != nil {
 		return err
 	}
-	if sub == "list" {
-		if len(pos) > 0 {
-			return fmt.Errorf("%w: channel list takes no arguments", errUsage)
-		}
-		list, err := chans.List()
-		if err != nil {
-			return err
-		}
-		return printChannels(e, *format, list)
-	}
-	if len(pos) != 1 {
-		return fmt.Errorf("%w: give the channel's name: cairn channel create NAME", errUsage)
-	}
 	if err := makeDataFolder(*data); err != nil {
 		return err
 	}
-	ch, err := chans.Create(record.NewChannel{Name: pos[0], Account: *account, Region: *region, Source: *source, ExternalID: *externalID}, time.Now())
+	ch, err := chans.Create(nc, time.Now())
 	if err != nil {
 		return err
 	}
@@ -68,10 +78,37 @@ func runChannel(ctx context.Context, e *env, args []string) error {
 		if url == "" {
 			url = "http://127.0.0.1:8080" // cairn serve's default address
 		}
-		fmt.Fprintf(e.stderr, "Send an event to it, signed with cairn's key pair (%s):\n  %s\n",
-			filepath.Join(*data, credentialsFile), putAuditEventsExample(url, &ch))
+		creds := filepath.Join(*data, credentialsFile)
+		keys := "cairn's key pair, in " + creds
+		if _, err := os.Stat(creds); err != nil {
+			keys = "cairn's key pair, which cairn serve makes in " + creds + " when it first starts"
+		}
+		fmt.Fprintf(e.stderr, "Send an event to it, signed with %s:\n  %s\n", keys, putAuditEventsExample(url, &ch))
 	}
 	return nil
+}
+
+// runChannelList prints the channels.
+func runChannelList(e *env, args []string) error {
+	fs := newFlags(e, "channel list", "")
+	data := dataFlag(fs, e)
+	format := fs.String("format", "table", "output `format`: table or json")
+	pos, err := parse(e, fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return fmt.Errorf("%w: channel list takes no arguments", errUsage)
+	}
+	chans, err := record.OpenChannels(channelsPath(*data))
+	if err != nil {
+		return err
+	}
+	list, err := chans.List()
+	if err != nil {
+		return err
+	}
+	return printChannels(e, *format, list)
 }
 
 func printChannels(e *env, format string, list []record.Channel) error {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -187,13 +188,23 @@ func ensureChannel(rec *record.Recorder) (*record.Channel, error) {
 	return &ch, nil
 }
 
-// putAuditEventsExample is an aws command line that records one event.
+// putAuditEventsExample is an aws command line that records one event on
+// the channel: with its source, when it takes only one, and its external
+// ID, when it asks for one.
 func putAuditEventsExample(url string, ch *record.Channel) string {
-	data := fmt.Sprintf(`{"version":"1.0","userIdentity":{"type":"User","principalId":"alice"},"eventSource":"myapp","eventName":"DeleteInvoice","eventTime":"%s","UID":"req-1","recipientAccountId":"%s","sourceIPAddress":"192.0.2.10"}`,
-		time.Now().UTC().Format("2006-01-02T15:04:05"), ch.Account)
+	source, _ := json.Marshal(cmp.Or(ch.Source, "myapp"))
+	data := fmt.Sprintf(`{"version":"1.0","userIdentity":{"type":"User","principalId":"alice"},"eventSource":%s,"eventName":"DeleteInvoice","eventTime":"%s","UID":"req-1","recipientAccountId":"%s","sourceIPAddress":"192.0.2.10"}`,
+		source, time.Now().UTC().Format("2006-01-02T15:04:05"), ch.Account)
 	events, _ := json.Marshal([]map[string]string{{"id": "1", "eventData": data}})
-	return fmt.Sprintf("aws cloudtrail-data put-audit-events --region %s --endpoint-url %s --channel-arn %s --audit-events '%s'", ch.Region, url, ch.ARN, events)
+	line := fmt.Sprintf("aws cloudtrail-data put-audit-events --region %s --endpoint-url %s --channel-arn %s", ch.Region, url, ch.ARN)
+	if ch.ExternalID != "" {
+		line += " --external-id " + shellQuote(ch.ExternalID)
+	}
+	return line + " --audit-events " + shellQuote(string(events))
 }
+
+// shellQuote quotes s for a POSIX shell.
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 func writeServerFile(data, url string) error {
 	b, _ := json.Marshal(runningServer{URL: url, PID: os.Getpid()})
