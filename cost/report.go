@@ -61,6 +61,7 @@ func (c ReportConfig) Validate() error {
 		if !isTag {
 			return fmt.Errorf("by must be principal, service, resource, day, account or tag:KEY, not %.40q", c.By)
 		}
+		key = reportTagKey(key)
 		if tagKey(key) == "" {
 			return errors.New("by tag: needs a user tag's key, as in tag:team")
 		}
@@ -331,6 +332,18 @@ func (s *session) joined(measure string) string {
 		col, LabelShared, LabelUnattributed, MethodShared, MethodUnattributed, s.from, s.where)
 }
 
+// reportTagKey is a tag's key as -by tag: takes it: bare (team, user:team)
+// or as a report's column names it (resourceTags/user:team,
+// resource_tags_user_team).
+func reportTagKey(key string) string {
+	for _, prefix := range []string{"resourcetags/", "resource_tags_"} {
+		if len(key) > len(prefix) && strings.EqualFold(key[:len(prefix)], prefix) {
+			return key[len(prefix):]
+		}
+	}
+	return key
+}
+
 // noResource keys the report by resource's row of cost without one.
 const noResource = "(no resource)"
 
@@ -357,7 +370,7 @@ func (r *Reporter) Build(ctx context.Context, cfg ReportConfig) (*Report, error)
 	case ByAccount:
 		dim = "coalesce(usage_account, '(no account)')"
 	default: // a tag, which Validate checked
-		key, _ := strings.CutPrefix(cfg.By, ByTagPrefix)
+		key := reportTagKey(strings.TrimPrefix(cfg.By, ByTagPrefix))
 		// Cost without a resource (tax, support, fees) cannot carry a tag:
 		// it is shared, not left untagged by someone.
 		dim = fmt.Sprintf("coalesce(map_extract_value(tags, ?), CASE WHEN resource_id IS NULL THEN '%s' ELSE '%s' END)", LabelShared, LabelUntagged)

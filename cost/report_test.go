@@ -116,7 +116,7 @@ func TestReportByAccountAndTag(t *testing.T) {
 	if got, want := rows(ByAccount, 0), []string{"111122223333 12", "444455556666 7.25"}; !slices.Equal(got, want) {
 		t.Errorf("by account: rows %q, want %q", got, want)
 	}
-	for _, by := range []string{"tag:team", "tag:Team", "tag:user:team", "tag:user_TEAM"} {
+	for _, by := range []string{"tag:team", "tag:Team", "tag:user:team", "tag:user_TEAM", "tag:resourceTags/user:Team", "tag:resource_tags_user_team"} {
 		if got, want := rows(by, 0), []string{"orders 13.5", "search 4", "(shared) 1.5", "(untagged) 0.25"}; !slices.Equal(got, want) {
 			t.Errorf("by %s: rows %q, want %q", by, got, want)
 		}
@@ -127,6 +127,7 @@ func TestReportByAccountAndTag(t *testing.T) {
 	for by, want := range map[string]string{
 		"tag:":              "needs a user tag's key",
 		"tag:aws:createdBy": "AWS's own tags",
+		"tag:resourceTags/aws:createdBy": "AWS's own tags",
 		"team":              "by must be principal, service, resource, day, account or tag:KEY",
 	} {
 		err := ReportConfig{By: by}.Validate()
