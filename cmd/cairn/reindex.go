@@ -28,6 +28,14 @@ func runReindex(ctx context.Context, e *env, args []string) error {
 	if url := findServer(*data); url != "" {
 		return fmt.Errorf("a server is running at %s: stop it before reindexing", url)
 	}
+	// An index rebuilds from the sources its catalog names: without one,
+	// there is nothing to rebuild (and no folder to make).
+	if _, err := os.Stat(filepath.Join(*data, "index", "manifest.json")); err != nil {
+		if _, err := os.Stat(*data); err != nil {
+			return cairn.WithHint(fmt.Errorf("no data folder at %s", *data), "run cairn ingest or cairn serve first, or pass -data")
+		}
+		return cairn.WithHint(fmt.Errorf("no index in %s to rebuild", *data), "cairn ingest SOURCE makes one")
+	}
 	// The writer's lock keeps other writers out while the sources are read;
 	// the index is deleted right after.
 	idx, err := openWriter(ctx, *data, duckdb.DefaultConfig())

@@ -30,3 +30,19 @@ func TestReindexNamesWhatChangedInItsSources(t *testing.T) {
 		t.Errorf("reindex: exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// Reindexing a folder that holds no index says so, and makes nothing.
+func TestReindexWithoutAnIndex(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "nothing")
+	r := runCairn(t, nil, "reindex", "-data", missing)
+	if r.code != 1 || !strings.Contains(r.stderr, "no data folder at "+missing) {
+		t.Errorf("reindex of a missing folder: exit %d, %s", r.code, r.stderr)
+	}
+	if _, err := os.Stat(missing); !os.IsNotExist(err) {
+		t.Errorf("reindex made %s: %v", missing, err)
+	}
+	empty := t.TempDir()
+	if r := runCairn(t, nil, "reindex", "-data", empty); r.code != 1 || !strings.Contains(r.stderr, "no index in "+empty) {
+		t.Errorf("reindex of an empty folder: exit %d, %s", r.code, r.stderr)
+	}
+}
