@@ -11,7 +11,7 @@ import (
 )
 
 // curManifest is a legacy CUR manifest (<report>-Manifest.json): the
-// assembly's billing period and its part files (cost-data.md §1.6).
+// assembly's billing period and its part files.
 type curManifest struct {
 	AssemblyID    string           `json:"assemblyId"`
 	ReportName    string           `json:"reportName"`

@@ -257,7 +257,7 @@ func canonicalQuery(kind Kind, cols []column, from, period string) (string, erro
 			add("true", "__am_absent")
 		}
 	default:
-		// Amortized cost as cost-data.md §1.4: the effective cost of
+		// Amortized cost, as AWS defines it for the CUR: the effective cost of
 		// reservation- and savings-plan-covered usage, the unblended cost
 		// of everything else.
 		var am, amAbsent []string

@@ -481,6 +481,11 @@ func TestQueryIsReadOnlyAndSandboxed(t *testing.T) {
 			t.Errorf("%q was not refused", q)
 			continue
 		}
+		if up := strings.ToUpper(q); strings.HasPrefix(up, "EXPLAIN") && strings.Contains(up, "ANALYZE") {
+			if !strings.Contains(err.Error(), "EXPLAIN ANALYZE runs the statement it explains") {
+				t.Errorf("%q: refused with %v, which does not say why", q, err)
+			}
+		}
 		if strings.Contains(err.Error(), "\n") {
 			t.Errorf("%q: error is not one line: %v", q, err)
 		}

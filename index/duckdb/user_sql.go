@@ -82,6 +82,15 @@ func readOnlyStatement(ctx context.Context, c *sql.Conn, query string) error {
 	text := query
 	if rest, ok := afterExplain(query); ok {
 		text = rest
+		// EXPLAIN ANALYZE and EXPLAIN (options) would reach the parser as
+		// "ANALYZE …" or "(…", whose syntax error says nothing of why.
+		r := strings.TrimLeftFunc(rest, unicode.IsSpace)
+		if len(r) >= 7 && strings.EqualFold(r[:7], "ANALYZE") || strings.HasPrefix(r, "(") && strings.Contains(strings.ToUpper(r), "ANALYZE") {
+			return fmt.Errorf("%w: EXPLAIN ANALYZE runs the statement it explains, so it does not run here; EXPLAIN SELECT … shows the plan", cairn.ErrQueryRefused)
+		}
+		if strings.HasPrefix(r, "(") {
+			return fmt.Errorf("%w: EXPLAIN takes no options here; EXPLAIN SELECT … shows the plan", cairn.ErrQueryRefused)
+		}
 	}
 	var serialized string
 	if err := c.QueryRowContext(ctx, "SELECT json_serialize_sql(?::VARCHAR)::VARCHAR", text).Scan(&serialized); err != nil {
