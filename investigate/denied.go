@@ -76,7 +76,7 @@ func (x *Investigator) WhyDenied(ctx context.Context, id string) (*Refusal, erro
 		return nil, err
 	}
 	if len(page.Events) == 0 {
-		return nil, &NotDeniedError{Missing: true, msg: "no event has the ID " + id + ": copy it from cairn search's eventID"}
+		return nil, &NotDeniedError{Missing: true, msg: "no event has the ID " + id + ": copy it from cairn search -format json (its eventID), or from the web UI's event page"}
 	}
 	e := &page.Events[0]
 	if !IsDenial(e.ErrorCode, e.ErrorMessage) {

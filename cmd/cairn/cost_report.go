@@ -9,6 +9,7 @@ import (
 	"math/big"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -208,10 +209,16 @@ func runCostSpikes(ctx context.Context, e *env, args []string) error {
 	if *format != "table" && *format != "json" {
 		return costUsageError("spikes", errors.New("format must be table or json"))
 	}
+	noCost := false // the selection holds no cost at all, and stderr said why
 	spikes, err := withReporter(ctx, e, *data, func(r *cost.Reporter, events reader) ([]cost.Spike, error) {
 		spikes, err := r.Spikes(ctx, events, cfg)
 		if err == nil && len(spikes) == 0 {
-			err = printWhyEmpty(ctx, e, r, cfg.Month, cfg.Service)
+			var why string
+			why, err = r.WhyEmpty(ctx, cfg.Month, cfg.Service)
+			if why != "" {
+				fmt.Fprintln(e.stderr, why)
+				noCost = true
+			}
 		}
 		return spikes, err
 	})
@@ -227,7 +234,9 @@ func runCostSpikes(ctx context.Context, e *env, args []string) error {
 		return enc.Encode(spikes)
 	}
 	if len(spikes) == 0 {
-		fmt.Fprintln(e.stdout, "no spike: no hour or day cost more than", cfg.Factor, "times its baseline")
+		if !noCost {
+			fmt.Fprintf(e.stdout, "no spike: no hour or day cost more than %g times its baseline and %s more\n", cfg.Factor, money(strconv.FormatFloat(cfg.MinIncrease, 'f', -1, 64)))
+		}
 		return nil
 	}
 	for _, sp := range spikes {
