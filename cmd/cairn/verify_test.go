@@ -124,6 +124,8 @@ func TestVerifyCommandErrors(t *testing.T) {
 	}{
 		{[]string{"verify", empty, "-public-key", f.pubFile}, 1, "cairn verify: no digest files found under " + empty + ": give the folder"},
 		{[]string{"verify", f.dir, "-public-key", f.pubFile, "-since", "2027-01-01"}, 1, "no digest files found under " + f.dir + " between 2027-01-01T00:00:00Z and the last"},
+		// A date as -until is the whole day, as in search.
+		{[]string{"verify", f.dir, "-public-key", f.pubFile, "-since", "2027-01-01", "-until", "2027-01-01"}, 1, "between 2027-01-01T00:00:00Z and 2027-01-02T00:00:00Z"},
 		{[]string{"verify", filepath.Join(empty, "nope"), "-public-key", f.pubFile}, 1, "cairn verify: open " + filepath.Join(empty, "nope") + ": "},
 		{[]string{"verify", f.dir, "-data", empty}, 1, "cairn verify: no public keys: none given and none in " + filepath.Join(empty, "keys")},
 		{[]string{"verify", f.dir, "-public-key", filepath.Join(f.dir, "AWSLogs")}, 1, "cairn verify: read public key:"},
