@@ -254,4 +254,9 @@ func TestSilenceWithoutNotifications(t *testing.T) {
 	if calm.Change != nil || calm.OwnCalls == nil || calm.OwnCalls.Silent || !strings.Contains(calm.Summary, "kept their rhythm") {
 		t.Errorf("an hour before: change %+v, own calls %+v: %s", calm.Change, calm.OwnCalls, calm.Summary)
 	}
+	// With nothing to explain, the verdict says so, and asks for nothing
+	// to be settled.
+	if calm.Verdict != investigate.VerdictNoChange || calm.Cause != nil || calm.Settle != "" {
+		t.Errorf("an hour before: verdict %s, cause %v, settle %q", calm.Verdict, calm.Cause, calm.Settle)
+	}
 }

@@ -18,6 +18,7 @@ const (
 	VerdictServiceAction = "service-action"  // an AWS service did it, maybe for someone
 	VerdictAWSHealth     = "aws-health"      // no API call; AWS Health reports the cause
 	VerdictNoAPIActivity = "no-api-activity" // nothing that went through the API explains it
+	VerdictNoChange      = "no-change"       // no change of state is recorded near the moment
 )
 
 // Explanation says why a resource changed state near a moment. Its JSON
@@ -32,8 +33,8 @@ type Explanation struct {
 	Change  *Change `json:"change"`
 	Verdict string  `json:"verdict"`
 	Summary string  `json:"summary"`
-	// Cause is the most likely cause, nil for aws-health and
-	// no-api-activity.
+	// Cause is the most likely cause, nil for aws-health, no-api-activity
+	// and no-change.
 	Cause      *Candidate  `json:"cause"`
 	Candidates []Candidate `json:"candidates"`
 	// FailedAttempts are calls on the resource in the window that failed.
@@ -118,11 +119,12 @@ func (x *Investigator) Why(ctx context.Context, resource string, at time.Time, w
 				return nil, err
 			}
 		}
-		ex.Verdict = VerdictNoAPIActivity
+		// Nothing to explain: that is not a finding that something happened
+		// off the API, so there is nothing to settle either.
+		ex.Verdict = VerdictNoChange
 		ex.Summary = fmt.Sprintf("No change of state of %s is recorded within %s of %s.", resource, window, at.Format(time.RFC3339)) +
 			quiet + ex.OwnCalls.sentence(nil, window)
 		ex.Evidence = relevantHealth(health, at, window)
-		ex.Settle = settle(resource)
 		return ex, nil
 	}
 	ex.Change = change
