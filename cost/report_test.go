@@ -125,10 +125,10 @@ func TestReportByAccountAndTag(t *testing.T) {
 		t.Errorf("by tag:team, limit 1: rows %q, want %q", got, want)
 	}
 	for by, want := range map[string]string{
-		"tag:":              "needs a user tag's key",
-		"tag:aws:createdBy": "AWS's own tags",
+		"tag:":                           "needs a user tag's key",
+		"tag:aws:createdBy":              "AWS's own tags",
 		"tag:resourceTags/aws:createdBy": "AWS's own tags",
-		"team":              "by must be principal, service, resource, day, account or tag:KEY",
+		"team":                           "by must be principal, service, resource, day, account or tag:KEY",
 	} {
 		err := ReportConfig{By: by}.Validate()
 		if err == nil || !strings.Contains(err.Error(), want) {
