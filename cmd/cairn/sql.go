@@ -5,6 +5,8 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 )
@@ -98,6 +100,12 @@ func cell(v any) string {
 	case []any, map[string]any:
 		b, _ := json.Marshal(t)
 		return string(b)
+	case float64:
+		// 1772323200, not Go's 1.7723232e+09; only the very large or
+		// small keep an exponent.
+		if a := math.Abs(t); a == 0 || a >= 1e-6 && a < 1e21 {
+			return strconv.FormatFloat(t, 'f', -1, 64)
+		}
 	}
 	return fmt.Sprint(v)
 }
