@@ -81,7 +81,9 @@ func measurePages(ctx context.Context, cfg config, bin string, ds *dataset, user
 	}
 	for _, sc := range scenarios {
 		if sc.Kind == "cost-spike" {
-			pages = append(pages, pageLatency{Page: "/cost?month=" + sc.Time.UTC().Format("2006-01"), What: "the month's cost"})
+			month := sc.Time.UTC().Format("2006-01")
+			pages = append(pages, pageLatency{Page: "/cost?month=" + month, What: "the month's cost"},
+				pageLatency{Page: "/cost?month=" + month + "&tag=team", What: "the month's cost by a tag"})
 		}
 		if sc.Kind == "permission-removed" && len(sc.EventIDs) > 1 {
 			pages = append(pages, pageLatency{Page: "/event/" + url.PathEscape(sc.EventIDs[1]), What: "a denied call and why: " + sc.Kind})

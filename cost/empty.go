@@ -3,6 +3,7 @@ package cost
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -46,25 +47,43 @@ func (r *Reporter) WhyEmpty(ctx context.Context, month, service string) (string,
 
 // serviceCodes lists the service codes of a month's rows, or of every row.
 func (r *Reporter) serviceCodes(ctx context.Context, month string) ([]string, error) {
+	return r.distinct(ctx, "service", month)
+}
+
+// TagKeys lists the user tags' keys of a month's rows, or of every row, as
+// the store keeps them (team, cost_center): what a report -by tag:KEY
+// takes.
+func (r *Reporter) TagKeys(ctx context.Context, month string) ([]string, error) {
+	keys, err := r.distinct(ctx, "unnest(map_keys(tags))", month)
+	if errors.Is(err, ErrNoCostData) {
+		return nil, nil
+	}
+	return keys, err
+}
+
+// distinct lists the values of an expression over a month's rows, or over
+// every row, in order.
+func (r *Reporter) distinct(ctx context.Context, expr, month string) ([]string, error) {
 	s, err := r.openEngine(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer s.close()
-	rows, err := s.conn.QueryContext(ctx, "SELECT DISTINCT service FROM "+s.from+" WHERE service IS NOT NULL AND (? = '' OR billing_period = ?) ORDER BY 1", month, month)
+	rows, err := s.conn.QueryContext(ctx, "SELECT DISTINCT v FROM (SELECT "+expr+" AS v FROM "+s.from+
+		" WHERE ? = '' OR billing_period = ?) WHERE v IS NOT NULL ORDER BY 1", month, month)
 	if err != nil {
-		return nil, fmt.Errorf("cost service codes: %w", err)
+		return nil, fmt.Errorf("cost %s: %w", expr, err)
 	}
 	defer rows.Close()
-	var codes []string
+	var out []string
 	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
+		var v string
+		if err := rows.Scan(&v); err != nil {
 			return nil, err
 		}
-		codes = append(codes, c)
+		out = append(out, v)
 	}
-	return codes, rows.Err()
+	return out, rows.Err()
 }
 
 // closestCodes orders codes by closeness to what was typed: those that

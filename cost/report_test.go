@@ -113,6 +113,9 @@ func TestReportByAccountAndTag(t *testing.T) {
 		}
 		return got
 	}
+	if keys, err := NewReporter(store, aliceLaunchesSplit).TagKeys(context.Background(), "2026-03"); err != nil || !slices.Equal(keys, []string{"team"}) {
+		t.Errorf("tag keys %q, %v; want team", keys, err)
+	}
 	if got, want := rows(ByAccount, 0), []string{"111122223333 12", "444455556666 7.25"}; !slices.Equal(got, want) {
 		t.Errorf("by account: rows %q, want %q", got, want)
 	}

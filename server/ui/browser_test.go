@@ -324,6 +324,19 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("by account: %q does not show %s %s", accounts, row.Key, money2(row.Amount))
 		}
 	}
+	// By a tag, chosen from the month's: the simulator's stacks are the
+	// orders team's.
+	byTeam, err := cost.NewReporter(s.store, s.idx).Build(context.Background(), cost.ReportConfig{By: "tag:team", Month: month, Limit: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	do("cost by tag", chromedp.SetValue(chromedp.ID("tag"), "team"), chromedp.Submit(chromedp.ID("tag")), chromedp.WaitVisible(chromedp.ID("by-tag")))
+	tagged := get("by tag", chromedp.Text(chromedp.CSS("#by-tag")))
+	for _, row := range byTeam.Rows {
+		if !strings.Contains(tagged, row.Key) || !strings.Contains(tagged, money2(row.Amount)) {
+			t.Errorf("by tag: %q does not show %s %s", tagged, row.Key, money2(row.Amount))
+		}
+	}
 	cfg := cost.DefaultSpikeConfig()
 	cfg.Month = month
 	spikes, err := cost.NewReporter(s.store, s.idx).Spikes(context.Background(), s.idx, cfg)
@@ -375,7 +388,7 @@ func TestEveryPageAnswers(t *testing.T) {
 	month := s.store.Periods()[0].Period
 	pages := []string{"/events", "/events?since=2026-03-01&until=2026-03-08", "/events?error=any",
 		"/resource/" + url.PathEscape(sc.Resource) + "?at=" + sc.Time.UTC().Format(time.RFC3339),
-		"/cost?month=" + month, "/health"}
+		"/cost?month=" + month, "/cost?month=" + month + "&tag=team", "/health"}
 	if len(sc.EventIDs) > 0 {
 		pages = append(pages, "/event/"+sc.EventIDs[0])
 	}
@@ -397,5 +410,9 @@ func TestEveryPageAnswers(t *testing.T) {
 	// A month without cost shows the newest and says so.
 	if _, body := get(t, c, s.URL+"/cost?month=1999-01"); !strings.Contains(body, `id="month-missing"`) || !strings.Contains(body, "No cost was imported for 1999-01") {
 		t.Errorf("/cost?month=1999-01 does not say the month has no cost")
+	}
+	// A tag no resource has says so.
+	if _, body := get(t, c, s.URL+"/cost?month="+month+"&tag=nosuchtag"); !strings.Contains(body, "has the tag nosuchtag") {
+		t.Errorf("/cost?tag=nosuchtag does not say no resource has the tag")
 	}
 }

@@ -579,6 +579,22 @@ func (u *UI) costPage(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	page["Principal"], page["Service"], page["Account"], page["Day"] = cv.principal, cv.service, cv.account, cv.day
 	page["Spikes"], page["SpikesError"], page["DayChart"] = cv.spikes, cv.spikesErr, cv.chart
+	tag := r.URL.Query().Get("tag")
+	page["TagKeys"], page["Tag"] = cv.tagKeys, tag
+	// A report by a tag is built when asked for: a month has as many as
+	// its tags, and one is read at a time.
+	if tag != "" {
+		if !slices.Contains(cv.tagKeys, tag) {
+			page["TagMissing"] = tag
+		} else {
+			rep, err := cv.reporter.Build(ctx, cost.ReportConfig{By: cost.ByTagPrefix + tag, Month: month, Limit: 20})
+			if err != nil {
+				u.fail(w, r, s, http.StatusInternalServerError, "The cost report by tag failed: "+oneLine(err.Error()), err)
+				return
+			}
+			page["ByTag"] = rep
+		}
+	}
 	u.render(w, r, http.StatusOK, "cost", s, page)
 }
 
@@ -634,6 +650,8 @@ func (u *UI) WarmCost(ctx context.Context) {
 // changes.
 type costView struct {
 	principal, service, account, day *cost.Report
+	tagKeys                          []string       // the month's user tags
+	reporter                         *cost.Reporter // holds the creation calls it read, for reports by tag
 	spikes                           []cost.Spike
 	spikesErr                        string
 	chart                            template.HTML
@@ -693,7 +711,7 @@ func (c *costCache) put(key string, v *costView) {
 
 func (u *UI) buildCost(ctx context.Context, store *cost.Store, month string) (*costView, error) {
 	rep := cost.NewReporter(store, u.cfg.Index)
-	cv := &costView{}
+	cv := &costView{reporter: rep}
 	g, gctx := errgroup.WithContext(ctx)
 	build := func(by string, limit int, dst **cost.Report) func() error {
 		return func() (err error) {
@@ -704,6 +722,10 @@ func (u *UI) buildCost(ctx context.Context, store *cost.Store, month string) (*c
 	g.Go(build(cost.ByPrincipal, 20, &cv.principal))
 	g.Go(build(cost.ByService, 20, &cv.service))
 	g.Go(build(cost.ByAccount, 20, &cv.account))
+	g.Go(func() (err error) {
+		cv.tagKeys, err = rep.TagKeys(gctx, month)
+		return err
+	})
 	g.Go(build(cost.ByDay, 0, &cv.day))
 	g.Go(func() error {
 		cfg := cost.DefaultSpikeConfig()
