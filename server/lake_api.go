@@ -25,19 +25,17 @@ import (
 // changed. A query names its event data store by ID where a table goes;
 // any such ID is read as the lake view. A query runs in the background, as
 // Lake's do, bounded as cairn's SQL is (one read-only SELECT, 100,000 rows,
-// the server's query timeout). The last lakeQueriesKept queries are kept in
-// memory, and the results of the newest of them up to lakeRowsKept rows in
-// all: a restart forgets them.
+// the server's query timeout); two run at once, and the others wait,
+// QUEUED. The last lakeQueriesKept queries are kept in memory, and the
+// results of the newest of them up to lakeResultBytesKept: a restart
+// forgets them.
 
 const (
 	lakeQueriesKept       = 100
-	lakeRowsKept          = 1_000_000
-	lakeQueriesRunning    = 4
+	lakeResultBytesKept   = 256 << 20
+	lakeQueriesInFlight   = 10 // queued or running, as Lake allows
+	lakeQueriesRunning    = 2  // at once: they share the engine's memory
 	lakeResultsPerPageMax = 1000
-	// A statement that the gate refuses, or the engine cannot parse or
-	// bind, fails within this time; StartQuery waits for it, so that such
-	// a query is refused at once, as Lake refuses it.
-	lakeStartWait = 200 * time.Millisecond
 	// lakeStoreID names cairn's one event data store.
 	lakeStoreID = "cairn-lake"
 )
@@ -81,10 +79,11 @@ func (q *lakeQuery) state() (status, errMsg string, result *cairn.Table, elapsed
 
 // lakeQueries are the queries a server keeps, oldest first.
 type lakeQueries struct {
-	mu      sync.Mutex
-	list    []*lakeQuery
-	running int
-	wg      sync.WaitGroup // the queries that run
+	mu       sync.Mutex
+	list     []*lakeQuery
+	inFlight int           // queued or running
+	slots    chan struct{} // one per query that may run at once
+	wg       sync.WaitGroup
 }
 
 func (l *lakeQueries) find(id string) (*lakeQuery, error) {
@@ -129,22 +128,35 @@ func (s *Server) startQuery(ctx context.Context, body []byte) (any, error) {
 	case strings.TrimSpace(in.QueryStatement) == "":
 		return nil, errBadRequest("InvalidParameterException", "QueryStatement must be specified.")
 	}
+	// A statement the gate refuses, or that does not parse or bind, is
+	// refused at once, as Lake refuses it: EXPLAIN binds without running.
+	// One that fails as it runs is a FAILED query.
+	statement := lakeStatement(in.QueryStatement)
+	if _, err := s.idx.Query(ctx, "EXPLAIN "+statement); err != nil {
+		if errors.Is(err, cairn.ErrQueryRefused) || errors.Is(err, cairn.ErrBadQuery) {
+			return nil, errBadRequest("InvalidQueryStatementException", "%s", oneLine(err.Error()))
+		}
+		return nil, err
+	}
 	l := &s.lakeQueries
 	l.mu.Lock()
-	if l.running >= lakeQueriesRunning {
+	if l.inFlight >= lakeQueriesInFlight {
 		l.mu.Unlock()
-		return nil, errBadRequest("MaxConcurrentQueriesException", "%d queries are running, the most cairn runs at once; wait for one to end, or cancel one.", lakeQueriesRunning)
+		return nil, errBadRequest("MaxConcurrentQueriesException", "%d queries are queued or running, the most cairn takes at once; wait for one to end, or cancel one.", lakeQueriesInFlight)
+	}
+	if l.slots == nil {
+		l.slots = make(chan struct{}, lakeQueriesRunning)
 	}
 	qctx, cancel := context.WithCancel(s.base)
 	q := &lakeQuery{id: newQueryID(), statement: in.QueryStatement, created: time.Now(), cancel: cancel, done: make(chan struct{}), status: queryQueued}
 	l.list = append(l.list, q)
 	if len(l.list) > lakeQueriesKept {
-		// The oldest that has ended goes; running ones stay.
+		// The oldest that has ended goes; those in flight stay.
 		if i := slices.IndexFunc(l.list, func(q *lakeQuery) bool { st, _, _, _ := q.state(); return st != queryQueued && st != queryRunning }); i >= 0 {
 			l.list = slices.Delete(l.list, i, i+1)
 		}
 	}
-	l.running++
+	l.inFlight++
 	l.wg.Add(1)
 	l.mu.Unlock()
 
@@ -152,11 +164,27 @@ func (s *Server) startQuery(ctx context.Context, body []byte) (any, error) {
 		defer l.wg.Done()
 		defer close(q.done)
 		defer cancel()
+		defer func() {
+			l.mu.Lock()
+			l.inFlight--
+			l.keepResults()
+			l.mu.Unlock()
+		}()
+		select {
+		case l.slots <- struct{}{}:
+			defer func() { <-l.slots }()
+		case <-qctx.Done():
+			q.mu.Lock()
+			q.status, q.errMsg = queryCancelled, "The query was cancelled before it ran."
+			q.mu.Unlock()
+			return
+		}
 		q.mu.Lock()
 		q.status, q.started = queryRunning, time.Now()
 		q.mu.Unlock()
-		t, err := s.idx.Query(qctx, lakeStatement(q.statement))
+		t, err := s.idx.Query(qctx, statement)
 		q.mu.Lock()
+		defer q.mu.Unlock()
 		q.elapsed = time.Since(q.started)
 		switch {
 		case err == nil:
@@ -171,39 +199,20 @@ func (s *Server) startQuery(ctx context.Context, body []byte) (any, error) {
 			q.status, q.errMsg = queryFailed, "The query failed because of an error of the server's; its log says more."
 			s.log.Error("lake query failed", "query_id", q.id, "err", err)
 		}
-		q.mu.Unlock()
-		l.mu.Lock()
-		l.running--
-		l.keepResults()
-		l.mu.Unlock()
 	}()
-
-	// A statement that is refused, or does not parse or bind, is refused
-	// at once; one that fails as it runs is a FAILED query, as in Lake.
-	select {
-	case <-q.done:
-		if status, msg, _, _ := q.state(); status == queryFailed && invalidStatement(msg) {
-			l.mu.Lock()
-			l.list = slices.DeleteFunc(l.list, func(x *lakeQuery) bool { return x == q })
-			l.mu.Unlock()
-			return nil, errBadRequest("InvalidQueryStatementException", "%s", msg)
-		}
-	case <-time.After(lakeStartWait):
-	case <-ctx.Done():
-	}
 	return struct {
 		QueryId string `json:"QueryId"`
 	}{q.id}, nil
 }
 
 // keepResults lets go of the oldest queries' results while all of them
-// hold more than lakeRowsKept rows. l.mu is held.
+// hold more than lakeResultBytesKept. l.mu is held.
 func (l *lakeQueries) keepResults() {
-	rows := 0
+	kept := 0
 	for _, q := range slices.Backward(l.list) {
 		q.mu.Lock()
 		if q.result != nil {
-			if rows += len(q.result.Rows); rows > lakeRowsKept {
+			if kept += tableBytes(q.result); kept > lakeResultBytesKept {
 				q.result, q.dropped = nil, true
 			}
 		}
@@ -211,16 +220,36 @@ func (l *lakeQueries) keepResults() {
 	}
 }
 
-// invalidStatement tells a statement Lake would refuse when it is started
-// (one that is not a read-only SELECT, or does not parse or bind) from one
-// that failed as it ran, by the error's words.
-func invalidStatement(msg string) bool {
-	for _, s := range []string{"refused", "Parser Error", "Binder Error", "Catalog Error", "syntax error"} {
-		if strings.Contains(msg, s) {
-			return true
+// tableBytes approximates the memory a result holds.
+func tableBytes(t *cairn.Table) int {
+	var size func(v any) int
+	size = func(v any) int {
+		switch x := v.(type) {
+		case string:
+			return 16 + len(x)
+		case []any:
+			n := 24
+			for _, e := range x {
+				n += size(e)
+			}
+			return n
+		case map[string]any:
+			n := 48
+			for k, e := range x {
+				n += 16 + len(k) + size(e)
+			}
+			return n
+		}
+		return 16
+	}
+	n := 0
+	for _, row := range t.Rows {
+		n += 24
+		for _, v := range row {
+			n += size(v)
 		}
 	}
-	return false
+	return n
 }
 
 // queryIDInput is what DescribeQuery and CancelQuery take.
@@ -294,7 +323,7 @@ func (s *Server) getQueryResults(ctx context.Context, body []byte) (any, error) 
 	dropped := q.dropped
 	q.mu.Unlock()
 	if dropped {
-		return nil, errBadRequest("QueryIdNotFoundException", "The results of query %s are no longer kept: cairn keeps the newest queries' results, up to %d rows in all. Run it again.", q.id, lakeRowsKept)
+		return nil, errBadRequest("QueryIdNotFoundException", "The results of query %s are no longer kept: cairn keeps the newest queries' results, up to %d MiB in all. Run it again.", q.id, lakeResultBytesKept>>20)
 	}
 	type statistics struct {
 		ResultsCount      int `json:"ResultsCount"`

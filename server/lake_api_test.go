@@ -251,6 +251,9 @@ func TestLakeStatement(t *testing.T) {
 		"SELECT 1 /* FROM a-b */ FROM x-y":                                          "SELECT 1 /* FROM a-b */ FROM lake",
 		"SELECT it's FROM":                                                          "SELECT it's FROM",
 		"SELECT a FROM b--c":                                                        "SELECT a FROM b--c",
+		"SELECT count(*) FROM a-b x, c-d y WHERE x.k = y.k":                         "SELECT count(*) FROM lake x, lake y WHERE x.k = y.k",
+		"SELECT f(a, b-c) FROM (SELECT 1, x-y FROM e-f, g-h) t, i-j":                "SELECT f(a, b-c) FROM (SELECT 1, x-y FROM lake, lake) t, lake",
+		"SELECT * FROM a-b WHERE x IN (1, 2) AND y-z > 0, 3":                        "SELECT * FROM lake WHERE x IN (1, 2) AND y-z > 0, 3",
 	} {
 		if got := lakeStatement(in); got != want {
 			t.Errorf("lakeStatement(%q) = %q, want %q", in, got, want)
@@ -291,5 +294,67 @@ func TestLakeColumnNames(t *testing.T) {
 	want := []string{"eventName", "Event Name", "Total-Calls", "_col3", "_col4", "_col5", "_col6", "_col7", "_col8", "arn"}
 	if got := lakeColumnNames(in); !cmp.Equal(got, want) {
 		t.Errorf("lakeColumnNames(%q) = %q, want %q", in, got, want)
+	}
+}
+
+// Two queries run at once, since they share the engine's memory; the
+// others wait, QUEUED, up to ten in all, as Lake allows.
+func TestLakeQueriesQueue(t *testing.T) {
+	ts, _ := startLakeServer(t, 3)
+	c := sdkClient(ts.URL, staticCreds(testCreds))
+	long := "SELECT count(*) FROM range(100000000000) a WHERE a.range % 7 = 3"
+	var ids []string
+	for range lakeQueriesInFlight {
+		out, err := c.StartQuery(t.Context(), &cloudtrail.StartQueryInput{QueryStatement: aws.String(long)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, *out.QueryId)
+	}
+	_, err := c.StartQuery(t.Context(), &cloudtrail.StartQueryInput{QueryStatement: aws.String(long)})
+	if _, ok := errors.AsType[*types.MaxConcurrentQueriesException](err); !ok {
+		t.Errorf("an eleventh query: %v", err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	count := map[types.QueryStatus]int{}
+	for _, id := range ids {
+		out, err := c.DescribeQuery(t.Context(), &cloudtrail.DescribeQueryInput{QueryId: aws.String(id)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		count[out.QueryStatus]++
+	}
+	if count[types.QueryStatusRunning] != lakeQueriesRunning || count[types.QueryStatusQueued] != lakeQueriesInFlight-lakeQueriesRunning {
+		t.Errorf("statuses %v, want %d running and the rest queued", count, lakeQueriesRunning)
+	}
+	for _, id := range ids {
+		if out, err := c.CancelQuery(t.Context(), &cloudtrail.CancelQueryInput{QueryId: aws.String(id)}); err != nil || out.QueryStatus != types.QueryStatusCancelled {
+			t.Errorf("cancel %s: %+v %v", id, out, err)
+		}
+	}
+}
+
+// Results are kept newest first up to a size, not a number of rows: a few
+// wide results must not hold the server's memory.
+func TestLakeResultsKeptBySize(t *testing.T) {
+	wide := strings.Repeat("x", 1<<20)
+	table := func() *cairn.Table {
+		rows := make([][]any, 64) // about 64 MiB
+		for i := range rows {
+			rows[i] = []any{wide}
+		}
+		return &cairn.Table{Columns: []string{"big"}, Rows: rows}
+	}
+	var l lakeQueries
+	for range 6 {
+		l.list = append(l.list, &lakeQuery{status: queryFinished, result: table()})
+	}
+	l.keepResults()
+	var kept []bool
+	for _, q := range l.list {
+		kept = append(kept, q.result != nil && !q.dropped)
+	}
+	if want := []bool{false, false, false, true, true, true}; !cmp.Equal(kept, want) {
+		t.Errorf("kept %v, want the newest %d MiB: %v", kept, lakeResultBytesKept>>20, want)
 	}
 }

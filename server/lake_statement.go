@@ -6,14 +6,19 @@ import (
 )
 
 // lakeStatement reads a Lake query's event data store, named by its ID
-// (EXAMPLE-f852-4e8f-8bd1-bcf6cEXAMPLE) after FROM or JOIN, as the lake
-// view. Such an ID is not a table name SQL could otherwise mean: it holds
-// dashes. Quoted text and comments are left as they are.
+// (EXAMPLE-f852-4e8f-8bd1-bcf6cEXAMPLE) where a table goes (after FROM or
+// JOIN, or after a comma in a FROM list), as the lake view. Such an ID is
+// not a table name SQL could otherwise mean: it holds dashes. Quoted text
+// and comments are left as they are.
 func lakeStatement(q string) string {
 	var b strings.Builder
-	afterTableWord := false // the last word was FROM or JOIN
+	afterTableWord := false // a table name may come next
+	// inFrom[d] says whether the FROM list of the query at parenthesis
+	// depth d is being read, where a comma comes before another table.
+	inFrom := []bool{false}
 	for i := 0; i < len(q); {
 		c := q[i]
+		depth := len(inFrom) - 1
 		switch {
 		case c == '\'':
 			j := quotedEnd(q, i, '\'')
@@ -58,18 +63,37 @@ func lakeStatement(q string) string {
 					word = q[i:j]
 				}
 				b.WriteString(word)
-				afterTableWord = strings.EqualFold(word, "FROM") || strings.EqualFold(word, "JOIN")
+				upper := strings.ToUpper(word)
+				afterTableWord = upper == "FROM" || upper == "JOIN"
+				if upper == "FROM" {
+					inFrom[depth] = true
+				} else if fromListEnds[upper] {
+					inFrom[depth] = false
+				}
 			}
 			i = j
 		default:
 			b.WriteByte(c)
+			switch {
+			case c == '(':
+				inFrom = append(inFrom, false)
+			case c == ')' && depth > 0:
+				inFrom = inFrom[:depth]
+			}
 			if !unicode.IsSpace(rune(c)) {
-				afterTableWord = false
+				afterTableWord = c == ',' && inFrom[len(inFrom)-1]
 			}
 			i++
 		}
 	}
 	return b.String()
+}
+
+// fromListEnds are the words after which a comma no longer separates
+// tables.
+var fromListEnds = map[string]bool{
+	"WHERE": true, "GROUP": true, "HAVING": true, "ORDER": true, "LIMIT": true, "OFFSET": true, "UNION": true,
+	"EXCEPT": true, "INTERSECT": true, "WINDOW": true, "QUALIFY": true, "ON": true, "USING": true, "SELECT": true,
 }
 
 // quotedEnd returns where the quoted text that starts at i ends (past its

@@ -175,7 +175,7 @@ func (x *Index) setup(ctx context.Context) error {
 		)
 		stmts = append(stmts, stageObjectsDDL)
 	}
-	stmts = append(stmts, "SET lock_configuration=true")
+	stmts = append(stmts, "SET GLOBAL lock_configuration=true")
 	for _, s := range stmts {
 		if _, err := x.db.ExecContext(ctx, s); err != nil {
 			return fmt.Errorf("configure query engine (%s): %w", s, err)
@@ -193,22 +193,26 @@ func (x *Index) setup(ctx context.Context) error {
 // sandbox is the configuration every engine starts with: files only in dir,
 // spilling to spill ("" for none), no extensions. The caller locks the
 // configuration once it has added its own statements.
+//
+// Every setting is GLOBAL: a plain SET of a setting that a session may hold
+// (the time zone, the Parquet metadata cache) reaches only the connection
+// that ran it, and the pool opens others when queries run at once.
 func (x *Index) sandbox(dir, spill string) []string {
 	stmts := []string{
-		"SET allowed_directories=[" + quote(dir+string(filepath.Separator)) + "]",
-		"SET temp_directory=" + quote(spill),
-		"SET enable_external_access=false",
-		"SET autoinstall_known_extensions=false",
-		"SET autoload_known_extensions=false",
-		"SET parquet_metadata_cache=true",
-		"SET preserve_insertion_order=false",
-		"SET GLOBAL TimeZone='UTC'", // GLOBAL: a session's setting would not reach the pool's other connections
+		"SET GLOBAL allowed_directories=[" + quote(dir+string(filepath.Separator)) + "]",
+		"SET GLOBAL temp_directory=" + quote(spill),
+		"SET GLOBAL enable_external_access=false",
+		"SET GLOBAL autoinstall_known_extensions=false",
+		"SET GLOBAL autoload_known_extensions=false",
+		"SET GLOBAL parquet_metadata_cache=true",
+		"SET GLOBAL preserve_insertion_order=false",
+		"SET GLOBAL TimeZone='UTC'",
 	}
 	if x.cfg.MemoryLimit != "" {
-		stmts = append(stmts, "SET memory_limit="+quote(x.cfg.MemoryLimit))
+		stmts = append(stmts, "SET GLOBAL memory_limit="+quote(x.cfg.MemoryLimit))
 	}
 	if x.cfg.Threads > 0 {
-		stmts = append(stmts, fmt.Sprintf("SET threads=%d", x.cfg.Threads))
+		stmts = append(stmts, fmt.Sprintf("SET GLOBAL threads=%d", x.cfg.Threads))
 	}
 	return stmts
 }

@@ -19,7 +19,8 @@ import (
 // from the segments' statistics; the nested ones are read from eventJson,
 // and cost that only when a query names them (a view's unused columns are
 // never computed). Only CloudTrail's records are there: AWS Health events
-// and EC2 state changes, which cairn reads from EventBridge, are not.
+// and EC2 state changes, which cairn reads from EventBridge, are not, nor
+// the events applications record.
 
 // lakeView defines the lake view over the events view.
 func lakeView() string {
@@ -51,10 +52,16 @@ func lakeView() string {
 		"eventJson",
 	}
 	// AWS Health events and EC2 state changes, which cairn reads from
-	// EventBridge, are not CloudTrail records: Lake has none.
+	// EventBridge, are not CloudTrail records: Lake has none. Events that
+	// applications record (PutAuditEvents) Lake keeps in a store of their
+	// own, with another schema (eventData, metadata).
 	return "CREATE OR REPLACE VIEW lake AS SELECT " + strings.Join(cols, ", ") + " FROM events WHERE coalesce(eventCategory, '') NOT IN (" +
-		quote(cloudtrail.EventCategoryHealth) + ", " + quote(cloudtrail.EventCategoryStateChange) + ")"
+		quote(cloudtrail.EventCategoryHealth) + ", " + quote(cloudtrail.EventCategoryStateChange) + ", " + quote(activityAuditLog) + ")"
 }
+
+// activityAuditLog is the category of the events applications record
+// with PutAuditEvents.
+const activityAuditLog = "ActivityAuditLog"
 
 // stringMap is a record's object field as Lake shows it: a map from its
 // keys to their values' text.
@@ -99,7 +106,7 @@ var trinoFunctions = []string{
 	`CREATE OR REPLACE MACRO json_extract_scalar(json, path) AS
 		CASE WHEN json_type(json, path) IN ('OBJECT', 'ARRAY') THEN NULL ELSE json_extract_string(json, path) END`,
 	`CREATE OR REPLACE MACRO json_parse(text) AS CAST(text AS JSON)`,
-	`CREATE OR REPLACE MACRO json_format(json) AS CAST(json AS VARCHAR)`,
+	`CREATE OR REPLACE MACRO json_format(json) AS CAST(json(json) AS VARCHAR)`, // compact, as Trino writes it
 	`CREATE OR REPLACE MACRO from_iso8601_timestamp(text) AS CAST(text AS TIMESTAMPTZ)`,
 	`CREATE OR REPLACE MACRO from_iso8601_date(text) AS CAST(text AS DATE)`,
 	`CREATE OR REPLACE MACRO to_iso8601(ts) AS strftime(ts, '%Y-%m-%dT%H:%M:%S.%gZ')`,

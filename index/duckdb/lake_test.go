@@ -20,6 +20,11 @@ var lakeRecords = []string{
 	`{"eventVersion":"1.09","userIdentity":{"type":"IAMUser","principalId":"AIDABOB","arn":"arn:aws:iam::111122223333:user/bob","accountId":"111122223333","userName":"bob"},"eventTime":"2023-01-25T12:00:00Z","eventSource":"cloudtrail.amazonaws.com","eventName":"StartQuery","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.7","userAgent":"aws-cli/2.15.0","requestParameters":{"queryStatement":"select * from eds limit 1;"},"responseElements":{"queryId":"q-1","statistics":{"scanned":12}},"requestID":"R3","eventID":"00000000-0000-4000-8000-000000000003","readOnly":false,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"111122223333","eventCategory":"Management"}`,
 }
 
+// lakeIntegrationEvent is an event an application recorded, as cairn
+// stores one (record.Accept): Lake keeps such events in a store of their
+// own.
+const lakeIntegrationEvent = `{"eventVersion":"1.0","eventCategory":"ActivityAuditLog","eventType":"ActivityLog","eventID":"00000000-0000-4000-8000-000000000009","eventTime":"2023-01-22T12:30:00Z","awsRegion":"us-east-1","recipientAccountId":"111122223333","metadata":{"ingestionTime":"2023-01-22T12:30:01Z","channelARN":"arn:aws:cloudtrail:us-east-1:111122223333:channel/x"},"eventData":{"version":"1.0","userIdentity":{"type":"User","principalId":"alice"},"eventSource":"myapp","eventName":"DeleteInvoice","eventTime":"2023-01-22T12:30:00Z","UID":"u1","recipientAccountId":"111122223333"}}`
+
 const lakeStateChange = `{"version":"0","id":"9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d","detail-type":"EC2 Instance State-change Notification","source":"aws.ec2","account":"111122223333","time":"2023-01-22T12:00:00Z","region":"us-east-1","resources":["arn:aws:ec2:us-east-1:111122223333:instance/i-0123456789abcdef0"],"detail":{"instance-id":"i-0123456789abcdef0","state":"stopping"}}`
 
 // TestLakeQueriesRun: CloudTrail Lake's own example queries, and the Trino
@@ -29,7 +34,7 @@ func TestLakeQueriesRun(t *testing.T) {
 	ctx := context.Background()
 	x := openTest(t, t.TempDir())
 	var events []cairn.Event
-	for _, r := range lakeRecords {
+	for _, r := range append(lakeRecords, lakeIntegrationEvent) {
 		e, err := cloudtrail.Decode([]byte(r))
 		if err != nil {
 			t.Fatal(err)
@@ -90,8 +95,10 @@ func TestLakeQueriesRun(t *testing.T) {
 		{`SELECT date_diff('minute', userIdentity.sessionContext.attributes.creationDate, eventTime) FROM lake WHERE eventName = 'CreateBucket'`, "60"},
 		// A top-N of whole rows reads the nested columns of its rows alone.
 		{`SELECT current_setting('late_materialization_max_rows')`, "10000"},
-		// The EC2 state change is in events, not in lake.
-		{`SELECT (SELECT count(*) FROM lake), (SELECT count(*) FROM events)`, "3 4"},
+		// The EC2 state change and the application's event are in events,
+		// not in lake.
+		{`SELECT (SELECT count(*) FROM lake), (SELECT count(*) FROM events)`, "3 5"},
+		{`SELECT json_format(json_parse('{"b": 1, "a": [1, 2]}'))`, `{"b":1,"a":[1,2]}`},
 	} {
 		tab, err := x.Query(ctx, c.query)
 		if err != nil {
@@ -123,8 +130,8 @@ func TestLakeQueriesRun(t *testing.T) {
 	}
 }
 
-// The Trino functions and the time zone hold on every connection of the
-// engine's pool, not only on the one that set them up: queries that run at
+// The Trino functions and the engine's settings hold on every connection
+// of its pool, not only on the one that set them up: queries that run at
 // once open more.
 func TestLakeFunctionsOnEveryConnection(t *testing.T) {
 	ctx := context.Background()
@@ -136,13 +143,14 @@ func TestLakeFunctionsOnEveryConnection(t *testing.T) {
 	for range 6 {
 		wg.Go(func() {
 			tab, err := x.Query(ctx, `SELECT element_at(MAP {'a': 'x'}, 'a'), current_setting('TimeZone'),
-				(SELECT count(*) FROM range(3000000) r WHERE r.range % 7 = 1) FROM lake`)
+				current_setting('late_materialization_max_rows'), current_setting('parquet_metadata_cache'),
+				current_setting('lock_configuration'), (SELECT count(*) FROM range(3000000) r WHERE r.range % 7 = 1) FROM lake`)
 			if err != nil {
 				t.Error(err)
 				return
 			}
-			if got := fmt.Sprint(tab.Rows[0][:2]); got != "[x UTC]" {
-				t.Errorf("on some connection: element_at and the time zone gave %s, want [x UTC]", got)
+			if got, want := fmt.Sprint(tab.Rows[0][:5]), "[x UTC 10000 true true]"; got != want {
+				t.Errorf("on some connection: element_at and the settings gave %s, want %s", got, want)
 			}
 		})
 	}

@@ -45,8 +45,8 @@ func (x *Index) userEngineLocked(ctx context.Context) (*userEngine, error) {
 		// to this many rows: past DuckDB's default of 50, SELECT * FROM
 		// lake … LIMIT 100 parsed and sorted every row's nested columns,
 		// and ran out of memory.
-		"SET late_materialization_max_rows=10000",
-		"SET lock_configuration=true")
+		"SET GLOBAL late_materialization_max_rows=10000",
+		"SET GLOBAL lock_configuration=true")
 	stmts = append(stmts, trinoFunctions...)
 	if x.viewSet != nil {
 		stmts = append(stmts, x.eventsView(x.viewSet), lakeView())
