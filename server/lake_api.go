@@ -62,7 +62,8 @@ type lakeQuery struct {
 	status  string
 	errMsg  string
 	result  *cairn.Table
-	dropped bool // its result was let go to keep others
+	names   []string // the result's columns as Lake names them
+	dropped bool     // its result was let go to keep others
 	started time.Time
 	elapsed time.Duration
 }
@@ -183,12 +184,16 @@ func (s *Server) startQuery(ctx context.Context, body []byte) (any, error) {
 		q.status, q.started = queryRunning, time.Now()
 		q.mu.Unlock()
 		t, err := s.idx.Query(qctx, statement)
+		var names []string
+		if err == nil {
+			names = s.lakeColumnNames(qctx, statement, t.Columns)
+		}
 		q.mu.Lock()
 		defer q.mu.Unlock()
 		q.elapsed = time.Since(q.started)
 		switch {
 		case err == nil:
-			q.status, q.result = queryFinished, t
+			q.status, q.result, q.names = queryFinished, t, names
 		case qctx.Err() != nil:
 			q.status, q.errMsg = queryCancelled, "The query was cancelled."
 		case strings.Contains(err.Error(), "ran longer than"):
@@ -320,7 +325,7 @@ func (s *Server) getQueryResults(ctx context.Context, body []byte) (any, error) 
 	}
 	status, msg, t, _ := q.state()
 	q.mu.Lock()
-	dropped := q.dropped
+	dropped, names := q.dropped, q.names
 	q.mu.Unlock()
 	if dropped {
 		return nil, errBadRequest("QueryIdNotFoundException", "The results of query %s are no longer kept: cairn keeps the newest queries' results, up to %d MiB in all. Run it again.", q.id, lakeResultBytesKept>>20)
@@ -339,7 +344,9 @@ func (s *Server) getQueryResults(ctx context.Context, body []byte) (any, error) 
 	if t == nil {
 		return out, nil
 	}
-	names := lakeColumnNames(t.Columns)
+	if names == nil {
+		names = columnNamesByLook(t.Columns)
+	}
 	end := min(offset+limit, len(t.Rows))
 	for _, row := range t.Rows[min(offset, end):end] {
 		cells := make([]map[string]string, len(row))
@@ -485,10 +492,65 @@ func decodeOffsetToken(token, scope string) (int, error) {
 }
 
 // lakeColumnNames names the result's columns as Lake does: a column is
-// named by its name or alias, an expression without one _col and its
-// position. The engine names such an expression by its text: a call, an
-// operation in parentheses, a cast, a literal or a CASE.
-func lakeColumnNames(cols []string) []string {
+// named by its alias or its name, an expression without an alias _col and
+// its position. The statement's own tree (json_serialize_sql) says which
+// is which; when it cannot (a *, or a tree that does not match the
+// columns), the names are judged by their look (columnNamesByLook).
+func (s *Server) lakeColumnNames(ctx context.Context, statement string, cols []string) []string {
+	t, err := s.idx.Query(ctx, "SELECT json_serialize_sql('"+strings.ReplaceAll(statement, "'", "''")+"')")
+	if err != nil || len(t.Rows) != 1 || len(t.Rows[0]) != 1 {
+		return columnNamesByLook(cols)
+	}
+	var tree struct {
+		Statements []struct {
+			Node selectNode `json:"node"`
+		} `json:"statements"`
+	}
+	var raw []byte
+	switch v := t.Rows[0][0].(type) {
+	case string:
+		raw = []byte(v)
+	default:
+		raw, _ = json.Marshal(v)
+	}
+	if json.Unmarshal(raw, &tree) != nil || len(tree.Statements) != 1 {
+		return columnNamesByLook(cols)
+	}
+	n := &tree.Statements[0].Node
+	for n.Type == "SET_OPERATION_NODE" && n.Left != nil {
+		n = n.Left // a UNION's columns are its first query's
+	}
+	if len(n.SelectList) != len(cols) {
+		return columnNamesByLook(cols)
+	}
+	out := make([]string, len(cols))
+	for i, e := range n.SelectList {
+		switch {
+		case e.Alias != "" || e.Class == "COLUMN_REF":
+			out[i] = cols[i]
+		case e.Class == "STAR":
+			return columnNamesByLook(cols)
+		default:
+			out[i] = "_col" + strconv.Itoa(i)
+		}
+	}
+	return out
+}
+
+// selectNode is what lakeColumnNames reads of a statement's tree.
+type selectNode struct {
+	Type       string      `json:"type"`
+	Left       *selectNode `json:"left"`
+	SelectList []struct {
+		Class string `json:"class"`
+		Alias string `json:"alias"`
+	} `json:"select_list"`
+}
+
+// columnNamesByLook names as Lake does by the names alone: the engine
+// names an expression without an alias by its text (a call, an operation
+// in parentheses, a cast, a literal, a CASE).
+func columnNamesByLook(cols []string) []string {
 	out := make([]string, len(cols))
 	for i, c := range cols {
 		out[i] = c

@@ -121,6 +121,28 @@ func TestLakeQueryAPI(t *testing.T) {
 		t.Errorf("a time and a number: %v, want %v", tr.QueryResultRows, want)
 	}
 
+	// An alias is kept however it is spelled; an expression without one is
+	// _col and its position, as in Lake.
+	aq, err := c.StartQuery(ctx, &cloudtrail.StartQueryInput{QueryStatement: aws.String(
+		`SELECT count(*) AS "Calls (total)", eventName, count(*), max(eventTime) AS "-", userIdentity.arn FROM lake WHERE eventName = 'DeleteBucket' GROUP BY 2, 5 ORDER BY 5 LIMIT 1`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitQuery(t, c, *aq.QueryId)
+	ar, err := c.GetQueryResults(ctx, &cloudtrail.GetQueryResultsInput{QueryId: aq.QueryId})
+	if err != nil || len(ar.QueryResultRows) != 1 {
+		t.Fatalf("aliases: %+v %v", ar, err)
+	}
+	var names []string
+	for _, cell := range ar.QueryResultRows[0] {
+		for k := range cell {
+			names = append(names, k)
+		}
+	}
+	if want := []string{"Calls (total)", "eventName", "_col2", "-", "arn"}; !cmp.Equal(names, want) {
+		t.Errorf("column names %q, want %q", names, want)
+	}
+
 	// A statement that fails as it runs is a FAILED query, not refused.
 	fq, err := c.StartQuery(ctx, &cloudtrail.StartQueryInput{QueryStatement: aws.String("SELECT CAST(eventName AS INTEGER) FROM lake")})
 	if err != nil {
@@ -141,7 +163,7 @@ func TestLakeQueryAPI(t *testing.T) {
 	}
 
 	list, err := c.ListQueries(ctx, &cloudtrail.ListQueriesInput{EventDataStore: aws.String("EXAMPLE-f852-4e8f-8bd1-bcf6cEXAMPLE")})
-	if err != nil || len(list.Queries) != 3 || *list.Queries[2].QueryId != *start.QueryId || list.Queries[2].QueryStatus != types.QueryStatusFinished {
+	if err != nil || len(list.Queries) != 4 || *list.Queries[3].QueryId != *start.QueryId || list.Queries[3].QueryStatus != types.QueryStatusFinished {
 		t.Errorf("ListQueries: %+v, %v", list, err)
 	}
 
@@ -287,13 +309,13 @@ func FuzzLakeStatement(f *testing.F) {
 	})
 }
 
-// A column keeps its name or alias, however it is spelled; an expression
-// without one is _col and its position, as in Lake.
-func TestLakeColumnNames(t *testing.T) {
+// Judged by their look alone (when the statement's tree cannot say), a
+// column keeps its name, and an expression's text is _col and its position.
+func TestLakeColumnNamesByLook(t *testing.T) {
 	in := []string{"eventName", "Event Name", "Total-Calls", "count_star()", "(a + b)", "CAST(x AS VARCHAR)", "1", "'x'", "CASE WHEN a THEN 1 END", "arn"}
 	want := []string{"eventName", "Event Name", "Total-Calls", "_col3", "_col4", "_col5", "_col6", "_col7", "_col8", "arn"}
-	if got := lakeColumnNames(in); !cmp.Equal(got, want) {
-		t.Errorf("lakeColumnNames(%q) = %q, want %q", in, got, want)
+	if got := columnNamesByLook(in); !cmp.Equal(got, want) {
+		t.Errorf("columnNamesByLook(%q) = %q, want %q", in, got, want)
 	}
 }
 
