@@ -96,6 +96,9 @@ type Table struct {
 	// TIMESTAMP WITH TIME ZONE, DATE, STRUCT(…), …), when it gives them.
 	Types []string
 	Rows  [][]any
+	// Size is about how many bytes the rows hold, as the index counts them
+	// against its bound on a result.
+	Size int
 }
 
 // IndexStats summarises the index.

@@ -36,6 +36,7 @@ const (
 	lakeQueriesInFlight   = 10 // queued or running, as Lake allows
 	lakeQueriesRunning    = 2  // at once: they share the engine's memory
 	lakeResultsPerPageMax = 1000
+	lakeStatementMax      = 10000 // characters, as Lake's StartQuery takes
 	// lakeStoreID names cairn's one event data store.
 	lakeStoreID = "cairn-lake"
 )
@@ -128,7 +129,30 @@ func (s *Server) startQuery(ctx context.Context, body []byte) (any, error) {
 		return nil, errBadRequest("InvalidParameterException", "cairn does not deliver query results to S3: leave out DeliveryS3Uri and read them with GetQueryResults.")
 	case strings.TrimSpace(in.QueryStatement) == "":
 		return nil, errBadRequest("InvalidParameterException", "QueryStatement must be specified.")
+	case len(in.QueryStatement) > lakeStatementMax:
+		return nil, errBadRequest("InvalidParameterException", "QueryStatement is longer than %d characters, Lake's limit.", lakeStatementMax)
 	}
+	// A query counts against the ten in flight from here: binding it below
+	// can cost as much as running it (constants are folded).
+	l := &s.lakeQueries
+	l.mu.Lock()
+	if l.inFlight >= lakeQueriesInFlight {
+		l.mu.Unlock()
+		return nil, errBadRequest("MaxConcurrentQueriesException", "%d queries are queued or running, the most cairn takes at once; wait for one to end, or cancel one.", lakeQueriesInFlight)
+	}
+	l.inFlight++
+	if l.slots == nil {
+		l.slots = make(chan struct{}, lakeQueriesRunning)
+	}
+	l.mu.Unlock()
+	admitted := false
+	defer func() {
+		if !admitted {
+			l.mu.Lock()
+			l.inFlight--
+			l.mu.Unlock()
+		}
+	}()
 	// A statement the gate refuses, or that does not parse or bind, is
 	// refused at once, as Lake refuses it: EXPLAIN binds without running.
 	// One that fails as it runs is a FAILED query.
@@ -139,16 +163,8 @@ func (s *Server) startQuery(ctx context.Context, body []byte) (any, error) {
 		}
 		return nil, err
 	}
-	l := &s.lakeQueries
-	l.mu.Lock()
-	if l.inFlight >= lakeQueriesInFlight {
-		l.mu.Unlock()
-		return nil, errBadRequest("MaxConcurrentQueriesException", "%d queries are queued or running, the most cairn takes at once; wait for one to end, or cancel one.", lakeQueriesInFlight)
-	}
-	if l.slots == nil {
-		l.slots = make(chan struct{}, lakeQueriesRunning)
-	}
 	qctx, cancel := context.WithCancel(s.base)
+	l.mu.Lock()
 	q := &lakeQuery{id: newQueryID(), statement: in.QueryStatement, created: time.Now(), cancel: cancel, done: make(chan struct{}), status: queryQueued}
 	l.list = append(l.list, q)
 	if len(l.list) > lakeQueriesKept {
@@ -157,7 +173,7 @@ func (s *Server) startQuery(ctx context.Context, body []byte) (any, error) {
 			l.list = slices.Delete(l.list, i, i+1)
 		}
 	}
-	l.inFlight++
+	admitted = true
 	l.wg.Add(1)
 	l.mu.Unlock()
 
@@ -211,50 +227,19 @@ func (s *Server) startQuery(ctx context.Context, body []byte) (any, error) {
 }
 
 // keepResults lets go of the oldest queries' results while all of them
-// hold more than lakeResultBytesKept. l.mu is held.
+// hold more than lakeResultBytesKept, by the index's count of each result
+// (the one it bounds a result by). l.mu is held.
 func (l *lakeQueries) keepResults() {
 	kept := 0
 	for _, q := range slices.Backward(l.list) {
 		q.mu.Lock()
 		if q.result != nil {
-			if kept += tableBytes(q.result); kept > lakeResultBytesKept {
+			if kept += q.result.Size; kept > lakeResultBytesKept {
 				q.result, q.dropped = nil, true
 			}
 		}
 		q.mu.Unlock()
 	}
-}
-
-// tableBytes approximates the memory a result holds.
-func tableBytes(t *cairn.Table) int {
-	var size func(v any) int
-	size = func(v any) int {
-		switch x := v.(type) {
-		case string:
-			return 16 + len(x)
-		case []any:
-			n := 24
-			for _, e := range x {
-				n += size(e)
-			}
-			return n
-		case map[string]any:
-			n := 48
-			for k, e := range x {
-				n += 16 + len(k) + size(e)
-			}
-			return n
-		}
-		return 16
-	}
-	n := 0
-	for _, row := range t.Rows {
-		n += 24
-		for _, v := range row {
-			n += size(v)
-		}
-	}
-	return n
 }
 
 // queryIDInput is what DescribeQuery and CancelQuery take.

@@ -26,7 +26,10 @@ func lakeStatement(q string) string {
 			i, afterTableWord = j, false
 		case c == '"':
 			j := quotedEnd(q, i, '"')
-			if afterTableWord && isDataStoreID(q[i+1:max(i+1, j-1)]) {
+			// A name glued to what follows ("a-b"-c) is no table's.
+			glued := j < len(q) && (isWordByte(q[j]) || q[j] == '-')
+			closed := j-1 > i && q[j-1] == '"'
+			if afterTableWord && closed && !glued && isDataStoreID(q[i+1:j-1]) {
 				b.WriteString("lake")
 			} else {
 				b.WriteString(q[i:j])
@@ -48,21 +51,27 @@ func lakeStatement(q string) string {
 			b.WriteString(q[i:end])
 			i = end
 		case isWordByte(c):
+			// A run of words joined by single dashes, read once: an ID
+			// where a table goes, or else words and minus signs (whose
+			// last word is the one that counts).
 			j := i
-			for j < len(q) && (isWordByte(q[j]) || q[j] == '-') {
-				j++
+			for {
+				for j < len(q) && isWordByte(q[j]) {
+					j++
+				}
+				if j+1 < len(q) && q[j] == '-' && isWordByte(q[j+1]) {
+					j++
+					continue
+				}
+				break
 			}
-			word := q[i:j]
-			if afterTableWord && isDataStoreID(word) {
+			run := q[i:j]
+			if afterTableWord && isDataStoreID(run) {
 				b.WriteString("lake")
 				afterTableWord = false
 			} else {
-				// A word with dashes elsewhere is a word and a minus.
-				if k := strings.IndexByte(word, '-'); k >= 0 {
-					j = i + k
-					word = q[i:j]
-				}
-				b.WriteString(word)
+				b.WriteString(run)
+				word := run[strings.LastIndexByte(run, '-')+1:]
 				upper := strings.ToUpper(word)
 				afterTableWord = upper == "FROM" || upper == "JOIN"
 				if upper == "FROM" {

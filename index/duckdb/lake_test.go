@@ -117,8 +117,16 @@ func TestLakeQueriesRun(t *testing.T) {
 			t.Errorf("%s:\n got %s\nwant %s", c.query, got, c.want)
 		}
 	}
+	// A union is its member, by its tag; the result's size is counted.
+	tab, err := x.Query(ctx, "SELECT union_value(k := 'x') AS u")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(tab.Rows[0][0]); got != "map[k:x]" || tab.Size <= 0 {
+		t.Errorf("a union came back as %s, size %d", got, tab.Size)
+	}
 	// A map comes back as an object, as a struct does.
-	tab, err := x.Query(ctx, "SELECT requestParameters FROM lake WHERE eventName = 'CreateBucket'")
+	tab, err = x.Query(ctx, "SELECT requestParameters FROM lake WHERE eventName = 'CreateBucket'")
 	if err != nil {
 		t.Fatal(err)
 	}

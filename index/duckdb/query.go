@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"strings"
 	"time"
 
@@ -94,6 +95,7 @@ func (x *Index) Query(ctx context.Context, query string) (*cairn.Table, error) {
 				return fmt.Errorf("%w: the result is larger than %d MiB; select fewer columns or rows, or aggregate (cairn search -format json exports raw records)", cairn.ErrQueryRefused, MaxQueryBytes>>20)
 			}
 			table.Rows = append(table.Rows, row)
+			table.Size = size
 		}
 	})
 	return table, err
@@ -130,6 +132,8 @@ func valueSize(v any) int {
 		return 48 + valueSize(t.Keys()) + valueSize(t.Values())
 	case duckdb.Union:
 		return 16 + len(t.Tag) + valueSize(t.Value)
+	case *big.Int: // HUGEINT; BIGNUM, which could be any size, is refused
+		return 16 + 8*len(t.Bits())
 	}
 	return 16
 }
@@ -188,6 +192,8 @@ func plain(v any) any {
 		return out
 	case duckdb.Interval:
 		return intervalText(t)
+	case duckdb.Union:
+		return map[string]any{t.Tag: plain(t.Value)}
 	case duckdb.OrderedMap:
 		// A MAP, such as the lake view's requestParameters, is an object,
 		// as a struct is: JSON has no other map.

@@ -120,6 +120,12 @@ func readOnlyStatement(ctx context.Context, c *sql.Conn, query string) error {
 		}
 		// A table function is a TABLE_FUNCTION node holding its call; a
 		// scalar function is a FUNCTION node itself.
+		// BIGNUM's arithmetic does not stop when the query is interrupted:
+		// a cast of a long enough number runs for minutes past the limit.
+		if ct, ok := node["cast_type"].(map[string]any); ok && ct["id"] == "BIGNUM" {
+			refused = "BIGNUM"
+			return
+		}
 		if node["type"] == "TABLE_FUNCTION" {
 			fn, _ := node["function"].(map[string]any)
 			if name, _ := fn["function_name"].(string); !userTableFunctions[strings.ToLower(name)] {
@@ -129,6 +135,9 @@ func readOnlyStatement(ctx context.Context, c *sql.Conn, query string) error {
 			refused = name
 		}
 	})
+	if refused == "BIGNUM" {
+		return fmt.Errorf("%w: the BIGNUM type does not run here: its arithmetic cannot be stopped by the query's time limit; use HUGEINT or DOUBLE", cairn.ErrQueryRefused)
+	}
 	if refused != "" {
 		return fmt.Errorf("%w: %s() does not run here: cairn's SQL reads the events view and calls only functions that read", cairn.ErrQueryRefused, refused)
 	}
