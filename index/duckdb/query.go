@@ -109,7 +109,8 @@ func (x *Index) queryError(ctx context.Context, err error) error {
 	return refineError(err)
 }
 
-// valueSize approximates the memory a result value holds.
+// valueSize approximates the memory a result value holds, once plain has
+// made maps and unions of the engine's own types into Go's.
 func valueSize(v any) int {
 	switch t := v.(type) {
 	case string:
@@ -126,12 +127,6 @@ func valueSize(v any) int {
 			n += 16 + len(k) + valueSize(e)
 		}
 		return n
-	case duckdb.OrderedMap:
-		return valueSize(&t)
-	case *duckdb.OrderedMap:
-		return 48 + valueSize(t.Keys()) + valueSize(t.Values())
-	case duckdb.Union:
-		return 16 + len(t.Tag) + valueSize(t.Value)
 	case *big.Int: // HUGEINT; BIGNUM, which could be any size, is refused
 		return 16 + 8*len(t.Bits())
 	}
