@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/cairn-audit/cairn"
@@ -215,7 +216,10 @@ func (r *Recorder) writeLogFile(ctx context.Context, seg SealedSegment, g *logGr
 
 // putOnce writes gzip(body) at key unless it exists. An existing object
 // with the same content is an earlier attempt of this write; with other
-// content it is refused, since published objects never change.
+// content it is refused, since published objects never change. An earlier
+// attempt that was killed after its object was published but before its
+// metadata was (a folder store keeps them apart: a digest's signature) is
+// written again, whole, with the same bytes.
 func (r *Recorder) putOnce(ctx context.Context, key string, body []byte, opts cairn.PutOptions) error {
 	gz := cloudtrail.Gzip(body)
 	opts.IfNoneMatch = true
@@ -223,7 +227,7 @@ func (r *Recorder) putOnce(ctx context.Context, key string, body []byte, opts ca
 	if !errors.Is(err, cairn.ErrExists) {
 		return err
 	}
-	rc, err := cairn.OpenObject(ctx, r.archive, key)
+	rc, info, err := r.archive.Get(ctx, key)
 	if err != nil {
 		return fmt.Errorf("read back %s: %w", key, err)
 	}
@@ -235,6 +239,12 @@ func (r *Recorder) putOnce(ctx context.Context, key string, body []byte, opts ca
 	have, err := io.ReadAll(zr)
 	if err != nil || !bytes.Equal(have, body) {
 		return fmt.Errorf("%s exists in the archive with other content; cairn never overwrites it", key)
+	}
+	for k, v := range opts.Metadata {
+		if info.Metadata[strings.ToLower(k)] != v {
+			opts.IfNoneMatch = false
+			return r.archive.Put(ctx, key, bytes.NewReader(gz), opts)
+		}
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package record
 
 import (
+	"bytes"
 	"context"
 	"crypto/rsa"
 	"fmt"
@@ -300,5 +301,30 @@ func TestPutRefusesWholeRequests(t *testing.T) {
 	// the events (1 + 3), and those acknowledged (1 + 1).
 	if st := h.rec.Status(); st.Received != 4 || st.Acked != 2 {
 		t.Errorf("received %d, acknowledged %d; want 4 and 2", st.Received, st.Acked)
+	}
+}
+
+// A write killed after its object was published but before its metadata
+// was (a folder archive keeps a digest's signature beside it) is completed
+// by the next attempt, with the same bytes; other content is still refused.
+func TestPutOnceCompletesMetadataOfAnEarlierAttempt(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t, at("2026-03-14T10:02:00Z"))
+	key := "AWSLogs/123456789012/CloudTrail-Digest/us-east-1/2026/03/14/digest.json.gz"
+	body := []byte(`{"digestStartTime":"2026-03-14T09:00:00Z"}`)
+	// The earlier attempt, as a kill left it: the object without metadata.
+	if err := h.rec.archive.Put(ctx, key, bytes.NewReader(cloudtrail.Gzip(body)), cairn.PutOptions{IfNoneMatch: true}); err != nil {
+		t.Fatal(err)
+	}
+	opts := cairn.PutOptions{Metadata: map[string]string{"signature": "0a1b", "signature-algorithm": "SHA256withRSA"}}
+	if err := h.rec.putOnce(ctx, key, body, opts); err != nil {
+		t.Fatal(err)
+	}
+	info, err := h.rec.archive.Head(ctx, key)
+	if err != nil || info.Metadata["signature"] != "0a1b" || info.Metadata["signature-algorithm"] != "SHA256withRSA" {
+		t.Errorf("metadata after the second attempt: %v, %v", info.Metadata, err)
+	}
+	if err := h.rec.putOnce(ctx, key, []byte(`{"other":1}`), opts); err == nil || !strings.Contains(err.Error(), "other content") {
+		t.Errorf("other content at the key: %v", err)
 	}
 }
