@@ -49,7 +49,7 @@ func runCostReport(ctx context.Context, e *env, args []string) error {
 	rep, err := withReporter(ctx, e, *data, func(r *cost.Reporter, _ reader) (*cost.Report, error) {
 		rep, err := r.Build(ctx, cfg)
 		if err == nil && len(rep.Rows) == 0 {
-			err = printWhyEmpty(ctx, e, r, cfg.Month, cfg.Service)
+			_, err = printWhyEmpty(ctx, e, r, cfg.Month, cfg.Service)
 		}
 		return rep, err
 	})
@@ -84,12 +84,14 @@ func costUsageError(sub string, err error) error {
 
 // printWhyEmpty tells, on stderr, what the store holds when a selection
 // came out empty, for the empty answer not to look like a zero cost.
-func printWhyEmpty(ctx context.Context, e *env, r *cost.Reporter, month, service string) error {
+// It reports whether there was something to say: the selection holds no
+// cost at all.
+func printWhyEmpty(ctx context.Context, e *env, r *cost.Reporter, month, service string) (bool, error) {
 	why, err := r.WhyEmpty(ctx, month, service)
 	if why != "" {
 		fmt.Fprintln(e.stderr, why)
 	}
-	return err
+	return why != "", err
 }
 
 // withReporter opens the events (through the running server when there is
@@ -213,12 +215,7 @@ func runCostSpikes(ctx context.Context, e *env, args []string) error {
 	spikes, err := withReporter(ctx, e, *data, func(r *cost.Reporter, events reader) ([]cost.Spike, error) {
 		spikes, err := r.Spikes(ctx, events, cfg)
 		if err == nil && len(spikes) == 0 {
-			var why string
-			why, err = r.WhyEmpty(ctx, cfg.Month, cfg.Service)
-			if why != "" {
-				fmt.Fprintln(e.stderr, why)
-				noCost = true
-			}
+			noCost, err = printWhyEmpty(ctx, e, r, cfg.Month, cfg.Service)
 		}
 		return spikes, err
 	})
