@@ -33,6 +33,7 @@ var commands = map[string]command{
 	"verify":   {"check a trail's digest chains, signatures and log file hashes", runVerify},
 	"timeline": {"every event that touched a resource, who made it and how, with Health and state changes", runTimeline},
 	"why":      {"explain a resource's change of state: an API call, an AWS service, or nothing through the API", runWhy},
+	"insights": {"APIs whose write calls or errors came unusually fast, as CloudTrail Insights finds them", runInsights},
 	"channel":  {"create or list the channels that send events with PutAuditEvents", runChannel},
 	"cost":     {"import cost reports (CUR, CUR 2.0, FOCUS); report and explain cost by principal", runCost},
 }

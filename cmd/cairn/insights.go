@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/cairn-audit/cairn/cloudtrail"
+	"github.com/cairn-audit/cairn/investigate"
+)
+
+// runInsights lists the APIs whose write calls or errors came unusually
+// fast, as CloudTrail Insights would.
+func runInsights(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "insights", "[-since T] [-until T]")
+	data := dataFlag(fs, e)
+	since := fs.String("since", "", "activity that began from this time (RFC 3339, or a date: 2026-03-14) or this long ago (72h, 30d); default 30 days before the newest event")
+	until := fs.String("until", "", "activity that began before this time or this long ago; a date means through that day")
+	format := fs.String("format", "text", "text, json (the Insights found) or records (CloudTrail's Insights records, {\"Records\":[…]})")
+	pos, err := parse(e, fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 {
+		return fmt.Errorf("%w: insights takes no arguments; bound the time with -since and -until", errUsage)
+	}
+	if *format != "text" && *format != "json" && *format != "records" {
+		return fmt.Errorf("%w: -format takes text, json or records, not %q", errUsage, *format)
+	}
+	from, to, err := parseRange(*since, *until, time.Now().UTC())
+	if err != nil {
+		return err
+	}
+	r, err := openReader(ctx, e, *data)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	found, err := investigate.Insights(ctx, r, from, to)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	switch *format {
+	case "json":
+		if found == nil {
+			found = []investigate.Insight{}
+		}
+		return enc.Encode(found)
+	case "records":
+		records := []cloudtrail.InsightRecord{}
+		for i := range found {
+			records = append(records, found[i].Records()...)
+		}
+		return enc.Encode(struct {
+			Records []cloudtrail.InsightRecord `json:"Records"`
+		}{records})
+	}
+	if len(found) == 0 {
+		fmt.Fprintln(e.stderr, "no unusual activity: no API's write calls or errors came much faster than in the week before (an account and region needs seven days of history first)")
+		return nil
+	}
+	printInsights(terminalText(e.stdout), found)
+	return nil
+}
+
+func printInsights(w io.Writer, found []investigate.Insight) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "START\tMINUTES\tACCOUNT\tREGION\tINSIGHT\tAPI\tPER MINUTE\tWEEK BEFORE\tMOSTLY BY")
+	for i := range found {
+		in := &found[i]
+		what, api := "call rate", in.EventSource+" "+in.EventName
+		if in.Type == cloudtrail.InsightErrorRate {
+			what, api = "error rate", api+" "+in.ErrorCode
+		}
+		minutes := fmt.Sprint(in.Minutes())
+		if in.Ongoing {
+			minutes += "+"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%.2g (%d)\t%.2g (at most %d in 10 min)\t%s\n",
+			in.Start.Format(time.RFC3339), minutes, in.Account, in.Region, what, api,
+			in.Rate, in.Count, in.BaselineRate, in.BaselinePeak, topCaller(in))
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "(minutes ending in + are still unusual where the data ends; cairn insights -format records prints CloudTrail's Insights records)")
+}
+
+// topCaller names the identity that made most of an Insight's calls.
+func topCaller(in *investigate.Insight) string {
+	for _, a := range in.Attributions {
+		if a.Attribute == "userIdentityArn" && len(a.Insight) > 0 {
+			v := a.Insight[0]
+			return fmt.Sprintf("%s (%.0f%%)", shortIdentity(v.Value), 100*v.Average/in.Rate)
+		}
+	}
+	return ""
+}
+
+// shortIdentity names an identity ARN as briefly as its kind allows: a
+// user's name, a role and its session, or an Identity Center session's
+// person alone (their role's name is long and says little).
+func shortIdentity(arn string) string {
+	_, resource, ok := strings.Cut(strings.TrimPrefix(arn, "arn:"), ":iam::")
+	if !ok {
+		_, resource, ok = strings.Cut(arn, ":sts::")
+	}
+	if !ok {
+		return arn
+	}
+	if _, r, ok := strings.Cut(resource, ":"); ok {
+		resource = r
+	}
+	kind, rest, _ := strings.Cut(resource, "/")
+	switch kind {
+	case "user":
+		return rest
+	case "assumed-role":
+		role, session, _ := strings.Cut(rest, "/")
+		if strings.HasPrefix(role, "AWSReservedSSO_") {
+			return session
+		}
+		return role + "/" + session
+	}
+	return resource
+}

@@ -1,0 +1,448 @@
+package investigate
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"math"
+	"math/big"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cairn-audit/cairn"
+	"github.com/cairn-audit/cairn/cloudtrail"
+)
+
+// Insights find what CloudTrail Insights finds: an API whose write calls, or
+// whose calls failing with one error code, come much faster than in the
+// week before. AWS does not publish its model; cairn's is meant to be
+// explained in one sentence (docs/cli.md, "cairn insights"):
+//
+//   - Calls are counted in ten-minute buckets per account, region, API
+//     (and error code). A bucket is unusual when it holds at least
+//     insightMinCalls, more than twice the busiest bucket of the seven
+//     days before it, and so many that the week's average rate would give
+//     them less than once in a million buckets (Poisson).
+//   - The unusual activity lasts while its buckets hold more than the
+//     week's average rate would give them once in a hundred buckets, and
+//     ends after insightQuietBuckets that do not, or after a day.
+//   - An account and region is judged only once it has seven days of
+//     history, so that the first week of an index raises nothing.
+//
+// Only management events count, as a trail's Insights select by default;
+// the call rate counts write calls (readOnly false), the error rate calls
+// that failed, read or write.
+const (
+	insightBucket       = 10 * time.Minute
+	insightBaseline     = 7 * 24 * time.Hour
+	insightMinCalls     = 5
+	insightSignificance = 1e-6
+	insightGoingOn      = 1e-2
+	insightQuietBuckets = 3
+	insightLongest      = 24 * time.Hour
+	insightTopValues    = 5
+)
+
+// Querier runs SQL over the events view; cairn.Index and cairn's server
+// client both do.
+type Querier interface {
+	Query(ctx context.Context, sql string) (*cairn.Table, error)
+}
+
+// Insight is one episode of unusual activity of one API.
+type Insight struct {
+	Type        string    `json:"insightType"` // cloudtrail.InsightCallRate or InsightErrorRate
+	Account     string    `json:"account"`
+	Region      string    `json:"region"`
+	EventSource string    `json:"eventSource"`
+	EventName   string    `json:"eventName"`
+	ErrorCode   string    `json:"errorCode,omitempty"`
+	Start       time.Time `json:"start"`
+	End         time.Time `json:"end"` // the end of its last unusual bucket
+	// Ongoing is set when the data ends before the activity is known to be
+	// over: there is no End record yet, and End may move.
+	Ongoing bool `json:"ongoing,omitempty"`
+	// Count is how many calls (or errors) the activity made.
+	Count int64 `json:"count"`
+	// FirstRate, Rate and BaselineRate are per minute: in the first bucket,
+	// over the whole activity, and over the week before it.
+	FirstRate    float64 `json:"firstRate"`
+	Rate         float64 `json:"rate"`
+	BaselineRate float64 `json:"baselineRate"`
+	// BaselinePeak is the most calls one bucket of the week before held.
+	BaselinePeak int64                           `json:"baselinePeak"`
+	Attributions []cloudtrail.InsightAttribution `json:"attributions"`
+}
+
+// Minutes is how long the activity lasted.
+func (in *Insight) Minutes() int { return int(in.End.Sub(in.Start) / time.Minute) }
+
+// SharedEventID is the ID of the Insight's pair of records; it depends only
+// on what the Insight is about and when it began, so that finding it again
+// gives the same IDs.
+func (in *Insight) SharedEventID() string {
+	return uuidOf(in.Type, in.Account, in.Region, in.EventSource, in.EventName, in.ErrorCode, in.Start.UTC().Format(time.RFC3339))
+}
+
+// Records returns the Insight's Start record and, unless it is ongoing, its
+// End record, as CloudTrail writes them.
+func (in *Insight) Records() []cloudtrail.InsightRecord {
+	shared := in.SharedEventID()
+	record := func(state string, at time.Time, rate float64, minutes int) cloudtrail.InsightRecord {
+		return cloudtrail.InsightRecord{
+			EventVersion: "1.08", EventTime: at.UTC().Format(time.RFC3339), AWSRegion: in.Region,
+			EventID: uuidOf(shared, state), EventType: "AwsCloudTrailInsight", RecipientAccountID: in.Account,
+			SharedEventID: shared, EventCategory: "Insight",
+			InsightDetails: cloudtrail.InsightDetails{
+				State: state, EventSource: in.EventSource, EventName: in.EventName, InsightType: in.Type, ErrorCode: in.ErrorCode,
+				InsightContext: cloudtrail.InsightContext{
+					Statistics: cloudtrail.InsightStatistics{
+						Baseline: cloudtrail.InsightAverage{Average: in.BaselineRate}, Insight: cloudtrail.InsightAverage{Average: rate},
+						InsightDuration: minutes, BaselineDuration: int(insightBaseline / time.Minute),
+					},
+					Attributions: in.Attributions,
+				},
+			},
+		}
+	}
+	out := []cloudtrail.InsightRecord{record(cloudtrail.InsightStart, in.Start, in.FirstRate, 0)}
+	if !in.Ongoing {
+		out = append(out, record(cloudtrail.InsightEnd, in.End, in.Rate, in.Minutes()))
+	}
+	return out
+}
+
+// uuidOf makes a UUID-shaped ID from its parts.
+func uuidOf(parts ...string) string {
+	sum := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	h := hex.EncodeToString(sum[:16])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+// series is one API's calls (or errors) in one account and region.
+type series struct {
+	kind                         string // "call" or "error"
+	account, region, source, api string
+	errorCode                    string
+}
+
+func (s series) insightType() string {
+	if s.kind == "error" {
+		return cloudtrail.InsightErrorRate
+	}
+	return cloudtrail.InsightCallRate
+}
+
+// condition selects the series' events from the events view, whose columns
+// are unqualified.
+func (s series) condition() string {
+	c := fmt.Sprintf("recipientAccountId = %s AND awsRegion = %s AND eventSource = %s AND eventName = %s AND %s",
+		sqlText(s.account), sqlText(s.region), sqlText(s.source), sqlText(s.api), insightEvents)
+	if s.kind == "error" {
+		return c + " AND errorCode = " + sqlText(s.errorCode)
+	}
+	return c + " AND readOnly = false"
+}
+
+// insightEvents are the events Insights count.
+const insightEvents = "eventCategory = 'Management' AND eventType = 'AwsApiCall'"
+
+// unusualBucket is a bucket that may begin an Insight.
+type unusualBucket struct {
+	series
+	bucket       int64 // its number: microseconds since the epoch over the bucket's
+	count        int64
+	baselineSum  int64
+	baselinePeak int64
+	newest       int64 // the account and region's newest bucket
+	// mean is the week's average per bucket, but never below one call a
+	// week: an API never called before is unusual only by its count.
+	mean float64
+}
+
+// Insights returns the unusual activity that began in [since, until), oldest
+// first. A zero since means 30 days before the newest event; a zero until,
+// no bound.
+func Insights(ctx context.Context, q Querier, since, until time.Time) ([]Insight, error) {
+	if since.IsZero() {
+		t, err := q.Query(ctx, "SELECT epoch_us(max(eventTime)) FROM events")
+		if err != nil {
+			return nil, fmt.Errorf("insights: %w", err)
+		}
+		if len(t.Rows) == 0 || t.Rows[0][0] == nil {
+			return nil, nil
+		}
+		since = time.UnixMicro(toInt(t.Rows[0][0])).Add(-30 * 24 * time.Hour)
+	}
+	unusual, err := unusualBuckets(ctx, q, since, until)
+	if err != nil {
+		return nil, err
+	}
+	if len(unusual) == 0 {
+		return nil, nil
+	}
+	counts, err := seriesBuckets(ctx, q, unusual)
+	if err != nil {
+		return nil, err
+	}
+	var out []Insight
+	for i := 0; i < len(unusual); {
+		c := unusual[i]
+		in, last := episode(c, counts[c.series])
+		out = append(out, in)
+		// Later unusual buckets of the same activity are part of it.
+		for i++; i < len(unusual) && unusual[i].series == c.series && unusual[i].bucket <= last; i++ {
+		}
+	}
+	if err := attribute(ctx, q, out); err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(out, func(a, b Insight) int { return a.Start.Compare(b.Start) })
+	return out, nil
+}
+
+// unusualBuckets finds the buckets that begin Insights (but the Poisson
+// test, done here rather than in SQL), ordered by series and time.
+func unusualBuckets(ctx context.Context, q Querier, since, until time.Time) ([]unusualBucket, error) {
+	width := insightBucket.Microseconds()
+	weeks := int64(insightBaseline / insightBucket)
+	// Buckets that begin before until are counted whole.
+	window, began := "eventTime >= "+sqlTime(since.Add(-insightBaseline)), fmt.Sprintf("b >= %d", since.UnixMicro()/width)
+	if !until.IsZero() {
+		last := (until.UnixMicro() + width - 1) / width
+		window += " AND eventTime < " + sqlTime(time.UnixMicro(last*width))
+		began += fmt.Sprintf(" AND b < %d", last)
+	}
+	sql := fmt.Sprintf(`WITH history AS (
+		SELECT recipientAccountId AS a, awsRegion AS r, epoch_us(min(eventTime)) AS first, epoch_us(max(eventTime)) // %[1]d AS newest
+		FROM events GROUP BY ALL),
+	buckets AS (
+		SELECT 'call' AS kind, recipientAccountId AS a, awsRegion AS r, eventSource AS s, eventName AS n, '' AS e,
+		       epoch_us(eventTime) // %[1]d AS b, count(*) AS c
+		FROM events WHERE %[2]s AND %[3]s AND readOnly = false GROUP BY ALL
+		UNION ALL
+		SELECT 'error', recipientAccountId, awsRegion, eventSource, eventName, errorCode, epoch_us(eventTime) // %[1]d, count(*)
+		FROM events WHERE %[2]s AND %[3]s AND errorCode <> '' GROUP BY ALL),
+	judged AS (
+		SELECT *, sum(c) OVER week AS base_sum, max(c) OVER week AS base_peak FROM buckets
+		WINDOW week AS (PARTITION BY kind, a, r, s, n, e ORDER BY b RANGE BETWEEN %[4]d PRECEDING AND 1 PRECEDING))
+	SELECT kind, a, r, s, n, e, b, c, coalesce(base_sum, 0)::BIGINT, coalesce(base_peak, 0)::BIGINT, newest
+	FROM judged JOIN history USING (a, r)
+	WHERE %[5]s AND b * %[1]d >= first + %[6]d AND c >= greatest(%[7]d, 2 * coalesce(base_peak, 0) + 1)
+	  AND s IS NOT NULL AND n IS NOT NULL
+	ORDER BY kind, a, r, s, n, e, b`,
+		width, insightEvents, window, weeks, began, insightBaseline.Microseconds(), insightMinCalls)
+	t, err := q.Query(ctx, sql)
+	if err != nil {
+		return nil, fmt.Errorf("insights: count calls: %w", err)
+	}
+	var out []unusualBucket
+	for _, row := range t.Rows {
+		c := unusualBucket{
+			series: series{kind: str(row[0]), account: str(row[1]), region: str(row[2]), source: str(row[3]), api: str(row[4]), errorCode: str(row[5])},
+			bucket: toInt(row[6]), count: toInt(row[7]), baselineSum: toInt(row[8]), baselinePeak: toInt(row[9]), newest: toInt(row[10]),
+		}
+		c.mean = float64(max(c.baselineSum, 1)) / float64(weeks)
+		if poissonTail(c.count, c.mean) < insightSignificance {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// poissonTail bounds from above the chance that a Poisson variable of mean
+// m reaches n: the first term of the tail times the geometric series that
+// bounds the rest, when n > m.
+func poissonTail(n int64, m float64) float64 {
+	k := float64(n)
+	lg, _ := math.Lgamma(k + 1)
+	first := math.Exp(-m + k*math.Log(m) - lg)
+	ratio := m / (k + 1)
+	if ratio >= 1 {
+		return 1
+	}
+	return min(1, first/(1-ratio))
+}
+
+// seriesBuckets counts, for each series, its buckets from its first unusual
+// bucket until a day after its last.
+func seriesBuckets(ctx context.Context, q Querier, unusual []unusualBucket) (map[series]map[int64]int64, error) {
+	width := insightBucket.Microseconds()
+	span := int64(insightLongest / insightBucket)
+	type bounds struct{ lo, hi int64 }
+	ranges := map[series]*bounds{}
+	var order []series
+	for _, c := range unusual {
+		if r := ranges[c.series]; r != nil {
+			r.hi = c.bucket + span
+			continue
+		}
+		ranges[c.series] = &bounds{c.bucket, c.bucket + span}
+		order = append(order, c.series)
+	}
+	var parts []string
+	for i, s := range order {
+		r := ranges[s]
+		parts = append(parts, fmt.Sprintf(`SELECT %d AS i, epoch_us(eventTime) // %d AS b, count(*) AS c FROM events
+			WHERE eventTime >= %s AND eventTime < %s AND %s GROUP BY ALL`,
+			i, width, sqlTime(time.UnixMicro(r.lo*width)), sqlTime(time.UnixMicro((r.hi+1)*width)), s.condition()))
+	}
+	out := map[series]map[int64]int64{}
+	// A statement per few dozen series keeps each one short.
+	for chunk := range slices.Chunk(parts, 40) {
+		t, err := q.Query(ctx, strings.Join(chunk, "\nUNION ALL\n"))
+		if err != nil {
+			return nil, fmt.Errorf("insights: follow the activity: %w", err)
+		}
+		for _, row := range t.Rows {
+			s := order[toInt(row[0])]
+			if out[s] == nil {
+				out[s] = map[int64]int64{}
+			}
+			out[s][toInt(row[1])] = toInt(row[2])
+		}
+	}
+	return out, nil
+}
+
+// episode follows an unusual bucket's activity to its end, and returns it
+// with its last unusual bucket.
+func episode(c unusualBucket, counts map[int64]int64) (Insight, int64) {
+	width := insightBucket
+	last, quiet, total := c.bucket, 0, int64(0)
+	end := c.bucket + int64(insightLongest/width)
+	for b := c.bucket; b < end && quiet < insightQuietBuckets; b++ {
+		n := counts[b]
+		if b == c.bucket || n > 0 && poissonTail(n, c.mean) < insightGoingOn {
+			last, quiet = b, 0
+			continue
+		}
+		quiet++
+	}
+	for b := c.bucket; b <= last; b++ {
+		total += counts[b]
+	}
+	start := time.UnixMicro(c.bucket * width.Microseconds()).UTC()
+	stop := time.UnixMicro((last + 1) * width.Microseconds()).UTC()
+	minutes := stop.Sub(start).Minutes()
+	in := Insight{
+		Type: c.insightType(), Account: c.account, Region: c.region, EventSource: c.source, EventName: c.api, ErrorCode: c.errorCode,
+		Start: start, End: stop, Count: total,
+		FirstRate:    float64(c.count) / width.Minutes(),
+		Rate:         float64(total) / minutes,
+		BaselineRate: float64(c.baselineSum) / insightBaseline.Minutes(),
+		BaselinePeak: c.baselinePeak,
+		// The data may stop before the quiet buckets that would end it.
+		Ongoing: c.newest < min(last+insightQuietBuckets, end),
+	}
+	return in, last
+}
+
+// attribute adds to each Insight the top values of who called, with what,
+// and (for the call rate) with what error, during the activity and during
+// its baseline week.
+func attribute(ctx context.Context, q Querier, ins []Insight) error {
+	var parts []string
+	for i := range ins {
+		in := &ins[i]
+		s := series{kind: "call", account: in.Account, region: in.Region, source: in.EventSource, api: in.EventName, errorCode: in.ErrorCode}
+		attrs := []string{"userIdentityArn", "userAgent", "errorCode"}
+		if in.Type == cloudtrail.InsightErrorRate {
+			s.kind = "error"
+			attrs = attrs[:2] // as AWS: an error-rate Insight's error code is its own
+		}
+		begin, from, to := sqlTime(in.Start.Add(-insightBaseline)), sqlTime(in.Start), sqlTime(in.End)
+		columns := map[string]string{"userIdentityArn": "userArn", "userAgent": "userAgent", "errorCode": "nullif(errorCode, '')"}
+		for _, a := range attrs {
+			parts = append(parts, fmt.Sprintf(`SELECT %d AS i, '%s' AS attr, coalesce(%s, 'null') AS v,
+				count(*) FILTER (WHERE eventTime >= %s) AS during, count(*) FILTER (WHERE eventTime < %s) AS before
+				FROM events WHERE eventTime >= %s AND eventTime < %s AND %s GROUP BY ALL`,
+				i, a, columns[a], from, from, begin, to, s.condition()))
+		}
+	}
+	type tally struct {
+		value          string
+		during, before int64
+	}
+	found := make([]map[string][]tally, len(ins))
+	for chunk := range slices.Chunk(parts, 60) {
+		t, err := q.Query(ctx, fmt.Sprintf(`SELECT i, attr, v, during, before FROM (%s)
+			QUALIFY row_number() OVER (PARTITION BY i, attr ORDER BY during DESC, v) <= %[2]d
+			     OR row_number() OVER (PARTITION BY i, attr ORDER BY before DESC, v) <= %[2]d`,
+			strings.Join(chunk, "\nUNION ALL\n"), insightTopValues))
+		if err != nil {
+			return fmt.Errorf("insights: attribute the activity: %w", err)
+		}
+		for _, row := range t.Rows {
+			i := toInt(row[0])
+			if found[i] == nil {
+				found[i] = map[string][]tally{}
+			}
+			found[i][str(row[1])] = append(found[i][str(row[1])], tally{str(row[2]), toInt(row[3]), toInt(row[4])})
+		}
+	}
+	for i := range ins {
+		in := &ins[i]
+		minutes := in.End.Sub(in.Start).Minutes()
+		for _, a := range []string{"userIdentityArn", "userAgent", "errorCode"} {
+			ts, ok := found[i][a]
+			if !ok {
+				continue
+			}
+			at := cloudtrail.InsightAttribution{Attribute: a, Insight: []cloudtrail.InsightAttributeValue{}, Baseline: []cloudtrail.InsightAttributeValue{}}
+			top := func(count func(tally) int64, per float64) []cloudtrail.InsightAttributeValue {
+				slices.SortFunc(ts, func(x, y tally) int {
+					return cmp.Or(cmp.Compare(count(y), count(x)), strings.Compare(x.value, y.value))
+				})
+				var out []cloudtrail.InsightAttributeValue
+				for _, t := range ts {
+					if count(t) > 0 && len(out) < insightTopValues {
+						out = append(out, cloudtrail.InsightAttributeValue{Value: t.value, Average: float64(count(t)) / per})
+					}
+				}
+				return out
+			}
+			at.Insight = append(at.Insight, top(func(t tally) int64 { return t.during }, minutes)...)
+			at.Baseline = append(at.Baseline, top(func(t tally) int64 { return t.before }, insightBaseline.Minutes())...)
+			in.Attributions = append(in.Attributions, at)
+		}
+	}
+	return nil
+}
+
+// sqlTime writes a time as an SQL literal.
+func sqlTime(t time.Time) string { return "'" + t.UTC().Format(time.RFC3339Nano) + "'::TIMESTAMPTZ" }
+
+// sqlText quotes a string for SQL.
+func sqlText(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+func str(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	if v == nil {
+		return ""
+	}
+	return fmt.Sprint(v)
+}
+
+// toInt reads an integer from a query row, whichever way it travelled: the
+// index gives int64, the server's client float64 or text for large ones.
+func toInt(v any) int64 {
+	switch x := v.(type) {
+	case int64:
+		return x
+	case int32:
+		return int64(x)
+	case float64:
+		return int64(x)
+	case *big.Int:
+		return x.Int64()
+	}
+	n, _ := strconv.ParseInt(str(v), 10, 64)
+	return n
+}

@@ -1,0 +1,198 @@
+package investigate_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/cairn-audit/cairn/cloudtrail"
+	"github.com/cairn-audit/cairn/investigate"
+)
+
+// insightTrail writes a trail of nine days of one account and region: a
+// steady background, a burst in the first week (too early to judge), and,
+// on the ninth day, a stream of denied reads and a burst of terminations;
+// with lastMinutes, also a burst of deleted snapshots as the data ends.
+func insightTrail(t *testing.T, lastMinutes bool) (dir string, day0 time.Time) {
+	t.Helper()
+	day0 = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	var records []map[string]any
+	add := func(at time.Time, source, name, who string, readOnly bool, errorCode string) {
+		r := map[string]any{
+			"eventVersion": "1.08", "eventTime": at.Format(time.RFC3339), "eventSource": source, "eventName": name,
+			"awsRegion": "us-east-1", "sourceIPAddress": "198.51.100.7", "userAgent": "aws-cli/2.15.0",
+			"userIdentity": map[string]any{"type": "IAMUser", "arn": "arn:aws:iam::111122223333:user/" + who, "accountId": "111122223333", "principalId": "AIDA" + who, "userName": who},
+			"eventID":      fmt.Sprintf("00000000-0000-4000-8000-%012d", len(records)), "readOnly": readOnly, "eventType": "AwsApiCall",
+			"managementEvent": true, "recipientAccountId": "111122223333", "eventCategory": "Management",
+		}
+		if errorCode != "" {
+			r["errorCode"], r["errorMessage"] = errorCode, "User: "+who+" is not authorized"
+		}
+		records = append(records, r)
+	}
+	// The background: a tag every half hour, a read every ten minutes, and
+	// a termination a day, for nine days.
+	for at := day0; at.Before(day0.AddDate(0, 0, 9)); at = at.Add(10 * time.Minute) {
+		add(at, "ssm.amazonaws.com", "GetParameter", "app", true, "")
+		if at.Minute()%30 == 0 {
+			add(at.Add(time.Minute), "ec2.amazonaws.com", "CreateTags", "alice", false, "")
+		}
+		if at.Hour() == 15 && at.Minute() == 0 {
+			add(at.Add(2*time.Minute), "ec2.amazonaws.com", "TerminateInstances", "alice", false, "")
+		}
+	}
+	// Day 2: a burst the index cannot judge yet, with no week behind it.
+	for i := range 30 {
+		add(day0.AddDate(0, 0, 2).Add(10*time.Hour+time.Duration(i)*5*time.Second), "ec2.amazonaws.com", "RunInstances", "bob", false, "")
+	}
+	// Day 9, 09:00-09:40: the application is refused its parameter every
+	// minute.
+	for i := range 40 {
+		add(day0.AddDate(0, 0, 8).Add(9*time.Hour+time.Duration(i)*time.Minute+30*time.Second), "ssm.amazonaws.com", "GetParameter", "app", true, "AccessDeniedException")
+	}
+	// Day 9, 12:00: thirty terminations in three minutes.
+	for i := range 30 {
+		add(day0.AddDate(0, 0, 8).Add(12*time.Hour+time.Duration(i)*6*time.Second), "ec2.amazonaws.com", "TerminateInstances", "bob", false, "")
+	}
+	if lastMinutes {
+		for i := range 20 {
+			add(day0.AddDate(0, 0, 9).Add(-5*time.Minute+time.Duration(i)*10*time.Second), "ec2.amazonaws.com", "DeleteSnapshot", "bob", false, "")
+		}
+	}
+	dir = t.TempDir()
+	b, err := json.Marshal(map[string]any{"Records": records})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "trail.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir, day0
+}
+
+func TestInsightsFindBurstsAndErrors(t *testing.T) {
+	dir, day0 := insightTrail(t, false)
+	idx := openIndex(t, dir)
+	ctx := context.Background()
+	found, err := investigate.Insights(ctx, idx, day0, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(found) != 2 {
+		t.Fatalf("found %d Insights, want the denied reads and the terminations: %+v", len(found), found)
+	}
+	day9 := day0.AddDate(0, 0, 8)
+
+	errs := found[0]
+	if errs.Type != cloudtrail.InsightErrorRate || errs.EventName != "GetParameter" || errs.ErrorCode != "AccessDeniedException" {
+		t.Errorf("first Insight: %s %s %s, want the error rate of GetParameter AccessDeniedException", errs.Type, errs.EventName, errs.ErrorCode)
+	}
+	if !errs.Start.Equal(day9.Add(9*time.Hour)) || !errs.End.Equal(day9.Add(9*time.Hour+40*time.Minute)) || errs.Count != 40 {
+		t.Errorf("denied reads: %s to %s, %d errors; want 09:00 to 09:40, 40", errs.Start, errs.End, errs.Count)
+	}
+	if errs.BaselineRate != 0 || errs.Ongoing {
+		t.Errorf("denied reads: baseline %g, ongoing %v; want 0, false", errs.BaselineRate, errs.Ongoing)
+	}
+	for _, a := range errs.Attributions {
+		if a.Attribute == "errorCode" {
+			t.Errorf("an error-rate Insight is attributed by error code: %+v", a)
+		}
+	}
+
+	burst := found[1]
+	if burst.Type != cloudtrail.InsightCallRate || burst.EventName != "TerminateInstances" || burst.ErrorCode != "" {
+		t.Errorf("second Insight: %s %s, want the call rate of TerminateInstances", burst.Type, burst.EventName)
+	}
+	if !burst.Start.Equal(day9.Add(12*time.Hour)) || burst.Minutes() != 10 || burst.Count != 30 || burst.FirstRate != 3 {
+		t.Errorf("terminations: from %s for %d minutes, %d calls, %g a minute first; want 12:00, 10, 30, 3", burst.Start, burst.Minutes(), burst.Count, burst.FirstRate)
+	}
+	// One termination a day for the week before: 7 in 10,080 minutes.
+	if want := 7.0 / 10080; burst.BaselineRate != want || burst.BaselinePeak != 1 {
+		t.Errorf("terminations' baseline: %g a minute, peak %d; want %g, 1", burst.BaselineRate, burst.BaselinePeak, want)
+	}
+	by := map[string]cloudtrail.InsightAttribution{}
+	for _, a := range burst.Attributions {
+		by[a.Attribute] = a
+	}
+	who := by["userIdentityArn"]
+	if len(who.Insight) != 1 || who.Insight[0].Value != "arn:aws:iam::111122223333:user/bob" || who.Insight[0].Average != 3 {
+		t.Errorf("terminations by: %+v, want bob at 3 a minute", who.Insight)
+	}
+	if len(who.Baseline) != 1 || who.Baseline[0].Value != "arn:aws:iam::111122223333:user/alice" {
+		t.Errorf("terminations by, the week before: %+v, want alice", who.Baseline)
+	}
+	if e := by["errorCode"]; len(e.Insight) != 1 || e.Insight[0].Value != "null" {
+		t.Errorf("terminations' error codes: %+v, want null (none failed)", e.Insight)
+	}
+
+	// The records: a Start and an End sharing an ID, stable from one run
+	// to the next.
+	records := burst.Records()
+	if len(records) != 2 || records[0].InsightDetails.State != "Start" || records[1].InsightDetails.State != "End" ||
+		records[0].SharedEventID != records[1].SharedEventID || records[0].EventID == records[1].EventID {
+		t.Fatalf("records: %+v", records)
+	}
+	end := records[1]
+	if end.EventTime != "2026-03-09T12:10:00Z" || end.InsightDetails.InsightContext.Statistics.InsightDuration != 10 ||
+		end.InsightDetails.InsightContext.Statistics.BaselineDuration != 10080 || end.EventCategory != "Insight" || end.EventType != "AwsCloudTrailInsight" {
+		t.Errorf("End record: %+v", end)
+	}
+	again, err := investigate.Insights(ctx, idx, day0, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again) != 2 || again[1].Records()[1].EventID != end.EventID {
+		t.Errorf("a second run gave other IDs")
+	}
+
+	// Bounds select by start.
+	for _, c := range []struct {
+		since, until time.Time
+		want         int
+	}{
+		{day9.Add(10 * time.Hour), time.Time{}, 1},
+		{day0, day9.Add(9 * time.Hour), 0},
+		{day9.Add(9 * time.Hour), day9.Add(9*time.Hour + time.Minute), 1},
+	} {
+		got, err := investigate.Insights(ctx, idx, c.since, c.until)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != c.want {
+			t.Errorf("Insights(%s, %s): %d, want %d", c.since, c.until, len(got), c.want)
+		}
+	}
+}
+
+// An Insight at the end of the data has no End record: more may come.
+func TestInsightOngoingAtTheEnd(t *testing.T) {
+	dir, day0 := insightTrail(t, true)
+	idx := openIndex(t, dir)
+	day9 := day0.AddDate(0, 0, 8)
+	found, err := investigate.Insights(context.Background(), idx, day9, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(found) != 3 {
+		t.Fatalf("found %d Insights, want 3: %+v", len(found), found)
+	}
+	if found[1].Ongoing {
+		t.Errorf("the terminations are over, yet ongoing")
+	}
+	last := found[2]
+	if last.EventName != "DeleteSnapshot" || !last.Ongoing || len(last.Records()) != 1 || last.Records()[0].InsightDetails.State != "Start" {
+		t.Errorf("the deletions as the data ends: %s, ongoing %v, %d records; want DeleteSnapshot, ongoing, a Start record only", last.EventName, last.Ongoing, len(last.Records()))
+	}
+	// -until does not cut the activity short: it is followed to its end.
+	found, err = investigate.Insights(context.Background(), idx, day9, day9.Add(12*time.Hour+time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(found) != 2 || found[1].Ongoing || found[1].Minutes() != 10 {
+		t.Errorf("with -until in the terminations: %+v", found)
+	}
+}
