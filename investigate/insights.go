@@ -43,9 +43,12 @@ const (
 	insightSignificance = 1e-6
 	insightGoingOn      = 1e-2
 	insightQuietBuckets = 3
-	insightLongest      = 24 * time.Hour
 	insightTopValues    = 5
 )
+
+// InsightLongest is the longest an Insight lasts: activity still unusual
+// after a day has become its own baseline.
+const InsightLongest = 24 * time.Hour
 
 // Querier runs SQL over the events view; cairn.Index and cairn's server
 // client both do.
@@ -165,8 +168,8 @@ type unusualBucket struct {
 }
 
 // Insights returns the unusual activity that began in [since, until), oldest
-// first. A zero since means 30 days before the newest event; a zero until,
-// no bound.
+// first. A zero since means 90 days before the newest event, as far as
+// CloudTrail's event history reaches; a zero until, no bound.
 func Insights(ctx context.Context, q Querier, since, until time.Time) ([]Insight, error) {
 	if since.IsZero() {
 		t, err := q.Query(ctx, "SELECT epoch_us(max(eventTime)) FROM events")
@@ -176,7 +179,7 @@ func Insights(ctx context.Context, q Querier, since, until time.Time) ([]Insight
 		if len(t.Rows) == 0 || t.Rows[0][0] == nil {
 			return nil, nil
 		}
-		since = time.UnixMicro(toInt(t.Rows[0][0])).Add(-30 * 24 * time.Hour)
+		since = time.UnixMicro(toInt(t.Rows[0][0])).Add(-90 * 24 * time.Hour)
 	}
 	unusual, err := unusualBuckets(ctx, q, since, until)
 	if err != nil {
@@ -272,7 +275,7 @@ func poissonTail(n int64, m float64) float64 {
 // bucket until a day after its last.
 func seriesBuckets(ctx context.Context, q Querier, unusual []unusualBucket) (map[series]map[int64]int64, error) {
 	width := insightBucket.Microseconds()
-	span := int64(insightLongest / insightBucket)
+	span := int64(InsightLongest / insightBucket)
 	type bounds struct{ lo, hi int64 }
 	ranges := map[series]*bounds{}
 	var order []series
@@ -314,7 +317,7 @@ func seriesBuckets(ctx context.Context, q Querier, unusual []unusualBucket) (map
 func episode(c unusualBucket, counts map[int64]int64) (Insight, int64) {
 	width := insightBucket
 	last, quiet, total := c.bucket, 0, int64(0)
-	end := c.bucket + int64(insightLongest/width)
+	end := c.bucket + int64(InsightLongest/width)
 	for b := c.bucket; b < end && quiet < insightQuietBuckets; b++ {
 		n := counts[b]
 		if b == c.bucket || n > 0 && poissonTail(n, c.mean) < insightGoingOn {

@@ -2,73 +2,22 @@ package investigate_test
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/cairn-audit/cairn/cloudtrail"
+	"github.com/cairn-audit/cairn/cloudtrail/cloudtrailtest"
 	"github.com/cairn-audit/cairn/investigate"
 )
 
-// insightTrail writes a trail of nine days of one account and region: a
-// steady background, a burst in the first week (too early to judge), and,
-// on the ninth day, a stream of denied reads and a burst of terminations;
-// with lastMinutes, also a burst of deleted snapshots as the data ends.
+// insightTrail writes cloudtrailtest.InsightTrail into a folder.
 func insightTrail(t *testing.T, lastMinutes bool) (dir string, day0 time.Time) {
 	t.Helper()
-	day0 = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	var records []map[string]any
-	add := func(at time.Time, source, name, who string, readOnly bool, errorCode string) {
-		r := map[string]any{
-			"eventVersion": "1.08", "eventTime": at.Format(time.RFC3339), "eventSource": source, "eventName": name,
-			"awsRegion": "us-east-1", "sourceIPAddress": "198.51.100.7", "userAgent": "aws-cli/2.15.0",
-			"userIdentity": map[string]any{"type": "IAMUser", "arn": "arn:aws:iam::111122223333:user/" + who, "accountId": "111122223333", "principalId": "AIDA" + who, "userName": who},
-			"eventID":      fmt.Sprintf("00000000-0000-4000-8000-%012d", len(records)), "readOnly": readOnly, "eventType": "AwsApiCall",
-			"managementEvent": true, "recipientAccountId": "111122223333", "eventCategory": "Management",
-		}
-		if errorCode != "" {
-			r["errorCode"], r["errorMessage"] = errorCode, "User: "+who+" is not authorized"
-		}
-		records = append(records, r)
-	}
-	// The background: a tag every half hour, a read every ten minutes, and
-	// a termination a day, for nine days.
-	for at := day0; at.Before(day0.AddDate(0, 0, 9)); at = at.Add(10 * time.Minute) {
-		add(at, "ssm.amazonaws.com", "GetParameter", "app", true, "")
-		if at.Minute()%30 == 0 {
-			add(at.Add(time.Minute), "ec2.amazonaws.com", "CreateTags", "alice", false, "")
-		}
-		if at.Hour() == 15 && at.Minute() == 0 {
-			add(at.Add(2*time.Minute), "ec2.amazonaws.com", "TerminateInstances", "alice", false, "")
-		}
-	}
-	// Day 2: a burst the index cannot judge yet, with no week behind it.
-	for i := range 30 {
-		add(day0.AddDate(0, 0, 2).Add(10*time.Hour+time.Duration(i)*5*time.Second), "ec2.amazonaws.com", "RunInstances", "bob", false, "")
-	}
-	// Day 9, 09:00-09:40: the application is refused its parameter every
-	// minute.
-	for i := range 40 {
-		add(day0.AddDate(0, 0, 8).Add(9*time.Hour+time.Duration(i)*time.Minute+30*time.Second), "ssm.amazonaws.com", "GetParameter", "app", true, "AccessDeniedException")
-	}
-	// Day 9, 12:00: thirty terminations in three minutes.
-	for i := range 30 {
-		add(day0.AddDate(0, 0, 8).Add(12*time.Hour+time.Duration(i)*6*time.Second), "ec2.amazonaws.com", "TerminateInstances", "bob", false, "")
-	}
-	if lastMinutes {
-		for i := range 20 {
-			add(day0.AddDate(0, 0, 9).Add(-5*time.Minute+time.Duration(i)*10*time.Second), "ec2.amazonaws.com", "DeleteSnapshot", "bob", false, "")
-		}
-	}
+	records, day0 := cloudtrailtest.InsightTrail(lastMinutes)
 	dir = t.TempDir()
-	b, err := json.Marshal(map[string]any{"Records": records})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "trail.json"), b, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "trail.json"), records, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return dir, day0

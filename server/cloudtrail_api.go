@@ -357,9 +357,14 @@ func (s *Server) lookupEvents(ctx context.Context, body []byte) (any, error) {
 	}
 	out := lookupEventsOutput{Events: []lookupEvent{}}
 	if insight {
-		// The index does not yet tell Insights records apart from
-		// management events, so an Insights lookup finds none rather
-		// than the wrong ones.
+		next, events, err := s.lookupInsights(ctx, f, after, limit)
+		if err != nil {
+			return nil, err
+		}
+		out.Events = append(out.Events, events...)
+		if !next.IsZero() {
+			out.NextToken = encodeToken(next, f, scope)
+		}
 		return out, nil
 	}
 	search := s.idx.Search

@@ -330,11 +330,6 @@ func TestLookupEventsErrors(t *testing.T) {
 		})
 	}
 
-	// An Insights lookup is valid and, for now, finds nothing.
-	out, err := c.LookupEvents(ctx, &cloudtrail.LookupEventsInput{EventCategory: types.EventCategoryInsight})
-	if err != nil || len(out.Events) != 0 {
-		t.Errorf("insight lookup: %v, %d events", err, len(out.Events))
-	}
 }
 
 func TestLookupEventsAuthErrors(t *testing.T) {
