@@ -65,6 +65,7 @@ func measurePages(ctx context.Context, cfg config, bin string, ds *dataset, user
 		{Page: "/events", What: "events, the whole month"},
 		{Page: "/events?" + url.Values{"user": {user}}.Encode(), What: "events of one user"},
 		{Page: "/events?error=any", What: "failed calls"},
+		{Page: "/insights", What: "Insights, the 90 days before the newest event"},
 		{Page: "/health", What: "trail health"},
 	}
 	b, err := os.ReadFile(filepath.Join(ds.Dir, "scenarios.json"))
@@ -93,14 +94,19 @@ func measurePages(ctx context.Context, cfg config, bin string, ds *dataset, user
 				Page: "/resource/" + url.PathEscape(sc.Resource) + "?at=" + url.QueryEscape(sc.Time.UTC().Format(time.RFC3339))})
 		}
 	}
-	// The server builds the newest month's cost page when it starts; wait
-	// for that (or build it) before timing, so that it does not run beside
-	// the pages timed.
+	// The server builds the newest month's cost page and the Insights when
+	// it starts; wait for them (or build them) before timing, so that they
+	// do not run beside the pages timed.
 	t0 := time.Now()
 	if err := getPage(ctx, c, base+"/cost"); err != nil {
 		return nil, err
 	}
 	logf("the cost page was ready %s after signing in", ms(time.Since(t0)))
+	t0 = time.Now()
+	if err := getPage(ctx, c, base+"/insights"); err != nil {
+		return nil, err
+	}
+	logf("the Insights page was ready %s after that", ms(time.Since(t0)))
 	for i := range pages {
 		p := &pages[i]
 		var ds []time.Duration

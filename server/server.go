@@ -139,9 +139,13 @@ func New(cfg Config, idx cairn.Index, creds []Credentials, log *slog.Logger) *Se
 	return s
 }
 
-// WarmCost builds the UI's cost page for the newest month ahead of its
-// first view; call it when the index or the cost store has changed.
-func (s *Server) WarmCost(ctx context.Context) { s.ui.WarmCost(ctx) }
+// WarmPages builds the UI's costly views ahead of their first view: the
+// newest month's cost page and the Insights; call it when the index or the
+// cost store has changed.
+func (s *Server) WarmPages(ctx context.Context) {
+	s.ui.WarmCost(ctx)
+	s.ui.WarmInsights(ctx)
+}
 
 // SetCatchingUp tells the server how to know that its sources have not
 // all been read whole yet (a first ingest of a large trail takes a while):

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -92,39 +91,9 @@ func printInsights(w io.Writer, found []investigate.Insight) {
 
 // topCaller names the identity that made most of an Insight's calls.
 func topCaller(in *investigate.Insight) string {
-	for _, a := range in.Attributions {
-		if a.Attribute == "userIdentityArn" && len(a.Insight) > 0 {
-			v := a.Insight[0]
-			return fmt.Sprintf("%s (%.0f%%)", shortIdentity(v.Value), 100*v.Average/in.Rate)
-		}
+	who, share := in.MostlyBy()
+	if who == "" {
+		return ""
 	}
-	return ""
-}
-
-// shortIdentity names an identity ARN as briefly as its kind allows: a
-// user's name, a role and its session, or an Identity Center session's
-// person alone (their role's name is long and says little).
-func shortIdentity(arn string) string {
-	_, resource, ok := strings.Cut(strings.TrimPrefix(arn, "arn:"), ":iam::")
-	if !ok {
-		_, resource, ok = strings.Cut(arn, ":sts::")
-	}
-	if !ok {
-		return arn
-	}
-	if _, r, ok := strings.Cut(resource, ":"); ok {
-		resource = r
-	}
-	kind, rest, _ := strings.Cut(resource, "/")
-	switch kind {
-	case "user":
-		return rest
-	case "assumed-role":
-		role, session, _ := strings.Cut(rest, "/")
-		if strings.HasPrefix(role, "AWSReservedSSO_") {
-			return session
-		}
-		return role + "/" + session
-	}
-	return resource
+	return fmt.Sprintf("%s (%.0f%%)", who, 100*share)
 }

@@ -164,10 +164,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { rec.Run(ctx) })
 	if len(sources) > 0 {
-		ing.afterRound = srv.WarmCost
+		ing.afterRound = srv.WarmPages
 		wg.Go(func() { ing.loop(ctx, sources, *interval) })
 	} else {
-		wg.Go(func() { srv.WarmCost(ctx) })
+		wg.Go(func() { srv.WarmPages(ctx) })
 	}
 	err = srv.Serve(ctx, ln)
 	wg.Wait()

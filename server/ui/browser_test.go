@@ -22,6 +22,7 @@ import (
 	"github.com/cairn-audit/cairn/cost"
 	"github.com/cairn-audit/cairn/index/duckdb"
 	"github.com/cairn-audit/cairn/ingest"
+	"github.com/cairn-audit/cairn/investigate"
 	"github.com/cairn-audit/cairn/record"
 	"github.com/cairn-audit/cairn/server"
 	"github.com/cairn-audit/cairn/server/ui"
@@ -125,7 +126,7 @@ func startSim(t *testing.T) *simServer {
 	srv := server.New(server.DefaultConfig(), idx, testCreds, nil)
 	srv.SetCost(store)
 	srv.SetRecorder(rec)
-	srv.WarmCost(ctx) // as cairn serve does: the cost page checked below is the one built ahead
+	srv.WarmPages(ctx) // as cairn serve does: the cost page checked below is the one built ahead
 	// A tour as cairn serve -demo gives one (cmd/cairn, demoTour): the
 	// reboot's question, linked to its why.
 	for _, sc := range scenarios {
@@ -357,6 +358,38 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("spike creators %q do not count the %d more", creators, more)
 	}
 	shot("cost")
+
+	// The Insights page lists what investigate.Insights finds, the spike's
+	// terminations among them, and links to their calls.
+	found, err := investigate.Insights(context.Background(), s.idx, time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spike := s.scenario(t, "cost-spike")
+	terminations := slices.IndexFunc(found, func(in investigate.Insight) bool {
+		return in.EventName == "TerminateInstances" && in.Account == spike.Account && !in.Start.Before(spike.End.Truncate(10*time.Minute))
+	})
+	if terminations < 0 {
+		t.Fatalf("no Insight for the spike's terminations at %s among %d: %+v", spike.End, len(found), found)
+	}
+	do("insights", chromedp.Navigate(s.URL+"/insights"), chromedp.WaitVisible(chromedp.ID("insights")))
+	listed := get("insights", chromedp.Text(chromedp.CSS("#insights tbody")))
+	if rows := strings.Count(listed, "\n") + 1; rows != len(found) {
+		t.Errorf("the Insights page lists %d rows, want %d:\n%s", rows, len(found), listed)
+	}
+	for _, in := range found {
+		who, _ := in.MostlyBy()
+		if !strings.Contains(listed, in.EventName) || !strings.Contains(listed, who) || !strings.Contains(listed, in.Start.UTC().Format("2006-01-02 15:04")) {
+			t.Errorf("the Insights page does not show %s at %s by %s:\n%s", in.EventName, in.Start, who, listed)
+		}
+	}
+	shot("insights")
+	do("an Insight's calls",
+		chromedp.Click(fmt.Sprintf("#insights tbody tr:nth-child(%d) td:nth-child(5) a", terminations+1)),
+		chromedp.WaitVisible(chromedp.ID("results-h")))
+	if calls := get("an Insight's calls", chromedp.Text(chromedp.CSS("table.events tbody"))); strings.Count(calls, "TerminateInstances") < int(found[terminations].Count) {
+		t.Errorf("the terminations' calls page shows %d TerminateInstances, want %d:\n%s", strings.Count(calls, "TerminateInstances"), found[terminations].Count, calls)
+	}
 	do("health", chromedp.Navigate(s.URL+"/health"), chromedp.WaitVisible(chromedp.ID("stat-events")))
 	shot("health")
 	if shots {
@@ -388,7 +421,7 @@ func TestEveryPageAnswers(t *testing.T) {
 	month := s.store.Periods()[0].Period
 	pages := []string{"/events", "/events?since=2026-03-01&until=2026-03-08", "/events?error=any",
 		"/resource/" + url.PathEscape(sc.Resource) + "?at=" + sc.Time.UTC().Format(time.RFC3339),
-		"/cost?month=" + month, "/cost?month=" + month + "&tag=team", "/health"}
+		"/insights", "/cost?month=" + month, "/cost?month=" + month + "&tag=team", "/health"}
 	if len(sc.EventIDs) > 0 {
 		pages = append(pages, "/event/"+sc.EventIDs[0])
 	}

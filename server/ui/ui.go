@@ -36,6 +36,7 @@ import (
 
 	"github.com/cairn-audit/cairn"
 	"github.com/cairn-audit/cairn/cost"
+	"github.com/cairn-audit/cairn/investigate"
 	"github.com/cairn-audit/cairn/record"
 	"golang.org/x/sync/singleflight"
 )
@@ -88,9 +89,11 @@ type UI struct {
 	mu       sync.Mutex
 	sessions map[string]*session
 
-	logins     loginLimiter
-	costCache  costCache
-	costBuilds singleflight.Group // cost pages being built, by cache key
+	logins         loginLimiter
+	costCache      viewCache[*costView]
+	costBuilds     singleflight.Group // cost pages being built, by cache key
+	insightsCache  viewCache[[]investigate.Insight]
+	insightsBuilds singleflight.Group
 }
 
 // TourStop is something worth looking at, asked as a question, with the
@@ -128,7 +131,7 @@ func New(cfg Config) *UI {
 	}
 	u := &UI{cfg: cfg, sessions: map[string]*session{}, pages: map[string]*template.Template{}}
 	base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
-	for _, p := range []string{"login", "events", "event", "resource", "cost", "health", "error"} {
+	for _, p := range []string{"login", "events", "event", "resource", "insights", "cost", "health", "error"} {
 		t := template.Must(base.Clone())
 		u.pages[p] = template.Must(t.ParseFS(templateFS, "templates/"+p+".html"))
 	}
@@ -145,6 +148,7 @@ func New(cfg Config) *UI {
 	mux.Handle("GET /event/{id}", u.auth(u.event))
 	mux.Handle("GET /event/{id}/raw", u.auth(u.eventRaw))
 	mux.Handle("GET /resource/{id...}", u.auth(u.resource))
+	mux.Handle("GET /insights", u.auth(u.insightsPage))
 	mux.Handle("GET /cost", u.auth(u.costPage))
 	mux.Handle("GET /health", u.auth(u.health))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
