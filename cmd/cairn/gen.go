@@ -113,5 +113,8 @@ func demoTour(demoDir string) ([]ui.TourStop, error) {
 		}
 		stops = append(stops, stop)
 	}
+	// Not an incident of its own: what stood out, before knowing where to
+	// look.
+	stops = append(stops, ui.TourStop{Question: "What did people and programs do this month that they had not done before?", URL: "/insights"})
 	return stops, nil
 }

@@ -62,13 +62,13 @@ func TestGenIngestsCleanlyAndScenariosAreSearchable(t *testing.T) {
 		}
 	}
 	// The demo's tour asks one question per incident, each linked to the
-	// page that answers it.
+	// page that answers it, and last what stood out.
 	tour, err := demoTour(trail)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(tour) != len(scenarios) {
-		t.Errorf("%d tour stops for %d scenarios", len(tour), len(scenarios))
+	if len(tour) != len(scenarios)+1 || tour[len(tour)-1].URL != "/insights" {
+		t.Errorf("%d tour stops for %d scenarios, the last %+v; want one more, the Insights", len(tour), len(scenarios), tour[len(tour)-1])
 	}
 	for i, stop := range tour {
 		if !strings.HasPrefix(stop.URL, "/") || !strings.HasSuffix(stop.Question, "?") {
