@@ -84,6 +84,18 @@ type Insight struct {
 // Minutes is how long the activity lasted.
 func (in *Insight) Minutes() int { return int(in.End.Sub(in.Start) / time.Minute) }
 
+// PerMinute writes a rate per minute as briefly as it can be read: two
+// significant digits, whole numbers from ten, and never an exponent.
+func PerMinute(f float64) string {
+	switch {
+	case f >= 10:
+		return strconv.FormatFloat(f, 'f', 0, 64)
+	case f > 0 && f < 0.0001:
+		return "<0.0001"
+	}
+	return strconv.FormatFloat(f, 'g', 2, 64)
+}
+
 // MostlyBy names the identity that made most of the Insight's calls, as
 // briefly as its kind allows (a user's name, a role and its session, or an
 // Identity Center session's person alone: their roles' names are long and
@@ -195,7 +207,7 @@ const insightEvents = "eventCategory = 'Management' AND eventType = 'AwsApiCall'
 // unusualBucket is a bucket that may begin an Insight.
 type unusualBucket struct {
 	series
-	bucket       int64 // its number: microseconds since the epoch over the bucket's
+	bucket       int64 // its number: its start in microseconds since the epoch, over the width
 	count        int64
 	baselineSum  int64
 	baselinePeak int64
@@ -387,30 +399,29 @@ func episode(c unusualBucket, counts map[int64]int64) (Insight, int64) {
 // and (for the call rate) with what error, during the activity and during
 // its baseline week.
 func attribute(ctx context.Context, q Querier, ins []Insight) error {
+	// One scan per Insight: its week and its activity, grouped three ways.
 	var parts []string
 	for i := range ins {
 		in := &ins[i]
 		s := series{kind: "call", account: in.Account, region: in.Region, source: in.EventSource, api: in.EventName, errorCode: in.ErrorCode}
-		attrs := []string{"userIdentityArn", "userAgent", "errorCode"}
 		if in.Type == cloudtrail.InsightErrorRate {
 			s.kind = "error"
-			attrs = attrs[:2] // as AWS: an error-rate Insight's error code is its own
 		}
-		begin, from, to := sqlTime(in.Start.Add(-insightBaseline)), sqlTime(in.Start), sqlTime(in.End)
-		columns := map[string]string{"userIdentityArn": "userArn", "userAgent": "userAgent", "errorCode": "nullif(errorCode, '')"}
-		for _, a := range attrs {
-			parts = append(parts, fmt.Sprintf(`SELECT %d AS i, '%s' AS attr, coalesce(%s, 'null') AS v,
-				count(*) FILTER (WHERE eventTime >= %s) AS during, count(*) FILTER (WHERE eventTime < %s) AS before
-				FROM events WHERE eventTime >= %s AND eventTime < %s AND %s GROUP BY ALL`,
-				i, a, columns[a], from, from, begin, to, s.condition()))
-		}
+		from := sqlTime(in.Start)
+		parts = append(parts, fmt.Sprintf(`SELECT %d AS i,
+				CASE grouping(u, ua, ec) WHEN 3 THEN 'userIdentityArn' WHEN 5 THEN 'userAgent' ELSE 'errorCode' END AS attr,
+				coalesce(u, ua, ec) AS v, count(*) FILTER (WHERE eventTime >= %s) AS during, count(*) FILTER (WHERE eventTime < %s) AS before
+			FROM (SELECT eventTime, coalesce(userArn, 'null') AS u, coalesce(userAgent, 'null') AS ua, coalesce(nullif(errorCode, ''), 'null') AS ec
+			      FROM events WHERE eventTime >= %s AND eventTime < %s AND %s)
+			GROUP BY GROUPING SETS ((u), (ua), (ec))`,
+			i, from, from, sqlTime(in.Start.Add(-insightBaseline)), sqlTime(in.End), s.condition()))
 	}
 	type tally struct {
 		value          string
 		during, before int64
 	}
 	found := make([]map[string][]tally, len(ins))
-	for chunk := range slices.Chunk(parts, 60) {
+	for chunk := range slices.Chunk(parts, 40) {
 		t, err := q.Query(ctx, fmt.Sprintf(`SELECT i, attr, v, during, before FROM (%s)
 			QUALIFY row_number() OVER (PARTITION BY i, attr ORDER BY during DESC, v) <= %[2]d
 			     OR row_number() OVER (PARTITION BY i, attr ORDER BY before DESC, v) <= %[2]d`,
@@ -429,7 +440,11 @@ func attribute(ctx context.Context, q Querier, ins []Insight) error {
 	for i := range ins {
 		in := &ins[i]
 		minutes := in.End.Sub(in.Start).Minutes()
-		for _, a := range []string{"userIdentityArn", "userAgent", "errorCode"} {
+		attrs := []string{"userIdentityArn", "userAgent", "errorCode"}
+		if in.Type == cloudtrail.InsightErrorRate {
+			attrs = attrs[:2] // as AWS: an error-rate Insight's error code is its own
+		}
+		for _, a := range attrs {
 			ts, ok := found[i][a]
 			if !ok {
 				continue

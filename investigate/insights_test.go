@@ -145,3 +145,11 @@ func TestInsightOngoingAtTheEnd(t *testing.T) {
 		t.Errorf("with -until in the terminations: %+v", found)
 	}
 }
+
+func TestPerMinute(t *testing.T) {
+	for f, want := range map[float64]string{0: "0", 0.00002: "<0.0001", 0.000198: "0.0002", 0.15: "0.15", 2: "2", 12.5: "12", 125: "125"} {
+		if got := investigate.PerMinute(f); got != want {
+			t.Errorf("PerMinute(%g) = %q, want %q", f, got, want)
+		}
+	}
+}

@@ -65,6 +65,7 @@ func runInsights(ctx context.Context, e *env, args []string) error {
 		return nil
 	}
 	printInsights(terminalText(e.stdout), found)
+	fmt.Fprintln(e.stderr, "(minutes ending in + are still unusual where the data ends; -format records prints CloudTrail's Insights records)")
 	return nil
 }
 
@@ -81,12 +82,11 @@ func printInsights(w io.Writer, found []investigate.Insight) {
 		if in.Ongoing {
 			minutes += "+"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%.2g (%d)\t%.2g (at most %d in 10 min)\t%s\n",
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s (%d)\t%s (at most %d in 10 min)\t%s\n",
 			in.Start.Format(time.RFC3339), minutes, in.Account, in.Region, what, api,
-			in.Rate, in.Count, in.BaselineRate, in.BaselinePeak, topCaller(in))
+			investigate.PerMinute(in.Rate), in.Count, investigate.PerMinute(in.BaselineRate), in.BaselinePeak, topCaller(in))
 	}
 	tw.Flush()
-	fmt.Fprintln(w, "(minutes ending in + are still unusual where the data ends; cairn insights -format records prints CloudTrail's Insights records)")
 }
 
 // topCaller names the identity that made most of an Insight's calls.

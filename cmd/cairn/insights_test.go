@@ -26,7 +26,7 @@ func TestInsightsCommand(t *testing.T) {
 
 	r := runCairn(t, nil, "insights", "-data", data, "-since", "2026-03-01")
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
-	if r.code != 0 || len(lines) != 4 ||
+	if r.code != 0 || len(lines) != 3 ||
 		!strings.Contains(lines[1], "error rate") || !strings.Contains(lines[1], "GetParameter AccessDeniedException") || !strings.Contains(lines[1], "app (100%)") ||
 		!strings.Contains(lines[2], "call rate") || !strings.Contains(lines[2], "TerminateInstances") || !strings.Contains(lines[2], "bob (100%)") {
 		t.Fatalf("insights (exit %d):\n%s%s", r.code, r.stdout, r.stderr)

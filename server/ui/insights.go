@@ -14,14 +14,13 @@ import (
 // insightRow is one Insight as the page lists it.
 type insightRow struct {
 	*investigate.Insight
-	Kind       string // "call rate" or "error rate"
-	Rate       string // per minute, and the count
-	Baseline   string
-	Who        string
-	Share      string
-	CallsURL   string // the events page with the Insight's calls
-	WhoURL     string // the events page with its main caller's calls
-	EventsNote string // what CallsURL leaves out
+	Kind     string // "call rate" or "error rate"
+	Rate     string // per minute, and the count
+	Baseline string
+	Who      string
+	Share    string
+	CallsURL string // the events page with the Insight's calls
+	WhoURL   string // the events page with its main caller's calls
 }
 
 // insightsPage lists the Insights found (investigate.Insights) that began
@@ -64,8 +63,8 @@ func (u *UI) insightsPage(w http.ResponseWriter, r *http.Request, s *session) {
 
 func rowOf(in *investigate.Insight) insightRow {
 	row := insightRow{Insight: in, Kind: "call rate",
-		Rate:     fmt.Sprintf("%.2g (%d)", in.Rate, in.Count),
-		Baseline: fmt.Sprintf("%.2g (at most %d in 10 min)", in.BaselineRate, in.BaselinePeak),
+		Rate:     fmt.Sprintf("%s (%d)", investigate.PerMinute(in.Rate), in.Count),
+		Baseline: fmt.Sprintf("%s (at most %d in 10 min)", investigate.PerMinute(in.BaselineRate), in.BaselinePeak),
 	}
 	calls := url.Values{"event": {in.EventName}, "service": {in.EventSource},
 		"since": {in.Start.Format(time.RFC3339)}, "until": {in.End.Format(time.RFC3339)}}
