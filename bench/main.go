@@ -151,6 +151,9 @@ func run(ctx context.Context, cfg config, args []string) error {
 	if r.GroupBy, err = q.groupBy(ctx, cfg); err != nil {
 		return err
 	}
+	if r.Insights, err = q.insightsCLI(ctx, cfg, bin); err != nil {
+		return err
+	}
 	if r.Sizes, err = measureSizes(cfg, ds); err != nil {
 		return err
 	}

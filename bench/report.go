@@ -25,6 +25,7 @@ type report struct {
 	Newest                time.Time
 	Needles               []latency
 	CLI                   []cliLatency
+	Insights              insightsLatency
 	GroupBy               groupByResult
 	Sizes                 sizes
 	Pages                 []pageLatency
@@ -122,6 +123,10 @@ func (r *report) markdown() string {
 			p(" %s %s (%s) over %d", l.Kind, ms(l.Median), ms(l.P95), l.N)
 		}
 		p(".\n")
+	}
+	if r.Insights.Runs > 0 {
+		p("- `cairn insights -format json` end to end, the Insights of the month (%d found), median over %d runs: %s.\n",
+			r.Insights.Found, r.Insights.Runs, ms(r.Insights.Median))
 	}
 	agree := "the same top 10 in the same order (the anchor's counted once per event ID, since it keeps duplicate deliveries)"
 	if !r.GroupBy.Agree {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os/exec"
@@ -342,6 +343,34 @@ func (q *queriers) searchCLI(ctx context.Context, cfg config, bin string, needle
 		out = append(out, l)
 	}
 	return out, nil
+}
+
+// insightsLatency is the end-to-end time of `cairn insights` over the data
+// set's month: the Insights of its last 90 days, found afresh each run.
+type insightsLatency struct {
+	Runs   int
+	Median time.Duration
+	Found  int
+}
+
+func (q *queriers) insightsCLI(ctx context.Context, cfg config, bin string) (insightsLatency, error) {
+	l := insightsLatency{Runs: cfg.Runs}
+	var ds []time.Duration
+	for range cfg.Runs {
+		out, wall, _, err := runChild(ctx, exec.CommandContext(ctx, bin, "insights", "-data", q.data, "-format", "json"))
+		if err != nil {
+			return l, err
+		}
+		var found []json.RawMessage
+		if err := json.Unmarshal(out, &found); err != nil {
+			return l, fmt.Errorf("cairn insights: %w", err)
+		}
+		l.Found = len(found)
+		ds = append(ds, wall)
+	}
+	l.Median = percentile(ds, 50)
+	logf("cairn insights (CLI): %d found, median %s over %d runs", l.Found, ms(l.Median), l.Runs)
+	return l, nil
 }
 
 // groupByResult is the top-principals-by-write-calls query in both stores.
