@@ -4,9 +4,12 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/cairn-audit/cairn"
 	"github.com/cairn-audit/cairn/cloudtrail"
 	"github.com/cairn-audit/cairn/cloudtrail/cloudtrailtest"
 	"github.com/cairn-audit/cairn/investigate"
@@ -151,5 +154,47 @@ func TestPerMinute(t *testing.T) {
 		if got := investigate.PerMinute(f); got != want {
 			t.Errorf("PerMinute(%g) = %q, want %q", f, got, want)
 		}
+	}
+}
+
+// countingQuerier counts the statements run through it.
+type countingQuerier struct {
+	investigate.Querier
+	n atomic.Int32
+}
+
+func (c *countingQuerier) Query(ctx context.Context, sql string) (*cairn.Table, error) {
+	c.n.Add(1)
+	return c.Querier.Query(ctx, sql)
+}
+
+// TestInsightFinderKeepsUntilTheIndexChanges: the pages of one lookup share
+// one search; a new version of the index is searched again.
+func TestInsightFinderKeepsUntilTheIndexChanges(t *testing.T) {
+	dir, day0 := insightTrail(t, false)
+	q := &countingQuerier{Querier: openIndex(t, dir)}
+	version := "1"
+	f := investigate.NewInsightFinder(q, func(context.Context) string { return version })
+	ctx := context.Background()
+	first, err := f.Find(ctx, day0, time.Time{})
+	if err != nil || len(first) != 2 {
+		t.Fatalf("Find: %d, %v", len(first), err)
+	}
+	searched := q.n.Load()
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			if again, err := f.Find(ctx, day0, time.Time{}); err != nil || len(again) != 2 {
+				t.Errorf("Find again: %d, %v", len(again), err)
+			}
+		})
+	}
+	wg.Wait()
+	if q.n.Load() != searched {
+		t.Errorf("the same range of the same index was searched again: %d statements, then %d", searched, q.n.Load())
+	}
+	version = "2"
+	if _, err := f.Find(ctx, day0, time.Time{}); err != nil || q.n.Load() == searched {
+		t.Errorf("a new version of the index was not searched again (%v)", err)
 	}
 }

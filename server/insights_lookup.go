@@ -16,8 +16,9 @@ import (
 
 // lookupInsights answers LookupEvents with EventCategory insight: the
 // Start and End records of the Insights cairn finds (investigate.Insights),
-// whose times fall in the filter's range, newest first. They are found
-// again for each page; their IDs do not change, so the pages hold.
+// whose times fall in the filter's range, newest first. The pages of one
+// lookup share what the finder found; found again after the index
+// changed, the records keep their IDs, so the pages still hold.
 func (s *Server) lookupInsights(ctx context.Context, f cairn.Filter, after cairn.Cursor, limit int) (cairn.Cursor, []lookupEvent, error) {
 	since := f.Since
 	if !since.IsZero() {
@@ -25,7 +26,7 @@ func (s *Server) lookupInsights(ctx context.Context, f cairn.Filter, after cairn
 		// before it, up to a day earlier.
 		since = since.Add(-investigate.InsightLongest)
 	}
-	found, err := investigate.Insights(ctx, s.idx, since, f.Until)
+	found, err := s.insights.Find(ctx, since, f.Until)
 	if err != nil {
 		return cairn.Cursor{}, nil, fmt.Errorf("insights: %w", err)
 	}

@@ -38,6 +38,7 @@ import (
 
 	"github.com/cairn-audit/cairn"
 	"github.com/cairn-audit/cairn/cost"
+	"github.com/cairn-audit/cairn/investigate"
 	"github.com/cairn-audit/cairn/record"
 	"github.com/cairn-audit/cairn/server/ui"
 )
@@ -107,6 +108,7 @@ type Server struct {
 	base        context.Context
 	stopBase    context.CancelFunc
 	lakeQueries lakeQueries
+	insights    *investigate.InsightFinder // for LookupEvents and the UI
 }
 
 // New returns a server for idx that accepts requests signed with any of
@@ -120,6 +122,7 @@ func New(cfg Config, idx cairn.Index, creds []Credentials, log *slog.Logger) *Se
 	}
 	s := &Server{cfg: cfg, idx: idx, verifier: NewVerifier(creds), log: log}
 	s.base, s.stopBase = context.WithCancel(context.Background())
+	s.insights = investigate.NewInsightFinder(idx, s.indexVersion)
 	if len(s.verifier.secrets) == 0 {
 		log.Warn("no API credentials configured: every API request will be refused")
 	}
@@ -133,10 +136,20 @@ func New(cfg Config, idx cairn.Index, creds []Credentials, log *slog.Logger) *Se
 	})
 	s.ui = ui.New(ui.Config{Index: idx, Check: s.verifier.Check, Cost: func() *cost.Store { return s.cost },
 		Recorder: func() *record.Recorder { return s.recorder }, Tour: func() []ui.TourStop { return s.tour },
-		CatchingUp: s.isCatchingUp, Log: log})
+		CatchingUp: s.isCatchingUp, Insights: s.insights.Find, Log: log})
 	mux.Handle("/", s.ui)
 	s.handler = securityHeaders(mux)
 	return s
+}
+
+// indexVersion names the index's state: its event count and newest event
+// change with every commit that stores something.
+func (s *Server) indexVersion(ctx context.Context) string {
+	st, err := s.idx.Stats(ctx)
+	if err != nil {
+		return "" // found again each time rather than kept past a change
+	}
+	return fmt.Sprintf("%d %s", st.Events, st.Newest.UTC().Format(time.RFC3339Nano))
 }
 
 // WarmPages builds the UI's costly views ahead of their first view: the
@@ -144,7 +157,9 @@ func New(cfg Config, idx cairn.Index, creds []Credentials, log *slog.Logger) *Se
 // cost store has changed.
 func (s *Server) WarmPages(ctx context.Context) {
 	s.ui.WarmCost(ctx)
-	s.ui.WarmInsights(ctx)
+	if _, err := s.insights.Find(ctx, time.Time{}, time.Time{}); err != nil && ctx.Err() == nil {
+		s.log.Warn("finding Insights ahead failed", "err", err)
+	}
 }
 
 // SetCatchingUp tells the server how to know that its sources have not

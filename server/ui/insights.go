@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -48,7 +47,7 @@ func (u *UI) insightsPage(w http.ResponseWriter, r *http.Request, s *session) {
 		u.render(w, r, http.StatusBadRequest, "insights", s, page)
 		return
 	}
-	found, err := u.insights(r.Context(), since, until)
+	found, err := u.cfg.Insights(r.Context(), since, until)
 	if err != nil {
 		u.fail(w, r, s, http.StatusInternalServerError, "Insights could not be found: "+oneLine(err.Error()), err)
 		return
@@ -85,35 +84,4 @@ func rowOf(in *investigate.Insight) insightRow {
 		row.WhoURL = "/events?" + calls.Encode()
 	}
 	return row
-}
-
-// insights returns the Insights of a range, found once per version of the
-// index: over 2,000,000 events they take about a second.
-func (u *UI) insights(ctx context.Context, since, until time.Time) ([]investigate.Insight, error) {
-	key := since.Format(time.RFC3339Nano) + "|" + until.Format(time.RFC3339Nano)
-	if st, err := u.cfg.Index.Stats(ctx); err == nil {
-		key += fmt.Sprintf("|%d %s", st.Events, st.Newest.UTC().Format(time.RFC3339Nano))
-	}
-	if found, ok := u.insightsCache.get(key); ok {
-		return found, nil
-	}
-	v, err, _ := u.insightsBuilds.Do(key, func() (any, error) {
-		found, err := investigate.Insights(context.WithoutCancel(ctx), u.cfg.Index, since, until)
-		if err == nil {
-			u.insightsCache.put(key, found)
-		}
-		return found, err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return v.([]investigate.Insight), nil
-}
-
-// WarmInsights finds the default range's Insights before anyone asks. The
-// server calls it at start and after each round of ingest.
-func (u *UI) WarmInsights(ctx context.Context) {
-	if _, err := u.insights(ctx, time.Time{}, time.Time{}); err != nil && ctx.Err() == nil {
-		u.cfg.Log.Warn("finding Insights ahead failed", "err", err)
-	}
 }

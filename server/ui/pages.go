@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -676,6 +677,36 @@ func spikeCreators(sp cost.Spike) creatorList {
 		rest = append(rest, c.Increase)
 	}
 	return creatorList{Shown: sp.Creators[:shown], More: len(rest), MoreIncrease: cost.SumAmounts(rest...)}
+}
+
+type costCache struct {
+	mu   sync.Mutex
+	keys []string
+	vals map[string]*costView
+}
+
+func (c *costCache) get(key string) (*costView, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.vals[key]
+	return v, ok
+}
+
+func (c *costCache) put(key string, v *costView) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.vals == nil {
+		c.vals = map[string]*costView{}
+	}
+	if _, ok := c.vals[key]; ok {
+		return
+	}
+	c.keys = append(c.keys, key)
+	c.vals[key] = v
+	for len(c.keys) > 8 {
+		delete(c.vals, c.keys[0])
+		c.keys = c.keys[1:]
+	}
 }
 
 func (u *UI) buildCost(ctx context.Context, store *cost.Store, month string) (*costView, error) {

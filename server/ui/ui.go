@@ -20,6 +20,7 @@
 package ui
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"embed"
@@ -75,7 +76,11 @@ type Config struct {
 	// so that every page says its answers cover what is indexed so far;
 	// nil for never.
 	CatchingUp func() bool
-	Log        *slog.Logger
+	// Insights finds the Insights that began in a range (shared with the
+	// API, which keeps what it found); investigate.Insights over Index
+	// when nil.
+	Insights func(ctx context.Context, since, until time.Time) ([]investigate.Insight, error)
+	Log      *slog.Logger
 	// Now is the clock, time.Now when nil.
 	Now func() time.Time
 }
@@ -89,11 +94,9 @@ type UI struct {
 	mu       sync.Mutex
 	sessions map[string]*session
 
-	logins         loginLimiter
-	costCache      viewCache[*costView]
-	costBuilds     singleflight.Group // cost pages being built, by cache key
-	insightsCache  viewCache[[]investigate.Insight]
-	insightsBuilds singleflight.Group
+	logins     loginLimiter
+	costCache  costCache
+	costBuilds singleflight.Group // cost pages being built, by cache key
 }
 
 // TourStop is something worth looking at, asked as a question, with the
@@ -122,6 +125,11 @@ func New(cfg Config) *UI {
 	}
 	if cfg.Recorder == nil {
 		cfg.Recorder = func() *record.Recorder { return nil }
+	}
+	if cfg.Insights == nil {
+		cfg.Insights = func(ctx context.Context, since, until time.Time) ([]investigate.Insight, error) {
+			return investigate.Insights(ctx, cfg.Index, since, until)
+		}
 	}
 	if cfg.Tour == nil {
 		cfg.Tour = func() []TourStop { return nil }
