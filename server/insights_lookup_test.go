@@ -2,12 +2,9 @@ package server
 
 import (
 	"bytes"
-	"context"
 	"io"
-	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -21,19 +18,12 @@ import (
 	"github.com/cairn-audit/cairn"
 	ct "github.com/cairn-audit/cairn/cloudtrail"
 	"github.com/cairn-audit/cairn/cloudtrail/cloudtrailtest"
-	"github.com/cairn-audit/cairn/index/duckdb"
 )
 
 // startInsightServer serves a real index of cloudtrailtest.InsightTrail,
 // which holds two Insights on its ninth day.
 func startInsightServer(t *testing.T) (url string, day9 time.Time) {
 	t.Helper()
-	cfg := duckdb.DefaultConfig()
-	cfg.Dir = filepath.Join(t.TempDir(), "index")
-	idx, err := duckdb.Open(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
 	records, day0 := cloudtrailtest.InsightTrail(false)
 	rd, err := ct.NewReader(bytes.NewReader(records))
 	if err != nil {
@@ -50,18 +40,7 @@ func startInsightServer(t *testing.T) (url string, day9 time.Time) {
 		}
 		events = append(events, e)
 	}
-	if _, err := idx.Commit(context.Background(), &cairn.Batch{Events: events}); err != nil {
-		t.Fatal(err)
-	}
-	s := New(DefaultConfig(), idx, []Credentials{testCreds}, nil)
-	hs := httptest.NewServer(s.Handler())
-	t.Cleanup(func() {
-		hs.Close()
-		s.stopBase()
-		s.lakeQueries.stop()
-		idx.Close()
-	})
-	return hs.URL, day0.AddDate(0, 0, 8)
+	return serveIndex(t, events).URL, day0.AddDate(0, 0, 8)
 }
 
 // TestLookupInsightsWithSDK: an Insights lookup, as the console's Insights

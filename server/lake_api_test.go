@@ -26,13 +26,19 @@ import (
 // Lake's queries read.
 func startLakeServer(t *testing.T, n int) (*testServer, []cairn.Event) {
 	t.Helper()
+	events := testEvents(n, testBase)
+	return serveIndex(t, events), events
+}
+
+// serveIndex serves a real index of events on 127.0.0.1 until the test ends.
+func serveIndex(t *testing.T, events []cairn.Event) *testServer {
+	t.Helper()
 	cfg := duckdb.DefaultConfig()
 	cfg.Dir = filepath.Join(t.TempDir(), "index")
 	idx, err := duckdb.Open(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	events := testEvents(n, testBase)
 	if _, err := idx.Commit(context.Background(), &cairn.Batch{Events: events}); err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +50,7 @@ func startLakeServer(t *testing.T, n int) (*testServer, []cairn.Event) {
 		s.lakeQueries.stop()
 		idx.Close()
 	})
-	return &testServer{URL: hs.URL, srv: s}, events
+	return &testServer{URL: hs.URL, srv: s}
 }
 
 // waitQuery polls DescribeQuery, as Lake's clients do, until the query ends.
