@@ -47,14 +47,14 @@ type InsightContext struct {
 }
 
 // InsightStatistics compares the unusual activity with its baseline. The
-// averages are per minute. The Start record's insight average is that of
-// the activity's first minutes, the End record's that of the whole of it;
-// only the End record has a duration.
+// averages are per minute. The Start record's insight average and duration
+// are those of the activity's first minutes, the End record's those of the
+// whole of it.
 type InsightStatistics struct {
 	Baseline         InsightAverage `json:"baseline"`
 	Insight          InsightAverage `json:"insight"`
-	InsightDuration  int            `json:"insightDuration,omitempty"` // minutes
-	BaselineDuration int            `json:"baselineDuration"`          // minutes
+	InsightDuration  int            `json:"insightDuration"`  // minutes
+	BaselineDuration int            `json:"baselineDuration"` // minutes
 }
 
 // InsightAverage is a rate per minute.

@@ -20,29 +20,38 @@ import (
 // Insights find what CloudTrail Insights finds: an API whose write calls, or
 // whose calls failing with one error code, come much faster than in the
 // week before. AWS does not publish its model; cairn's is meant to be
-// explained in one sentence (docs/cli.md, "cairn insights"):
+// explained in a few sentences (docs/cli.md, "cairn insights"):
 //
 //   - Calls are counted in ten-minute buckets per account, region, API
 //     (and error code). A bucket is unusual when it holds at least
 //     insightMinCalls, more than twice the busiest bucket of the seven
 //     days before it, and so many that the week's average rate would give
-//     them less than once in a million buckets (Poisson).
-//   - The unusual activity lasts while its buckets hold more than the
-//     week's average rate would give them once in a hundred buckets, and
-//     ends after insightQuietBuckets that do not, or after a day.
+//     them less than once in a million buckets (Poisson). So is the hour
+//     that a bucket ends, by the same tests against the week's hours but
+//     with at least insightHourMinCalls: a slow stream of errors never
+//     seen before is unusual too.
+//   - The unusual activity lasts, backwards and forwards, while its
+//     buckets hold more than the week's average rate would give them once
+//     in a hundred buckets, and ends after insightQuietBuckets that do
+//     not, or after a day.
 //   - An account and region is judged only once it has seven days of
-//     history, so that the first week of an index raises nothing.
+//     history, so that the first week of an index raises nothing, and not
+//     in its last insightSettle, where CloudTrail's late deliveries may
+//     still add calls and so move an Insight's start.
 //
 // Only management events count, as a trail's Insights select by default;
 // the call rate counts write calls (readOnly false), the error rate calls
 // that failed, read or write.
 const (
 	insightBucket       = 10 * time.Minute
+	insightHour         = 6 // buckets
 	insightBaseline     = 7 * 24 * time.Hour
 	insightMinCalls     = 5
+	insightHourMinCalls = 7
 	insightSignificance = 1e-6
 	insightGoingOn      = 1e-2
 	insightQuietBuckets = 3
+	insightSettle       = 30 * time.Minute
 	insightTopValues    = 5
 )
 
@@ -77,8 +86,11 @@ type Insight struct {
 	Rate         float64 `json:"rate"`
 	BaselineRate float64 `json:"baselineRate"`
 	// BaselinePeak is the most calls one bucket of the week before held.
-	BaselinePeak int64                           `json:"baselinePeak"`
-	Attributions []cloudtrail.InsightAttribution `json:"attributions"`
+	BaselinePeak int64 `json:"baselinePeak"`
+	// Attributions are over the whole activity, FirstAttributions over its
+	// first bucket, as the End and Start records' statistics are.
+	Attributions      []cloudtrail.InsightAttribution `json:"attributions"`
+	FirstAttributions []cloudtrail.InsightAttribution `json:"firstAttributions"`
 }
 
 // Minutes is how long the activity lasted.
@@ -145,7 +157,7 @@ func (in *Insight) SharedEventID() string {
 // End record, as CloudTrail writes them.
 func (in *Insight) Records() []cloudtrail.InsightRecord {
 	shared := in.SharedEventID()
-	record := func(state string, at time.Time, rate float64, minutes int) cloudtrail.InsightRecord {
+	record := func(state string, at time.Time, rate float64, minutes int, attributions []cloudtrail.InsightAttribution) cloudtrail.InsightRecord {
 		return cloudtrail.InsightRecord{
 			EventVersion: "1.08", EventTime: at.UTC().Format(time.RFC3339), AWSRegion: in.Region,
 			EventID: uuidOf(shared, state), EventType: "AwsCloudTrailInsight", RecipientAccountID: in.Account,
@@ -157,21 +169,26 @@ func (in *Insight) Records() []cloudtrail.InsightRecord {
 						Baseline: cloudtrail.InsightAverage{Average: in.BaselineRate}, Insight: cloudtrail.InsightAverage{Average: rate},
 						InsightDuration: minutes, BaselineDuration: int(insightBaseline / time.Minute),
 					},
-					Attributions: in.Attributions,
+					Attributions: attributions,
 				},
 			},
 		}
 	}
-	out := []cloudtrail.InsightRecord{record(cloudtrail.InsightStart, in.Start, in.FirstRate, 0)}
+	// The Start record's statistics and attributions are its first
+	// bucket's, the End record's the whole activity's.
+	out := []cloudtrail.InsightRecord{record(cloudtrail.InsightStart, in.Start, in.FirstRate, int(insightBucket/time.Minute), in.FirstAttributions)}
 	if !in.Ongoing {
-		out = append(out, record(cloudtrail.InsightEnd, in.End, in.Rate, in.Minutes()))
+		out = append(out, record(cloudtrail.InsightEnd, in.End, in.Rate, in.Minutes(), in.Attributions))
 	}
 	return out
 }
 
-// uuidOf makes a UUID-shaped ID from its parts.
+// uuidOf makes a name-based UUID (version 5's layout, over SHA-256) from
+// its parts.
 func uuidOf(parts ...string) string {
 	sum := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	sum[6] = sum[6]&0x0f | 0x50 // version 5
+	sum[8] = sum[8]&0x3f | 0x80 // RFC 4122 variant
 	h := hex.EncodeToString(sum[:16])
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
@@ -190,36 +207,48 @@ func (s series) insightType() string {
 	return cloudtrail.InsightCallRate
 }
 
-// condition selects the series' events from the events view, whose columns
-// are unqualified.
-func (s series) condition() string {
-	c := fmt.Sprintf("recipientAccountId = %s AND awsRegion = %s AND eventSource = %s AND eventName = %s AND %s",
-		sqlText(s.account), sqlText(s.region), sqlText(s.source), sqlText(s.api), insightEvents)
-	if s.kind == "error" {
-		return c + " AND errorCode = " + sqlText(s.errorCode)
-	}
-	return c + " AND readOnly = false"
+// values writes the series as the first columns of a VALUES row: kind,
+// account, region, source, API, error code.
+func (s series) values() string {
+	return strings.Join([]string{sqlText(s.kind), sqlText(s.account), sqlText(s.region), sqlText(s.source), sqlText(s.api), sqlText(s.errorCode)}, ", ")
 }
 
 // insightEvents are the events Insights count.
 const insightEvents = "eventCategory = 'Management' AND eventType = 'AwsApiCall'"
 
-// unusualBucket is a bucket that may begin an Insight.
+// joinSeries joins the events view (as ev) to a VALUES table s whose rows
+// begin with series.values, on the series' events.
+const joinSeries = `JOIN s ON ev.recipientAccountId = s.a AND ev.awsRegion = s.r AND ev.eventSource = s.src AND ev.eventName = s.n
+	AND (s.kind = 'call' AND ev.readOnly = false OR s.kind = 'error' AND ev.errorCode = s.e)`
+
+// unusualBucket is a bucket that may begin an Insight, or end an unusual
+// hour.
 type unusualBucket struct {
 	series
 	bucket       int64 // its number: its start in microseconds since the epoch, over the width
 	count        int64
 	baselineSum  int64
 	baselinePeak int64
-	newest       int64 // the account and region's newest bucket
+	newest       int64 // the account and region's newest event, microseconds since the epoch
 	// mean is the week's average per bucket, but never below one call a
 	// week: an API never called before is unusual only by its count.
 	mean float64
+	// byBucket is set when the bucket itself is unusual, not only the hour
+	// it ends.
+	byBucket bool
+}
+
+// settled reports whether bucket b is old enough, against the newest
+// event of its account and region, not to gain late deliveries.
+func (c *unusualBucket) settled(b int64) bool {
+	return (b+1)*insightBucket.Microseconds() <= c.newest-insightSettle.Microseconds()
 }
 
 // Insights returns the unusual activity that began in [since, until), oldest
 // first. A zero since means 90 days before the newest event, as far as
-// CloudTrail's event history reaches; a zero until, no bound.
+// CloudTrail's event history reaches; a zero until, no bound. Activity is
+// followed to its end past until, and, when it began before since, left
+// out even where it goes on after since.
 func Insights(ctx context.Context, q Querier, since, until time.Time) ([]Insight, error) {
 	if since.IsZero() {
 		t, err := q.Query(ctx, "SELECT epoch_us(max(eventTime)) FROM events")
@@ -231,7 +260,11 @@ func Insights(ctx context.Context, q Querier, since, until time.Time) ([]Insight
 		}
 		since = time.UnixMicro(toInt(t.Rows[0][0])).Add(-90 * 24 * time.Hour)
 	}
-	unusual, err := unusualBuckets(ctx, q, since, until)
+	// Whole buckets: the one that holds since is the first.
+	since = since.UTC().Truncate(insightBucket)
+	// Activity that began up to a day before since may still be unusual
+	// after it; finding where it began keeps it from being taken for new.
+	unusual, err := unusualBuckets(ctx, q, since.Add(-InsightLongest), until)
 	if err != nil {
 		return nil, err
 	}
@@ -243,13 +276,21 @@ func Insights(ctx context.Context, q Querier, since, until time.Time) ([]Insight
 		return nil, err
 	}
 	var out []Insight
-	for i := 0; i < len(unusual); {
-		c := unusual[i]
-		in, last := episode(c, counts[c.series])
-		out = append(out, in)
-		// Later unusual buckets of the same activity are part of it.
-		for i++; i < len(unusual) && unusual[i].series == c.series && unusual[i].bucket <= last; i++ {
+	var prev series
+	after := int64(math.MinInt64) // the last bucket of the series' previous Insight
+	for _, c := range unusual {
+		if c.series != prev {
+			prev, after = c.series, math.MinInt64
 		}
+		if c.bucket <= after || !c.byBucket && c.bucket-insightHour < after {
+			continue // part of the activity already found, or an hour that holds some of it
+		}
+		in, last := episode(c, counts[c.series], after)
+		after = last
+		if in.Start.Before(since) || !until.IsZero() && !in.Start.Before(until) {
+			continue
+		}
+		out = append(out, in)
 	}
 	if err := attribute(ctx, q, out); err != nil {
 		return nil, err
@@ -258,12 +299,14 @@ func Insights(ctx context.Context, q Querier, since, until time.Time) ([]Insight
 	return out, nil
 }
 
-// unusualBuckets finds the buckets that begin Insights (but the Poisson
-// test, done here rather than in SQL), ordered by series and time.
+// unusualBuckets finds the buckets that begin Insights, or end an unusual
+// hour, in [since, until), ordered by series and time; since is a bucket's
+// start. The Poisson tests are done here rather than in SQL.
 func unusualBuckets(ctx context.Context, q Querier, since, until time.Time) ([]unusualBucket, error) {
 	width := insightBucket.Microseconds()
 	weeks := int64(insightBaseline / insightBucket)
-	// Buckets that begin before until are counted whole.
+	// The week before since, and the buckets that begin before until,
+	// whole.
 	window, began := "eventTime >= "+sqlTime(since.Add(-insightBaseline)), fmt.Sprintf("b >= %d", since.UnixMicro()/width)
 	if !until.IsZero() {
 		last := (until.UnixMicro() + width - 1) / width
@@ -271,7 +314,7 @@ func unusualBuckets(ctx context.Context, q Querier, since, until time.Time) ([]u
 		began += fmt.Sprintf(" AND b < %d", last)
 	}
 	sql := fmt.Sprintf(`WITH history AS (
-		SELECT recipientAccountId AS a, awsRegion AS r, epoch_us(min(eventTime)) AS first, epoch_us(max(eventTime)) // %[1]d AS newest
+		SELECT recipientAccountId AS a, awsRegion AS r, epoch_us(min(eventTime)) AS first, epoch_us(max(eventTime)) AS newest
 		FROM events GROUP BY ALL),
 	buckets AS (
 		SELECT 'call' AS kind, recipientAccountId AS a, awsRegion AS r, eventSource AS s, eventName AS n, '' AS e,
@@ -280,15 +323,22 @@ func unusualBuckets(ctx context.Context, q Querier, since, until time.Time) ([]u
 		UNION ALL
 		SELECT 'error', recipientAccountId, awsRegion, eventSource, eventName, errorCode, epoch_us(eventTime) // %[1]d, count(*)
 		FROM events WHERE %[2]s AND %[3]s AND errorCode <> '' GROUP BY ALL),
+	hours AS (
+		SELECT *, sum(c) OVER (PARTITION BY kind, a, r, s, n, e ORDER BY b RANGE BETWEEN %[8]d PRECEDING AND CURRENT ROW) AS h
+		FROM buckets),
 	judged AS (
-		SELECT *, sum(c) OVER week AS base_sum, max(c) OVER week AS base_peak FROM buckets
-		WINDOW week AS (PARTITION BY kind, a, r, s, n, e ORDER BY b RANGE BETWEEN %[4]d PRECEDING AND 1 PRECEDING))
-	SELECT kind, a, r, s, n, e, b, c, coalesce(base_sum, 0)::BIGINT, coalesce(base_peak, 0)::BIGINT, newest
+		SELECT *, sum(c) OVER week AS base_sum, max(c) OVER week AS base_peak, max(h) OVER hours_before AS base_hpeak FROM hours
+		WINDOW week AS (PARTITION BY kind, a, r, s, n, e ORDER BY b RANGE BETWEEN %[4]d PRECEDING AND 1 PRECEDING),
+		       hours_before AS (PARTITION BY kind, a, r, s, n, e ORDER BY b RANGE BETWEEN %[4]d PRECEDING AND %[9]d PRECEDING))
+	SELECT kind, a, r, s, n, e, b, c, h::BIGINT, coalesce(base_sum, 0)::BIGINT, coalesce(base_peak, 0)::BIGINT,
+	       coalesce(base_hpeak, 0)::BIGINT, newest
 	FROM judged JOIN history USING (a, r)
-	WHERE %[5]s AND b * %[1]d >= first + %[6]d AND c >= greatest(%[7]d, 2 * coalesce(base_peak, 0) + 1)
+	WHERE %[5]s AND b * %[1]d >= first + %[6]d AND (b + 1) * %[1]d <= newest - %[10]d
+	  AND (c >= greatest(%[7]d, 2 * coalesce(base_peak, 0) + 1) OR h >= greatest(%[7]d, 2 * coalesce(base_hpeak, 0) + 1))
 	  AND s IS NOT NULL AND n IS NOT NULL
 	ORDER BY kind, a, r, s, n, e, b`,
-		width, insightEvents, window, weeks, began, insightBaseline.Microseconds(), insightMinCalls)
+		width, insightEvents, window, weeks, began, insightBaseline.Microseconds(), insightMinCalls,
+		insightHour-1, insightHour, insightSettle.Microseconds())
 	t, err := q.Query(ctx, sql)
 	if err != nil {
 		return nil, fmt.Errorf("insights: count calls: %w", err)
@@ -297,10 +347,13 @@ func unusualBuckets(ctx context.Context, q Querier, since, until time.Time) ([]u
 	for _, row := range t.Rows {
 		c := unusualBucket{
 			series: series{kind: str(row[0]), account: str(row[1]), region: str(row[2]), source: str(row[3]), api: str(row[4]), errorCode: str(row[5])},
-			bucket: toInt(row[6]), count: toInt(row[7]), baselineSum: toInt(row[8]), baselinePeak: toInt(row[9]), newest: toInt(row[10]),
+			bucket: toInt(row[6]), count: toInt(row[7]), baselineSum: toInt(row[9]), baselinePeak: toInt(row[10]), newest: toInt(row[12]),
 		}
+		hour, hourPeak := toInt(row[8]), toInt(row[11])
 		c.mean = float64(max(c.baselineSum, 1)) / float64(weeks)
-		if poissonTail(c.count, c.mean) < insightSignificance {
+		c.byBucket = c.count >= max(insightMinCalls, 2*c.baselinePeak+1) && poissonTail(c.count, c.mean) < insightSignificance
+		byHour := hour >= max(insightHourMinCalls, 2*hourPeak+1) && poissonTail(hour, insightHour*c.mean) < insightSignificance
+		if c.byBucket || byHour {
 			out = append(out, c)
 		}
 	}
@@ -321,8 +374,8 @@ func poissonTail(n int64, m float64) float64 {
 	return min(1, first/(1-ratio))
 }
 
-// seriesBuckets counts, for each series, its buckets from its first unusual
-// bucket until a day after its last.
+// seriesBuckets counts, for each series, its buckets from an hour before its
+// first unusual bucket until a day after its last, in one scan.
 func seriesBuckets(ctx context.Context, q Querier, unusual []unusualBucket) (map[series]map[int64]int64, error) {
 	width := insightBucket.Microseconds()
 	span := int64(InsightLongest / insightBucket)
@@ -334,25 +387,31 @@ func seriesBuckets(ctx context.Context, q Querier, unusual []unusualBucket) (map
 			r.hi = c.bucket + span
 			continue
 		}
-		ranges[c.series] = &bounds{c.bucket, c.bucket + span}
+		ranges[c.series] = &bounds{c.bucket - insightHour, c.bucket + span}
 		order = append(order, c.series)
 	}
-	var parts []string
-	for i, s := range order {
-		r := ranges[s]
-		parts = append(parts, fmt.Sprintf(`SELECT %d AS i, epoch_us(eventTime) // %d AS b, count(*) AS c FROM events
-			WHERE eventTime >= %s AND eventTime < %s AND %s GROUP BY ALL`,
-			i, width, sqlTime(time.UnixMicro(r.lo*width)), sqlTime(time.UnixMicro((r.hi+1)*width)), s.condition()))
-	}
 	out := map[series]map[int64]int64{}
-	// A statement per few dozen series keeps each one short.
-	for chunk := range slices.Chunk(parts, 40) {
-		t, err := q.Query(ctx, strings.Join(chunk, "\nUNION ALL\n"))
+	for chunk := range slices.Chunk(order, 500) {
+		var rows []string
+		lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
+		for _, s := range chunk {
+			r := ranges[s]
+			lo, hi = min(lo, r.lo), max(hi, r.hi+1)
+			rows = append(rows, fmt.Sprintf("(%d, %s, %s, %s)", len(rows), s.values(),
+				sqlTime(time.UnixMicro(r.lo*width)), sqlTime(time.UnixMicro((r.hi+1)*width))))
+		}
+		t, err := q.Query(ctx, fmt.Sprintf(`WITH s(i, kind, a, r, src, n, e, lo, hi) AS (VALUES %s)
+			SELECT s.i, epoch_us(ev.eventTime) // %d AS b, count(*) FROM events ev %s
+			  AND ev.eventTime >= s.lo AND ev.eventTime < s.hi
+			WHERE ev.eventTime >= %s AND ev.eventTime < %s AND ev.%s
+			GROUP BY ALL`,
+			strings.Join(rows, ",\n"), width, joinSeries, sqlTime(time.UnixMicro(lo*width)), sqlTime(time.UnixMicro(hi*width)),
+			strings.ReplaceAll(insightEvents, " AND ", " AND ev.")))
 		if err != nil {
 			return nil, fmt.Errorf("insights: follow the activity: %w", err)
 		}
 		for _, row := range t.Rows {
-			s := order[toInt(row[0])]
+			s := chunk[toInt(row[0])]
 			if out[s] == nil {
 				out[s] = map[int64]int64{}
 			}
@@ -362,70 +421,89 @@ func seriesBuckets(ctx context.Context, q Querier, unusual []unusualBucket) (map
 	return out, nil
 }
 
-// episode follows an unusual bucket's activity to its end, and returns it
-// with its last unusual bucket.
-func episode(c unusualBucket, counts map[int64]int64) (Insight, int64) {
+// episode follows an unusual bucket's activity back to where it began (but
+// not into the series' previous Insight, which ended with bucket after)
+// and on to its end, and returns it with its last bucket.
+func episode(c unusualBucket, counts map[int64]int64, after int64) (Insight, int64) {
 	width := insightBucket
-	last, quiet, total := c.bucket, 0, int64(0)
-	end := c.bucket + int64(InsightLongest/width)
-	for b := c.bucket; b < end && quiet < insightQuietBuckets; b++ {
-		n := counts[b]
-		if b == c.bucket || n > 0 && poissonTail(n, c.mean) < insightGoingOn {
+	goingOn := func(b int64) bool { n := counts[b]; return n > 0 && poissonTail(n, c.mean) < insightGoingOn }
+	first := c.bucket
+	for b, quiet := c.bucket-1, 0; b > max(after, c.bucket-insightHour-1) && quiet < insightQuietBuckets; b-- {
+		if goingOn(b) {
+			first, quiet = b, 0
+			continue
+		}
+		quiet++
+	}
+	last, end := c.bucket, first+int64(InsightLongest/width)
+	for b, quiet := c.bucket+1, 0; b < end && quiet < insightQuietBuckets; b++ {
+		if goingOn(b) {
 			last, quiet = b, 0
 			continue
 		}
 		quiet++
 	}
-	for b := c.bucket; b <= last; b++ {
+	var total int64
+	for b := first; b <= last; b++ {
 		total += counts[b]
 	}
-	start := time.UnixMicro(c.bucket * width.Microseconds()).UTC()
+	start := time.UnixMicro(first * width.Microseconds()).UTC()
 	stop := time.UnixMicro((last + 1) * width.Microseconds()).UTC()
-	minutes := stop.Sub(start).Minutes()
 	in := Insight{
 		Type: c.insightType(), Account: c.account, Region: c.region, EventSource: c.source, EventName: c.api, ErrorCode: c.errorCode,
 		Start: start, End: stop, Count: total,
-		FirstRate:    float64(c.count) / width.Minutes(),
-		Rate:         float64(total) / minutes,
+		FirstRate:    float64(counts[first]) / width.Minutes(),
+		Rate:         float64(total) / stop.Sub(start).Minutes(),
 		BaselineRate: float64(c.baselineSum) / insightBaseline.Minutes(),
 		BaselinePeak: c.baselinePeak,
-		// The data may stop before the quiet buckets that would end it.
-		Ongoing: c.newest < min(last+insightQuietBuckets, end),
+		// Over once the quiet buckets after it (or the day's end) have
+		// settled; the data may not reach them yet.
+		Ongoing: !c.settled(min(last+insightQuietBuckets, end-1)),
 	}
 	return in, last
 }
 
 // attribute adds to each Insight the top values of who called, with what,
-// and (for the call rate) with what error, during the activity and during
-// its baseline week.
+// and (for the call rate) with what error, during the activity, during its
+// first bucket, and during its baseline week, in one scan.
 func attribute(ctx context.Context, q Querier, ins []Insight) error {
-	// One scan per Insight: its week and its activity, grouped three ways.
-	var parts []string
-	for i := range ins {
-		in := &ins[i]
-		s := series{kind: "call", account: in.Account, region: in.Region, source: in.EventSource, api: in.EventName, errorCode: in.ErrorCode}
-		if in.Type == cloudtrail.InsightErrorRate {
-			s.kind = "error"
-		}
-		from := sqlTime(in.Start)
-		parts = append(parts, fmt.Sprintf(`SELECT %d AS i,
-				CASE grouping(u, ua, ec) WHEN 3 THEN 'userIdentityArn' WHEN 5 THEN 'userAgent' ELSE 'errorCode' END AS attr,
-				coalesce(u, ua, ec) AS v, count(*) FILTER (WHERE eventTime >= %s) AS during, count(*) FILTER (WHERE eventTime < %s) AS before
-			FROM (SELECT eventTime, coalesce(userArn, 'null') AS u, coalesce(userAgent, 'null') AS ua, coalesce(nullif(errorCode, ''), 'null') AS ec
-			      FROM events WHERE eventTime >= %s AND eventTime < %s AND %s)
-			GROUP BY GROUPING SETS ((u), (ua), (ec))`,
-			i, from, from, sqlTime(in.Start.Add(-insightBaseline)), sqlTime(in.End), s.condition()))
-	}
 	type tally struct {
-		value          string
-		during, before int64
+		value                 string
+		during, first, before int64
 	}
 	found := make([]map[string][]tally, len(ins))
-	for chunk := range slices.Chunk(parts, 40) {
-		t, err := q.Query(ctx, fmt.Sprintf(`SELECT i, attr, v, during, before FROM (%s)
-			QUALIFY row_number() OVER (PARTITION BY i, attr ORDER BY during DESC, v) <= %[2]d
-			     OR row_number() OVER (PARTITION BY i, attr ORDER BY before DESC, v) <= %[2]d`,
-			strings.Join(chunk, "\nUNION ALL\n"), insightTopValues))
+	for base := 0; base < len(ins); base += 500 {
+		chunk := ins[base:min(base+500, len(ins))]
+		var rows []string
+		lo, hi := chunk[0].Start, chunk[0].End
+		for i := range chunk {
+			in := &chunk[i]
+			s := series{kind: "call", account: in.Account, region: in.Region, source: in.EventSource, api: in.EventName, errorCode: in.ErrorCode}
+			if in.Type == cloudtrail.InsightErrorRate {
+				s.kind = "error"
+			}
+			week := in.Start.Add(-insightBaseline)
+			lo, hi = minTime(lo, week), maxTime(hi, in.End)
+			rows = append(rows, fmt.Sprintf("(%d, %s, %s, %s, %s, %s)", base+i, s.values(),
+				sqlTime(week), sqlTime(in.Start), sqlTime(in.Start.Add(insightBucket)), sqlTime(in.End)))
+		}
+		t, err := q.Query(ctx, fmt.Sprintf(`WITH s(i, kind, a, r, src, n, e, week, t0, t1, t2) AS (VALUES %s),
+			calls AS (
+				SELECT s.i, s.t0, s.t1, ev.eventTime AS t, coalesce(ev.userArn, 'null') AS u, coalesce(ev.userAgent, 'null') AS ua,
+				       coalesce(nullif(ev.errorCode, ''), 'null') AS ec
+				FROM events ev %s AND ev.eventTime >= s.week AND ev.eventTime < s.t2
+				WHERE ev.eventTime >= %s AND ev.eventTime < %s AND ev.%s),
+			tallied AS (
+				SELECT i, CASE grouping(u, ua, ec) WHEN 3 THEN 'userIdentityArn' WHEN 5 THEN 'userAgent' ELSE 'errorCode' END AS attr,
+				       coalesce(u, ua, ec) AS v, count(*) FILTER (WHERE t >= t0) AS during,
+				       count(*) FILTER (WHERE t >= t0 AND t < t1) AS first, count(*) FILTER (WHERE t < t0) AS before
+				FROM calls GROUP BY GROUPING SETS ((i, u), (i, ua), (i, ec)))
+			SELECT i, attr, v, during, first, before FROM tallied
+			QUALIFY row_number() OVER (PARTITION BY i, attr ORDER BY during DESC, v) <= %[6]d
+			     OR row_number() OVER (PARTITION BY i, attr ORDER BY first DESC, v) <= %[6]d
+			     OR row_number() OVER (PARTITION BY i, attr ORDER BY before DESC, v) <= %[6]d`,
+			strings.Join(rows, ",\n"), joinSeries, sqlTime(lo), sqlTime(hi), strings.ReplaceAll(insightEvents, " AND ", " AND ev."),
+			insightTopValues))
 		if err != nil {
 			return fmt.Errorf("insights: attribute the activity: %w", err)
 		}
@@ -434,12 +512,11 @@ func attribute(ctx context.Context, q Querier, ins []Insight) error {
 			if found[i] == nil {
 				found[i] = map[string][]tally{}
 			}
-			found[i][str(row[1])] = append(found[i][str(row[1])], tally{str(row[2]), toInt(row[3]), toInt(row[4])})
+			found[i][str(row[1])] = append(found[i][str(row[1])], tally{str(row[2]), toInt(row[3]), toInt(row[4]), toInt(row[5])})
 		}
 	}
 	for i := range ins {
 		in := &ins[i]
-		minutes := in.End.Sub(in.Start).Minutes()
 		attrs := []string{"userIdentityArn", "userAgent", "errorCode"}
 		if in.Type == cloudtrail.InsightErrorRate {
 			attrs = attrs[:2] // as AWS: an error-rate Insight's error code is its own
@@ -449,12 +526,11 @@ func attribute(ctx context.Context, q Querier, ins []Insight) error {
 			if !ok {
 				continue
 			}
-			at := cloudtrail.InsightAttribution{Attribute: a, Insight: []cloudtrail.InsightAttributeValue{}, Baseline: []cloudtrail.InsightAttributeValue{}}
 			top := func(count func(tally) int64, per float64) []cloudtrail.InsightAttributeValue {
 				slices.SortFunc(ts, func(x, y tally) int {
 					return cmp.Or(cmp.Compare(count(y), count(x)), strings.Compare(x.value, y.value))
 				})
-				var out []cloudtrail.InsightAttributeValue
+				out := []cloudtrail.InsightAttributeValue{}
 				for _, t := range ts {
 					if count(t) > 0 && len(out) < insightTopValues {
 						out = append(out, cloudtrail.InsightAttributeValue{Value: t.value, Average: float64(count(t)) / per})
@@ -462,19 +538,39 @@ func attribute(ctx context.Context, q Querier, ins []Insight) error {
 				}
 				return out
 			}
-			at.Insight = append(at.Insight, top(func(t tally) int64 { return t.during }, minutes)...)
-			at.Baseline = append(at.Baseline, top(func(t tally) int64 { return t.before }, insightBaseline.Minutes())...)
-			in.Attributions = append(in.Attributions, at)
+			baseline := top(func(t tally) int64 { return t.before }, insightBaseline.Minutes())
+			in.Attributions = append(in.Attributions, cloudtrail.InsightAttribution{Attribute: a,
+				Insight: top(func(t tally) int64 { return t.during }, in.End.Sub(in.Start).Minutes()), Baseline: baseline})
+			in.FirstAttributions = append(in.FirstAttributions, cloudtrail.InsightAttribution{Attribute: a,
+				Insight: top(func(t tally) int64 { return t.first }, insightBucket.Minutes()), Baseline: baseline})
 		}
 	}
 	return nil
 }
 
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
 // sqlTime writes a time as an SQL literal.
 func sqlTime(t time.Time) string { return "'" + t.UTC().Format(time.RFC3339Nano) + "'::TIMESTAMPTZ" }
 
-// sqlText quotes a string for SQL.
-func sqlText(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+// sqlText quotes a string for SQL. A NUL, which would end the statement
+// early, is written as chr(0).
+func sqlText(s string) string {
+	q := "'" + strings.ReplaceAll(s, "'", "''") + "'"
+	return strings.ReplaceAll(q, "\x00", "' || chr(0) || '")
+}
 
 func str(v any) string {
 	if s, ok := v.(string); ok {

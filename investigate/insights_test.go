@@ -2,6 +2,8 @@ package investigate_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -101,7 +103,9 @@ func TestInsightsFindBurstsAndErrors(t *testing.T) {
 		t.Errorf("a second run gave other IDs")
 	}
 
-	// Bounds select by start.
+	// Bounds select by start. Activity that began before since is not
+	// taken for new where it goes on after it; the minutes of since do not
+	// cut the week before it short.
 	for _, c := range []struct {
 		since, until time.Time
 		want         int
@@ -109,6 +113,9 @@ func TestInsightsFindBurstsAndErrors(t *testing.T) {
 		{day9.Add(10 * time.Hour), time.Time{}, 1},
 		{day0, day9.Add(9 * time.Hour), 0},
 		{day9.Add(9 * time.Hour), day9.Add(9*time.Hour + time.Minute), 1},
+		{day9.Add(9*time.Hour + 5*time.Minute), day9.Add(10 * time.Hour), 1},  // the bucket that holds since counts
+		{day9.Add(9*time.Hour + 20*time.Minute), day9.Add(10 * time.Hour), 0}, // the denied reads began at 09:00
+		{day9.Add(12*time.Hour + 5*time.Minute), time.Time{}, 1},
 	} {
 		got, err := investigate.Insights(ctx, idx, c.since, c.until)
 		if err != nil {
@@ -136,8 +143,10 @@ func TestInsightOngoingAtTheEnd(t *testing.T) {
 		t.Errorf("the terminations are over, yet ongoing")
 	}
 	last := found[2]
-	if last.EventName != "DeleteSnapshot" || !last.Ongoing || len(last.Records()) != 1 || last.Records()[0].InsightDetails.State != "Start" {
-		t.Errorf("the deletions as the data ends: %s, ongoing %v, %d records; want DeleteSnapshot, ongoing, a Start record only", last.EventName, last.Ongoing, len(last.Records()))
+	if last.EventName != "DeleteSnapshot" || !last.Ongoing || len(last.Records()) != 1 || last.Records()[0].InsightDetails.State != "Start" ||
+		!last.Start.Equal(day9.Add(23*time.Hour)) {
+		t.Errorf("the deletions in the data's last hour: %s from %s, ongoing %v, %d records; want DeleteSnapshot from 23:00, ongoing, a Start record only",
+			last.EventName, last.Start, last.Ongoing, len(last.Records()))
 	}
 	// -until does not cut the activity short: it is followed to its end.
 	found, err = investigate.Insights(context.Background(), idx, day9, day9.Add(12*time.Hour+time.Minute))
@@ -196,5 +205,56 @@ func TestInsightFinderKeepsUntilTheIndexChanges(t *testing.T) {
 	version = "2"
 	if _, err := f.Find(ctx, day0, time.Time{}); err != nil || q.n.Load() == searched {
 		t.Errorf("a new version of the index was not searched again (%v)", err)
+	}
+}
+
+// TestInsightsOfASlowStreamAndOddNames: errors never seen before, two or
+// three a bucket, are unusual by the hour, and begin where they began; a
+// name with a NUL or a quote in it is found like any other.
+func TestInsightsOfASlowStreamAndOddNames(t *testing.T) {
+	dir, day0 := insightTrail(t, false)
+	day9 := day0.AddDate(0, 0, 8)
+	var records []map[string]any
+	add := func(at time.Time, name, errorCode string) {
+		r := map[string]any{
+			"eventVersion": "1.08", "eventTime": at.Format(time.RFC3339), "eventSource": "ecs.amazonaws.com", "eventName": name,
+			"awsRegion": "us-east-1", "userIdentity": map[string]any{"type": "IAMUser", "arn": "arn:aws:iam::111122223333:user/carol", "accountId": "111122223333"},
+			"eventID": fmt.Sprintf("00000000-0000-4000-9000-%012d", len(records)), "readOnly": errorCode != "", "eventType": "AwsApiCall",
+			"managementEvent": true, "recipientAccountId": "111122223333", "eventCategory": "Management",
+		}
+		if errorCode != "" {
+			r["errorCode"] = errorCode
+		}
+		records = append(records, r)
+	}
+	// Fifteen denials over 85 minutes from 15:01, never more than two in
+	// ten minutes, about ten an hour.
+	for i := range 15 {
+		add(day9.Add(15*time.Hour+time.Duration(i)*6*time.Minute+time.Minute), "DescribeTasks", "AccessDeniedException")
+	}
+	// A burst of a write whose name has a NUL and a quote.
+	for i := range 12 {
+		add(day9.Add(17*time.Hour+time.Duration(i)*10*time.Second), "Odd'Name\x00X", "")
+	}
+	b, err := json.Marshal(map[string]any{"Records": records})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "more.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	found, err := investigate.Insights(context.Background(), openIndex(t, dir), day9.Add(14*time.Hour), time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(found) != 2 {
+		t.Fatalf("found %d Insights, want the slow denials and the odd name: %+v", len(found), found)
+	}
+	slow := found[0]
+	if slow.EventName != "DescribeTasks" || !slow.Start.Equal(day9.Add(15*time.Hour)) || slow.Count != 15 || slow.Minutes() != 90 {
+		t.Errorf("slow denials: %s from %s for %d minutes, %d; want DescribeTasks from 15:00 for 90 minutes, 15", slow.EventName, slow.Start, slow.Minutes(), slow.Count)
+	}
+	if odd := found[1]; odd.EventName != "Odd'Name\x00X" || odd.Count != 12 {
+		t.Errorf("the odd name: %q, %d calls; want Odd'Name\\x00X, 12", odd.EventName, odd.Count)
 	}
 }

@@ -10,7 +10,7 @@ import (
 // of one account and region, from day0: a steady background, a burst in the
 // first week (too early to judge), and, on the ninth day, a stream of
 // denied reads from 09:00 to 09:40 and thirty terminations at 12:00; with
-// lastMinutes, also a burst of deleted snapshots as the data ends.
+// lastMinutes, also deleted snapshots in the data's last hour.
 func InsightTrail(lastMinutes bool) (records []byte, day0 time.Time) {
 	day0 = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	var all []map[string]any
@@ -52,8 +52,9 @@ func InsightTrail(lastMinutes bool) (records []byte, day0 time.Time) {
 		add(day0.AddDate(0, 0, 8).Add(12*time.Hour+time.Duration(i)*6*time.Second), "ec2.amazonaws.com", "TerminateInstances", "bob", false, "")
 	}
 	if lastMinutes {
-		for i := range 20 {
-			add(day0.AddDate(0, 0, 9).Add(-5*time.Minute+time.Duration(i)*10*time.Second), "ec2.amazonaws.com", "DeleteSnapshot", "bob", false, "")
+		// Two a minute, from an hour before the data ends to its end.
+		for i := range 120 {
+			add(day0.AddDate(0, 0, 9).Add(-time.Hour+time.Duration(i)*30*time.Second), "ec2.amazonaws.com", "DeleteSnapshot", "bob", false, "")
 		}
 	}
 	records, err := json.Marshal(map[string]any{"Records": all})
