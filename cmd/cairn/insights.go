@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -65,7 +66,9 @@ func runInsights(ctx context.Context, e *env, args []string) error {
 		return nil
 	}
 	printInsights(terminalText(e.stdout), found)
-	fmt.Fprintln(e.stderr, "(minutes ending in + are still unusual where the data ends; -format records prints CloudTrail's Insights records)")
+	if slices.ContainsFunc(found, func(in investigate.Insight) bool { return in.Ongoing }) {
+		fmt.Fprintln(e.stderr, "(minutes ending in + are still unusual where the data ends)")
+	}
 	return nil
 }
 

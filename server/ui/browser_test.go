@@ -444,6 +444,14 @@ func TestEveryPageAnswers(t *testing.T) {
 	if _, body := get(t, c, s.URL+"/cost?month=1999-01"); !strings.Contains(body, `id="month-missing"`) || !strings.Contains(body, "No cost was imported for 1999-01") {
 		t.Errorf("/cost?month=1999-01 does not say the month has no cost")
 	}
+	// Insights: a range that ends before it begins is refused; a date as
+	// until means through that day.
+	if resp, body := get(t, c, s.URL+"/insights?since=2026-03-20&until=2026-03-19"); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "since must be before until") {
+		t.Errorf("/insights with a reversed range: %d", resp.StatusCode)
+	}
+	if resp, _ := get(t, c, s.URL+"/insights?since=2026-03-20&until=2026-03-20"); resp.StatusCode != http.StatusOK {
+		t.Errorf("/insights for one day: %d", resp.StatusCode)
+	}
 	// A tag no resource has says so.
 	if _, body := get(t, c, s.URL+"/cost?month="+month+"&tag=nosuchtag"); !strings.Contains(body, "has the tag nosuchtag") {
 		t.Errorf("/cost?tag=nosuchtag does not say no resource has the tag")

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/cairn-audit/cairn/cloudtrail"
@@ -41,6 +42,13 @@ func (u *UI) insightsPage(w http.ResponseWriter, r *http.Request, s *session) {
 		if until, err = parseTime(v, now); err != nil {
 			errs = append(errs, "until: "+err.Error())
 		}
+		// A date alone means through that day, as for cairn insights.
+		if _, dateOnly := time.Parse(time.DateOnly, strings.TrimSpace(v)); dateOnly == nil {
+			until = until.AddDate(0, 0, 1)
+		}
+	}
+	if !since.IsZero() && !until.IsZero() && !since.Before(until) {
+		errs = append(errs, "since must be before until")
 	}
 	if len(errs) > 0 {
 		page["Errors"] = errs
@@ -55,6 +63,9 @@ func (u *UI) insightsPage(w http.ResponseWriter, r *http.Request, s *session) {
 	var rows []insightRow
 	for i := range found {
 		rows = append(rows, rowOf(&found[i]))
+		if found[i].Ongoing {
+			page["Ongoing"] = true
+		}
 	}
 	page["Insights"] = rows
 	u.render(w, r, http.StatusOK, "insights", s, page)
