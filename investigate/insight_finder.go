@@ -36,6 +36,13 @@ func NewInsightFinder(q Querier, version func(ctx context.Context) string) *Insi
 // Find returns Insights(ctx, q, since, until), kept from an earlier call
 // when the index has not changed since.
 func (f *InsightFinder) Find(ctx context.Context, since, until time.Time) ([]Insight, error) {
+	// Insights are judged by whole buckets: a range rounded out to them is
+	// the same range, so a poller that asks for the last quarter of an
+	// hour shares one search a bucket.
+	since = since.UTC().Truncate(insightBucket)
+	if t := until.UTC().Truncate(insightBucket); t.Before(until) {
+		until = t.Add(insightBucket)
+	}
 	key := since.UTC().Format(time.RFC3339Nano) + "|" + until.UTC().Format(time.RFC3339Nano) + "|" + f.version(ctx)
 	f.mu.Lock()
 	found, ok := f.found[key]

@@ -199,6 +199,10 @@ func TestInsightFinderKeepsUntilTheIndexChanges(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	// The same buckets, asked for with other minutes, are the same range.
+	if again, err := f.Find(ctx, day0.Add(3*time.Minute), time.Time{}); err != nil || len(again) != 2 {
+		t.Errorf("Find from 00:03: %d, %v", len(again), err)
+	}
 	if q.n.Load() != searched {
 		t.Errorf("the same range of the same index was searched again: %d statements, then %d", searched, q.n.Load())
 	}
