@@ -35,9 +35,9 @@ import (
 //     in a hundred buckets, and ends after insightQuietBuckets that do
 //     not, or after a day.
 //   - An account and region is judged only once it has seven days of
-//     history, so that the first week of an index raises nothing, and not
-//     in its last insightSettle, where CloudTrail's late deliveries may
-//     still add calls and so move an Insight's start.
+//     history, so that the first week of an index raises nothing; and
+//     nothing in the index's last insightSettle is, where CloudTrail's
+//     late deliveries may still add calls and so move an Insight's start.
 //
 // Only management events count, as a trail's Insights select by default;
 // the call rate counts write calls (readOnly false), the error rate calls
@@ -229,7 +229,7 @@ type unusualBucket struct {
 	count        int64
 	baselineSum  int64
 	baselinePeak int64
-	newest       int64 // the account and region's newest event, microseconds since the epoch
+	newest       int64 // the index's newest event, microseconds since the epoch
 	// mean is the week's average per bucket, but never below one call a
 	// week: an API never called before is unusual only by its count.
 	mean float64
@@ -238,8 +238,10 @@ type unusualBucket struct {
 	byBucket bool
 }
 
-// settled reports whether bucket b is old enough, against the newest
-// event of its account and region, not to gain late deliveries.
+// settled reports whether bucket b is old enough, against the index's
+// newest event, not to gain late deliveries. The index's, not the account
+// and region's: a burst in a region otherwise unused is the last event
+// there, and must not wait for calls that may never come.
 func (c *unusualBucket) settled(b int64) bool {
 	return (b+1)*insightBucket.Microseconds() <= c.newest-insightSettle.Microseconds()
 }
@@ -250,6 +252,7 @@ func (c *unusualBucket) settled(b int64) bool {
 // followed to its end past until, and, when it began before since, left
 // out even where it goes on after since.
 func Insights(ctx context.Context, q Querier, since, until time.Time) ([]Insight, error) {
+	asked := until
 	if since.IsZero() {
 		t, err := q.Query(ctx, "SELECT epoch_us(max(eventTime)) FROM events")
 		if err != nil {
@@ -264,6 +267,10 @@ func Insights(ctx context.Context, q Querier, since, until time.Time) ([]Insight
 	since = since.UTC().Truncate(insightBucket)
 	// Activity that began up to a day before since may still be unusual
 	// after it; finding where it began keeps it from being taken for new.
+	// And activity found a little after until may reach back before it.
+	if !until.IsZero() {
+		until = until.Add(reachBack * insightBucket)
+	}
 	unusual, err := unusualBuckets(ctx, q, since.Add(-InsightLongest), until)
 	if err != nil {
 		return nil, err
@@ -287,7 +294,7 @@ func Insights(ctx context.Context, q Querier, since, until time.Time) ([]Insight
 		}
 		in, last := episode(c, counts[c.series], after)
 		after = last
-		if in.Start.Before(since) || !until.IsZero() && !in.Start.Before(until) {
+		if in.Start.Before(since) || !asked.IsZero() && !in.Start.Before(asked) {
 			continue
 		}
 		out = append(out, in)
@@ -314,7 +321,7 @@ func unusualBuckets(ctx context.Context, q Querier, since, until time.Time) ([]u
 		began += fmt.Sprintf(" AND b < %d", last)
 	}
 	sql := fmt.Sprintf(`WITH history AS (
-		SELECT recipientAccountId AS a, awsRegion AS r, epoch_us(min(eventTime)) AS first, epoch_us(max(eventTime)) AS newest
+		SELECT recipientAccountId AS a, awsRegion AS r, epoch_us(min(eventTime)) AS first, max(epoch_us(max(eventTime))) OVER () AS newest
 		FROM events GROUP BY ALL),
 	buckets AS (
 		SELECT 'call' AS kind, recipientAccountId AS a, awsRegion AS r, eventSource AS s, eventName AS n, '' AS e,
@@ -374,6 +381,10 @@ func poissonTail(n int64, m float64) float64 {
 	return min(1, first/(1-ratio))
 }
 
+// reachBack is how many buckets an Insight may reach back before the
+// bucket that was found unusual: the hour that bucket ends.
+const reachBack = insightHour
+
 // seriesBuckets counts, for each series, its buckets from an hour before its
 // first unusual bucket until a day after its last, in one scan.
 func seriesBuckets(ctx context.Context, q Querier, unusual []unusualBucket) (map[series]map[int64]int64, error) {
@@ -387,7 +398,7 @@ func seriesBuckets(ctx context.Context, q Querier, unusual []unusualBucket) (map
 			r.hi = c.bucket + span
 			continue
 		}
-		ranges[c.series] = &bounds{c.bucket - insightHour, c.bucket + span}
+		ranges[c.series] = &bounds{c.bucket - reachBack, c.bucket + span}
 		order = append(order, c.series)
 	}
 	out := map[series]map[int64]int64{}
@@ -427,8 +438,11 @@ func seriesBuckets(ctx context.Context, q Querier, unusual []unusualBucket) (map
 func episode(c unusualBucket, counts map[int64]int64, after int64) (Insight, int64) {
 	width := insightBucket
 	goingOn := func(b int64) bool { n := counts[b]; return n > 0 && poissonTail(n, c.mean) < insightGoingOn }
+	// Back over the buckets that carry the activity, but across no more
+	// than one empty bucket at a time: a lone earlier call of a rarely
+	// used API is not its start.
 	first := c.bucket
-	for b, quiet := c.bucket-1, 0; b > max(after, c.bucket-insightHour-1) && quiet < insightQuietBuckets; b-- {
+	for b, quiet := c.bucket-1, 0; b > max(after, c.bucket-reachBack-1) && quiet < 2; b-- {
 		if goingOn(b) {
 			first, quiet = b, 0
 			continue
@@ -465,7 +479,8 @@ func episode(c unusualBucket, counts map[int64]int64, after int64) (Insight, int
 
 // attribute adds to each Insight the top values of who called, with what,
 // and (for the call rate) with what error, during the activity, during its
-// first bucket, and during its baseline week, in one scan.
+// first bucket, and during its baseline week, in one scan; and, in another,
+// the rate and busiest bucket of that week.
 func attribute(ctx context.Context, q Querier, ins []Insight) error {
 	type tally struct {
 		value                 string
@@ -513,6 +528,27 @@ func attribute(ctx context.Context, q Querier, ins []Insight) error {
 				found[i] = map[string][]tally{}
 			}
 			found[i][str(row[1])] = append(found[i][str(row[1])], tally{str(row[2]), toInt(row[3]), toInt(row[4]), toInt(row[5])})
+		}
+		// The week before the start, which the reach back may have moved
+		// from the bucket found unusual: the activity's own first calls
+		// are not its baseline.
+		t, err = q.Query(ctx, fmt.Sprintf(`WITH s(i, kind, a, r, src, n, e, week, t0, t1, t2) AS (VALUES %s)
+			SELECT i, sum(c)::BIGINT, max(c)::BIGINT FROM (
+				SELECT s.i, epoch_us(ev.eventTime) // %d AS b, count(*) AS c
+				FROM events ev %s AND ev.eventTime >= s.week AND ev.eventTime < s.t0
+				WHERE ev.eventTime >= %s AND ev.eventTime < %s AND ev.%s GROUP BY ALL)
+			GROUP BY i`,
+			strings.Join(rows, ",\n"), insightBucket.Microseconds(), joinSeries, sqlTime(lo), sqlTime(hi),
+			strings.ReplaceAll(insightEvents, " AND ", " AND ev.")))
+		if err != nil {
+			return fmt.Errorf("insights: the week before: %w", err)
+		}
+		for i := range chunk {
+			chunk[i].BaselineRate, chunk[i].BaselinePeak = 0, 0
+		}
+		for _, row := range t.Rows {
+			in := &ins[toInt(row[0])]
+			in.BaselineRate, in.BaselinePeak = float64(toInt(row[1]))/insightBaseline.Minutes(), toInt(row[2])
 		}
 	}
 	for i := range ins {

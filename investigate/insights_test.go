@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -218,19 +219,8 @@ func TestInsightFinderKeepsUntilTheIndexChanges(t *testing.T) {
 func TestInsightsOfASlowStreamAndOddNames(t *testing.T) {
 	dir, day0 := insightTrail(t, false)
 	day9 := day0.AddDate(0, 0, 8)
-	var records []map[string]any
-	add := func(at time.Time, name, errorCode string) {
-		r := map[string]any{
-			"eventVersion": "1.08", "eventTime": at.Format(time.RFC3339), "eventSource": "ecs.amazonaws.com", "eventName": name,
-			"awsRegion": "us-east-1", "userIdentity": map[string]any{"type": "IAMUser", "arn": "arn:aws:iam::111122223333:user/carol", "accountId": "111122223333"},
-			"eventID": fmt.Sprintf("00000000-0000-4000-9000-%012d", len(records)), "readOnly": errorCode != "", "eventType": "AwsApiCall",
-			"managementEvent": true, "recipientAccountId": "111122223333", "eventCategory": "Management",
-		}
-		if errorCode != "" {
-			r["errorCode"] = errorCode
-		}
-		records = append(records, r)
-	}
+	var more moreRecords
+	add := func(at time.Time, name, errorCode string) { more.add(at, "us-east-1", name, "carol", errorCode) }
 	// Fifteen denials over 85 minutes from 15:01, never more than two in
 	// ten minutes, about ten an hour.
 	for i := range 15 {
@@ -240,14 +230,9 @@ func TestInsightsOfASlowStreamAndOddNames(t *testing.T) {
 	for i := range 12 {
 		add(day9.Add(17*time.Hour+time.Duration(i)*10*time.Second), "Odd'Name\x00X", "")
 	}
-	b, err := json.Marshal(map[string]any{"Records": records})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "more.json"), b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	found, err := investigate.Insights(context.Background(), openIndex(t, dir), day9.Add(14*time.Hour), time.Time{})
+	more.write(t, dir)
+	idx := openIndex(t, dir)
+	found, err := investigate.Insights(context.Background(), idx, day9.Add(14*time.Hour), time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,7 +243,86 @@ func TestInsightsOfASlowStreamAndOddNames(t *testing.T) {
 	if slow.EventName != "DescribeTasks" || !slow.Start.Equal(day9.Add(15*time.Hour)) || slow.Count != 15 || slow.Minutes() != 90 {
 		t.Errorf("slow denials: %s from %s for %d minutes, %d; want DescribeTasks from 15:00 for 90 minutes, 15", slow.EventName, slow.Start, slow.Minutes(), slow.Count)
 	}
+	if slow.BaselineRate != 0 || slow.BaselinePeak != 0 {
+		t.Errorf("slow denials' week before: %g a minute, at most %d; want none: its own first calls are not its baseline", slow.BaselineRate, slow.BaselinePeak)
+	}
 	if odd := found[1]; odd.EventName != "Odd'Name\x00X" || odd.Count != 12 {
 		t.Errorf("the odd name: %q, %d calls; want Odd'Name\\x00X, 12", odd.EventName, odd.Count)
+	}
+	// An until before the bucket that was found unusual, but after the
+	// start it reaches back to, keeps the Insight.
+	found, err = investigate.Insights(context.Background(), idx, day9.Add(14*time.Hour), day9.Add(15*time.Hour+20*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(found) != 1 || found[0].EventName != "DescribeTasks" {
+		t.Errorf("until 15:20: %+v, want the slow denials, which began at 15:00", found)
+	}
+}
+
+// TestInsightsOfALoneCallAndAQuietRegion: a lone earlier call of a rarely
+// used API is not where a burst began; a burst that is the last event of
+// its region is judged once the index has moved on.
+func TestInsightsOfALoneCallAndAQuietRegion(t *testing.T) {
+	dir, day0 := insightTrail(t, false)
+	day9 := day0.AddDate(0, 0, 8)
+	var more moreRecords
+	// A nightly job pushes an image at 11:35; mallory pushes forty at 12:00.
+	more.add(day0.Add(11*time.Hour+35*time.Minute), "us-east-1", "PutImage", "cron", "")
+	more.add(day9.Add(11*time.Hour+35*time.Minute), "us-east-1", "PutImage", "cron", "")
+	for i := range 40 {
+		more.add(day9.Add(12*time.Hour+time.Duration(i)*15*time.Second), "us-east-1", "PutImage", "mallory", "")
+	}
+	// A region used twice a day, then forty launches, then nothing.
+	for at := day0; at.Before(day9.Add(6 * time.Hour)); at = at.Add(12 * time.Hour) {
+		more.add(at, "ap-southeast-2", "CreateTags", "alice", "")
+	}
+	for i := range 40 {
+		more.add(day9.Add(13*time.Hour+time.Duration(i)*5*time.Second), "ap-southeast-2", "RunInstances", "mallory", "")
+	}
+	more.write(t, dir)
+	found, err := investigate.Insights(context.Background(), openIndex(t, dir), day9.Add(11*time.Hour), day9.Add(14*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, in := range found {
+		names = append(names, in.EventName+" "+in.Region+" "+in.Start.Format("15:04"))
+	}
+	want := []string{"TerminateInstances us-east-1 12:00", "PutImage us-east-1 12:00", "RunInstances ap-southeast-2 13:00"}
+	if !slices.Equal(names, want) {
+		t.Fatalf("found %v, want %v", names, want)
+	}
+	put := found[1]
+	if who, share := put.MostlyBy(); who != "mallory" || share != 1 || put.Count != 40 {
+		t.Errorf("the pushes: %d by %s (%g); want 40, all mallory's", put.Count, who, share)
+	}
+}
+
+// moreRecords are records added to an insightTrail in a file of their own,
+// all of account 111122223333 and service ecs, say.
+type moreRecords []map[string]any
+
+func (m *moreRecords) add(at time.Time, region, name, who, errorCode string) {
+	r := map[string]any{
+		"eventVersion": "1.08", "eventTime": at.Format(time.RFC3339), "eventSource": "ecs.amazonaws.com", "eventName": name,
+		"awsRegion": region, "userIdentity": map[string]any{"type": "IAMUser", "arn": "arn:aws:iam::111122223333:user/" + who, "accountId": "111122223333"},
+		"eventID": fmt.Sprintf("00000000-0000-4000-9000-%012d", len(*m)), "readOnly": errorCode != "", "eventType": "AwsApiCall",
+		"managementEvent": true, "recipientAccountId": "111122223333", "eventCategory": "Management",
+	}
+	if errorCode != "" {
+		r["errorCode"] = errorCode
+	}
+	*m = append(*m, r)
+}
+
+func (m moreRecords) write(t *testing.T, dir string) {
+	t.Helper()
+	b, err := json.Marshal(map[string]any{"Records": m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "more.json"), b, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
