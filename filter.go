@@ -24,6 +24,8 @@ type Filter struct {
 	SourceIP     string
 	ErrorCode    string // a code, or ErrorAny
 	ReadOnly     Bool
+	Account      string    // the account the event was delivered to (recipientAccountId)
+	Region       string    // awsRegion
 	Since        time.Time // inclusive
 	Until        time.Time // exclusive
 	Text         string
@@ -34,7 +36,7 @@ type Filter struct {
 // search with no events rather than fail to bind the value.
 func (f *Filter) MatchesNothing() bool {
 	for _, v := range []string{f.EventID, f.User, f.EventName, f.EventSource, f.ResourceID, f.ResourceType,
-		f.AccessKeyID, f.SourceIP, f.ErrorCode, f.Text} {
+		f.AccessKeyID, f.SourceIP, f.ErrorCode, f.Account, f.Region, f.Text} {
 		if !utf8.ValidString(v) {
 			return true
 		}

@@ -47,6 +47,8 @@ var searchParams = map[string]func(f *cairn.Filter, v string) error{
 	"resource-type": func(f *cairn.Filter, v string) error { f.ResourceType = v; return nil },
 	"access-key":    func(f *cairn.Filter, v string) error { f.AccessKeyID = v; return nil },
 	"ip":            func(f *cairn.Filter, v string) error { f.SourceIP = v; return nil },
+	"account":       func(f *cairn.Filter, v string) error { f.Account = v; return nil },
+	"region":        func(f *cairn.Filter, v string) error { f.Region = v; return nil },
 	"error":         func(f *cairn.Filter, v string) error { f.ErrorCode = v; return nil },
 	"text":          func(f *cairn.Filter, v string) error { f.Text = v; return nil },
 	"readonly": func(f *cairn.Filter, v string) error {
@@ -133,6 +135,8 @@ func searchQuery(f cairn.Filter, limit int, after cairn.Cursor) url.Values {
 	set("resource-type", f.ResourceType)
 	set("access-key", f.AccessKeyID)
 	set("ip", f.SourceIP)
+	set("account", f.Account)
+	set("region", f.Region)
 	set("error", f.ErrorCode)
 	set("text", f.Text)
 	set("readonly", f.ReadOnly.String())

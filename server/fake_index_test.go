@@ -90,6 +90,8 @@ func matches(f *cairn.Filter, e *cairn.Event) bool {
 		f.EventSource != "" && f.EventSource != e.EventSource,
 		f.AccessKeyID != "" && f.AccessKeyID != p.AccessKeyID,
 		f.SourceIP != "" && f.SourceIP != e.SourceIPAddress,
+		f.Account != "" && f.Account != e.RecipientAccountID,
+		f.Region != "" && f.Region != e.AWSRegion,
 		f.ReadOnly.Known() && f.ReadOnly != e.ReadOnly,
 		!f.Since.IsZero() && e.EventTime.Before(f.Since),
 		!f.Until.IsZero() && !e.EventTime.Before(f.Until),

@@ -105,6 +105,12 @@ func filterHash(f cairn.Filter, scope string) [8]byte {
 		f.AccessKeyID, f.SourceIP, f.ErrorCode, f.ReadOnly.String(), f.Text} {
 		str(s)
 	}
+	// Added later: hashed only when set, so that tokens of filters without
+	// them stay valid.
+	if f.Account != "" || f.Region != "" {
+		str(f.Account)
+		str(f.Region)
+	}
 	tm(f.Since)
 	tm(f.Until)
 	var out [8]byte

@@ -210,6 +210,9 @@ func TestIngestSearchAndSQL(t *testing.T) {
 		{[]string{"-service", "ec2"}, 120},
 		{[]string{"-access-key", "AKIABOBKEY"}, 40},
 		{[]string{"-ip", "198.51.100.1"}, 40},
+		{[]string{"-account", "111122223333", "-region", "us-east-1"}, 120},
+		{[]string{"-account", "999999999999"}, 0},
+		{[]string{"-region", "eu-west-1", "-user", "alice"}, 0},
 		{[]string{"-error", "any"}, 8},
 		{[]string{"-error", "AccessDenied", "-user", "bob"}, 8},
 		{[]string{"-readonly", "false"}, 12},
@@ -325,9 +328,12 @@ func TestServeLookupEventsAndCommandsThroughIt(t *testing.T) {
 		t.Fatalf("server did not start:\n%s", serveErr.String())
 	}
 	// While the server owns the index, the other commands go through it.
-	r := runCairn(t, env, "search", "-data", data, "-format", "json", "-limit", "0", "-user", "bob")
+	r := runCairn(t, env, "search", "-data", data, "-format", "json", "-limit", "0", "-user", "bob", "-account", "111122223333", "-region", "us-east-1")
 	if got := ids(t, r.stdout); !slices.Equal(got, sorted(f.eventIDs["bob"])) {
 		t.Fatalf("search through the server: %d events, stderr %s", len(got), r.stderr)
+	}
+	if r := runCairn(t, env, "search", "-data", data, "-format", "json", "-limit", "0", "-user", "bob", "-region", "eu-west-1"); len(ids(t, r.stdout)) != 0 {
+		t.Fatalf("search through the server in another region: %s", r.stdout)
 	}
 	r = runCairn(t, env, "search", "-data", data, "-format", "json", "-limit", "1", "-oldest-first")
 	if r.code != 0 || !strings.Contains(r.stdout, f.all[0]) || strings.Count(r.stdout, "\n") != 1 {

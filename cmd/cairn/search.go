@@ -24,6 +24,8 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&f.ResourceID, "resource", "", "resource ID or ARN, e.g. i-0abc or a bucket name")
 	fs.StringVar(&f.AccessKeyID, "access-key", "", "access key ID")
 	fs.StringVar(&f.SourceIP, "ip", "", "source IP address")
+	fs.StringVar(&f.Account, "account", "", "the account the event was delivered to (recipientAccountId)")
+	fs.StringVar(&f.Region, "region", "", "the region the call was made in (awsRegion)")
 	fs.StringVar(&f.ErrorCode, "error", "", `error code, or "any" for every failed call`)
 	fs.StringVar(&f.EventID, "id", "", "event ID")
 	fs.StringVar(&f.Text, "text", "", "text anywhere in the record (case-insensitive)")

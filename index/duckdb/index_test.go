@@ -120,6 +120,7 @@ func TestCommitSearchAndDedup(t *testing.T) {
 					RoleARN: "arn:aws:iam::111122223333:role/Admin", UserName: "Admin", SessionName: "bob@example.com", AccessKeyID: "ASIABOB"}
 			case 2:
 				e.ErrorCode, e.ErrorMessage, e.SourceIPAddress = "AccessDenied", "denied", "203.0.113.9"
+				e.RecipientAccountID, e.AWSRegion = "444455556666", "eu-west-1"
 				e.EventTime = e.EventTime.Add(48 * time.Hour) // another day
 			}
 		}))
@@ -163,6 +164,12 @@ func TestCommitSearchAndDedup(t *testing.T) {
 		{"since", cairn.Filter{Since: t0.Add(24 * time.Hour)}, 10},
 		{"until", cairn.Filter{Until: t0.Add(10 * time.Minute)}, 7}, // 2, 5 and 8 moved two days on
 		{"text", cairn.Filter{Text: "UNKNOWN FIELD"}, 30},
+		{"account", cairn.Filter{Account: "444455556666"}, 10},
+		{"region", cairn.Filter{Region: "eu-west-1"}, 10},
+		{"account and region", cairn.Filter{Account: "111122223333", Region: "us-east-1"}, 20},
+		{"account of one, region of another", cairn.Filter{Account: "444455556666", Region: "us-east-1"}, 0},
+		{"user and region, through the needles", cairn.Filter{User: "alice", Region: "eu-west-1"}, 10},
+		{"not utf-8, region", cairn.Filter{Region: "\xff"}, 0},
 		{"combined", cairn.Filter{User: "alice", ErrorCode: cairn.ErrorAny, Since: t0}, 10},
 		{"event id", cairn.Filter{EventID: events[5].EventID}, 1},
 		{"nothing", cairn.Filter{User: "mallory"}, 0},

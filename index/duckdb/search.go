@@ -35,6 +35,8 @@ func where(f criteria, after cairn.Cursor) (string, []any) {
 	eq("eventSource", f.EventSource)
 	eq("accessKeyId", f.AccessKeyID)
 	eq("sourceIPAddress", f.SourceIP)
+	eq("recipientAccountId", f.Account)
+	eq("awsRegion", f.Region)
 	if f.User != "" {
 		ids := strings.Repeat(" OR principalId = ?", len(f.userIDs))
 		conds = append(conds, "(userName = ? OR sessionName = ? OR userArn = ? OR roleArn = ? OR sourceIdentity = ? OR onBehalfOf = ? OR principalId = ?"+ids+")")
@@ -92,7 +94,8 @@ func matches(e *cairn.Event, f criteria) bool {
 	p := &e.Principal
 	eq := func(want, got string) bool { return want == "" || want == got }
 	if !eq(f.EventID, e.EventID) || !eq(f.EventName, e.EventName) || !eq(f.EventSource, e.EventSource) ||
-		!eq(f.AccessKeyID, p.AccessKeyID) || !eq(f.SourceIP, e.SourceIPAddress) {
+		!eq(f.AccessKeyID, p.AccessKeyID) || !eq(f.SourceIP, e.SourceIPAddress) ||
+		!eq(f.Account, e.RecipientAccountID) || !eq(f.Region, e.AWSRegion) {
 		return false
 	}
 	if u := f.User; u != "" && u != p.UserName && u != p.SessionName && u != p.ARN && u != p.RoleARN &&

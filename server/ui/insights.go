@@ -76,7 +76,7 @@ func rowOf(in *investigate.Insight) insightRow {
 		Rate:     fmt.Sprintf("%s (%d)", investigate.PerMinute(in.Rate), in.Count),
 		Baseline: fmt.Sprintf("%s (at most %d in 10 min)", investigate.PerMinute(in.BaselineRate), in.BaselinePeak),
 	}
-	calls := url.Values{"event": {in.EventName}, "service": {in.EventSource},
+	calls := url.Values{"event": {in.EventName}, "service": {in.EventSource}, "account": {in.Account}, "region": {in.Region},
 		"since": {in.Start.Format(time.RFC3339)}, "until": {in.End.Format(time.RFC3339)}}
 	if in.Type == cloudtrail.InsightErrorRate {
 		row.Kind = "error rate"

@@ -37,6 +37,8 @@ var searchFields = []struct{ Name, Label, Hint string }{
 	{"resource", "Resource", "ID or ARN"},
 	{"access-key", "Access key", "AKIA… / ASIA…"},
 	{"ip", "Source IP", "address"},
+	{"account", "Account", "12 digits"},
+	{"region", "Region", "e.g. eu-west-1"},
 	{"error", "Error", "a code, or any"},
 	{"text", "Text", "substring of the record"},
 }
@@ -81,6 +83,8 @@ func filterOf(q url.Values, now time.Time) (cairn.Filter, []string) {
 	f.ResourceID = strings.TrimSpace(q.Get("resource"))
 	f.AccessKeyID = strings.TrimSpace(q.Get("access-key"))
 	f.SourceIP = strings.TrimSpace(q.Get("ip"))
+	f.Account = strings.TrimSpace(q.Get("account"))
+	f.Region = strings.TrimSpace(q.Get("region"))
 	f.ErrorCode = strings.TrimSpace(q.Get("error"))
 	f.Text = q.Get("text")
 	switch q.Get("readonly") {
@@ -273,6 +277,8 @@ func whereOf(f cairn.Filter, from, to time.Time) string {
 	eq("eventSource", f.EventSource)
 	eq("accessKeyId", f.AccessKeyID)
 	eq("sourceIPAddress", f.SourceIP)
+	eq("recipientAccountId", f.Account)
+	eq("awsRegion", f.Region)
 	eq("eventID", f.EventID)
 	switch f.ErrorCode {
 	case "":
