@@ -94,8 +94,8 @@ func LoadCreators(ctx context.Context, idx Querier) ([]Creator, error) {
 			return out, nil
 		}
 		last := tab.Rows[len(tab.Rows)-1]
-		after, _ = time.Parse(time.RFC3339Nano, str(last[0]))
-		afterID = str(last[1])
+		after, _ = time.Parse(time.RFC3339Nano, cairn.CellText(last[0]))
+		afterID = cairn.CellText(last[1])
 	}
 }
 
@@ -106,13 +106,14 @@ type Querier interface {
 }
 
 func creatorsOf(row []any) []Creator {
-	t, _ := time.Parse(time.RFC3339Nano, str(row[0]))
+	col := func(i int) string { return cairn.CellText(row[i]) }
+	t, _ := time.Parse(time.RFC3339Nano, col(0))
 	p := cairn.Principal{
-		Type: str(row[5]), PrincipalID: str(row[6]), ARN: str(row[7]), UserName: str(row[8]),
-		RoleARN: str(row[9]), SessionName: str(row[10]), SourceIdentity: str(row[11]), InvokedBy: str(row[12]),
+		Type: col(5), PrincipalID: col(6), ARN: col(7), UserName: col(8),
+		RoleARN: col(9), SessionName: col(10), SourceIdentity: col(11), InvokedBy: col(12),
 	}
 	base := Creator{
-		Time: t, EventID: str(row[1]), EventName: str(row[2]), Account: str(row[3]), Region: str(row[4]),
+		Time: t, EventID: col(1), EventName: col(2), Account: col(3), Region: col(4),
 		Principal: principalLabel(&p), PrincipalID: p.PrincipalID,
 	}
 	if p.Type == "AssumedRole" {
@@ -198,22 +199,13 @@ func resourceRefs(v any) []cairn.ResourceRef {
 	out := make([]cairn.ResourceRef, 0, len(list))
 	for _, e := range list {
 		m, _ := e.(map[string]any)
+		field := func(k string) string { return cairn.CellText(m[k]) }
 		out = append(out, cairn.ResourceRef{
-			ID: str(m["id"]), ARN: str(m["arn"]), Type: str(m["type"]),
-			Account: str(m["account"]), Region: str(m["region"]), Role: cairn.Role(str(m["role"])),
+			ID: field("id"), ARN: field("arn"), Type: field("type"),
+			Account: field("account"), Region: field("region"), Role: cairn.Role(field("role")),
 		})
 	}
 	return out
-}
-
-func str(v any) string {
-	if s, ok := v.(string); ok {
-		return s
-	}
-	if v == nil {
-		return ""
-	}
-	return fmt.Sprint(v)
 }
 
 // Attribution is who an amount goes to and why.

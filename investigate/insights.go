@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
-	"math/big"
 	"slices"
 	"strconv"
 	"strings"
@@ -219,6 +218,7 @@ const insightEvents = "eventCategory = 'Management' AND eventType = 'AwsApiCall'
 // joinSeries joins the events view (as ev) to a VALUES table s whose rows
 // begin with series.values, on the series' events.
 const joinSeries = `JOIN s ON ev.recipientAccountId = s.a AND ev.awsRegion = s.r AND ev.eventSource = s.src AND ev.eventName = s.n
+	AND ev.eventCategory = 'Management' AND ev.eventType = 'AwsApiCall'
 	AND (s.kind = 'call' AND ev.readOnly = false OR s.kind = 'error' AND ev.errorCode = s.e)`
 
 // unusualBucket is a bucket that may begin an Insight, or end an unusual
@@ -261,7 +261,7 @@ func Insights(ctx context.Context, q Querier, since, until time.Time) ([]Insight
 		if len(t.Rows) == 0 || t.Rows[0][0] == nil {
 			return nil, nil
 		}
-		since = time.UnixMicro(toInt(t.Rows[0][0])).Add(-90 * 24 * time.Hour)
+		since = time.UnixMicro(cairn.CellInt(t.Rows[0][0])).Add(-90 * 24 * time.Hour)
 	}
 	// Whole buckets: the one that holds since is the first.
 	since = since.UTC().Truncate(insightBucket)
@@ -352,11 +352,13 @@ func unusualBuckets(ctx context.Context, q Querier, since, until time.Time) ([]u
 	}
 	var out []unusualBucket
 	for _, row := range t.Rows {
+		text := func(i int) string { return cairn.CellText(row[i]) }
+		num := func(i int) int64 { return cairn.CellInt(row[i]) }
 		c := unusualBucket{
-			series: series{kind: str(row[0]), account: str(row[1]), region: str(row[2]), source: str(row[3]), api: str(row[4]), errorCode: str(row[5])},
-			bucket: toInt(row[6]), count: toInt(row[7]), baselineSum: toInt(row[9]), baselinePeak: toInt(row[10]), newest: toInt(row[12]),
+			series: series{kind: text(0), account: text(1), region: text(2), source: text(3), api: text(4), errorCode: text(5)},
+			bucket: num(6), count: num(7), baselineSum: num(9), baselinePeak: num(10), newest: num(12),
 		}
-		hour, hourPeak := toInt(row[8]), toInt(row[11])
+		hour, hourPeak := num(8), num(11)
 		c.mean = float64(max(c.baselineSum, 1)) / float64(weeks)
 		c.byBucket = c.count >= max(insightMinCalls, 2*c.baselinePeak+1) && poissonTail(c.count, c.mean) < insightSignificance
 		byHour := hour >= max(insightHourMinCalls, 2*hourPeak+1) && poissonTail(hour, insightHour*c.mean) < insightSignificance
@@ -414,19 +416,18 @@ func seriesBuckets(ctx context.Context, q Querier, unusual []unusualBucket) (map
 		t, err := q.Query(ctx, fmt.Sprintf(`WITH s(i, kind, a, r, src, n, e, lo, hi) AS (VALUES %s)
 			SELECT s.i, epoch_us(ev.eventTime) // %d AS b, count(*) FROM events ev %s
 			  AND ev.eventTime >= s.lo AND ev.eventTime < s.hi
-			WHERE ev.eventTime >= %s AND ev.eventTime < %s AND ev.%s
+			WHERE ev.eventTime >= %s AND ev.eventTime < %s
 			GROUP BY ALL`,
-			strings.Join(rows, ",\n"), width, joinSeries, sqlTime(time.UnixMicro(lo*width)), sqlTime(time.UnixMicro(hi*width)),
-			strings.ReplaceAll(insightEvents, " AND ", " AND ev.")))
+			strings.Join(rows, ",\n"), width, joinSeries, sqlTime(time.UnixMicro(lo*width)), sqlTime(time.UnixMicro(hi*width))))
 		if err != nil {
 			return nil, fmt.Errorf("insights: follow the activity: %w", err)
 		}
 		for _, row := range t.Rows {
-			s := chunk[toInt(row[0])]
+			s := chunk[cairn.CellInt(row[0])]
 			if out[s] == nil {
 				out[s] = map[int64]int64{}
 			}
-			out[s][toInt(row[1])] = toInt(row[2])
+			out[s][cairn.CellInt(row[1])] = cairn.CellInt(row[2])
 		}
 	}
 	return out, nil
@@ -490,7 +491,7 @@ func attribute(ctx context.Context, q Querier, ins []Insight) error {
 	for base := 0; base < len(ins); base += 500 {
 		chunk := ins[base:min(base+500, len(ins))]
 		var rows []string
-		lo, hi := chunk[0].Start, chunk[0].End
+		lo, hi := int64(math.MaxInt64), int64(math.MinInt64) // microseconds
 		for i := range chunk {
 			in := &chunk[i]
 			s := series{kind: "call", account: in.Account, region: in.Region, source: in.EventSource, api: in.EventName, errorCode: in.ErrorCode}
@@ -498,7 +499,7 @@ func attribute(ctx context.Context, q Querier, ins []Insight) error {
 				s.kind = "error"
 			}
 			week := in.Start.Add(-insightBaseline)
-			lo, hi = minTime(lo, week), maxTime(hi, in.End)
+			lo, hi = min(lo, week.UnixMicro()), max(hi, in.End.UnixMicro())
 			rows = append(rows, fmt.Sprintf("(%d, %s, %s, %s, %s, %s)", base+i, s.values(),
 				sqlTime(week), sqlTime(in.Start), sqlTime(in.Start.Add(insightBucket)), sqlTime(in.End)))
 		}
@@ -507,27 +508,28 @@ func attribute(ctx context.Context, q Querier, ins []Insight) error {
 				SELECT s.i, s.t0, s.t1, ev.eventTime AS t, coalesce(ev.userArn, 'null') AS u, coalesce(ev.userAgent, 'null') AS ua,
 				       coalesce(nullif(ev.errorCode, ''), 'null') AS ec
 				FROM events ev %s AND ev.eventTime >= s.week AND ev.eventTime < s.t2
-				WHERE ev.eventTime >= %s AND ev.eventTime < %s AND ev.%s),
+				WHERE ev.eventTime >= %s AND ev.eventTime < %s),
 			tallied AS (
 				SELECT i, CASE grouping(u, ua, ec) WHEN 3 THEN 'userIdentityArn' WHEN 5 THEN 'userAgent' ELSE 'errorCode' END AS attr,
 				       coalesce(u, ua, ec) AS v, count(*) FILTER (WHERE t >= t0) AS during,
 				       count(*) FILTER (WHERE t >= t0 AND t < t1) AS first, count(*) FILTER (WHERE t < t0) AS before
 				FROM calls GROUP BY GROUPING SETS ((i, u), (i, ua), (i, ec)))
 			SELECT i, attr, v, during, first, before FROM tallied
-			QUALIFY row_number() OVER (PARTITION BY i, attr ORDER BY during DESC, v) <= %[6]d
-			     OR row_number() OVER (PARTITION BY i, attr ORDER BY first DESC, v) <= %[6]d
-			     OR row_number() OVER (PARTITION BY i, attr ORDER BY before DESC, v) <= %[6]d`,
-			strings.Join(rows, ",\n"), joinSeries, sqlTime(lo), sqlTime(hi), strings.ReplaceAll(insightEvents, " AND ", " AND ev."),
+			QUALIFY row_number() OVER (PARTITION BY i, attr ORDER BY during DESC, v) <= %[5]d
+			     OR row_number() OVER (PARTITION BY i, attr ORDER BY first DESC, v) <= %[5]d
+			     OR row_number() OVER (PARTITION BY i, attr ORDER BY before DESC, v) <= %[5]d`,
+			strings.Join(rows, ",\n"), joinSeries, sqlTime(time.UnixMicro(lo)), sqlTime(time.UnixMicro(hi)),
 			insightTopValues))
 		if err != nil {
 			return fmt.Errorf("insights: attribute the activity: %w", err)
 		}
 		for _, row := range t.Rows {
-			i := toInt(row[0])
+			i := cairn.CellInt(row[0])
 			if found[i] == nil {
 				found[i] = map[string][]tally{}
 			}
-			found[i][str(row[1])] = append(found[i][str(row[1])], tally{str(row[2]), toInt(row[3]), toInt(row[4]), toInt(row[5])})
+			attr := cairn.CellText(row[1])
+			found[i][attr] = append(found[i][attr], tally{cairn.CellText(row[2]), cairn.CellInt(row[3]), cairn.CellInt(row[4]), cairn.CellInt(row[5])})
 		}
 		// The week before the start, which the reach back may have moved
 		// from the bucket found unusual: the activity's own first calls
@@ -536,10 +538,9 @@ func attribute(ctx context.Context, q Querier, ins []Insight) error {
 			SELECT i, sum(c)::BIGINT, max(c)::BIGINT FROM (
 				SELECT s.i, epoch_us(ev.eventTime) // %d AS b, count(*) AS c
 				FROM events ev %s AND ev.eventTime >= s.week AND ev.eventTime < s.t0
-				WHERE ev.eventTime >= %s AND ev.eventTime < %s AND ev.%s GROUP BY ALL)
+				WHERE ev.eventTime >= %s AND ev.eventTime < %s GROUP BY ALL)
 			GROUP BY i`,
-			strings.Join(rows, ",\n"), insightBucket.Microseconds(), joinSeries, sqlTime(lo), sqlTime(hi),
-			strings.ReplaceAll(insightEvents, " AND ", " AND ev.")))
+			strings.Join(rows, ",\n"), insightBucket.Microseconds(), joinSeries, sqlTime(time.UnixMicro(lo)), sqlTime(time.UnixMicro(hi))))
 		if err != nil {
 			return fmt.Errorf("insights: the week before: %w", err)
 		}
@@ -547,8 +548,8 @@ func attribute(ctx context.Context, q Querier, ins []Insight) error {
 			chunk[i].BaselineRate, chunk[i].BaselinePeak = 0, 0
 		}
 		for _, row := range t.Rows {
-			in := &ins[toInt(row[0])]
-			in.BaselineRate, in.BaselinePeak = float64(toInt(row[1]))/insightBaseline.Minutes(), toInt(row[2])
+			in := &ins[cairn.CellInt(row[0])]
+			in.BaselineRate, in.BaselinePeak = float64(cairn.CellInt(row[1]))/insightBaseline.Minutes(), cairn.CellInt(row[2])
 		}
 	}
 	for i := range ins {
@@ -584,20 +585,6 @@ func attribute(ctx context.Context, q Querier, ins []Insight) error {
 	return nil
 }
 
-func minTime(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}
-
 // sqlTime writes a time as an SQL literal.
 func sqlTime(t time.Time) string { return "'" + t.UTC().Format(time.RFC3339Nano) + "'::TIMESTAMPTZ" }
 
@@ -606,31 +593,4 @@ func sqlTime(t time.Time) string { return "'" + t.UTC().Format(time.RFC3339Nano)
 func sqlText(s string) string {
 	q := "'" + strings.ReplaceAll(s, "'", "''") + "'"
 	return strings.ReplaceAll(q, "\x00", "' || chr(0) || '")
-}
-
-func str(v any) string {
-	if s, ok := v.(string); ok {
-		return s
-	}
-	if v == nil {
-		return ""
-	}
-	return fmt.Sprint(v)
-}
-
-// toInt reads an integer from a query row, whichever way it travelled: the
-// index gives int64, the server's client float64 or text for large ones.
-func toInt(v any) int64 {
-	switch x := v.(type) {
-	case int64:
-		return x
-	case int32:
-		return int64(x)
-	case float64:
-		return int64(x)
-	case *big.Int:
-		return x.Int64()
-	}
-	n, _ := strconv.ParseInt(str(v), 10, 64)
-	return n
 }

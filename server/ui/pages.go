@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"math/big"
 	"net/http"
 	"net/url"
 	"slices"
@@ -347,14 +346,14 @@ func (u *UI) glance(ctx context.Context, f cairn.Filter) (*glance, error) {
 	for _, row := range t.Rows {
 		switch {
 		case row[0] != nil:
-			b := bucket{Start: timeOf(row[0]), N: toInt(row[3]), Errors: toInt(row[4])}
+			b := bucket{Start: timeOf(row[0]), N: cairn.CellInt(row[3]), Errors: cairn.CellInt(row[4])}
 			g.Total += b.N
 			g.Errors += b.Errors
 			buckets = append(buckets, b)
 		case row[1] != nil:
-			g.Principals = append(g.Principals, countRow{Key: fmt.Sprint(row[1]), Count: toInt(row[3])})
+			g.Principals = append(g.Principals, countRow{Key: fmt.Sprint(row[1]), Count: cairn.CellInt(row[3])})
 		case row[2] != nil:
-			g.Events = append(g.Events, countRow{Key: fmt.Sprint(row[2]), Count: toInt(row[3])})
+			g.Events = append(g.Events, countRow{Key: fmt.Sprint(row[2]), Count: cairn.CellInt(row[3])})
 		}
 	}
 	slices.SortFunc(buckets, func(a, b bucket) int { return a.Start.Compare(b.Start) })
@@ -383,25 +382,6 @@ func timeOf(v any) time.Time {
 		return t.UTC()
 	}
 	return time.Time{}
-}
-
-func toInt(v any) int64 {
-	switch x := v.(type) {
-	case int64:
-		return x
-	case int32:
-		return int64(x)
-	case int:
-		return int64(x)
-	case uint64:
-		return int64(x)
-	case float64:
-		return int64(x)
-	case *big.Int:
-		return x.Int64()
-	}
-	n, _ := strconv.ParseInt(fmt.Sprint(v), 10, 64)
-	return n
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
