@@ -277,6 +277,18 @@ func (s *Server) describeQuery(ctx context.Context, body []byte) (any, error) {
 	}{q.id, q.statement, status, statistics{epochSeconds(q.created), min(elapsed.Milliseconds(), math.MaxInt32)}, msg}, nil
 }
 
+// lakePageSize reads a page size parameter: the most allowed when absent,
+// InvalidMaxResultsException when out of range.
+func lakePageSize(name string, n *int) (int, error) {
+	if n == nil {
+		return lakeResultsPerPageMax, nil
+	}
+	if *n < 1 || *n > lakeResultsPerPageMax {
+		return 0, errBadRequest("InvalidMaxResultsException", "%s must be from 1 to %d.", name, lakeResultsPerPageMax)
+	}
+	return *n, nil
+}
+
 func (s *Server) getQueryResults(ctx context.Context, body []byte) (any, error) {
 	var in struct {
 		QueryId                      string `json:"QueryId"`
@@ -291,12 +303,9 @@ func (s *Server) getQueryResults(ctx context.Context, body []byte) (any, error) 
 	if in.QueryId == "" {
 		return nil, errBadRequest("InvalidParameterException", "QueryId must be specified.")
 	}
-	limit := lakeResultsPerPageMax
-	if in.MaxQueryResults != nil {
-		if *in.MaxQueryResults < 1 || *in.MaxQueryResults > lakeResultsPerPageMax {
-			return nil, errBadRequest("InvalidMaxResultsException", "MaxQueryResults must be from 1 to %d.", lakeResultsPerPageMax)
-		}
-		limit = *in.MaxQueryResults
+	limit, err := lakePageSize("MaxQueryResults", in.MaxQueryResults)
+	if err != nil {
+		return nil, err
 	}
 	q, err := s.lakeQueries.find(in.QueryId)
 	if err != nil {
@@ -394,15 +403,11 @@ func (s *Server) listQueries(ctx context.Context, body []byte) (any, error) {
 	if in.EventDataStore == "" {
 		return nil, errBadRequest("InvalidParameterException", "EventDataStore must be specified (any name: cairn has one store of events).")
 	}
-	limit := lakeResultsPerPageMax
-	if in.MaxResults != nil {
-		if *in.MaxResults < 1 || *in.MaxResults > lakeResultsPerPageMax {
-			return nil, errBadRequest("InvalidMaxResultsException", "MaxResults must be from 1 to %d.", lakeResultsPerPageMax)
-		}
-		limit = *in.MaxResults
+	limit, err := lakePageSize("MaxResults", in.MaxResults)
+	if err != nil {
+		return nil, err
 	}
 	var from, to time.Time
-	var err error
 	if in.StartTime != nil {
 		if from, err = epochTime(*in.StartTime); err != nil {
 			return nil, errBadRequest("InvalidParameterException", "StartTime is not a time.")
