@@ -216,7 +216,8 @@ func (s series) values() string {
 const insightEvents = "eventCategory = 'Management' AND eventType = 'AwsApiCall'"
 
 // joinSeries joins the events view (as ev) to a VALUES table s whose rows
-// begin with series.values, on the series' events.
+// begin with series.values, on the series' events: insightEvents, and the
+// series' API and kind.
 const joinSeries = `JOIN s ON ev.recipientAccountId = s.a AND ev.awsRegion = s.r AND ev.eventSource = s.src AND ev.eventName = s.n
 	AND ev.eventCategory = 'Management' AND ev.eventType = 'AwsApiCall'
 	AND (s.kind = 'call' AND ev.readOnly = false OR s.kind = 'error' AND ev.errorCode = s.e)`
