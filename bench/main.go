@@ -103,17 +103,23 @@ func run(ctx context.Context, cfg config, args []string) error {
 	fmt.Println(ds.GenStats)
 
 	// Ingest: cairn and DuckDB's read_json in turn, cfg.Ingests times each,
-	// every reader taking the same files from the page cache that
-	// generation (or the previous reader) filled. On a shared machine one
-	// run of each moved their ratio by a tenth from one bench to the next;
-	// the medians of alternating runs hold it steadier. The last runs leave
-	// the index and the anchor's table that the queries below read.
+	// every reader taking the same files from the page cache, read into it
+	// just before. On a shared machine one run of each moved their ratio by
+	// a tenth from one bench to the next; the medians of alternating runs
+	// hold it steadier. The last runs leave the index and the anchor's table
+	// that the queries below read.
 	for range cfg.Ingests {
+		if err := warmPageCache(ds.Dir); err != nil {
+			return err
+		}
 		c, err := ingestCairn(ctx, cfg, bin, ds)
 		if err != nil {
 			return err
 		}
 		logf("cairn ingest: %d records in %s, %.0f records/s, peak RSS %s", c.Records, c.Wall.Round(time.Millisecond), c.rate(), mib(c.MaxRSS))
+		if err := warmPageCache(ds.Dir); err != nil {
+			return err
+		}
 		a, err := ingestAnchor(ctx, cfg, ds)
 		if err != nil {
 			return err

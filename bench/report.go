@@ -170,8 +170,9 @@ func (r *report) markdown() string {
 
 	p("## What is measured\n\n")
 	p("- **Data set.** `cairn gen -out W/trail -events N -seed S`; every reader reads the same `W/trail/AWSLogs/**/*.json.gz`\n")
-	p("  (the cost report and Health events next to it are not CloudTrail logs). The files are in the page cache for all\n")
-	p("  readers.\n")
+	p("  (the cost report and Health events next to it are not CloudTrail logs). Before each timed ingest the bench reads\n")
+	p("  every file of `W/trail` once, untimed, so that every reader takes them from the page cache: a kernel may page out\n")
+	p("  file pages left untouched for a while (DAMON reclaim does after a minute), and the first reader then timed the disk.\n")
 	p("- **cairn ingest.** `cairn ingest -quiet -data W/cairn-data W/trail` into an empty data folder (it lists the cost\n")
 	p("  report and the Health and EC2 state-change events too; it reads the events, which count in its records, and skips\n")
 	p("  the report by content, as it would in a user's folder), as a child process: wall time from start to exit, peak\n")
