@@ -370,6 +370,57 @@ func TestTimelineTableShowsTheNewest(t *testing.T) {
 	}
 }
 
+// TestResourceTimelineKeepsTheMomentInView: a resource too busy to show
+// whole shows, with a moment explained, what led up to it and the day
+// after, and says that later events exist; without one, its newest events;
+// a quiet resource's history is whole either way.
+func TestResourceTimelineKeepsTheMomentInView(t *testing.T) {
+	ctx := context.Background()
+	idx := openEmptyIndex(t)
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var evs []cairn.Event
+	add := func(resource string, n int, every time.Duration) {
+		for i := range n {
+			id := fmt.Sprintf("ev-%s-%04d", resource, i)
+			at := start.Add(time.Duration(i) * every)
+			raw := `{"eventVersion":"1.08","eventID":"` + id + `","eventTime":"` + at.Format(time.RFC3339) + `","eventSource":"ec2.amazonaws.com","eventName":"DescribeInstances","recipientAccountId":"111122223333","userIdentity":{"type":"AWSService","invokedBy":"autoscaling.amazonaws.com"},"requestParameters":{"instancesSet":{"items":[{"instanceId":"` + resource + `"}]}}}`
+			evs = append(evs, cairn.Event{EventID: id, EventTime: at, EventVersion: "1.08", EventSource: "ec2.amazonaws.com", EventName: "DescribeInstances",
+				RecipientAccountID: "111122223333", Principal: cairn.Principal{Type: "AWSService", InvokedBy: "autoscaling.amazonaws.com"},
+				Resources: []cairn.ResourceRef{{ID: resource, Type: "AWS::EC2::Instance", Role: cairn.RoleRead}}, Raw: []byte(raw)})
+		}
+	}
+	add("i-0busy", 2100, time.Hour)
+	add("i-0quiet", 30, 24*time.Hour)
+	if _, err := idx.Commit(ctx, &cairn.Batch{Events: evs, Objects: []cairn.ObjectState{{Source: "test", Key: "k", Events: len(evs), Status: cairn.ObjectDone, IngestedAt: start}}}); err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(server.New(server.DefaultConfig(), idx, testCreds, nil).Handler())
+	t.Cleanup(ts.Close)
+	c := newClient(t)
+	login(t, c, ts.URL, "AKIDUITEST", "s3cret/ui+test")
+	mark := func(id string) string { return `<a href="/event/` + id + `">` }
+
+	at := start.Add(1000 * time.Hour).Format(time.RFC3339)
+	_, body := get(t, c, ts.URL+"/resource/i-0busy?at="+url.QueryEscape(at))
+	if !strings.Contains(body, "1024 entries.") || !strings.Contains(body, mark("ev-i-0busy-0000")) || strings.Contains(body, "ev-i-0busy-1024") {
+		t.Errorf("with a moment, the timeline is not every event up to a day after it (entries 0 to 1023)")
+	}
+	if !strings.Contains(body, `id="cut-note"`) || !strings.Contains(body, `<a href="/resource/i-0busy">the newest</a>`) {
+		t.Error("the page does not say that later events exist")
+	}
+
+	_, body = get(t, c, ts.URL+"/resource/i-0busy")
+	if !strings.Contains(body, "2000 entries (truncated)") || !strings.Contains(body, `id="entry-1999"`) || strings.Contains(body, mark("ev-i-0busy-0099")) || strings.Contains(body, `id="cut-note"`) {
+		t.Errorf("without a moment, the timeline is not the newest 2,000 events")
+	}
+
+	at = start.Add(10 * 24 * time.Hour).Format(time.RFC3339)
+	_, body = get(t, c, ts.URL+"/resource/i-0quiet?at="+url.QueryEscape(at))
+	if !strings.Contains(body, "30 entries.") || !strings.Contains(body, `id="entry-29"`) || strings.Contains(body, `id="cut-note"`) {
+		t.Errorf("a quiet resource's history is not shown whole with a moment")
+	}
+}
+
 // TestPagesSayWhileTheServerCatchesUp: until every source has been read
 // whole once, each page says that it shows part of the trail.
 func TestPagesSayWhileTheServerCatchesUp(t *testing.T) {
