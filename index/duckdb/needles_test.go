@@ -208,6 +208,49 @@ func TestSegmentsWithoutNeedles(t *testing.T) {
 	}
 }
 
+// Needle files are read newest day first, as far as a search goes: one
+// that ends in the newest days never reads an older day's, and one that
+// reaches a day without needles is searched again through the engine.
+func TestNeedleSearchReadsTheDaysItNeeds(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	x := openTest(t, dir)
+	var events []cairn.Event
+	for i := range 5 * 24 {
+		events = append(events, testEvent(i*60, nil)) // an event an hour for five days
+	}
+	if _, err := x.Commit(ctx, &cairn.Batch{Events: events}); err != nil {
+		t.Fatal(err)
+	}
+	x.Close()
+	oldest := t0.UTC().Format("2006-01-02")
+	needleFiles, _ := filepath.Glob(filepath.Join(dir, "events", "day="+oldest, "*.needles"))
+	if len(needleFiles) == 0 {
+		t.Fatalf("no needle file for %s", oldest)
+	}
+	for _, p := range needleFiles {
+		os.Remove(p)
+	}
+	cfg := DefaultConfig()
+	cfg.Dir, cfg.ReadOnly = dir, true
+	r, err := Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	f := cairn.Filter{User: "alice"}
+	got, ok, err := r.needleSearch(ctx, criteria{Filter: f}, cairn.Cursor{}, 10)
+	if err != nil || !ok || len(got) != 10 || got[0].EventID != events[len(events)-1].EventID {
+		t.Fatalf("the newest 10: %d events, ok %v, %v", len(got), ok, err)
+	}
+	if _, ok, _ := r.needleSearch(ctx, criteria{Filter: f}, cairn.Cursor{}, 100); ok {
+		t.Fatal("a search that reaches the day without needles used them")
+	}
+	if p, err := r.Search(ctx, f, cairn.Cursor{}, 200); err != nil || len(p.Events) != len(events) {
+		t.Fatalf("through the engine: %d events, %v", len(p.Events), err)
+	}
+}
+
 // A damaged needle file is never misread: searches of its day go through
 // the engine and still find everything.
 func TestDamagedNeedleFile(t *testing.T) {
