@@ -73,7 +73,7 @@ FUZZTIME ?= 30s
 FUZZERS = ./cloudtrail:FuzzReader ./cloudtrail:FuzzFastPath ./cloudtrail:FuzzWholeGzip ./cloudtrail:FuzzScanAgrees ./cloudtrail:FuzzResources ./cloudtrail:FuzzDecodeEventBridge ./cloudtrail:FuzzParseDenial \
 	./cloudtrail:FuzzParseKey ./cloudtrail:FuzzParseDigest ./cloudtrail:FuzzParsePublicKey \
 	./record:FuzzAccept ./record:FuzzReadSegment ./server:FuzzVerify ./server:FuzzDecodeToken ./server:FuzzLakeStatement ./cost:FuzzSniff \
-	./index/duckdb:FuzzSegmentEncoder ./index/duckdb:FuzzDecodeDeltaInt32
+	./index/duckdb:FuzzSegmentEncoder ./index/duckdb:FuzzDecodeDeltaInt32 ./index/duckdb:FuzzRecordsOfPage
 fuzz:
 	@for f in $(FUZZERS); do \
 		echo "== $$f"; \

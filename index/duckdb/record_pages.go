@@ -36,6 +36,11 @@ var recordDecoders = sync.Pool{New: func() any {
 	return d
 }}
 
+// maxRecordPage bounds the size a page may say it decompresses to: the
+// encoder cuts pages at pageSize, and a record is at most CloudTrail's
+// 256 KB, so a page that says more is damaged, and left to parquet-go.
+const maxRecordPage = 16 << 20
+
 // recordReaders read pages for the decoder, 32 KiB at a time.
 var recordReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 32<<10) }}
 
@@ -66,7 +71,7 @@ func recordsOfPage(f io.ReaderAt, loc format.PageLocation, codec format.Compress
 	headerSize := int(read) - r.Buffered()
 	v2, ok := h.DataPageHeaderV2.Get()
 	compressed, set := v2.IsCompressed.Get()
-	if h.Type != format.DataPageV2 || !ok || v2.Encoding != format.DeltaLengthByteArray || (set && !compressed) ||
+	if h.Type != format.DataPageV2 || !ok || h.UncompressedPageSize < 0 || h.UncompressedPageSize > maxRecordPage || v2.Encoding != format.DeltaLengthByteArray || (set && !compressed) ||
 		v2.DefinitionLevelsByteLength != 0 || v2.RepetitionLevelsByteLength != 0 || v2.NumNulls != 0 ||
 		v2.NumValues != v2.NumRows || headerSize+int(h.CompressedPageSize) != int(loc.CompressedPageSize) || rows[len(rows)-1] >= int64(v2.NumRows) {
 		return errNotRecordPage
@@ -114,15 +119,17 @@ func recordsOfPage(f io.ReaderAt, loc format.PageLocation, codec format.Compress
 	if len(lengths) != int(v2.NumValues) {
 		return errDeltaInvalid
 	}
+	for _, n := range lengths {
+		if n < 0 {
+			return errDeltaInvalid
+		}
+	}
 	offset, row := start, int64(0)
 	for _, want := range rows {
 		for ; row < want; row++ {
 			offset += int(lengths[row])
 		}
 		end := offset + int(lengths[row])
-		if lengths[row] < 0 || end < offset {
-			return errDeltaInvalid
-		}
 		if end > len(plain) {
 			if err := more(end - len(plain)); err != nil {
 				return err

@@ -1,6 +1,7 @@
 package duckdb
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"math"
@@ -187,4 +188,37 @@ func TestReadRowsMatchesParquetGo(t *testing.T) {
 			t.Fatalf("rows %v: the two readers disagree", want)
 		}
 	}
+}
+
+// FuzzRecordsOfPage: a damaged page of records is an error or some bytes,
+// never a panic: the index's files are read by a long-running server.
+func FuzzRecordsOfPage(f *testing.F) {
+	rows := encoderRows(400)
+	path := filepath.Join(f.TempDir(), "seg.parquet")
+	if err := writeSegmentFile(path, rows); err != nil {
+		f.Fatal(err)
+	}
+	file, err := os.ReadFile(path)
+	if err != nil {
+		f.Fatal(err)
+	}
+	pf, err := parquet.OpenFile(bytes.NewReader(file), int64(len(file)))
+	if err != nil {
+		f.Fatal(err)
+	}
+	leaf, _ := pf.Schema().Lookup("eventJson")
+	oi, err := pf.RowGroups()[0].ColumnChunks()[leaf.ColumnIndex].OffsetIndex()
+	if err != nil {
+		f.Fatal(err)
+	}
+	page := file[oi.Offset(0) : oi.Offset(0)+oi.CompressedPageSize(0)]
+	f.Add(uint16(0), byte(0), uint16(3))
+	f.Add(uint16(5), byte(0x80), uint16(0))
+	f.Add(uint16(40), byte(0xff), uint16(100))
+	f.Fuzz(func(t *testing.T, at uint16, flip byte, row uint16) {
+		damaged := bytes.Clone(page)
+		damaged[int(at)%len(damaged)] ^= flip
+		loc := format.PageLocation{CompressedPageSize: int32(len(damaged))}
+		recordsOfPage(bytes.NewReader(damaged), loc, format.Zstd, []int64{0, int64(row)}, func([]byte) error { return nil })
+	})
 }
