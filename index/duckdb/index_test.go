@@ -97,6 +97,19 @@ func openTest(t *testing.T, dir string) *Index {
 	return x
 }
 
+// openReader opens the index in dir read-only, as cairn search does.
+func openReader(t *testing.T, dir string) *Index {
+	t.Helper()
+	cfg := DefaultConfig()
+	cfg.Dir, cfg.ReadOnly = dir, true
+	x, err := Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { x.Close() })
+	return x
+}
+
 func ids(p cairn.Page) []string {
 	var out []string
 	for _, e := range p.Events {
@@ -255,13 +268,7 @@ func TestReaderFollowsWriterAndRecoversFromCrash(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	w := openTest(t, dir)
-	cfg := DefaultConfig()
-	cfg.Dir, cfg.ReadOnly = dir, true
-	r, err := Open(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := openReader(t, dir)
 	count := func() int {
 		p, err := r.Search(ctx, cairn.Filter{}, cairn.Cursor{}, 1000)
 		if err != nil {

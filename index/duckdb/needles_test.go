@@ -188,13 +188,7 @@ func TestSegmentsWithoutNeedles(t *testing.T) {
 	for _, p := range needleFiles {
 		os.Remove(p)
 	}
-	cfg := DefaultConfig()
-	cfg.Dir, cfg.ReadOnly = dir, true
-	r, err := Open(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := openReader(t, dir)
 	f := cairn.Filter{User: "alice"}
 	if _, ok, _ := r.needleSearch(ctx, criteria{Filter: f}, cairn.Cursor{}, 10); ok {
 		t.Fatal("searched needle files that do not exist")
@@ -231,13 +225,7 @@ func TestNeedleSearchReadsTheDaysItNeeds(t *testing.T) {
 	for _, p := range needleFiles {
 		os.Remove(p)
 	}
-	cfg := DefaultConfig()
-	cfg.Dir, cfg.ReadOnly = dir, true
-	r, err := Open(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := openReader(t, dir)
 	f := cairn.Filter{User: "alice"}
 	got, ok, err := r.needleSearch(ctx, criteria{Filter: f}, cairn.Cursor{}, 10)
 	if err != nil || !ok || len(got) != 10 || got[0].EventID != events[len(events)-1].EventID {

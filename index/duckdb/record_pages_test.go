@@ -84,20 +84,7 @@ func FuzzDecodeDeltaInt32(f *testing.F) {
 // it come back as written, alone or together.
 func TestRecordsOfPageReadsTheRowsWritten(t *testing.T) {
 	rows := encoderRows(rowGroupRows + 1500)
-	path := filepath.Join(t.TempDir(), "seg.parquet")
-	if err := writeSegmentFile(path, rows); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	st, _ := f.Stat()
-	pf, err := parquet.OpenFile(f, st.Size())
-	if err != nil {
-		t.Fatal(err)
-	}
+	f, pf := encodedSegment(t, rows)
 	leaf, _ := pf.Schema().Lookup("eventJson")
 	rng := rand.New(rand.NewPCG(3, 4))
 	pages, first := 0, 0
@@ -152,20 +139,7 @@ func TestRecordsOfPageReadsTheRowsWritten(t *testing.T) {
 // needed are those parquet-go reads whole.
 func TestReadRowsMatchesParquetGo(t *testing.T) {
 	rows := encoderRows(3000)
-	path := filepath.Join(t.TempDir(), "seg.parquet")
-	if err := writeSegmentFile(path, rows); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	st, _ := f.Stat()
-	pf, err := parquet.OpenFile(f, st.Size())
-	if err != nil {
-		t.Fatal(err)
-	}
+	f, pf := encodedSegment(t, rows)
 	leaf, _ := pf.Schema().Lookup("eventJson")
 	chunk := pf.RowGroups()[0].ColumnChunks()[leaf.ColumnIndex]
 	codec := pf.Metadata().RowGroups[0].Columns[leaf.ColumnIndex].MetaData.Codec
@@ -193,25 +167,16 @@ func TestReadRowsMatchesParquetGo(t *testing.T) {
 // FuzzRecordsOfPage: a damaged page of records is an error or some bytes,
 // never a panic: the index's files are read by a long-running server.
 func FuzzRecordsOfPage(f *testing.F) {
-	rows := encoderRows(400)
-	path := filepath.Join(f.TempDir(), "seg.parquet")
-	if err := writeSegmentFile(path, rows); err != nil {
-		f.Fatal(err)
-	}
-	file, err := os.ReadFile(path)
-	if err != nil {
-		f.Fatal(err)
-	}
-	pf, err := parquet.OpenFile(bytes.NewReader(file), int64(len(file)))
-	if err != nil {
-		f.Fatal(err)
-	}
+	file, pf := encodedSegment(f, encoderRows(400))
 	leaf, _ := pf.Schema().Lookup("eventJson")
 	oi, err := pf.RowGroups()[0].ColumnChunks()[leaf.ColumnIndex].OffsetIndex()
 	if err != nil {
 		f.Fatal(err)
 	}
-	page := file[oi.Offset(0) : oi.Offset(0)+oi.CompressedPageSize(0)]
+	page := make([]byte, oi.CompressedPageSize(0))
+	if _, err := file.ReadAt(page, oi.Offset(0)); err != nil {
+		f.Fatal(err)
+	}
 	f.Add(uint16(0), byte(0), uint16(3))
 	f.Add(uint16(5), byte(0x80), uint16(0))
 	f.Add(uint16(40), byte(0xff), uint16(100))
@@ -221,4 +186,27 @@ func FuzzRecordsOfPage(f *testing.F) {
 		loc := format.PageLocation{CompressedPageSize: int32(len(damaged))}
 		recordsOfPage(bytes.NewReader(damaged), loc, format.Zstd, []int64{0, int64(row)}, func([]byte) error { return nil })
 	})
+}
+
+// encodedSegment writes rows with the encoder and opens the file.
+func encodedSegment(tb testing.TB, rows []segmentRow) (*os.File, *parquet.File) {
+	tb.Helper()
+	path := filepath.Join(tb.TempDir(), "seg.parquet")
+	if err := writeSegmentFile(path, rows); err != nil {
+		tb.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { f.Close() })
+	st, err := f.Stat()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	pf, err := parquet.OpenFile(f, st.Size())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return f, pf
 }

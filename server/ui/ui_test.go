@@ -335,29 +335,38 @@ func TestLoginFailuresAreLimited(t *testing.T) {
 	}
 }
 
-// TestTimelineTableShowsTheNewest: a resource with more entries than the
-// table shows gets its newest ones as rows, says so, and the strip's marks
-// of the others link to their events.
-func TestTimelineTableShowsTheNewest(t *testing.T) {
-	ctx := context.Background()
+// serveEvents serves an index of evs and signs a client in.
+func serveEvents(t *testing.T, evs []cairn.Event) (*http.Client, *httptest.Server) {
 	idx := openEmptyIndex(t)
-	start := time.Date(2026, 3, 14, 0, 0, 0, 0, time.UTC)
-	var evs []cairn.Event
-	for i := range 520 {
-		id := fmt.Sprintf("ev-busy-%04d", i)
-		at := start.Add(time.Duration(i) * time.Minute)
-		raw := `{"eventVersion":"1.08","eventID":"` + id + `","eventTime":"` + at.Format(time.RFC3339) + `","eventSource":"ec2.amazonaws.com","eventName":"DescribeInstances","recipientAccountId":"111122223333","userIdentity":{"type":"AWSService","invokedBy":"autoscaling.amazonaws.com"},"requestParameters":{"instancesSet":{"items":[{"instanceId":"i-0busy"}]}}}`
-		evs = append(evs, cairn.Event{EventID: id, EventTime: at, EventVersion: "1.08", EventSource: "ec2.amazonaws.com", EventName: "DescribeInstances",
-			RecipientAccountID: "111122223333", Principal: cairn.Principal{Type: "AWSService", InvokedBy: "autoscaling.amazonaws.com"},
-			Resources: []cairn.ResourceRef{{ID: "i-0busy", Type: "AWS::EC2::Instance", Role: cairn.RoleRead}}, Raw: []byte(raw)})
-	}
-	if _, err := idx.Commit(ctx, &cairn.Batch{Events: evs, Objects: []cairn.ObjectState{{Source: "test", Key: "k", Events: len(evs), Status: cairn.ObjectDone, IngestedAt: start}}}); err != nil {
+	batch := &cairn.Batch{Events: evs, Objects: []cairn.ObjectState{{Source: "test", Key: "k", Events: len(evs), Status: cairn.ObjectDone, IngestedAt: evs[0].EventTime}}}
+	if _, err := idx.Commit(context.Background(), batch); err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(server.New(server.DefaultConfig(), idx, testCreds, nil).Handler())
 	t.Cleanup(ts.Close)
 	c := newClient(t)
 	login(t, c, ts.URL, "AKIDUITEST", "s3cret/ui+test")
+	return c, ts
+}
+
+// describeBy is Auto Scaling describing an instance: a timeline entry.
+func describeBy(id string, at time.Time, instance string) cairn.Event {
+	raw := `{"eventVersion":"1.08","eventID":"` + id + `","eventTime":"` + at.Format(time.RFC3339) + `","eventSource":"ec2.amazonaws.com","eventName":"DescribeInstances","recipientAccountId":"111122223333","userIdentity":{"type":"AWSService","invokedBy":"autoscaling.amazonaws.com"},"requestParameters":{"instancesSet":{"items":[{"instanceId":"` + instance + `"}]}}}`
+	return cairn.Event{EventID: id, EventTime: at, EventVersion: "1.08", EventSource: "ec2.amazonaws.com", EventName: "DescribeInstances",
+		RecipientAccountID: "111122223333", Principal: cairn.Principal{Type: "AWSService", InvokedBy: "autoscaling.amazonaws.com"},
+		Resources: []cairn.ResourceRef{{ID: instance, Type: "AWS::EC2::Instance", Role: cairn.RoleRead}}, Raw: []byte(raw)}
+}
+
+// TestTimelineTableShowsTheNewest: a resource with more entries than the
+// table shows gets its newest ones as rows, says so, and the strip's marks
+// of the others link to their events.
+func TestTimelineTableShowsTheNewest(t *testing.T) {
+	start := time.Date(2026, 3, 14, 0, 0, 0, 0, time.UTC)
+	var evs []cairn.Event
+	for i := range 520 {
+		evs = append(evs, describeBy(fmt.Sprintf("ev-busy-%04d", i), start.Add(time.Duration(i)*time.Minute), "i-0busy"))
+	}
+	c, ts := serveEvents(t, evs)
 	_, body := get(t, c, ts.URL+"/resource/i-0busy")
 	if n := strings.Count(body, `<tr id="entry-`); n != 500 || !strings.Contains(body, `id="entry-20"`) || strings.Contains(body, `id="entry-19"`) {
 		t.Errorf("%d rows, want entries 20 to 519", n)
@@ -375,29 +384,16 @@ func TestTimelineTableShowsTheNewest(t *testing.T) {
 // after, and says that later events exist; without one, its newest events;
 // a quiet resource's history is whole either way.
 func TestResourceTimelineKeepsTheMomentInView(t *testing.T) {
-	ctx := context.Background()
-	idx := openEmptyIndex(t)
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	var evs []cairn.Event
 	add := func(resource string, n int, every time.Duration) {
 		for i := range n {
-			id := fmt.Sprintf("ev-%s-%04d", resource, i)
-			at := start.Add(time.Duration(i) * every)
-			raw := `{"eventVersion":"1.08","eventID":"` + id + `","eventTime":"` + at.Format(time.RFC3339) + `","eventSource":"ec2.amazonaws.com","eventName":"DescribeInstances","recipientAccountId":"111122223333","userIdentity":{"type":"AWSService","invokedBy":"autoscaling.amazonaws.com"},"requestParameters":{"instancesSet":{"items":[{"instanceId":"` + resource + `"}]}}}`
-			evs = append(evs, cairn.Event{EventID: id, EventTime: at, EventVersion: "1.08", EventSource: "ec2.amazonaws.com", EventName: "DescribeInstances",
-				RecipientAccountID: "111122223333", Principal: cairn.Principal{Type: "AWSService", InvokedBy: "autoscaling.amazonaws.com"},
-				Resources: []cairn.ResourceRef{{ID: resource, Type: "AWS::EC2::Instance", Role: cairn.RoleRead}}, Raw: []byte(raw)})
+			evs = append(evs, describeBy(fmt.Sprintf("ev-%s-%04d", resource, i), start.Add(time.Duration(i)*every), resource))
 		}
 	}
 	add("i-0busy", 2100, time.Hour)
 	add("i-0quiet", 30, 24*time.Hour)
-	if _, err := idx.Commit(ctx, &cairn.Batch{Events: evs, Objects: []cairn.ObjectState{{Source: "test", Key: "k", Events: len(evs), Status: cairn.ObjectDone, IngestedAt: start}}}); err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(server.New(server.DefaultConfig(), idx, testCreds, nil).Handler())
-	t.Cleanup(ts.Close)
-	c := newClient(t)
-	login(t, c, ts.URL, "AKIDUITEST", "s3cret/ui+test")
+	c, ts := serveEvents(t, evs)
 	mark := func(id string) string { return `<a href="/event/` + id + `">` }
 
 	at := start.Add(1000 * time.Hour).Format(time.RFC3339)
