@@ -71,9 +71,12 @@ func recordsOfPage(f io.ReaderAt, loc format.PageLocation, codec format.Compress
 	headerSize := int(read) - r.Buffered()
 	v2, ok := h.DataPageHeaderV2.Get()
 	compressed, set := v2.IsCompressed.Get()
-	if h.Type != format.DataPageV2 || !ok || h.UncompressedPageSize < 0 || h.UncompressedPageSize > maxRecordPage || v2.Encoding != format.DeltaLengthByteArray || (set && !compressed) ||
-		v2.DefinitionLevelsByteLength != 0 || v2.RepetitionLevelsByteLength != 0 || v2.NumNulls != 0 ||
-		v2.NumValues != v2.NumRows || headerSize+int(h.CompressedPageSize) != int(loc.CompressedPageSize) || rows[len(rows)-1] >= int64(v2.NumRows) {
+	switch {
+	case h.Type != format.DataPageV2 || !ok || v2.Encoding != format.DeltaLengthByteArray || (set && !compressed),
+		v2.DefinitionLevelsByteLength != 0 || v2.RepetitionLevelsByteLength != 0, // a required column's
+		v2.NumNulls != 0 || v2.NumValues != v2.NumRows || rows[len(rows)-1] >= int64(v2.NumRows),
+		h.UncompressedPageSize < 0 || h.UncompressedPageSize > maxRecordPage,
+		headerSize+int(h.CompressedPageSize) != int(loc.CompressedPageSize):
 		return errNotRecordPage
 	}
 	dec := recordDecoders.Get().(*zstd.Decoder)

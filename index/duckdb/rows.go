@@ -80,7 +80,7 @@ func (x *Index) readRows(path string, rows []uint32) ([]cairn.Event, error) {
 	got := func(raw []byte) error {
 		e, err := decodeStored(bytes.Clone(raw)) // the event keeps its record, not the page
 		if err != nil {
-			return fmt.Errorf("row %d of %s: %w", rows[len(events)], path, err)
+			return fmt.Errorf("row %d: %w", rows[len(events)], err)
 		}
 		events = append(events, e)
 		return nil
