@@ -78,13 +78,19 @@ func (x *Investigator) WhyDenied(ctx context.Context, id string) (*Refusal, erro
 	if len(page.Events) == 0 {
 		return nil, &NotDeniedError{Missing: true, msg: "no event has the ID " + id + ": copy it from cairn search -format json (its eventID), or from the web UI's event page"}
 	}
-	e := &page.Events[0]
+	return x.ExplainDenial(ctx, &page.Events[0])
+}
+
+// ExplainDenial is WhyDenied of an event already found: a search by event
+// ID scans a column of every segment, 0.1 s of CPU over 2,000,000 events,
+// and the web UI's event page has just made it.
+func (x *Investigator) ExplainDenial(ctx context.Context, e *cairn.Event) (*Refusal, error) {
 	if !IsDenial(e.ErrorCode, e.ErrorMessage) {
 		what := "it succeeded"
 		if e.ErrorCode != "" {
 			what = "it failed with " + e.ErrorCode + ", not for want of permission"
 		}
-		return nil, &NotDeniedError{msg: "event " + id + " was not denied: " + what}
+		return nil, &NotDeniedError{msg: "event " + e.EventID + " was not denied: " + what}
 	}
 	rf := &Refusal{Event: entryOf(e, ""), Identity: identityOf(&e.Principal), Changes: []Entry{}}
 	if d, ok := cloudtrail.ParseDenial(e.ErrorMessage); ok {

@@ -428,7 +428,7 @@ func (u *UI) event(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	page := map[string]any{"Title": "Event " + id, "ID": id, "Events": views}
 	if e := &events[0]; investigate.IsDenial(e.ErrorCode, e.ErrorMessage) {
-		rf, err := investigate.New(u.cfg.Index, investigate.DefaultConfig()).WhyDenied(r.Context(), id)
+		rf, err := investigate.New(u.cfg.Index, investigate.DefaultConfig()).ExplainDenial(r.Context(), e)
 		if err != nil {
 			u.fail(w, r, s, http.StatusInternalServerError, "Explaining the denial failed: "+oneLine(err.Error()), err)
 			return
