@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -209,4 +210,56 @@ func encodedSegment(tb testing.TB, rows []segmentRow) (*os.File, *parquet.File) 
 		tb.Fatal(err)
 	}
 	return f, pf
+}
+
+// TestReadRowsOfOtherWriters: the rows of pages recordsOfPage does not read
+// (version 1 data pages, here from parquet-go's writer) come back through
+// parquet-go; parquet-go's version 2 pages it reads itself.
+func TestReadRowsOfOtherWriters(t *testing.T) {
+	for _, version := range []int{1, 2} {
+		t.Run(fmt.Sprintf("v%d", version), func(t *testing.T) { checkOtherWriter(t, version) })
+	}
+}
+
+func checkOtherWriter(t *testing.T, pageVersion int) {
+	rows := encoderRows(2000)
+	path := filepath.Join(t.TempDir(), "theirs.parquet")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := parquet.NewGenericWriter[segmentRow](f, parquet.Compression(fastestZstd), parquet.MaxRowsPerRowGroup(rowGroupRows),
+		parquet.DataPageVersion(pageVersion))
+	if _, err := w.Write(rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	pf := openParquet(t, path)
+	leaf, _ := pf.Schema().Lookup("eventJson")
+	chunk := pf.RowGroups()[0].ColumnChunks()[leaf.ColumnIndex]
+	codec := pf.Metadata().RowGroups[0].Columns[leaf.ColumnIndex].MetaData.Codec
+	oi, err := chunk.OffsetIndex()
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc := format.PageLocation{Offset: oi.Offset(0), CompressedPageSize: int32(oi.CompressedPageSize(0))}
+	r, _ := os.Open(path)
+	defer r.Close()
+	err = recordsOfPage(r, loc, codec, []int64{0}, func([]byte) error { return nil })
+	if pageVersion == 1 && !errors.Is(err, errNotRecordPage) || pageVersion == 2 && err != nil {
+		t.Fatalf("a version %d page: %v", pageVersion, err)
+	}
+	want := []uint32{0, 1, 999, 1999}
+	var got []string
+	if err := readGroupRows(r, chunk, codec, want, 0, func(b []byte) error { got = append(got, string(b)); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	for i, row := range want {
+		if i >= len(got) || got[i] != rows[row].EventJSON {
+			t.Fatalf("row %d of parquet-go's segment read wrong", row)
+		}
+	}
 }
