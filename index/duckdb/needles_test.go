@@ -2,10 +2,13 @@ package duckdb
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -26,11 +29,17 @@ func TestNeedleFileRoundTrip(t *testing.T) {
 			Resources: []segmentResource{{ID: sp("i-1")}, {ID: sp("i-1")}}}, // the same resource twice in one row
 	}
 	for i := range rows {
+		rows[i].EventID = fmt.Sprintf("ev-%d", i)
 		b.add(&rows[i])
 	}
 	n, err := parseNeedles(b.encode())
 	if err != nil {
 		t.Fatal(err)
+	}
+	for i := range rows {
+		if got, ok := n.withID(rows[i].EventID); !ok || !slices.Contains(got, uint32(i)) {
+			t.Errorf("event ID of row %d: rows %v (%v)", i, got, ok)
+		}
 	}
 	for _, c := range []struct {
 		kind  byte
@@ -122,7 +131,11 @@ func TestNeedleSearchAgreesWithEngine(t *testing.T) {
 		mid := time.Date(2026, 3, 3, 12, 0, 0, 500, time.UTC)
 		filters = append(filters, cairn.Filter{SourceIP: ip}, cairn.Filter{SourceIP: ip, Since: mid, Until: mid.Add(26 * time.Hour)})
 	}
-	if len(filters) < 28 {
+	for _, id := range pick("SELECT eventID FROM events USING SAMPLE 5 ROWS (reservoir, 7)") {
+		filters = append(filters, cairn.Filter{EventID: id}, cairn.Filter{EventID: id, ReadOnly: cairn.BoolFalse})
+	}
+	filters = append(filters, cairn.Filter{EventID: "no-such-event"})
+	if len(filters) < 39 {
 		t.Fatalf("only %d filters picked", len(filters))
 	}
 	for _, f := range filters {
@@ -200,6 +213,13 @@ func TestSegmentsWithoutNeedles(t *testing.T) {
 	if _, ok, err := w.needleSearch(ctx, criteria{Filter: f}, cairn.Cursor{}, 10); !ok || err != nil {
 		t.Fatalf("the writer did not build the missing needle files (%v)", err)
 	}
+	if err := w.refreshView(ctx); err != nil { // as Search does first
+		t.Fatal(err)
+	}
+	byID := criteria{Filter: cairn.Filter{EventID: events[7].EventID}}
+	if got, ok, err := w.needleSearch(ctx, byID, cairn.Cursor{}, 10); !ok || err != nil || len(got) != 1 {
+		t.Fatalf("the needle files built do not find an event by its ID: %d events, ok %v, %v", len(got), ok, err)
+	}
 }
 
 // Needle files are read newest day first, as far as a search goes: one
@@ -236,6 +256,68 @@ func TestNeedleSearchReadsTheDaysItNeeds(t *testing.T) {
 	}
 	if p, err := r.Search(ctx, f, cairn.Cursor{}, 200); err != nil || len(p.Events) != len(events) {
 		t.Fatalf("through the engine: %d events, %v", len(p.Events), err)
+	}
+}
+
+// An event is found by its ID through the needle files' prints; in an
+// index whose needle files are version 1, without prints, through the
+// engine, while the other needles still serve.
+func TestEventIDThroughNeedles(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	x := openTest(t, dir)
+	var events []cairn.Event
+	for i := range 3 * 24 {
+		events = append(events, testEvent(i*60, nil))
+	}
+	if _, err := x.Commit(ctx, &cairn.Batch{Events: events}); err != nil {
+		t.Fatal(err)
+	}
+	id := events[30].EventID
+	if err := x.refreshView(ctx); err != nil { // as Search does first
+		t.Fatal(err)
+	}
+	got, ok, err := x.needleSearch(ctx, criteria{Filter: cairn.Filter{EventID: id}}, cairn.Cursor{}, 10)
+	if err != nil || !ok || len(got) != 1 || got[0].EventID != id {
+		t.Fatalf("event %s through the needles: %d events, ok %v, %v", id, len(got), ok, err)
+	}
+	x.Close()
+
+	files, _ := filepath.Glob(filepath.Join(dir, "events", "*", "*.needles"))
+	for _, p := range files {
+		downgradeNeedles(t, p)
+	}
+	r := openReader(t, dir)
+	if _, ok, _ := r.needleSearch(ctx, criteria{Filter: cairn.Filter{EventID: id}}, cairn.Cursor{}, 10); ok {
+		t.Fatal("version 1 needle files, which have no prints, were used for an event ID")
+	}
+	if p, err := r.Search(ctx, cairn.Filter{EventID: id}, cairn.Cursor{}, 10); err != nil || len(p.Events) != 1 {
+		t.Fatalf("event %s through the engine: %d events, %v", id, len(p.Events), err)
+	}
+	if _, ok, err := r.needleSearch(ctx, criteria{Filter: cairn.Filter{User: "alice"}}, cairn.Cursor{}, 10); !ok || err != nil {
+		t.Fatalf("version 1 needle files are no longer read (%v)", err)
+	}
+}
+
+// downgradeNeedles rewrites a needle file as version 1 wrote it: without
+// the rows' event ID prints.
+func downgradeNeedles(t *testing.T, path string) {
+	t.Helper()
+	file, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := needleUnzstd.DecodeAll(file[needleMagicLen:], slices.Clone(file[:needleMagicLen]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	le := binary.LittleEndian
+	rows := int(le.Uint32(b[12:]))
+	body := b[:len(b)-4-2*rows]
+	le.PutUint32(body[8:], 1)
+	body = le.AppendUint32(body, crc32.Checksum(body, castagnoli))
+	if err := os.WriteFile(path, needleZstd.EncodeAll(body[needleMagicLen:], body[:needleMagicLen:needleMagicLen]), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -15,9 +15,10 @@ import (
 
 // needleTerms returns the hashed values that rows matching f must hold
 // (each term one of its hashes), or nil when f names nothing selective to
-// start from: a resource, a user, an access key or an address. Other
-// searches (a time range, an event name alone) scan columns through the
-// engine, which does that well.
+// start from: an event ID (whose rows come from its prints, not a term), a
+// resource, a user, an access key or an address. Other searches (a time
+// range, an event name alone) scan columns through the engine, which does
+// that well.
 func needleTerms(f criteria) [][]uint64 {
 	var terms [][]uint64
 	selective := false
@@ -54,7 +55,12 @@ func needleTerms(f criteria) [][]uint64 {
 	if f.ReadOnly.Known() {
 		add(needleReadOnly, strconv.FormatBool(f.ReadOnly.True()), false)
 	}
-	if !selective {
+	switch {
+	case f.EventID != "" && terms == nil:
+		return [][]uint64{} // the rows come from the event ID's prints (needles.withID)
+	case f.EventID != "":
+		return terms
+	case !selective:
 		return nil
 	}
 	return terms
@@ -111,7 +117,7 @@ func (x *Index) needleSearch(ctx context.Context, f criteria, after cairn.Cursor
 		g.Wait()
 		for i := loaded; i < upTo; i++ {
 			for k, nd := range parsed[i] {
-				if nd == nil || int64(nd.rows) != days[i].rows[k] {
+				if nd == nil || int64(nd.rows) != days[i].rows[k] || (f.EventID != "" && nd.idsAt == 0) {
 					return false
 				}
 			}
@@ -126,8 +132,14 @@ func (x *Index) needleSearch(ctx context.Context, f criteria, after cairn.Cursor
 			return nil, false, nil // the engine searches again, from the start
 		}
 		for k, nd := range parsed[i] {
-			rows := nd.lookupAny(terms[0])
-			for _, t := range terms[1:] {
+			var rows []uint32
+			rest := terms
+			if f.EventID != "" {
+				rows, _ = nd.withID(f.EventID) // every file has prints (load)
+			} else {
+				rows, rest = nd.lookupAny(terms[0]), terms[1:]
+			}
+			for _, t := range rest {
 				if len(rows) == 0 {
 					break
 				}
