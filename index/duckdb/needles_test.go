@@ -222,6 +222,20 @@ func TestSegmentsWithoutNeedles(t *testing.T) {
 	}
 }
 
+// commitHourly commits an event an hour for some days from t0, and
+// returns them.
+func commitHourly(t *testing.T, x *Index, days int) []cairn.Event {
+	t.Helper()
+	var events []cairn.Event
+	for i := range days * 24 {
+		events = append(events, testEvent(i*60, nil))
+	}
+	if _, err := x.Commit(context.Background(), &cairn.Batch{Events: events}); err != nil {
+		t.Fatal(err)
+	}
+	return events
+}
+
 // Needle files are read newest day first, as far as a search goes: one
 // that ends in the newest days never reads an older day's, and one that
 // reaches a day without needles is searched again through the engine.
@@ -229,13 +243,7 @@ func TestNeedleSearchReadsTheDaysItNeeds(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	x := openTest(t, dir)
-	var events []cairn.Event
-	for i := range 5 * 24 {
-		events = append(events, testEvent(i*60, nil)) // an event an hour for five days
-	}
-	if _, err := x.Commit(ctx, &cairn.Batch{Events: events}); err != nil {
-		t.Fatal(err)
-	}
+	events := commitHourly(t, x, 5)
 	x.Close()
 	oldest := t0.UTC().Format("2006-01-02")
 	needleFiles, _ := filepath.Glob(filepath.Join(dir, "events", "day="+oldest, "*.needles"))
@@ -266,13 +274,7 @@ func TestEventIDThroughNeedles(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	x := openTest(t, dir)
-	var events []cairn.Event
-	for i := range 3 * 24 {
-		events = append(events, testEvent(i*60, nil))
-	}
-	if _, err := x.Commit(ctx, &cairn.Batch{Events: events}); err != nil {
-		t.Fatal(err)
-	}
+	events := commitHourly(t, x, 3)
 	id := events[30].EventID
 	if err := x.refreshView(ctx); err != nil { // as Search does first
 		t.Fatal(err)

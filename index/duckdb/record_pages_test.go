@@ -196,20 +196,7 @@ func encodedSegment(tb testing.TB, rows []segmentRow) (*os.File, *parquet.File) 
 	if err := writeSegmentFile(path, rows); err != nil {
 		tb.Fatal(err)
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { f.Close() })
-	st, err := f.Stat()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	pf, err := parquet.OpenFile(f, st.Size())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return f, pf
+	return openParquetFile(tb, path)
 }
 
 // TestReadRowsOfOtherWriters: the rows of pages recordsOfPage does not read
@@ -237,7 +224,7 @@ func checkOtherWriter(t *testing.T, pageVersion int) {
 		t.Fatal(err)
 	}
 	f.Close()
-	pf := openParquet(t, path)
+	r, pf := openParquetFile(t, path)
 	leaf, _ := pf.Schema().Lookup("eventJson")
 	chunk := pf.RowGroups()[0].ColumnChunks()[leaf.ColumnIndex]
 	codec := pf.Metadata().RowGroups[0].Columns[leaf.ColumnIndex].MetaData.Codec
@@ -246,8 +233,6 @@ func checkOtherWriter(t *testing.T, pageVersion int) {
 		t.Fatal(err)
 	}
 	loc := format.PageLocation{Offset: oi.Offset(0), CompressedPageSize: int32(oi.CompressedPageSize(0))}
-	r, _ := os.Open(path)
-	defer r.Close()
 	err = recordsOfPage(r, loc, codec, []int64{0}, func([]byte) error { return nil })
 	if pageVersion == 1 && !errors.Is(err, errNotRecordPage) || pageVersion == 2 && err != nil {
 		t.Fatalf("a version %d page: %v", pageVersion, err)

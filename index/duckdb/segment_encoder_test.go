@@ -168,20 +168,28 @@ func checkRoundTrip(t *testing.T, rows []segmentRow) *parquet.File {
 
 func openParquet(t *testing.T, path string) *parquet.File {
 	t.Helper()
+	_, pf := openParquetFile(t, path)
+	return pf
+}
+
+// openParquetFile opens a Parquet file, and returns it also as a file, to
+// read its pages directly; it is closed when the test ends.
+func openParquetFile(tb testing.TB, path string) (*os.File, *parquet.File) {
+	tb.Helper()
 	f, err := os.Open(path)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	t.Cleanup(func() { f.Close() })
+	tb.Cleanup(func() { f.Close() })
 	st, err := f.Stat()
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	pf, err := parquet.OpenFile(f, st.Size())
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	return pf
+	return f, pf
 }
 
 func readSegmentFile(t *testing.T, path string) []segmentRow {
