@@ -28,7 +28,8 @@ type InsightFinder struct {
 const insightRanges = 8
 
 // NewInsightFinder returns a finder over q; version should change whenever
-// the index does (its event count and newest event, say).
+// the index does (its event count and newest event, say), and be "" when it
+// cannot tell, which has the Insights found afresh.
 func NewInsightFinder(q Querier, version func(ctx context.Context) string) *InsightFinder {
 	return &InsightFinder{q: q, version: version, found: map[string][]Insight{}}
 }
@@ -43,7 +44,11 @@ func (f *InsightFinder) Find(ctx context.Context, since, until time.Time) ([]Ins
 	if t := until.UTC().Truncate(insightBucket); t.Before(until) {
 		until = t.Add(insightBucket)
 	}
-	key := since.UTC().Format(time.RFC3339Nano) + "|" + until.UTC().Format(time.RFC3339Nano) + "|" + f.version(ctx)
+	version := f.version(ctx)
+	if version == "" {
+		return Insights(ctx, f.q, since, until)
+	}
+	key := since.UTC().Format(time.RFC3339Nano) + "|" + until.UTC().Format(time.RFC3339Nano) + "|" + version
 	f.mu.Lock()
 	found, ok := f.found[key]
 	f.mu.Unlock()

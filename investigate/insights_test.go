@@ -211,6 +211,14 @@ func TestInsightFinderKeepsUntilTheIndexChanges(t *testing.T) {
 	if _, err := f.Find(ctx, day0, time.Time{}); err != nil || q.n.Load() == searched {
 		t.Errorf("a new version of the index was not searched again (%v)", err)
 	}
+	// An index that cannot say its version is searched every time.
+	version = ""
+	for range 2 {
+		searched = q.n.Load()
+		if _, err := f.Find(ctx, day0, time.Time{}); err != nil || q.n.Load() == searched {
+			t.Errorf("Insights kept although the index's version is unknown (%v)", err)
+		}
+	}
 }
 
 // TestInsightsOfASlowStreamAndOddNames: errors never seen before, two or
