@@ -71,7 +71,7 @@ microbench:
 # unbounded, it stalls the JSON fuzzers for minutes at a time.
 FUZZTIME ?= 30s
 FUZZERS = ./cloudtrail:FuzzReader ./cloudtrail:FuzzFastPath ./cloudtrail:FuzzWholeGzip ./cloudtrail:FuzzScanAgrees ./cloudtrail:FuzzResources ./cloudtrail:FuzzDecodeEventBridge ./cloudtrail:FuzzParseDenial \
-	./cloudtrail:FuzzParseKey ./cloudtrail:FuzzParseDigest ./cloudtrail:FuzzParsePublicKey \
+	./cloudtrail:FuzzParseKey ./cloudtrail:FuzzParseTime ./cloudtrail:FuzzParseDigest ./cloudtrail:FuzzParsePublicKey \
 	./record:FuzzAccept ./record:FuzzReadSegment ./server:FuzzVerify ./server:FuzzDecodeToken ./server:FuzzLakeStatement ./cost:FuzzSniff \
 	./index/duckdb:FuzzSegmentEncoder ./index/duckdb:FuzzDecodeDeltaInt32 ./index/duckdb:FuzzRecordsOfPage
 fuzz:

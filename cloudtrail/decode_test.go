@@ -230,17 +230,44 @@ func TestParseTime(t *testing.T) {
 		{"2024-02-02T19:23:50-05:00", time.Date(2024, 2, 3, 0, 23, 50, 0, time.UTC)},
 		{"2024-02-02T19:23:50+0530", time.Date(2024, 2, 2, 13, 53, 50, 0, time.UTC)},
 		{"2024-02-02 19:23:50", time.Date(2024, 2, 2, 19, 23, 50, 0, time.UTC)},
+		{"2024-02-29T23:59:59Z", time.Date(2024, 2, 29, 23, 59, 59, 0, time.UTC)},
 	} {
 		got, err := ParseTime(tc.in)
 		if err != nil || !got.Equal(tc.want) || got.Location() != time.UTC {
 			t.Errorf("ParseTime(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
 		}
 	}
-	for _, bad := range []string{"", "2015", "2015-08-17", "2015-08-17T14:52", "2015-13-17T14:52:27Z", "2015-08-17T14:52:27.Z", "2015-08-17T14:52:27Zjunk", "2015-08-17T14:5a:27Z", "20150817T14:52:27Z", "0001-01-01 00:00:00", "0001-01-01T01:00:00+01:00"} {
+	for _, bad := range []string{"", "2015", "2015-08-17", "2015-08-17T14:52", "2015-13-17T14:52:27Z", "2015-08-17T14:52:27.Z", "2015-08-17T14:52:27Zjunk", "2015-08-17T14:5a:27Z", "20150817T14:52:27Z", "0001-01-01 00:00:00", "0001-01-01T01:00:00+01:00",
+		// Dates that do not exist, which time.Date would roll over into
+		// the next month or day.
+		"2026-02-30T10:00:00Z", "2026-04-31T10:00:00Z", "2025-02-29T00:00:00Z", "2026-03-31T23:59:60Z",
+		"2026-03-31T10:00:00+24:00", "2026-03-31T10:00:00+05:60"} {
 		if got, err := ParseTime(bad); err == nil {
 			t.Errorf("ParseTime(%q) = %v, want error", bad, got)
 		}
 	}
+}
+
+// FuzzParseTime checks the hand-written parser against time.Parse: every
+// RFC 3339 time Go accepts is read as the same instant, so that no record's
+// time is moved or refused where the standard library would read it.
+func FuzzParseTime(f *testing.F) {
+	for _, s := range []string{"2015-08-17T14:52:27Z", "2015-08-17T14:52:27.123456Z", "2024-02-02T19:23:50-05:00", "2026-02-30T10:00:00Z", "2026-03-31T23:59:60Z", "20131102T010628Z"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := ParseTime(s)
+		if err == nil && (got.Location() != time.UTC || got.IsZero()) {
+			t.Fatalf("ParseTime(%q) = %v: not UTC, or the zero time", s, got)
+		}
+		want, werr := time.Parse(time.RFC3339Nano, s)
+		if werr != nil || want.IsZero() || want.Year() < 1 || want.Year() > 9999 {
+			return
+		}
+		if err != nil || !got.Equal(want) {
+			t.Fatalf("ParseTime(%q) = %v, %v; time.Parse reads %v", s, got, err, want)
+		}
+	})
 }
 
 // Decode is safe for concurrent use and gives the same results.

@@ -110,17 +110,23 @@ func parseTime(b []byte) (time.Time, bool) {
 		}
 		lit(':')
 		om, ok := num(2)
-		if !ok {
+		if !ok || oh > 23 || om > 59 {
 			return time.Time{}, false
 		}
 		offset = sign * (oh*3600 + om*60)
 	default:
 		return time.Time{}, false
 	}
-	if i != len(b) || mon < 1 || mon > 12 || day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60 {
+	// A leap second (ss 60) is refused as time.Parse refuses it: AWS smears
+	// leap seconds, and storing one as the next second could move an event
+	// to the next day.
+	if i != len(b) || mon < 1 || mon > 12 || day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 59 {
 		return time.Time{}, false
 	}
 	t := time.Date(year, time.Month(mon), day, hh, mm, ss, nsec, time.UTC)
+	if t.Day() != day {
+		return time.Time{}, false // the 30th of February, the 31st of April: time.Date would roll it over
+	}
 	if offset != 0 {
 		t = t.Add(-time.Duration(offset) * time.Second)
 	}
