@@ -303,6 +303,7 @@ func (r *Reader) placed(err error) error {
 // step advances the state machine to the next record.
 func (r *Reader) step() ([]byte, error) {
 	d := r.dec
+	r.rec.mark = r.rec.read
 	for {
 		switch r.state {
 		case stTop:
@@ -507,6 +508,13 @@ func (r *Reader) wrap(err error) error {
 		return fmt.Errorf("corrupt gzip data after %d decompressed bytes: %v", r.dec.InputOffset()+r.skip, gzErr.reason())
 	}
 	rec := r.n + 1
+	var tooLarge *tooLargeError
+	if errors.As(err, &tooLarge) {
+		if tooLarge.whole {
+			return tooLarge
+		}
+		return fmt.Errorf("record %d is %w", rec, tooLarge)
+	}
 	var se *jsontext.SyntacticError
 	if errors.As(err, &se) {
 		where := fmt.Sprintf("at offset %d", se.ByteOffset+r.skip)
@@ -542,17 +550,49 @@ func kindName(k jsontext.Kind) string {
 	return "invalid"
 }
 
+// The most a streamed file may hold, decompressed: in one record, and in
+// all. A Reader holds a record whole, and ingest holds a file's events until
+// they are committed, so without them one small gzip file of a repeated
+// byte could take all the memory, on every run. CloudTrail's records are at
+// most a few hundred kilobytes and its files a few tens of megabytes.
+// Variables for tests.
+var (
+	maxRecordBytes int64 = 32 << 20
+	maxFileBytes   int64 = 512 << 20
+)
+
+// tooLargeError is the error of a file over maxRecordBytes or
+// maxFileBytes; whole says which.
+type tooLargeError struct{ whole bool }
+
+func (e *tooLargeError) Error() string {
+	if e.whole {
+		return fmt.Sprintf("more than %d MiB of JSON, decompressed: a file's events are read all at once; split it into smaller files", maxFileBytes>>20)
+	}
+	return fmt.Sprintf("larger than %d MiB: CloudTrail's records are at most a few hundred kilobytes", maxRecordBytes>>20)
+}
+
 // recorder passes reads through and, while started, keeps a copy of what
-// it read so that probe can return a record's exact bytes.
+// it read so that probe can return a record's exact bytes. It refuses to
+// read past the limits above.
 type recorder struct {
 	r    io.Reader
 	on   bool
 	base int64 // input offset of buf[0]
 	read int64 // total bytes read from r
+	mark int64 // read when the current record began
 	buf  []byte
 }
 
 func (c *recorder) Read(p []byte) (int, error) {
+	// Refused before reading, with no bytes: the decoder goes on with the
+	// bytes a read returns and overlooks an error that comes with them.
+	switch {
+	case c.read > maxFileBytes:
+		return 0, &tooLargeError{whole: true}
+	case c.read-c.mark > maxRecordBytes:
+		return 0, &tooLargeError{}
+	}
 	n, err := c.r.Read(p)
 	c.read += int64(n)
 	if c.on {

@@ -259,6 +259,48 @@ func TestReaderLargeRecord(t *testing.T) {
 	}
 }
 
+// A record or a file over the limits fails the file with a reason that
+// says which, before the Reader holds it: a small gzip file of one repeated
+// byte must not take all the memory. Below the limits the same shapes read.
+func TestReaderLimits(t *testing.T) {
+	defer func(r, f int64) { maxRecordBytes, maxFileBytes, readWhole = r, f, true }(maxRecordBytes, maxFileBytes)
+	// Files are streamed, as those over maxWholePlain are.
+	maxRecordBytes, maxFileBytes, readWhole = 1<<20, 4<<20, false
+	record := func(pad int) string { return `{"eventID":"big","pad":"` + strings.Repeat("x", pad) + `"}` }
+	many := func(n, pad int) string {
+		recs := make([]string, n)
+		for i := range recs {
+			recs[i] = record(pad)
+		}
+		return `{"Records":[` + strings.Join(recs, ",") + `]}`
+	}
+	for _, tc := range []struct {
+		name, in, want string
+	}{
+		{"record over the limit", many(3, 2<<20), "record 1 is larger than 1 MiB"},
+		{"a later record over the limit", `{"Records":[{"eventID":"a"},` + record(2<<20) + `]}`, "record 2 is larger than 1 MiB"},
+		{"a single event over the limit", record(2 << 20), "record 1 is larger than 1 MiB"},
+		{"file over the limit", many(10, 900<<10), "more than 4 MiB of JSON, decompressed"},
+		{"records under the limits", many(4, 900<<10), ""},
+	} {
+		for _, in := range [][]byte{[]byte(tc.in), gz(t, []byte(tc.in))} {
+			r, err := NewReader(bytes.NewReader(in))
+			n := 0
+			for err == nil {
+				if _, err = r.Next(); err == nil {
+					n++
+				}
+			}
+			switch {
+			case tc.want == "" && err != io.EOF:
+				t.Errorf("%s: %v after %d records", tc.name, err, n)
+			case tc.want != "" && (err == io.EOF || !strings.Contains(err.Error(), tc.want)):
+				t.Errorf("%s: got %v after %d records, want %q", tc.name, err, n, tc.want)
+			}
+		}
+	}
+}
+
 // repeatReader streams an envelope of n copies of rec without holding it.
 type repeatReader struct {
 	rec  string

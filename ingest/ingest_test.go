@@ -317,3 +317,32 @@ func TestFileNamedGzipThatIsNot(t *testing.T) {
 		}
 	}
 }
+
+// A small gzip file that inflates to one enormous record is quarantined,
+// named, with the reason, and the rest of the trail goes in: before the
+// reader's limits, one such file took all the memory on every run.
+func TestRecordTooLargeIsQuarantined(t *testing.T) {
+	if testing.Short() {
+		t.Skip("inflates 40 MiB")
+	}
+	ctx := context.Background()
+	root := t.TempDir()
+	day := "AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/14/"
+	bomb := `{"Records":[{"eventID":"bomb","eventTime":"2026-03-14T03:00:00Z","big":"` + strings.Repeat("a", 40<<20) + `"}]}`
+	write(t, root, day+"111122223333_CloudTrail_us-east-1_20260314T0300Z_bomb.json.gz", gz(bomb))
+	write(t, root, day+"111122223333_CloudTrail_us-east-1_20260314T0305Z_good.json.gz", logFile([]int{1, 2}, "111122223333"))
+	src, err := OpenSource(ctx, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reasons := map[string]string{}
+	cfg := DefaultConfig()
+	cfg.Notice = func(st cairn.ObjectState) { reasons[filepath.Base(st.Key)] = st.Reason }
+	sum, err := Run(ctx, cfg, openIndex(t), src)
+	if !errors.Is(err, ErrFailedObjects) || sum.New != 2 || sum.Failed != 1 {
+		t.Fatalf("summary %+v, %v; reasons %q", sum, err, reasons)
+	}
+	if got, want := reasons["111122223333_CloudTrail_us-east-1_20260314T0300Z_bomb.json.gz"], "record 1 is larger than 32 MiB"; !strings.HasPrefix(got, want) {
+		t.Errorf("reason %q, want it to begin %q", got, want)
+	}
+}
