@@ -104,7 +104,8 @@ func (p *progress) notice(st cairn.ObjectState) {
 	case cairn.ObjectDone:
 		verb = "note" // read in part, or read again after a change
 	}
-	fmt.Fprintf(terminalText(p.e.stderr), "%s %s: %s\n", verb, st.Key, oneLine(st.Reason))
+	// A line break in a key is escaped too: a notice is one line.
+	fmt.Fprintf(terminalText(p.e.stderr), "%s %s: %s\n", verb, cellText(st.Key), oneLine(st.Reason))
 }
 
 func (p *progress) update(s ingest.Summary) {

@@ -94,12 +94,14 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 // summary in the spirit of aws-cli's validate-logs.
 func printReport(w io.Writer, r *cloudtrail.Report, now time.Time) error {
 	var b bytes.Buffer
+	// Keys are escaped as a table's cells are: a file named with a line
+	// break must not print a finding of its own, or hide one.
 	for _, f := range r.Findings {
-		fmt.Fprintf(&b, "INVALID\t%s\t%s\t%s\n", f.Kind, f.Key, f.Detail)
+		fmt.Fprintf(&b, "INVALID\t%s\t%s\t%s\n", f.Kind, cellText(f.Key), cellText(f.Detail))
 	}
 	for _, g := range r.Gaps {
 		fmt.Fprintf(&b, "GAP\t%s\tthe digest chain restarts after %s: no digest covers %s to %s\n",
-			g.Key, g.After, g.From.Format(time.RFC3339), g.To.Format(time.RFC3339))
+			cellText(g.Key), cellText(g.After), g.From.Format(time.RFC3339), g.To.Format(time.RFC3339))
 	}
 	if b.Len() > 0 {
 		b.WriteByte('\n')

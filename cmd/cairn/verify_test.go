@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cairn-audit/cairn/blob/file"
 	"github.com/cairn-audit/cairn/cloudtrail"
@@ -144,5 +145,19 @@ func TestVerifyCommandErrors(t *testing.T) {
 	}
 	if _, err := os.Stat(sub); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A file named with a line break is one finding, on one line: a name
+// cannot print a finding of its own or a summary that hides one.
+func TestVerifyReportNamesOnOneLine(t *testing.T) {
+	r := &cloudtrail.Report{Findings: []cloudtrail.Finding{{Kind: cloudtrail.FindingNotCovered, Key: "a.json.gz\n\nResults found: all valid", Detail: "no digest covers it"}}}
+	var b strings.Builder
+	if err := printReport(&b, r, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	first, _, _ := strings.Cut(b.String(), "\n")
+	if want := `INVALID	not-covered	a.json.gz\x0a\x0aResults found: all valid	no digest covers it`; first != want {
+		t.Errorf("first line %q, want %q", first, want)
 	}
 }
