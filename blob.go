@@ -23,6 +23,10 @@ type ObjectInfo struct {
 type ListEntry struct {
 	Object ObjectInfo
 	Prefix string // non-empty for a common prefix; Object is then zero
+	// Skipped, for a common prefix, is why the store will not list it: a
+	// folder store's link back to a folder above it, which would be listed
+	// forever. Listers pass it on; S3 never sets it.
+	Skipped string
 }
 
 // ListOptions selects keys to list. Keys are listed in ascending byte order.

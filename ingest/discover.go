@@ -169,7 +169,11 @@ func (w *folderWalk) list(prefix string) (folders []string, ok bool) {
 		}
 		if e.Prefix != "" {
 			name := e.Prefix[strings.LastIndexByte(strings.TrimSuffix(e.Prefix, "/"), '/')+1:]
-			if why, skip := skippedFolders[name]; skip {
+			why, skip := skippedFolders[name]
+			if e.Skipped != "" {
+				why, skip = e.Skipped, true
+			}
+			if skip {
 				if !send(found{skipped: e.Prefix, why: why}) {
 					return nil, false
 				}

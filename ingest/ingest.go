@@ -91,7 +91,7 @@ type Summary struct {
 	New        int // events stored
 	Duplicates int // events already stored
 	Failed     int // objects quarantined in this run
-	Skipped    int // objects that hold no events
+	Skipped    int // objects, and folders, that hold no events: each was named to Notice
 	// SkippedEvents counts EventBridge events of other kinds (neither AWS
 	// Health nor EC2 state changes) in objects that also held events of
 	// ours; they are not counted in Events. An object with none of ours is
@@ -449,13 +449,17 @@ func (r *run) account(st cairn.ObjectState, skippedEvents int) {
 }
 
 // folderNotice is told of the folders a walk skipped or could not list;
-// one that could not be listed fails the run.
+// one that could not be listed fails the run. Both count in the summary,
+// which agrees with the notices.
 func (r *run) folderNotice(st cairn.ObjectState) {
-	if st.Status == cairn.ObjectQuarantined {
-		r.mu.Lock()
+	r.mu.Lock()
+	switch st.Status {
+	case cairn.ObjectQuarantined:
 		r.sum.Failed++
-		r.mu.Unlock()
+	case cairn.ObjectSkipped:
+		r.sum.Skipped++
 	}
+	r.mu.Unlock()
 	r.notice(st)
 }
 

@@ -346,3 +346,39 @@ func TestRecordTooLargeIsQuarantined(t *testing.T) {
 		t.Errorf("reason %q, want it to begin %q", got, want)
 	}
 }
+
+// Links in a folder source: one back to a folder above is named and not
+// followed (it was listed forty times deep, each file read again as
+// duplicates), and one to nothing is quarantined with its name instead of
+// going unmentioned; the rest goes in once.
+func TestLinksInAFolderSource(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	write(t, root, "a/good.json.gz", logFile([]int{1, 2, 3}, "111122223333"))
+	for link, target := range map[string]string{"a/up": "..", "a/self": ".", "a/dangling.json.gz": "/nonexistent/x.json.gz", "loop.json": "loop.json"} {
+		if err := os.Symlink(target, filepath.Join(root, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src, err := OpenSource(ctx, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	notices := map[string]string{}
+	cfg := DefaultConfig()
+	cfg.Notice = func(st cairn.ObjectState) { notices[st.Key] = string(st.Status) + ": " + st.Reason }
+	sum, err := Run(ctx, cfg, openIndex(t), src)
+	if !errors.Is(err, ErrFailedObjects) || sum.Objects != 3 || sum.New != 3 || sum.Duplicates != 0 || sum.Failed != 2 || sum.Skipped != 2 {
+		t.Fatalf("summary %+v, %v; notices %q", sum, err, notices)
+	}
+	for key, want := range map[string]string{
+		"a/up/":              "skipped: a link back to a folder above it",
+		"a/self/":            "skipped: a link back to a folder above it",
+		"a/dangling.json.gz": "quarantined: cannot read: ",
+		"loop.json":          "quarantined: cannot read: ",
+	} {
+		if !strings.HasPrefix(notices[key], want) {
+			t.Errorf("%s: notice %q, want it to begin %q", key, notices[key], want)
+		}
+	}
+}

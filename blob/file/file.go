@@ -491,6 +491,10 @@ type entry struct {
 	name    string
 	dir     bool
 	sidecar bool // a sidecar file exists for this name
+	// loop is set for a link to a folder the listing is already inside;
+	// broken for a link to nothing (or to itself), which is listed so that
+	// reading it fails with its own name instead of going unmentioned.
+	loop, broken bool
 }
 
 // readDir returns the visible entries of the directory dirKey whose names
@@ -520,13 +524,16 @@ func (l *lister) readDir(dirKey, namePrefix string) ([]entry, error) {
 		if strings.HasPrefix(name, reservedPrefix) || !strings.HasPrefix(name, namePrefix) {
 			continue
 		}
-		isDir := de.IsDir()
+		isDir, loop, broken := de.IsDir(), false, false
 		if de.Type()&fs.ModeSymlink != 0 {
 			fi, err := os.Stat(filepath.Join(dirPath, name))
-			if err != nil {
-				continue // dangling link
+			switch {
+			case err != nil:
+				broken = true
+			case fi.IsDir():
+				isDir = true
+				loop = l.linksAbove(dirKey, filepath.Join(dirPath, name))
 			}
-			isDir = fi.IsDir()
 		} else if !isDir && !de.Type().IsRegular() {
 			continue // sockets, devices, pipes
 		}
@@ -534,13 +541,32 @@ func (l *lister) readDir(dirKey, namePrefix string) ([]entry, error) {
 		if isDir {
 			k += "/"
 		}
-		out = append(out, entry{sortKey: k, name: name, dir: isDir})
+		out = append(out, entry{sortKey: k, name: name, dir: isDir, loop: loop, broken: broken})
 	}
 	for i := range out {
 		out[i].sidecar = sidecars[out[i].name]
 	}
 	sortEntries(out)
 	return out, nil
+}
+
+// linksAbove reports whether the folder link leads to is the root or a
+// folder on the way down to dirKey, by real path: following it would list
+// the same folders again, deeper each time.
+func (l *lister) linksAbove(dirKey, link string) bool {
+	target, err := filepath.EvalSymlinks(link)
+	if err != nil {
+		return false
+	}
+	for key := dirKey; ; {
+		if real, err := filepath.EvalSymlinks(filepath.Join(l.s.root, filepath.FromSlash(key))); err == nil && real == target {
+			return true
+		}
+		if key == "" {
+			return false
+		}
+		key = key[:strings.LastIndexByte(strings.TrimSuffix(key, "/"), '/')+1]
+	}
 }
 
 func (l *lister) walk(dirKey, namePrefix string) {
@@ -567,6 +593,13 @@ func (l *lister) walk(dirKey, namePrefix string) {
 				if cp == l.lastPrefix || cp <= after {
 					continue
 				}
+				if e.loop {
+					if cp == e.sortKey {
+						l.lastPrefix = cp
+						l.emit(cairn.ListEntry{Prefix: cp, Skipped: "a link back to a folder above it, not followed: it would be listed again and again"})
+					}
+					continue
+				}
 				// Only a directory that holds an object yields a
 				// common prefix. One that cannot be read yields it
 				// too: listing it then fails with its own name, and the
@@ -578,7 +611,9 @@ func (l *lister) walk(dirKey, namePrefix string) {
 				}
 				continue
 			}
-			l.walk(e.sortKey, "")
+			if !e.loop {
+				l.walk(e.sortKey, "")
+			}
 			continue
 		}
 		key := e.sortKey
@@ -593,7 +628,11 @@ func (l *lister) walk(dirKey, namePrefix string) {
 			continue
 		}
 		p := filepath.Join(l.s.root, filepath.FromSlash(key))
-		fi, err := os.Stat(p)
+		stat := os.Stat
+		if e.broken {
+			stat = os.Lstat
+		}
+		fi, err := stat(p)
 		if err != nil {
 			if notFound(err) {
 				continue // deleted since ReadDir
@@ -618,6 +657,9 @@ func (l *lister) hasObject(dirKey string) (bool, error) {
 	for _, e := range entries {
 		if !e.dir {
 			return true, nil
+		}
+		if e.loop {
+			continue
 		}
 		if ok, err := l.hasObject(e.sortKey); ok || err != nil {
 			return ok, err
