@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cairn-audit/cairn"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 func runSearch(ctx context.Context, e *env, args []string) error {
@@ -244,11 +246,25 @@ func newEventWriter(w io.Writer, format string) (*eventWriter, error) {
 	return ew, nil
 }
 
+// oneJSONLine is a raw record as one line of JSON lines: byte for byte,
+// unless it was stored over several lines (never one of CloudTrail's, which
+// are written compact), when the whitespace between its values goes.
+func oneJSONLine(raw []byte) []byte {
+	if !bytes.ContainsAny(raw, "\r\n") {
+		return raw
+	}
+	v := jsontext.Value(slices.Clone(raw))
+	if v.Compact() != nil {
+		return raw
+	}
+	return v
+}
+
 func (ew *eventWriter) write(ev *cairn.Event) error {
 	ew.n++
 	switch ew.format {
 	case "json":
-		_, err := fmt.Fprintf(ew.w, "%s\n", ev.Raw)
+		_, err := fmt.Fprintf(ew.w, "%s\n", oneJSONLine(ev.Raw))
 		return err
 	case "csv":
 		rec := []string{ev.EventTime.Format(time.RFC3339), ev.EventID, ev.Principal.Name(), ev.Principal.ARN,

@@ -58,3 +58,17 @@ func TestCSVCellDefusesFormulas(t *testing.T) {
 		}
 	}
 }
+
+// JSON lines stay one line a record: a record stored over several lines
+// loses the whitespace between its values, and nothing else; the others
+// are printed byte for byte.
+func TestOneJSONLine(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"eventID":"a", "x" : "\u00e9\/" ,"n":1.50e2}`:                           `{"eventID":"a", "x" : "\u00e9\/" ,"n":1.50e2}`,
+		"{\n\t\"eventID\": \"b\",\r\n\t\"x\": \"\\u00e9 \\n\",\n\t\"n\": -0.0\n}": `{"eventID":"b","x":"\u00e9 \n","n":-0.0}`,
+	} {
+		if got := string(oneJSONLine([]byte(in))); got != want {
+			t.Errorf("oneJSONLine(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
