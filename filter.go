@@ -14,7 +14,9 @@ const ErrorAny = "any"
 type Filter struct {
 	EventID string
 	// User matches the principal's user name, session name, ARN, role ARN,
-	// source identity, Identity Center user ID or principal ID.
+	// source identity, Identity Center user ID or principal ID, the AWS
+	// service that made the call for it (invokedBy), and, as RootUser, the
+	// root user of any account.
 	User         string
 	EventName    string
 	EventSource  string
@@ -30,6 +32,10 @@ type Filter struct {
 	Until        time.Time // exclusive
 	Text         string
 }
+
+// RootUser is the Filter.User that finds the root user's events, in every
+// account: CloudTrail's event history names that user "root".
+const RootUser = "root"
 
 // MatchesNothing reports whether a filter can match no event because one of
 // its values is not UTF-8: every stored field is. Indexes answer such a

@@ -36,6 +36,15 @@ type Principal struct {
 	MFAAuthenticated Bool
 }
 
+// Named reports whether the principal is the one Filter.User names: by
+// any of its names, the service that made the call for it, or, as
+// RootUser, the root user.
+func (p *Principal) Named(user string) bool {
+	return user != "" && (user == p.UserName || user == p.SessionName || user == p.ARN || user == p.RoleARN ||
+		user == p.SourceIdentity || user == p.OnBehalfOf || user == p.PrincipalID || user == p.InvokedBy ||
+		user == RootUser && p.Type == "Root")
+}
+
 // Key is a stable identifier for grouping and lookups: the identity ARN when
 // there is one, else the most specific identifier the record offers.
 func (p *Principal) Key() string {

@@ -33,6 +33,13 @@ const (
 	EventCategoryStateChange = "StateChange"
 )
 
+// EventBridgeCategory reports whether an event's category is one of the
+// two above: the event is kept in EventBridge form, not as a CloudTrail
+// record.
+func EventBridgeCategory(category string) bool {
+	return category == EventCategoryHealth || category == EventCategoryStateChange
+}
+
 // ErrUnsupportedEvent is wrapped by *UnsupportedEventError.
 var ErrUnsupportedEvent = errors.New("EventBridge event of a kind cairn does not keep")
 

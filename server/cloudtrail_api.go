@@ -14,6 +14,7 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/cairn-audit/cairn"
+	"github.com/cairn-audit/cairn/cloudtrail"
 )
 
 // The CloudTrail API speaks AWS JSON 1.1: POST / with the operation in
@@ -367,11 +368,7 @@ func (s *Server) lookupEvents(ctx context.Context, body []byte) (any, error) {
 		}
 		return out, nil
 	}
-	search := s.idx.Search
-	if f.User != "" {
-		search = s.searchUsername
-	}
-	page, err := search(ctx, f, after, limit)
+	page, err := s.searchLookup(ctx, f, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
@@ -384,27 +381,37 @@ func (s *Server) lookupEvents(ctx context.Context, body []byte) (any, error) {
 	return out, nil
 }
 
-// usernameScan bounds the events one page of a Username lookup reads (a
-// variable for tests).
-var usernameScan = 5000
+// lookupScan bounds the events one page of LookupEvents reads (a variable
+// for tests).
+var lookupScan = 5000
 
-// searchUsername answers a Username lookup as CloudTrail does: the events
-// whose Username (lookupUsername) is the value, where cairn's user filter
-// also matches a role's name or ARN, a principal ID, a source identity.
-// It reads the filter's matches in order and keeps those; after reading
-// usernameScan of them it returns what it kept, maybe nothing, with a
-// token to go on, as AWS may return a short or empty page.
-func (s *Server) searchUsername(ctx context.Context, f cairn.Filter, after cairn.Cursor, limit int) (cairn.Page, error) {
+// searchLookup answers LookupEvents with the events CloudTrail's event
+// history holds: CloudTrail records, not the AWS Health and EC2 state-change
+// events that cairn keeps beside them in EventBridge form (another shape
+// altogether); and, for a Username lookup, those whose Username
+// (lookupUsername) is the value, where cairn's user filter also matches a
+// role's name or ARN, a principal ID, a source identity. It reads the
+// filter's matches in order and keeps those; after reading lookupScan of
+// them it returns what it kept, maybe nothing, with a token to go on, as
+// AWS may return a short or empty page.
+func (s *Server) searchLookup(ctx context.Context, f cairn.Filter, after cairn.Cursor, limit int) (cairn.Page, error) {
+	keep := func(e *cairn.Event) bool {
+		return !cloudtrail.EventBridgeCategory(e.EventCategory) && (f.User == "" || lookupUsername(&e.Principal) == f.User)
+	}
 	var out cairn.Page
-	for read := 0; read < usernameScan; {
-		page, err := s.idx.Search(ctx, f, after, min(500, usernameScan))
+	for read := 0; read < lookupScan; {
+		want := limit - len(out.Events) + 1 // one more says whether there is a next page
+		if f.User != "" || read > 0 {
+			want = min(500, lookupScan) // what the filter matches is mostly not kept
+		}
+		page, err := s.idx.Search(ctx, f, after, want)
 		if err != nil {
 			return cairn.Page{}, err
 		}
 		for i := range page.Events {
 			e := &page.Events[i]
 			read++
-			if lookupUsername(&e.Principal) != f.User {
+			if !keep(e) {
 				continue
 			}
 			out.Events = append(out.Events, *e)

@@ -160,6 +160,9 @@ func TestLookupEventsPaginatesWithSDK(t *testing.T) {
 
 func TestLookupEventsAttributes(t *testing.T) {
 	events := testEvents(60, testBase)
+	for i := 5; i < len(events); i += 10 {
+		events[i].Principal = cairn.Principal{Type: "AWSService", InvokedBy: "lambda.amazonaws.com"}
+	}
 	ts := startServer(t, events)
 	c := sdkClient(ts.URL, staticCreds(testCreds))
 
@@ -183,6 +186,12 @@ func TestLookupEventsAttributes(t *testing.T) {
 			func(e *cairn.Event) bool { return e.Principal.UserName == "alice" }},
 		{"Username session", []types.LookupAttribute{attr(types.LookupAttributeKeyUsername, "bob")},
 			func(e *cairn.Event) bool { return e.Principal.SessionName == "bob" }},
+		// The Username shown for the root user and for a service finds
+		// their events.
+		{"Username root", []types.LookupAttribute{attr(types.LookupAttributeKeyUsername, "root")},
+			func(e *cairn.Event) bool { return e.Principal.Type == "Root" }},
+		{"Username service", []types.LookupAttribute{attr(types.LookupAttributeKeyUsername, "lambda.amazonaws.com")},
+			func(e *cairn.Event) bool { return e.Principal.Type == "AWSService" }},
 		// An assumed role's Username is its session's name, as in AWS's
 		// answers, so its role's name or ARN finds none of its events.
 		{"no match: a role's name as Username", []types.LookupAttribute{attr(types.LookupAttributeKeyUsername, "Deploy")},
@@ -232,8 +241,8 @@ func TestLookupEventsAttributes(t *testing.T) {
 // returns what it kept, maybe nothing, with a token to go on; paging still
 // finds every event, once.
 func TestLookupUsernamePagesThroughShortPages(t *testing.T) {
-	defer func(n int) { usernameScan = n }(usernameScan)
-	usernameScan = 4
+	defer func(n int) { lookupScan = n }(lookupScan)
+	lookupScan = 4
 	events := testEvents(60, testBase)
 	ts := startServer(t, events)
 	c := sdkClient(ts.URL, staticCreds(testCreds))
@@ -250,6 +259,40 @@ func TestLookupUsernamePagesThroughShortPages(t *testing.T) {
 	}
 	if pages <= len(want)/5 {
 		t.Errorf("%d pages for %d events: the bound did not cut a page short", pages, len(want))
+	}
+}
+
+// LookupEvents returns CloudTrail records only: the AWS Health and EC2
+// state-change events cairn keeps for timelines are EventBridge documents,
+// which clients parsing CloudTrailEvent would choke on. Paging past them
+// still finds every record, once.
+func TestLookupEventsLeavesOutEventBridgeEvents(t *testing.T) {
+	events := testEvents(60, testBase)
+	for i := range events {
+		e := &events[i]
+		switch i % 5 {
+		case 0:
+			e.EventSource, e.EventName, e.EventCategory, e.EventType = "aws.ec2", "InstanceStateChange", "StateChange", "AwsServiceEvent"
+		case 1:
+			e.EventSource, e.EventName, e.EventCategory, e.EventType = "aws.health", "AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED", "Health", "AwsServiceEvent"
+		}
+	}
+	ts := startServer(t, events)
+	var want []string
+	for _, e := range ts.idx.events {
+		if e.EventType == "AwsApiCall" {
+			want = append(want, e.EventID)
+		}
+	}
+	c := sdkClient(ts.URL, staticCreds(testCreds))
+	got, _ := lookupAll(t, c, &cloudtrail.LookupEventsInput{MaxResults: aws.Int32(7)})
+	if diff := cmp.Diff(want, sdkEventIDs(got)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	got, _ = lookupAll(t, c, &cloudtrail.LookupEventsInput{LookupAttributes: []types.LookupAttribute{
+		{AttributeKey: types.LookupAttributeKeyEventSource, AttributeValue: aws.String("aws.ec2")}}})
+	if len(got) != 0 {
+		t.Errorf("EventSource aws.ec2: %d events, want none", len(got))
 	}
 }
 

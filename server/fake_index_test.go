@@ -101,7 +101,7 @@ func matches(f *cairn.Filter, e *cairn.Event) bool {
 	if f.ErrorCode == cairn.ErrorAny && !e.Failed() || f.ErrorCode != "" && f.ErrorCode != cairn.ErrorAny && f.ErrorCode != e.ErrorCode {
 		return false
 	}
-	if f.User != "" && !slices.Contains([]string{p.UserName, p.SessionName, p.ARN, p.RoleARN, p.SourceIdentity, p.OnBehalfOf, p.PrincipalID}, f.User) {
+	if f.User != "" && !p.Named(f.User) {
 		return false
 	}
 	if f.ResourceID != "" || f.ResourceType != "" {

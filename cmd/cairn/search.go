@@ -20,7 +20,7 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "search", "")
 	data := dataFlag(fs, e)
 	var f cairn.Filter
-	fs.StringVar(&f.User, "user", "", "user name, role session name, ARN, source identity or Identity Center user ID")
+	fs.StringVar(&f.User, "user", "", "user name, role session name, ARN, source identity, Identity Center user ID, the AWS service acting, or root")
 	fs.StringVar(&f.EventName, "event", "", "event name, e.g. RunInstances, or as the table shows it, ec2:RunInstances")
 	fs.StringVar(&f.EventSource, "service", "", "event source, e.g. ec2 or ec2.amazonaws.com")
 	fs.StringVar(&f.ResourceID, "resource", "", "resource ID or ARN, e.g. i-0abc or a bucket name")

@@ -323,11 +323,12 @@ func (x *Index) removeGarbage() error {
 }
 
 // buildMissingNeedles gives needle files to the segments that lack them,
-// a segment per core.
+// and new ones to those whose needle file an earlier version wrote (which
+// searches would otherwise leave to the engine), a segment per core.
 func (x *Index) buildMissingNeedles() error {
 	var missing []string
 	for _, s := range x.manifest.Segments {
-		if _, err := os.Stat(needlesPath(x.abs(s.Path))); os.IsNotExist(err) {
+		if needleFileVersion(needlesPath(x.abs(s.Path))) < needleVersion {
 			missing = append(missing, x.abs(s.Path))
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/cairn-audit/cairn"
 	"github.com/cairn-audit/cairn/blob/file"
 	"github.com/klauspost/compress/zstd"
 	"github.com/parquet-go/parquet-go"
@@ -47,7 +48,7 @@ const (
 
 const (
 	needleMagic   = "cairnndl"
-	needleVersion = 2  // 1 had no event ID prints; it is still read
+	needleVersion = 3  // 2 had no user keys for invokedBy and root, 1 no event ID prints; both are still read
 	needleHeader  = 32 // magic, version, rows, keys, the times' length, base
 )
 
@@ -143,8 +144,11 @@ func (b *needleBuilder) add(r *segmentRow) {
 		}
 		put(needleType, str(res.Type))
 	}
-	for _, v := range [...]*string{r.UserName, r.SessionName, r.UserArn, r.RoleArn, r.SourceIdentity, r.OnBehalfOf, r.PrincipalID} {
+	for _, v := range [...]*string{r.UserName, r.SessionName, r.UserArn, r.RoleArn, r.SourceIdentity, r.OnBehalfOf, r.PrincipalID, r.InvokedBy} {
 		put(needleUser, str(v))
+	}
+	if str(r.UserType) == "Root" {
+		put(needleUser, cairn.RootUser)
 	}
 	put(needleKey, str(r.AccessKeyID))
 	put(needleIP, str(r.SourceIPAddress))
@@ -234,6 +238,7 @@ type needles struct {
 	secs                  []uint32 // each row's time, seconds after base
 	hashAt, endsAt, posAt int
 	idsAt                 int // where the rows' idPrints start; 0 in a version 1 file, which has none
+	version               uint32
 }
 
 var errNeedles = errors.New("not a needle file")
@@ -244,8 +249,8 @@ func parseNeedles(file []byte) (*needles, error) {
 		return nil, errNeedles
 	}
 	version := le.Uint32(file[8:])
-	if version != 1 && version != needleVersion {
-		return nil, fmt.Errorf("needle file version %d, this cairn reads 1 and %d", version, needleVersion)
+	if version < 1 || version > needleVersion {
+		return nil, fmt.Errorf("needle file version %d, this cairn reads 1 to %d", version, needleVersion)
 	}
 	b, err := needleUnzstd.DecodeAll(file[needleMagicLen:], slices.Clip(file[:needleMagicLen]))
 	if err != nil || len(b) < needleHeader+4 {
@@ -255,7 +260,7 @@ func parseNeedles(file []byte) (*needles, error) {
 	if crc32.Checksum(body, castagnoli) != le.Uint32(b[len(b)-4:]) {
 		return nil, fmt.Errorf("%w: checksum mismatch", errNeedles)
 	}
-	n := &needles{b: body, rows: int(le.Uint32(b[12:])), keys: int(le.Uint32(b[16:])), base: int64(le.Uint64(b[24:]))}
+	n := &needles{b: body, rows: int(le.Uint32(b[12:])), keys: int(le.Uint32(b[16:])), base: int64(le.Uint64(b[24:])), version: version}
 	n.hashAt = needleHeader + int(le.Uint32(b[20:]))
 	if n.hashAt > len(body) {
 		return nil, fmt.Errorf("%w: sizes disagree", errNeedles)
@@ -404,11 +409,28 @@ type needleColumns struct {
 	SessionName     string            `parquet:"sessionName,optional"`
 	SourceIdentity  string            `parquet:"sourceIdentity,optional"`
 	OnBehalfOf      string            `parquet:"onBehalfOf,optional"`
+	InvokedBy       string            `parquet:"invokedBy,optional"`
+	UserType        string            `parquet:"userType,optional"`
 	Resources       []segmentResource `parquet:"resources,list,optional"`
 }
 
-// buildNeedles writes the needle file of a segment that has none (written
-// by a version of cairn before needle files).
+// needleFileVersion is the version of the needle file at path, 0 when
+// there is none or it is no needle file.
+func needleFileVersion(path string) uint32 {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	var head [12]byte
+	if _, err := io.ReadFull(f, head[:]); err != nil || string(head[:8]) != needleMagic {
+		return 0
+	}
+	return binary.LittleEndian.Uint32(head[8:])
+}
+
+// buildNeedles writes the needle file of a segment that has none, or one
+// of an earlier version.
 func buildNeedles(segmentPath string) error {
 	f, err := os.Open(segmentPath)
 	if err != nil {
@@ -428,7 +450,8 @@ func buildNeedles(segmentPath string) error {
 				SourceIPAddress: opt(&c.SourceIPAddress), ErrorCode: opt(&c.ErrorCode), ReadOnly: c.ReadOnly,
 				UserArn: opt(&c.UserArn), PrincipalID: opt(&c.PrincipalID), AccessKeyID: opt(&c.AccessKeyID),
 				UserName: opt(&c.UserName), RoleArn: opt(&c.RoleArn), SessionName: opt(&c.SessionName),
-				SourceIdentity: opt(&c.SourceIdentity), OnBehalfOf: opt(&c.OnBehalfOf), Resources: c.Resources})
+				SourceIdentity: opt(&c.SourceIdentity), OnBehalfOf: opt(&c.OnBehalfOf), InvokedBy: opt(&c.InvokedBy),
+				UserType: opt(&c.UserType), Resources: c.Resources})
 		}
 		if err == io.EOF {
 			break

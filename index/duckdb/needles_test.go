@@ -124,6 +124,26 @@ func TestNeedleSearchAgreesWithEngine(t *testing.T) {
 		filters = append(filters, cairn.Filter{User: u}, cairn.Filter{User: u, ErrorCode: cairn.ErrorAny},
 			cairn.Filter{User: u, EventSource: "s3.amazonaws.com", Text: "bucket"})
 	}
+	// The service that made a call, and the root user of every account,
+	// are users too.
+	for _, u := range pick("SELECT invokedBy FROM events WHERE invokedBy IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 2") {
+		filters = append(filters, cairn.Filter{User: u})
+	}
+	var roots []cairn.Event
+	for i := range 3 {
+		roots = append(roots, testEvent(900_000+i, func(e *cairn.Event) {
+			e.Principal = cairn.Principal{Type: "Root", ARN: "arn:aws:iam::111122223333:root", AccountID: "111122223333",
+				AccessKeyID: "AKIAROOT", UserName: "acme-management"}
+			e.ReadOnly = cairn.BoolOf(i == 0)
+		}))
+	}
+	if _, err := x.Commit(ctx, &cairn.Batch{Events: roots}); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := x.Search(ctx, cairn.Filter{User: cairn.RootUser}, cairn.Cursor{}, 10); err != nil || len(p.Events) != 3 {
+		t.Fatalf("the root user's events: %d, %v", len(p.Events), err)
+	}
+	filters = append(filters, cairn.Filter{User: cairn.RootUser}, cairn.Filter{User: cairn.RootUser, ReadOnly: cairn.BoolFalse})
 	for _, k := range pick("SELECT accessKeyId FROM events WHERE accessKeyId IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 3") {
 		filters = append(filters, cairn.Filter{AccessKeyID: k})
 	}
@@ -135,7 +155,7 @@ func TestNeedleSearchAgreesWithEngine(t *testing.T) {
 		filters = append(filters, cairn.Filter{EventID: id}, cairn.Filter{EventID: id, ReadOnly: cairn.BoolFalse})
 	}
 	filters = append(filters, cairn.Filter{EventID: "no-such-event"})
-	if len(filters) < 39 {
+	if len(filters) < 43 {
 		t.Fatalf("only %d filters picked", len(filters))
 	}
 	for _, f := range filters {
@@ -268,8 +288,9 @@ func TestNeedleSearchReadsTheDaysItNeeds(t *testing.T) {
 }
 
 // An event is found by its ID through the needle files' prints; in an
-// index whose needle files are version 1, without prints, through the
-// engine, while the other needles still serve.
+// index whose needle files are version 1, without prints (or the user keys
+// of version 3), through the engine, while the other needles still serve;
+// and a writer that opens such an index writes its needle files anew.
 func TestEventIDThroughNeedles(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -296,8 +317,23 @@ func TestEventIDThroughNeedles(t *testing.T) {
 	if p, err := r.Search(ctx, cairn.Filter{EventID: id}, cairn.Cursor{}, 10); err != nil || len(p.Events) != 1 {
 		t.Fatalf("event %s through the engine: %d events, %v", id, len(p.Events), err)
 	}
-	if _, ok, err := r.needleSearch(ctx, criteria{Filter: cairn.Filter{User: "alice"}}, cairn.Cursor{}, 10); !ok || err != nil {
+	if _, ok, _ := r.needleSearch(ctx, criteria{Filter: cairn.Filter{User: "alice"}}, cairn.Cursor{}, 10); ok {
+		t.Fatal("version 1 needle files, which have no keys for invokedBy and root, were used for a user")
+	}
+	byKey := cairn.Filter{AccessKeyID: events[0].Principal.AccessKeyID}
+	if _, ok, err := r.needleSearch(ctx, criteria{Filter: byKey}, cairn.Cursor{}, 10); !ok || err != nil {
 		t.Fatalf("version 1 needle files are no longer read (%v)", err)
+	}
+	r.Close()
+
+	w := openTest(t, dir)
+	for _, p := range files {
+		if v := needleFileVersion(p); v != needleVersion {
+			t.Errorf("%s: version %d after a writer opened the index, want %d", p, v, needleVersion)
+		}
+	}
+	if _, ok, err := w.needleSearch(ctx, criteria{Filter: cairn.Filter{EventID: id}}, cairn.Cursor{}, 10); !ok || err != nil {
+		t.Fatalf("rebuilt needle files not used for an event ID (%v)", err)
 	}
 }
 

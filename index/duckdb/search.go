@@ -39,8 +39,12 @@ func where(f criteria, after cairn.Cursor) (string, []any) {
 	eq("awsRegion", f.Region)
 	if f.User != "" {
 		ids := strings.Repeat(" OR principalId = ?", len(f.userIDs))
-		conds = append(conds, "(userName = ? OR sessionName = ? OR userArn = ? OR roleArn = ? OR sourceIdentity = ? OR onBehalfOf = ? OR principalId = ?"+ids+")")
-		for range 7 {
+		root := ""
+		if f.User == cairn.RootUser {
+			root = " OR userType = 'Root'"
+		}
+		conds = append(conds, "(userName = ? OR sessionName = ? OR userArn = ? OR roleArn = ? OR sourceIdentity = ? OR onBehalfOf = ? OR principalId = ? OR invokedBy = ?"+root+ids+")")
+		for range 8 {
 			args = append(args, f.User)
 		}
 		for _, id := range f.userIDs {
@@ -98,8 +102,7 @@ func matches(e *cairn.Event, f criteria) bool {
 		!eq(f.Account, e.RecipientAccountID) || !eq(f.Region, e.AWSRegion) {
 		return false
 	}
-	if u := f.User; u != "" && u != p.UserName && u != p.SessionName && u != p.ARN && u != p.RoleARN &&
-		u != p.SourceIdentity && u != p.OnBehalfOf && u != p.PrincipalID && !slices.Contains(f.userIDs, p.PrincipalID) {
+	if f.User != "" && !p.Named(f.User) && !slices.Contains(f.userIDs, p.PrincipalID) {
 		return false
 	}
 	if f.ResourceID != "" && !slices.ContainsFunc(e.Resources, func(r cairn.ResourceRef) bool {

@@ -117,7 +117,7 @@ func (x *Index) needleSearch(ctx context.Context, f criteria, after cairn.Cursor
 		g.Wait()
 		for i := loaded; i < upTo; i++ {
 			for k, nd := range parsed[i] {
-				if nd == nil || int64(nd.rows) != days[i].rows[k] || (f.EventID != "" && nd.idsAt == 0) {
+				if nd == nil || int64(nd.rows) != days[i].rows[k] || (f.EventID != "" && nd.idsAt == 0) || (f.User != "" && nd.version < 3) {
 					return false
 				}
 			}
