@@ -267,8 +267,11 @@ func whereOf(f cairn.Filter, from, to time.Time) string {
 	if f.User != "" {
 		v := sqlString(f.User)
 		var any []string
-		for _, col := range []string{"userName", "sessionName", "userArn", "roleArn", "sourceIdentity", "onBehalfOf", "principalId"} {
+		for _, col := range []string{"userName", "sessionName", "userArn", "roleArn", "sourceIdentity", "onBehalfOf", "principalId", "invokedBy"} {
 			any = append(any, col+" = "+v)
+		}
+		if f.User == cairn.RootUser { // as cairn.Principal.Named
+			any = append(any, "userType = 'Root'")
 		}
 		c = append(c, "("+strings.Join(any, " OR ")+")")
 	}
