@@ -61,20 +61,34 @@ type scenarioPlan struct {
 	primary bool // this stream writes the Scenario record
 }
 
+// weekdayNear is d when it is a weekday, else the first weekday after it
+// before end, else the last one before it from start on, else d.
+func weekdayNear(d, start, end time.Time) time.Time {
+	weekend := func(t time.Time) bool { return t.Weekday() == time.Saturday || t.Weekday() == time.Sunday }
+	for next := d; next.Before(end); next = next.Add(24 * time.Hour) {
+		if !weekend(next) {
+			return next
+		}
+	}
+	for prev := d; !prev.Before(start); prev = prev.Add(-24 * time.Hour) {
+		if !weekend(prev) {
+			return prev
+		}
+	}
+	return d
+}
+
 // planScenarios decides, from the seed, when and where each incident
 // happens.
 func planScenarios(o *org, cfg *Config) []scenarioPlan {
 	period := o.end.Sub(o.start)
 	at := func(frac float64, hour, minute int) time.Time {
 		d := o.start.Add(time.Duration(frac * float64(period))).Truncate(24 * time.Hour)
-		// Keep incidents on weekdays, where people are around to react.
-		for d.Weekday() == time.Saturday || d.Weekday() == time.Sunday {
-			if d.Add(24 * time.Hour).Before(o.end) {
-				d = d.Add(24 * time.Hour)
-			} else {
-				d = d.Add(-24 * time.Hour)
-			}
-		}
+		// Keep incidents on weekdays, where people are around to react:
+		// the next one in the period, else the one before; a period of a
+		// weekend alone keeps its day (moving back and forth between two
+		// days of it never ended).
+		d = weekdayNear(d, o.start.Truncate(24*time.Hour), o.end)
 		if d.Before(o.start) {
 			d = o.start.Truncate(24 * time.Hour)
 		}

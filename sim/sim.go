@@ -152,10 +152,12 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 		}
 		return nil
 	})
-	fs.Func("start", "start of the period, RFC 3339 (default: -days before "+DefaultEnd.Format(time.DateOnly)+")", func(s string) error {
+	fs.Func("start", "start of the period, a date or RFC 3339 time (default: -days before "+DefaultEnd.Format(time.DateOnly)+")", func(s string) error {
 		t, err := time.Parse(time.RFC3339, s)
 		if err != nil {
-			return err
+			if t, err = time.Parse(time.DateOnly, s); err != nil {
+				return fmt.Errorf("%q is not a date (2026-03-01) or an RFC 3339 time (2026-03-01T00:00:00Z)", s)
+			}
 		}
 		c.Start = t.UTC()
 		return nil

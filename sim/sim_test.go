@@ -547,3 +547,24 @@ func checkPermissionRemoved(t *testing.T, sc Scenario, events map[string]record)
 		}
 	}
 }
+
+// Incidents move off weekends within the period, and a period that is all
+// weekend, or ends on one, still gets its incidents: a three-day period
+// from a Friday once moved an incident between Saturday and Sunday forever.
+func TestWeekdayNear(t *testing.T) {
+	day := func(d int) time.Time { return time.Date(2026, 2, d, 0, 0, 0, 0, time.UTC) } // the 20th is a Friday
+	for _, tc := range []struct {
+		d, start, end, want time.Time
+	}{
+		{day(18), day(16), day(28), day(18)}, // a Wednesday stays
+		{day(21), day(16), day(28), day(23)}, // Saturday: the Monday after
+		{day(21), day(20), day(23), day(20)}, // Saturday, the period ending before Monday: the Friday before
+		{day(22), day(20), day(23), day(20)},
+		{day(21), day(21), day(23), day(21)}, // a weekend alone keeps its day
+	} {
+		if got := weekdayNear(tc.d, tc.start, tc.end); !got.Equal(tc.want) {
+			t.Errorf("weekdayNear(%s, %s, %s) = %s, want %s", tc.d.Format(time.DateOnly), tc.start.Format(time.DateOnly),
+				tc.end.Format(time.DateOnly), got.Format(time.DateOnly), tc.want.Format(time.DateOnly))
+		}
+	}
+}
