@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -815,5 +816,21 @@ func TestUserFindsRecordsThatNameItByIDAlone(t *testing.T) {
 		if got := ids(page); !slices.Equal(got, want) || !slices.Equal(ids(engine), want) {
 			t.Errorf("-user %s: needles %v, engine %v, want %v", u, got, ids(engine), want)
 		}
+	}
+}
+
+// Query's values are what JSON and a table can show: a UUID as UUIDs are
+// written (the driver gives its 16 bytes), the infinities and NaN by name,
+// and a FLOAT by its shortest decimal form; through a server or not, the
+// command line prints the same.
+func TestQueryValuesForPeople(t *testing.T) {
+	x := openTest(t, t.TempDir())
+	tab, err := x.Query(context.Background(), `SELECT '3b241101-e2bb-4255-8caf-4136c566a962'::UUID AS u, 1/0 AS inf, 'NaN'::DOUBLE AS nan, 0.1::FLOAT AS f, -1/0 AS neg`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []any{"3b241101-e2bb-4255-8caf-4136c566a962", "+Inf", "NaN", 0.1, "-Inf"}
+	if len(tab.Rows) != 1 || !reflect.DeepEqual(tab.Rows[0], want) {
+		t.Errorf("rows %#v, want %#v", tab.Rows, want)
 	}
 }

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/big"
+	"strconv"
 	"strings"
 	"time"
 
@@ -151,17 +153,33 @@ func refineError(err error) error {
 }
 
 // plainOf is plain, but a DATE is a day and a TIME a time of day, not the
-// instant the driver gives for each.
+// instant the driver gives for each, and a UUID, which the driver gives as
+// its 16 bytes, is written as UUIDs are.
 func plainOf(v any, typ string) any {
-	if t, ok := v.(time.Time); ok {
+	switch t := v.(type) {
+	case time.Time:
 		switch typ {
 		case "DATE":
 			return t.Format(time.DateOnly)
 		case "TIME":
 			return t.Format("15:04:05.999999")
 		}
+	case []byte:
+		if typ == "UUID" && len(t) == 16 {
+			u := duckdb.UUID(t)
+			return u.String()
+		}
 	}
 	return plain(v)
+}
+
+// finite is a float as JSON can carry it: NaN and the infinities, which
+// JSON has no numbers for, as their names ("NaN", "+Inf").
+func finite(f float64) any {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return strconv.FormatFloat(f, 'g', -1, 64)
+	}
+	return f
 }
 
 // plain converts engine values to JSON-friendly Go values.
@@ -173,6 +191,13 @@ func plain(v any) any {
 		return string(t)
 	case duckdb.UUID:
 		return t.String()
+	case float64:
+		return finite(t)
+	case float32:
+		// Through its shortest decimal form, so that a FLOAT 0.1 stays 0.1
+		// and does not become 0.10000000149011612.
+		f, _ := strconv.ParseFloat(strconv.FormatFloat(float64(t), 'g', -1, 32), 64)
+		return finite(f)
 	case []any:
 		out := make([]any, len(t))
 		for i := range t {
