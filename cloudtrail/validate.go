@@ -48,6 +48,10 @@ const (
 	FindingInvalidFormat FindingKind = "invalid-format"
 	// FindingMoved: a digest is not at the location it names.
 	FindingMoved FindingKind = "moved"
+	// FindingUnreadable: the store failed to give a digest or log file
+	// (a permission, a network error, or the store's own checksum of the
+	// object failing), so it could not be checked; the rest is.
+	FindingUnreadable FindingKind = "unreadable"
 )
 
 // Finding is one problem with one object.
@@ -388,14 +392,22 @@ func (v *validator) load(ctx context.Context, e *digestEntry) error {
 	if errors.Is(err, cairn.ErrNotFound) {
 		return fail(FindingMissingDigest, "listed, then not found")
 	}
-	if err != nil {
-		return err
+	if err == nil {
+		var raw []byte
+		raw, err = io.ReadAll(io.LimitReader(rc, maxDigestSize+1))
+		rc.Close()
+		if err == nil {
+			return v.check(e, obj, raw, fail)
+		}
 	}
-	raw, err := io.ReadAll(io.LimitReader(rc, maxDigestSize+1))
-	rc.Close()
-	if err != nil {
-		return fmt.Errorf("read %s: %w", e.key, err)
+	if ctx.Err() != nil {
+		return ctx.Err()
 	}
+	return fail(FindingUnreadable, "%v", err)
+}
+
+// check checks a digest's bytes alone (load).
+func (v *validator) check(e *digestEntry, obj cairn.ObjectInfo, raw []byte, fail func(FindingKind, string, ...any) error) error {
 	body, err := Gunzip(bytes.NewReader(raw), maxDigestSize)
 	if err != nil {
 		return fail(FindingInvalidFormat, "%v", err)
@@ -668,21 +680,28 @@ func (v *validator) checkLogFile(ctx context.Context, t *logTask) error {
 		t.outcome = &Finding{FindingDeleted, t.file.S3Object, fmt.Sprintf("listed by %s at s3://%s/%s, outside this store", t.digest.key, t.file.S3Bucket, t.file.S3Object)}
 		return nil
 	}
+	unreadable := func(err error) error {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		t.outcome = &Finding{FindingUnreadable, t.key, fmt.Sprintf("%v (listed by %s)", err, t.digest.key)}
+		return nil
+	}
 	rc, err := cairn.OpenObject(ctx, v.store, t.key)
 	if errors.Is(err, cairn.ErrNotFound) {
 		t.outcome = &Finding{FindingDeleted, t.key, "listed by " + t.digest.key + ", not found"}
 		return nil
 	}
 	if err != nil {
-		return err
+		return unreadable(err)
 	}
 	defer rc.Close()
-	// A failed read (an I/O problem, which stops the check) is told apart
-	// from a corrupt gzip stream (a finding).
+	// A failed read (the store's failure) is told apart from a corrupt
+	// gzip stream (the file's).
 	src := cairn.NewStoreReader(rc)
 	sum, err := gunzipSHA256(src)
 	if src.Err() != nil {
-		return fmt.Errorf("read %s: %w", t.key, src.Err())
+		return unreadable(src.Err())
 	}
 	if err != nil {
 		t.outcome = &Finding{FindingInvalidFormat, t.key, fmt.Sprintf("%v (listed by %s)", err, t.digest.key)}

@@ -5,6 +5,7 @@ import (
 	"crypto/rsa"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -464,5 +465,37 @@ func TestValidateBackfill(t *testing.T) {
 	r = validate(t, st, cloudtrail.ValidateOptions{})
 	if diff := cmp.Diff([]found{{cloudtrail.FindingInvalidFormat, bf.Digests[1]}}, kindsAndKeys(r)); diff != "" {
 		t.Fatalf("findings (-want +got):\n%s", diff)
+	}
+}
+
+// unreadableStore fails to give the objects in fail, as a store does whose
+// own checksum of an object no longer matches its bytes.
+type unreadableStore struct {
+	cairn.BlobStore
+	fail map[string]bool
+}
+
+func (s unreadableStore) Get(ctx context.Context, key string) (io.ReadCloser, cairn.ObjectInfo, error) {
+	if s.fail[key] {
+		return nil, cairn.ObjectInfo{}, errors.New("checksum did not match")
+	}
+	return s.BlobStore.Get(ctx, key)
+}
+
+// An object the store fails to give is a finding, and the rest of the
+// trail is still checked: a verifier that stops at the first unreadable
+// file says nothing of the others.
+func TestValidateGoesOnPastUnreadableObjects(t *testing.T) {
+	st, tr := newTrail(t, cloudtrailtest.DefaultConfig())
+	log := tr.Logs[1][0]
+	r := validate(t, unreadableStore{st, map[string]bool{log: true}}, cloudtrail.ValidateOptions{Bucket: tr.Bucket})
+	if diff := cmp.Diff([]found{{cloudtrail.FindingUnreadable, log}}, kindsAndKeys(r)); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+	if r.LogFiles != 12 || r.ValidLogFiles != 11 || r.ValidDigestFiles != 5 {
+		t.Errorf("%d/%d log files and %d digests valid, want 11/12 and 5", r.ValidLogFiles, r.LogFiles, r.ValidDigestFiles)
+	}
+	if !strings.Contains(r.Findings[0].Detail, "checksum did not match") {
+		t.Errorf("detail %q does not say why", r.Findings[0].Detail)
 	}
 }
