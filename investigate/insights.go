@@ -247,6 +247,20 @@ func (c *unusualBucket) settled(b int64) bool {
 	return (b+1)*insightBucket.Microseconds() <= c.newest-insightSettle.Microseconds()
 }
 
+// DefaultInsightsSince is where Insights looks from when not told: 90 days
+// before the newest event, as far as CloudTrail's event history reaches;
+// zero when the index is empty.
+func DefaultInsightsSince(ctx context.Context, q Querier) (time.Time, error) {
+	t, err := q.Query(ctx, "SELECT epoch_us(max(eventTime)) FROM events")
+	if err != nil {
+		return time.Time{}, fmt.Errorf("insights: %w", err)
+	}
+	if len(t.Rows) == 0 || t.Rows[0][0] == nil {
+		return time.Time{}, nil
+	}
+	return time.UnixMicro(cairn.CellInt(t.Rows[0][0])).UTC().Add(-90 * 24 * time.Hour), nil
+}
+
 // Insights returns the unusual activity that began in [since, until), oldest
 // first. A zero since means 90 days before the newest event, as far as
 // CloudTrail's event history reaches; a zero until, no bound. Activity is
@@ -255,14 +269,10 @@ func (c *unusualBucket) settled(b int64) bool {
 func Insights(ctx context.Context, q Querier, since, until time.Time) ([]Insight, error) {
 	asked := until
 	if since.IsZero() {
-		t, err := q.Query(ctx, "SELECT epoch_us(max(eventTime)) FROM events")
-		if err != nil {
-			return nil, fmt.Errorf("insights: %w", err)
+		var err error
+		if since, err = DefaultInsightsSince(ctx, q); err != nil || since.IsZero() {
+			return nil, err
 		}
-		if len(t.Rows) == 0 || t.Rows[0][0] == nil {
-			return nil, nil
-		}
-		since = time.UnixMicro(cairn.CellInt(t.Rows[0][0])).Add(-90 * 24 * time.Hour)
 	}
 	// Whole buckets: the one that holds since is the first.
 	since = since.UTC().Truncate(insightBucket)

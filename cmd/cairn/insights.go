@@ -62,7 +62,20 @@ func runInsights(ctx context.Context, e *env, args []string) error {
 		}{records})
 	}
 	if len(found) == 0 {
-		fmt.Fprintln(e.stderr, "no unusual activity: no API's write calls or errors came much faster than in the week before (an account and region needs seven days of history first)")
+		// Say where it looked: one event recorded today moves the default
+		// range away from an archive of older events.
+		where := "from " + from.Format(time.DateOnly)
+		if from.IsZero() {
+			if from, err = investigate.DefaultInsightsSince(ctx, r); err != nil {
+				return err
+			}
+			if from.IsZero() {
+				fmt.Fprintln(e.stderr, "no unusual activity: the index holds no events")
+				return nil
+			}
+			where = "in the 90 days before the newest event, from " + from.Format(time.DateOnly) + " (give -since to look further back)"
+		}
+		fmt.Fprintf(e.stderr, "no unusual activity %s: no API's write calls or errors came much faster than in the week before (an account and region needs seven days of history first)\n", where)
 		return nil
 	}
 	printInsights(terminalText(e.stdout), found)

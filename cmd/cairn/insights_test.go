@@ -44,7 +44,7 @@ func TestInsightsCommand(t *testing.T) {
 	if err := json.Unmarshal([]byte(rec.stdout), &file); err != nil || len(file.Records) != 4 {
 		t.Fatalf("-format records: %v: %s", err, rec.stdout)
 	}
-	if r := runCairn(t, nil, "insights", "-data", data, "-since", "2026-03-09T13:00:00Z"); r.code != 0 || r.stdout != "" || !strings.Contains(r.stderr, "no unusual activity") {
+	if r := runCairn(t, nil, "insights", "-data", data, "-since", "2026-03-09T13:00:00Z"); r.code != 0 || r.stdout != "" || !strings.Contains(r.stderr, "no unusual activity from 2026-03-09") {
 		t.Errorf("after both: exit %d, %q, %q", r.code, r.stdout, r.stderr)
 	}
 	for _, args := range [][]string{{"-format", "xml"}, {"GetParameter"}, {"-since", "2026-03-10", "-until", "2026-03-01"}} {
