@@ -418,6 +418,14 @@ func (s *Server) listQueries(ctx context.Context, body []byte) (any, error) {
 			return nil, errBadRequest("InvalidParameterException", "EndTime is not a time.")
 		}
 	}
+	if !from.IsZero() && !to.IsZero() && to.Before(from) {
+		return nil, errBadRequest("InvalidDateRangeException", "EndTime is before StartTime: give a StartTime before the EndTime.")
+	}
+	switch in.QueryStatus {
+	case "", queryQueued, queryRunning, queryFinished, queryFailed, queryCancelled, queryTimedOut:
+	default:
+		return nil, errBadRequest("InvalidQueryStatusException", "QueryStatus %q is not one of QUEUED, RUNNING, FINISHED, FAILED, CANCELLED, TIMED_OUT.", in.QueryStatus)
+	}
 	type query struct {
 		QueryId      string  `json:"QueryId"`
 		QueryStatus  string  `json:"QueryStatus"`

@@ -174,6 +174,15 @@ func TestLakeQueryAPI(t *testing.T) {
 	}
 
 	// Lake's errors, with Lake's codes.
+	store1 := aws.String("cairn-lake")
+	_, err = c.ListQueries(ctx, &cloudtrail.ListQueriesInput{EventDataStore: store1, StartTime: aws.Time(time.Now()), EndTime: aws.Time(time.Now().Add(-time.Hour))})
+	if _, ok := errors.AsType[*types.InvalidDateRangeException](err); !ok {
+		t.Errorf("ListQueries, the end before the start: %v", err)
+	}
+	_, err = c.ListQueries(ctx, &cloudtrail.ListQueriesInput{EventDataStore: store1, QueryStatus: "BOGUS"})
+	if _, ok := errors.AsType[*types.InvalidQueryStatusException](err); !ok {
+		t.Errorf("ListQueries, an unknown status: %v", err)
+	}
 	_, err = c.StartQuery(ctx, &cloudtrail.StartQueryInput{QueryStatement: aws.String("DELETE FROM EXAMPLE-f852-4e8f-8bd1-bcf6cEXAMPLE")})
 	if _, ok := errors.AsType[*types.InvalidQueryStatementException](err); !ok {
 		t.Errorf("a DELETE: %v", err)
