@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -67,19 +68,44 @@ func parse(e *env, fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// parseSpan reads a positive duration: Go's (90m, 72h) or days (30d). A
+// negative one, which would reach into the future, is none.
+func parseSpan(s string) (time.Duration, bool) {
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		if days, err := strconv.Atoi(n); err == nil && days > 0 {
+			return time.Duration(days) * 24 * time.Hour, true
+		}
+	}
+	d, err := time.ParseDuration(s)
+	return d, err == nil && d > 0
+}
+
+// spanFlag is a flag of a positive duration that takes days too (2d).
+type spanFlag struct{ d *time.Duration }
+
+func (f spanFlag) String() string {
+	if f.d == nil {
+		return ""
+	}
+	return f.d.String()
+}
+
+func (f spanFlag) Set(s string) error {
+	d, ok := parseSpan(s)
+	if !ok {
+		return fmt.Errorf("%q is not a duration such as 30m, 24h or 2d", s)
+	}
+	*f.d = d
+	return nil
+}
+
 // parseTime reads RFC 3339 (or a date) or a duration back from now.
 func parseTime(s string, now time.Time) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	if d, err := time.ParseDuration(s); err == nil {
+	if d, ok := parseSpan(s); ok {
 		return now.Add(-d), nil
-	}
-	if n := len(s); n > 1 && s[n-1] == 'd' {
-		var days int
-		if _, err := fmt.Sscanf(s, "%dd", &days); err == nil {
-			return now.AddDate(0, 0, -days), nil
-		}
 	}
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04", time.DateOnly} {
 		if t, err := time.Parse(layout, s); err == nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestFlagErrorsAreOneLine: a mistyped flag gets the one line that names
@@ -31,5 +32,23 @@ func TestFlagErrorsAreOneLine(t *testing.T) {
 			t.Errorf("cairn %s: exit %d, %d lines on stderr, want exit %d, %q, one line %v:\n%s",
 				strings.Join(tc.args, " "), code, lines, tc.code, tc.want, tc.oneLine, stderr.String())
 		}
+	}
+}
+
+// Durations take days as well as Go's units; a negative one, a time in the
+// future, is refused rather than searched.
+func TestParseSpan(t *testing.T) {
+	for in, want := range map[string]time.Duration{"30m": 30 * time.Minute, "72h": 72 * time.Hour, "2d": 48 * time.Hour} {
+		if got, ok := parseSpan(in); !ok || got != want {
+			t.Errorf("parseSpan(%q) = %v, %v; want %v", in, got, ok, want)
+		}
+	}
+	for _, bad := range []string{"-5d", "-1h", "0d", "0s", "1x", "d", ""} {
+		if got, ok := parseSpan(bad); ok {
+			t.Errorf("parseSpan(%q) = %v, want refused", bad, got)
+		}
+	}
+	if _, err := parseTime("-5d", time.Now()); err == nil {
+		t.Error("-since -5d was taken as a time")
 	}
 }

@@ -49,7 +49,11 @@ func runTimeline(ctx context.Context, e *env, args []string) error {
 		return enc.Encode(tl)
 	}
 	if len(tl.Entries) == 0 {
-		fmt.Fprintf(e.stderr, "no event names %s; check the ID, or ingest the trail that recorded it\n", pos[0])
+		if from.IsZero() && to.IsZero() {
+			fmt.Fprintf(e.stderr, "no event names %s; check the ID, or ingest the trail that recorded it\n", pos[0])
+		} else {
+			fmt.Fprintf(e.stderr, "no event names %s in that time range; leave out -since and -until to see its whole history\n", pos[0])
+		}
 		return nil
 	}
 	printTimeline(terminalText(e.stdout), tl)

@@ -16,7 +16,8 @@ func runWhy(ctx context.Context, e *env, args []string) error {
 	data := dataFlag(fs, e)
 	event := fs.String("event", "", "explain why the call with this event ID was denied, instead of a resource's change")
 	at := fs.String("at", "", "the moment to explain (RFC 3339, or this long ago: 2h); default now")
-	window := fs.Duration("window", 30*time.Minute, "how far before the change to look for causes")
+	window := new(30 * time.Minute)
+	fs.Var(spanFlag{window}, "window", "how far before the change to look for causes (30m, 24h, 2d)")
 	format := fs.String("format", "text", "text or json")
 	pos, err := parse(e, fs, args)
 	if err != nil {
