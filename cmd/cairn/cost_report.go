@@ -64,10 +64,11 @@ func runCostReport(ctx context.Context, e *env, args []string) error {
 	case "csv":
 		w := csv.NewWriter(e.stdout)
 		w.Write([]string{rep.By, "amount", "how"})
+		// No total row: it would be summed with the rows, and could not
+		// be told from a principal or tag value named "total".
 		for _, row := range rep.Rows {
 			w.Write([]string{csvCell(row.Key), row.Amount, how(row)})
 		}
-		w.Write([]string{"total", rep.Total, ""})
 		w.Flush()
 		return w.Error()
 	}
@@ -204,6 +205,9 @@ func runCostSpikes(ctx context.Context, e *env, args []string) error {
 	}
 	if len(pos) > 0 {
 		return fmt.Errorf("%w: unexpected argument %q; cost spikes takes only flags", errUsage, pos[0])
+	}
+	if cfg.Factor == 0 { // the library's "default", but given here
+		return costUsageError("spikes", errors.New("factor must be more than 1, not 0"))
 	}
 	if err := cfg.Validate(); err != nil {
 		return costUsageError("spikes", err)
