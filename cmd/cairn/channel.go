@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/cairn-audit/cairn"
 	"github.com/cairn-audit/cairn/record"
 )
 
@@ -99,6 +100,9 @@ func runChannelList(e *env, args []string) error {
 	}
 	if len(pos) > 0 {
 		return fmt.Errorf("%w: channel list takes no arguments", errUsage)
+	}
+	if _, err := os.Stat(*data); err != nil {
+		return cairn.WithHint(fmt.Errorf("no data folder at %s", *data), "run cairn channel create or cairn serve first, or pass -data")
 	}
 	chans, err := record.OpenChannels(channelsPath(*data))
 	if err != nil {

@@ -146,5 +146,5 @@ func usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-9s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(w, "\nEvery command takes -data DIR (default $CAIRN_DATA, else ./cairn-data). Run cairn COMMAND -h for its flags.")
+	fmt.Fprintln(w, "\nEvery command but gen takes -data DIR (default $CAIRN_DATA, else ./cairn-data). Run cairn COMMAND -h for its flags.")
 }

@@ -19,7 +19,7 @@ func runSQL(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
+	if len(pos) != 1 || strings.TrimSpace(pos[0]) == "" {
 		return fmt.Errorf(`%w: give one query, e.g. cairn sql "SELECT eventName, count(*) FROM events GROUP BY 1 ORDER BY 2 DESC LIMIT 10"`, errUsage)
 	}
 	if *format != "table" && *format != "json" && *format != "csv" {

@@ -139,7 +139,7 @@ func readOnlyStatement(ctx context.Context, c *sql.Conn, query string) error {
 		return fmt.Errorf("%w: the BIGNUM type does not run here: its arithmetic cannot be stopped by the query's time limit; use HUGEINT or DOUBLE", cairn.ErrQueryRefused)
 	}
 	if refused != "" {
-		return fmt.Errorf("%w: %s() does not run here: cairn's SQL reads the events view and calls only functions that read", cairn.ErrQueryRefused, refused)
+		return fmt.Errorf("%w: %s() does not run here: cairn's SQL reads the events and lake views alone, not files or the network", cairn.ErrQueryRefused, refused)
 	}
 	return nil
 }
