@@ -60,7 +60,7 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 	bareSource := ""
 	if f.EventSource != "" && !strings.Contains(f.EventSource, ".") {
 		bareSource = f.EventSource
-		f.EventSource += ".amazonaws.com"
+		f.EventSource = strings.ToLower(f.EventSource) + ".amazonaws.com" // AWS's are lower case: EC2 is ec2
 	}
 	switch *readOnly {
 	case "":
