@@ -76,7 +76,7 @@ type Insight struct {
 	End         time.Time `json:"end"` // the end of its last unusual bucket
 	// Ongoing is set when the data ends before the activity is known to be
 	// over: there is no End record yet, and End may move.
-	Ongoing bool `json:"ongoing,omitempty"`
+	Ongoing bool `json:"ongoing"`
 	// Count is how many calls (or errors) the activity made.
 	Count int64 `json:"count"`
 	// FirstRate, Rate and BaselineRate are per minute: in the first bucket,
