@@ -53,6 +53,19 @@ type CommitResult struct {
 	Duplicates int // events already in the index, or twice in the batch
 	// NewByObject counts new events per object key, in Batch.Objects order.
 	NewByObject []int
+	// Conflicts are the duplicates whose record differs from the stored
+	// one's, byte for byte: CloudTrail delivers an event again as it was,
+	// so another record under a stored event's ID is a copy someone
+	// changed, or another system's event under a clashing ID. The stored
+	// record is kept. Indexes may find them only against the events of
+	// this process's commits.
+	Conflicts []Conflict
+}
+
+// Conflict is a duplicate event whose record differs from the stored one.
+type Conflict struct {
+	Object  int // the index in Batch.Objects of the object it came in
+	EventID string
 }
 
 // Index stores events and answers queries over them. Implementations are

@@ -90,8 +90,12 @@ type Summary struct {
 	Events     int // records read
 	New        int // events stored
 	Duplicates int // events already stored
-	Failed     int // objects quarantined in this run
-	Skipped    int // objects, and folders, that hold no events: each was named to Notice
+	// Conflicts counts the Duplicates whose record differs from the
+	// stored one's (cairn.CommitResult.Conflicts); each object that held
+	// some was named to Notice.
+	Conflicts int
+	Failed    int // objects quarantined in this run
+	Skipped   int // objects, and folders, that hold no events: each was named to Notice
 	// SkippedEvents counts EventBridge events of other kinds (neither AWS
 	// Health nor EC2 state changes) in objects that also held events of
 	// ours; they are not counted in Events. An object with none of ours is
@@ -116,8 +120,12 @@ func (s Summary) String() string {
 	if s.SkippedEvents > 0 {
 		skippedEvents = fmt.Sprintf(" (and %d events of other kinds)", s.SkippedEvents)
 	}
-	return fmt.Sprintf("%d objects read (%d unchanged): %d events, %d new, %d duplicates; %d failed, %d skipped%s; %.1fs, %.0f events/s",
-		s.Objects, s.Unchanged, s.Events, s.New, s.Duplicates, s.Failed, s.Skipped, skippedEvents, s.Elapsed.Seconds(), s.Rate())
+	conflicts := ""
+	if s.Conflicts > 0 {
+		conflicts = fmt.Sprintf(" (%d with other content than the stored record)", s.Conflicts)
+	}
+	return fmt.Sprintf("%d objects read (%d unchanged): %d events, %d new, %d duplicates%s; %d failed, %d skipped%s; %.1fs, %.0f events/s",
+		s.Objects, s.Unchanged, s.Events, s.New, s.Duplicates, conflicts, s.Failed, s.Skipped, skippedEvents, s.Elapsed.Seconds(), s.Rate())
 }
 
 // maxBatchObjects bounds the objects of one commit, so that a source of many
@@ -313,6 +321,7 @@ type result struct {
 	// skippedEvents counts the EventBridge events of other kinds in an
 	// object that was read in part.
 	skippedEvents int
+	seq           int // the object's place in the listing (job.seq)
 }
 
 func (r *run) process(ctx context.Context, todo iter.Seq2[listed, error]) error {
@@ -320,8 +329,14 @@ func (r *run) process(ctx context.Context, todo iter.Seq2[listed, error]) error 
 	defer cancel()
 	listedJobs := make(chan job)
 	listErr := make(chan error, 1)
+	// Objects are decoded in parallel but committed in the order they were
+	// listed, so that of two records under one event ID the same one is
+	// kept on every run. inFlight bounds the objects listed and not yet
+	// taken in order, and so what waits for a slow one.
+	inFlight := make(chan struct{}, 4*r.cfg.Workers+r.cfg.Fetchers)
 	go func() {
 		defer close(listedJobs)
+		seq := 0
 		for info, err := range todo {
 			if err != nil {
 				listErr <- err
@@ -329,7 +344,13 @@ func (r *run) process(ctx context.Context, todo iter.Seq2[listed, error]) error 
 				return
 			}
 			select {
-			case listedJobs <- job{listed: info}:
+			case inFlight <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			select {
+			case listedJobs <- job{listed: info, seq: seq}:
+				seq++
 			case <-ctx.Done():
 				return
 			}
@@ -348,6 +369,7 @@ func (r *run) process(ctx context.Context, todo iter.Seq2[listed, error]) error 
 			for j := range jobs {
 				res := r.read(ctx, &j)
 				j.done()
+				res.seq = j.seq
 				res.state.Unrecorded = !j.recorded
 				select {
 				case results <- res:
@@ -379,7 +401,9 @@ func (r *run) process(ctx context.Context, todo iter.Seq2[listed, error]) error 
 			r.mu.Lock()
 			r.sum.New += cr.New
 			r.sum.Duplicates += cr.Duplicates
+			r.sum.Conflicts += len(cr.Conflicts)
 			r.mu.Unlock()
+			r.noticeConflicts(b, cr.Conflicts)
 			clear(b.Events) // no record stays reachable through a reused batch
 			*b = cairn.Batch{Events: b.Events[:0], Objects: b.Objects[:0]}
 			select {
@@ -398,19 +422,31 @@ func (r *run) process(ctx context.Context, todo iter.Seq2[listed, error]) error 
 		}
 	}
 	batch := newBatch()
-	for res := range results {
+	waiting := map[int]result{} // decoded ahead of an object listed before them
+	next := 0
+	for decoded := range results {
 		if ctx.Err() != nil {
 			break
 		}
-		r.account(res.state, res.skippedEvents)
-		batch.Objects = append(batch.Objects, res.state)
-		batch.Events = append(batch.Events, res.events...)
-		if res.events != nil {
-			putEvents(res.events)
-		}
-		if len(batch.Events) >= r.cfg.BatchEvents || len(batch.Objects) >= maxBatchObjects {
-			batches <- batch
-			batch = newBatch()
+		waiting[decoded.seq] = decoded
+		for ctx.Err() == nil {
+			res, ok := waiting[next]
+			if !ok {
+				break
+			}
+			delete(waiting, next)
+			next++
+			<-inFlight
+			r.account(res.state, res.skippedEvents)
+			batch.Objects = append(batch.Objects, res.state)
+			batch.Events = append(batch.Events, res.events...)
+			if res.events != nil {
+				putEvents(res.events)
+			}
+			if len(batch.Events) >= r.cfg.BatchEvents || len(batch.Objects) >= maxBatchObjects {
+				batches <- batch
+				batch = newBatch()
+			}
 		}
 	}
 	if len(batch.Objects) > 0 && ctx.Err() == nil {
@@ -426,6 +462,25 @@ func (r *run) process(ctx context.Context, todo iter.Seq2[listed, error]) error 
 	default:
 	}
 	return ctx.Err()
+}
+
+// noticeConflicts tells Notice, once per object, of its events that carry
+// a stored event's ID with another record: a copy someone changed, or
+// another system's event under a clashing ID. The stored records stay.
+func (r *run) noticeConflicts(b *cairn.Batch, conflicts []cairn.Conflict) {
+	for i := 0; i < len(conflicts); {
+		j := i
+		for j < len(conflicts) && conflicts[j].Object == conflicts[i].Object {
+			j++
+		}
+		st := b.Objects[conflicts[i].Object]
+		st.Status = cairn.ObjectDone
+		id := conflicts[i].EventID
+		st.Reason = fmt.Sprintf("%d of its events carry the ID of a stored event with another record (first: %s): the stored records are kept, not these; cairn search -id %s -format json shows the stored one",
+			j-i, id, id)
+		r.notice(st)
+		i = j
+	}
 }
 
 // account counts an object's outcome and tells Notice about failures, skips

@@ -382,3 +382,45 @@ func TestLinksInAFolderSource(t *testing.T) {
 		}
 	}
 }
+
+// Records under one event ID: a copy byte for byte is a plain duplicate;
+// another record is named as a conflict, with the object it came in, and
+// the one kept is the first by key on every run, whichever decoder
+// finished first.
+func TestConflictingDuplicates(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	withName := func(name string) string {
+		return strings.Replace(record(7, "111122223333"), `"eventName":"DescribeInstances"`, `"eventName":"`+name+`"`, 1)
+	}
+	for _, name := range []string{"a", "b", "c", "d"} {
+		write(t, root, name+".json", []byte(`{"Records":[`+withName("Name_"+name)+`]}`))
+	}
+	write(t, root, "e.json", []byte(`{"Records":[`+withName("Name_a")+`]}`)) // a's record again, byte for byte
+	for run := range 3 {
+		src, err := OpenSource(ctx, root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		notices := map[string]string{}
+		cfg := DefaultConfig()
+		cfg.Notice = func(st cairn.ObjectState) { notices[st.Key] = st.Reason }
+		idx := openIndex(t)
+		sum, err := Run(ctx, cfg, idx, src)
+		if err != nil || sum.New != 1 || sum.Duplicates != 4 || sum.Conflicts != 3 {
+			t.Fatalf("run %d: summary %+v, %v", run, sum, err)
+		}
+		for _, key := range []string{"b.json", "c.json", "d.json"} {
+			if !strings.HasPrefix(notices[key], "1 of its events carry the ID of a stored event with another record") {
+				t.Errorf("run %d: %s: notice %q", run, key, notices[key])
+			}
+		}
+		if _, ok := notices["e.json"]; ok || len(notices) != 3 {
+			t.Errorf("run %d: notices %q, want b, c and d named", run, notices)
+		}
+		p, err := idx.Search(ctx, cairn.Filter{EventID: "00000000-0000-4000-8000-000000000007"}, cairn.Cursor{}, 10)
+		if err != nil || len(p.Events) != 1 || p.Events[0].EventName != "Name_a" {
+			t.Fatalf("run %d: kept %+v, %v; want a's record", run, p.Events, err)
+		}
+	}
+}

@@ -24,6 +24,7 @@ const aheadBytes = 32 << 20
 // read ahead.
 type job struct {
 	listed
+	seq     int  // its place in the listing: results are taken in this order
 	ahead   bool // read ahead: body, or err
 	body    []byte
 	err     error  // why reading ahead failed

@@ -315,7 +315,7 @@ func (s *serverIngest) run(ctx context.Context, url string, since time.Time, not
 		switch st.Status {
 		case cairn.ObjectQuarantined:
 			s.log.Warn("quarantined", "source", st.Source, "key", st.Key, "reason", st.Reason)
-		case cairn.ObjectDone: // read in part, or read again after a change
+		case cairn.ObjectDone: // read in part, read again after a change, or with conflicting duplicates
 			s.log.Warn("ingest note", "source", st.Source, "key", st.Key, "reason", st.Reason)
 		}
 		if notice != nil {
@@ -325,7 +325,7 @@ func (s *serverIngest) run(ctx context.Context, url string, since time.Time, not
 	sum, err := ingest.Run(ctx, cfg, s.idx, src)
 	if sum.Objects > 0 {
 		s.log.Info("ingested", "source", src.URL, "objects", sum.Objects, "events", sum.Events, "new", sum.New,
-			"duplicates", sum.Duplicates, "failed", sum.Failed, "skipped", sum.Skipped)
+			"duplicates", sum.Duplicates, "conflicts", sum.Conflicts, "failed", sum.Failed, "skipped", sum.Skipped)
 	}
 	return sum, err
 }

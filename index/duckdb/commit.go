@@ -72,11 +72,15 @@ func (x *Index) Commit(ctx context.Context, b *cairn.Batch) (cairn.CommitResult,
 		e := &b.Events[i]
 		d := days[eventDays[i]]
 		k := keyOf(e.RecipientAccountID, e.EventID)
-		if _, dup := d.keys[k]; dup {
+		fingerprint := recordPrint(e.Raw)
+		if stored, dup := d.keys[k]; dup {
 			res.Duplicates++
+			if stored != 0 && stored != fingerprint && obj < len(bounds) {
+				res.Conflicts = append(res.Conflicts, cairn.Conflict{Object: obj, EventID: e.EventID})
+			}
 			continue
 		}
-		x.dedup.add(d, k)
+		x.dedup.add(d, k, fingerprint)
 		undo = append(undo, added{d, k})
 		fresh[eventDays[i]] = append(fresh[eventDays[i]], i)
 		res.New++
@@ -128,7 +132,7 @@ func (x *Index) loadDay(ctx context.Context, day string) (*dayKeys, error) {
 	if d := x.dedup.day(day); d != nil {
 		return d, nil
 	}
-	keys := map[eventKey]struct{}{}
+	keys := map[eventKey]uint64{}
 	var files []string
 	for _, s := range x.manifest.Segments {
 		if s.Day == day {
@@ -146,7 +150,7 @@ func (x *Index) loadDay(ctx context.Context, day string) (*dayKeys, error) {
 			if err := rows.Scan(&account, &id); err != nil {
 				return nil, err
 			}
-			keys[keyOf(account, id)] = struct{}{}
+			keys[keyOf(account, id)] = 0 // the record's print is not known
 		}
 		if err := rows.Err(); err != nil {
 			return nil, err

@@ -3,6 +3,8 @@ package duckdb
 import (
 	"hash/maphash"
 	"time"
+
+	"github.com/zeebo/xxh3"
 )
 
 // eventKey is a 128-bit hash of an event's dedup key. Two independent 64-bit
@@ -35,9 +37,16 @@ type dedupSet struct {
 }
 
 type dayKeys struct {
-	keys     map[eventKey]struct{}
+	// keys map each stored event's key to the print of its record
+	// (recordPrint), or to 0 when it was loaded from the segments, which
+	// would cost reading every record to print.
+	keys     map[eventKey]uint64
 	lastUsed uint64
 }
+
+// recordPrint is a record's 64-bit hash, never 0, which tells a copy of a
+// stored record from another record under the same key.
+func recordPrint(raw []byte) uint64 { return xxh3.Hash(raw) | 1 }
 
 func newDedupSet(limit int) *dedupSet {
 	return &dedupSet{days: map[string]*dayKeys{}, limit: limit}
@@ -54,7 +63,7 @@ func (s *dedupSet) day(day string) *dayKeys {
 }
 
 // put installs a loaded day.
-func (s *dedupSet) put(day string, keys map[eventKey]struct{}) *dayKeys {
+func (s *dedupSet) put(day string, keys map[eventKey]uint64) *dayKeys {
 	s.clock++
 	d := &dayKeys{keys: keys, lastUsed: s.clock}
 	s.days[day] = d
@@ -62,9 +71,9 @@ func (s *dedupSet) put(day string, keys map[eventKey]struct{}) *dayKeys {
 	return d
 }
 
-// add records a key as stored.
-func (s *dedupSet) add(d *dayKeys, k eventKey) {
-	d.keys[k] = struct{}{}
+// add records a key as stored, with its record's print.
+func (s *dedupSet) add(d *dayKeys, k eventKey, fingerprint uint64) {
+	d.keys[k] = fingerprint
 	s.size++
 }
 
