@@ -398,13 +398,16 @@ func (s *Server) searchLookup(ctx context.Context, f cairn.Filter, after cairn.C
 	keep := func(e *cairn.Event) bool {
 		return !cloudtrail.EventBridgeCategory(e.EventCategory) && (f.User == "" || lookupUsername(&e.Principal) == f.User)
 	}
+	// A page's worth and one more, which says whether there is a next
+	// page; twice as many each time events were left out. A Username's
+	// matches are mostly not kept, so those are read 500 at a time.
+	want := limit + 1
+	if f.User != "" {
+		want = 500
+	}
 	var out cairn.Page
-	for read := 0; read < lookupScan; {
-		want := limit - len(out.Events) + 1 // one more says whether there is a next page
-		if f.User != "" || read > 0 {
-			want = min(500, lookupScan) // what the filter matches is mostly not kept
-		}
-		page, err := s.idx.Search(ctx, f, after, want)
+	for read := 0; read < lookupScan; want = min(2*want, 500) {
+		page, err := s.idx.Search(ctx, f, after, min(want, lookupScan))
 		if err != nil {
 			return cairn.Page{}, err
 		}
