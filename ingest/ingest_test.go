@@ -54,6 +54,21 @@ func write(t *testing.T, root, key string, data []byte) {
 	}
 }
 
+// ingestNoting ingests the folder root into idx and returns, with the
+// summary, what Notice was told of each object, by key.
+func ingestNoting(t *testing.T, idx cairn.Index, root string) (Summary, map[string]cairn.ObjectState, error) {
+	t.Helper()
+	src, err := OpenSource(context.Background(), root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	notices := map[string]cairn.ObjectState{}
+	cfg := DefaultConfig()
+	cfg.Notice = func(st cairn.ObjectState) { notices[st.Key] = st }
+	sum, err := Run(context.Background(), cfg, idx, src)
+	return sum, notices, err
+}
+
 func logFile(ids []int, account string) []byte {
 	recs := make([]string, len(ids))
 	for i, id := range ids {
@@ -291,29 +306,21 @@ func TestRunWithNothingNewCompacts(t *testing.T) {
 // JSON read from it; a log that someone decompressed in place, keeping its
 // name, is read as it is.
 func TestFileNamedGzipThatIsNot(t *testing.T) {
-	ctx := context.Background()
 	root := t.TempDir()
 	day := "AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/14/"
 	write(t, root, day+"111122223333_CloudTrail_us-east-1_20260314T0305Z_garbage.json.gz", []byte("\xab\xcd not a log"))
 	write(t, root, day+"111122223333_CloudTrail_us-east-1_20260314T0310Z_unzipped.json.gz", []byte(`{"Records":[`+record(1, "111122223333")+`]}`))
 	write(t, root, day+"111122223333_CloudTrail_us-east-1_20260314T0315Z_corrupt.json.gz", []byte("\x1f\x8b\x08\x00garbage"))
-	src, err := OpenSource(ctx, root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reasons := map[string]string{}
-	cfg := DefaultConfig()
-	cfg.Notice = func(st cairn.ObjectState) { reasons[filepath.Base(st.Key)] = st.Reason }
-	sum, err := Run(ctx, cfg, openIndex(t), src)
+	sum, notices, err := ingestNoting(t, openIndex(t), root)
 	if !errors.Is(err, ErrFailedObjects) || sum.New != 1 || sum.Failed != 2 {
-		t.Fatalf("summary %+v, %v; reasons %q", sum, err, reasons)
+		t.Fatalf("summary %+v, %v; notices %v", sum, err, notices)
 	}
 	for name, want := range map[string]string{
 		"111122223333_CloudTrail_us-east-1_20260314T0305Z_garbage.json.gz": "not gzip, though its name ends in .gz; read as plain text: record 1: invalid JSON",
 		"111122223333_CloudTrail_us-east-1_20260314T0315Z_corrupt.json.gz": "corrupt gzip",
 	} {
-		if !strings.HasPrefix(reasons[name], want) {
-			t.Errorf("%s: reason %q, want it to begin %q", name, reasons[name], want)
+		if got := notices[day+name].Reason; !strings.HasPrefix(got, want) {
+			t.Errorf("%s: reason %q, want it to begin %q", name, got, want)
 		}
 	}
 }
@@ -325,24 +332,16 @@ func TestRecordTooLargeIsQuarantined(t *testing.T) {
 	if testing.Short() {
 		t.Skip("inflates 40 MiB")
 	}
-	ctx := context.Background()
 	root := t.TempDir()
 	day := "AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/14/"
 	bomb := `{"Records":[{"eventID":"bomb","eventTime":"2026-03-14T03:00:00Z","big":"` + strings.Repeat("a", 40<<20) + `"}]}`
 	write(t, root, day+"111122223333_CloudTrail_us-east-1_20260314T0300Z_bomb.json.gz", gz(bomb))
 	write(t, root, day+"111122223333_CloudTrail_us-east-1_20260314T0305Z_good.json.gz", logFile([]int{1, 2}, "111122223333"))
-	src, err := OpenSource(ctx, root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reasons := map[string]string{}
-	cfg := DefaultConfig()
-	cfg.Notice = func(st cairn.ObjectState) { reasons[filepath.Base(st.Key)] = st.Reason }
-	sum, err := Run(ctx, cfg, openIndex(t), src)
+	sum, notices, err := ingestNoting(t, openIndex(t), root)
 	if !errors.Is(err, ErrFailedObjects) || sum.New != 2 || sum.Failed != 1 {
-		t.Fatalf("summary %+v, %v; reasons %q", sum, err, reasons)
+		t.Fatalf("summary %+v, %v; notices %v", sum, err, notices)
 	}
-	if got, want := reasons["111122223333_CloudTrail_us-east-1_20260314T0300Z_bomb.json.gz"], "record 1 is larger than 32 MiB"; !strings.HasPrefix(got, want) {
+	if got, want := notices[day+"111122223333_CloudTrail_us-east-1_20260314T0300Z_bomb.json.gz"].Reason, "record 1 is larger than 32 MiB"; !strings.HasPrefix(got, want) {
 		t.Errorf("reason %q, want it to begin %q", got, want)
 	}
 }
@@ -352,7 +351,6 @@ func TestRecordTooLargeIsQuarantined(t *testing.T) {
 // duplicates), and one to nothing is quarantined with its name instead of
 // going unmentioned; the rest goes in once.
 func TestLinksInAFolderSource(t *testing.T) {
-	ctx := context.Background()
 	root := t.TempDir()
 	write(t, root, "a/good.json.gz", logFile([]int{1, 2, 3}, "111122223333"))
 	for link, target := range map[string]string{"a/up": "..", "a/self": ".", "a/dangling.json.gz": "/nonexistent/x.json.gz", "loop.json": "loop.json"} {
@@ -360,16 +358,9 @@ func TestLinksInAFolderSource(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	src, err := OpenSource(ctx, root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	notices := map[string]string{}
-	cfg := DefaultConfig()
-	cfg.Notice = func(st cairn.ObjectState) { notices[st.Key] = string(st.Status) + ": " + st.Reason }
-	sum, err := Run(ctx, cfg, openIndex(t), src)
+	sum, notices, err := ingestNoting(t, openIndex(t), root)
 	if !errors.Is(err, ErrFailedObjects) || sum.Objects != 3 || sum.New != 3 || sum.Duplicates != 0 || sum.Failed != 2 || sum.Skipped != 2 {
-		t.Fatalf("summary %+v, %v; notices %q", sum, err, notices)
+		t.Fatalf("summary %+v, %v; notices %v", sum, err, notices)
 	}
 	for key, want := range map[string]string{
 		"a/up/":              "skipped: a link back to a folder above it",
@@ -377,8 +368,8 @@ func TestLinksInAFolderSource(t *testing.T) {
 		"a/dangling.json.gz": "quarantined: cannot read: ",
 		"loop.json":          "quarantined: cannot read: ",
 	} {
-		if !strings.HasPrefix(notices[key], want) {
-			t.Errorf("%s: notice %q, want it to begin %q", key, notices[key], want)
+		if got := string(notices[key].Status) + ": " + notices[key].Reason; !strings.HasPrefix(got, want) {
+			t.Errorf("%s: notice %q, want it to begin %q", key, got, want)
 		}
 	}
 }
@@ -398,25 +389,18 @@ func TestConflictingDuplicates(t *testing.T) {
 	}
 	write(t, root, "e.json", []byte(`{"Records":[`+withName("Name_a")+`]}`)) // a's record again, byte for byte
 	for run := range 3 {
-		src, err := OpenSource(ctx, root)
-		if err != nil {
-			t.Fatal(err)
-		}
-		notices := map[string]string{}
-		cfg := DefaultConfig()
-		cfg.Notice = func(st cairn.ObjectState) { notices[st.Key] = st.Reason }
 		idx := openIndex(t)
-		sum, err := Run(ctx, cfg, idx, src)
+		sum, notices, err := ingestNoting(t, idx, root)
 		if err != nil || sum.New != 1 || sum.Duplicates != 4 || sum.Conflicts != 3 {
 			t.Fatalf("run %d: summary %+v, %v", run, sum, err)
 		}
 		for _, key := range []string{"b.json", "c.json", "d.json"} {
-			if !strings.HasPrefix(notices[key], "1 of its events carry the ID of a stored event with another record") {
-				t.Errorf("run %d: %s: notice %q", run, key, notices[key])
+			if !strings.HasPrefix(notices[key].Reason, "1 of its events carry the ID of a stored event with another record") {
+				t.Errorf("run %d: %s: notice %q", run, key, notices[key].Reason)
 			}
 		}
 		if _, ok := notices["e.json"]; ok || len(notices) != 3 {
-			t.Errorf("run %d: notices %q, want b, c and d named", run, notices)
+			t.Errorf("run %d: notices %v, want b, c and d named", run, notices)
 		}
 		p, err := idx.Search(ctx, cairn.Filter{EventID: "00000000-0000-4000-8000-000000000007"}, cairn.Cursor{}, 10)
 		if err != nil || len(p.Events) != 1 || p.Events[0].EventName != "Name_a" {
