@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -39,6 +40,15 @@ func runCost(ctx context.Context, e *env, args []string) error {
 	case "-h", "-help", "--help", "help":
 		costUsage(e.stdout)
 		return errHelp
+	}
+	if strings.HasPrefix(sub, "-") {
+		for i, a := range args {
+			if a == "import" || a == "report" || a == "spikes" {
+				flags := append(slices.Clone(args[:i]), args[i+1:]...)
+				return fmt.Errorf("%w: the subcommand comes first, then its flags: cairn cost %s %s", errUsage, a, strings.Join(flags, " "))
+			}
+		}
+		return fmt.Errorf("%w: the subcommand comes first, then its flags: cairn cost report %s", errUsage, strings.Join(args, " "))
 	}
 	return fmt.Errorf("%w: unknown subcommand %q; cairn cost takes import, report or spikes", errUsage, sub)
 }

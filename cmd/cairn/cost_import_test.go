@@ -159,7 +159,7 @@ func TestCostReportArguments(t *testing.T) {
 
 	for _, args := range [][]string{
 		{"report", "-by", "user"}, {"report", "-month", "March"}, {"report", "-measure", "blended"}, {"report", "-limit", "-1"},
-		{"report", "-format", "xml"}, {"report", "extra"}, {"spikes", "-factor", "0.5"}, {"spikes", "-factor", "0"}, {"spikes", "-month", "March"}, {"spikes", "-format", "csv"},
+		{"report", "-format", "xml"}, {"report", "extra"}, {"spikes", "-factor", "0.5"}, {"spikes", "-factor", "0"}, {"-by", "service", "report"}, {"spikes", "-month", "March"}, {"spikes", "-format", "csv"},
 	} {
 		r := runCairn(t, nil, append([]string{"cost", args[0], "-data", data}, args[1:]...)...)
 		if r.code != 2 || !strings.HasPrefix(r.stderr, "cairn cost: usage: ") || r.stdout != "" {
