@@ -17,6 +17,9 @@ const (
 	InsightEnd   = "End"
 )
 
+// EventTypeInsight is the eventType of CloudTrail Insights records.
+const EventTypeInsight = "AwsCloudTrailInsight"
+
 // InsightRecord is one Insights event.
 type InsightRecord struct {
 	EventVersion       string         `json:"eventVersion"`

@@ -587,8 +587,25 @@ func (r *run) read(ctx context.Context, j *job) result {
 		st.Status, st.Reason = cairn.ObjectQuarantined, readReason(store, reason)
 		return result{state: st}
 	}
+	if insightsOnly(events) {
+		// An Insights file outside its folder (copied elsewhere): its
+		// records describe calls, they are none.
+		putEvents(events)
+		st.Status, st.Reason = cairn.ObjectSkipped, "CloudTrail Insights records, not API calls"
+		return result{state: st}
+	}
 	st.Status, st.Events = cairn.ObjectDone, len(events)
 	return result{state: st, events: events}
+}
+
+// insightsOnly reports whether every event is a CloudTrail Insights record.
+func insightsOnly(events []cairn.Event) bool {
+	for i := range events {
+		if events[i].EventType != cloudtrail.EventTypeInsight {
+			return false
+		}
+	}
+	return len(events) > 0
 }
 
 // gzipMagic notes the first two bytes of an object named .gz as they are

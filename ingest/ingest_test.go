@@ -408,3 +408,19 @@ func TestConflictingDuplicates(t *testing.T) {
 		}
 	}
 }
+
+// An Insights file copied out of its folder is skipped by its records, as
+// it is in its folder by its key: its records describe calls, they are none.
+func TestInsightsFileOutsideItsFolder(t *testing.T) {
+	root := t.TempDir()
+	insight := `{"eventVersion":"1.07","eventTime":"2026-03-14T03:00:00Z","awsRegion":"us-east-1","eventID":"5a7f3b1e-0000-4000-8000-000000000001","eventType":"AwsCloudTrailInsight","recipientAccountId":"111122223333","sharedEventID":"5a7f3b1e-0000-4000-8000-000000000002","insightDetails":{"state":"Start","eventSource":"ec2.amazonaws.com","eventName":"RunInstances","insightType":"ApiCallRateInsight"},"eventCategory":"Insight"}`
+	write(t, root, "copied/111122223333_CloudTrail-Insight_us-east-1_20260314T0300Z_x.json.gz", gz(`{"Records":[`+insight+`]}`))
+	write(t, root, "copied/calls.json.gz", logFile([]int{1}, "111122223333"))
+	sum, notices, err := ingestNoting(t, openIndex(t), root)
+	if err != nil || sum.New != 1 || sum.Skipped != 1 {
+		t.Fatalf("summary %+v, %v; notices %v", sum, err, notices)
+	}
+	if st := notices["copied/111122223333_CloudTrail-Insight_us-east-1_20260314T0300Z_x.json.gz"]; st.Status != cairn.ObjectSkipped || st.Reason != "CloudTrail Insights records, not API calls" {
+		t.Errorf("notice %+v", st)
+	}
+}

@@ -159,7 +159,7 @@ func (in *Insight) Records() []cloudtrail.InsightRecord {
 	record := func(state string, at time.Time, rate float64, minutes int, attributions []cloudtrail.InsightAttribution) cloudtrail.InsightRecord {
 		return cloudtrail.InsightRecord{
 			EventVersion: "1.08", EventTime: at.UTC().Format(time.RFC3339), AWSRegion: in.Region,
-			EventID: uuidOf(shared, state), EventType: "AwsCloudTrailInsight", RecipientAccountID: in.Account,
+			EventID: uuidOf(shared, state), EventType: cloudtrail.EventTypeInsight, RecipientAccountID: in.Account,
 			SharedEventID: shared, EventCategory: "Insight",
 			InsightDetails: cloudtrail.InsightDetails{
 				State: state, EventSource: in.EventSource, EventName: in.EventName, InsightType: in.Type, ErrorCode: in.ErrorCode,
