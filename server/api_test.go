@@ -450,3 +450,17 @@ func TestAnswersSayWhileTheServerCatchesUp(t *testing.T) {
 		t.Errorf("heard after catching up")
 	}
 }
+
+// A request the server refuses as too large is told as such, with what to
+// do, and without the server's internals.
+func TestClientRequestTooLarge(t *testing.T) {
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "431 Request Header Fields Too Large", http.StatusRequestHeaderFieldsTooLarge)
+	}))
+	t.Cleanup(hs.Close)
+	_, err := NewClient(hs.URL, testCreds).Search(t.Context(), cairn.Filter{Text: strings.Repeat("x", 80_000)}, cairn.Cursor{}, 10)
+	he, ok := errors.AsType[*cairn.Error](err)
+	if !ok || !strings.Contains(he.Hint, "shorten them") || !strings.HasSuffix(err.Error(), "(HTTP 431): the filters are longer than a request to the server may be (64 KB); shorten them") {
+		t.Errorf("error %q", err)
+	}
+}

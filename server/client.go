@@ -74,6 +74,9 @@ func (e *APIError) Error() string {
 		// read), worded as a command without the server words it.
 		return e.Message
 	}
+	if e.Code == "" {
+		return fmt.Sprintf("cairn server: %s (HTTP %d)", e.Message, e.StatusCode)
+	}
 	return fmt.Sprintf("cairn server: %s (HTTP %d %s)", e.Message, e.StatusCode, e.Code)
 }
 
@@ -320,6 +323,8 @@ func (c *Client) send(req *http.Request) (*http.Response, error) {
 	switch resp.StatusCode {
 	case http.StatusUnauthorized, http.StatusForbidden:
 		return nil, cairn.WithHint(ae, "the server did not accept the access key; use the key kept in its data folder, or set CAIRN_ACCESS_KEY_ID and CAIRN_SECRET_ACCESS_KEY")
+	case http.StatusRequestHeaderFieldsTooLarge:
+		return nil, cairn.WithHint(ae, "the filters are longer than a request to the server may be (64 KB); shorten them")
 	}
 	return nil, ae
 }
