@@ -231,3 +231,35 @@ func TestPooledDecompressorForgetsDamage(t *testing.T) {
 		}
 	}
 }
+
+// Zero bytes after the last member are padding, as gzip -d takes them
+// (tapes and some copying tools add them), read whole or streamed; data
+// after them, or after a member, is still damage.
+func TestGzipPadding(t *testing.T) {
+	a, b := `{"Records":[{"eventID":"a","eventTime":"2026-03-14T03:00:00Z"}`, `,{"eventID":"b","eventTime":"2026-03-14T03:01:00Z"}]}`
+	zeros := make([]byte, 30)
+	for _, whole := range []bool{true, false} {
+		readWhole = whole
+		for _, tc := range []struct {
+			name string
+			in   []byte
+			want string // the error; "" reads both records
+		}{
+			{"padded", append(gz(t, []byte(a+b)), zeros...), ""},
+			{"two members, padded", append(gzipMembers(t, a, b), zeros...), ""},
+			{"one zero byte", append(gz(t, []byte(a+b)), 0), ""},
+			{"data after the padding", append(append(gz(t, []byte(a+b)), zeros...), "junk"...), "data after the zero bytes that pad the gzip data"},
+			{"data after a member", append(gz(t, []byte(a+b)), "junk"...), "data after the end of the gzip data"},
+			{"a broken second member", append(gz(t, []byte(a+b)), "\x1f\x8b\x08junk"...), "truncated gzip stream"},
+		} {
+			_, recs, err := readAll(t, tc.in)
+			switch {
+			case tc.want == "" && (err != nil || len(recs) != 2):
+				t.Errorf("whole %v, %s: %d records, %v", whole, tc.name, len(recs), err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Errorf("whole %v, %s: %v, want %q", whole, tc.name, err, tc.want)
+			}
+		}
+	}
+	readWhole = true
+}

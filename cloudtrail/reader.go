@@ -66,6 +66,7 @@ var readOptions = jsontext.AllowDuplicateNames(true)
 // whole file. A Reader is not safe for concurrent use.
 type Reader struct {
 	raw   *bufio.Reader // pooled; see Close
+	rest  *bufio.Reader // pooled: what the streaming gunzip reads, when it is not raw
 	plain *bufio.Reader // pooled, over zr
 	zr    *gzip.Reader  // pooled
 	whole *wholeGzip    // pooled; the file read whole (inflate.go)
@@ -165,7 +166,7 @@ func newReader(r io.Reader, eventBridge bool) (*Reader, error) {
 // (inflate.go), and otherwise a stream.
 func (rd *Reader) gunzip(br *bufio.Reader) (io.Reader, error) {
 	rd.gz = true
-	var compressed io.Reader = br
+	var compressed gzipSource = br
 	if readWhole {
 		w := wholeGzips.Get().(*wholeGzip)
 		rd.whole = w
@@ -174,13 +175,14 @@ func (rd *Reader) gunzip(br *bufio.Reader) (io.Reader, error) {
 		case err != nil:
 			return nil, fmt.Errorf("read error: %w", err)
 		case !complete:
-			compressed = io.MultiReader(bytes.NewReader(w.compressed), br)
+			rd.rest = getBuffer(io.MultiReader(bytes.NewReader(w.compressed), br))
+			compressed = rd.rest
 		default:
 			if plain, ok := w.inflate(); ok {
 				return bytes.NewBuffer(plain), nil
 			}
 			// The streaming reader says what is wrong, or reads what
-			// inflate does not (several gzip members).
+			// inflate does not (several gzip members, padding).
 			compressed = bytes.NewReader(w.compressed)
 		}
 	}
@@ -188,10 +190,75 @@ func (rd *Reader) gunzip(br *bufio.Reader) (io.Reader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("corrupt gzip header: %v", gzipReason(err))
 	}
+	zr.Multistream(false)
 	rd.zr = zr
-	rd.plain = getBuffer(gzipErrReader{zr})
+	rd.plain = getBuffer(gzipErrReader{&memberReader{zr, compressed}})
 	return rd.plain, nil
 }
+
+// memberReader reads the members of a gzip file one after another, as
+// gzip -d does, and takes zero bytes after the last one for the padding
+// that tapes and some copying tools add, not for a member that is broken.
+// Its gzip.Reader reads from src directly (src is an io.ByteReader), so
+// that src is where a member ends.
+type memberReader struct {
+	zr  *gzip.Reader
+	src gzipSource
+}
+
+// gzipSource is what memberReader reads: a bufio.Reader or a bytes.Reader.
+type gzipSource interface {
+	io.Reader
+	io.ByteScanner
+}
+
+func (m *memberReader) Read(p []byte) (int, error) {
+	for {
+		n, err := m.zr.Read(p)
+		if err != io.EOF {
+			return n, err
+		}
+		// A member ended: the file ends, is padded, or has another.
+		b, err := m.src.ReadByte()
+		switch {
+		case err == io.EOF:
+			return n, io.EOF
+		case err != nil:
+			return n, err
+		case b == 0:
+			return n, m.padding()
+		case b != 0x1f: // not the start of another member
+			return n, errAfterGzip
+		}
+		m.src.UnreadByte()
+		if err := m.zr.Reset(m.src); err != nil {
+			return n, err
+		}
+		m.zr.Multistream(false)
+		if n > 0 {
+			return n, nil
+		}
+	}
+}
+
+// padding reads the rest of the file, which must be zero bytes.
+func (m *memberReader) padding() error {
+	for {
+		switch b, err := m.src.ReadByte(); {
+		case err == io.EOF:
+			return io.EOF
+		case err != nil:
+			return err
+		case b != 0:
+			return errAfterPadding
+		}
+	}
+}
+
+var (
+	errAfterGzip    = errors.New("data after the end of the gzip data")
+	errAfterPadding = errors.New("data after the zero bytes that pad the gzip data")
+)
 
 var utf8BOM = []byte("\xef\xbb\xbf")
 
@@ -728,6 +795,11 @@ func (r *Reader) Close() error {
 		r.raw.Reset(nil)
 		bufferPool.Put(r.raw)
 		r.raw = nil
+	}
+	if r.rest != nil {
+		r.rest.Reset(nil)
+		bufferPool.Put(r.rest)
+		r.rest = nil
 	}
 	if r.dec != nil {
 		r.dec.Reset(noInput, readOptions)
