@@ -22,7 +22,7 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	xcfg := duckdb.DefaultConfig()
 	xcfg.RegisterFlags(fs)
 	quiet := fs.Bool("quiet", false, "print only failures and the summary")
-	sinceFlag := fs.String("since", "", "leave out the days of AWS's layout before this time (RFC 3339) or this long ago (72h, 30d)")
+	sinceFlag := fs.String("since", "", "leave out the days of AWS's layout before this time (RFC 3339, or a date: 2026-03-14) or this long ago (72h, 30d)")
 	urls, err := parse(e, fs, args)
 	if err != nil {
 		return err

@@ -27,7 +27,7 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 	data := dataFlag(fs, e)
 	var keyFiles stringList
 	fs.Var(&keyFiles, "public-key", "a public key that may sign digests: PEM, DER or base64 DER, or the JSON that aws cloudtrail list-public-keys prints (repeatable; default: cairn's own keys in DATA/keys)")
-	since := fs.String("since", "", "check the digests that end at or after this time (RFC 3339) or this long ago (72h, 30d)")
+	since := fs.String("since", "", "check the digests that end at or after this time (RFC 3339, or a date: 2026-03-14) or this long ago (72h, 30d)")
 	until := fs.String("until", "", "check the digests that end at or before this time (a date: through that day) or this long ago")
 	bucket := fs.String("bucket", "", "the bucket that digests must name (default: the bucket of an s3:// URL; not checked for a folder)")
 	format := fs.String("format", "text", "text or json")
