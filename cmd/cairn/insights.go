@@ -40,6 +40,16 @@ func runInsights(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer r.Close()
+	// The default range is found here, so that an empty answer can say
+	// which days it covered: one event recorded today moves it away from
+	// an archive of older events.
+	where := "from " + from.Format(time.DateOnly)
+	if from.IsZero() {
+		if from, err = investigate.DefaultInsightsSince(ctx, r); err != nil {
+			return err
+		}
+		where = "in the 90 days before the newest event, from " + from.Format(time.DateOnly) + " (give -since to look further back)"
+	}
 	found, err := investigate.Insights(ctx, r, from, to)
 	if err != nil {
 		return err
@@ -62,18 +72,9 @@ func runInsights(ctx context.Context, e *env, args []string) error {
 		}{records})
 	}
 	if len(found) == 0 {
-		// Say where it looked: one event recorded today moves the default
-		// range away from an archive of older events.
-		where := "from " + from.Format(time.DateOnly)
 		if from.IsZero() {
-			if from, err = investigate.DefaultInsightsSince(ctx, r); err != nil {
-				return err
-			}
-			if from.IsZero() {
-				fmt.Fprintln(e.stderr, "no unusual activity: the index holds no events")
-				return nil
-			}
-			where = "in the 90 days before the newest event, from " + from.Format(time.DateOnly) + " (give -since to look further back)"
+			fmt.Fprintln(e.stderr, "no unusual activity: the index holds no events")
+			return nil
 		}
 		fmt.Fprintf(e.stderr, "no unusual activity %s: no API's write calls or errors came much faster than in the week before (an account and region needs seven days of history first)\n", where)
 		return nil
