@@ -5,9 +5,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cairn-audit/cairn"
 )
 
 // newFlags makes a flag set that reports errors without exiting. The flag
@@ -68,18 +69,6 @@ func parse(e *env, fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// parseSpan reads a positive duration: Go's (90m, 72h) or days (30d). A
-// negative one, which would reach into the future, is none.
-func parseSpan(s string) (time.Duration, bool) {
-	if n, ok := strings.CutSuffix(s, "d"); ok {
-		if days, err := strconv.Atoi(n); err == nil && days > 0 {
-			return time.Duration(days) * 24 * time.Hour, true
-		}
-	}
-	d, err := time.ParseDuration(s)
-	return d, err == nil && d > 0
-}
-
 // spanFlag is a flag of a positive duration that takes days too (2d).
 type spanFlag struct{ d *time.Duration }
 
@@ -91,7 +80,7 @@ func (f spanFlag) String() string {
 }
 
 func (f spanFlag) Set(s string) error {
-	d, ok := parseSpan(s)
+	d, ok := cairn.ParseSpan(s)
 	if !ok {
 		return fmt.Errorf("%q is not a duration such as 30m, 24h or 2d", s)
 	}
@@ -99,20 +88,13 @@ func (f spanFlag) Set(s string) error {
 	return nil
 }
 
-// parseTime reads RFC 3339 (or a date) or a duration back from now.
+// parseTime reads a time or a span back from now (cairn.ParseTime).
 func parseTime(s string, now time.Time) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
+	t, err := cairn.ParseTime(s, now)
+	if err != nil {
+		return t, fmt.Errorf("%w: %w", errUsage, err)
 	}
-	if d, ok := parseSpan(s); ok {
-		return now.Add(-d), nil
-	}
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04", time.DateOnly} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("%w: %q is neither a time (2026-03-14T03:10:00Z, 2026-03-14) nor a duration (72h, 30d)", errUsage, s)
+	return t, nil
 }
 
 // parseRange reads -since and -until. A date alone as -until means the end
@@ -122,11 +104,9 @@ func parseRange(since, until string, now time.Time) (from, to time.Time, err err
 	if from, err = parseTime(since, now); err != nil {
 		return
 	}
-	if to, err = parseTime(until, now); err != nil {
+	if to, err = cairn.ParseUntil(until, now); err != nil {
+		err = fmt.Errorf("%w: %w", errUsage, err)
 		return
-	}
-	if _, dateOnly := time.Parse(time.DateOnly, until); dateOnly == nil {
-		to = to.AddDate(0, 0, 1)
 	}
 	if !from.IsZero() && !to.IsZero() && !from.Before(to) {
 		err = fmt.Errorf("%w: -since %s is not before -until %s", errUsage, since, until)

@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
+	"github.com/cairn-audit/cairn"
 	"github.com/cairn-audit/cairn/cloudtrail"
 	"github.com/cairn-audit/cairn/investigate"
 )
@@ -34,17 +34,13 @@ func (u *UI) insightsPage(w http.ResponseWriter, r *http.Request, s *session) {
 	var errs []string
 	var err error
 	if v := q.Get("since"); v != "" {
-		if since, err = parseTime(v, now); err != nil {
+		if since, err = cairn.ParseTime(v, now); err != nil {
 			errs = append(errs, "since: "+err.Error())
 		}
 	}
 	if v := q.Get("until"); v != "" {
-		if until, err = parseTime(v, now); err != nil {
+		if until, err = cairn.ParseUntil(v, now); err != nil {
 			errs = append(errs, "until: "+err.Error())
-		}
-		// A date alone means through that day, as for cairn insights.
-		if _, dateOnly := time.Parse(time.DateOnly, strings.TrimSpace(v)); dateOnly == nil {
-			until = until.AddDate(0, 0, 1)
 		}
 	}
 	if !since.IsZero() && !until.IsZero() && !since.Before(until) {

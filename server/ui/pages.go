@@ -42,33 +42,6 @@ var searchFields = []struct{ Name, Label, Hint string }{
 	{"text", "Text", "substring of the record"},
 }
 
-// parseTime reads an RFC 3339 time, a date, a local date-time without zone
-// (taken as UTC, as browsers' datetime-local sends it), or a duration back
-// from now such as 90m, 72h, 30d.
-func parseTime(v string, now time.Time) (time.Time, error) {
-	v = strings.TrimSpace(v)
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02"} {
-		if t, err := time.Parse(layout, v); err == nil {
-			return t.UTC(), nil
-		}
-	}
-	if d, ok := parseSpan(v); ok {
-		return now.Add(-d).UTC(), nil
-	}
-	return time.Time{}, fmt.Errorf("%q is not a time: give RFC 3339 (2026-03-14T03:10:00Z), a date, or a duration such as 24h or 7d", v)
-}
-
-// parseSpan reads a positive duration such as 90m, 72h or 30d.
-func parseSpan(v string) (time.Duration, bool) {
-	if n, ok := strings.CutSuffix(v, "d"); ok {
-		if d, err := strconv.Atoi(n); err == nil && d > 0 {
-			return time.Duration(d) * 24 * time.Hour, true
-		}
-	}
-	d, err := time.ParseDuration(v)
-	return d, err == nil && d > 0
-}
-
 // filterOf reads the search form.
 func filterOf(q url.Values, now time.Time) (cairn.Filter, []string) {
 	var f cairn.Filter
@@ -94,12 +67,12 @@ func filterOf(q url.Values, now time.Time) (cairn.Filter, []string) {
 	}
 	var err error
 	if v := q.Get("since"); v != "" {
-		if f.Since, err = parseTime(v, now); err != nil {
+		if f.Since, err = cairn.ParseTime(v, now); err != nil {
 			errs = append(errs, "since: "+err.Error())
 		}
 	}
 	if v := q.Get("until"); v != "" {
-		if f.Until, err = parseTime(v, now); err != nil {
+		if f.Until, err = cairn.ParseUntil(v, now); err != nil {
 			errs = append(errs, "until: "+err.Error())
 		}
 	}
@@ -215,7 +188,7 @@ func (u *UI) events(w http.ResponseWriter, r *http.Request, s *session) {
 // archive imported once, or a server that stopped ingesting, then shows its
 // last day instead of an empty page. It says so in the note it returns.
 func (u *UI) anchorRange(ctx context.Context, f *cairn.Filter, since string) string {
-	span, ok := parseSpan(strings.TrimSpace(since))
+	span, ok := cairn.ParseSpan(strings.TrimSpace(since))
 	if !ok {
 		return "" // none, or an absolute time
 	}
@@ -492,7 +465,7 @@ func (u *UI) resource(w http.ResponseWriter, r *http.Request, s *session) {
 	var errs []string
 	var at time.Time // the moment explained, when one was
 	if v := q.Get("at"); v != "" {
-		t, err := parseTime(v, u.cfg.Now())
+		t, err := cairn.ParseTime(v, u.cfg.Now())
 		window := 30 * time.Minute
 		if wv := q.Get("window"); wv != "" {
 			if d, werr := time.ParseDuration(wv); werr == nil && d > 0 {

@@ -295,6 +295,22 @@ func TestQuickRangeEndsAtNewestEvent(t *testing.T) {
 	}
 }
 
+// A date alone as the end of a range means through that day, as on the
+// command line: since and until of the event's date list it.
+func TestUntilADateIsThroughThatDay(t *testing.T) {
+	ts := startSmall(t)
+	c := newClient(t)
+	login(t, c, ts.URL, "AKIDUITEST", "s3cret/ui+test")
+	_, body := get(t, c, ts.URL+"/events?since=2026-03-14&until=2026-03-14")
+	if !strings.Contains(body, "/event/"+evilID) {
+		t.Errorf("the day's event is not listed for since and until of its date")
+	}
+	_, body = get(t, c, ts.URL+"/events?since=2026-03-13&until=2026-03-13")
+	if strings.Contains(body, "/event/"+evilID) {
+		t.Errorf("the next day's event is listed for the day before")
+	}
+}
+
 // The tour greets a newcomer on the bare events page, escaped, and steps
 // aside once they search.
 func TestTourOnTheEventsPage(t *testing.T) {

@@ -1,0 +1,56 @@
+package cairn
+
+import (
+	"testing"
+	"time"
+)
+
+// Durations take days as well as Go's units; a negative one, a time in the
+// future, is refused rather than searched.
+func TestParseSpan(t *testing.T) {
+	for in, want := range map[string]time.Duration{"30m": 30 * time.Minute, "72h": 72 * time.Hour, "2d": 48 * time.Hour} {
+		if got, ok := ParseSpan(in); !ok || got != want {
+			t.Errorf("ParseSpan(%q) = %v, %v; want %v", in, got, ok, want)
+		}
+	}
+	for _, bad := range []string{"-5d", "-1h", "0d", "0s", "1x", "d", ""} {
+		if got, ok := ParseSpan(bad); ok {
+			t.Errorf("ParseSpan(%q) = %v, want refused", bad, got)
+		}
+	}
+}
+
+// The command line and the web UI read the same times, and a date alone
+// as the end of a range means through that day in both.
+func TestParseTimeAndUntil(t *testing.T) {
+	now := time.Date(2026, 3, 31, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		in          string
+		since, till time.Time
+	}{
+		{"2026-03-14T03:10:00Z", time.Date(2026, 3, 14, 3, 10, 0, 0, time.UTC), time.Date(2026, 3, 14, 3, 10, 0, 0, time.UTC)},
+		{"2026-03-14T04:10:00+01:00", time.Date(2026, 3, 14, 3, 10, 0, 0, time.UTC), time.Date(2026, 3, 14, 3, 10, 0, 0, time.UTC)},
+		{"2026-03-14T03:10", time.Date(2026, 3, 14, 3, 10, 0, 0, time.UTC), time.Date(2026, 3, 14, 3, 10, 0, 0, time.UTC)},
+		{"2026-03-14 03:10:05", time.Date(2026, 3, 14, 3, 10, 5, 0, time.UTC), time.Date(2026, 3, 14, 3, 10, 5, 0, time.UTC)},
+		{" 2026-03-14 ", time.Date(2026, 3, 14, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC)},
+		{"2d", time.Date(2026, 3, 29, 12, 0, 0, 0, time.UTC), time.Date(2026, 3, 29, 12, 0, 0, 0, time.UTC)},
+		{"", time.Time{}, time.Time{}},
+	} {
+		since, err := ParseTime(tc.in, now)
+		if err != nil || !since.Equal(tc.since) {
+			t.Errorf("ParseTime(%q) = %v, %v; want %v", tc.in, since, err, tc.since)
+		}
+		until, err := ParseUntil(tc.in, now)
+		if err != nil || !until.Equal(tc.till) {
+			t.Errorf("ParseUntil(%q) = %v, %v; want %v", tc.in, until, err, tc.till)
+		}
+	}
+	for _, bad := range []string{"yesterday", "2026-02-30", "-5d", "2026-13-01"} {
+		if _, err := ParseTime(bad, now); err == nil {
+			t.Errorf("ParseTime(%q) was taken", bad)
+		}
+		if _, err := ParseUntil(bad, now); err == nil {
+			t.Errorf("ParseUntil(%q) was taken", bad)
+		}
+	}
+}
