@@ -317,9 +317,13 @@ func (a *Attributor) creationsOf(account, resourceID string) []*Creator {
 }
 
 // find returns the creator of the resource that existed at t: names are
-// reused (buckets, DB identifiers), so the latest creation not after t.
-func (a *Attributor) find(account, resourceID string, t time.Time) *Creator {
-	keys, region := costKeys(account, resourceID)
+// reused (buckets, DB identifiers), so the latest creation not after t. A
+// resource named by an ARN is looked for in the ARN's region; one named by
+// its ID alone, in region when that is given (an Auto Scaling group's name
+// is unique only within its account and region).
+func (a *Attributor) find(account, resourceID, region string, t time.Time) *Creator {
+	keys, arnRegion := costKeys(account, resourceID)
+	region = cmp.Or(arnRegion, region)
 	for _, k := range keys {
 		var best *Creator
 		for _, c := range a.byKey[k] {
@@ -379,7 +383,7 @@ func (a *Attributor) Attribute(account, resourceID string, until time.Time, crea
 	if resourceID == "" {
 		return Attribution{Principal: LabelShared, Method: MethodShared}
 	}
-	if c := a.find(account, resourceID, until); c != nil {
+	if c := a.find(account, resourceID, "", until); c != nil {
 		return a.ofCreator(c)
 	}
 	return a.fallback(createdBy, tags)
@@ -390,7 +394,7 @@ func (a *Attributor) Attribute(account, resourceID string, until time.Time, crea
 func (a *Attributor) ofCreator(c *Creator) Attribution {
 	if c.Service != "" {
 		for _, parent := range c.Parents {
-			pc := a.find(cmp.Or(parent.Account, c.Account), parent.ID, c.Time)
+			pc := a.find(cmp.Or(parent.Account, c.Account), parent.ID, cmp.Or(parent.Region, c.Region), c.Time)
 			if pc == nil {
 				continue
 			}

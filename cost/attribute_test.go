@@ -17,6 +17,14 @@ func TestAttribute(t *testing.T) {
 		{ResourceID: "web-asg", Type: typeASG, Account: acct, Time: day(1), EventID: "e-asg", Principal: "bob"},
 		{ResourceID: "i-0bbb", Type: "AWS::EC2::Instance", Account: acct, Time: day(2), EventID: "e-asg-run", Principal: "autoscaling.amazonaws.com",
 			Service: "autoscaling.amazonaws.com", Parents: []cairn.ResourceRef{{ID: "web-asg", Type: typeASG}}},
+		// Groups of one name in two regions, the western one created later:
+		// an instance launched into the eastern group is its creator's.
+		{ResourceID: "worker-asg", Type: typeASG, Account: acct, Region: "us-east-1", Time: day(1), EventID: "e-asg-east", Principal: "ivan"},
+		{ResourceID: "worker-asg", Type: typeASG, Account: acct, Region: "us-west-2", Time: day(2), EventID: "e-asg-west", Principal: "dana@example.com"},
+		{ResourceID: "i-0east", Type: "AWS::EC2::Instance", Account: acct, Region: "us-east-1", Time: day(3), EventID: "e-east-run", Principal: "autoscaling.amazonaws.com",
+			Service: "autoscaling.amazonaws.com", Parents: []cairn.ResourceRef{{ID: "worker-asg", Type: typeASG}}},
+		{ResourceID: "i-0west", Type: "AWS::EC2::Instance", Account: acct, Region: "us-west-2", Time: day(3), EventID: "e-west-run", Principal: "autoscaling.amazonaws.com",
+			Service: "autoscaling.amazonaws.com", Parents: []cairn.ResourceRef{{ID: "worker-asg", Type: typeASG}}},
 		{ResourceID: "logs-bucket", Type: "AWS::S3::Bucket", Account: acct, Time: day(1), EventID: "e-b1", Principal: "erin"},
 		{ResourceID: "logs-bucket", Type: "AWS::S3::Bucket", Account: acct, Time: day(10), EventID: "e-b2", Principal: "frank"},
 		{ResourceID: "orders", ARN: "arn:aws:rds:us-east-1:111122223333:db:orders", Type: "AWS::RDS::DBInstance", Account: acct, Time: day(1), EventID: "e-db", Principal: "role/Deploy"},
@@ -37,6 +45,8 @@ func TestAttribute(t *testing.T) {
 		{"instance by its launch", acct, "i-0aaa", day(5), "", nil, "dana@example.com", MethodCreation},
 		{"instance ARN of a monitoring row", acct, "arn:aws:ec2:us-east-1:111122223333:instance/i-0aaa", day(5), "", nil, "dana@example.com", MethodCreation},
 		{"Auto Scaling instance: the group's creator", acct, "i-0bbb", day(5), "", nil, "bob", MethodParentASG},
+		{"a group of the same name in another region is another group", acct, "i-0east", day(5), "", nil, "ivan", MethodParentASG},
+		{"and the other region's instance goes to its group's creator", acct, "i-0west", day(5), "", nil, "dana@example.com", MethodParentASG},
 		{"a bucket name before its reuse", acct, "logs-bucket", day(5), "", nil, "erin", MethodCreation},
 		{"a bucket name after its reuse", acct, "logs-bucket", day(20), "", nil, "frank", MethodCreation},
 		{"RDS by ARN", acct, "arn:aws:rds:us-east-1:111122223333:db:orders", day(5), "", nil, "role/Deploy", MethodCreation},
