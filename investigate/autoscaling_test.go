@@ -38,7 +38,7 @@ func rec(id, at, source, name, who, ip, ua, req, resp, errCode string) string {
 // autoScalingFixture writes a group's history: bob creates web-asg, Auto
 // Scaling launches i-0aaa1111 into it; dave fails to stop the instance;
 // carol sets the group's capacity to zero and Auto Scaling terminates the
-// instance. The records come shuffled, and two of them twice, in another
+// instance. Dave's own web-asg in us-west-2 is another group. The records come shuffled, and two of them twice, in another
 // file, as CloudTrail may deliver them; the EC2 state changes come as
 // EventBridge notifications.
 func autoScalingFixture(t *testing.T) string {
@@ -67,6 +67,20 @@ func autoScalingFixture(t *testing.T) string {
 	}
 	write(fixtureAccount+"_CloudTrail_us-east-1_20260314T1405Z_AAAAAAAAAAAAAAAA.json", terminate, describe, launch, scale, denied, create)
 	write(fixtureAccount+"_CloudTrail_us-east-1_20260314T1410Z_BBBBBBBBBBBBBBBB.json", scale, terminate)
+	// Another team's group of the same name in another region is no
+	// parent of the instance: none of its events belong in its history.
+	west := filepath.Join(dir, "AWSLogs", fixtureAccount, "CloudTrail", "us-west-2", "2026", "03", "14")
+	os.MkdirAll(west, 0o755)
+	inWest := func(r string) string {
+		return strings.Replace(r, `"awsRegion":"us-east-1"`, `"awsRegion":"us-west-2"`, 1)
+	}
+	westCreate := inWest(rec("e-west-create", "2026-03-14T08:30:00Z", as, "CreateAutoScalingGroup", dave, "192.0.2.44", "aws-cli/2.15.0",
+		`{"autoScalingGroupName":"web-asg","minSize":0,"maxSize":2,"desiredCapacity":1}`, `null`, ""))
+	westScale := inWest(rec("e-west-scale", "2026-03-14T13:59:00Z", as, "SetDesiredCapacity", dave, "192.0.2.44", "aws-cli/2.15.0",
+		`{"autoScalingGroupName":"web-asg","desiredCapacity":0,"honorCooldown":false}`, `null`, ""))
+	if err := os.WriteFile(filepath.Join(west, fixtureAccount+"_CloudTrail_us-west-2_20260314T1405Z_DDDDDDDDDDDDDDDD.json"), []byte(`{"Records":[`+westCreate+","+westScale+`]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	state := func(id, at, s string) string {
 		return fmt.Sprintf(`{"version":"0","id":"%s","detail-type":"EC2 Instance State-change Notification","source":"aws.ec2","account":"111122223333","time":"%s","region":"us-east-1","resources":["arn:aws:ec2:us-east-1:111122223333:instance/i-0aaa1111"],"detail":{"instance-id":"i-0aaa1111","state":"%s"}}`, id, at, s)
 	}

@@ -154,7 +154,7 @@ func (x *Investigator) Timeline(ctx context.Context, resource string, since, unt
 		parents = parentsOf(launch, resource)
 	}
 	for _, parent := range parents {
-		evs, _, err := x.events(ctx, cairn.Filter{ResourceID: parent.ID, Since: since, Until: until})
+		evs, _, err := x.events(ctx, cairn.Filter{ResourceID: parent.ID, Account: parent.Account, Region: parent.Region, Since: since, Until: until})
 		if err != nil {
 			return nil, err
 		}
@@ -287,10 +287,12 @@ var parentTypes = map[string]bool{
 }
 
 // parentsOf finds the Auto Scaling groups and stacks that the resource's
-// creating call names (RunInstances with the group's or stack's tags).
+// creating call names (RunInstances with the group's or stack's tags), in
+// the account and region of that call: a group's name is unique only there,
+// and another team's group of the same name elsewhere is no parent.
 func parentsOf(events []cairn.Event, resource string) []cairn.ResourceRef {
 	var out []cairn.ResourceRef
-	seen := map[string]bool{}
+	seen := map[cairn.ResourceRef]bool{}
 	for i := range events {
 		e := &events[i]
 		created := false
@@ -303,9 +305,13 @@ func parentsOf(events []cairn.Event, resource string) []cairn.ResourceRef {
 			continue
 		}
 		for _, r := range e.Resources {
-			if parentTypes[r.Type] && !matches(r, resource) && !seen[r.ID] {
-				seen[r.ID] = true
-				out = append(out, r)
+			if !parentTypes[r.Type] || matches(r, resource) {
+				continue
+			}
+			p := cairn.ResourceRef{ID: r.ID, Type: r.Type, Account: cmp.Or(r.Account, e.RecipientAccountID), Region: cmp.Or(r.Region, e.AWSRegion)}
+			if !seen[p] {
+				seen[p] = true
+				out = append(out, p)
 			}
 		}
 	}
