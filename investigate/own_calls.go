@@ -24,9 +24,14 @@ type OwnCalls struct {
 	// Rhythm is the longest interval between its other calls in the window:
 	// it otherwise called at least this often. Empty with too few calls.
 	Rhythm string `json:"rhythm,omitempty"`
-	// Silent says it went quiet: Last to Next is longer than its rhythm, by
-	// a tenth at least, and two minutes or more.
+	// Silent says it went quiet: Last to Next (or, with no Next, to the
+	// window's end, while the trail's other calls went on) is longer than
+	// its rhythm, by a tenth at least, and two minutes or more.
 	Silent bool `json:"silent"`
+
+	// trailEnds says that its calls stop before the window's end, but so
+	// do the trail's records of its account and region.
+	trailEnds bool
 }
 
 // Below minIntervals other intervals, a rhythm says little.
@@ -55,7 +60,7 @@ func (x *Investigator) ownCalls(ctx context.Context, instance string, t time.Tim
 		return nil, nil
 	}
 	own := &OwnCalls{Count: len(calls)}
-	gap := -1 // the silence is between calls[gap] and calls[gap+1]
+	gap := -1 // the silence is between calls[gap] and calls[gap+1], or after calls[gap] when it is the last
 	switch {
 	case spanning:
 		for i := range calls {
@@ -68,6 +73,12 @@ func (x *Investigator) ownCalls(ctx context.Context, instance string, t time.Tim
 			if gap < 0 || interval(calls, i) > interval(calls, gap) {
 				gap = i
 			}
+		}
+		// An instance that went down and stayed down falls silent for the
+		// rest of the window: a longer silence than any between its calls.
+		end := t.Add(window)
+		if last := len(calls) - 1; gap < 0 || end.Sub(calls[last].EventTime) > interval(calls, gap) {
+			gap = last
 		}
 	}
 	if gap >= 0 {
@@ -84,12 +95,26 @@ func (x *Investigator) ownCalls(ctx context.Context, instance string, t time.Tim
 			n++
 		}
 	}
-	if n >= minIntervals {
-		own.Rhythm = rhythm.String()
-		if own.Last != nil && own.Next != nil {
-			silence := interval(calls, gap)
-			own.Silent = silence >= 2*time.Minute && silence > rhythm+rhythm/10
+	if n < minIntervals {
+		return own, nil
+	}
+	own.Rhythm = rhythm.String()
+	quiet := func(silence time.Duration) bool { return silence >= 2*time.Minute && silence > rhythm+rhythm/10 }
+	switch {
+	case own.Last != nil && own.Next != nil:
+		own.Silent = quiet(interval(calls, gap))
+	case own.Last != nil && !spanning && quiet(t.Add(window).Sub(own.Last.Time)):
+		// Silent to the window's end: that says something only if the
+		// trail went on after its next call was due; where the trail
+		// itself ends (a moment left at now), the silence is the trail's.
+		due := own.Last.Time.Add(rhythm + rhythm/10)
+		last := &calls[gap]
+		page, err := x.s.Search(ctx, cairn.Filter{Account: last.RecipientAccountID, Region: last.AWSRegion, Since: due}, cairn.Cursor{}, 1)
+		if err != nil {
+			return nil, err
 		}
+		own.Silent = len(page.Events) > 0
+		own.trailEnds = !own.Silent
 	}
 	return own, nil
 }
@@ -114,8 +139,10 @@ func (o *OwnCalls) sentence(change *Change, window time.Duration) string {
 		gap = o.Next.Time.Sub(o.Last.Time).String()
 	}
 	switch {
-	case o.Next == nil:
+	case o.Next == nil && (o.Silent || change != nil):
 		return " Its own calls, otherwise at least every " + o.Rhythm + ", stopped after " + clock(o.Last.Time) + "; none followed within " + window.String() + "."
+	case o.trailEnds:
+		return " Its own calls, otherwise at least every " + o.Rhythm + ", stop after " + clock(o.Last.Time) + ", where the trail's records of its account and region end too."
 	case o.Silent && change != nil && change.Source == "silence":
 		return " Its own calls resumed at " + clock(o.Next.Time) + ", " + gap + " later, where it otherwise called at least every " + o.Rhythm + ": it was down or cut off in between."
 	case o.Silent:
