@@ -23,6 +23,7 @@ func (r *Reporter) WhyEmpty(ctx context.Context, month, service string) (string,
 	for i, p := range periods {
 		months[i] = p.Period
 	}
+	months = slices.Compact(months) // sorted: a month of several payers once
 	if month != "" && !slices.Contains(months, month) {
 		return fmt.Sprintf("no cost imported for %s; the months imported: %s", month, strings.Join(months, ", ")), nil
 	}

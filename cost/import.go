@@ -1,6 +1,7 @@
 package cost
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -10,7 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 )
@@ -82,7 +83,8 @@ type ImportResult struct {
 // ImportedPeriod is one committed period.
 type ImportedPeriod struct {
 	Period
-	// Replaced is the earlier import of the same period, nil when new.
+	// Replaced is the earlier import of the same month and payer, nil when
+	// new (the first, if it replaced several).
 	Replaced *Period
 	// Rejects counts rejected input rows by reason; Warnings counts rows
 	// imported with a defect (unreadable tags) by what it was.
@@ -167,12 +169,14 @@ func (s *Store) Import(ctx context.Context, cfg ImportConfig, inputs ...string) 
 		res.Failures = append(res.Failures, Failure{strings.Join(inputs, " "), fmt.Errorf("%w; %s", ErrNoReport, expected)})
 	}
 	var staged []*stagedPeriod
-	claimed := map[string]*group{}
+	// A month comes from one report at a time per payer: the first group
+	// (discover's order) to provide a month and payer claims it.
+	type claim struct {
+		payers []string
+		by     *group
+	}
+	claims := map[string][]claim{}
 	for i, g := range groups {
-		if g.period != "" && claimed[g.period] != nil {
-			res.Notices = append(res.Notices, skippedPeriod(g, g.period, claimed[g.period]))
-			continue
-		}
 		if cfg.Progress != nil {
 			cfg.Progress(ImportProgress{Report: i + 1, Reports: len(groups), Source: g.source, Format: g.format.String(), Files: len(g.files), Bytes: g.bytes})
 		}
@@ -185,11 +189,12 @@ func (s *Store) Import(ctx context.Context, cfg ImportConfig, inputs ...string) 
 			continue
 		}
 		for _, p := range periods {
-			if prev := claimed[p.Period.Period]; prev != nil {
-				res.Notices = append(res.Notices, skippedPeriod(g, p.Period.Period, prev))
+			cs := claims[p.Period.Period]
+			if i := slices.IndexFunc(cs, func(c claim) bool { return samePayers(c.payers, p.Period.Payers) }); i >= 0 {
+				res.Notices = append(res.Notices, skippedPeriod(g, &p.Period, cs[i].by))
 				continue
 			}
-			claimed[p.Period.Period] = g
+			claims[p.Period.Period] = append(cs, claim{p.Period.Payers, g})
 			staged = append(staged, p)
 		}
 	}
@@ -198,7 +203,9 @@ func (s *Store) Import(ctx context.Context, cfg ImportConfig, inputs ...string) 
 			return nil, err
 		}
 	}
-	sort.Slice(res.Imported, func(i, j int) bool { return res.Imported[i].Period.Period < res.Imported[j].Period.Period })
+	slices.SortStableFunc(res.Imported, func(a, b ImportedPeriod) int {
+		return cmp.Or(strings.Compare(a.Period.Period, b.Period.Period), slices.Compare(a.Payers, b.Payers))
+	})
 	res.Elapsed = time.Since(began)
 	if len(res.Failures) > 0 {
 		return res, fmt.Errorf("%w: %d of them", ErrFailedInputs, len(res.Failures))
@@ -207,10 +214,22 @@ func (s *Store) Import(ctx context.Context, cfg ImportConfig, inputs ...string) 
 }
 
 // skippedPeriod says that a period of g is not imported because an
-// earlier report of the same run provides it: a period comes from one
-// report at a time.
-func skippedPeriod(g *group, period string, by *group) Notice {
-	return Notice{g.source, fmt.Sprintf("%s of this %s not imported: this run imports it from %s (%s)", period, g.format, by.source, by.format)}
+// earlier report of the same run provides it: a month and payer come from
+// one report at a time.
+func skippedPeriod(g *group, p *Period, by *group) Notice {
+	return Notice{g.source, fmt.Sprintf("%s%s of this %s not imported: this run imports it from %s (%s)", p.Period, PayersText(p.Payers), g.format, by.source, by.format)}
+}
+
+// PayersText names a period's payer accounts for a message: " (payer
+// 111122223333)", or "" when it names none.
+func PayersText(payers []string) string {
+	switch len(payers) {
+	case 0:
+		return ""
+	case 1:
+		return " (payer " + payers[0] + ")"
+	}
+	return " (payers " + strings.Join(payers, ", ") + ")"
 }
 
 func newImportID(t time.Time) string {
@@ -286,9 +305,9 @@ func (s *Store) commit(id string, staged []*stagedPeriod, cfg ImportConfig, res 
 	for i, sp := range staged {
 		ip := ImportedPeriod{Period: add[i], Rejects: sp.Rejects, Warnings: sp.Warnings}
 		ip.Period.Files = s.abs(add[i].Files)
-		if old, ok := replaced[add[i].Period]; ok {
+		if old := replaced[i]; old != nil {
 			old.Files = s.abs(old.Files)
-			ip.Replaced = &old
+			ip.Replaced = old
 		}
 		res.Imported = append(res.Imported, ip)
 	}

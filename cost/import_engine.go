@@ -270,6 +270,9 @@ func (e *importEngine) stage(ctx context.Context, g *group, dir string, res *Imp
 				return nil, err
 			}
 			sp.Period.Rows, sp.Period.Total = n, total
+			if sp.Period.Payers, err = e.payersOf(ctx, sp.Period.Files); err != nil {
+				return nil, err
+			}
 		}
 	}
 	// Rejected lines and rows without a period belong to the report's only
@@ -411,6 +414,29 @@ func (e *importEngine) countRows(ctx context.Context, files []string) (int64, st
 		return 0, "", fmt.Errorf("count imported rows: %w", err)
 	}
 	return n, trimDecimal(total), nil
+}
+
+// payersOf returns the payer accounts that the staged files' rows name,
+// sorted.
+func (e *importEngine) payersOf(ctx context.Context, files []string) ([]string, error) {
+	paths := make([]string, len(files))
+	for i, f := range files {
+		paths[i] = literal(f)
+	}
+	rows, err := e.conn.QueryContext(ctx, "SELECT DISTINCT payer_account FROM read_parquet(["+strings.Join(paths, ", ")+"], hive_partitioning=false) WHERE payer_account IS NOT NULL ORDER BY 1")
+	if err != nil {
+		return nil, fmt.Errorf("read payer accounts: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var p string
+		if err := rows.Scan(&p); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
 }
 
 // partitionValue reads a Hive partition folder's value; "" for NULL.

@@ -846,3 +846,54 @@ func TestImportHeaderOnly(t *testing.T) {
 		t.Errorf("%+v", res)
 	}
 }
+
+// payerCSV is a month of one payer's legacy CUR: one hour of an instance.
+func payerCSV(payer, cost string) string {
+	return "identity/LineItemId,bill/PayerAccountId,bill/BillingPeriodStartDate,lineItem/UsageAccountId,lineItem/LineItemType,lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/ProductCode,lineItem/ResourceId,lineItem/UnblendedCost\n" +
+		"p1," + payer + ",2026-03-01T00:00:00Z," + payer + ",Usage,2026-03-01T00:00:00Z,2026-03-01T01:00:00Z,AmazonEC2,i-0aaa," + cost + "\n"
+}
+
+// TestImportKeepsEachPayersMonth: two organisations' reports of one month
+// live side by side, imported in two runs or in one; a payer's month
+// imported again replaces that payer's alone.
+func TestImportKeepsEachPayersMonth(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a", "a.csv"), filepath.Join(dir, "b", "b.csv")
+	os.MkdirAll(filepath.Dir(a), 0o755)
+	os.MkdirAll(filepath.Dir(b), 0o755)
+	os.WriteFile(a, []byte(payerCSV("111122223333", "1.25")), 0o644)
+	os.WriteFile(b, []byte(payerCSV("444455556666", "2.5")), 0o644)
+	totals := func(s *Store) map[string]string {
+		out := map[string]string{}
+		for _, p := range s.Periods() {
+			out[p.Period+" "+strings.Join(p.Payers, ",")] = p.Total
+		}
+		return out
+	}
+	want := map[string]string{"2026-03 111122223333": "1.25", "2026-03 444455556666": "2.5"}
+
+	s := newStore(t)
+	importInto(t, s, a)
+	if res := importInto(t, s, b); len(res.Imported) != 1 || res.Imported[0].Replaced != nil {
+		t.Fatalf("the second payer's month replaced the first's: %+v", res.Imported)
+	}
+	if diff := cmp.Diff(want, totals(s)); diff != "" {
+		t.Errorf("after two runs (-want +got):\n%s", diff)
+	}
+	os.WriteFile(a, []byte(payerCSV("111122223333", "1.5")), 0o644)
+	if res := importInto(t, s, a); len(res.Imported) != 1 || res.Imported[0].Replaced == nil || res.Imported[0].Replaced.Total != "1.25" {
+		t.Fatalf("the restated month: %+v", res.Imported)
+	}
+	want["2026-03 111122223333"] = "1.5"
+	if diff := cmp.Diff(want, totals(s)); diff != "" {
+		t.Errorf("after the first payer's restatement (-want +got):\n%s", diff)
+	}
+
+	one := newStore(t)
+	if res := importInto(t, one, a, b); len(res.Imported) != 2 || len(res.Notices) != 0 {
+		t.Fatalf("one run of both: %+v", res)
+	}
+	if diff := cmp.Diff(want, totals(one)); diff != "" {
+		t.Errorf("one run of both (-want +got):\n%s", diff)
+	}
+}

@@ -8,12 +8,14 @@
 package cost
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -42,6 +44,12 @@ type Store struct {
 type Period struct {
 	// Period is the billing period, YYYY-MM.
 	Period string `json:"period"`
+	// Payers are the payer accounts its rows bill (bill/PayerAccountId,
+	// BillingAccountId), sorted: a store holds a period once per payer, so
+	// that the reports of two organisations live side by side. Empty for a
+	// period with no rows, and in stores written before payers were kept;
+	// such a period stands for every payer of its month.
+	Payers []string `json:"payers,omitempty"`
 	// Format is the kind of report it came from: cur-legacy-csv,
 	// cur-legacy-parquet, cur2-parquet, cur2-csv, focus-1.x-csv or
 	// focus-1.x-parquet.
@@ -173,7 +181,7 @@ func readStoreManifest(dir string) (*storeManifest, error) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, cairn.WithHint(fmt.Errorf("read %s: %w", path, err), "the cost store's manifest is damaged; delete "+dir+" and import the reports again")
 	}
-	sort.Slice(m.Periods, func(i, j int) bool { return m.Periods[i].Period < m.Periods[j].Period })
+	sortPeriods(m.Periods)
 	return &m, nil
 }
 
@@ -261,28 +269,29 @@ func isPeriod(s string) bool {
 }
 
 // withPeriods returns a copy of m with the periods in add replacing those of
-// the same name; the replaced periods' files become retired at now, and
-// retired files older than retireAfter are dropped (returned in drop, to be
-// deleted once the new manifest is durable).
-func (m *storeManifest) withPeriods(add []Period, now time.Time, retireAfter time.Duration) (next *storeManifest, replaced map[string]Period, drop []string) {
+// the same month and payers (samePayers); replaced[i] is the first period
+// that add[i] replaced, if any. The replaced periods' files become retired
+// at now, and retired files older than retireAfter are dropped (returned in
+// drop, to be deleted once the new manifest is durable).
+func (m *storeManifest) withPeriods(add []Period, now time.Time, retireAfter time.Duration) (next *storeManifest, replaced []*Period, drop []string) {
 	next = &storeManifest{Version: m.Version + 1}
-	replaced = map[string]Period{}
-	byName := map[string]Period{}
-	for _, p := range m.Periods {
-		byName[p.Period] = p
-	}
-	for _, p := range add {
-		if old, ok := byName[p.Period]; ok {
-			replaced[p.Period] = old
-			for _, f := range old.Files {
-				if retireAfter <= 0 {
-					drop = append(drop, f)
-				} else {
-					next.Retired = append(next.Retired, retiredFile{Path: f, At: now})
-				}
+	replaced = make([]*Period, len(add))
+	for _, old := range m.Periods {
+		i := slices.IndexFunc(add, func(p Period) bool { return p.Period == old.Period && samePayers(p.Payers, old.Payers) })
+		if i < 0 {
+			next.Periods = append(next.Periods, old)
+			continue
+		}
+		if replaced[i] == nil {
+			replaced[i] = &old
+		}
+		for _, f := range old.Files {
+			if retireAfter <= 0 {
+				drop = append(drop, f)
+			} else {
+				next.Retired = append(next.Retired, retiredFile{Path: f, At: now})
 			}
 		}
-		byName[p.Period] = p
 	}
 	for _, r := range m.Retired {
 		if now.Sub(r.At) >= retireAfter {
@@ -291,13 +300,28 @@ func (m *storeManifest) withPeriods(add []Period, now time.Time, retireAfter tim
 			next.Retired = append(next.Retired, r)
 		}
 	}
-	for _, p := range byName {
-		next.Periods = append(next.Periods, p)
-	}
-	sort.Slice(next.Periods, func(i, j int) bool { return next.Periods[i].Period < next.Periods[j].Period })
+	next.Periods = append(next.Periods, add...)
+	sortPeriods(next.Periods)
 	sort.Slice(next.Retired, func(i, j int) bool { return next.Retired[i].Path < next.Retired[j].Path })
 	slices.Sort(drop)
 	return next, replaced, drop
+}
+
+// samePayers reports whether two imports of a month bill the same payer
+// accounts, so that the later replaces the earlier: they share one, or
+// either names none (no rows, or a store written before payers were kept).
+func samePayers(a, b []string) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return true
+	}
+	return slices.ContainsFunc(a, func(p string) bool { return slices.Contains(b, p) })
+}
+
+// sortPeriods orders periods by month, then payer.
+func sortPeriods(ps []Period) {
+	slices.SortStableFunc(ps, func(a, b Period) int {
+		return cmp.Or(strings.Compare(a.Period, b.Period), slices.Compare(a.Payers, b.Payers))
+	})
 }
 
 // syncPath fsyncs a file or a folder.

@@ -138,7 +138,7 @@ func printImport(e *env, res *cost.ImportResult, quiet bool) {
 	var rows int64
 	for _, p := range res.Imported {
 		rows += p.Rows
-		fmt.Fprintf(e.stdout, "%s %s: %d rows, total %s, %d rejected", p.Period.Period, p.Format, p.Rows, p.Total, p.Rejected)
+		fmt.Fprintf(e.stdout, "%s%s %s: %d rows, total %s, %d rejected", p.Period.Period, cost.PayersText(p.Payers), p.Format, p.Rows, p.Total, p.Rejected)
 		if r := p.Replaced; r != nil {
 			fmt.Fprintf(e.stdout, "; replaced the import of %s (%s, %d rows, total %s)\n", r.Imported.Format(time.RFC3339), r.Format, r.Rows, r.Total)
 		} else {

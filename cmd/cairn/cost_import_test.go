@@ -26,12 +26,12 @@ func TestCostImport(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("cost import: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	line := regexp.MustCompile(`(?m)^2026-03 cur-legacy-csv: (\d+) rows, total ([0-9.]+), 0 rejected; new$`).FindStringSubmatch(r.stdout)
+	line := regexp.MustCompile(`(?m)^2026-03 \(payer \d{12}\) cur-legacy-csv: (\d+) rows, total ([0-9.]+), 0 rejected; new$`).FindStringSubmatch(r.stdout)
 	if line == nil || line[1] == "0" {
 		t.Fatalf("cost import printed:\n%s", r.stdout)
 	}
 	total := line[2]
-	if !strings.Contains(r.stderr, "2026-03 of this focus-1.0-csv not imported") || !strings.Contains(r.stdout, "0 inputs failed") {
+	if !regexp.MustCompile(`2026-03 \(payer \d{12}\) of this focus-1.0-csv not imported`).MatchString(r.stderr) || !strings.Contains(r.stdout, "0 inputs failed") {
 		t.Errorf("the FOCUS export of the same period was not left out with a notice:\n%s%s", r.stdout, r.stderr)
 	}
 	if _, err := os.Stat(filepath.Join(data, "cost", "manifest.json")); err != nil {
@@ -66,7 +66,7 @@ func TestCostImport(t *testing.T) {
 	os.WriteFile(bad, []byte("name,value\nx,1\n"), 0o644)
 	r = runCairn(t, nil, "cost", "import", "-data", data, bad, filepath.Join(costDir, "cur"))
 	if r.code != 1 || !strings.Contains(r.stderr, "failed "+bad+": not a cost report: expected") ||
-		!strings.Contains(r.stdout, "2026-03 cur-legacy-csv:") || strings.Count(r.stderr, "\n") != 2 {
+		!regexp.MustCompile(`2026-03 \(payer \d{12}\) cur-legacy-csv:`).MatchString(r.stdout) || strings.Count(r.stderr, "\n") != 2 {
 		t.Errorf("import with a bad file: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 

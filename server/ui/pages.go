@@ -573,6 +573,7 @@ func (u *UI) costPage(w http.ResponseWriter, r *http.Request, s *session) {
 		months = append(months, p.Period)
 	}
 	sort.Sort(sort.Reverse(sort.StringSlice(months)))
+	months = slices.Compact(months) // a month of several payers is one month
 	month := r.URL.Query().Get("month")
 	if !slices.Contains(months, month) {
 		if month != "" {
