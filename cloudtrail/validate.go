@@ -146,7 +146,8 @@ func Validate(ctx context.Context, store cairn.BlobStore, opts ValidateOptions) 
 	if opts.Workers <= 0 {
 		opts.Workers = 8
 	}
-	v := &validator{store: store, opts: opts, listed: map[string]*digestEntry{}, logListed: map[string]bool{}, missing: map[string]bool{}}
+	v := &validator{store: store, opts: opts, listed: map[string]*digestEntry{}, logListed: map[string]bool{}, missing: map[string]bool{},
+		onlyInvalid: map[string]string{}, validListed: map[string]bool{}}
 	v.report.Since, v.report.Until = opts.Since, opts.Until
 	if err := v.discover(ctx); err != nil {
 		return nil, err
@@ -168,6 +169,7 @@ func Validate(ctx context.Context, store cairn.BlobStore, opts ValidateOptions) 
 	for _, c := range v.chains {
 		v.checkChain(c)
 	}
+	v.reportUnchecked()
 	if err := v.checkLogFiles(ctx); err != nil {
 		return nil, err
 	}
@@ -197,6 +199,11 @@ type validator struct {
 	mu        sync.Mutex
 	findings  []Finding
 	logListed map[string]bool // log keys listed by any digest read
+	// onlyInvalid are log files listed by a digest in range that failed its
+	// check, by that digest's key; those a valid digest lists too are
+	// dropped from it once every chain is checked.
+	onlyInvalid map[string]string
+	validListed map[string]bool
 	missing   map[string]bool // missing digests already reported
 	// lost are the periods of the missing digests, so that a log file only
 	// they listed is said to be theirs, not one no digest ever listed.
@@ -425,7 +432,7 @@ func (v *validator) check(e *digestEntry, obj cairn.ObjectInfo, raw []byte, fail
 	}
 	switch {
 	case e.signature == "":
-		return fail(FindingBadSignature, "no %s metadata (a copy of a folder keeps it only when it keeps modification times: cp -p, rsync -a)", MetaSignature)
+		return fail(FindingBadSignature, "no %s metadata: the file changed since it was signed, or, in a folder, it was copied without its modification time (cp -p and rsync -a keep it)", MetaSignature)
 	case obj.Metadata[MetaSignatureAlgorithm] != SignatureAlgorithm:
 		return fail(FindingBadSignature, "%s metadata is %q, not %s", MetaSignatureAlgorithm, obj.Metadata[MetaSignatureAlgorithm], SignatureAlgorithm)
 	case e.info.Backfill && obj.Metadata[MetaBackfillGenerationTimestamp] == "":
@@ -521,6 +528,12 @@ func (v *validator) checkChain(c *chain) {
 			v.link(c, prev, e, period)
 			if e.valid() {
 				v.queueLogFiles(e)
+			} else if e.problem.Kind == FindingBadSignature {
+				// A moved digest's files still count as listed, and an
+				// unknown key is a finding that names its digest.
+				for _, lf := range v.listedLogFiles(e) {
+					v.onlyInvalid[lf] = e.key
+				}
 			}
 		}
 		if !moved {
@@ -650,6 +663,21 @@ func (v *validator) queueLogFiles(e *digestEntry) {
 	for _, lf := range e.d.LogFiles {
 		key, _ := v.storeKey(e, lf.S3Bucket, lf.S3Object)
 		v.logTasks = append(v.logTasks, logTask{digest: e, file: lf, key: key})
+		v.validListed[key] = true
+	}
+}
+
+// reportUnchecked names the log files that only digests which failed their
+// check list: their hashes come from a digest that cannot be trusted (its
+// signature does not verify: it, or the files, changed since it was
+// signed), so they are unchecked, and a modified one must not pass unseen.
+func (v *validator) reportUnchecked() {
+	for key, digest := range v.onlyInvalid {
+		if v.validListed[key] {
+			continue
+		}
+		v.report.NotCovered++
+		v.add(Finding{FindingNotCovered, key, "listed only by the digest " + digest + ", which failed its check (see its finding): it cannot be checked"})
 	}
 }
 
