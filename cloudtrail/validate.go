@@ -93,6 +93,35 @@ type ValidateOptions struct {
 	Bucket string
 	// Workers is how many objects are read at once (default 8).
 	Workers int
+	// Recorded, when set, is what the trail's own writer says it wrote
+	// (cairn's recorder keeps it in DATA/record/state.json), a chain per
+	// account and region. It lets Validate check what digests alone cannot:
+	// that each chain's newest digest is still there (deleting the newest
+	// digests shortens a chain without breaking it), that every log file
+	// after it is one the writer delivered, with its hash, and that no log
+	// file lies outside the chains (before them, or in an account or
+	// region without one), which for a trail of AWS's, whose validation may
+	// have been turned on after it began, is only counted (Unchecked).
+	Recorded []RecordedChain
+	// RecordedAt is when Recorded was written: a log file delivered since
+	// (a writer that runs while the trail is checked) may be missing from
+	// it, and is pending.
+	RecordedAt time.Time
+	// Now judges log files named as delivered in the future; zero means
+	// the time Validate is called.
+	Now time.Time
+}
+
+// RecordedChain is one digest chain as its writer recorded it. Keys start
+// at AWSLogs/.
+type RecordedChain struct {
+	Account, Region string
+	// NewestDigest is the key of the newest digest written; empty before
+	// the first.
+	NewestDigest string
+	// Pending are the log files delivered since NewestDigest, by key, with
+	// the SHA-256 of their uncompressed bytes (hex).
+	Pending map[string]string
 }
 
 // Report is the outcome of Validate. Findings are sorted by key, then kind.
@@ -118,10 +147,14 @@ type Report struct {
 	// NotCovered counts log files in the covered range that no digest
 	// lists; Pending counts log files delivered after the newest digest
 	// (not yet listed: not a finding).
-	NotCovered int       `json:"notCovered"`
-	Pending    int       `json:"pending"`
-	Gaps       []Gap     `json:"gaps"`
-	Findings   []Finding `json:"findings"`
+	NotCovered int `json:"notCovered"`
+	Pending    int `json:"pending"`
+	// Unchecked counts log files that no digest could list, in a trail
+	// without Recorded: delivered before their region's first digest in
+	// range, or in an account or region without digests.
+	Unchecked int       `json:"unchecked"`
+	Gaps      []Gap     `json:"gaps"`
+	Findings  []Finding `json:"findings"`
 }
 
 // Valid reports whether nothing was found wrong.
@@ -146,8 +179,16 @@ func Validate(ctx context.Context, store cairn.BlobStore, opts ValidateOptions) 
 	if opts.Workers <= 0 {
 		opts.Workers = 8
 	}
+	if opts.Now.IsZero() {
+		opts.Now = time.Now()
+	}
 	v := &validator{store: store, opts: opts, listed: map[string]*digestEntry{}, logListed: map[string]bool{}, missing: map[string]bool{},
-		onlyInvalid: map[string]string{}, validListed: map[string]bool{}}
+		onlyInvalid: map[string]string{}, validListed: map[string]bool{}, recordedPending: map[string]string{}}
+	for _, rc := range opts.Recorded {
+		for k, h := range rc.Pending {
+			v.recordedPending[layoutKey(k)] = h
+		}
+	}
 	v.report.Since, v.report.Until = opts.Since, opts.Until
 	if err := v.discover(ctx); err != nil {
 		return nil, err
@@ -170,10 +211,13 @@ func Validate(ctx context.Context, store cairn.BlobStore, opts ValidateOptions) 
 		v.checkChain(c)
 	}
 	v.reportUnchecked()
-	if err := v.checkLogFiles(ctx); err != nil {
+	v.checkNewestDigests()
+	// Coverage first: it queues the pending files whose hashes the writer
+	// recorded, checked with the listed ones.
+	if err := v.checkCoverage(ctx); err != nil {
 		return nil, err
 	}
-	if err := v.checkCoverage(ctx); err != nil {
+	if err := v.checkLogFiles(ctx); err != nil {
 		return nil, err
 	}
 	v.finish()
@@ -204,12 +248,26 @@ type validator struct {
 	// dropped from it once every chain is checked.
 	onlyInvalid map[string]string
 	validListed map[string]bool
-	missing   map[string]bool // missing digests already reported
+	missing     map[string]bool // missing digests already reported
 	// lost are the periods of the missing digests, so that a log file only
 	// they listed is said to be theirs, not one no digest ever listed.
 	lost     []lostDigest
 	logTasks []logTask
 	folders  map[string]*logFolder
+	// logRoots are the …/account/CloudTrail/ folders found.
+	logRoots []string
+	// recordedPending are the log files the writer delivered after its
+	// newest digests (ValidateOptions.Recorded), by layout key (AWSLogs/…).
+	recordedPending map[string]string
+}
+
+// layoutKey is a key from its AWSLogs/ on, as a trail's writer names it
+// whatever folder or prefix the trail is read through.
+func layoutKey(key string) string {
+	if i := strings.Index(key, "AWSLogs/"); i >= 0 {
+		return key[i:]
+	}
+	return key
 }
 
 // lostDigest is a missing digest's period, as far as it is known: it ends
@@ -323,7 +381,9 @@ func (v *validator) discover(ctx context.Context) error {
 				if err := v.listDigests(ctx, e.Prefix, byID); err != nil {
 					return err
 				}
-			case KeyLog.dirName(), KeyInsight.dirName():
+			case KeyLog.dirName():
+				v.logRoots = append(v.logRoots, e.Prefix)
+			case KeyInsight.dirName():
 			default:
 				if err := walk(e.Prefix); err != nil {
 					return err
@@ -657,7 +717,14 @@ type logTask struct {
 	file    DigestLogFile
 	key     string // in the store; "" when outside it
 	outcome *Finding
+	// pending: a file delivered after the newest digest, checked against
+	// the hash its writer recorded (counted as pending, not as listed).
+	pending bool
 }
+
+// recordedState stands for the writer's record where a digest would be
+// named, in a pending file's findings.
+var recordedState = &digestEntry{key: "the writer's record of what it delivered since its newest digest"}
 
 func (v *validator) queueLogFiles(e *digestEntry) {
 	for _, lf := range e.d.LogFiles {
@@ -693,6 +760,12 @@ func (v *validator) checkLogFiles(ctx context.Context) error {
 		return err
 	}
 	for _, t := range v.logTasks {
+		if t.pending {
+			if t.outcome != nil {
+				v.add(*t.outcome)
+			}
+			continue
+		}
 		v.report.LogFiles++
 		if t.outcome == nil {
 			v.report.ValidLogFiles++
@@ -764,6 +837,9 @@ type logFolder struct {
 	// which may list the log files on its edges.
 	lo, hi   time.Time
 	hasAfter bool // a digest newer than the range exists
+	// fromOldest: the range starts at a chain's oldest digest, so that log
+	// files before it are outside every digest.
+	fromOldest bool
 }
 
 func (v *validator) addFolder(c *chain) {
@@ -780,15 +856,17 @@ func (v *validator) addFolder(c *chain) {
 		hi = c.entries[c.last+1].end
 	}
 	prefix := c.accountDir + KeyLog.dirName() + "/" + c.id.region + "/"
+	fromOldest := c.first == 0 && v.opts.Since.IsZero()
 	f := v.folders[prefix]
 	if f == nil {
-		f = &logFolder{prefix: prefix, from: first.start, to: last.end, lo: lo, hi: hi, hasAfter: hasAfter}
+		f = &logFolder{prefix: prefix, from: first.start, to: last.end, lo: lo, hi: hi, hasAfter: hasAfter, fromOldest: fromOldest}
 		v.folders[prefix] = f
 		return
 	}
 	f.from, f.to = minTime(f.from, first.start), maxTime(f.to, last.end)
 	f.lo, f.hi = minTime(f.lo, lo), maxTime(f.hi, hi)
 	f.hasAfter = f.hasAfter || hasAfter
+	f.fromOldest = f.fromOldest && fromOldest
 }
 
 func minTime(a, b time.Time) time.Time {
@@ -806,7 +884,9 @@ func maxTime(a, b time.Time) time.Time {
 }
 
 // checkCoverage lists each log folder once, from the first day that the
-// digests cover, and reports the log files that no digest lists.
+// digests cover (from its first file when the range starts at the oldest
+// digest), then the folders of accounts and regions without digests, and
+// reports the log files that no digest lists.
 //
 // A log file's name gives its delivery time to the minute, so a file named
 // M was delivered in [M, M+1m). It must be listed when it lies wholly
@@ -827,6 +907,9 @@ func (v *validator) checkCoverage(ctx context.Context) error {
 		}
 		v.report.To = maxTime(v.report.To, f.to)
 		start := p + f.lo.UTC().Format("2006/01/02")
+		if f.fromOldest {
+			start = ""
+		}
 		lastDay := f.hi.UTC().Format("2006/01/02")
 		for e, err := range v.store.List(ctx, cairn.ListOptions{Prefix: p, StartAfter: start}) {
 			if err != nil {
@@ -847,14 +930,20 @@ func (v *validator) checkCoverage(ctx context.Context) error {
 			if v.logListed[key] {
 				continue
 			}
-			if t := ParseKey(v.opts.Prefix + key).Time; !t.IsZero() {
+			t := ParseKey(v.opts.Prefix + key).Time
+			if v.inTheFuture(key, t) || v.recordedSince(key) {
+				continue
+			}
+			if !t.IsZero() {
 				end := t.Add(time.Minute)
 				switch {
+				case !end.After(f.from) && f.fromOldest:
+					v.outsideChains(key, t, fmt.Sprintf("delivered at %s, before the first digest of its region (%s)", t.Format("2006-01-02T15:04Z"), f.from.Format(time.RFC3339)))
 				case !end.After(f.from) || !t.Before(f.to) && f.hasAfter:
 					// outside the range checked
 				case end.After(f.hi):
 					if !f.hasAfter {
-						v.report.Pending++
+						v.afterNewest(key, t)
 					}
 				case !t.Before(f.lo):
 					v.report.NotCovered++
@@ -869,13 +958,175 @@ func (v *validator) checkCoverage(ctx context.Context) error {
 				}
 				continue
 			}
-			if day.Add(24*time.Hour).After(f.from) && day.Before(f.to) {
+			switch {
+			case day.Add(24*time.Hour).After(f.from) && day.Before(f.to):
 				v.report.NotCovered++
 				v.add(Finding{FindingNotCovered, key, "not named as a CloudTrail log file, and no digest lists it"})
+			case f.fromOldest && !day.Add(24*time.Hour).After(f.from):
+				v.outsideChains(key, time.Time{}, "not named as a CloudTrail log file, in a day before the first digest of its region")
+			}
+		}
+	}
+	if err := v.checkFoldersWithoutDigests(ctx); err != nil {
+		return err
+	}
+	v.queueRecordedMissing()
+	return nil
+}
+
+// checkFoldersWithoutDigests lists the log folders of regions (and whole
+// accounts) that no digest chain covers: a file there is listed by none.
+func (v *validator) checkFoldersWithoutDigests(ctx context.Context) error {
+	for _, root := range v.logRoots {
+		for r, err := range v.store.List(ctx, cairn.ListOptions{Prefix: root, Delimiter: "/"}) {
+			if err != nil {
+				return fmt.Errorf("list %s: %w", root, err)
+			}
+			if r.Prefix == "" || v.folders[r.Prefix] != nil {
+				continue
+			}
+			region := strings.TrimSuffix(r.Prefix[len(root):], "/")
+			for e, err := range v.store.List(ctx, cairn.ListOptions{Prefix: r.Prefix}) {
+				if err != nil {
+					return fmt.Errorf("list %s: %w", r.Prefix, err)
+				}
+				key := e.Object.Key
+				t := ParseKey(v.opts.Prefix + key).Time
+				if v.inTheFuture(key, t) || v.recordedSince(key) {
+					continue
+				}
+				if !t.IsZero() && (!v.opts.Since.IsZero() && t.Before(v.opts.Since) || !v.opts.Until.IsZero() && t.After(v.opts.Until)) {
+					continue
+				}
+				v.outsideChains(key, t, "in the log folder of "+region+", for which the trail has no digest")
 			}
 		}
 	}
 	return nil
+}
+
+// inTheFuture reports, as a finding, a log file whose name says it was
+// delivered later than now: CloudTrail names a file by when it delivered
+// it, so the name is false. A quarter of an hour allows for clocks.
+func (v *validator) inTheFuture(key string, t time.Time) bool {
+	if t.IsZero() || !t.After(v.opts.Now.Add(15*time.Minute)) {
+		return false
+	}
+	v.report.NotCovered++
+	v.add(Finding{FindingNotCovered, key, fmt.Sprintf("named as delivered at %s, in the future (it is now %s): a log file is named by when it was delivered",
+		t.Format("2006-01-02T15:04Z"), v.opts.Now.UTC().Format("2006-01-02T15:04Z"))})
+	return true
+}
+
+// recordedSince reports whether the trail's writer recorded key as
+// delivered after its newest digest: it is pending, and its hash is checked
+// against the one recorded.
+func (v *validator) recordedSince(key string) bool {
+	lk := layoutKey(v.opts.Prefix + key)
+	h, ok := v.recordedPending[lk]
+	if !ok {
+		return false
+	}
+	delete(v.recordedPending, lk)
+	v.report.Pending++
+	v.logTasks = append(v.logTasks, logTask{digest: recordedState, file: DigestLogFile{S3Object: key, HashValue: h}, key: key, pending: true})
+	return true
+}
+
+// queueRecordedMissing checks the files that the writer recorded as
+// delivered after its newest digests and that the listings did not find,
+// in the accounts the store holds: each is deleted, or outside the
+// listings' range.
+func (v *validator) queueRecordedMissing() {
+	if !v.opts.Since.IsZero() || !v.opts.Until.IsZero() {
+		return
+	}
+	for lk, h := range v.recordedPending {
+		key, ok := v.storeKeyOf(lk)
+		if !ok {
+			continue
+		}
+		v.report.Pending++
+		v.logTasks = append(v.logTasks, logTask{digest: recordedState, file: DigestLogFile{S3Object: key, HashValue: h}, key: key, pending: true})
+	}
+}
+
+// storeKeyOf maps a layout key (AWSLogs/…) to the store's key, when the
+// store holds the log folder of its account.
+func (v *validator) storeKeyOf(lk string) (string, bool) {
+	key := lk
+	if i := strings.Index(v.opts.Prefix, "AWSLogs/"); i >= 0 {
+		var ok bool
+		if key, ok = strings.CutPrefix(lk, v.opts.Prefix[i:]); !ok {
+			return "", false
+		}
+	}
+	for _, root := range v.logRoots {
+		if strings.HasPrefix(key, root) {
+			return key, true
+		}
+	}
+	return "", false
+}
+
+// outsideChains reports a log file that no digest chain could list: a
+// finding for a trail whose writer's record is given, which lists every
+// file it delivered; counted only for another (AWS's validation may have
+// been turned on after the trail began).
+func (v *validator) outsideChains(key string, t time.Time, detail string) {
+	if v.newerThanRecord(t) {
+		v.report.Pending++
+		return
+	}
+	if v.opts.Recorded == nil {
+		v.report.Unchecked++
+		return
+	}
+	v.report.NotCovered++
+	v.add(Finding{FindingNotCovered, key, detail + ": no digest lists it, nor the writer's record of what it delivered since its newest digests"})
+}
+
+// newerThanRecord reports whether a log file named as delivered at t (to
+// the minute) may have been delivered after the writer's record was saved.
+func (v *validator) newerThanRecord(t time.Time) bool {
+	return v.opts.Recorded != nil && !t.IsZero() && t.Add(time.Minute).After(v.opts.RecordedAt)
+}
+
+// afterNewest judges a log file delivered after the newest digest that its
+// writer's record does not name: pending, unless there is such a record.
+func (v *validator) afterNewest(key string, t time.Time) {
+	if v.opts.Recorded == nil || v.newerThanRecord(t) {
+		v.report.Pending++
+		return
+	}
+	v.report.NotCovered++
+	v.add(Finding{FindingNotCovered, key, fmt.Sprintf("delivered at %s, after the newest digest present, but the writer's record of what it delivered since its newest digest does not list it", t.Format("2006-01-02T15:04Z"))})
+}
+
+// checkNewestDigests reports a chain whose newest digest, as its writer
+// recorded it, is gone: deleting digests from the end of a chain leaves
+// the rest linked.
+func (v *validator) checkNewestDigests() {
+	if !v.opts.Until.IsZero() {
+		return
+	}
+	present := make(map[string]bool, len(v.listed))
+	for key := range v.listed {
+		present[layoutKey(v.opts.Prefix+key)] = true
+	}
+	for _, rc := range v.opts.Recorded {
+		if rc.NewestDigest == "" || present[layoutKey(rc.NewestDigest)] {
+			continue
+		}
+		// A digest's key is its log folder's, with CloudTrail-Digest/.
+		lk := layoutKey(rc.NewestDigest)
+		key, ok := v.storeKeyOf(strings.Replace(lk, "/"+KeyDigest.dirName()+"/", "/"+KeyLog.dirName()+"/", 1))
+		if !ok {
+			continue // an account this store does not hold
+		}
+		key = strings.Replace(key, "/"+KeyLog.dirName()+"/", "/"+KeyDigest.dirName()+"/", 1)
+		v.add(Finding{FindingMissingDigest, key, "the newest digest of " + rc.Account + " " + rc.Region + ", as its writer recorded it, is not in the store: digests were deleted from the end of the chain"})
+	}
 }
 
 // finish counts the valid digests and sorts what was found.

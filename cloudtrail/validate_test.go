@@ -1,8 +1,11 @@
 package cloudtrail_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -93,12 +96,6 @@ func TestValidateTamperMatrix(t *testing.T) {
 	type tampered struct {
 		st cairn.BlobStore
 		tr *cloudtrailtest.Trail
-	}
-	must := func(t *testing.T, err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
 	}
 	// notCovered lists the log files of digests i… as not covered.
 	notCovered := func(tr *cloudtrailtest.Trail, digests ...int) []found {
@@ -504,5 +501,109 @@ func TestValidateGoesOnPastUnreadableObjects(t *testing.T) {
 	}
 	if !strings.Contains(r.Findings[0].Detail, "checksum did not match") {
 		t.Errorf("detail %q does not say why", r.Findings[0].Detail)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// recordedOf is what the trail's writer would have recorded of tr: its
+// newest digest, and the log files after it with their hashes.
+func recordedOf(t *testing.T, st cairn.BlobStore, tr *cloudtrailtest.Trail) []cloudtrail.RecordedChain {
+	pending := map[string]string{}
+	for _, k := range tr.Pending {
+		b, _, err := cloudtrailtest.Read(context.Background(), st, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(b)
+		pending[k] = hex.EncodeToString(sum[:])
+	}
+	return []cloudtrail.RecordedChain{{Account: tr.Account, Region: tr.Region, NewestDigest: tr.Digests[len(tr.Digests)-1], Pending: pending}}
+}
+
+// TestValidateFilesOutsideTheChains: log files that no digest could list
+// (in a region without digests, before the first digest, after the newest,
+// or named in the future) are findings of a trail whose writer's record is
+// given, which lists every file it delivered; of another trail, whose
+// validation may have been turned on late, they are counted, except a name
+// in the future, which is false for any trail.
+func TestValidateFilesOutsideTheChains(t *testing.T) {
+	ctx := context.Background()
+	st, tr := newTrail(t, cloudtrailtest.DefaultConfig())
+	body, _, err := cloudtrailtest.Read(ctx, st, tr.Logs[0][0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	forge := func(region string, at time.Time) string {
+		key := tr.Layout.LogKey(tr.Account, region, at, "FORGEDFORGEDFORG")
+		must(t, st.Put(ctx, key, bytes.NewReader(cloudtrail.Gzip(body)), cairn.PutOptions{}))
+		return key
+	}
+	otherRegion := forge("us-west-2", tr.Start.Add(30*time.Minute))
+	before := forge(tr.Region, tr.Start.Add(-3*time.Hour))
+	after := forge(tr.Region, tr.Start.Add(time.Duration(len(tr.Digests))*tr.Period+10*time.Minute))
+	future := forge(tr.Region, time.Now().Add(48*time.Hour))
+
+	r := validate(t, st, cloudtrail.ValidateOptions{})
+	if diff := cmp.Diff([]found{{cloudtrail.FindingNotCovered, future}}, kindsAndKeys(r)); diff != "" {
+		t.Errorf("an AWS trail (-want +got):\n%s\n%s", diff, describe(r))
+	}
+	if r.Unchecked != 2 || r.Pending != 2 {
+		t.Errorf("an AWS trail: %d unchecked, %d pending; want 2 and 2", r.Unchecked, r.Pending)
+	}
+
+	rec := recordedOf(t, st, tr)
+	r = validate(t, st, cloudtrail.ValidateOptions{Recorded: rec, RecordedAt: time.Now()})
+	want := []found{{cloudtrail.FindingNotCovered, otherRegion}, {cloudtrail.FindingNotCovered, before}, {cloudtrail.FindingNotCovered, after}, {cloudtrail.FindingNotCovered, future}}
+	slices.SortFunc(want, func(a, b found) int { return strings.Compare(a.Key, b.Key) })
+	if diff := cmp.Diff(want, kindsAndKeys(r)); diff != "" {
+		t.Errorf("a recorded trail (-want +got):\n%s\n%s", diff, describe(r))
+	}
+	if r.Unchecked != 0 || r.Pending != 1 {
+		t.Errorf("a recorded trail: %d unchecked, %d pending; want 0 and 1", r.Unchecked, r.Pending)
+	}
+	// A file delivered after the record was saved, by a writer that runs
+	// while the trail is checked, is pending.
+	r = validate(t, st, cloudtrail.ValidateOptions{Recorded: rec, RecordedAt: tr.Start.Add(time.Duration(len(tr.Digests))*tr.Period + 5*time.Minute)})
+	if slices.Contains(kindsAndKeys(r), found{cloudtrail.FindingNotCovered, after}) || r.Pending != 2 {
+		t.Errorf("a file newer than the record: %s", describe(r))
+	}
+}
+
+// TestValidateRecordedEnd: the writer's record shows what digests cannot:
+// the newest digests deleted, and a file delivered since the newest digest
+// changed or deleted.
+func TestValidateRecordedEnd(t *testing.T) {
+	ctx := context.Background()
+	st, tr := newTrail(t, cloudtrailtest.DefaultConfig())
+	rec := recordedOf(t, st, tr)
+	if r := validate(t, st, cloudtrail.ValidateOptions{Recorded: rec, RecordedAt: time.Now()}); !r.Valid() || r.Pending != 1 {
+		t.Fatalf("untouched: %s", describe(r))
+	}
+	must(t, cloudtrailtest.Rewrite(ctx, st, tr.Pending[0], func(b []byte) []byte { return bytes.Replace(b, []byte("alice"), []byte("mallo"), 1) }))
+	r := validate(t, st, cloudtrail.ValidateOptions{Recorded: rec, RecordedAt: time.Now()})
+	if diff := cmp.Diff([]found{{cloudtrail.FindingModified, tr.Pending[0]}}, kindsAndKeys(r)); diff != "" {
+		t.Errorf("a pending file changed (-want +got):\n%s", diff)
+	}
+	must(t, st.Delete(ctx, tr.Pending[0]))
+	r = validate(t, st, cloudtrail.ValidateOptions{Recorded: rec, RecordedAt: time.Now()})
+	if diff := cmp.Diff([]found{{cloudtrail.FindingDeleted, tr.Pending[0]}}, kindsAndKeys(r)); diff != "" {
+		t.Errorf("a pending file deleted (-want +got):\n%s", diff)
+	}
+
+	st, tr = newTrail(t, cloudtrailtest.DefaultConfig())
+	rec = recordedOf(t, st, tr)
+	newest := tr.Digests[len(tr.Digests)-1]
+	must(t, st.Delete(ctx, newest))
+	r = validate(t, st, cloudtrail.ValidateOptions{Recorded: rec, RecordedAt: time.Now()})
+	if len(r.Findings) == 0 || !slices.ContainsFunc(r.Findings, func(f cloudtrail.Finding) bool {
+		return f.Kind == cloudtrail.FindingMissingDigest && f.Key == newest && strings.Contains(f.Detail, "deleted from the end of the chain")
+	}) {
+		t.Errorf("the newest digest deleted: %s", describe(r))
 	}
 }

@@ -1,15 +1,19 @@
 package record
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/cairn-audit/cairn"
 	"github.com/cairn-audit/cairn/blob/file"
+	"github.com/cairn-audit/cairn/cloudtrail"
 )
 
 // state is what has been delivered and digested (docs/formats/record.md).
@@ -102,4 +106,42 @@ func (s *state) trailIDs() []string {
 	}
 	slices.Sort(ids)
 	return ids
+}
+
+// RecordedChains reads what the recorder of the data folder data says it
+// wrote, for cairn verify (cloudtrail.ValidateOptions.Recorded): per
+// account and region, the newest digest and the log files delivered since.
+// It returns nil when the folder has no recorder's state: the trail has
+// not been recorded here.
+//
+// savedAt is when the state was saved: files delivered since may be missing
+// from it (cloudtrail.ValidateOptions.RecordedAt).
+func RecordedChains(data string) (chains []cloudtrail.RecordedChain, savedAt time.Time, err error) {
+	path := filepath.Join(data, "record", "state.json")
+	st, err := os.Stat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, time.Time{}, nil
+	}
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("read recorder state: %w", err)
+	}
+	s, err := loadState(path)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	out := []cloudtrail.RecordedChain{}
+	for _, t := range s.Trails {
+		rc := cloudtrail.RecordedChain{Account: t.Account, Region: t.Region, Pending: map[string]string{}}
+		if t.Last != nil {
+			rc.NewestDigest = t.Last.Key
+		}
+		for _, l := range t.Pending {
+			rc.Pending[l.Key] = l.Hash
+		}
+		out = append(out, rc)
+	}
+	slices.SortFunc(out, func(a, b cloudtrail.RecordedChain) int {
+		return cmp.Or(strings.Compare(a.Account, b.Account), strings.Compare(a.Region, b.Region))
+	})
+	return out, st.ModTime(), nil
 }
