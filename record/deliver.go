@@ -59,9 +59,13 @@ func (r *Recorder) deliverAndDigest(ctx context.Context, seal bool) {
 	}
 	delivered, err := r.deliverSealed(ctx)
 	now := r.cfg.Now().UTC()
+	// The times are of the latest success, as CloudTrail's are: a monitor
+	// of them must see deliveries stop while they fail.
 	r.mu.Lock()
-	if delivered > 0 || err != nil {
+	if delivered > 0 {
 		r.status.LatestDelivery = now
+	}
+	if delivered > 0 || err != nil {
 		r.status.LatestDeliveryError = errString(err)
 	}
 	r.mu.Unlock()
@@ -76,7 +80,9 @@ func (r *Recorder) deliverAndDigest(ctx context.Context, seal bool) {
 	wrote, err := r.writeDueDigests(ctx)
 	if wrote > 0 || err != nil {
 		r.mu.Lock()
-		r.status.LatestDigest = now
+		if wrote > 0 {
+			r.status.LatestDigest = now
+		}
 		r.status.LatestDigestError = errString(err)
 		r.mu.Unlock()
 	}

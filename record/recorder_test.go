@@ -108,6 +108,11 @@ func (h *harness) put(ch Channel, n int, user string) []string {
 
 func (h *harness) validate() *cloudtrail.Report {
 	h.t.Helper()
+	return h.validateWith(cloudtrail.ValidateOptions{})
+}
+
+func (h *harness) validateWith(opts cloudtrail.ValidateOptions) *cloudtrail.Report {
+	h.t.Helper()
 	st, err := file.New(filepath.Join(h.data, "archive"))
 	if err != nil {
 		h.t.Fatal(err)
@@ -116,7 +121,8 @@ func (h *harness) validate() *cloudtrail.Report {
 	for _, k := range h.rec.Keys() {
 		keys[k.Fingerprint] = &k.Private.PublicKey
 	}
-	rep, err := cloudtrail.Validate(context.Background(), st, cloudtrail.ValidateOptions{PublicKeys: keys, Bucket: "archive"})
+	opts.PublicKeys, opts.Bucket = keys, "archive"
+	rep, err := cloudtrail.Validate(context.Background(), st, opts)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -175,6 +181,15 @@ func TestRecorderDeliversAndSignsAValidTrail(t *testing.T) {
 	rep := h.validate()
 	if !rep.Valid() || rep.DigestFiles != 6 || rep.LogFiles != 3 || rep.ValidLogFiles != 3 {
 		t.Fatalf("validation: %+v", rep)
+	}
+	// What the recorder recorded accounts for every file, as cairn verify
+	// checks its own trail.
+	recorded, savedAt, err := RecordedChains(h.data)
+	if err != nil || len(recorded) != 2 || savedAt.IsZero() {
+		t.Fatalf("recorded chains: %+v, %v, %v", recorded, savedAt, err)
+	}
+	if rep := h.validateWith(cloudtrail.ValidateOptions{Recorded: recorded, RecordedAt: savedAt}); !rep.Valid() || rep.Pending != 0 {
+		t.Fatalf("validation with the recorder's record: %+v", rep)
 	}
 
 	// Delivered files are indexed like any trail, without duplicates.
@@ -326,5 +341,39 @@ func TestPutOnceCompletesMetadataOfAnEarlierAttempt(t *testing.T) {
 	}
 	if err := h.rec.putOnce(ctx, key, []byte(`{"other":1}`), opts); err == nil || !strings.Contains(err.Error(), "other content") {
 		t.Errorf("other content at the key: %v", err)
+	}
+}
+
+// TestStatusTimesAreOfSuccesses: while digests fail, GetTrailStatus's time
+// of the latest digest stays at the latest one written, as CloudTrail's
+// does, and the error says why.
+func TestStatusTimesAreOfSuccesses(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t, at("2026-03-14T10:02:00Z"))
+	app := h.channel("app", "123456789012", "us-east-1")
+	h.put(app, 3, "alice")
+	h.rec.commitLive(ctx)
+	h.clk.Set(at("2026-03-14T10:05:00Z"))
+	h.rec.deliverAndDigest(ctx, true)
+	h.clk.Set(at("2026-03-14T11:00:30Z"))
+	h.rec.deliverAndDigest(ctx, true)
+	first := h.rec.Status()
+	if first.LatestDigest.IsZero() || first.LatestDigestError != "" || first.LatestDelivery.IsZero() {
+		t.Fatalf("after the first digest: %+v", first)
+	}
+	// Another writer's object where the next digest goes.
+	key := cloudtrail.Layout{}.DigestKey(app.Account, app.Region, "cairn", "us-east-1", at("2026-03-14T12:00:00Z"), false)
+	path := filepath.Join(h.data, "archive", filepath.FromSlash(key))
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte("another writer's digest"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.clk.Set(at("2026-03-14T12:00:30Z"))
+	h.rec.deliverAndDigest(ctx, true)
+	st := h.rec.Status()
+	if !st.LatestDigest.Equal(first.LatestDigest) || st.LatestDigestError == "" {
+		t.Errorf("after a failed digest: latest %s (was %s), error %q", st.LatestDigest, first.LatestDigest, st.LatestDigestError)
 	}
 }
