@@ -259,8 +259,9 @@ func openArchive(ctx context.Context, raw string) (cairn.BlobStore, string, stri
 			prefix += "/"
 		}
 		// A bucket that is missing or closed to cairn would show only at
-		// the first delivery, after events were acknowledged: ask now.
-		for _, err := range st.List(ctx, cairn.ListOptions{Prefix: prefix, Delimiter: "/"}) {
+		// the first delivery, after events were acknowledged: ask now. The
+		// store's keys already start below the prefix.
+		for _, err := range st.List(ctx, cairn.ListOptions{Delimiter: "/"}) {
 			if err != nil {
 				return nil, "", "", fmt.Errorf("archive %s: %w", raw, err)
 			}
