@@ -93,6 +93,10 @@ type userIdentity struct {
 // fraction.
 var eventTimeLayouts = []string{"2006-01-02T15:04:05", time.RFC3339Nano}
 
+// maxEventTimeAhead is how far past the server's clock an eventTime may
+// lie: the sender's clock may run somewhat ahead.
+const maxEventTimeAhead = time.Hour
+
 // Accepted is an audit event ready for the journal.
 type Accepted struct {
 	EventID string
@@ -123,7 +127,7 @@ func Accept(ch *Channel, ev *AuditEvent, now time.Time) (Accepted, *Rejection) {
 	if err := json.Unmarshal(raw, &d, json.RejectUnknownMembers(false)); err != nil {
 		return Accepted{}, reject(CodeInvalidData, "eventData does not follow the schema: %s", schemaReason(err))
 	}
-	t, rej := d.validate(ch)
+	t, rej := d.validate(ch, now)
 	if rej != nil {
 		return Accepted{}, rej
 	}
@@ -135,7 +139,7 @@ func Accept(ch *Channel, ev *AuditEvent, now time.Time) (Accepted, *Rejection) {
 	return Accepted{EventID: id, Record: rec}, nil
 }
 
-func (d *eventData) validate(ch *Channel) (time.Time, *Rejection) {
+func (d *eventData) validate(ch *Channel, now time.Time) (time.Time, *Rejection) {
 	required := []struct {
 		name string
 		v    *string
@@ -216,9 +220,21 @@ func (d *eventData) validate(ch *Channel) (time.Time, *Rejection) {
 		return time.Time{}, reject(CodeInvalidEventSource, "eventData.eventSource %q is not the channel's source %q", truncate(*d.EventSource, 64), ch.Source)
 	}
 	for _, layout := range eventTimeLayouts {
-		if t, err := time.Parse(layout, *d.EventTime); err == nil {
-			return t.UTC().Truncate(time.Second), nil
+		t, err := time.Parse(layout, *d.EventTime)
+		if err != nil {
+			continue
 		}
+		// An event from the future would head every newest-first answer and
+		// hide the Insights of the rest: a clock or a local time sent as
+		// UTC, which the sender should hear about.
+		switch t = t.UTC().Truncate(time.Second); {
+		case t.After(now.Add(maxEventTimeAhead)):
+			return time.Time{}, reject(CodeInvalidData, "eventData.eventTime %s is %s ahead of this server's clock: give the time the activity happened, in UTC",
+				t.Format("2006-01-02T15:04:05"), t.Sub(now).Round(time.Minute))
+		case t.Year() < 1970:
+			return time.Time{}, reject(CodeInvalidData, "eventData.eventTime %s is before 1970: give the time the activity happened, in UTC", t.Format("2006-01-02T15:04:05"))
+		}
+		return t, nil
 	}
 	return time.Time{}, reject(CodeInvalidData, "eventData.eventTime %q is not yyyy-MM-ddTHH:mm:ss in UTC", truncate(*d.EventTime, 64))
 }

@@ -116,6 +116,8 @@ func TestAcceptRejects(t *testing.T) {
 		{"eventName not a string", AuditEvent{EventData: eventDataWith(map[string]any{"eventName": 7})}, nil, CodeInvalidData},
 		{"bad address", AuditEvent{EventData: eventDataWith(map[string]any{"sourceIPAddress": "example.com"})}, nil, CodeInvalidData},
 		{"bad time", AuditEvent{EventData: eventDataWith(map[string]any{"eventTime": "yesterday"})}, nil, CodeInvalidData},
+		{"a time in the future", AuditEvent{EventData: eventDataWith(map[string]any{"eventTime": "9999-12-31T23:59:59"})}, nil, CodeInvalidData},
+		{"a time in year 1", AuditEvent{EventData: eventDataWith(map[string]any{"eventTime": "0001-01-01T00:00:00"})}, nil, CodeInvalidData},
 		{"event too big", AuditEvent{EventData: eventDataWith(map[string]any{"x": long(MaxEventDataBytes)})}, nil, CodeFieldTooLong},
 		{"other source", AuditEvent{EventData: eventDataWith(nil)}, &Channel{Account: "123456789012", Source: "other.example.com"}, CodeInvalidEventSource},
 	} {
