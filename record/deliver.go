@@ -238,13 +238,16 @@ func (r *Recorder) putOnce(ctx context.Context, key string, body []byte, opts ca
 		return fmt.Errorf("read back %s: %w", key, err)
 	}
 	defer rc.Close()
+	// Another writer's object where this one goes: the recorder would
+	// retry it forever, so say who is likely to blame.
+	const another = "another writer uses this archive, such as a second cairn server: give each server its own -archive"
 	zr, err := gzip.NewReader(rc)
 	if err != nil {
-		return fmt.Errorf("%s exists in the archive and is not what cairn would write there", key)
+		return cairn.WithHint(fmt.Errorf("%s exists in the archive and is not what cairn would write there", key), another)
 	}
 	have, err := io.ReadAll(zr)
 	if err != nil || !bytes.Equal(have, body) {
-		return fmt.Errorf("%s exists in the archive with other content; cairn never overwrites it", key)
+		return cairn.WithHint(fmt.Errorf("%s exists in the archive with other content; cairn never overwrites it", key), another)
 	}
 	for k, v := range opts.Metadata {
 		if info.Metadata[strings.ToLower(k)] != v {

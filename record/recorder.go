@@ -160,6 +160,9 @@ func Open(ctx context.Context, data string, cfg Config, idx cairn.Index) (*Recor
 	if r.state, err = loadState(r.statePath()); err != nil {
 		return nil, err
 	}
+	if err := r.checkChainsOwned(ctx); err != nil {
+		return nil, err
+	}
 	if r.journal, err = OpenJournal(filepath.Join(r.dir, "journal")); err != nil {
 		return nil, err
 	}

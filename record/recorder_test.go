@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rsa"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -376,4 +377,58 @@ func TestStatusTimesAreOfSuccesses(t *testing.T) {
 	if !st.LatestDigest.Equal(first.LatestDigest) || st.LatestDigestError == "" {
 		t.Errorf("after a failed digest: latest %s (was %s), error %q", st.LatestDigest, first.LatestDigest, st.LatestDigestError)
 	}
+}
+
+// TestSecondRecorderOnOneArchiveRefused: a second server, with its own data
+// folder and keys, that records the same account and region into the same
+// archive would sign the chain with another key and break it for good: it
+// is refused at start, and the first one opens again.
+func TestSecondRecorderOnOneArchiveRefused(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t, at("2026-03-14T10:02:00Z"))
+	app := h.channel("app", "123456789012", "us-east-1")
+	h.put(app, 3, "alice")
+	h.rec.commitLive(ctx)
+	h.clk.Set(at("2026-03-14T10:05:00Z"))
+	h.rec.deliverAndDigest(ctx, true)
+	statePath := filepath.Join(h.data, "record", "state.json")
+	before, err := os.ReadFile(statePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.clk.Set(at("2026-03-14T11:00:30Z"))
+	h.rec.deliverAndDigest(ctx, true)
+	h.rec.Close()
+	// A crash after the digest was written, before the record said so:
+	// the digest is its own, and it opens.
+	if err := os.WriteFile(statePath, before, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.open()
+	h.rec.deliverAndDigest(ctx, false)
+	if st := h.rec.Status(); st.LatestDigestError != "" {
+		t.Fatalf("the digest written before the crash: %s", st.LatestDigestError)
+	}
+	h.rec.Close()
+
+	other := t.TempDir()
+	chans, err := OpenChannels(filepath.Join(other, "record", "channels.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chans.Create(NewChannel{Name: "app", Account: "123456789012", Region: "us-east-1"}, h.clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	cfg := DefaultConfig()
+	cfg.Now = h.clk.Now
+	cfg.Archive = filepath.Join(h.data, "archive")
+	if rec, err := Open(ctx, other, cfg, h.idx); !errors.Is(err, ErrForeignDigests) {
+		if rec != nil {
+			rec.Close()
+		}
+		t.Fatalf("a second recorder on the archive: %v", err)
+	} else if !strings.Contains(err.Error(), "123456789012 us-east-1") {
+		t.Errorf("the error does not name the chain: %v", err)
+	}
+	h.open()
 }
