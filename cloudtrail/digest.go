@@ -269,7 +269,8 @@ func PublicKeyFingerprint(pub *rsa.PublicKey) string {
 func MarshalPublicKeyDER(pub *rsa.PublicKey) []byte { return x509.MarshalPKCS1PublicKey(pub) }
 
 // ParsePublicKey reads an RSA public key in any of the forms it is handed
-// around in: PEM ("RSA PUBLIC KEY" or "PUBLIC KEY"), DER (PKCS#1 or
+// around in: PEM ("RSA PUBLIC KEY" or "PUBLIC KEY", or the public half of
+// an "RSA PRIVATE KEY"), DER (PKCS#1 or
 // SubjectPublicKeyInfo; AWS's own docs show both), or either DER as base64,
 // as in ListPublicKeys' JSON.
 func ParsePublicKey(b []byte) (*rsa.PublicKey, error) {
@@ -285,6 +286,12 @@ func ParsePublicKey(b []byte) (*rsa.PublicKey, error) {
 			switch block.Type {
 			case "RSA PUBLIC KEY", "PUBLIC KEY":
 				return parsePublicKeyDER(block.Bytes)
+			case "RSA PRIVATE KEY":
+				// A signing key file (cairn's DATA/keys/*.pem) stands for
+				// its public half.
+				if k, err := x509.ParsePKCS1PrivateKey(block.Bytes); err == nil {
+					return parsePublicKeyDER(MarshalPublicKeyDER(&k.PublicKey))
+				}
 			}
 			types = append(types, block.Type)
 		}

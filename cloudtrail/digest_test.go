@@ -291,16 +291,25 @@ func TestParsePublicKey(t *testing.T) {
 	ecDER, _ := x509.MarshalPKIXPublicKey(&ec.PublicKey)
 	priv, _ := os.ReadFile("testdata/digest-key.pem")
 	small := &rsa.PublicKey{N: new(big.Int).Add(new(big.Int).Lsh(big.NewInt(1), 511), big.NewInt(1)), E: 65537}
+	// A signing key's file stands for its public half.
+	block, _ := pem.Decode(priv)
+	signer, err := x509.ParsePKCS1PrivateKey(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := ParsePublicKey(priv); err != nil || !got.Equal(&signer.PublicKey) {
+		t.Errorf("private key PEM: %v", err)
+	}
 	for name, tc := range map[string]struct {
 		in   []byte
 		want string
 	}{
-		"private key PEM": {priv, "PEM holds RSA PRIVATE KEY"},
-		"EC key":          {ecDER, "not an RSA key"},
-		"garbage":         {[]byte("hello, world"), "neither PEM, DER nor base64"},
-		"bad DER":         {[]byte{0x30, 1, 2}, "neither PKCS#1 nor SubjectPublicKeyInfo"},
-		"empty":           {nil, "neither PKCS#1 nor SubjectPublicKeyInfo"},
-		"512 bits":        {MarshalPublicKeyDER(small), "512 bits"},
+		"EC private key PEM": {pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: []byte{1}}), "PEM holds EC PRIVATE KEY"},
+		"EC key":             {ecDER, "not an RSA key"},
+		"garbage":            {[]byte("hello, world"), "neither PEM, DER nor base64"},
+		"bad DER":            {[]byte{0x30, 1, 2}, "neither PKCS#1 nor SubjectPublicKeyInfo"},
+		"empty":              {nil, "neither PKCS#1 nor SubjectPublicKeyInfo"},
+		"512 bits":           {MarshalPublicKeyDER(small), "512 bits"},
 	} {
 		_, err := ParsePublicKey(tc.in)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
