@@ -120,7 +120,17 @@ func Accept(ch *Channel, ev *AuditEvent, now time.Time) (Accepted, *Rejection) {
 		}
 	}
 	raw := jsontext.Value(data)
-	if !utf8.ValidString(data) || !raw.IsValid() || raw.Kind() != '{' {
+	if !raw.IsValid() {
+		// Say what is wrong (a repeated member name, a lone surrogate),
+		// in the decoder's words less its package's name.
+		_, err := jsontext.NewDecoder(strings.NewReader(data)).ReadValue()
+		why := "it is not valid UTF-8"
+		if err != nil {
+			why = strings.TrimPrefix(err.Error(), "jsontext: ")
+		}
+		return Accepted{}, reject(CodeInvalidData, "eventData is not valid JSON: %s", truncate(why, 200))
+	}
+	if !utf8.ValidString(data) || raw.Kind() != '{' {
 		return Accepted{}, reject(CodeInvalidData, "eventData is not a JSON object")
 	}
 	var d eventData

@@ -95,6 +95,7 @@ func TestAcceptRejects(t *testing.T) {
 		wantCode string
 	}{
 		{"not JSON", AuditEvent{EventData: "{not json"}, nil, CodeInvalidData},
+		{"a member twice", AuditEvent{EventData: `{"version":"1.0","version":"1.0"}`}, nil, CodeInvalidData},
 		{"an array", AuditEvent{EventData: "[1]"}, nil, CodeInvalidData},
 		{"empty", AuditEvent{EventData: ""}, nil, CodeFieldNotFound},
 		{"bad checksum", AuditEvent{EventData: eventDataWith(nil), EventDataChecksum: "AAAA"}, nil, CodeInvalidChecksum},
@@ -167,4 +168,19 @@ func FuzzAccept(f *testing.F) {
 			t.Fatalf("accepted %q but its record does not decode: %v", data, err)
 		}
 	})
+}
+
+// TestAcceptSaysWhyJSONIsInvalid: a sender learns what to fix, not only
+// that eventData is not an object.
+func TestAcceptSaysWhyJSONIsInvalid(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"version":"1.0","version":"1.0"}`: `duplicate object member name "version"`,
+		`{"eventName":"\ud800"}`:            "invalid surrogate pair",
+		`[1]`:                               "not a JSON object",
+	} {
+		_, rej := Accept(&testChannel, &AuditEvent{ID: "e", EventData: in}, time.Now())
+		if rej == nil || rej.Code != CodeInvalidData || !strings.Contains(rej.Message, want) || strings.Contains(rej.Message, "jsontext") {
+			t.Errorf("%s: %v, want %q", in, rej, want)
+		}
+	}
 }
