@@ -259,3 +259,30 @@ func TestAccessKeyTimelineHoldsItsCalls(t *testing.T) {
 		t.Fatalf("timeline of %s (%s): %v", key, tl.Type, got)
 	}
 }
+
+// TestTimelineOfANameInTwoRegions: web-asg names a group in us-east-1 and
+// dave's in us-west-2; its timeline takes both, and says so, as why does;
+// an instance ID names one instance.
+func TestTimelineOfANameInTwoRegions(t *testing.T) {
+	idx := openIndex(t, autoScalingFixture(t))
+	x := investigate.New(idx, investigate.DefaultConfig())
+	ctx := context.Background()
+	tl, err := x.Timeline(ctx, "web-asg", time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{fixtureAccount + " us-east-1", fixtureAccount + " us-west-2"}
+	if !slices.Equal(tl.Places, want) {
+		t.Errorf("places = %v, want %v", tl.Places, want)
+	}
+	ex, err := x.Why(ctx, "web-asg", time.Date(2026, 3, 14, 14, 0, 0, 0, time.UTC), 30*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(ex.Places, want) || !strings.Contains(ex.Summary, "web-asg names resources in 2 accounts or regions") {
+		t.Errorf("why: places %v: %s", ex.Places, ex.Summary)
+	}
+	if tl, err = x.Timeline(ctx, "i-0aaa1111", time.Time{}, time.Time{}); err != nil || tl.Places != nil {
+		t.Errorf("an instance: places %v, %v", tl.Places, err)
+	}
+}

@@ -71,6 +71,12 @@ type Timeline struct {
 	Related   []string `json:"related"`
 	Entries   []Entry  `json:"entries"`
 	Truncated bool     `json:"truncated"`
+	// Places are the accounts and regions ("111122223333 us-east-1", or
+	// the account alone for IAM and S3, whose names are global) whose
+	// events name the resource, when there are several: a name given
+	// without its ARN, such as a database's or a group's, may name another
+	// resource in each, and the timeline holds them all.
+	Places []string `json:"places,omitempty"`
 }
 
 // Config bounds an investigation.
@@ -144,6 +150,9 @@ func (x *Investigator) Timeline(ctx context.Context, resource string, since, unt
 	if tl.Type == "" && isAccessKeyID(resource) {
 		tl.Type = "AWS::IAM::AccessKey" // named by the calls made with it, not as their resource
 	}
+	if !isAccessKeyID(resource) && !strings.HasPrefix(resource, "arn:") {
+		tl.Places = placesOf(entries, tl.Type)
+	}
 	parents := parentsOf(own, resource)
 	if len(parents) == 0 && strings.HasPrefix(resource, "i-") && !since.IsZero() {
 		// The launch may predate the range: look it up on its own.
@@ -183,6 +192,32 @@ func (x *Investigator) Timeline(ctx context.Context, resource string, since, unt
 		tl.Entries = []Entry{}
 	}
 	return tl, nil
+}
+
+// placesOf returns the places of the entries when there are several: the
+// account and region of each, or the account alone for a type whose names
+// are global (IAM's, S3 buckets).
+func placesOf(entries []Entry, typ string) []string {
+	global := strings.HasPrefix(typ, "AWS::IAM::") || typ == "AWS::S3::Bucket"
+	var places []string
+	for i := range entries {
+		e := &entries[i]
+		if e.Account == "" {
+			continue
+		}
+		p := e.Account
+		if !global && e.Region != "" {
+			p += " " + e.Region
+		}
+		if !slices.Contains(places, p) {
+			places = append(places, p)
+		}
+	}
+	if len(places) < 2 {
+		return nil
+	}
+	slices.Sort(places)
+	return places
 }
 
 // isAccessKeyID reports whether s is an access key ID: AKIA… (long-term)

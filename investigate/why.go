@@ -48,6 +48,10 @@ type Explanation struct {
 	OwnCalls *OwnCalls `json:"ownCalls,omitempty"`
 	// Settle says what would settle the question when the records cannot.
 	Settle string `json:"settle,omitempty"`
+	// Places are those of the resource's timeline (Timeline.Places): set,
+	// the name stands for several resources, whose events were weighed
+	// together, and the summary says so.
+	Places []string `json:"places,omitempty"`
 }
 
 // Change is the change of state being explained.
@@ -94,7 +98,12 @@ func (x *Investigator) Why(ctx context.Context, resource string, at time.Time, w
 		return nil, err
 	}
 	ex := &Explanation{Resource: resource, Type: tl.Type, At: at, Window: window.String(),
-		Candidates: []Candidate{}, FailedAttempts: []Entry{}, Evidence: []Entry{}}
+		Candidates: []Candidate{}, FailedAttempts: []Entry{}, Evidence: []Entry{}, Places: tl.Places}
+	defer func() {
+		if ex.Places != nil {
+			ex.Summary += " " + PlacesNote(resource, ex.Places)
+		}
+	}()
 
 	change := nearestChange(tl.Entries, at, window)
 	moment := at
@@ -167,6 +176,12 @@ func (x *Investigator) Why(ctx context.Context, resource string, at time.Time, w
 	slices.SortStableFunc(ex.Candidates, func(a, b Candidate) int { return cmp.Compare(b.Score, a.Score) })
 	x.decide(ex, resource, window)
 	return ex, nil
+}
+
+// PlacesNote says that a name stands for resources in several places.
+func PlacesNote(resource string, places []string) string {
+	return fmt.Sprintf("%s names resources in %d accounts or regions (%s), whose events are taken together here: give the resource's ARN to see one.",
+		resource, len(places), strings.Join(places, ", "))
 }
 
 // UnknownResourceError is Why's answer for a resource that no event names:

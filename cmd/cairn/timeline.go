@@ -78,12 +78,22 @@ func printTimeline(w io.Writer, tl *investigate.Timeline) {
 	if tl.Truncated {
 		fmt.Fprintln(w, "(only the newest events are shown; narrow with -since/-until)")
 	}
+	if tl.Places != nil {
+		fmt.Fprintln(w, "("+investigate.PlacesNote(tl.Resource, tl.Places)+")")
+	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TIME\tKIND\tEVENT\tWHO\tFROM\tHOW\tRESULT")
+	// Where a name stands for several resources, each row says whose.
+	where := func(*investigate.Entry) string { return "" }
+	head = "TIME\tKIND\tEVENT\tWHO\tFROM\tHOW\tRESULT"
+	if tl.Places != nil {
+		where = func(ent *investigate.Entry) string { return "\t" + strings.TrimSpace(ent.Account+" "+ent.Region) }
+		head += "\tWHERE"
+	}
+	fmt.Fprintln(tw, head)
 	for i := range tl.Entries {
 		ent := &tl.Entries[i]
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", ent.Time.UTC().Format(time.RFC3339), ent.Kind, entryWhat(ent),
-			entryWho(ent), ent.SourceIP, entryHow(ent), entryResult(ent))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s%s\n", ent.Time.UTC().Format(time.RFC3339), ent.Kind, entryWhat(ent),
+			entryWho(ent), ent.SourceIP, entryHow(ent), entryResult(ent), where(ent))
 	}
 	tw.Flush()
 }
