@@ -208,8 +208,26 @@ func TestWhyNamesWhatItCannotFind(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(ex.Summary, "the newest event that does is InstanceStateChange at 2026-03-14T14:01:30Z") {
+	if !strings.Contains(ex.Summary, "the last event that does is InstanceStateChange (terminated) at 2026-03-14T14:01:30Z") {
 		t.Errorf("a moment long after the instance's end: %s", ex.Summary)
+	}
+	// A quiet moment of its life: the last change before it is the state it
+	// was in, and nothing later is taken for the last.
+	quiet, err := x.Why(ctx, "i-0aaa1111", time.Date(2026, 3, 14, 11, 30, 0, 0, time.UTC), 30*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(quiet.Summary, "the last event before it that does is InstanceStateChange (running) at 2026-03-14T09:01:40Z") ||
+		!strings.Contains(quiet.Summary, "the newest is InstanceStateChange (terminated) at 2026-03-14T14:01:30Z") {
+		t.Errorf("a quiet moment: %s", quiet.Summary)
+	}
+	// Before its launch, nothing named it yet.
+	early, err := x.Why(ctx, "i-0aaa1111", time.Date(2026, 3, 13, 12, 0, 0, 0, time.UTC), 30*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(early.Summary, "Nothing names it at or before that moment (it did not exist yet") {
+		t.Errorf("before its launch: %s", early.Summary)
 	}
 	// docs/cli.md's lists are lists, and its fields are there, when empty.
 	b, _ := json.Marshal(ex)

@@ -121,10 +121,10 @@ func (x *Investigator) Why(ctx context.Context, resource string, at time.Time, w
 	}
 	if change == nil {
 		quiet := ""
-		if len(tl.Entries) == 0 && ex.OwnCalls == nil && len(health) == 0 {
+		if len(tl.Entries) == 0 && ex.OwnCalls == nil && len(relevantHealth(health, at, window)) == 0 {
 			// Nothing names it near the moment: say when something did, or
 			// that nothing ever did, which is a mistyped ID, not an answer.
-			if quiet, err = x.lastNamed(ctx, resource); err != nil {
+			if quiet, err = x.lastNamed(ctx, resource, at); err != nil {
 				return nil, err
 			}
 		}
@@ -192,21 +192,47 @@ func (e *UnknownResourceError) Error() string {
 	return "no event names " + e.Resource + "; check the ID, or ingest the trail that recorded it"
 }
 
-// lastNamed says when an event last named resource, for an explanation
-// whose window holds none (a moment mistyped, or left at now), and fails
-// with UnknownResourceError when none ever did.
-func (x *Investigator) lastNamed(ctx context.Context, resource string) (string, error) {
+// lastNamed says what last named resource before at and what named it
+// newest, for an explanation whose window holds nothing (a quiet moment, a
+// mistyped one, or -at left at now): the last change before the moment is
+// the state the resource was in. It fails with UnknownResourceError when
+// no event ever named it.
+func (x *Investigator) lastNamed(ctx context.Context, resource string, at time.Time) (string, error) {
 	for _, f := range []cairn.Filter{{ResourceID: resource}, {User: resource}} {
 		page, err := x.s.Search(ctx, f, cairn.Cursor{}, 1)
 		if err != nil {
 			return "", err
 		}
-		if len(page.Events) > 0 {
-			e := &page.Events[0]
-			return fmt.Sprintf(" Nothing names it in that window; the newest event that does is %s at %s.", e.EventName, e.EventTime.UTC().Format(time.RFC3339)), nil
+		if len(page.Events) == 0 {
+			continue
 		}
+		newest := &page.Events[0]
+		if !newest.EventTime.After(at) {
+			return fmt.Sprintf(" Nothing names it in that window; the last event that does is %s.", describeEvent(newest)), nil
+		}
+		f.Until = at
+		if page, err = x.s.Search(ctx, f, cairn.Cursor{}, 1); err != nil {
+			return "", err
+		}
+		if len(page.Events) == 0 {
+			return fmt.Sprintf(" Nothing names it at or before that moment (it did not exist yet, or the trail does not reach back so far); the newest event that does is %s.", describeEvent(newest)), nil
+		}
+		return fmt.Sprintf(" Nothing names it in that window; the last event before it that does is %s, and the newest is %s.", describeEvent(&page.Events[0]), describeEvent(newest)), nil
 	}
 	return "", &UnknownResourceError{Resource: resource}
+}
+
+// describeEvent names an event for a sentence: what, when, by whom.
+func describeEvent(e *cairn.Event) string {
+	s := e.EventName
+	if state := cloudtrail.StateOf(e.Raw); state != "" {
+		s += " (" + state + ")"
+	}
+	s += " at " + e.EventTime.UTC().Format(time.RFC3339)
+	if who := e.Principal.Name(); who != "" {
+		s += " by " + who
+	}
+	return s
 }
 
 // nearestChange finds the change of state nearest at (within window), and

@@ -38,7 +38,7 @@ func runWhy(ctx context.Context, e *env, args []string) error {
 	if *window <= 0 {
 		return fmt.Errorf("%w: -window must be positive", errUsage)
 	}
-	now := time.Now().UTC()
+	now := time.Now().UTC().Truncate(time.Second) // records are to the second
 	t := now
 	if *at != "" {
 		if t, err = parseTime(*at, now); err != nil {
