@@ -172,7 +172,7 @@ func (e *importEngine) stage(ctx context.Context, g *group, dir string, res *Imp
 		}
 	}()
 	q := "COPY (" + strings.Join(queries, "\nUNION ALL\n") + ") TO " + literal(dir) +
-		" (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (__p, __r), WRITE_PARTITION_COLUMNS false)"
+		" (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (__p, __r, __c), WRITE_PARTITION_COLUMNS false)"
 	began := time.Now()
 	if _, err := e.conn.ExecContext(ctx, q); err != nil {
 		return nil, fmt.Errorf("read %s: %s", g.format, oneLine(err))
@@ -200,10 +200,10 @@ func (e *importEngine) stage(ctx context.Context, g *group, dir string, res *Imp
 		rows.Close()
 	}
 
-	// The partitions: __p=<period>/__r=<status>/*.parquet.
+	// The partitions: __p=<period>/__r=<status>/__c=<currency>/*.parquet.
 	type part struct {
-		period, status string
-		files          []string
+		period, status, currency string
+		files                    []string
 	}
 	var parts []part
 	pdirs, _ := os.ReadDir(dir)
@@ -212,10 +212,13 @@ func (e *importEngine) stage(ctx context.Context, g *group, dir string, res *Imp
 		rdirs, _ := os.ReadDir(filepath.Join(dir, pd.Name()))
 		for _, rd := range rdirs {
 			status := partitionValue(rd.Name(), "__r")
-			files, _ := filepath.Glob(filepath.Join(dir, pd.Name(), rd.Name(), "*.parquet"))
-			if len(files) > 0 {
-				sort.Strings(files)
-				parts = append(parts, part{period, status, files})
+			cdirs, _ := os.ReadDir(filepath.Join(dir, pd.Name(), rd.Name()))
+			for _, cd := range cdirs {
+				files, _ := filepath.Glob(filepath.Join(dir, pd.Name(), rd.Name(), cd.Name(), "*.parquet"))
+				if len(files) > 0 {
+					sort.Strings(files)
+					parts = append(parts, part{period, status, partitionValue(cd.Name(), "__c"), files})
+				}
 			}
 		}
 	}
@@ -241,6 +244,10 @@ func (e *importEngine) stage(ctx context.Context, g *group, dir string, res *Imp
 			}
 			sp := periodOf(pt.period)
 			sp.Period.Files = append(sp.Period.Files, pt.files...)
+			if pt.currency != "" && !slices.Contains(sp.Period.Currencies, pt.currency) {
+				sp.Period.Currencies = append(sp.Period.Currencies, pt.currency)
+				slices.Sort(sp.Period.Currencies)
+			}
 			if pt.status != "" {
 				n, _, err := e.countRows(ctx, pt.files)
 				if err != nil {

@@ -239,6 +239,9 @@ func canonicalQuery(kind Kind, cols []column, from, period string) (string, erro
 	}
 	add(region, "region")
 	add(c.text(names.resourceID...), "resource_id")
+	// The currency is kept as a partition of the staged files, not as a
+	// column: the period records which it holds (Period.Currencies).
+	add(c.text(names.currency...), "__c")
 
 	// Amounts.
 	costCols := c.find(names.cost...)
@@ -330,7 +333,7 @@ func canonicalQuery(kind Kind, cols []column, from, period string) (string, erro
 	}
 	out := fmt.Sprintf(`SELECT %[1]s AS billing_period, usage_start, usage_end, payer_account, usage_account, charge_type, service,
 	usage_type, operation, region, resource_id, cost, coalesce(__am, cost) AS amortized_cost, created_by, asg_name, stack_name, tags,
-	%[1]s AS __p,
+	%[1]s AS __p, upper(__c) AS __c,
 	CASE
 		WHEN cost IS NULL THEN CASE WHEN __cost_absent THEN 'cost-missing' ELSE 'cost-unparseable' END
 		WHEN usage_start IS NULL THEN CASE WHEN __start_absent THEN 'start-missing' ELSE 'start-unparseable' END
@@ -391,6 +394,7 @@ type srcNames struct {
 	payer, usageAccount, chargeType, service, usageType, operation []string
 	region, resourceID, cost, riEffective, spEffective             []string
 	createdBy, asg, stack                                          []string
+	currency                                                       []string
 	tagPrefix                                                      string   // user tags spread over columns
 	tagMap                                                         []string // user tags in one map column
 }
@@ -415,6 +419,7 @@ var curLegacyNames = srcNames{
 	createdBy:    []string{"resourcetags/aws:createdby"},
 	asg:          []string{"resourcetags/aws:autoscaling:groupname"},
 	stack:        []string{"resourcetags/aws:cloudformation:stack-name"},
+	currency:     []string{"lineitem/currencycode"},
 	tagPrefix:    "resourcetags/",
 }
 
@@ -436,6 +441,7 @@ var curSnakeNames = srcNames{
 	createdBy:    []string{"resource_tags_aws_created_by"},
 	asg:          []string{"resource_tags_aws_autoscaling_group_name"},
 	stack:        []string{"resource_tags_aws_cloudformation_stack_name"},
+	currency:     []string{"line_item_currency_code"},
 	tagPrefix:    "resource_tags_",
 }
 
@@ -452,6 +458,7 @@ var focusNames = srcNames{
 	region:       []string{"regionid"},
 	resourceID:   []string{"resourceid"},
 	cost:         []string{"billedcost"},
+	currency:     []string{"billingcurrency"},
 	tagMap:       []string{"tags"},
 }
 

@@ -897,3 +897,41 @@ func TestImportKeepsEachPayersMonth(t *testing.T) {
 		t.Errorf("one run of both (-want +got):\n%s", diff)
 	}
 }
+
+// TestCurrencies: a period records the currencies its amounts are in, and
+// a report says its currency; amounts of several currencies are never
+// added up, and one payer's report is still there to read.
+func TestCurrencies(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	withCurrency := func(payer, cost, currency string) string {
+		lines := strings.SplitN(payerCSV(payer, cost), "\n", 2)
+		return lines[0] + ",lineItem/CurrencyCode\n" + strings.TrimSuffix(lines[1], "\n") + "," + currency + "\n"
+	}
+	eur, usd := filepath.Join(dir, "eur", "a.csv"), filepath.Join(dir, "usd", "b.csv")
+	os.MkdirAll(filepath.Dir(eur), 0o755)
+	os.MkdirAll(filepath.Dir(usd), 0o755)
+	os.WriteFile(eur, []byte(withCurrency("111122223333", "1.25", "EUR")), 0o644)
+	os.WriteFile(usd, []byte(withCurrency("444455556666", "2.5", "usd")), 0o644)
+
+	s := newStore(t)
+	importInto(t, s, eur)
+	if ps := s.Periods(); len(ps) != 1 || !slices.Equal(ps[0].Currencies, []string{"EUR"}) {
+		t.Fatalf("periods %+v", ps)
+	}
+	rep, err := NewReporter(s, emptyIndex{}).Build(ctx, ReportConfig{By: ByService})
+	if err != nil || rep.Currency != "EUR" || rep.Total != "1.25" {
+		t.Fatalf("one currency: %+v, %v", rep, err)
+	}
+	importInto(t, s, usd)
+	if _, err := NewReporter(s, emptyIndex{}).Build(ctx, ReportConfig{By: ByService}); !errors.Is(err, ErrMixedCurrencies) || !strings.Contains(err.Error(), "EUR, USD") {
+		t.Fatalf("two currencies added up: %v", err)
+	}
+	if _, err := NewReporter(s, emptyIndex{}).Spikes(ctx, nil, SpikeConfig{}); !errors.Is(err, ErrMixedCurrencies) {
+		t.Errorf("spikes over two currencies: %v", err)
+	}
+	rep, err = NewReporter(s, emptyIndex{}).Build(ctx, ReportConfig{By: ByService, Payer: "444455556666"})
+	if err != nil || rep.Currency != "USD" || rep.Total != "2.5" {
+		t.Errorf("one payer: %+v, %v", rep, err)
+	}
+}

@@ -45,6 +45,7 @@ const (
 type ReportConfig struct {
 	By       string // ByPrincipal, ByService, ByResource, ByDay, ByAccount or ByTagPrefix+key
 	Month    string // YYYY-MM; "" for every imported period
+	Payer    string // a payer account; "" for all
 	Service  string // a service code such as AmazonEC2; "" for all
 	Measure  string // MeasureCost (default) or MeasureAmortized
 	OwnerTag string // the user tag that names an owner, tried after aws:createdBy
@@ -92,12 +93,15 @@ func validMonth(m string) error {
 // Report is cost grouped by one dimension. Amounts are exact decimal
 // strings; the rows add up to Total exactly.
 type Report struct {
-	By      string      `json:"by"`
-	Month   string      `json:"month,omitempty"`
-	Service string      `json:"service,omitempty"`
-	Measure string      `json:"measure"`
-	Total   string      `json:"total"`
-	Rows    []ReportRow `json:"rows"`
+	By      string `json:"by"`
+	Month   string `json:"month,omitempty"`
+	Service string `json:"service,omitempty"`
+	Measure string `json:"measure"`
+	// Currency is the currency of every amount, as the reports name it;
+	// empty when they name none.
+	Currency string      `json:"currency,omitempty"`
+	Total    string      `json:"total"`
+	Rows     []ReportRow `json:"rows"`
 	// Methods says how much of the total each attribution method carries.
 	Methods []Amount `json:"methods"`
 }
@@ -159,13 +163,18 @@ func NewReporter(store *Store, idx Querier) *Reporter { return &Reporter{store: 
 // session is a sandboxed in-memory engine over the store's files, with the
 // attribution of every resource in the selected rows as table attr.
 type session struct {
-	db     *sql.DB
-	conn   *sql.Conn
-	from   string // FROM clause over the store's files
-	where  string
-	args   []any
-	attrib *Attributor
+	db       *sql.DB
+	conn     *sql.Conn
+	from     string // FROM clause over the store's files
+	where    string
+	args     []any
+	attrib   *Attributor
+	currency string // of the rows selected
 }
+
+// ErrMixedCurrencies refuses a report over amounts of several currencies,
+// which cairn does not add up.
+var ErrMixedCurrencies = errors.New("the cost selected is in several currencies")
 
 // open opens a session over the rows cfg selects, attributed.
 func (r *Reporter) open(ctx context.Context, cfg ReportConfig) (*session, error) {
@@ -177,6 +186,19 @@ func (r *Reporter) open(ctx context.Context, cfg ReportConfig) (*session, error)
 	if cfg.Month != "" {
 		conds = append(conds, "billing_period = ?")
 		s.args = append(s.args, cfg.Month)
+	}
+	if cfg.Payer != "" {
+		conds = append(conds, "payer_account = ?")
+		s.args = append(s.args, cfg.Payer)
+	}
+	currencies, payers := r.store.currenciesOf(cfg.Month, cfg.Payer)
+	if len(currencies) > 1 {
+		s.close()
+		return nil, cairn.WithHint(fmt.Errorf("%w: %s", ErrMixedCurrencies, strings.Join(currencies, ", ")),
+			"cairn converts no currency: report one payer account at a time (payers: "+strings.Join(payers, ", ")+")")
+	}
+	if len(currencies) == 1 {
+		s.currency = currencies[0]
 	}
 	if cfg.Service != "" {
 		conds = append(conds, "service = ?")
@@ -378,6 +400,9 @@ func (r *Reporter) Build(ctx context.Context, cfg ReportConfig) (*Report, error)
 	}
 	rep := &Report{By: cfg.By, Month: cfg.Month, Service: cfg.Service, Measure: cfg.Measure, Total: "0", Rows: []ReportRow{}, Methods: []Amount{}}
 	s, err := r.open(ctx, cfg)
+	if err == nil {
+		rep.Currency = s.currency
+	}
 	if errors.Is(err, ErrNoCostData) {
 		return rep, nil
 	}

@@ -21,6 +21,7 @@ type Spike struct {
 	Baseline    string    `json:"baseline"` // the typical cost of one period before
 	Peak        string    `json:"peak"`     // the highest cost of one period in the spike
 	Increase    string    `json:"increase"` // what the spike cost above the baseline, over its whole span
+	Currency    string    `json:"currency,omitempty"`
 	// Resources are the resources that rose most, most first (ties by
 	// resource ID); MoreResources counts those that rose too and are not
 	// listed.
@@ -72,6 +73,7 @@ type Searcher interface {
 // SpikeConfig tunes spike detection.
 type SpikeConfig struct {
 	Month    string
+	Payer    string
 	Service  string
 	OwnerTag string
 	// Factor: a period is a spike when it costs more than Factor times its
@@ -122,7 +124,7 @@ func (r *Reporter) Spikes(ctx context.Context, events Searcher, cfg SpikeConfig)
 	if cfg.Top <= 0 {
 		cfg.Top = DefaultSpikeConfig().Top
 	}
-	s, err := r.open(ctx, ReportConfig{Month: cfg.Month, Service: cfg.Service, OwnerTag: cfg.OwnerTag})
+	s, err := r.open(ctx, ReportConfig{Month: cfg.Month, Payer: cfg.Payer, Service: cfg.Service, OwnerTag: cfg.OwnerTag})
 	if errors.Is(err, ErrNoCostData) {
 		return nil, nil
 	}
@@ -250,6 +252,7 @@ func median(v []float64) float64 {
 // increase. Ties go by resource ID, so that the same data lists the same
 // resources.
 func (s *session) explain(ctx context.Context, events Searcher, sp *Spike, step time.Duration, top int) error {
+	sp.Currency = s.currency
 	where := s.usageWhere(step) + " AND resource_id IS NOT NULL"
 	periods := int(sp.End.Sub(sp.Start) / step)
 	// The placeholders of the SELECT list come before those of the filter.

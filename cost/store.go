@@ -50,6 +50,11 @@ type Period struct {
 	// period with no rows, and in stores written before payers were kept;
 	// such a period stands for every payer of its month.
 	Payers []string `json:"payers,omitempty"`
+	// Currencies are the currencies its amounts are in (lineItem/
+	// CurrencyCode, BillingCurrency), sorted: one, as a rule. Empty when
+	// the report names none (USD, as AWS bills), and in stores written
+	// before currencies were kept.
+	Currencies []string `json:"currencies,omitempty"`
 	// Format is the kind of report it came from: cur-legacy-csv,
 	// cur-legacy-parquet, cur2-parquet, cur2-csv, focus-1.x-csv or
 	// focus-1.x-parquet.
@@ -139,6 +144,21 @@ func (s *Store) Periods() []Period {
 		out[i] = p
 	}
 	return out
+}
+
+// currenciesOf returns the currencies of the periods of month and payer
+// ("" for every one), and those periods' payers, sorted.
+func (s *Store) currenciesOf(month, payer string) (currencies, payers []string) {
+	for _, p := range s.snapshot().Periods {
+		if month != "" && p.Period != month || payer != "" && !slices.Contains(p.Payers, payer) {
+			continue
+		}
+		currencies = append(currencies, p.Currencies...)
+		payers = append(payers, p.Payers...)
+	}
+	slices.Sort(currencies)
+	slices.Sort(payers)
+	return slices.Compact(currencies), slices.Compact(payers)
 }
 
 // Files returns the absolute paths of every Parquet file of the snapshot.

@@ -28,6 +28,7 @@ func runCostReport(ctx context.Context, e *env, args []string) error {
 	var cfg cost.ReportConfig
 	fs.StringVar(&cfg.By, "by", cost.ByPrincipal, "group by principal, service, resource, day, account or tag:KEY (a user tag, e.g. tag:team)")
 	fs.StringVar(&cfg.Month, "month", "", "the billing period, YYYY-MM (default: every imported period)")
+	fs.StringVar(&cfg.Payer, "payer", "", "only this payer account's reports (default: every payer's)")
 	fs.StringVar(&cfg.Service, "service", "", "only this service code, e.g. AmazonEC2")
 	fs.StringVar(&cfg.Measure, "measure", cost.MeasureCost, "cost (unblended, as invoiced) or amortized")
 	fs.StringVar(&cfg.OwnerTag, "owner-tag", "", "a user tag that names an owner, tried after aws:createdBy (e.g. Owner)")
@@ -145,7 +146,11 @@ func printCostReport(e *env, rep *cost.Report) {
 	if rep.Measure == cost.MeasureAmortized {
 		measure = "amortized cost"
 	}
-	fmt.Fprintf(e.stdout, "%s by %s, %s: total %s\n", measure, rep.By, scope, money(rep.Total))
+	currency := ""
+	if rep.Currency != "" {
+		currency = " " + rep.Currency
+	}
+	fmt.Fprintf(e.stdout, "%s by %s, %s: total %s%s\n", measure, rep.By, scope, money(rep.Total), currency)
 	if len(rep.Rows) == 0 {
 		return // printWhyEmpty has said why on stderr
 	}
@@ -194,6 +199,7 @@ func runCostSpikes(ctx context.Context, e *env, args []string) error {
 	data := dataFlag(fs, e)
 	cfg := cost.DefaultSpikeConfig()
 	fs.StringVar(&cfg.Month, "month", "", "the billing period, YYYY-MM (default: every imported period)")
+	fs.StringVar(&cfg.Payer, "payer", "", "only this payer account's reports (default: every payer's)")
 	fs.StringVar(&cfg.Service, "service", "", "only this service code, e.g. AmazonEC2")
 	fs.Float64Var(&cfg.Factor, "factor", cfg.Factor, "a spike costs more than this many times its baseline")
 	fs.Float64Var(&cfg.MinIncrease, "min-increase", cfg.MinIncrease, "and at least this much more than its baseline")
@@ -256,8 +262,12 @@ func printSpike(e *env, sp cost.Spike) {
 		periods /= 24
 	}
 	span := fmt.Sprintf("%d %s", periods, plural(periods, unit, unit+"s"))
-	fmt.Fprintf(e.stdout, "%s %s – %s: +%s over %s, against a baseline of %s %s (peak %s %s)\n", unit,
-		sp.Start.UTC().Format("2006-01-02 15:04Z"), sp.End.UTC().Format("2006-01-02 15:04Z"), money(sp.Increase), span,
+	currency := ""
+	if sp.Currency != "" {
+		currency = " " + sp.Currency
+	}
+	fmt.Fprintf(e.stdout, "%s %s – %s: +%s%s over %s, against a baseline of %s %s (peak %s %s)\n", unit,
+		sp.Start.UTC().Format("2006-01-02 15:04Z"), sp.End.UTC().Format("2006-01-02 15:04Z"), money(sp.Increase), currency, span,
 		money(sp.Baseline), perPeriod(unit), money(sp.Peak), perPeriod(unit))
 	if len(sp.Resources) == 0 {
 		return
