@@ -42,15 +42,13 @@ var searchFields = []struct{ Name, Label, Hint string }{
 	{"text", "Text", "substring of the record"},
 }
 
-// filterOf reads the search form.
-func filterOf(q url.Values, now time.Time) (cairn.Filter, []string) {
-	var f cairn.Filter
-	var errs []string
+// filterOf reads the search form. bare is the service as given when it
+// has no dot, for cairn.WithBareSource.
+func filterOf(q url.Values, now time.Time) (f cairn.Filter, bare string, errs []string) {
 	f.User = strings.TrimSpace(q.Get("user"))
-	f.EventName = strings.TrimSpace(q.Get("event"))
-	f.EventSource = strings.TrimSpace(q.Get("service"))
-	if f.EventSource != "" && !strings.Contains(f.EventSource, ".") {
-		f.EventSource += ".amazonaws.com"
+	bare, err := f.SetEventService(q.Get("event"), q.Get("service"))
+	if err != nil {
+		errs = append(errs, err.Error())
 	}
 	f.ResourceID = strings.TrimSpace(q.Get("resource"))
 	f.AccessKeyID = strings.TrimSpace(q.Get("access-key"))
@@ -65,7 +63,6 @@ func filterOf(q url.Values, now time.Time) (cairn.Filter, []string) {
 	case "false":
 		f.ReadOnly = cairn.BoolFalse
 	}
-	var err error
 	if v := q.Get("since"); v != "" {
 		if f.Since, err = cairn.ParseTime(v, now); err != nil {
 			errs = append(errs, "since: "+err.Error())
@@ -79,7 +76,7 @@ func filterOf(q url.Values, now time.Time) (cairn.Filter, []string) {
 	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Since.Before(f.Until) {
 		errs = append(errs, "since must be before until")
 	}
-	return f, errs
+	return f, bare, errs
 }
 
 func encodeCursor(c cairn.Cursor) string {
@@ -122,7 +119,7 @@ func (u *UI) events(w http.ResponseWriter, r *http.Request, s *session) {
 	ctx := r.Context()
 	q := r.URL.Query()
 	now := u.cfg.Now()
-	f, errs := filterOf(q, now)
+	f, bare, errs := filterOf(q, now)
 	var after cairn.Cursor
 	if v := q.Get("after"); v != "" {
 		var err error
@@ -140,6 +137,11 @@ func (u *UI) events(w http.ResponseWriter, r *http.Request, s *session) {
 		}
 	}
 	if len(errs) == 0 {
+		var err error
+		if f, err = cairn.WithBareSource(ctx, u.cfg.Index, f, bare); err != nil {
+			u.fail(w, r, s, http.StatusInternalServerError, "The search failed: "+oneLine(err.Error()), err)
+			return
+		}
 		g, gctx := errgroup.WithContext(ctx)
 		var res cairn.Page
 		var gl *glance

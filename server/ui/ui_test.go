@@ -477,3 +477,31 @@ func TestEventRawIsTheRecordAsReceived(t *testing.T) {
 		t.Errorf("raw record of no event: %d", resp.StatusCode)
 	}
 }
+
+// TestServiceAndEventAsTheCommandLineTakesThem: the search form reads a
+// service and an event as cairn search does: EC2 or ec2 is
+// ec2.amazonaws.com, ec2:RunInstances (as tables show it) is a service and
+// an event, and an application's source without a dot finds its events.
+func TestServiceAndEventAsTheCommandLineTakesThem(t *testing.T) {
+	at := time.Date(2026, 3, 14, 3, 0, 0, 0, time.UTC)
+	app := cairn.Event{EventID: "ev-app-1", EventTime: at, EventVersion: "1.09", EventSource: "myapp", EventName: "DeleteInvoice",
+		RecipientAccountID: "111122223333", Principal: cairn.Principal{Type: "IAMUser", UserName: "alice"},
+		Raw: []byte(`{"eventVersion":"1.09","eventID":"ev-app-1","eventTime":"2026-03-14T03:00:00Z","eventSource":"myapp","eventName":"DeleteInvoice","recipientAccountId":"111122223333","userIdentity":{"type":"IAMUser","userName":"alice"}}`)}
+	c, ts := serveEvents(t, []cairn.Event{describeBy("ev-ec2-1", at, "i-0abc"), app})
+	for _, c2 := range []struct{ query, want, not string }{
+		{"service=EC2", "ev-ec2-1", "ev-app-1"},
+		{"service=ec2", "ev-ec2-1", "ev-app-1"},
+		{"event=ec2:DescribeInstances", "ev-ec2-1", "ev-app-1"},
+		{"event=ec2%3ADescribeInstances&service=ec2.amazonaws.com", "ev-ec2-1", "ev-app-1"},
+		{"service=myapp", "ev-app-1", "ev-ec2-1"},
+		{"event=myapp:DeleteInvoice", "ev-app-1", "ev-ec2-1"},
+	} {
+		resp, body := get(t, c, ts.URL+"/events?"+c2.query)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "/event/"+c2.want) || strings.Contains(body, "/event/"+c2.not) {
+			t.Errorf("/events?%s: %d, want %s alone", c2.query, resp.StatusCode, c2.want)
+		}
+	}
+	if _, body := get(t, c, ts.URL+"/events?event=ec2:DescribeInstances&service=s3"); !strings.Contains(body, "name different services") {
+		t.Errorf("an event of another service than the one given is not refused")
+	}
+}
