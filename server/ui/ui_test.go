@@ -505,3 +505,44 @@ func TestServiceAndEventAsTheCommandLineTakesThem(t *testing.T) {
 		t.Errorf("an event of another service than the one given is not refused")
 	}
 }
+
+// TestInsightsPageSaysWhatItSearched: the Insights page names the range it
+// searched, by default the 90 days before the newest event, says when that
+// range holds no events, and links to a search from the oldest event when
+// older events are left out.
+func TestInsightsPageSaysWhatItSearched(t *testing.T) {
+	march := time.Date(2026, 3, 14, 3, 0, 0, 0, time.UTC)
+	august := time.Date(2026, 8, 20, 12, 0, 0, 0, time.UTC)
+	c, ts := serveEvents(t, []cairn.Event{describeBy("ev-march", march, "i-0abc"), describeBy("ev-august", august, "i-0abc")})
+	text := func(body string) string { return strings.Join(strings.Fields(body), " ") }
+	_, body := get(t, c, ts.URL+"/insights")
+	body = text(body)
+	for _, want := range []string{
+		"Searched: what began in the 90 days before the newest event, from 2026-05-22.",
+		"No unusual activity in the 90 days before the newest event, from 2026-05-22:",
+		`<a href="/insights?since=2026-03-14">Look further back, from the oldest event, 2026-03-14</a>`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/insights does not say %q:\n%s", want, body)
+		}
+	}
+	if strings.Contains(body, "everything indexed") {
+		t.Errorf("/insights says it searched everything indexed")
+	}
+	_, body = get(t, c, ts.URL+"/insights?since=2026-11-01")
+	body = text(body)
+	if !strings.Contains(body, "No events in this range (from 2026-11-01)") || !strings.Contains(body, `href="/insights?since=2026-03-14"`) {
+		t.Errorf("/insights?since=2026-11-01 does not say the range holds no events:\n%s", body)
+	}
+	_, body = get(t, c, ts.URL+"/insights?since=2026-03-01&until=2026-03-31")
+	if body = text(body); !strings.Contains(body, "No unusual activity from 2026-03-01 through 2026-03-31:") || strings.Contains(body, "Look further back") {
+		t.Errorf("/insights of March does not say its range:\n%s", body)
+	}
+	empty := httptest.NewServer(server.New(server.DefaultConfig(), openEmptyIndex(t), testCreds, nil).Handler())
+	t.Cleanup(empty.Close)
+	c = newClient(t)
+	login(t, c, empty.URL, "AKIDUITEST", "s3cret/ui+test")
+	if _, body = get(t, c, empty.URL+"/insights?since=30d"); !strings.Contains(body, "No events in this range") {
+		t.Errorf("/insights?since=30d of an empty index does not say it holds no events:\n%s", body)
+	}
+}
