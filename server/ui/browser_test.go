@@ -266,6 +266,23 @@ func TestBrowser(t *testing.T) {
 	if loc := get("location", chromedp.Location()); !strings.Contains(loc, "user="+url.QueryEscape(user)) {
 		t.Errorf("the search is not in the URL: %s", loc)
 	}
+	// Back from a search, the form is whole again and shows the search
+	// of the page shown, though the browser kept the page as it was left
+	// (a page from its back/forward cache gets a pageshow, persisted).
+	backForm := get("back to the form", chromedp.Evaluate[string](`(function () {
+		var form = document.querySelector("form.search");
+		document.getElementById("f-event").value = "TypedNotSent";
+		form.dispatchEvent(new Event("submit", {cancelable: true}));
+		window.dispatchEvent(new PageTransitionEvent("pageshow", {persisted: true}));
+		var broken = [];
+		Array.prototype.forEach.call(form.elements, function (el) {
+			if (el.tagName !== "BUTTON" && (el.disabled || !el.name)) { broken.push(el.id); }
+		});
+		return broken.join(" ") + "|" + document.getElementById("f-event").value + "|" + document.getElementById("f-user").value;
+	})()`))
+	if backForm != "||"+user {
+		t.Errorf("back from a search, the form reads %q (disabled or nameless fields|event|user), want ||%s", backForm, user)
+	}
 	do("open the event",
 		chromedp.Click(chromedp.CSS("table.events tbody tr td a")),
 		chromedp.WaitVisible(chromedp.ID("raw-record")),
