@@ -546,3 +546,17 @@ func TestInsightsPageSaysWhatItSearched(t *testing.T) {
 		t.Errorf("/insights?since=30d of an empty index does not say it holds no events:\n%s", body)
 	}
 }
+
+// TestActivityOverYears: the events page's chart of a range of years draws
+// a bar for every week that has events, its labels with their years.
+func TestActivityOverYears(t *testing.T) {
+	var evs []cairn.Event
+	for i, d := 0, time.Date(2020, 2, 1, 0, 0, 0, 0, time.UTC); d.Before(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)); i, d = i+1, d.AddDate(0, 3, 0) {
+		evs = append(evs, describeBy(fmt.Sprintf("ev-q-%02d", i), d, "i-0abc"))
+	}
+	c, ts := serveEvents(t, evs)
+	_, body := get(t, c, ts.URL+"/events?since=2020-01-01")
+	if n := strings.Count(body, `<rect class="bar"`); n != len(evs) || !strings.Contains(body, "per week") || !strings.Contains(body, "week of Jan 27 2020") {
+		t.Errorf("/events?since=2020-01-01: %d bars per week, the first of Jan 27 2020, want %d:\n%s", n, len(evs), body)
+	}
+}
