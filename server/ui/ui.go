@@ -336,8 +336,11 @@ func (u *UI) login(w http.ResponseWriter, r *http.Request) {
 	}
 	u.sessions[token] = &session{keyID: id, csrf: randomToken(), expires: now.Add(SessionTTL)}
 	u.mu.Unlock()
+	// Lax, not Strict: a link to a page of cairn from chat, a ticket or
+	// mail opens that page rather than the sign-in form. Nothing changes on
+	// a GET; every POST must carry the session's CSRF token (auth).
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true,
-		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil, Expires: now.Add(SessionTTL)})
+		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil, Expires: now.Add(SessionTTL)})
 	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: "", Path: "/login", MaxAge: -1})
 	u.cfg.Log.Info("ui login", "remote", r.RemoteAddr, "access_key", id)
 	http.Redirect(w, r, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
@@ -349,6 +352,6 @@ func (u *UI) logout(w http.ResponseWriter, r *http.Request, _ *session) {
 		delete(u.sessions, c.Value)
 		u.mu.Unlock()
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
