@@ -406,6 +406,13 @@ func (u *UI) event(w http.ResponseWriter, r *http.Request, s *session) {
 			return
 		}
 		page["Refusal"] = rf
+		if rf.Identity != "" {
+			// The calls the page counts: the identity's refusals of this
+			// action in the span counted, by the code of this one.
+			q := url.Values{"user": {rf.Identity}, "service": {e.EventSource}, "event": {e.EventName}, "error": {e.ErrorCode},
+				"since": {rf.Since.UTC().Format(time.RFC3339Nano)}, "until": {rf.Until.UTC().Format(time.RFC3339Nano)}}
+			page["RefusalsURL"] = "/events?" + q.Encode()
+		}
 	}
 	u.render(w, r, http.StatusOK, "event", s, page)
 }

@@ -561,3 +561,29 @@ func TestActivityOverYears(t *testing.T) {
 		t.Errorf("/events?since=2020-01-01: %d bars per week, the first of Jan 27 2020, want %d:\n%s", n, len(evs), body)
 	}
 }
+
+// TestRefusalsLinkSelectsWhatItCounts: a denied call's page counts the
+// identity's refusals of the action in a span, and links to those calls
+// alone, not to every failure of the identity.
+func TestRefusalsLinkSelectsWhatItCounts(t *testing.T) {
+	ts := startSmall(t)
+	c := newClient(t)
+	login(t, c, ts.URL, "AKIDUITEST", "s3cret/ui+test")
+	_, body := get(t, c, ts.URL+"/event/"+evilID)
+	m := regexp.MustCompile(`Refused 1 time\(s\) from 2026-03-07 03:10:00Z to 2026-03-21 03:10:00Z: <a id="refusals" href="([^"]+)">`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("the event page does not count the refusals in their span:\n%s", body)
+	}
+	link, err := url.Parse(strings.ReplaceAll(m[1], "&amp;", "&"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := url.Values{"user": {"arn:aws:iam::111122223333:user/mallory"}, "service": {"ec2.amazonaws.com"}, "event": {"RunInstances"},
+		"error": {"Client.UnauthorizedOperation"}, "since": {"2026-03-07T03:10:00Z"}, "until": {"2026-03-21T03:10:00Z"}}
+	if link.Path != "/events" || link.RawQuery != want.Encode() {
+		t.Errorf("the refusals link is %s, want /events?%s", link, want.Encode())
+	}
+	if _, body := get(t, c, ts.URL+link.String()); !strings.Contains(body, "/event/"+evilID) {
+		t.Errorf("the refusals link does not list the refusal")
+	}
+}
