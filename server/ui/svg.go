@@ -184,7 +184,8 @@ func max1(n int) int {
 
 // timelineStrip draws a resource's timeline as one lane per kind of entry;
 // failed calls are crosses. Every mark links to its row in the table, or,
-// for the entries before rowsFrom that the table leaves out, to its event.
+// for the entries before rowsFrom that the table leaves out, to its event;
+// the marks are for the mouse, the table for the keyboard.
 func timelineStrip(tl *investigate.Timeline, rowsFrom int) template.HTML {
 	if tl == nil || len(tl.Entries) == 0 {
 		return ""
@@ -229,10 +230,12 @@ func timelineStrip(tl *investigate.Timeline, rowsFrom int) template.HTML {
 		if e.Failed() {
 			title += " FAILED " + e.ErrorCode
 		}
+		// Out of the tab order: a busy resource has hundreds of marks, and
+		// the table below lists the same entries as links.
 		if i < rowsFrom {
-			fmt.Fprintf(&b, `<a href="/event/%s"><title>%s</title>`, esc(url.PathEscape(e.EventID)), esc(title))
+			fmt.Fprintf(&b, `<a href="/event/%s" tabindex="-1" aria-label="%s"><title>%s</title>`, esc(url.PathEscape(e.EventID)), esc(title), esc(title))
 		} else {
-			fmt.Fprintf(&b, `<a href="#entry-%d"><title>%s</title>`, i, esc(title))
+			fmt.Fprintf(&b, `<a href="#entry-%d" tabindex="-1" aria-label="%s"><title>%s</title>`, i, esc(title), esc(title))
 		}
 		switch {
 		case e.Failed():

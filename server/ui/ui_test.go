@@ -391,8 +391,13 @@ func TestTimelineTableShowsTheNewest(t *testing.T) {
 	if !strings.Contains(body, `id="rows-note"`) || !strings.Contains(body, "the newest 500 of 520 entries") {
 		t.Error("the page does not say it shows only the newest entries")
 	}
-	if !strings.Contains(body, `<a href="/event/ev-busy-0000">`) || !strings.Contains(body, `<a href="#entry-519">`) {
-		t.Error("the strip's marks do not link to the hidden entries' events and the shown entries' rows")
+	if !strings.Contains(body, `<a href="/event/ev-busy-0000" tabindex="-1" aria-label="2026-03-14T00:00:00Z DescribeInstances by autoscaling.amazonaws.com">`) ||
+		!strings.Contains(body, `<a href="#entry-519" tabindex="-1" aria-label="`) {
+		t.Error("the strip's marks do not link to the hidden entries' events and the shown entries' rows, out of the tab order")
+	}
+	// A keyboard goes through the table, not through 520 marks.
+	if n := strings.Count(body, `<a href="#entry-`) + strings.Count(body, `<a href="/event/ev-busy-`) - strings.Count(body, `tabindex="-1"`); n != 500 {
+		t.Errorf("%d links in the tab order among the marks and rows, want the table's 500", n)
 	}
 }
 
@@ -411,7 +416,7 @@ func TestResourceTimelineKeepsTheMomentInView(t *testing.T) {
 	add("i-0busy", 2100, time.Hour)
 	add("i-0quiet", 30, 24*time.Hour)
 	c, ts := serveEvents(t, evs)
-	mark := func(id string) string { return `<a href="/event/` + id + `">` }
+	mark := func(id string) string { return `<a href="/event/` + id + `"` }
 
 	at := start.Add(1000 * time.Hour).Format(time.RFC3339)
 	_, body := get(t, c, ts.URL+"/resource/i-0busy?at="+url.QueryEscape(at))
