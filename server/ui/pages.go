@@ -463,6 +463,10 @@ type timelineRow struct {
 func (u *UI) resource(w http.ResponseWriter, r *http.Request, s *session) {
 	ctx := r.Context()
 	id := r.PathValue("id")
+	if strings.TrimSpace(id) == "" {
+		u.fail(w, r, s, http.StatusNotFound, "No resource was named: give its ID or ARN after /resource/, or follow one from an event.", nil)
+		return
+	}
 	q := r.URL.Query()
 	page := map[string]any{"Title": "Resource " + id, "ID": id, "At": q.Get("at"), "Window": q.Get("window")}
 	var errs []string

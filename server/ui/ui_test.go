@@ -592,3 +592,44 @@ func TestRefusalsLinkSelectsWhatItCounts(t *testing.T) {
 		t.Errorf("the refusals link does not list the refusal")
 	}
 }
+
+// TestRoutesAnswerWhatTheyAreAsked: an empty resource, a method a page does
+// not take, a GET of /logout (which signs no one out), /login while signed
+// in and the favicon each get a proper answer.
+func TestRoutesAnswerWhatTheyAreAsked(t *testing.T) {
+	ts := startSmall(t)
+	c := newClient(t)
+	if resp, _ := get(t, c, ts.URL+"/favicon.ico"); resp.StatusCode != http.StatusNoContent {
+		t.Errorf("/favicon.ico: %d, want 204", resp.StatusCode)
+	}
+	if resp, _ := get(t, c, ts.URL+"/ui/static/favicon.svg"); resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/svg+xml" {
+		t.Errorf("favicon.svg: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	if resp, _ := get(t, c, ts.URL+"/logout"); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/login" {
+		t.Errorf("GET /logout signed out: %d to %q, want the sign-in page", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	login(t, c, ts.URL, "AKIDUITEST", "s3cret/ui+test")
+	if resp, body := get(t, c, ts.URL+"/resource/"); resp.StatusCode != http.StatusNotFound || !strings.Contains(body, "No resource was named") {
+		t.Errorf("/resource/: %d\n%s", resp.StatusCode, body)
+	}
+	resp, err := c.PostForm(ts.URL+"/events", url.Values{"user": {"alice"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "GET, HEAD" {
+		t.Errorf("POST /events: %d, Allow %q; want 405, GET, HEAD", resp.StatusCode, resp.Header.Get("Allow"))
+	}
+	resp, body := get(t, c, ts.URL+"/logout")
+	if resp.StatusCode != http.StatusOK || !regexp.MustCompile(`<form method="post" action="/logout">\s*<input type="hidden" name="csrf"`).MatchString(body) {
+		t.Errorf("GET /logout: %d, want a page with a sign-out form\n%s", resp.StatusCode, body)
+	}
+	if resp, _ := get(t, c, ts.URL+"/events"); resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /logout signed the user out: /events answers %d", resp.StatusCode)
+	}
+	for next, want := range map[string]string{"": "/events", "?next=%2Fhealth": "/health", "?next=https%3A%2F%2Fevil.example": "/events"} {
+		if resp, _ := get(t, c, ts.URL+"/login"+next); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != want {
+			t.Errorf("/login%s signed in: %d to %q, want %s", next, resp.StatusCode, resp.Header.Get("Location"), want)
+		}
+	}
+}
