@@ -57,11 +57,14 @@ func filterOf(q url.Values, now time.Time) (f cairn.Filter, bare string, errs []
 	f.Region = strings.TrimSpace(q.Get("region"))
 	f.ErrorCode = strings.TrimSpace(q.Get("error"))
 	f.Text = q.Get("text")
-	switch q.Get("readonly") {
+	switch v := q.Get("readonly"); v {
+	case "":
 	case "true":
 		f.ReadOnly = cairn.BoolTrue
 	case "false":
 		f.ReadOnly = cairn.BoolFalse
+	default:
+		errs = append(errs, fmt.Sprintf("readonly: true or false, not %q", v))
 	}
 	if v := q.Get("since"); v != "" {
 		if f.Since, err = cairn.ParseTime(v, now); err != nil {

@@ -352,7 +352,9 @@ func (u *UI) login(w http.ResponseWriter, r *http.Request) {
 		u.showLogin(w, r, http.StatusForbidden, "The form expired or did not come from this site; try again.")
 		return
 	}
-	id, secret := strings.TrimSpace(r.PostFormValue("access_key_id")), r.PostFormValue("secret_access_key")
+	// Both are trimmed: a key pasted from a file or a terminal often comes
+	// with a space or a line break, and neither is ever part of a key.
+	id, secret := strings.TrimSpace(r.PostFormValue("access_key_id")), strings.TrimSpace(r.PostFormValue("secret_access_key"))
 	if id == "" || secret == "" || !u.cfg.Check(id, secret) {
 		u.logins.fail(addr, now)
 		u.cfg.Log.Info("ui login refused", "remote", r.RemoteAddr, "access_key", id)

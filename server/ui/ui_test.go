@@ -144,7 +144,9 @@ func TestLogin(t *testing.T) {
 			t.Fatalf("after a refused login /events answers %d", r.StatusCode)
 		}
 	}
-	resp := login(t, c, ts.URL, "AKIDUITEST", "s3cret/ui+test")
+	// The secret is trimmed as the key ID is: a pasted one often ends in a
+	// line break.
+	resp := login(t, c, ts.URL, " AKIDUITEST ", " s3cret/ui+test\n")
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/events" {
 		t.Fatalf("good login: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
@@ -266,6 +268,11 @@ func TestEscaping(t *testing.T) {
 	_, body := get(t, c, ts.URL+"/events?text="+url.QueryEscape(`"><script>x()</script>`))
 	if strings.Contains(body, "<script>x()") {
 		t.Errorf("the search form echoes markup")
+	}
+	// A read-only value that is neither true nor false is refused, not
+	// taken for either.
+	if _, body := get(t, c, ts.URL+"/events?readonly=maybe"); !strings.Contains(body, `readonly: true or false, not &#34;maybe&#34;`) || strings.Contains(body, "/event/"+evilID) {
+		t.Errorf("readonly=maybe is not refused:\n%s", body)
 	}
 	// Quotes and a NUL in a filter are values to match, not SQL.
 	for _, p := range []string{"/events?user=%00", "/events?user=a%27b", "/events?event=x%00y%27%3B--",
