@@ -134,8 +134,8 @@ func dayOrTime(t time.Time) string {
 
 func rowOf(in *investigate.Insight) insightRow {
 	row := insightRow{Insight: in, Kind: "call rate",
-		Rate:     fmt.Sprintf("%s (%d)", investigate.PerMinute(in.Rate), in.Count),
-		Baseline: fmt.Sprintf("%s (at most %d in 10 min)", investigate.PerMinute(in.BaselineRate), in.BaselinePeak),
+		Rate:     fmt.Sprintf("%s (%s)", investigate.PerMinute(in.Rate), count(in.Count)),
+		Baseline: fmt.Sprintf("%s (at most %s in 10 min)", investigate.PerMinute(in.BaselineRate), count(in.BaselinePeak)),
 	}
 	calls := url.Values{"event": {in.EventName}, "service": {in.EventSource}, "account": {in.Account}, "region": {in.Region},
 		"since": {in.Start.Format(time.RFC3339)}, "until": {in.End.Format(time.RFC3339)}}

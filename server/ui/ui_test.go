@@ -427,7 +427,7 @@ func TestResourceTimelineKeepsTheMomentInView(t *testing.T) {
 
 	at := start.Add(1000 * time.Hour).Format(time.RFC3339)
 	_, body := get(t, c, ts.URL+"/resource/i-0busy?at="+url.QueryEscape(at))
-	if !strings.Contains(body, "1024 entries.") || !strings.Contains(body, mark("ev-i-0busy-0000")) || strings.Contains(body, "ev-i-0busy-1024") {
+	if !strings.Contains(body, "1,024 entries.") || !strings.Contains(body, mark("ev-i-0busy-0000")) || strings.Contains(body, "ev-i-0busy-1024") {
 		t.Errorf("with a moment, the timeline is not every event up to a day after it (entries 0 to 1023)")
 	}
 	if !strings.Contains(body, `id="cut-note"`) || !strings.Contains(body, `<a href="/resource/i-0busy">the newest</a>`) {
@@ -435,7 +435,7 @@ func TestResourceTimelineKeepsTheMomentInView(t *testing.T) {
 	}
 
 	_, body = get(t, c, ts.URL+"/resource/i-0busy")
-	if !strings.Contains(body, "2000 entries (truncated)") || !strings.Contains(body, `id="entry-1999"`) || strings.Contains(body, mark("ev-i-0busy-0099")) || strings.Contains(body, `id="cut-note"`) {
+	if !strings.Contains(body, "2,000 entries (truncated)") || !strings.Contains(body, `id="entry-1999"`) || strings.Contains(body, mark("ev-i-0busy-0099")) || strings.Contains(body, `id="cut-note"`) {
 		t.Errorf("without a moment, the timeline is not the newest 2,000 events")
 	}
 
