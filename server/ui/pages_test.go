@@ -5,9 +5,26 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cairn-audit/cairn/investigate"
 )
+
+// TestWhyWithoutAState: a change whose state no record names is "a change
+// of state", not an empty emphasis.
+func TestWhyWithoutAState(t *testing.T) {
+	u := New(Config{})
+	at := time.Date(2026, 3, 14, 3, 10, 0, 0, time.UTC)
+	why := &investigate.Explanation{Resource: "i-0abc", Verdict: investigate.VerdictNoAPIActivity, Summary: "s",
+		Change: &investigate.Change{Time: at, Source: "service", EventID: "ev-1"}}
+	w := httptest.NewRecorder()
+	u.render(w, httptest.NewRequest("GET", "/resource/i-0abc", nil), 200, "resource", &session{keyID: "k", csrf: "c"},
+		map[string]any{"Title": "Resource i-0abc", "ID": "i-0abc", "Why": why})
+	body := w.Body.String()
+	if strings.Contains(body, "<strong></strong>") || !strings.Contains(body, "The change: a change of state at 2026-03-14 03:10:00Z") {
+		t.Errorf("a change without a state:\n%s", body)
+	}
+}
 
 // TestNumbersHaveSeparators: counts read the same on every page, with
 // thousands separators.
