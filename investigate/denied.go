@@ -34,6 +34,10 @@ type Refusal struct {
 	// included, from LastAllowed (or refusalHorizon before) to NextAllowed
 	// (or refusalHorizon after).
 	Denied int `json:"denied"`
+	// Since and Until are the span [Since, Until) that Denied counts over;
+	// zero when the caller is unknown and nothing was counted.
+	Since time.Time `json:"since"`
+	Until time.Time `json:"until"`
 	// Changes are the calls in that span that changed the policies the
 	// denial names: the role's or user's own, the organisation's service
 	// control policies, or the resource's policy.
@@ -144,6 +148,7 @@ func (x *Investigator) ExplainDenial(ctx context.Context, e *cairn.Event) (*Refu
 	// The denials in between: failed calls only, few.
 	failed := same
 	failed.ErrorCode, failed.Since, failed.Until = cairn.ErrorAny, from, to
+	rf.Since, rf.Until = from, to
 	evs, _, err := x.events(ctx, failed)
 	if err != nil {
 		return nil, err

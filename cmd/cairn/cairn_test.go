@@ -469,4 +469,7 @@ func TestSearchSourceWithoutADot(t *testing.T) {
 			t.Errorf("search %v: exit %d, %d events: %s", args, r.code, len(got), r.stderr)
 		}
 	}
+	if r := runCairn(t, nil, "search", "-data", data, "-event", "myapp:DeleteInvoice", "-service", "ec2"); r.code == 0 || !strings.Contains(r.stderr, "-event myapp:DeleteInvoice and -service ec2 name different services") {
+		t.Errorf("search with an event of another service: exit %d: %s", r.code, r.stderr)
+	}
 }

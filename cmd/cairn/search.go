@@ -21,8 +21,8 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 	data := dataFlag(fs, e)
 	var f cairn.Filter
 	fs.StringVar(&f.User, "user", "", "user name, role session name, ARN, source identity, Identity Center user ID, the AWS service acting, or root")
-	fs.StringVar(&f.EventName, "event", "", "event name, e.g. RunInstances, or as the table shows it, ec2:RunInstances")
-	fs.StringVar(&f.EventSource, "service", "", "event source, e.g. ec2 or ec2.amazonaws.com")
+	event := fs.String("event", "", "event name, e.g. RunInstances, or as the table shows it, ec2:RunInstances")
+	service := fs.String("service", "", "event source, e.g. ec2 or ec2.amazonaws.com")
 	fs.StringVar(&f.ResourceID, "resource", "", "resource ID or ARN, e.g. i-0abc or a bucket name")
 	fs.StringVar(&f.AccessKeyID, "access-key", "", "access key ID")
 	fs.StringVar(&f.SourceIP, "ip", "", "source IP address")
@@ -50,17 +50,9 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 	if *limit < 0 {
 		return fmt.Errorf("%w: -limit must be 0 (all) or more, not %d", errUsage, *limit)
 	}
-	if svc, name, ok := strings.Cut(f.EventName, ":"); ok {
-		// The table's EVENT column, copied as it is.
-		if f.EventSource != "" && strings.TrimSuffix(f.EventSource, ".amazonaws.com") != svc {
-			return fmt.Errorf("%w: -event %s and -service %s name different services", errUsage, f.EventName, f.EventSource)
-		}
-		f.EventSource, f.EventName = svc, name
-	}
-	bareSource := ""
-	if f.EventSource != "" && !strings.Contains(f.EventSource, ".") {
-		bareSource = f.EventSource
-		f.EventSource = strings.ToLower(f.EventSource) + ".amazonaws.com" // AWS's are lower case: EC2 is ec2
+	bareSource, err := f.SetEventService(*event, *service)
+	if err != nil {
+		return fmt.Errorf("%w: -event %s and -service %s name different services", errUsage, *event, *service)
 	}
 	switch *readOnly {
 	case "":
@@ -84,14 +76,11 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer r.Close()
-	if bareSource != "" {
-		// ec2 is AWS's ec2.amazonaws.com, but an application's events
-		// (PutAuditEvents) may name a source without a dot, myapp, as the
-		// EVENT column then shows it: when AWS's reading finds nothing,
-		// the name as it is is tried.
-		if f, err = bareSourceFilter(ctx, r, f, bareSource); err != nil {
-			return err
-		}
+	// ec2 is AWS's ec2.amazonaws.com, but an application's events
+	// (PutAuditEvents) may name a source without a dot, myapp, as the EVENT
+	// column then shows it.
+	if f, err = cairn.WithBareSource(ctx, r, f, bareSource); err != nil {
+		return err
 	}
 	write := writeNewestFirst
 	if *oldestFirst {
@@ -112,21 +101,6 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "(the %s %d shown; more match: -limit N shows more, -limit 0 all)\n", which, *limit)
 	}
 	return nil
-}
-
-// bareSourceFilter returns f with the event source as given when the
-// filter finds nothing with AWS's reading of it and something without.
-func bareSourceFilter(ctx context.Context, r reader, f cairn.Filter, bare string) (cairn.Filter, error) {
-	page, err := r.Search(ctx, f, cairn.Cursor{}, 1)
-	if err != nil || len(page.Events) > 0 {
-		return f, err
-	}
-	g := f
-	g.EventSource = bare
-	if page, err = r.Search(ctx, g, cairn.Cursor{}, 1); err != nil || len(page.Events) == 0 {
-		return f, err
-	}
-	return g, nil
 }
 
 // writeNewestFirst writes up to limit matches (0: all), newest first, as

@@ -266,6 +266,23 @@ func TestBrowser(t *testing.T) {
 	if loc := get("location", chromedp.Location()); !strings.Contains(loc, "user="+url.QueryEscape(user)) {
 		t.Errorf("the search is not in the URL: %s", loc)
 	}
+	// Back from a search, the form is whole again and shows the search
+	// of the page shown, though the browser kept the page as it was left
+	// (a page from its back/forward cache gets a pageshow, persisted).
+	backForm := get("back to the form", chromedp.Evaluate[string](`(function () {
+		var form = document.querySelector("form.search");
+		document.getElementById("f-event").value = "TypedNotSent";
+		form.dispatchEvent(new Event("submit", {cancelable: true}));
+		window.dispatchEvent(new PageTransitionEvent("pageshow", {persisted: true}));
+		var broken = [];
+		Array.prototype.forEach.call(form.elements, function (el) {
+			if (el.tagName !== "BUTTON" && (el.disabled || !el.name)) { broken.push(el.id); }
+		});
+		return broken.join(" ") + "|" + document.getElementById("f-event").value + "|" + document.getElementById("f-user").value;
+	})()`))
+	if backForm != "||"+user {
+		t.Errorf("back from a search, the form reads %q (disabled or nameless fields|event|user), want ||%s", backForm, user)
+	}
 	do("open the event",
 		chromedp.Click(chromedp.CSS("table.events tbody tr td a")),
 		chromedp.WaitVisible(chromedp.ID("raw-record")),
@@ -392,6 +409,33 @@ func TestBrowser(t *testing.T) {
 	}
 	do("health", chromedp.Navigate(s.URL+"/health"), chromedp.WaitVisible(chromedp.ID("stat-events")))
 	shot("health")
+
+	// No page is wider than the window, on a phone or with a 300-character
+	// object key, which wraps.
+	longKey := "exports/" + strings.Repeat("k", 300) + ".csv"
+	at := time.Date(2026, 3, 20, 12, 0, 0, 0, time.UTC)
+	longRaw := `{"eventVersion":"1.08","eventID":"ev-long-key","eventTime":"2026-03-20T12:00:00Z","eventSource":"s3.amazonaws.com","eventName":"PutObject","recipientAccountId":"111122223333","userIdentity":{"type":"IAMUser","userName":"alice","arn":"arn:aws:iam::111122223333:user/alice"},"requestParameters":{"bucketName":"reports","key":"` + longKey + `"}}`
+	longEvent := cairn.Event{EventID: "ev-long-key", EventTime: at, EventVersion: "1.08", EventSource: "s3.amazonaws.com", EventName: "PutObject",
+		RecipientAccountID: "111122223333", Principal: cairn.Principal{Type: "IAMUser", UserName: "alice", ARN: "arn:aws:iam::111122223333:user/alice"},
+		Resources: []cairn.ResourceRef{{ID: "reports/" + longKey, ARN: "arn:aws:s3:::reports/" + longKey, Type: "AWS::S3::Object", Role: cairn.RoleCreated}},
+		Raw:       []byte(longRaw)}
+	if _, err := s.idx.Commit(context.Background(), &cairn.Batch{Events: []cairn.Event{longEvent}}); err != nil {
+		t.Fatal(err)
+	}
+	wide := []string{"/events", "/event/ev-long-key", "/resource/" + url.PathEscape("reports/"+longKey), "/event/" + want.Events[0].EventID,
+		"/resource/" + url.PathEscape(sc.Resource) + "?at=" + url.QueryEscape(sc.Time.UTC().Format(time.RFC3339)), "/cost?month=" + month, "/health", "/insights"}
+	for _, width := range []int64{1280, 400} {
+		do("viewport", chromedp.EmulateViewport(width, 900))
+		for _, p := range wide {
+			do(p, chromedp.Navigate(s.URL+p), chromedp.WaitReady(chromedp.ID("main")))
+			got := get(p+" width", chromedp.Evaluate[string](`document.documentElement.scrollWidth + " " + window.innerWidth`))
+			var page, window int
+			if _, err := fmt.Sscan(got, &page, &window); err != nil || page > window {
+				t.Errorf("%s at %d px: the page is %d px wide, the window %d", p, width, page, window)
+			}
+		}
+	}
+	do("viewport", chromedp.EmulateViewport(1280, 900))
 	if shots {
 		do("phone width", chromedp.EmulateViewport(390, 844), chromedp.Navigate(s.URL+"/events"), chromedp.WaitVisible(chromedp.ID("results-h")))
 		shot("events-phone")

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -51,9 +52,14 @@ func (u *UI) insightsPage(w http.ResponseWriter, r *http.Request, s *session) {
 		u.render(w, r, http.StatusBadRequest, "insights", s, page)
 		return
 	}
-	found, err := u.cfg.Insights(r.Context(), since, until)
+	ctx := r.Context()
+	found, err := u.cfg.Insights(ctx, since, until)
 	if err != nil {
 		u.fail(w, r, s, http.StatusInternalServerError, "Insights could not be found: "+oneLine(err.Error()), err)
+		return
+	}
+	if err := u.insightsRange(ctx, page, q, since, until, len(found) == 0); err != nil {
+		u.fail(w, r, s, http.StatusInternalServerError, "The index could not say what it holds: "+oneLine(err.Error()), err)
 		return
 	}
 	var rows []insightRow
@@ -67,10 +73,69 @@ func (u *UI) insightsPage(w http.ResponseWriter, r *http.Request, s *session) {
 	u.render(w, r, http.StatusOK, "insights", s, page)
 }
 
+// insightsRange says on the page which range was searched ("Range"), and,
+// when nothing was found, whether the range holds no events ("NoEvents",
+// "EmptyIndex") and where to look further back ("Earlier"): the default
+// range is the 90 days before the newest event, so one event recorded
+// today moves it away from an archive of older events and its Insights.
+func (u *UI) insightsRange(ctx context.Context, page map[string]any, q url.Values, since, until time.Time, none bool) error {
+	from, where := since, ""
+	if since.IsZero() {
+		var err error
+		if from, err = investigate.DefaultInsightsSince(ctx, u.cfg.Index); err != nil {
+			return err
+		}
+		if from.IsZero() {
+			page["EmptyIndex"] = true
+			return nil
+		}
+		where = "in the 90 days before the newest event, from " + from.Format(time.DateOnly)
+	} else {
+		where = "from " + dayOrTime(since)
+	}
+	if !until.IsZero() {
+		if until.Equal(until.Truncate(24 * time.Hour)) {
+			where += " through " + until.AddDate(0, 0, -1).Format(time.DateOnly)
+		} else {
+			where += " until " + dayOrTime(until)
+		}
+	}
+	page["Range"] = where
+	if !none {
+		return nil
+	}
+	st, err := u.cfg.Index.Stats(ctx)
+	if err != nil {
+		return err
+	}
+	in, err := u.cfg.Index.Search(ctx, cairn.Filter{Since: from, Until: until}, cairn.Cursor{}, 1)
+	if err != nil {
+		return err
+	}
+	page["NoEvents"] = len(in.Events) == 0
+	if st.Events > 0 && st.Oldest.Before(from.Truncate(24*time.Hour)) {
+		earlier := url.Values{"since": {st.Oldest.UTC().Format(time.DateOnly)}}
+		if v := q.Get("until"); v != "" {
+			earlier.Set("until", v)
+		}
+		page["Earlier"], page["Oldest"] = "/insights?"+earlier.Encode(), st.Oldest.UTC().Format(time.DateOnly)
+	}
+	return nil
+}
+
+// dayOrTime is a date when t begins a day, else a time to the minute.
+func dayOrTime(t time.Time) string {
+	t = t.UTC()
+	if t.Equal(t.Truncate(24 * time.Hour)) {
+		return t.Format(time.DateOnly)
+	}
+	return t.Format("2006-01-02 15:04 UTC")
+}
+
 func rowOf(in *investigate.Insight) insightRow {
 	row := insightRow{Insight: in, Kind: "call rate",
-		Rate:     fmt.Sprintf("%s (%d)", investigate.PerMinute(in.Rate), in.Count),
-		Baseline: fmt.Sprintf("%s (at most %d in 10 min)", investigate.PerMinute(in.BaselineRate), in.BaselinePeak),
+		Rate:     fmt.Sprintf("%s (%s)", investigate.PerMinute(in.Rate), count(in.Count)),
+		Baseline: fmt.Sprintf("%s (at most %s in 10 min)", investigate.PerMinute(in.BaselineRate), count(in.BaselinePeak)),
 	}
 	calls := url.Values{"event": {in.EventName}, "service": {in.EventSource}, "account": {in.Account}, "region": {in.Region},
 		"since": {in.Start.Format(time.RFC3339)}, "until": {in.End.Format(time.RFC3339)}}

@@ -42,15 +42,13 @@ var searchFields = []struct{ Name, Label, Hint string }{
 	{"text", "Text", "substring of the record"},
 }
 
-// filterOf reads the search form.
-func filterOf(q url.Values, now time.Time) (cairn.Filter, []string) {
-	var f cairn.Filter
-	var errs []string
+// filterOf reads the search form. bare is the service as given when it
+// has no dot, for cairn.WithBareSource.
+func filterOf(q url.Values, now time.Time) (f cairn.Filter, bare string, errs []string) {
 	f.User = strings.TrimSpace(q.Get("user"))
-	f.EventName = strings.TrimSpace(q.Get("event"))
-	f.EventSource = strings.TrimSpace(q.Get("service"))
-	if f.EventSource != "" && !strings.Contains(f.EventSource, ".") {
-		f.EventSource += ".amazonaws.com"
+	bare, err := f.SetEventService(q.Get("event"), q.Get("service"))
+	if err != nil {
+		errs = append(errs, err.Error())
 	}
 	f.ResourceID = strings.TrimSpace(q.Get("resource"))
 	f.AccessKeyID = strings.TrimSpace(q.Get("access-key"))
@@ -59,13 +57,15 @@ func filterOf(q url.Values, now time.Time) (cairn.Filter, []string) {
 	f.Region = strings.TrimSpace(q.Get("region"))
 	f.ErrorCode = strings.TrimSpace(q.Get("error"))
 	f.Text = q.Get("text")
-	switch q.Get("readonly") {
+	switch v := q.Get("readonly"); v {
+	case "":
 	case "true":
 		f.ReadOnly = cairn.BoolTrue
 	case "false":
 		f.ReadOnly = cairn.BoolFalse
+	default:
+		errs = append(errs, fmt.Sprintf("readonly: true or false, not %q", v))
 	}
-	var err error
 	if v := q.Get("since"); v != "" {
 		if f.Since, err = cairn.ParseTime(v, now); err != nil {
 			errs = append(errs, "since: "+err.Error())
@@ -79,7 +79,7 @@ func filterOf(q url.Values, now time.Time) (cairn.Filter, []string) {
 	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Since.Before(f.Until) {
 		errs = append(errs, "since must be before until")
 	}
-	return f, errs
+	return f, bare, errs
 }
 
 func encodeCursor(c cairn.Cursor) string {
@@ -105,7 +105,7 @@ type glance struct {
 	// range runs to the newest event (To is then a second later, as the
 	// range's end is exclusive).
 	Shown      time.Time
-	Unit       string
+	Unit       chartUnit
 	Chart      template.HTML
 	Principals []countRow
 	Events     []countRow
@@ -122,7 +122,7 @@ func (u *UI) events(w http.ResponseWriter, r *http.Request, s *session) {
 	ctx := r.Context()
 	q := r.URL.Query()
 	now := u.cfg.Now()
-	f, errs := filterOf(q, now)
+	f, bare, errs := filterOf(q, now)
 	var after cairn.Cursor
 	if v := q.Get("after"); v != "" {
 		var err error
@@ -140,6 +140,11 @@ func (u *UI) events(w http.ResponseWriter, r *http.Request, s *session) {
 		}
 	}
 	if len(errs) == 0 {
+		var err error
+		if f, err = cairn.WithBareSource(ctx, u.cfg.Index, f, bare); err != nil {
+			u.fail(w, r, s, http.StatusInternalServerError, "The search failed: "+oneLine(err.Error()), err)
+			return
+		}
 		g, gctx := errgroup.WithContext(ctx)
 		var res cairn.Page
 		var gl *glance
@@ -296,20 +301,18 @@ func (u *UI) glance(ctx context.Context, f cairn.Filter) (*glance, error) {
 	if !from.Before(to) {
 		return nil, nil
 	}
-	unit := "hour"
-	if to.Sub(from) > 3*24*time.Hour {
-		unit = "day"
-	}
+	unit := unitFor(from, to)
 	where := whereOf(f, from, to)
 	g := &glance{From: from, To: to, Shown: shown, Unit: unit}
 	// One scan answers the three questions (grouping sets), so a costly
 	// filter, such as a user matched against every identity column, is
 	// evaluated once. Buckets use integer arithmetic on the epoch: date_trunc
 	// on a TIMESTAMPTZ goes through the time zone library (0.27 s over
-	// 2,000,000 events, against 0.06 s).
-	secs := 3600
-	if unit == "day" {
-		secs = 86400
+	// 2,000,000 events, against 0.06 s). Weeks and months are made of days
+	// here.
+	secs := 86400
+	if unit == unitHour {
+		secs = 3600
 	}
 	t, err := u.cfg.Index.Query(ctx, fmt.Sprintf(`SELECT b, p, ev, count(*) AS n, count(*) FILTER (WHERE err) AS e FROM (
 		SELECT to_timestamp((epoch_us(eventTime) // %d) * %d) AS b, coalesce(principal, '(none)') AS p,
@@ -339,11 +342,7 @@ func (u *UI) glance(ctx context.Context, f cairn.Filter) (*glance, error) {
 			*top = (*top)[:8]
 		}
 	}
-	step := time.Hour
-	if unit == "day" {
-		step = 24 * time.Hour
-	}
-	g.Chart = activityChart(buckets, from, to, step)
+	g.Chart = activityChart(buckets, from, to, unit)
 	return g, nil
 }
 
@@ -410,6 +409,13 @@ func (u *UI) event(w http.ResponseWriter, r *http.Request, s *session) {
 			return
 		}
 		page["Refusal"] = rf
+		if rf.Identity != "" {
+			// The calls the page counts: the identity's refusals of this
+			// action in the span counted, by the code of this one.
+			q := url.Values{"user": {rf.Identity}, "service": {e.EventSource}, "event": {e.EventName}, "error": {e.ErrorCode},
+				"since": {rf.Since.UTC().Format(time.RFC3339Nano)}, "until": {rf.Until.UTC().Format(time.RFC3339Nano)}}
+			page["RefusalsURL"] = "/events?" + q.Encode()
+		}
 	}
 	u.render(w, r, http.StatusOK, "event", s, page)
 }
@@ -460,6 +466,10 @@ type timelineRow struct {
 func (u *UI) resource(w http.ResponseWriter, r *http.Request, s *session) {
 	ctx := r.Context()
 	id := r.PathValue("id")
+	if strings.TrimSpace(id) == "" {
+		u.fail(w, r, s, http.StatusNotFound, "No resource was named: give its ID or ARN after /resource/, or follow one from an event.", nil)
+		return
+	}
 	q := r.URL.Query()
 	page := map[string]any{"Title": "Resource " + id, "ID": id, "At": q.Get("at"), "Window": q.Get("window")}
 	var errs []string

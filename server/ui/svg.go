@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"math/big"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -23,68 +24,141 @@ type bucket struct {
 	N, Errors int64
 }
 
-// activityChart draws events and errors per hour or day between from and
-// to, empty periods included.
-func activityChart(buckets []bucket, from, to time.Time, step time.Duration) template.HTML {
-	start := from.UTC().Truncate(step)
-	n := int(to.Sub(start)/step) + 1
-	if n > 2000 {
-		n = 2000
+// chartUnit is what one bar of the activity chart counts.
+type chartUnit string
+
+const (
+	unitHour  chartUnit = "hour"
+	unitDay   chartUnit = "day"
+	unitWeek  chartUnit = "week"
+	unitMonth chartUnit = "month"
+)
+
+// unitFor picks the bars for a range: hours for three days, days for a
+// year, then weeks and months, so that a range of years still draws a few
+// hundred bars, each a few pixels wide, rather than thousands.
+func unitFor(from, to time.Time) chartUnit {
+	switch span := to.Sub(from); {
+	case span <= 3*24*time.Hour:
+		return unitHour
+	case span <= 366*24*time.Hour:
+		return unitDay
+	case span <= 400*7*24*time.Hour:
+		return unitWeek
 	}
-	counts := make([]bucket, n)
-	for i := range counts {
-		counts[i].Start = start.Add(time.Duration(i) * step)
+	return unitMonth
+}
+
+// start is the start of the bar that holds t: weeks begin on Monday.
+func (u chartUnit) start(t time.Time) time.Time {
+	t = t.UTC()
+	switch u {
+	case unitHour:
+		return t.Truncate(time.Hour)
+	case unitWeek:
+		day := t.Truncate(24 * time.Hour)
+		return day.AddDate(0, 0, -(int(day.Weekday())+6)%7)
+	case unitMonth:
+		return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
 	}
+	return t.Truncate(24 * time.Hour)
+}
+
+func (u chartUnit) next(t time.Time) time.Time {
+	switch u {
+	case unitHour:
+		return t.Add(time.Hour)
+	case unitWeek:
+		return t.AddDate(0, 0, 7)
+	case unitMonth:
+		return t.AddDate(0, 1, 0)
+	}
+	return t.AddDate(0, 0, 1)
+}
+
+// label names a bar, with the year when the chart spans more than one.
+func (u chartUnit) label(t time.Time, years bool) string {
+	switch {
+	case u == unitMonth:
+		return t.Format("Jan 2006")
+	case u == unitHour && years:
+		return t.Format("Jan 2 2006 15:04")
+	case u == unitHour:
+		return t.Format("Jan 2 15:04")
+	case years:
+		return t.Format("Jan 2 2006")
+	}
+	return t.Format("Jan 2")
+}
+
+// maxBars bounds the bars of a chart: a range that begins centuries
+// before its first event is drawn from that event.
+const maxBars = 1200
+
+// activityChart draws events and errors per unit between from and to,
+// empty periods included; buckets may be finer than unit.
+func activityChart(buckets []bucket, from, to time.Time, unit chartUnit) template.HTML {
+	start := unit.start(from)
+	if len(buckets) > 0 && int(to.Sub(start)/(30*24*time.Hour)) > maxBars {
+		start = unit.start(slices.MinFunc(buckets, func(a, b bucket) int { return a.Start.Compare(b.Start) }).Start)
+	}
+	var counts []bucket
+	at := map[int64]int{} // a bar's index by its start
+	for t := start; t.Before(to) || len(counts) == 0; t = unit.next(t) {
+		if len(counts) == maxBars {
+			break
+		}
+		at[t.Unix()] = len(counts)
+		counts = append(counts, bucket{Start: t})
+	}
+	n := len(counts)
 	var max int64 = 1
 	for _, b := range buckets {
-		i := int(b.Start.Sub(start) / step)
-		if i >= 0 && i < n {
+		if i, ok := at[unit.start(b.Start).Unix()]; ok {
 			counts[i].N += b.N
 			counts[i].Errors += b.Errors
 			max = maxInt(max, counts[i].N)
 		}
 	}
+	years := start.Year() != to.Add(-time.Nanosecond).UTC().Year()
+	label := func(t time.Time) string { return esc(unit.label(t, years)) }
 	const W, H, top, bottom, left = 960.0, 180.0, 10.0, 24.0, 48.0
 	plotW, plotH := W-left-8, H-top-bottom
 	bw := plotW / float64(n)
 	var b strings.Builder
-	unit := "hour"
-	if step >= 24*time.Hour {
-		unit = "day"
-	}
 	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %g %g" role="img" aria-labelledby="activity-title"><title id="activity-title">Events and errors per %s, %s to %s</title>`,
 		W, H, unit, from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339))
 	// Axis and scale.
 	fmt.Fprintf(&b, `<line class="axis" x1="%g" y1="%g" x2="%g" y2="%g"/>`, left, top+plotH, W-8, top+plotH)
-	fmt.Fprintf(&b, `<text class="tick" x="%g" y="%g" text-anchor="end">%d</text>`, left-4, top+8, max)
+	fmt.Fprintf(&b, `<text class="tick" x="%g" y="%g" text-anchor="end">%s</text>`, left-4, top+8, count(max))
 	fmt.Fprintf(&b, `<text class="tick" x="%g" y="%g" text-anchor="end">0</text>`, left-4, top+plotH)
 	for i, c := range counts {
 		x := left + float64(i)*bw
+		what := label(c.Start)
+		if unit == unitWeek {
+			what = "week of " + what
+		}
 		if c.N > 0 {
 			h := plotH * float64(c.N) / float64(max)
-			fmt.Fprintf(&b, `<rect class="bar" x="%.2f" y="%.2f" width="%.2f" height="%.2f"><title>%s: %d events, %d errors</title></rect>`,
-				x, top+plotH-h, maxF(bw-1, 0.5), h, esc(label(c.Start, step)), c.N, c.Errors)
+			fmt.Fprintf(&b, `<rect class="bar" x="%.2f" y="%.2f" width="%.2f" height="%.2f"><title>%s: %s events, %s errors</title></rect>`,
+				x, top+plotH-h, maxF(bw-1, 0.5), h, what, count(c.N), count(c.Errors))
 		}
 		if c.Errors > 0 {
 			h := plotH * float64(c.Errors) / float64(max)
-			fmt.Fprintf(&b, `<rect class="bar-error" x="%.2f" y="%.2f" width="%.2f" height="%.2f"><title>%s: %d errors</title></rect>`,
-				x, top+plotH-h, maxF(bw-1, 0.5), maxF(h, 1), esc(label(c.Start, step)), c.Errors)
+			fmt.Fprintf(&b, `<rect class="bar-error" x="%.2f" y="%.2f" width="%.2f" height="%.2f"><title>%s: %s errors</title></rect>`,
+				x, top+plotH-h, maxF(bw-1, 0.5), maxF(h, 1), what, count(c.Errors))
 		}
 	}
 	// A few labels along the axis.
 	every := max1(n / 6)
-	for i := 0; i < n && left+float64(i)*bw < W-70; i += every {
-		fmt.Fprintf(&b, `<text class="tick" x="%.2f" y="%g">%s</text>`, left+float64(i)*bw, H-6, esc(label(counts[i].Start, step)))
+	if years {
+		every = max1(n / 5) // longer labels
+	}
+	for i := 0; i < n && left+float64(i)*bw < W-90; i += every {
+		fmt.Fprintf(&b, `<text class="tick" x="%.2f" y="%g">%s</text>`, left+float64(i)*bw, H-6, label(counts[i].Start))
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
-}
-
-func label(t time.Time, step time.Duration) string {
-	if step >= 24*time.Hour {
-		return t.Format("Jan 2")
-	}
-	return t.Format("Jan 2 15:04")
 }
 
 func maxInt(a, b int64) int64 {
@@ -110,7 +184,8 @@ func max1(n int) int {
 
 // timelineStrip draws a resource's timeline as one lane per kind of entry;
 // failed calls are crosses. Every mark links to its row in the table, or,
-// for the entries before rowsFrom that the table leaves out, to its event.
+// for the entries before rowsFrom that the table leaves out, to its event;
+// the marks are for the mouse, the table for the keyboard.
 func timelineStrip(tl *investigate.Timeline, rowsFrom int) template.HTML {
 	if tl == nil || len(tl.Entries) == 0 {
 		return ""
@@ -155,10 +230,12 @@ func timelineStrip(tl *investigate.Timeline, rowsFrom int) template.HTML {
 		if e.Failed() {
 			title += " FAILED " + e.ErrorCode
 		}
+		// Out of the tab order: a busy resource has hundreds of marks, and
+		// the table below lists the same entries as links.
 		if i < rowsFrom {
-			fmt.Fprintf(&b, `<a href="/event/%s"><title>%s</title>`, esc(url.PathEscape(e.EventID)), esc(title))
+			fmt.Fprintf(&b, `<a href="/event/%s" tabindex="-1" aria-label="%s"><title>%s</title>`, esc(url.PathEscape(e.EventID)), esc(title), esc(title))
 		} else {
-			fmt.Fprintf(&b, `<a href="#entry-%d"><title>%s</title>`, i, esc(title))
+			fmt.Fprintf(&b, `<a href="#entry-%d" tabindex="-1" aria-label="%s"><title>%s</title>`, i, esc(title), esc(title))
 		}
 		switch {
 		case e.Failed():

@@ -10,7 +10,7 @@
 //
 //	/                 redirect to /events
 //	/login            the login form; POST checks an access key ID and secret
-//	POST /logout      ends the session
+//	/logout           asks to sign out; POST ends the session
 //	/events           search, with activity at a glance
 //	/event/{id}       one event, its principal and raw record
 //	/resource/{id}    a resource's timeline, and why it changed (?at=T)
@@ -139,7 +139,7 @@ func New(cfg Config) *UI {
 	}
 	u := &UI{cfg: cfg, sessions: map[string]*session{}, pages: map[string]*template.Template{}}
 	base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
-	for _, p := range []string{"login", "events", "event", "resource", "insights", "cost", "health", "error"} {
+	for _, p := range []string{"login", "logout", "events", "event", "resource", "insights", "cost", "health", "error"} {
 		t := template.Must(base.Clone())
 		u.pages[p] = template.Must(t.ParseFS(templateFS, "templates/"+p+".html"))
 	}
@@ -148,7 +148,14 @@ func New(cfg Config) *UI {
 	mux.Handle("GET /ui/static/", http.StripPrefix("/ui/static/", staticHandler(http.FileServerFS(static))))
 	mux.HandleFunc("GET /login", u.loginForm)
 	mux.HandleFunc("POST /login", u.login)
+	mux.HandleFunc("GET /logout", u.logoutForm)
 	mux.Handle("POST /logout", u.auth(u.logout))
+	// Browsers ask for it whatever the page says; the layout names the
+	// icon in static.
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "private, max-age=86400")
+		w.WriteHeader(http.StatusNoContent)
+	})
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/events", http.StatusSeeOther)
 	})
@@ -160,10 +167,32 @@ func New(cfg Config) *UI {
 	mux.Handle("GET /cost", u.auth(u.costPage))
 	mux.Handle("GET /health", u.auth(u.health))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		u.render(w, r, http.StatusNotFound, "error", nil, map[string]any{"Title": "Not found", "Message": "There is no page at " + r.URL.Path + "."})
+		if allow := allowed(mux, r); allow != "" {
+			w.Header().Set("Allow", allow)
+			u.fail(w, r, u.sessionOf(r), http.StatusMethodNotAllowed, "The page at "+r.URL.Path+" does not take a "+r.Method+"; follow a link to it instead.", nil)
+			return
+		}
+		u.fail(w, r, u.sessionOf(r), http.StatusNotFound, "There is no page at "+r.URL.Path+".", nil)
 	})
 	u.mux = mux
 	return u
+}
+
+// allowed lists the methods that mux serves r's path with, "" when it
+// serves it with none but the catch-all.
+func allowed(mux *http.ServeMux, r *http.Request) string {
+	var methods []string
+	for _, m := range []string{http.MethodGet, http.MethodPost} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := mux.Handler(probe); pattern != "/" && pattern != "" {
+			methods = append(methods, m)
+			if m == http.MethodGet {
+				methods = append(methods, http.MethodHead)
+			}
+		}
+	}
+	return strings.Join(methods, ", ")
 }
 
 func staticHandler(next http.Handler) http.Handler {
@@ -291,6 +320,10 @@ func safeNext(next string) string {
 }
 
 func (u *UI) loginForm(w http.ResponseWriter, r *http.Request) {
+	if u.sessionOf(r) != nil { // signed in already: on to the page asked for
+		http.Redirect(w, r, safeNext(r.FormValue("next")), http.StatusSeeOther)
+		return
+	}
 	u.showLogin(w, r, http.StatusOK, "")
 }
 
@@ -319,7 +352,9 @@ func (u *UI) login(w http.ResponseWriter, r *http.Request) {
 		u.showLogin(w, r, http.StatusForbidden, "The form expired or did not come from this site; try again.")
 		return
 	}
-	id, secret := strings.TrimSpace(r.PostFormValue("access_key_id")), r.PostFormValue("secret_access_key")
+	// Both are trimmed: a key pasted from a file or a terminal often comes
+	// with a space or a line break, and neither is ever part of a key.
+	id, secret := strings.TrimSpace(r.PostFormValue("access_key_id")), strings.TrimSpace(r.PostFormValue("secret_access_key"))
 	if id == "" || secret == "" || !u.cfg.Check(id, secret) {
 		u.logins.fail(addr, now)
 		u.cfg.Log.Info("ui login refused", "remote", r.RemoteAddr, "access_key", id)
@@ -336,11 +371,25 @@ func (u *UI) login(w http.ResponseWriter, r *http.Request) {
 	}
 	u.sessions[token] = &session{keyID: id, csrf: randomToken(), expires: now.Add(SessionTTL)}
 	u.mu.Unlock()
+	// Lax, not Strict: a link to a page of cairn from chat, a ticket or
+	// mail opens that page rather than the sign-in form. Nothing changes on
+	// a GET; every POST must carry the session's CSRF token (auth).
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true,
-		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil, Expires: now.Add(SessionTTL)})
+		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil, Expires: now.Add(SessionTTL)})
 	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: "", Path: "/login", MaxAge: -1})
 	u.cfg.Log.Info("ui login", "remote", r.RemoteAddr, "access_key", id)
 	http.Redirect(w, r, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
+}
+
+// logoutForm asks before signing out: a GET, which a link or a prefetch
+// may make, never ends a session.
+func (u *UI) logoutForm(w http.ResponseWriter, r *http.Request) {
+	s := u.sessionOf(r)
+	if s == nil {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	u.render(w, r, http.StatusOK, "logout", s, map[string]any{"Title": "Sign out", "User": s.keyID, "CSRF": s.csrf})
 }
 
 func (u *UI) logout(w http.ResponseWriter, r *http.Request, _ *session) {
@@ -349,6 +398,6 @@ func (u *UI) logout(w http.ResponseWriter, r *http.Request, _ *session) {
 		delete(u.sessions, c.Value)
 		u.mu.Unlock()
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }

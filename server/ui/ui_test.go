@@ -144,7 +144,9 @@ func TestLogin(t *testing.T) {
 			t.Fatalf("after a refused login /events answers %d", r.StatusCode)
 		}
 	}
-	resp := login(t, c, ts.URL, "AKIDUITEST", "s3cret/ui+test")
+	// The secret is trimmed as the key ID is: a pasted one often ends in a
+	// line break.
+	resp := login(t, c, ts.URL, " AKIDUITEST ", " s3cret/ui+test\n")
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/events" {
 		t.Fatalf("good login: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
@@ -154,8 +156,9 @@ func TestLogin(t *testing.T) {
 			sc = ck
 		}
 	}
-	if sc == nil || !sc.HttpOnly || sc.SameSite != http.SameSiteStrictMode || len(sc.Value) < 32 {
-		t.Fatalf("session cookie %+v: want HttpOnly, SameSite=Strict, a long random value", sc)
+	// Lax, so that a link from another site opens the page it names.
+	if sc == nil || !sc.HttpOnly || sc.SameSite != http.SameSiteLaxMode || len(sc.Value) < 32 {
+		t.Fatalf("session cookie %+v: want HttpOnly, SameSite=Lax, a long random value", sc)
 	}
 	r, body := get(t, c, ts.URL+"/events")
 	if r.StatusCode != http.StatusOK || !strings.Contains(body, evilID) {
@@ -265,6 +268,11 @@ func TestEscaping(t *testing.T) {
 	_, body := get(t, c, ts.URL+"/events?text="+url.QueryEscape(`"><script>x()</script>`))
 	if strings.Contains(body, "<script>x()") {
 		t.Errorf("the search form echoes markup")
+	}
+	// A read-only value that is neither true nor false is refused, not
+	// taken for either.
+	if _, body := get(t, c, ts.URL+"/events?readonly=maybe"); !strings.Contains(body, `readonly: true or false, not &#34;maybe&#34;`) || strings.Contains(body, "/event/"+evilID) {
+		t.Errorf("readonly=maybe is not refused:\n%s", body)
 	}
 	// Quotes and a NUL in a filter are values to match, not SQL.
 	for _, p := range []string{"/events?user=%00", "/events?user=a%27b", "/events?event=x%00y%27%3B--",
@@ -390,8 +398,13 @@ func TestTimelineTableShowsTheNewest(t *testing.T) {
 	if !strings.Contains(body, `id="rows-note"`) || !strings.Contains(body, "the newest 500 of 520 entries") {
 		t.Error("the page does not say it shows only the newest entries")
 	}
-	if !strings.Contains(body, `<a href="/event/ev-busy-0000">`) || !strings.Contains(body, `<a href="#entry-519">`) {
-		t.Error("the strip's marks do not link to the hidden entries' events and the shown entries' rows")
+	if !strings.Contains(body, `<a href="/event/ev-busy-0000" tabindex="-1" aria-label="2026-03-14T00:00:00Z DescribeInstances by autoscaling.amazonaws.com">`) ||
+		!strings.Contains(body, `<a href="#entry-519" tabindex="-1" aria-label="`) {
+		t.Error("the strip's marks do not link to the hidden entries' events and the shown entries' rows, out of the tab order")
+	}
+	// A keyboard goes through the table, not through 520 marks.
+	if n := strings.Count(body, `<a href="#entry-`) + strings.Count(body, `<a href="/event/ev-busy-`) - strings.Count(body, `tabindex="-1"`); n != 500 {
+		t.Errorf("%d links in the tab order among the marks and rows, want the table's 500", n)
 	}
 }
 
@@ -410,11 +423,11 @@ func TestResourceTimelineKeepsTheMomentInView(t *testing.T) {
 	add("i-0busy", 2100, time.Hour)
 	add("i-0quiet", 30, 24*time.Hour)
 	c, ts := serveEvents(t, evs)
-	mark := func(id string) string { return `<a href="/event/` + id + `">` }
+	mark := func(id string) string { return `<a href="/event/` + id + `"` }
 
 	at := start.Add(1000 * time.Hour).Format(time.RFC3339)
 	_, body := get(t, c, ts.URL+"/resource/i-0busy?at="+url.QueryEscape(at))
-	if !strings.Contains(body, "1024 entries.") || !strings.Contains(body, mark("ev-i-0busy-0000")) || strings.Contains(body, "ev-i-0busy-1024") {
+	if !strings.Contains(body, "1,024 entries.") || !strings.Contains(body, mark("ev-i-0busy-0000")) || strings.Contains(body, "ev-i-0busy-1024") {
 		t.Errorf("with a moment, the timeline is not every event up to a day after it (entries 0 to 1023)")
 	}
 	if !strings.Contains(body, `id="cut-note"`) || !strings.Contains(body, `<a href="/resource/i-0busy">the newest</a>`) {
@@ -422,7 +435,7 @@ func TestResourceTimelineKeepsTheMomentInView(t *testing.T) {
 	}
 
 	_, body = get(t, c, ts.URL+"/resource/i-0busy")
-	if !strings.Contains(body, "2000 entries (truncated)") || !strings.Contains(body, `id="entry-1999"`) || strings.Contains(body, mark("ev-i-0busy-0099")) || strings.Contains(body, `id="cut-note"`) {
+	if !strings.Contains(body, "2,000 entries (truncated)") || !strings.Contains(body, `id="entry-1999"`) || strings.Contains(body, mark("ev-i-0busy-0099")) || strings.Contains(body, `id="cut-note"`) {
 		t.Errorf("without a moment, the timeline is not the newest 2,000 events")
 	}
 
@@ -475,5 +488,155 @@ func TestEventRawIsTheRecordAsReceived(t *testing.T) {
 	}
 	if resp, _ := get(t, c, ts.URL+"/event/no-such-event/raw"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("raw record of no event: %d", resp.StatusCode)
+	}
+}
+
+// TestServiceAndEventAsTheCommandLineTakesThem: the search form reads a
+// service and an event as cairn search does: EC2 or ec2 is
+// ec2.amazonaws.com, ec2:RunInstances (as tables show it) is a service and
+// an event, and an application's source without a dot finds its events.
+func TestServiceAndEventAsTheCommandLineTakesThem(t *testing.T) {
+	at := time.Date(2026, 3, 14, 3, 0, 0, 0, time.UTC)
+	app := cairn.Event{EventID: "ev-app-1", EventTime: at, EventVersion: "1.09", EventSource: "myapp", EventName: "DeleteInvoice",
+		RecipientAccountID: "111122223333", Principal: cairn.Principal{Type: "IAMUser", UserName: "alice"},
+		Raw: []byte(`{"eventVersion":"1.09","eventID":"ev-app-1","eventTime":"2026-03-14T03:00:00Z","eventSource":"myapp","eventName":"DeleteInvoice","recipientAccountId":"111122223333","userIdentity":{"type":"IAMUser","userName":"alice"}}`)}
+	c, ts := serveEvents(t, []cairn.Event{describeBy("ev-ec2-1", at, "i-0abc"), app})
+	for _, c2 := range []struct{ query, want, not string }{
+		{"service=EC2", "ev-ec2-1", "ev-app-1"},
+		{"service=ec2", "ev-ec2-1", "ev-app-1"},
+		{"event=ec2:DescribeInstances", "ev-ec2-1", "ev-app-1"},
+		{"event=ec2%3ADescribeInstances&service=ec2.amazonaws.com", "ev-ec2-1", "ev-app-1"},
+		{"service=myapp", "ev-app-1", "ev-ec2-1"},
+		{"event=myapp:DeleteInvoice", "ev-app-1", "ev-ec2-1"},
+	} {
+		resp, body := get(t, c, ts.URL+"/events?"+c2.query)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "/event/"+c2.want) || strings.Contains(body, "/event/"+c2.not) {
+			t.Errorf("/events?%s: %d, want %s alone", c2.query, resp.StatusCode, c2.want)
+		}
+	}
+	if _, body := get(t, c, ts.URL+"/events?event=ec2:DescribeInstances&service=s3"); !strings.Contains(body, "name different services") {
+		t.Errorf("an event of another service than the one given is not refused")
+	}
+}
+
+// TestInsightsPageSaysWhatItSearched: the Insights page names the range it
+// searched, by default the 90 days before the newest event, says when that
+// range holds no events, and links to a search from the oldest event when
+// older events are left out.
+func TestInsightsPageSaysWhatItSearched(t *testing.T) {
+	march := time.Date(2026, 3, 14, 3, 0, 0, 0, time.UTC)
+	august := time.Date(2026, 8, 20, 12, 0, 0, 0, time.UTC)
+	c, ts := serveEvents(t, []cairn.Event{describeBy("ev-march", march, "i-0abc"), describeBy("ev-august", august, "i-0abc")})
+	text := func(body string) string { return strings.Join(strings.Fields(body), " ") }
+	_, body := get(t, c, ts.URL+"/insights")
+	body = text(body)
+	for _, want := range []string{
+		"Searched: what began in the 90 days before the newest event, from 2026-05-22.",
+		"No unusual activity in the 90 days before the newest event, from 2026-05-22:",
+		`<a href="/insights?since=2026-03-14">Look further back, from the oldest event, 2026-03-14</a>`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/insights does not say %q:\n%s", want, body)
+		}
+	}
+	if strings.Contains(body, "everything indexed") {
+		t.Errorf("/insights says it searched everything indexed")
+	}
+	_, body = get(t, c, ts.URL+"/insights?since=2026-11-01")
+	body = text(body)
+	if !strings.Contains(body, "No events in this range (from 2026-11-01)") || !strings.Contains(body, `href="/insights?since=2026-03-14"`) {
+		t.Errorf("/insights?since=2026-11-01 does not say the range holds no events:\n%s", body)
+	}
+	_, body = get(t, c, ts.URL+"/insights?since=2026-03-01&until=2026-03-31")
+	if body = text(body); !strings.Contains(body, "No unusual activity from 2026-03-01 through 2026-03-31:") || strings.Contains(body, "Look further back") {
+		t.Errorf("/insights of March does not say its range:\n%s", body)
+	}
+	empty := httptest.NewServer(server.New(server.DefaultConfig(), openEmptyIndex(t), testCreds, nil).Handler())
+	t.Cleanup(empty.Close)
+	c = newClient(t)
+	login(t, c, empty.URL, "AKIDUITEST", "s3cret/ui+test")
+	if _, body = get(t, c, empty.URL+"/insights?since=30d"); !strings.Contains(body, "No events in this range") {
+		t.Errorf("/insights?since=30d of an empty index does not say it holds no events:\n%s", body)
+	}
+}
+
+// TestActivityOverYears: the events page's chart of a range of years draws
+// a bar for every week that has events, its labels with their years.
+func TestActivityOverYears(t *testing.T) {
+	var evs []cairn.Event
+	for i, d := 0, time.Date(2020, 2, 1, 0, 0, 0, 0, time.UTC); d.Before(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)); i, d = i+1, d.AddDate(0, 3, 0) {
+		evs = append(evs, describeBy(fmt.Sprintf("ev-q-%02d", i), d, "i-0abc"))
+	}
+	c, ts := serveEvents(t, evs)
+	_, body := get(t, c, ts.URL+"/events?since=2020-01-01")
+	if n := strings.Count(body, `<rect class="bar"`); n != len(evs) || !strings.Contains(body, "per week") || !strings.Contains(body, "week of Jan 27 2020") {
+		t.Errorf("/events?since=2020-01-01: %d bars per week, the first of Jan 27 2020, want %d:\n%s", n, len(evs), body)
+	}
+}
+
+// TestRefusalsLinkSelectsWhatItCounts: a denied call's page counts the
+// identity's refusals of the action in a span, and links to those calls
+// alone, not to every failure of the identity.
+func TestRefusalsLinkSelectsWhatItCounts(t *testing.T) {
+	ts := startSmall(t)
+	c := newClient(t)
+	login(t, c, ts.URL, "AKIDUITEST", "s3cret/ui+test")
+	_, body := get(t, c, ts.URL+"/event/"+evilID)
+	m := regexp.MustCompile(`Refused 1 time\(s\) from 2026-03-07 03:10:00Z to 2026-03-21 03:10:00Z: <a id="refusals" href="([^"]+)">`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("the event page does not count the refusals in their span:\n%s", body)
+	}
+	link, err := url.Parse(strings.ReplaceAll(m[1], "&amp;", "&"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := url.Values{"user": {"arn:aws:iam::111122223333:user/mallory"}, "service": {"ec2.amazonaws.com"}, "event": {"RunInstances"},
+		"error": {"Client.UnauthorizedOperation"}, "since": {"2026-03-07T03:10:00Z"}, "until": {"2026-03-21T03:10:00Z"}}
+	if link.Path != "/events" || link.RawQuery != want.Encode() {
+		t.Errorf("the refusals link is %s, want /events?%s", link, want.Encode())
+	}
+	if _, body := get(t, c, ts.URL+link.String()); !strings.Contains(body, "/event/"+evilID) {
+		t.Errorf("the refusals link does not list the refusal")
+	}
+}
+
+// TestRoutesAnswerWhatTheyAreAsked: an empty resource, a method a page does
+// not take, a GET of /logout (which signs no one out), /login while signed
+// in and the favicon each get a proper answer.
+func TestRoutesAnswerWhatTheyAreAsked(t *testing.T) {
+	ts := startSmall(t)
+	c := newClient(t)
+	if resp, _ := get(t, c, ts.URL+"/favicon.ico"); resp.StatusCode != http.StatusNoContent {
+		t.Errorf("/favicon.ico: %d, want 204", resp.StatusCode)
+	}
+	if resp, _ := get(t, c, ts.URL+"/ui/static/favicon.svg"); resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/svg+xml" {
+		t.Errorf("favicon.svg: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	if resp, _ := get(t, c, ts.URL+"/logout"); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/login" {
+		t.Errorf("GET /logout signed out: %d to %q, want the sign-in page", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	login(t, c, ts.URL, "AKIDUITEST", "s3cret/ui+test")
+	if resp, body := get(t, c, ts.URL+"/resource/"); resp.StatusCode != http.StatusNotFound || !strings.Contains(body, "No resource was named") {
+		t.Errorf("/resource/: %d\n%s", resp.StatusCode, body)
+	}
+	resp, err := c.PostForm(ts.URL+"/events", url.Values{"user": {"alice"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "GET, HEAD" {
+		t.Errorf("POST /events: %d, Allow %q; want 405, GET, HEAD", resp.StatusCode, resp.Header.Get("Allow"))
+	}
+	resp, body := get(t, c, ts.URL+"/logout")
+	if resp.StatusCode != http.StatusOK || !regexp.MustCompile(`<form method="post" action="/logout">\s*<input type="hidden" name="csrf"`).MatchString(body) {
+		t.Errorf("GET /logout: %d, want a page with a sign-out form\n%s", resp.StatusCode, body)
+	}
+	if resp, _ := get(t, c, ts.URL+"/events"); resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /logout signed the user out: /events answers %d", resp.StatusCode)
+	}
+	for next, want := range map[string]string{"": "/events", "?next=%2Fhealth": "/health", "?next=https%3A%2F%2Fevil.example": "/events"} {
+		if resp, _ := get(t, c, ts.URL+"/login"+next); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != want {
+			t.Errorf("/login%s signed in: %d to %q, want %s", next, resp.StatusCode, resp.Header.Get("Location"), want)
+		}
 	}
 }

@@ -1,0 +1,46 @@
+package ui
+
+import (
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cairn-audit/cairn/investigate"
+)
+
+// TestWhyWithoutAState: a change whose state no record names is "a change
+// of state", not an empty emphasis.
+func TestWhyWithoutAState(t *testing.T) {
+	u := New(Config{})
+	at := time.Date(2026, 3, 14, 3, 10, 0, 0, time.UTC)
+	why := &investigate.Explanation{Resource: "i-0abc", Verdict: investigate.VerdictNoAPIActivity, Summary: "s",
+		Change: &investigate.Change{Time: at, Source: "service", EventID: "ev-1"}}
+	w := httptest.NewRecorder()
+	u.render(w, httptest.NewRequest("GET", "/resource/i-0abc", nil), 200, "resource", &session{keyID: "k", csrf: "c"},
+		map[string]any{"Title": "Resource i-0abc", "ID": "i-0abc", "Why": why})
+	body := w.Body.String()
+	if strings.Contains(body, "<strong></strong>") || !strings.Contains(body, "The change: a change of state at 2026-03-14 03:10:00Z") {
+		t.Errorf("a change without a state:\n%s", body)
+	}
+}
+
+// TestNumbersHaveSeparators: counts read the same on every page, with
+// thousands separators.
+func TestNumbersHaveSeparators(t *testing.T) {
+	u := New(Config{})
+	g := &glance{Total: 303060, Errors: 1234, Unit: unitDay, Principals: []countRow{{Key: "alice", Count: 12345}}}
+	w := httptest.NewRecorder()
+	u.render(w, httptest.NewRequest("GET", "/events", nil), 200, "events", &session{keyID: "k", csrf: "c"},
+		map[string]any{"Title": "Events", "Fields": searchFields, "Q": url.Values{}, "Glance": g})
+	body := w.Body.String()
+	for _, want := range []string{"303,060 events, 1,234 errors", `<td class="num">12,345</td>`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the events page does not show %q", want)
+		}
+	}
+	if row := rowOf(&investigate.Insight{Count: 12345, BaselinePeak: 1500}); !strings.Contains(row.Rate, "(12,345)") || !strings.Contains(row.Baseline, "at most 1,500 in") {
+		t.Errorf("an Insight's counts: %q, %q", row.Rate, row.Baseline)
+	}
+}
