@@ -506,6 +506,9 @@ func (u *UI) resource(w http.ResponseWriter, r *http.Request, s *session) {
 		return
 	}
 	page["Cut"] = cut
+	if tl.Places != nil {
+		page["PlacesNote"] = investigate.PlacesNote(id, tl.Places)
+	}
 	// The table shows the newest entries; the strip above it, all.
 	from := max(0, len(tl.Entries)-timelineRows)
 	rows := make([]timelineRow, 0, len(tl.Entries)-from)
@@ -552,6 +555,12 @@ func (u *UI) resourceTimeline(ctx context.Context, id string, at time.Time) (tl 
 			tl.Related = append(tl.Related, r)
 		}
 	}
+	for _, p := range later.Places {
+		if !slices.Contains(tl.Places, p) {
+			tl.Places = append(tl.Places, p)
+		}
+	}
+	slices.Sort(tl.Places)
 	tl.Type = cmp.Or(tl.Type, later.Type)
 	tl.Until = time.Time{}
 	return tl, time.Time{}, nil

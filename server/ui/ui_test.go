@@ -640,3 +640,30 @@ func TestRoutesAnswerWhatTheyAreAsked(t *testing.T) {
 		}
 	}
 }
+
+// TestResourcePageSaysANameStandsForSeveral: a database name used in two
+// regions is two databases; the page says its timeline holds both.
+func TestResourcePageSaysANameStandsForSeveral(t *testing.T) {
+	ctx := context.Background()
+	idx := openEmptyIndex(t)
+	at := time.Date(2026, 3, 14, 3, 10, 0, 0, time.UTC)
+	var evs []cairn.Event
+	for i, region := range []string{"us-east-1", "eu-west-1"} {
+		id := fmt.Sprintf("ev-db-%d", i)
+		raw := `{"eventVersion":"1.08","eventID":"` + id + `","eventTime":"2026-03-14T03:10:00Z","eventSource":"rds.amazonaws.com","eventName":"CreateDBInstance","awsRegion":"` + region + `","recipientAccountId":"111122223333","userIdentity":{"type":"IAMUser","userName":"dana","arn":"arn:aws:iam::111122223333:user/dana"},"requestParameters":{"dBInstanceIdentifier":"orders-db"}}`
+		evs = append(evs, cairn.Event{EventID: id, EventTime: at.Add(time.Duration(i) * time.Minute), EventVersion: "1.08", EventSource: "rds.amazonaws.com", EventName: "CreateDBInstance",
+			AWSRegion: region, RecipientAccountID: "111122223333", Principal: cairn.Principal{Type: "IAMUser", UserName: "dana", ARN: "arn:aws:iam::111122223333:user/dana", AccountID: "111122223333"},
+			Resources: []cairn.ResourceRef{{ID: "orders-db", Type: "AWS::RDS::DBInstance", Role: cairn.RoleCreated}}, Raw: []byte(raw)})
+	}
+	if _, err := idx.Commit(ctx, &cairn.Batch{Events: evs, Objects: []cairn.ObjectState{{Source: "test", Key: "k", Events: 2, Status: cairn.ObjectDone, IngestedAt: at}}}); err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(server.New(server.DefaultConfig(), idx, testCreds, nil).Handler())
+	t.Cleanup(ts.Close)
+	c := newClient(t)
+	login(t, c, ts.URL, "AKIDUITEST", "s3cret/ui+test")
+	_, body := get(t, c, ts.URL+"/resource/orders-db")
+	if !strings.Contains(body, `id="places-note"`) || !strings.Contains(body, "111122223333 eu-west-1, 111122223333 us-east-1") {
+		t.Errorf("no note that the name stands for two databases:\n%s", body)
+	}
+}
