@@ -330,6 +330,10 @@ func TestBrowser(t *testing.T) {
 	if exact != rep.Total || shown != money2(rep.Total) {
 		t.Errorf("cost total shown %q (exact %q), want %q (%s)", shown, exact, money2(rep.Total), rep.Total)
 	}
+	// In the currency the report names.
+	if line := get("cost total line", chromedp.Text(chromedp.CSS("p.total"))); rep.Currency != "USD" || !strings.HasSuffix(strings.TrimSpace(line), " USD") {
+		t.Errorf("the total's currency: %q (the report's: %q)", line, rep.Currency)
+	}
 	// Its accounts and, for a spike that more than one creation explains,
 	// every creator of what rose.
 	byAccount, err := cost.NewReporter(s.store, s.idx).Build(context.Background(), cost.ReportConfig{By: cost.ByAccount, Month: month, Limit: 20})
