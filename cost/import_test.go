@@ -575,7 +575,12 @@ func TestImportCountsRejectedRows(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "bad.csv")
 	os.WriteFile(path, []byte(rejectsCSV), 0o644)
-	res := importInto(t, nil, path)
+	store := newStore(t)
+	res := importInto(t, store, path)
+	// A report over the period says that rows are missing from it.
+	if rep, err := NewReporter(store, emptyIndex{}).Build(context.Background(), ReportConfig{By: ByService}); err != nil || rep.Rejected != 4 {
+		t.Errorf("the report's rejected rows: %+v, %v", rep, err)
+	}
 	if len(res.Imported) != 1 {
 		t.Fatalf("%+v", res)
 	}

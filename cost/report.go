@@ -99,7 +99,11 @@ type Report struct {
 	Measure string `json:"measure"`
 	// Currency is the currency of every amount, as the reports name it;
 	// empty when they name none.
-	Currency string      `json:"currency,omitempty"`
+	Currency string `json:"currency,omitempty"`
+	// Rejected counts the input rows of the reports selected that could
+	// not be read at import (cairn cost import names why): they are in no
+	// amount here.
+	Rejected int64       `json:"rejected"`
 	Total    string      `json:"total"`
 	Rows     []ReportRow `json:"rows"`
 	// Methods says how much of the total each attribution method carries.
@@ -402,6 +406,7 @@ func (r *Reporter) Build(ctx context.Context, cfg ReportConfig) (*Report, error)
 	s, err := r.open(ctx, cfg)
 	if err == nil {
 		rep.Currency = s.currency
+		rep.Rejected = r.store.rejectedIn(cfg.Month, cfg.Payer)
 	}
 	if errors.Is(err, ErrNoCostData) {
 		return rep, nil

@@ -161,6 +161,18 @@ func (s *Store) currenciesOf(month, payer string) (currencies, payers []string) 
 	return slices.Compact(currencies), slices.Compact(payers)
 }
 
+// rejectedIn counts the rejected input rows of the periods of month and
+// payer ("" for every one).
+func (s *Store) rejectedIn(month, payer string) int64 {
+	var n int64
+	for _, p := range s.snapshot().Periods {
+		if (month == "" || p.Period == month) && (payer == "" || slices.Contains(p.Payers, payer)) {
+			n += p.Rejected
+		}
+	}
+	return n
+}
+
 // Files returns the absolute paths of every Parquet file of the snapshot.
 func (s *Store) Files() []string {
 	s.mu.Lock()
