@@ -16,7 +16,7 @@ import (
 var ErrForeignDigests = errors.New("the archive holds digests of this recorder's chains signed by another key")
 
 // ownedDays bounds how many days of each chain's digest folder are read at
-// start, from its newest digest on.
+// start, from its newest recorded digest on.
 const ownedDays = 31
 
 // checkChainsOwned refuses an archive whose digest chains, of the accounts
@@ -44,13 +44,17 @@ func (r *Recorder) checkChainsOwned(ctx context.Context) error {
 	}
 	now := r.cfg.Now().UTC()
 	for id, c := range chains {
+		// From the newest digest recorded, as far back as ownedDays; for a
+		// chain not begun, from yesterday: a writer that signs it now
+		// wrote there.
 		var last time.Time
+		from := now.AddDate(0, 0, -1)
 		if t := r.state.Trails[id]; t != nil && t.Last != nil {
 			last = t.Last.End
-		}
-		from := now.AddDate(0, 0, -ownedDays)
-		if last.After(from) {
-			from = last
+			from = now.AddDate(0, 0, -ownedDays)
+			if last.After(from) {
+				from = last
+			}
 		}
 		from = from.Truncate(24 * time.Hour)
 		for day := from; !day.After(now); day = day.AddDate(0, 0, 1) {
