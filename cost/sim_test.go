@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cairn-audit/cairn/index/duckdb"
 	"github.com/cairn-audit/cairn/ingest"
@@ -233,6 +234,11 @@ func TestSimulatedAttribution(t *testing.T) {
 				for _, c := range res.Calls {
 					if slices.Contains(sc.EventIDs, c.EventID) && sp.Start.Sub(sc.Time) < 2*3600e9 && sc.Time.Sub(sp.Start) < 3600e9 {
 						found = true
+					}
+					// What was called once the fleet cost (tags, commands)
+					// did not make the rise.
+					if firstBilled := sc.Time.Truncate(time.Hour).Add(time.Hour); c.Time.After(firstBilled) {
+						t.Errorf("%s spike %s: %s at %s, after the launch's first billed hour ended at %s", sp.Granularity, sp.Start, c.EventName, c.Time, firstBilled)
 					}
 				}
 			}

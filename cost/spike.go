@@ -256,27 +256,38 @@ func (s *session) explain(ctx context.Context, events Searcher, sp *Spike, step 
 	where := s.usageWhere(step) + " AND resource_id IS NOT NULL"
 	periods := int(sp.End.Sub(sp.Start) / step)
 	// The placeholders of the SELECT list come before those of the filter.
-	args := append([]any{sp.Start, sp.End, periods, sp.Start.Add(-step), sp.Start}, s.args...)
+	args := append([]any{sp.Start, sp.End, periods, sp.Start.Add(-step), sp.Start, sp.Start, sp.End}, s.args...)
+	// billed_from is the end of the resource's first billed line in the
+	// spike: the calls that made it cost were made before it (an hour's
+	// end for hourly lines, a day's for daily ones).
 	rises := fmt.Sprintf(`SELECT usage_account, resource_id, any_value(service) AS service,
 		        sum(CASE WHEN usage_start >= ? AND usage_start < ? THEN cost ELSE 0 END) -
-		        ? * sum(CASE WHEN usage_start >= ? AND usage_start < ? THEN cost ELSE 0 END) AS rise
+		        ? * sum(CASE WHEN usage_start >= ? AND usage_start < ? THEN cost ELSE 0 END) AS rise,
+		        min(CASE WHEN usage_start >= ? AND usage_start < ? AND cost > 0 THEN usage_end END) AS billed_from
 		      FROM %s%s GROUP BY 1, 2`, s.from, where)
-	q := fmt.Sprintf(`SELECT usage_account, resource_id, service, CAST(rise AS VARCHAR), count(*) OVER () AS rising
+	q := fmt.Sprintf(`SELECT usage_account, resource_id, service, CAST(rise AS VARCHAR), billed_from, count(*) OVER () AS rising
 		FROM (%s) WHERE rise > 0 ORDER BY rise DESC, resource_id, usage_account LIMIT %d`, rises, top)
 	rows, err := s.conn.QueryContext(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("spike resources: %w", err)
 	}
 	res := []SpikeResource{}
+	var billedFrom []time.Time
 	rising := 0
 	for rows.Next() {
 		var account, id, svc sql.NullString
 		var rise string
-		if err := rows.Scan(&account, &id, &svc, &rise, &rising); err != nil {
+		var from sql.NullTime
+		if err := rows.Scan(&account, &id, &svc, &rise, &from, &rising); err != nil {
 			rows.Close()
 			return err
 		}
 		res = append(res, SpikeResource{ResourceID: id.String, Account: account.String, Service: svc.String, Increase: decimalString(mustRat(rise))})
+		until := sp.Start.Add(step)
+		if from.Valid && from.Time.After(sp.Start) && from.Time.Before(sp.End) {
+			until = from.Time.UTC()
+		}
+		billedFrom = append(billedFrom, until)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -287,7 +298,7 @@ func (s *session) explain(ctx context.Context, events Searcher, sp *Spike, step 
 		if r.Attribution, err = s.attributionAt(ctx, r.Account, r.ResourceID, sp.Start); err != nil {
 			return err
 		}
-		calls, err := callsBefore(ctx, events, r.ResourceID, sp.Start, step)
+		calls, err := callsBefore(ctx, events, r.ResourceID, sp.Start, billedFrom[i])
 		if err != nil {
 			return err
 		}
@@ -342,14 +353,15 @@ func (s *session) attributionAt(ctx context.Context, account, id string, t time.
 	return a, nil
 }
 
-// callsBefore lists the mutating calls on a resource in the day before a
-// rise (through the end of the rising period: a launch at 15:05 is billed
-// from 15:00).
-func callsBefore(ctx context.Context, events Searcher, resource string, start time.Time, step time.Duration) ([]Call, error) {
+// callsBefore lists the mutating calls on a resource from the day before a
+// rise began until the end of the resource's first billed line in it (a
+// launch at 15:05 is billed from 15:00, and a later call that day did not
+// make the rise).
+func callsBefore(ctx context.Context, events Searcher, resource string, start, until time.Time) ([]Call, error) {
 	if events == nil {
 		return []Call{}, nil
 	}
-	f := cairn.Filter{ResourceID: resource, ReadOnly: cairn.BoolFalse, Since: start.Add(-24 * time.Hour), Until: start.Add(step)}
+	f := cairn.Filter{ResourceID: resource, ReadOnly: cairn.BoolFalse, Since: start.Add(-24 * time.Hour), Until: until}
 	page, err := events.Search(ctx, f, cairn.Cursor{}, 20)
 	if err != nil {
 		return nil, fmt.Errorf("calls on %s: %w", resource, err)

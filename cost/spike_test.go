@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cairn-audit/cairn"
 )
 
 // TestFindSpikes: a flat series with one burst of three hours gives one
@@ -131,5 +133,63 @@ func TestSpikeResources(t *testing.T) {
 		if want := []string{"hank by tag:aws:createdBy: 20 +400", LabelUnattributed + " by unattributed: 1 +16"}; !slices.Equal(creators, want) {
 			t.Errorf("run %d: creators %q, want %q", run, creators, want)
 		}
+	}
+}
+
+// callLog answers a search by resource and time range from a list of calls.
+type callLog []cairn.Event
+
+func (l callLog) Search(_ context.Context, f cairn.Filter, _ cairn.Cursor, limit int) (cairn.Page, error) {
+	var p cairn.Page
+	for _, e := range l {
+		if e.Resources[0].ID == f.ResourceID && !e.EventTime.Before(f.Since) && e.EventTime.Before(f.Until) && len(p.Events) < limit {
+			p.Events = append(p.Events, e)
+		}
+	}
+	return p, nil
+}
+
+// TestSpikeCallsBeforeTheRise: a day's spike lists the calls made before
+// the resource's first billed hour, not those of the rest of that day.
+func TestSpikeCallsBeforeTheRise(t *testing.T) {
+	day10 := time.Date(2026, 3, 11, 0, 0, 0, 0, time.UTC)
+	launch := day10.Add(15*time.Hour + 5*time.Minute)
+	path := hourlyCUR(t, []string{"i-base", "i-fleet-00"}, 14*24, func(id string, h int) float64 {
+		switch {
+		case id == "i-base":
+			return 1
+		case h >= 10*24+15:
+			return 40 // from 15:00 on the 11th
+		}
+		return 0
+	})
+	store := newStore(t)
+	importInto(t, store, path)
+	call := func(id, name string, at time.Time) cairn.Event {
+		return cairn.Event{EventID: id, EventName: name, EventTime: at, EventSource: "ec2.amazonaws.com",
+			Principal: cairn.Principal{Type: "IAMUser", UserName: "hank"}, Resources: []cairn.ResourceRef{{ID: "i-fleet-00"}}}
+	}
+	events := callLog{call("e-run", "RunInstances", launch), call("e-tags", "CreateTags", day10.Add(20*time.Hour+46*time.Minute))}
+	spikes, err := NewReporter(store, emptyIndex{}).Spikes(context.Background(), events, DefaultSpikeConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	days := 0
+	for _, sp := range spikes {
+		for _, r := range sp.Resources {
+			var names []string
+			for _, c := range r.Calls {
+				names = append(names, c.EventName)
+			}
+			if r.ResourceID == "i-fleet-00" && !slices.Equal(names, []string{"RunInstances"}) {
+				t.Errorf("%s spike from %s: calls %v, want the launch alone", sp.Granularity, sp.Start, names)
+			}
+		}
+		if sp.Granularity == "day" {
+			days++
+		}
+	}
+	if days == 0 {
+		t.Fatalf("no day's spike: %+v", spikes)
 	}
 }
