@@ -581,6 +581,18 @@ func TestImportCountsRejectedRows(t *testing.T) {
 	if rep, err := NewReporter(store, emptyIndex{}).Build(context.Background(), ReportConfig{By: ByService}); err != nil || rep.Rejected != 4 {
 		t.Errorf("the report's rejected rows: %+v, %v", rep, err)
 	}
+	// By day, the tax and the credit of the whole month are no day's.
+	rep, err := NewReporter(store, emptyIndex{}).Build(context.Background(), ReportConfig{By: ByDay})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var days []string
+	for _, r := range rep.Rows {
+		days = append(days, r.Key+" "+r.Amount)
+	}
+	if want := []string{"2026-03-01 0.5416", LabelWholePeriod + " -2.2485"}; !slices.Equal(days, want) {
+		t.Errorf("by day: %q, want %q", days, want)
+	}
 	if len(res.Imported) != 1 {
 		t.Fatalf("%+v", res)
 	}

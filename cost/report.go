@@ -34,6 +34,11 @@ const (
 // LabelUntagged keys the cost of resources without the tag a report is by.
 const LabelUntagged = "(untagged)"
 
+// LabelWholePeriod keys, in a report by day, the lines billed for more than
+// a day at once (the month's tax, fees, support, reservations' fees): no
+// day incurred them, and the first day's bar is not theirs.
+const LabelWholePeriod = "(longer than a day)"
+
 // Measures: the invoice's unblended cost, or the amortized cost that spreads
 // reservations and savings plans back onto what they covered.
 const (
@@ -392,7 +397,7 @@ func (r *Reporter) Build(ctx context.Context, cfg ReportConfig) (*Report, error)
 	case ByResource:
 		dim = "coalesce(resource_id, '" + noResource + "')"
 	case ByDay:
-		dim = "strftime(usage_start, '%Y-%m-%d')"
+		dim = "CASE WHEN usage_end > usage_start + INTERVAL 1 DAY THEN '" + LabelWholePeriod + "' ELSE strftime(usage_start, '%Y-%m-%d') END"
 	case ByAccount:
 		dim = "coalesce(usage_account, '(no account)')"
 	default: // a tag, which Validate checked
@@ -498,7 +503,17 @@ func (r *Reporter) Build(ctx context.Context, cfg ReportConfig) (*Report, error)
 	slices.SortFunc(rep.Methods, func(a, b Amount) int { return parseScaled(b.Amount).Cmp(parseScaled(a.Amount)) })
 	rep.Total = scaledString(total)
 	if cfg.By == ByDay {
-		slices.SortFunc(list, func(a, b *entry) int { return strings.Compare(a.row.Key, b.row.Key) })
+		// Days in order; the lines of longer periods last.
+		slices.SortFunc(list, func(a, b *entry) int {
+			aw, bw := a.row.Key == LabelWholePeriod, b.row.Key == LabelWholePeriod
+			if aw != bw {
+				if aw {
+					return 1
+				}
+				return -1
+			}
+			return strings.Compare(a.row.Key, b.row.Key)
+		})
 	} else {
 		// Each row's amount is parsed once: parsing in the comparison cost
 		// 0.3 s for 100,000 resources. Ties go by key, then principal, so

@@ -330,6 +330,10 @@ func TestBrowser(t *testing.T) {
 	if exact != rep.Total || shown != money2(rep.Total) {
 		t.Errorf("cost total shown %q (exact %q), want %q (%s)", shown, exact, money2(rep.Total), rep.Total)
 	}
+	// The month's tax and fees are said apart from the days' bars.
+	if note := get("whole period", chromedp.Text(chromedp.ID("whole-period"))); !strings.Contains(note, "billed for longer than a day") {
+		t.Errorf("the month's own charges: %q", note)
+	}
 	// In the currency the report names.
 	if line := get("cost total line", chromedp.Text(chromedp.CSS("p.total"))); rep.Currency != "USD" || !strings.HasSuffix(strings.TrimSpace(line), " USD") {
 		t.Errorf("the total's currency: %q (the report's: %q)", line, rep.Currency)

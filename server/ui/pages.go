@@ -613,6 +613,11 @@ func (u *UI) costPage(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	page["Principal"], page["Service"], page["Account"], page["Day"] = cv.principal, cv.service, cv.account, cv.day
 	page["Spikes"], page["SpikesError"], page["DayChart"] = cv.spikes, cv.spikesErr, cv.chart
+	if cv.day != nil {
+		if i := slices.IndexFunc(cv.day.Rows, func(r cost.ReportRow) bool { return r.Key == cost.LabelWholePeriod }); i >= 0 {
+			page["WholePeriod"] = cv.day.Rows[i].Amount
+		}
+	}
 	tag := r.URL.Query().Get("tag")
 	page["TagKeys"], page["Tag"] = cv.tagKeys, tag
 	// A report by a tag is built when asked for: a month has as many as

@@ -262,9 +262,15 @@ func dayChart(rep *cost.Report) template.HTML {
 	if rep == nil || len(rep.Rows) == 0 {
 		return ""
 	}
-	vals := make([]float64, len(rep.Rows))
+	// The lines billed for longer than a day are no day's: the page says
+	// what they add up to, under the chart.
+	days := slices.DeleteFunc(slices.Clone(rep.Rows), func(r cost.ReportRow) bool { return r.Key == cost.LabelWholePeriod })
+	if len(days) == 0 {
+		return ""
+	}
+	vals := make([]float64, len(days))
 	max := 0.0
-	for i, r := range rep.Rows {
+	for i, r := range days {
 		vals[i] = amountFloat(r.Amount)
 		max = maxF(max, vals[i])
 	}
@@ -285,11 +291,11 @@ func dayChart(rep *cost.Report) template.HTML {
 			h = 0
 		}
 		fmt.Fprintf(&b, `<rect class="bar" x="%.2f" y="%.2f" width="%.2f" height="%.2f"><title>%s: %s</title></rect>`,
-			left+float64(i)*bw, top+plotH-h, maxF(bw-2, 0.5), h, esc(rep.Rows[i].Key), esc(money(rep.Rows[i].Amount)))
+			left+float64(i)*bw, top+plotH-h, maxF(bw-2, 0.5), h, esc(days[i].Key), esc(money(days[i].Amount)))
 	}
 	every := max1(len(vals) / 8)
 	for i := 0; i < len(vals) && left+float64(i)*bw < W-70; i += every {
-		fmt.Fprintf(&b, `<text class="tick" x="%.2f" y="%g">%s</text>`, left+float64(i)*bw, H-6, esc(rep.Rows[i].Key))
+		fmt.Fprintf(&b, `<text class="tick" x="%.2f" y="%g">%s</text>`, left+float64(i)*bw, H-6, esc(days[i].Key))
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
