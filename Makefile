@@ -70,7 +70,7 @@ microbench:
 # Every parser's fuzzer, FUZZTIME each. Minimising new inputs is capped:
 # unbounded, it stalls the JSON fuzzers for minutes at a time.
 FUZZTIME ?= 30s
-FUZZERS = ./cloudtrail:FuzzReader ./cloudtrail:FuzzFastPath ./cloudtrail:FuzzWholeGzip ./cloudtrail:FuzzScanAgrees ./cloudtrail:FuzzResources ./cloudtrail:FuzzDecodeEventBridge ./cloudtrail:FuzzParseDenial \
+FUZZERS = .:FuzzParseTime ./cloudtrail:FuzzReader ./cloudtrail:FuzzFastPath ./cloudtrail:FuzzWholeGzip ./cloudtrail:FuzzScanAgrees ./cloudtrail:FuzzResources ./cloudtrail:FuzzDecodeEventBridge ./cloudtrail:FuzzParseDenial \
 	./cloudtrail:FuzzParseKey ./cloudtrail:FuzzParseTime ./cloudtrail:FuzzParseDigest ./cloudtrail:FuzzParsePublicKey \
 	./record:FuzzAccept ./record:FuzzReadSegment ./server:FuzzVerify ./server:FuzzDecodeToken ./server:FuzzLakeStatement ./cost:FuzzSniff \
 	./index/duckdb:FuzzSegmentEncoder ./index/duckdb:FuzzDecodeDeltaInt32 ./index/duckdb:FuzzRecordsOfPage

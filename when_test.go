@@ -54,3 +54,29 @@ func TestParseTimeAndUntil(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseTime: whatever a user types as a time, ParseTime and ParseUntil
+// agree on what they read (ParseUntil no earlier, and a day later for a
+// date alone), refuse alike, and give UTC.
+func FuzzParseTime(f *testing.F) {
+	for _, s := range []string{"2026-03-14", "2026-03-14T03:10:00Z", "2026-03-14 03:10", "72h", "30d", "-5d", "", "2026-02-30", "1e9h"} {
+		f.Add(s)
+	}
+	now := time.Date(2026, 3, 31, 12, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, s string) {
+		since, err1 := ParseTime(s, now)
+		until, err2 := ParseUntil(s, now)
+		if (err1 == nil) != (err2 == nil) {
+			t.Fatalf("%q: ParseTime %v, ParseUntil %v", s, err1, err2)
+		}
+		if err1 != nil {
+			return
+		}
+		if since.Location() != time.UTC || until.Location() != time.UTC {
+			t.Errorf("%q: not UTC: %v, %v", s, since, until)
+		}
+		if d := until.Sub(since); d != 0 && d != 24*time.Hour {
+			t.Errorf("%q: since %v, until %v", s, since, until)
+		}
+	})
+}
