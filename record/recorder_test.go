@@ -107,6 +107,15 @@ func (h *harness) put(ch Channel, n int, user string) []string {
 	return ids
 }
 
+// deliverThree sends three events on ch and delivers them at 10:05, before
+// the first digest is due.
+func (h *harness) deliverThree(ch Channel) {
+	h.put(ch, 3, "alice")
+	h.rec.commitLive(context.Background())
+	h.clk.Set(at("2026-03-14T10:05:00Z"))
+	h.rec.deliverAndDigest(context.Background(), true)
+}
+
 func (h *harness) validate() *cloudtrail.Report {
 	h.t.Helper()
 	return h.validateWith(cloudtrail.ValidateOptions{})
@@ -352,10 +361,7 @@ func TestStatusTimesAreOfSuccesses(t *testing.T) {
 	ctx := context.Background()
 	h := newHarness(t, at("2026-03-14T10:02:00Z"))
 	app := h.channel("app", "123456789012", "us-east-1")
-	h.put(app, 3, "alice")
-	h.rec.commitLive(ctx)
-	h.clk.Set(at("2026-03-14T10:05:00Z"))
-	h.rec.deliverAndDigest(ctx, true)
+	h.deliverThree(app)
 	h.clk.Set(at("2026-03-14T11:00:30Z"))
 	h.rec.deliverAndDigest(ctx, true)
 	first := h.rec.Status()
@@ -387,10 +393,7 @@ func TestSecondRecorderOnOneArchiveRefused(t *testing.T) {
 	ctx := context.Background()
 	h := newHarness(t, at("2026-03-14T10:02:00Z"))
 	app := h.channel("app", "123456789012", "us-east-1")
-	h.put(app, 3, "alice")
-	h.rec.commitLive(ctx)
-	h.clk.Set(at("2026-03-14T10:05:00Z"))
-	h.rec.deliverAndDigest(ctx, true)
+	h.deliverThree(app)
 	statePath := filepath.Join(h.data, "record", "state.json")
 	before, err := os.ReadFile(statePath)
 	if err != nil {
