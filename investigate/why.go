@@ -99,7 +99,7 @@ func (x *Investigator) Why(ctx context.Context, resource string, at time.Time, w
 	}
 	ex := &Explanation{Resource: resource, Type: tl.Type, At: at, Window: window.String(),
 		Candidates: []Candidate{}, FailedAttempts: []Entry{}, Evidence: []Entry{}, Places: tl.Places}
-	defer func() {
+	defer func() { // on every answer, the no-change one too
 		if ex.Places != nil {
 			ex.Summary += " " + PlacesNote(resource, ex.Places)
 		}
