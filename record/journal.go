@@ -66,13 +66,14 @@ type Journal struct {
 // SegmentRepair says what opening the journal cut from the end of the open
 // segment: the bytes from the first frame that does not check out. They
 // were never acknowledged when they are a write torn by a crash; when good
-// frames follow the bad one, the damage is elsewhere, the frames may have
-// been, and the bytes are kept in a file beside the journal.
+// frames follow the bad one, the damage is elsewhere, and the frames may
+// have been: they are written back after the last good frame, to be
+// delivered, and the bytes cut are kept in a file beside the journal.
 type SegmentRepair struct {
 	Path     string
 	Offset   int64  // where the first bad frame began
 	Bytes    int64  // the bytes cut from there to the end
-	Frames   int    // good frames found after the bad one
+	Frames   int    // good frames found after the bad one, written back
 	SetAside string // where the cut bytes are kept, when Frames > 0
 }
 
@@ -188,7 +189,8 @@ func (j *Journal) recover(path string) error {
 		return fmt.Errorf("open journal segment: %w", err)
 	}
 	if size := fileSize(f); valid < size {
-		if j.repair, err = setAsideTail(f, path, seq, valid, size); err != nil {
+		var salvaged []byte
+		if j.repair, salvaged, err = setAsideTail(f, path, seq, valid, size); err != nil {
 			f.Close()
 			return err
 		}
@@ -196,6 +198,14 @@ func (j *Journal) recover(path string) error {
 			f.Close()
 			return fmt.Errorf("truncate torn journal segment %s: %w", path, err)
 		}
+		// The frames that check out after the damage go back, whole, after
+		// the last good frame: acknowledged events are delivered, and only
+		// the damaged frame is lost (its bytes are in the set-aside file).
+		if _, err := f.WriteAt(salvaged, valid); err != nil {
+			f.Close()
+			return fmt.Errorf("write back the good frames of journal segment %s: %w", path, err)
+		}
+		valid += int64(len(salvaged))
 		if err := f.Sync(); err != nil {
 			f.Close()
 			return fmt.Errorf("sync journal segment %s: %w", path, err)
@@ -213,38 +223,42 @@ func (j *Journal) recover(path string) error {
 // recover is about to cut, and keeps them in <seq>.damaged-<off> beside
 // the segment when good frames follow the bad one: a write torn by a
 // crash ends the file, so those frames mean damage within it, and they
-// may have been acknowledged.
-func setAsideTail(f *os.File, path string, seq uint64, off, size int64) (*SegmentRepair, error) {
+// may have been acknowledged. It returns those frames, header and all.
+func setAsideTail(f *os.File, path string, seq uint64, off, size int64) (*SegmentRepair, []byte, error) {
 	tail := make([]byte, size-off)
 	if _, err := f.ReadAt(tail, off); err != nil {
-		return nil, fmt.Errorf("read journal segment %s: %w", path, err)
+		return nil, nil, fmt.Errorf("read journal segment %s: %w", path, err)
 	}
-	r := &SegmentRepair{Path: path, Offset: off, Bytes: size - off, Frames: goodFrames(tail[1:])}
+	good, n := goodFrames(tail[1:])
+	r := &SegmentRepair{Path: path, Offset: off, Bytes: size - off, Frames: n}
 	if r.Frames > 0 {
 		r.SetAside = filepath.Join(filepath.Dir(path), fmt.Sprintf("%s.damaged-%d", segmentName(seq), off))
 		if err := file.WriteAtomic(r.SetAside, tail, 0o600); err != nil {
-			return nil, fmt.Errorf("set aside the damaged end of journal segment %s: %w", path, err)
+			return nil, nil, fmt.Errorf("set aside the damaged end of journal segment %s: %w", path, err)
 		}
 	}
-	return r, nil
+	return r, good, nil
 }
 
-// goodFrames counts the frames in b that check out, looking for one at
-// every offset until it finds one, then after it.
-func goodFrames(b []byte) int {
+// goodFrames returns the frames in b that check out, header and all, and
+// how many, looking for one at every offset until it finds one, then after
+// it.
+func goodFrames(b []byte) ([]byte, int) {
+	var good []byte
 	n := 0
 	for i := 0; i+frameHeader < len(b); {
 		size := int(binary.LittleEndian.Uint32(b[i:]))
 		end := i + frameHeader + size
 		if size > 0 && size <= maxFramePayload && end <= len(b) &&
 			crc32.Checksum(b[i+frameHeader:end], castagnoli) == binary.LittleEndian.Uint32(b[i+4:]) {
+			good = append(good, b[i:end]...)
 			n++
 			i = end
 			continue
 		}
 		i++
 	}
-	return n
+	return good, n
 }
 
 func fileSize(f *os.File) int64 {

@@ -236,8 +236,9 @@ func TestJournalRecoversFromAFailedWrite(t *testing.T) {
 }
 
 // Damage in the middle of the open segment is not a torn write: the good
-// frames after it are set aside, named, rather than silently cut.
-func TestJournalSetsAsideFramesAfterDamage(t *testing.T) {
+// frames after it are kept, to be delivered, and the bytes cut are set
+// aside, named, rather than silently dropped.
+func TestJournalKeepsFramesAfterDamage(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	j, _ := OpenJournal(dir)
@@ -259,7 +260,7 @@ func TestJournalSetsAsideFramesAfterDamage(t *testing.T) {
 	}
 	rep := j.Repair()
 	if rep == nil || rep.Offset != int64(second) || rep.Frames != 2 || rep.SetAside == "" {
-		t.Fatalf("repair = %+v, want the two frames after the damaged one found and set aside", rep)
+		t.Fatalf("repair = %+v, want the two frames after the damaged one found and kept", rep)
 	}
 	if kept, err := os.ReadFile(rep.SetAside); err != nil || !bytes.Equal(kept, b[second:]) {
 		t.Errorf("set aside %d bytes (%v), want the %d cut", len(kept), err, len(b)-second)
@@ -268,8 +269,8 @@ func TestJournalSetsAsideFramesAfterDamage(t *testing.T) {
 		t.Fatal(err)
 	}
 	j.Close()
-	if got := readAll(t, path); fmt.Sprint(got) != "[one five]" {
-		t.Errorf("frames = %q", got)
+	if got := readAll(t, path); fmt.Sprint(got) != "[one three four five]" {
+		t.Errorf("frames = %q, want every frame but the damaged one", got)
 	}
 }
 

@@ -167,8 +167,8 @@ func Open(ctx context.Context, data string, cfg Config, idx cairn.Index) (*Recor
 		return nil, err
 	}
 	if rep := r.journal.Repair(); rep != nil && rep.SetAside != "" {
-		r.log.Error("the open journal segment was damaged: the frames after the damage were cut and set aside; they may hold acknowledged events",
-			"segment", rep.Path, "offset", rep.Offset, "bytes", rep.Bytes, "frames", rep.Frames, "kept_in", rep.SetAside)
+		r.log.Error("the open journal segment was damaged: the damaged frame is lost, the frames after it that check out were kept and will be delivered, and the bytes cut are kept as they were",
+			"segment", rep.Path, "offset", rep.Offset, "bytes", rep.Bytes, "frames_kept", rep.Frames, "kept_in", rep.SetAside)
 	} else if rep != nil {
 		r.log.Info("cut a write torn by a crash from the end of the open journal segment (it was never acknowledged)",
 			"segment", rep.Path, "offset", rep.Offset, "bytes", rep.Bytes)
