@@ -193,7 +193,10 @@ func Validate(ctx context.Context, store cairn.BlobStore, opts ValidateOptions) 
 	if err := v.discover(ctx); err != nil {
 		return nil, err
 	}
-	if len(v.chains) == 0 && len(v.findings) == 0 {
+	// A trail whose writer recorded files but no digest yet (its first
+	// digest period) is checked against that record alone.
+	recordedOnly := len(v.recordedPending) > 0 && opts.Since.IsZero() && opts.Until.IsZero()
+	if len(v.chains) == 0 && len(v.findings) == 0 && !recordedOnly {
 		return nil, cairn.WithHint(fmt.Errorf("%w in %s", ErrNoDigests, store),
 			"give the folder or s3://bucket/prefix that holds AWSLogs/ of a trail with log file validation on")
 	}
@@ -201,7 +204,7 @@ func Validate(ctx context.Context, store cairn.BlobStore, opts ValidateOptions) 
 	for _, c := range v.chains {
 		need = append(need, c.window()...)
 	}
-	if len(need) == 0 && len(v.findings) == 0 {
+	if len(need) == 0 && len(v.findings) == 0 && !recordedOnly {
 		return nil, fmt.Errorf("%w in %s between %s and %s", ErrNoDigests, store, timeOrNone(opts.Since, "the first"), timeOrNone(opts.Until, "the last"))
 	}
 	if err := v.loadDigests(ctx, need); err != nil {

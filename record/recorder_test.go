@@ -172,6 +172,15 @@ func TestRecorderDeliversAndSignsAValidTrail(t *testing.T) {
 	if got := archiveFiles(t, filepath.Join(h.data, "archive"), "CloudTrail"); len(got) != 2 {
 		t.Fatalf("log files = %v, want one per account and region", got)
 	}
+	// Before the first digest, the recorder's record alone accounts for
+	// the files delivered.
+	recorded, savedAt, err := RecordedChains(h.data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep := h.validateWith(cloudtrail.ValidateOptions{Recorded: recorded, RecordedAt: savedAt}); !rep.Valid() || rep.Pending != 2 || rep.DigestFiles != 0 {
+		t.Fatalf("before the first digest: %+v", rep)
+	}
 	if got := archiveFiles(t, filepath.Join(h.data, "archive"), "CloudTrail-Digest"); len(got) != 0 {
 		t.Fatalf("digest written before its period ended: %v", got)
 	}
@@ -194,7 +203,7 @@ func TestRecorderDeliversAndSignsAValidTrail(t *testing.T) {
 	}
 	// What the recorder recorded accounts for every file, as cairn verify
 	// checks its own trail.
-	recorded, savedAt, err := RecordedChains(h.data)
+	recorded, savedAt, err = RecordedChains(h.data)
 	if err != nil || len(recorded) != 2 || savedAt.IsZero() {
 		t.Fatalf("recorded chains: %+v, %v, %v", recorded, savedAt, err)
 	}
