@@ -157,6 +157,11 @@ func TestCostReportArguments(t *testing.T) {
 		}
 	}
 
+	// A mistyped owner tag attributes nothing, and says so.
+	if r := runCairn(t, nil, "cost", "report", "-data", data, "-owner-tag", "nosuchtag"); r.code != 0 || !strings.HasPrefix(r.stderr, "(-owner-tag nosuchtag attributed nothing: ") {
+		t.Errorf("-owner-tag nosuchtag: exit %d\n%s", r.code, r.stderr)
+	}
+
 	for _, args := range [][]string{
 		{"report", "-by", "user"}, {"report", "-month", "March"}, {"report", "-measure", "blended"}, {"report", "-limit", "-1"},
 		{"report", "-format", "xml"}, {"report", "extra"}, {"spikes", "-factor", "0.5"}, {"spikes", "-factor", "0"}, {"-by", "service", "report"}, {"spikes", "-month", "March"}, {"spikes", "-format", "csv"},

@@ -57,6 +57,10 @@ func runCostReport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if cfg.OwnerTag != "" && len(rep.Rows) > 0 && !slices.ContainsFunc(rep.Methods, func(m cost.Amount) bool { return m.Key == cost.MethodOwnerTag }) {
+		// A mistyped tag key attributes nothing, and would go unnoticed.
+		fmt.Fprintf(e.stderr, "(-owner-tag %s attributed nothing: no resource left to it carries that tag; cairn cost report -by tag:%s shows its values)\n", cfg.OwnerTag, cfg.OwnerTag)
+	}
 	switch *format {
 	case "json":
 		enc := json.NewEncoder(e.stdout)
