@@ -121,6 +121,10 @@ func withReporter[T any](ctx context.Context, e *env, data string, f func(*cost.
 func how(row cost.ReportRow) string {
 	if row.Attribution != nil {
 		a := row.Attribution
+		switch a.Method {
+		case cost.MethodShared, cost.MethodUnattributed: // the label says it all
+			return a.Principal
+		}
 		s := a.Principal + " by " + a.Method
 		if a.Via != "" {
 			s += " via " + a.Via
