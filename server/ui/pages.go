@@ -800,6 +800,10 @@ type sourceView struct {
 	More        int
 }
 
+// staleAfter is how old the newest event may be before the health page
+// says that nothing arrives.
+const staleAfter = 24 * time.Hour
+
 func (u *UI) health(w http.ResponseWriter, r *http.Request, s *session) {
 	ctx := r.Context()
 	page := map[string]any{"Title": "Health"}
@@ -809,6 +813,12 @@ func (u *UI) health(w http.ResponseWriter, r *http.Request, s *session) {
 		return
 	}
 	page["Stats"] = st
+	// CloudTrail delivers within minutes: a trail whose newest event is a
+	// day old has stopped arriving, or stopped being read.
+	if age := u.cfg.Now().Sub(st.Newest); st.Events > 0 && age > staleAfter {
+		page["Stale"] = fmt.Sprintf("The newest event is %d days old: nothing newer has arrived since %s. Check that the trail still logs and that its sources are still read.",
+			int(age.Hours()/24), st.Newest.UTC().Format("2006-01-02 15:04 UTC"))
+	}
 	if rec := u.cfg.Recorder(); rec != nil {
 		status := rec.Status()
 		page["Recorder"], page["Archive"] = &status, rec.ArchiveURL()

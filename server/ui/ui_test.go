@@ -667,3 +667,15 @@ func TestResourcePageSaysANameStandsForSeveral(t *testing.T) {
 		t.Errorf("no note that the name stands for two databases:\n%s", body)
 	}
 }
+
+// TestHealthSaysWhenNothingArrives: the small index's one event is months
+// old, which the health page says, as a trail that stopped.
+func TestHealthSaysWhenNothingArrives(t *testing.T) {
+	ts := startSmall(t)
+	c := newClient(t)
+	login(t, c, ts.URL, "AKIDUITEST", "s3cret/ui+test")
+	_, body := get(t, c, ts.URL+"/health")
+	if !strings.Contains(body, `id="stale"`) || !strings.Contains(body, "nothing newer has arrived since 2026-03-14 03:10 UTC") {
+		t.Errorf("no word that nothing arrives:\n%s", body)
+	}
+}
