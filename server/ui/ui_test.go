@@ -81,6 +81,15 @@ func get(t *testing.T, c *http.Client, u string) (*http.Response, string) {
 	return resp, string(b)
 }
 
+// signedInSmall serves startSmall's index to a client signed in.
+func signedInSmall(t *testing.T) (*httptest.Server, *http.Client) {
+	t.Helper()
+	ts := startSmall(t)
+	c := newClient(t)
+	login(t, c, ts.URL, "AKIDUITEST", "s3cret/ui+test")
+	return ts, c
+}
+
 var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
 // login signs in with id and secret and returns the response to the POST.
@@ -286,9 +295,7 @@ func TestEscaping(t *testing.T) {
 // A quick range over an index whose newest event is older than the range
 // ends at that event, and says so, rather than showing an empty page.
 func TestQuickRangeEndsAtNewestEvent(t *testing.T) {
-	ts := startSmall(t)
-	c := newClient(t)
-	login(t, c, ts.URL, "AKIDUITEST", "s3cret/ui+test")
+	ts, c := signedInSmall(t)
 	_, body := get(t, c, ts.URL+"/events?since=24h")
 	if !strings.Contains(body, `id="range-note"`) || !strings.Contains(body, "2026-03-14 03:10 UTC") {
 		t.Errorf("no note that the range was moved:\n%s", body)
@@ -306,9 +313,7 @@ func TestQuickRangeEndsAtNewestEvent(t *testing.T) {
 // A date alone as the end of a range means through that day, as on the
 // command line: since and until of the event's date list it.
 func TestUntilADateIsThroughThatDay(t *testing.T) {
-	ts := startSmall(t)
-	c := newClient(t)
-	login(t, c, ts.URL, "AKIDUITEST", "s3cret/ui+test")
+	ts, c := signedInSmall(t)
 	_, body := get(t, c, ts.URL+"/events?since=2026-03-14&until=2026-03-14")
 	if !strings.Contains(body, "/event/"+evilID) {
 		t.Errorf("the day's event is not listed for since and until of its date")
@@ -671,9 +676,7 @@ func TestResourcePageSaysANameStandsForSeveral(t *testing.T) {
 // TestHealthSaysWhenNothingArrives: the small index's one event is months
 // old, which the health page says, as a trail that stopped.
 func TestHealthSaysWhenNothingArrives(t *testing.T) {
-	ts := startSmall(t)
-	c := newClient(t)
-	login(t, c, ts.URL, "AKIDUITEST", "s3cret/ui+test")
+	ts, c := signedInSmall(t)
 	_, body := get(t, c, ts.URL+"/health")
 	if !strings.Contains(body, `id="stale"`) || !strings.Contains(body, "nothing newer has arrived since 2026-03-14 03:10 UTC") {
 		t.Errorf("no word that nothing arrives:\n%s", body)
