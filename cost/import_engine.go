@@ -1,6 +1,7 @@
 package cost
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -256,7 +257,7 @@ func (e *importEngine) stage(ctx context.Context, g *group, dir string, res *Imp
 				sp.Warnings[statusText(pt.status)] += n
 			}
 		default:
-			n, _, err := e.countRows(ctx, pt.files)
+			n, total, err := e.countRows(ctx, pt.files)
 			if err != nil {
 				return nil, err
 			}
@@ -267,6 +268,9 @@ func (e *importEngine) stage(ctx context.Context, g *group, dir string, res *Imp
 			sp := periodOf(pt.period)
 			sp.Rejects[statusText(pt.status)] += n
 			sp.Period.Rejected += n
+			if total != "0" { // rows whose cost was read, rejected for another reason
+				sp.Period.RejectedCost = SumAmounts(cmp.Or(sp.Period.RejectedCost, "0"), total)
+			}
 		}
 	}
 	for _, sp := range byPeriod {

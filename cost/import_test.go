@@ -578,7 +578,7 @@ func TestImportCountsRejectedRows(t *testing.T) {
 	store := newStore(t)
 	res := importInto(t, store, path)
 	// A report over the period says that rows are missing from it.
-	if rep, err := NewReporter(store, emptyIndex{}).Build(context.Background(), ReportConfig{By: ByService}); err != nil || rep.Rejected != 4 {
+	if rep, err := NewReporter(store, emptyIndex{}).Build(context.Background(), ReportConfig{By: ByService}); err != nil || rep.Rejected != 4 || rep.RejectedCost != "0.0416" {
 		t.Errorf("the report's rejected rows: %+v, %v", rep, err)
 	}
 	// By day, the tax and the credit of the whole month are no day's.
@@ -601,7 +601,8 @@ func TestImportCountsRejectedRows(t *testing.T) {
 	if diff := cmp.Diff(wantRejects, p.Rejects); diff != "" {
 		t.Errorf("rejects (-want +got):\n%s", diff)
 	}
-	if p.Rows != 4 || p.Rejected != 4 || p.Total != "-1.7069" || p.Format != "cur-legacy-csv" || p.Period.Period != "2026-03" {
+	// The row rejected for its date had a cost that could be read: 0.0416.
+	if p.Rows != 4 || p.Rejected != 4 || p.RejectedCost != "0.0416" || p.Total != "-1.7069" || p.Format != "cur-legacy-csv" || p.Period.Period != "2026-03" {
 		t.Errorf("period %+v", p.Period)
 	}
 	db := testDB(t)

@@ -107,10 +107,11 @@ type Report struct {
 	Currency string `json:"currency,omitempty"`
 	// Rejected counts the input rows of the reports selected that could
 	// not be read at import (cairn cost import names why): they are in no
-	// amount here.
-	Rejected int64       `json:"rejected"`
-	Total    string      `json:"total"`
-	Rows     []ReportRow `json:"rows"`
+	// amount here. RejectedCost sums the cost of those whose cost was read.
+	Rejected     int64       `json:"rejected"`
+	RejectedCost string      `json:"rejectedCost"`
+	Total        string      `json:"total"`
+	Rows         []ReportRow `json:"rows"`
 	// Methods says how much of the total each attribution method carries.
 	Methods []Amount `json:"methods"`
 }
@@ -407,11 +408,11 @@ func (r *Reporter) Build(ctx context.Context, cfg ReportConfig) (*Report, error)
 		dim = fmt.Sprintf("coalesce(map_extract_value(tags, ?), CASE WHEN resource_id IS NULL THEN '%s' ELSE '%s' END)", LabelShared, LabelUntagged)
 		dimArgs = append(dimArgs, tagKey(key))
 	}
-	rep := &Report{By: cfg.By, Month: cfg.Month, Service: cfg.Service, Measure: cfg.Measure, Total: "0", Rows: []ReportRow{}, Methods: []Amount{}}
+	rep := &Report{By: cfg.By, Month: cfg.Month, Service: cfg.Service, Measure: cfg.Measure, Total: "0", RejectedCost: "0", Rows: []ReportRow{}, Methods: []Amount{}}
 	s, err := r.open(ctx, cfg)
 	if err == nil {
 		rep.Currency = s.currency
-		rep.Rejected = r.store.rejectedIn(cfg.Month, cfg.Payer)
+		rep.Rejected, rep.RejectedCost = r.store.rejectedIn(cfg.Month, cfg.Payer)
 	}
 	if errors.Is(err, ErrNoCostData) {
 		return rep, nil

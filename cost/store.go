@@ -66,6 +66,9 @@ type Period struct {
 	// rows that could not be read (see the import's summary for why).
 	Rows     int64 `json:"rows"`
 	Rejected int64 `json:"rejected"`
+	// RejectedCost is the exact sum of the cost of the rejected rows whose
+	// cost could be read (rejected for a date, say); empty when none.
+	RejectedCost string `json:"rejectedCost,omitempty"`
 	// Total is the exact sum of the cost column: a decimal number with at
 	// most ten decimals and no trailing zeros ("33687.3260765485", "0").
 	Total string `json:"total"`
@@ -162,15 +165,18 @@ func (s *Store) currenciesOf(month, payer string) (currencies, payers []string) 
 }
 
 // rejectedIn counts the rejected input rows of the periods of month and
-// payer ("" for every one).
-func (s *Store) rejectedIn(month, payer string) int64 {
-	var n int64
+// payer ("" for every one), and sums the cost of those whose cost was read.
+func (s *Store) rejectedIn(month, payer string) (rows int64, cost string) {
+	cost = "0"
 	for _, p := range s.snapshot().Periods {
 		if (month == "" || p.Period == month) && (payer == "" || slices.Contains(p.Payers, payer)) {
-			n += p.Rejected
+			rows += p.Rejected
+			if p.RejectedCost != "" {
+				cost = SumAmounts(cost, p.RejectedCost)
+			}
 		}
 	}
-	return n
+	return rows, cost
 }
 
 // Files returns the absolute paths of every Parquet file of the snapshot.

@@ -145,7 +145,11 @@ func printImport(e *env, res *cost.ImportResult, quiet bool) {
 			fmt.Fprintln(e.stdout, "; new")
 		}
 		if len(p.Rejects) > 0 {
-			fmt.Fprintf(e.stdout, "  rejected: %s\n", reasons(p.Rejects))
+			fmt.Fprintf(e.stdout, "  rejected: %s", reasons(p.Rejects))
+			if p.RejectedCost != "" {
+				fmt.Fprintf(e.stdout, " (the cost of those whose cost could be read: %s)", p.RejectedCost)
+			}
+			fmt.Fprintln(e.stdout)
 		}
 		if len(p.Warnings) > 0 {
 			fmt.Fprintf(e.stdout, "  warnings: %s\n", reasons(p.Warnings))

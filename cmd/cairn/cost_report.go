@@ -160,8 +160,12 @@ func printCostReport(e *env, rep *cost.Report) {
 	}
 	fmt.Fprintf(e.stdout, "%s by %s, %s: total %s%s\n", measure, rep.By, scope, money(rep.Total), currency)
 	if rep.Rejected > 0 {
-		fmt.Fprintf(e.stderr, "(%d input %s of these reports could not be read at import and are in no amount: cairn cost import says why)\n",
-			rep.Rejected, plural(int(rep.Rejected), "row", "rows"))
+		readable := ""
+		if rep.RejectedCost != "0" {
+			readable = ", " + money(rep.RejectedCost) + currency + " of cost among them"
+		}
+		fmt.Fprintf(e.stderr, "(%d input %s of these reports could not be read at import and are in no amount%s: cairn cost import says why)\n",
+			rep.Rejected, plural(int(rep.Rejected), "row", "rows"), readable)
 	}
 	if len(rep.Rows) == 0 {
 		return // printWhyEmpty has said why on stderr
