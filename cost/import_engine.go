@@ -250,17 +250,18 @@ func (e *importEngine) stage(ctx context.Context, g *group, dir string, res *Imp
 				slices.Sort(sp.Period.Currencies)
 			}
 			if pt.status != "" {
-				n, _, err := e.countRows(ctx, pt.files)
+				sum, err := e.sumRows(ctx, pt.files)
 				if err != nil {
 					return nil, err
 				}
-				sp.Warnings[statusText(pt.status)] += n
+				sp.Warnings[statusText(pt.status)] += sum.rows
 			}
 		default:
-			n, total, err := e.countRows(ctx, pt.files)
+			sum, err := e.sumRows(ctx, pt.files)
 			if err != nil {
 				return nil, err
 			}
+			n, total := sum.rows, sum.total
 			if pt.period == "" {
 				unassigned[statusText(pt.status)] += n
 				continue
@@ -276,14 +277,11 @@ func (e *importEngine) stage(ctx context.Context, g *group, dir string, res *Imp
 	for _, sp := range byPeriod {
 		sp.Period.Total = "0"
 		if len(sp.Period.Files) > 0 {
-			n, total, err := e.countRows(ctx, sp.Period.Files)
+			sum, err := e.sumRows(ctx, sp.Period.Files)
 			if err != nil {
 				return nil, err
 			}
-			sp.Period.Rows, sp.Period.Total = n, total
-			if sp.Period.Payers, err = e.payersOf(ctx, sp.Period.Files); err != nil {
-				return nil, err
-			}
+			sp.Period.Rows, sp.Period.Total, sp.Period.Payers = sum.rows, sum.total, sum.payers
 		}
 	}
 	// Rejected lines and rows without a period belong to the report's only
@@ -412,42 +410,33 @@ func (e *importEngine) groupQueries(ctx context.Context, g *group) (queries []st
 	return queries, rejectTables, nil
 }
 
-// countRows counts the rows of Parquet files and sums their cost exactly.
-func (e *importEngine) countRows(ctx context.Context, files []string) (int64, string, error) {
-	paths := make([]string, len(files))
-	for i, f := range files {
-		paths[i] = literal(f)
-	}
-	var n int64
-	var total string
-	err := e.conn.QueryRowContext(ctx, "SELECT count(*), CAST(coalesce(sum(cost), 0) AS VARCHAR) FROM read_parquet(["+strings.Join(paths, ", ")+"], hive_partitioning=false)").Scan(&n, &total)
-	if err != nil {
-		return 0, "", fmt.Errorf("count imported rows: %w", err)
-	}
-	return n, trimDecimal(total), nil
+// stagedSum is what staged Parquet files hold.
+type stagedSum struct {
+	rows   int64
+	total  string   // the exact sum of cost
+	payers []string // the payer accounts the rows name, sorted
 }
 
-// payersOf returns the payer accounts that the staged files' rows name,
-// sorted.
-func (e *importEngine) payersOf(ctx context.Context, files []string) ([]string, error) {
+// sumRows counts the rows of staged Parquet files, sums their cost exactly
+// and lists their payers, in one scan.
+func (e *importEngine) sumRows(ctx context.Context, files []string) (stagedSum, error) {
 	paths := make([]string, len(files))
 	for i, f := range files {
 		paths[i] = literal(f)
 	}
-	rows, err := e.conn.QueryContext(ctx, "SELECT DISTINCT payer_account FROM read_parquet(["+strings.Join(paths, ", ")+"], hive_partitioning=false) WHERE payer_account IS NOT NULL ORDER BY 1")
+	var sum stagedSum
+	var payers string
+	// chr(31), the unit separator, is in no account ID.
+	err := e.conn.QueryRowContext(ctx, "SELECT count(*), CAST(coalesce(sum(cost), 0) AS VARCHAR), coalesce(string_agg(DISTINCT payer_account, chr(31) ORDER BY payer_account), '') FROM read_parquet(["+
+		strings.Join(paths, ", ")+"], hive_partitioning=false)").Scan(&sum.rows, &sum.total, &payers)
 	if err != nil {
-		return nil, fmt.Errorf("read payer accounts: %w", err)
+		return stagedSum{}, fmt.Errorf("count imported rows: %w", err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var p string
-		if err := rows.Scan(&p); err != nil {
-			return nil, err
-		}
-		out = append(out, p)
+	sum.total = trimDecimal(sum.total)
+	if payers != "" {
+		sum.payers = strings.Split(payers, "\x1f")
 	}
-	return out, rows.Err()
+	return sum, nil
 }
 
 // partitionValue reads a Hive partition folder's value; "" for NULL.
