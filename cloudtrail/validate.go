@@ -1031,9 +1031,15 @@ func (v *validator) recordedSince(key string) bool {
 		return false
 	}
 	delete(v.recordedPending, lk)
-	v.report.Pending++
-	v.logTasks = append(v.logTasks, logTask{digest: recordedState, file: DigestLogFile{S3Object: key, HashValue: h}, key: key, pending: true})
+	v.queuePending(key, h)
 	return true
+}
+
+// queuePending counts a file its writer delivered after its newest digest
+// as pending and queues the check of its hash against the recorded one.
+func (v *validator) queuePending(key, hash string) {
+	v.report.Pending++
+	v.logTasks = append(v.logTasks, logTask{digest: recordedState, file: DigestLogFile{S3Object: key, HashValue: hash}, key: key, pending: true})
 }
 
 // queueRecordedMissing checks the files that the writer recorded as
@@ -1045,12 +1051,9 @@ func (v *validator) queueRecordedMissing() {
 		return
 	}
 	for lk, h := range v.recordedPending {
-		key, ok := v.storeKeyOf(lk)
-		if !ok {
-			continue
+		if key, ok := v.storeKeyOf(lk); ok {
+			v.queuePending(key, h)
 		}
-		v.report.Pending++
-		v.logTasks = append(v.logTasks, logTask{digest: recordedState, file: DigestLogFile{S3Object: key, HashValue: h}, key: key, pending: true})
 	}
 }
 

@@ -149,13 +149,21 @@ func (s *Store) Periods() []Period {
 	return out
 }
 
-// currenciesOf returns the currencies of the periods of month and payer
-// ("" for every one), and those periods' payers, sorted.
-func (s *Store) currenciesOf(month, payer string) (currencies, payers []string) {
+// periodsOf returns the periods of month and payer ("" for every one).
+func (s *Store) periodsOf(month, payer string) []Period {
+	var out []Period
 	for _, p := range s.snapshot().Periods {
-		if month != "" && p.Period != month || payer != "" && !slices.Contains(p.Payers, payer) {
-			continue
+		if (month == "" || p.Period == month) && (payer == "" || slices.Contains(p.Payers, payer)) {
+			out = append(out, p)
 		}
+	}
+	return out
+}
+
+// currenciesOf returns the currencies of the periods of month and payer,
+// and those periods' payers, sorted.
+func (s *Store) currenciesOf(month, payer string) (currencies, payers []string) {
+	for _, p := range s.periodsOf(month, payer) {
 		currencies = append(currencies, p.Currencies...)
 		payers = append(payers, p.Payers...)
 	}
@@ -165,15 +173,13 @@ func (s *Store) currenciesOf(month, payer string) (currencies, payers []string) 
 }
 
 // rejectedIn counts the rejected input rows of the periods of month and
-// payer ("" for every one), and sums the cost of those whose cost was read.
+// payer, and sums the cost of those whose cost was read.
 func (s *Store) rejectedIn(month, payer string) (rows int64, cost string) {
 	cost = "0"
-	for _, p := range s.snapshot().Periods {
-		if (month == "" || p.Period == month) && (payer == "" || slices.Contains(p.Payers, payer)) {
-			rows += p.Rejected
-			if p.RejectedCost != "" {
-				cost = SumAmounts(cost, p.RejectedCost)
-			}
+	for _, p := range s.periodsOf(month, payer) {
+		rows += p.Rejected
+		if p.RejectedCost != "" {
+			cost = SumAmounts(cost, p.RejectedCost)
 		}
 	}
 	return rows, cost

@@ -80,8 +80,18 @@ type Candidate struct {
 const episodeGap = 15 * time.Minute
 
 // Why explains the change of state of resource nearest at: the candidate
-// causes in the window before it, ranked, with the evidence.
+// causes in the window before it, ranked, with the evidence. A name that
+// stands for resources in several places says so at the end of every
+// summary.
 func (x *Investigator) Why(ctx context.Context, resource string, at time.Time, window time.Duration) (*Explanation, error) {
+	ex, err := x.why(ctx, resource, at, window)
+	if err == nil && ex.Places != nil {
+		ex.Summary += " " + PlacesNote(resource, ex.Places)
+	}
+	return ex, err
+}
+
+func (x *Investigator) why(ctx context.Context, resource string, at time.Time, window time.Duration) (*Explanation, error) {
 	if window <= 0 {
 		window = 30 * time.Minute
 	}
@@ -99,11 +109,6 @@ func (x *Investigator) Why(ctx context.Context, resource string, at time.Time, w
 	}
 	ex := &Explanation{Resource: resource, Type: tl.Type, At: at, Window: window.String(),
 		Candidates: []Candidate{}, FailedAttempts: []Entry{}, Evidence: []Entry{}, Places: tl.Places}
-	defer func() { // on every answer, the no-change one too
-		if ex.Places != nil {
-			ex.Summary += " " + PlacesNote(resource, ex.Places)
-		}
-	}()
 
 	change := nearestChange(tl.Entries, at, window)
 	moment := at
