@@ -68,6 +68,12 @@ type Conflict struct {
 	EventID string
 }
 
+// Searcher finds events: the part of an Index that WithBareSource, the
+// investigator and cost spikes read, which cairn's server client has too.
+type Searcher interface {
+	Search(ctx context.Context, f Filter, after Cursor, limit int) (Page, error)
+}
+
 // Index stores events and answers queries over them. Implementations are
 // safe for concurrent use: one writer (Commit) and any number of readers.
 type Index interface {

@@ -42,11 +42,6 @@ func (f *Filter) SetEventService(event, service string) (bare string, err error)
 	return bare, nil
 }
 
-// Searcher is the part of an Index that WithBareSource reads.
-type Searcher interface {
-	Search(ctx context.Context, f Filter, after Cursor, limit int) (Page, error)
-}
-
 // WithBareSource returns f with the event source bare, as SetEventService
 // returned it, when f finds nothing with AWS's reading of it (myapp as
 // myapp.amazonaws.com) and something without: the events of an

@@ -66,9 +66,7 @@ type Call struct {
 }
 
 // Searcher finds events; a cairn.Index and cairn's server client both are.
-type Searcher interface {
-	Search(ctx context.Context, f cairn.Filter, after cairn.Cursor, limit int) (cairn.Page, error)
-}
+type Searcher = cairn.Searcher
 
 // SpikeConfig tunes spike detection.
 type SpikeConfig struct {

@@ -17,9 +17,7 @@ import (
 )
 
 // Searcher finds events; a cairn.Index and cairn's server client both are.
-type Searcher interface {
-	Search(ctx context.Context, f cairn.Filter, after cairn.Cursor, limit int) (cairn.Page, error)
-}
+type Searcher = cairn.Searcher
 
 // Kinds of timeline entries.
 const (
