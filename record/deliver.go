@@ -75,7 +75,7 @@ func (r *Recorder) deliverAndDigest(ctx context.Context, seal bool) {
 		}
 	}
 	if delivered > 0 && r.cfg.AfterDelivery != nil {
-		r.cfg.AfterDelivery(ctx, r.cfg.Archive)
+		r.cfg.AfterDelivery(ctx, r.cfg.Archive, r.state.pendingKeys())
 	}
 	wrote, err := r.writeDueDigests(ctx)
 	if wrote > 0 || err != nil {
@@ -187,6 +187,14 @@ func (r *Recorder) deliverSegment(ctx context.Context, seg SealedSegment) (int, 
 			t.Pending = append(t.Pending, log)
 			written++
 		}
+	}
+	// The segment goes once its events are in the index as well: live
+	// indexing may not have reached them before a crash, and the archive
+	// is not read back for them (the server reads only the files the
+	// recorder delivered, to record them as read, and not after they are
+	// digested).
+	if _, err := r.indexSegments(ctx, []string{seg.Path}); err != nil {
+		return written, err
 	}
 	if err := next.save(r.statePath()); err != nil {
 		return written, err

@@ -67,8 +67,8 @@ func (r *Recorder) commitLive(ctx context.Context) {
 		return
 	}
 	if _, err := r.idx.Commit(ctx, &cairn.Batch{Events: evs}); err != nil {
-		// The events are journaled: delivery puts them in the archive, and
-		// the archive's ingest indexes them.
+		// The events are journaled: delivery indexes them before it lets
+		// the journal go.
 		r.log.Error("indexing recorded events failed; they will be indexed once delivered", "events", len(evs), "err", err)
 	}
 }
@@ -93,9 +93,22 @@ func (r *Recorder) replay(ctx context.Context) error {
 		paths = append(paths, s.Path)
 	}
 	paths = append(paths, r.journal.OpenSegmentPath())
+	replayed, err := r.indexSegments(ctx, paths)
+	if err != nil {
+		return err
+	}
+	if replayed > 0 {
+		r.log.Info("indexed the journal's events not yet delivered", "events", replayed, "segments", len(paths))
+	}
+	return nil
+}
+
+// indexSegments commits the events of journal segments to the index, and
+// returns how many it read; those already indexed count as duplicates.
+func (r *Recorder) indexSegments(ctx context.Context, paths []string) (int, error) {
 	const batchSize = 20000
 	var batch []cairn.Event
-	replayed := 0
+	read := 0
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
@@ -112,7 +125,7 @@ func (r *Recorder) replay(ctx context.Context) error {
 					return fmt.Errorf("journal %s holds an unreadable record: %w", path, err)
 				}
 				batch = append(batch, ev)
-				replayed++
+				read++
 			}
 			if len(batch) >= batchSize {
 				return flush()
@@ -120,14 +133,11 @@ func (r *Recorder) replay(ctx context.Context) error {
 			return nil
 		})
 		if err != nil {
-			return err
+			return read, err
 		}
 	}
 	if err := flush(); err != nil {
-		return fmt.Errorf("index journaled events: %w", err)
+		return read, fmt.Errorf("index journaled events: %w", err)
 	}
-	if replayed > 0 {
-		r.log.Info("indexed the journal's events not yet delivered", "events", replayed, "segments", len(paths))
-	}
-	return nil
+	return read, nil
 }
