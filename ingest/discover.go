@@ -30,12 +30,16 @@ var skippedFolders = map[string]string{
 // is a round trip, and a year of an organisation's trail is tens of
 // thousands of day folders. notice is called from the goroutine that ranges
 // over the result, for the folders skipped and those that could not be
-// listed. With src.Only set, it yields that one object.
+// listed. With src.Keys set, it yields those objects, in that order.
 func walk(ctx context.Context, src *Source, roots []string, listers int, role func(prefix string) folderRole, notice func(cairn.ObjectState)) iter.Seq2[found, error] {
 	return func(yield func(found, error) bool) {
-		if src.Only != "" {
-			info, err := src.Store.Head(ctx, src.Only)
-			yield(found{object: info}, err)
+		if src.Keys != nil {
+			for _, key := range src.Keys {
+				info, err := src.Store.Head(ctx, key)
+				if !yield(found{object: info}, err) || err != nil {
+					return
+				}
+			}
 			return
 		}
 		if len(roots) == 0 {

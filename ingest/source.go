@@ -22,8 +22,10 @@ type Source struct {
 	// kept: file:///abs/path or s3://bucket/prefix.
 	URL   string
 	Store cairn.BlobStore
-	// Only, when set, is the single key to read.
-	Only string
+	// Keys, when set, are the only objects to read, instead of a listing:
+	// the file a URL named, or the log files cairn serve's recorder
+	// delivered to its archive (of which no other file is its trail's).
+	Keys []string
 	// remote says that the store is reached over the network (S3), where
 	// objects are read ahead of the decoders (readahead.go).
 	remote bool
@@ -96,7 +98,7 @@ func OpenSource(ctx context.Context, raw string) (*Source, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &Source{URL: "file://" + filepath.ToSlash(abs), Store: st, Only: filepath.Base(abs), base: filepath.ToSlash(filepath.Dir(abs))}, nil
+		return &Source{URL: "file://" + filepath.ToSlash(abs), Store: st, Keys: []string{filepath.Base(abs)}, base: filepath.ToSlash(filepath.Dir(abs))}, nil
 	}
 	st, err := file.New(abs)
 	if err != nil {

@@ -41,9 +41,11 @@ type Config struct {
 	// IndexInterval bounds how long an acknowledged event waits before it is
 	// searchable.
 	IndexInterval time.Duration
-	// AfterDelivery, when set, runs after log files were delivered (cairn
-	// serve ingests the archive, so that they are indexed like any trail).
-	AfterDelivery func(ctx context.Context, archive string)
+	// AfterDelivery, when set, runs after log files were delivered, with
+	// the keys of every log file delivered and not yet listed by a digest:
+	// cairn serve indexes those files, so that they are recorded like any
+	// trail's, and no other file that someone put in the archive.
+	AfterDelivery func(ctx context.Context, archive string, keys []string)
 	Logger        *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -45,6 +46,8 @@ type harness struct {
 	clk  *clock
 	idx  *duckdb.Index
 	rec  *Recorder
+	// delivered is what the recorder's last AfterDelivery was given.
+	delivered []string
 }
 
 func newHarness(t *testing.T, start time.Time) *harness {
@@ -64,6 +67,7 @@ func newHarness(t *testing.T, start time.Time) *harness {
 func (h *harness) open() {
 	cfg := DefaultConfig()
 	cfg.Now = h.clk.Now
+	cfg.AfterDelivery = func(_ context.Context, _ string, keys []string) { h.delivered = keys }
 	rec, err := Open(context.Background(), h.data, cfg, h.idx)
 	if err != nil {
 		h.t.Fatal(err)
@@ -169,8 +173,17 @@ func TestRecorderDeliversAndSignsAValidTrail(t *testing.T) {
 
 	h.clk.Set(at("2026-03-14T10:05:00Z"))
 	h.rec.deliverAndDigest(ctx, true)
-	if got := archiveFiles(t, filepath.Join(h.data, "archive"), "CloudTrail"); len(got) != 2 {
+	got := archiveFiles(t, filepath.Join(h.data, "archive"), "CloudTrail")
+	if len(got) != 2 {
 		t.Fatalf("log files = %v, want one per account and region", got)
+	}
+	// What the server is told to index is those files, by key.
+	for i := range got {
+		rel, _ := filepath.Rel(filepath.Join(h.data, "archive"), got[i])
+		got[i] = filepath.ToSlash(rel)
+	}
+	if slices.Sort(got); !slices.Equal(h.delivered, got) {
+		t.Fatalf("after delivery the recorder named %v, want %v", h.delivered, got)
 	}
 	// Before the first digest, the recorder's record alone accounts for
 	// the files delivered.

@@ -52,6 +52,19 @@ type deliveredLog struct {
 
 func trailID(account, region string) string { return account + "/" + region }
 
+// pendingKeys are the keys of the log files delivered and not yet listed by
+// a digest, in order.
+func (s *state) pendingKeys() []string {
+	var keys []string
+	for _, t := range s.Trails {
+		for _, l := range t.Pending {
+			keys = append(keys, l.Key)
+		}
+	}
+	slices.Sort(keys)
+	return keys
+}
+
 func loadState(path string) (*state, error) {
 	s := &state{Trails: map[string]*trail{}}
 	b, err := os.ReadFile(path)

@@ -96,8 +96,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	rcfg.Logger = log
 	// Delivered log files are indexed like any other trail's; their events
 	// are already in the index, so this only records the files as read.
-	rcfg.AfterDelivery = func(ctx context.Context, archive string) {
-		if _, err := ing.round(ctx, archive); err != nil && ctx.Err() == nil {
+	// The archive is not listed: a file that someone else put there is not
+	// this trail's, and its events stay out of the index (cairn verify
+	// names it).
+	rcfg.AfterDelivery = func(ctx context.Context, archive string, keys []string) {
+		if _, err := ing.delivered(ctx, archive, keys); err != nil && ctx.Err() == nil {
 			log.Error("indexing the archive failed", "archive", archive, "err", err)
 		}
 	}
@@ -266,8 +269,8 @@ func (s *serverIngest) loop(ctx context.Context, sources []string, every time.Du
 	}
 }
 
-// round ingests one of the server's sources, or its archive, listing it
-// whole or from yesterday on (roundSince).
+// round ingests one of the server's sources, listing it whole or from
+// yesterday on (roundSince).
 func (s *serverIngest) round(ctx context.Context, url string) (ingest.Summary, error) {
 	start := time.Now()
 	s.wholeMu.Lock()
@@ -303,11 +306,29 @@ func (s *serverIngest) catchingUp(sources []string) bool {
 // when it is set; notice, when set, hears about skipped and quarantined
 // objects.
 func (s *serverIngest) run(ctx context.Context, url string, since time.Time, notice func(cairn.ObjectState)) (ingest.Summary, error) {
+	return s.runKeys(ctx, url, nil, since, notice)
+}
+
+// delivered ingests the log files the recorder delivered to its archive,
+// and no other file of it.
+func (s *serverIngest) delivered(ctx context.Context, archive string, keys []string) (ingest.Summary, error) {
+	if len(keys) == 0 {
+		return ingest.Summary{}, nil
+	}
+	return s.runKeys(ctx, archive, keys, time.Time{}, nil)
+}
+
+// runKeys is run, reading only the given keys of the source when there
+// are some.
+func (s *serverIngest) runKeys(ctx context.Context, url string, keys []string, since time.Time, notice func(cairn.ObjectState)) (ingest.Summary, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	src, err := ingest.OpenSource(ctx, url)
 	if err != nil {
 		return ingest.Summary{}, err
+	}
+	if keys != nil {
+		src.Keys = keys
 	}
 	cfg := s.cfg
 	cfg.Since = since

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cairn-audit/cairn"
 	"github.com/cairn-audit/cairn/index/duckdb"
 	"github.com/cairn-audit/cairn/ingest"
 )
@@ -85,6 +86,45 @@ func TestServerRounds(t *testing.T) {
 	s.mu.Unlock()
 	if sum := round(); sum.New != 1 || sum.Listed != 4 {
 		t.Fatalf("the next whole listing: %+v", sum)
+	}
+}
+
+// TestServerIndexesOnlyDeliveredFiles: after a delivery the server reads
+// the log files its recorder delivered, not the archive: a file that
+// someone else put there, in the trail's layout, stays out of the index.
+func TestServerIndexesOnlyDeliveredFiles(t *testing.T) {
+	ctx := context.Background()
+	xcfg := duckdb.DefaultConfig()
+	xcfg.Dir = t.TempDir()
+	idx, err := duckdb.Open(ctx, xcfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	s := &serverIngest{cfg: ingest.DefaultConfig(), idx: idx, log: slog.New(slog.DiscardHandler)}
+	archive := t.TempDir()
+	folder := "AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/14/"
+	logFile := func(name, eventName string, n int) string {
+		rec := fmt.Sprintf(`{"eventVersion":"1.09","eventTime":"2026-03-14T01:00:00Z","eventSource":"orders.example.com","eventName":"%s","awsRegion":"us-east-1","eventID":"00000000-0000-4000-8000-%012d","recipientAccountId":"111122223333"}`, eventName, n)
+		key := folder + "111122223333_CloudTrail_us-east-1_20260314T0100Z_" + name + ".json.gz"
+		write(t, archive, key, gz(`{"Records":[`+rec+`]}`))
+		return key
+	}
+	delivered := logFile("DELIVEREDDELIVER", "PlaceOrder", 1)
+	logFile("FORGEDFORGEDFORG", "ForgedWireTransfer", 2)
+	sum, err := s.delivered(ctx, archive, []string{delivered})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Listed != 1 || sum.New != 1 {
+		t.Errorf("the delivered file: %+v, want it alone read and its event new", sum)
+	}
+	tab, err := idx.Query(ctx, "SELECT count(*) FROM events WHERE eventName = 'ForgedWireTransfer'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if forged := cairn.CellInt(tab.Rows[0][0]); forged != 0 {
+		t.Errorf("%d events of a file the server did not deliver were indexed", forged)
 	}
 }
 
