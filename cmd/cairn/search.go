@@ -82,6 +82,9 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 	if f, err = cairn.WithBareSource(ctx, r, f, bareSource); err != nil {
 		return err
 	}
+	if f, err = cairn.WithStoredEventName(ctx, r, f); err != nil {
+		return err
+	}
 	write := writeNewestFirst
 	if *oldestFirst {
 		write = writeOldestFirst

@@ -141,7 +141,10 @@ func (u *UI) events(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	if len(errs) == 0 {
 		var err error
-		if f, err = cairn.WithBareSource(ctx, u.cfg.Index, f, bare); err != nil {
+		if f, err = cairn.WithBareSource(ctx, u.cfg.Index, f, bare); err == nil {
+			f, err = cairn.WithStoredEventName(ctx, u.cfg.Index, f)
+		}
+		if err != nil {
 			u.fail(w, r, s, http.StatusInternalServerError, "The search failed: "+oneLine(err.Error()), err)
 			return
 		}
