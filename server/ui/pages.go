@@ -116,6 +116,9 @@ type glance struct {
 type countRow struct {
 	Key   string
 	Count int64
+	// User, for a principal, is what the events page's user field takes
+	// to find its events; "" when there is none.
+	User string
 }
 
 func (u *UI) events(w http.ResponseWriter, r *http.Request, s *session) {
@@ -317,10 +320,10 @@ func (u *UI) glance(ctx context.Context, f cairn.Filter) (*glance, error) {
 	if unit == unitHour {
 		secs = 3600
 	}
-	t, err := u.cfg.Index.Query(ctx, fmt.Sprintf(`SELECT b, p, ev, count(*) AS n, count(*) FILTER (WHERE err) AS e FROM (
+	t, err := u.cfg.Index.Query(ctx, fmt.Sprintf(`SELECT b, p, ev, count(*) AS n, count(*) FILTER (WHERE err) AS e, any_value(u) AS u FROM (
 		SELECT to_timestamp((epoch_us(eventTime) // %d) * %d) AS b, coalesce(principal, '(none)') AS p,
-		       coalesce(eventName, '(none)') AS ev, (errorCode <> '') AS err
-		FROM events WHERE %s) GROUP BY GROUPING SETS ((b), (p), (ev))`, secs*1_000_000, secs, where))
+		       coalesce(eventName, '(none)') AS ev, (errorCode <> '') AS err, %s AS u
+		FROM events WHERE %s) GROUP BY GROUPING SETS ((b), (p), (ev))`, secs*1_000_000, secs, userParamSQL, where))
 	if err != nil {
 		return nil, err
 	}
@@ -333,7 +336,7 @@ func (u *UI) glance(ctx context.Context, f cairn.Filter) (*glance, error) {
 			g.Errors += b.Errors
 			buckets = append(buckets, b)
 		case row[1] != nil:
-			g.Principals = append(g.Principals, countRow{Key: fmt.Sprint(row[1]), Count: cairn.CellInt(row[3])})
+			g.Principals = append(g.Principals, countRow{Key: fmt.Sprint(row[1]), Count: cairn.CellInt(row[3]), User: cairn.CellText(row[5])})
 		case row[2] != nil:
 			g.Events = append(g.Events, countRow{Key: fmt.Sprint(row[2]), Count: cairn.CellInt(row[3])})
 		}

@@ -3,6 +3,7 @@ package ui_test
 import (
 	"context"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -680,5 +681,25 @@ func TestHealthSaysWhenNothingArrives(t *testing.T) {
 	_, body := get(t, c, ts.URL+"/health")
 	if !strings.Contains(body, `id="stale"`) || !strings.Contains(body, "nothing newer has arrived since 2026-03-14 03:10 UTC") {
 		t.Errorf("no word that nothing arrives:\n%s", body)
+	}
+}
+
+// TestTopPrincipalsLinkToTheirEvents: a principal at a glance is a link to
+// its events, as in the results, so that the busiest identity is a click
+// from what it did.
+func TestTopPrincipalsLinkToTheirEvents(t *testing.T) {
+	ts, c := signedInSmall(t)
+	_, body := get(t, c, ts.URL+"/events")
+	i, j := strings.Index(body, "Top principals"), strings.Index(body, "Top events")
+	if i < 0 || j < i {
+		t.Fatalf("no glance on the events page:\n%s", body)
+	}
+	link := regexp.MustCompile(`href="(/events\?user=[^"]+)"`).FindStringSubmatch(body[i:j])
+	if link == nil {
+		t.Fatalf("the top principal is not a link:\n%s", body[i:j])
+	}
+	_, found := get(t, c, ts.URL+html.UnescapeString(link[1]))
+	if !strings.Contains(found, "/event/"+evilID) {
+		t.Errorf("%s does not list the principal's event", link[1])
 	}
 }
