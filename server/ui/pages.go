@@ -706,8 +706,8 @@ type costView struct {
 // and what the rest add up to.
 type creatorList struct {
 	Shown        []cost.SpikeCreator
-	More         int
-	MoreIncrease string
+	Rest         []cost.SpikeCreator // listed apart, folded
+	MoreIncrease string              // the increase of Rest
 }
 
 // spikeCreators keeps a spike's eight largest creators: a day's spike can
@@ -721,7 +721,7 @@ func spikeCreators(sp cost.Spike) creatorList {
 	for _, c := range sp.Creators[shown:] {
 		rest = append(rest, c.Increase)
 	}
-	return creatorList{Shown: sp.Creators[:shown], More: len(rest), MoreIncrease: cost.SumAmounts(rest...)}
+	return creatorList{Shown: sp.Creators[:shown], Rest: sp.Creators[shown:], MoreIncrease: cost.SumAmounts(rest...)}
 }
 
 type costCache struct {

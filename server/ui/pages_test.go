@@ -1,12 +1,14 @@
 package ui
 
 import (
+	"fmt"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/cairn-audit/cairn/cost"
 	"github.com/cairn-audit/cairn/investigate"
 )
 
@@ -42,5 +44,28 @@ func TestNumbersHaveSeparators(t *testing.T) {
 	}
 	if row := rowOf(&investigate.Insight{Count: 12345, BaselinePeak: 1500}); !strings.Contains(row.Rate, "(12,345)") || !strings.Contains(row.Baseline, "at most 1,500 in") {
 		t.Errorf("an Insight's counts: %q, %q", row.Rate, row.Baseline)
+	}
+}
+
+// TestSpikeListsEveryCreator: a spike launched by more identities than its
+// table shows lists the others on the page, folded, not only their count.
+func TestSpikeListsEveryCreator(t *testing.T) {
+	u := New(Config{})
+	sp := cost.Spike{Granularity: "day", Increase: "100.00"}
+	for i := range 10 {
+		sp.Creators = append(sp.Creators, cost.SpikeCreator{Principal: fmt.Sprintf("launcher-%02d", i), Method: "creation-event", Resources: 1, Increase: "10.00"})
+	}
+	w := httptest.NewRecorder()
+	u.render(w, httptest.NewRequest("GET", "/cost", nil), 200, "cost", &session{keyID: "k", csrf: "c"},
+		map[string]any{"Title": "Cost", "Month": "2026-03", "Spikes": []cost.Spike{sp}})
+	body := w.Body.String()
+	folded := body[strings.Index(body, "<details"):]
+	for _, want := range []string{"launcher-08", "launcher-09"} {
+		if !strings.Contains(folded, want) {
+			t.Errorf("the spike does not list %s among the others:\n%s", want, body)
+		}
+	}
+	if !strings.Contains(body, "and 2 more, below</td><td class=\"num\">20.00") {
+		t.Errorf("the spike's table does not count the others and their increase:\n%s", body)
 	}
 }
