@@ -151,6 +151,7 @@ func New(ctx context.Context, bucket, prefix string, cfg Config) (*Store, error)
 	} else {
 		opts = append(opts, config.WithHTTPClient(awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
 			t.MaxIdleConnsPerHost = idleConnsPerHost
+			t.DialContext = stallGuardDialer()
 		})))
 	}
 	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
