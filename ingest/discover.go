@@ -31,7 +31,7 @@ var skippedFolders = map[string]string{
 // thousands of day folders. notice is called from the goroutine that ranges
 // over the result, for the folders skipped and those that could not be
 // listed. With src.Keys set, it yields those objects, in that order.
-func walk(ctx context.Context, src *Source, roots []string, listers int, role func(prefix string) folderRole, notice func(cairn.ObjectState)) iter.Seq2[found, error] {
+func walk(ctx context.Context, src *Source, roots []string, listers int, role func(prefix string) folderRole, notice func(cairn.ObjectState), o *outage) iter.Seq2[found, error] {
 	return func(yield func(found, error) bool) {
 		if src.Keys != nil {
 			for _, key := range src.Keys {
@@ -48,7 +48,7 @@ func walk(ctx context.Context, src *Source, roots []string, listers int, role fu
 		parent := ctx
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
-		w := &folderWalk{ctx: ctx, src: src, role: role, found: make(chan found, 1024), todo: slices.Clone(roots)}
+		w := &folderWalk{ctx: ctx, src: src, role: role, outage: o, found: make(chan found, 1024), todo: slices.Clone(roots)}
 		w.wake = sync.NewCond(&w.mu)
 		var wg sync.WaitGroup
 		for range max(1, listers) {
@@ -107,10 +107,11 @@ const unlistable = "cannot list: "
 // folderWalk is a queue of folders to list and the listers that take from
 // it; the walk ends when the queue is empty and no lister is busy.
 type folderWalk struct {
-	ctx   context.Context
-	src   *Source
-	role  func(prefix string) folderRole // nil lists every folder
-	found chan found
+	ctx    context.Context
+	src    *Source
+	role   func(prefix string) folderRole // nil lists every folder
+	outage *outage                        // told of every folder listed
+	found  chan found
 
 	mu      sync.Mutex
 	wake    *sync.Cond
@@ -201,6 +202,7 @@ func (w *folderWalk) list(prefix string) (folders []string, ok bool) {
 			return nil, false
 		}
 	}
+	w.outage.succeeded()
 	return folders, true
 }
 

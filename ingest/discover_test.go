@@ -61,7 +61,7 @@ func walkAll(ctx context.Context, src *Source, listers int) (keys, skipped []str
 		}
 		skipped = append(skipped, st.Key)
 	}
-	for f, e := range walk(ctx, src, []string{""}, listers, nil, notice) {
+	for f, e := range walk(ctx, src, []string{""}, listers, nil, notice, &outage{}) {
 		if e != nil {
 			err = e
 			break
@@ -110,7 +110,7 @@ func TestDiscoverStops(t *testing.T) {
 
 	src := &Source{URL: "file:///test", Store: st}
 	n := 0
-	for _, err := range walk(context.Background(), src, []string{""}, 8, nil, func(cairn.ObjectState) {}) {
+	for _, err := range walk(context.Background(), src, []string{""}, 8, nil, func(cairn.ObjectState) {}, &outage{}) {
 		if err != nil {
 			t.Fatal(err)
 		}

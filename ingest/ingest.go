@@ -145,6 +145,9 @@ func Run(ctx context.Context, cfg Config, idx cairn.Index, src *Source) (Summary
 	r := &run{cfg: cfg, idx: idx, src: src}
 	stop := r.startProgress(start)
 	err := r.process(ctx, r.objectsToRead(ctx))
+	if down := r.outage.err(src.URL); down != nil {
+		err = down
+	}
 	// Compact even when nothing new came: a run killed while compacting
 	// leaves small segments that only the next compaction merges, and
 	// segments it replaced are deleted only by one. With nothing to merge
@@ -178,7 +181,7 @@ func (r *run) objectsToRead(ctx context.Context) iter.Seq2[listed, error] {
 		days := map[time.Time][]string{}
 		var waiting []cairn.ObjectInfo // in the order they are to be read
 		byKey := func(a, b cairn.ObjectInfo) int { return strings.Compare(a.Key, b.Key) }
-		for f, err := range walk(ctx, r.src, []string{""}, r.cfg.Listers, r.folderRole, r.folderNotice) {
+		for f, err := range walk(ctx, r.src, []string{""}, r.cfg.Listers, r.folderRole, r.folderNotice, &r.outage) {
 			if err != nil {
 				yield(listed{}, fmt.Errorf("list %s: %w", r.src.URL, err))
 				return
@@ -199,7 +202,7 @@ func (r *run) objectsToRead(ctx context.Context) iter.Seq2[listed, error] {
 		slices.SortFunc(waiting, byKey)
 		for _, day := range slices.SortedFunc(maps.Keys(days), time.Time.Compare) {
 			first := len(waiting)
-			for f, err := range walk(ctx, r.src, days[day], r.cfg.Listers, nil, r.folderNotice) {
+			for f, err := range walk(ctx, r.src, days[day], r.cfg.Listers, nil, r.folderNotice, &r.outage) {
 				if err != nil {
 					yield(listed{}, fmt.Errorf("list %s: %w", r.src.URL, err))
 					return
@@ -312,6 +315,7 @@ type run struct {
 	sum Summary
 
 	noticeMu sync.Mutex
+	outage   outage
 }
 
 // result is one object read: its state and, when readable, its events.
@@ -327,6 +331,7 @@ type result struct {
 func (r *run) process(ctx context.Context, todo iter.Seq2[listed, error]) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	r.outage.halt = cancel
 	listedJobs := make(chan job)
 	listErr := make(chan error, 1)
 	// Objects are decoded in parallel but committed in the order they were
@@ -437,6 +442,11 @@ func (r *run) process(ctx context.Context, todo iter.Seq2[listed, error]) error 
 			delete(waiting, next)
 			next++
 			<-inFlight
+			if unread(res.state) {
+				r.outage.failed(strings.TrimPrefix(res.state.Reason, readFailure))
+			} else {
+				r.outage.succeeded()
+			}
 			r.account(res.state, res.skippedEvents)
 			batch.Objects = append(batch.Objects, res.state)
 			batch.Events = append(batch.Events, res.events...)
@@ -516,6 +526,9 @@ func (r *run) folderNotice(st cairn.ObjectState) {
 	}
 	r.mu.Unlock()
 	r.notice(st)
+	if strings.HasPrefix(st.Reason, unlistable) {
+		r.outage.failed(strings.TrimPrefix(st.Reason, unlistable))
+	}
 }
 
 // notice tells Config.Notice, one call at a time: folders are skipped

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -423,4 +425,73 @@ func TestInsightsFileOutsideItsFolder(t *testing.T) {
 	if st := notices["copied/111122223333_CloudTrail-Insight_us-east-1_20260314T0300Z_x.json.gz"]; st.Status != cairn.ObjectSkipped || st.Reason != "CloudTrail Insights records, not API calls" {
 		t.Errorf("notice %+v", st)
 	}
+}
+
+// downStore fails every Get and List once down, as a store whose endpoint
+// went away does.
+type downStore struct {
+	cairn.BlobStore
+	down atomic.Bool
+	gets atomic.Int64
+}
+
+var errGone = errors.New("dial tcp 127.0.0.1:9000: connect: connection refused")
+
+func (s *downStore) Get(ctx context.Context, key string) (io.ReadCloser, cairn.ObjectInfo, error) {
+	s.gets.Add(1)
+	if s.down.Load() {
+		return nil, cairn.ObjectInfo{}, errGone
+	}
+	return s.BlobStore.Get(ctx, key)
+}
+
+func (s *downStore) List(ctx context.Context, opts cairn.ListOptions) iter.Seq2[cairn.ListEntry, error] {
+	if s.down.Load() {
+		return func(yield func(cairn.ListEntry, error) bool) { yield(cairn.ListEntry{}, errGone) }
+	}
+	return s.BlobStore.List(ctx, opts)
+}
+
+// TestStoreThatGoesDownStopsTheRun: once the store fails read after read,
+// the run stops with one error that says so, instead of naming every
+// object left as it fails; the next run, with the store back, reads them.
+func TestStoreThatGoesDownStopsTheRun(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	const files = 200
+	for i := range files {
+		write(t, root, fmt.Sprintf("AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/14/111122223333_CloudTrail_us-east-1_20260314T0305Z_%016d.json.gz", i),
+			logFile([]int{i}, "111122223333"))
+	}
+	idx := openIndex(t)
+	src, err := OpenSource(ctx, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &downStore{BlobStore: src.Store}
+	store.down.Store(true) // listed, then gone
+	src.Store = &listedFirst{downStore: store}
+	notices := 0
+	cfg := DefaultConfig()
+	cfg.Notice = func(cairn.ObjectState) { notices++ }
+	_, err = Run(ctx, cfg, idx, src)
+	if !errors.Is(err, ErrStoreDown) || !strings.Contains(err.Error(), "connection refused") {
+		t.Fatalf("a store gone: %v", err)
+	}
+	t.Log(err)
+	if notices > failuresInARow || store.gets.Load() >= files {
+		t.Errorf("a store gone: %d notices, %d reads of %d objects, before the run stopped", notices, store.gets.Load(), files)
+	}
+	store.down.Store(false)
+	sum, err := Run(ctx, DefaultConfig(), idx, src)
+	if err != nil || sum.New != files {
+		t.Fatalf("the store back: %+v, %v", sum, err)
+	}
+}
+
+// listedFirst lists its store while it is up, whatever it says later.
+type listedFirst struct{ *downStore }
+
+func (s *listedFirst) List(ctx context.Context, opts cairn.ListOptions) iter.Seq2[cairn.ListEntry, error] {
+	return s.downStore.BlobStore.List(ctx, opts)
 }
