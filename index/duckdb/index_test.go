@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -492,6 +493,12 @@ func TestQueryIsReadOnlyAndSandboxed(t *testing.T) {
 		// BIGNUM's arithmetic ignores the time limit.
 		"SELECT length(repeat('9', 1000000)::BIGNUM::VARCHAR)",
 		"SELECT TRY_CAST('1' AS varint)",
+		// One call that builds a value as large as asked, past the
+		// engine's memory limit.
+		"SELECT range(0, 1000000000)",
+		"SELECT [x for x in generate_series(1, 1000000000)]",
+		"SELECT length(repeat('x', 2000000000))",
+		"SELECT lpad('', 2000000000, 'x')",
 	}
 	for _, q := range refused {
 		_, err := x.Query(ctx, q)
@@ -546,10 +553,42 @@ func TestQueryLimits(t *testing.T) {
 		t.Errorf("a query past its time: %v", err)
 	}
 	x.cfg.QueryTimeout = 0 // the result takes its time on a busy machine
-	_, err = x.Query(ctx, "SELECT repeat('x', 1000000) AS s FROM range(140)")
+	_, err = x.Query(ctx, "SELECT (SELECT string_agg('x', '') FROM range(1000000)) AS s FROM range(140)")
 	if !errors.Is(err, cairn.ErrQueryRefused) || !strings.Contains(err.Error(), "MiB") {
 		t.Errorf("a result of 140 MB: %v", err)
 	}
+	// A value that an aggregate builds is stopped by the engine's memory
+	// limit, or, where that does not see it, by the process's.
+	defer func(n int64) { queryMemoryGrowth = n }(queryMemoryGrowth)
+	queryMemoryGrowth = 64 << 20
+	_, err = x.Query(ctx, "SELECT length(list(i)) FROM range(400000000) t(i)")
+	if err == nil || !strings.Contains(err.Error(), "memory") {
+		t.Errorf("a list of 3 GB: %v", err)
+	}
+}
+
+// TestMemoryGuard: the watch over a query cancels it once the process's
+// memory has grown by more than queryMemoryGrowth.
+func TestMemoryGuard(t *testing.T) {
+	if _, ok := residentBytes(); !ok {
+		t.Skip("no /proc/self/statm")
+	}
+	defer func(n int64) { queryMemoryGrowth = n }(queryMemoryGrowth)
+	queryMemoryGrowth = 64 << 20
+	ctx, tripped, stop := memoryGuard(context.Background())
+	defer stop()
+	grown := make([]byte, 256<<20)
+	for i := 0; i < len(grown); i += 4096 {
+		grown[i] = 1 // resident only once touched
+	}
+	select {
+	case <-ctx.Done():
+	case <-time.After(10 * time.Second):
+	}
+	if !tripped.Load() {
+		t.Errorf("256 MiB more resident did not trip a guard of 64 MiB")
+	}
+	runtime.KeepAlive(grown)
 }
 
 // The events view written out for an empty index must be the view that

@@ -44,6 +44,8 @@ func (x *Index) Query(ctx context.Context, query string) (*cairn.Table, error) {
 		ctx, cancel = context.WithTimeout(ctx, x.cfg.QueryTimeout)
 		defer cancel()
 	}
+	ctx, outgrown, stopGuard := memoryGuard(ctx)
+	defer stopGuard()
 	conn, err := e.db.Conn(ctx)
 	if err != nil {
 		return nil, err
@@ -100,6 +102,9 @@ func (x *Index) Query(ctx context.Context, query string) (*cairn.Table, error) {
 			table.Size = size
 		}
 	})
+	if outgrown.Load() {
+		return nil, fmt.Errorf("%w: the query made cairn's memory grow by more than %d GiB; aggregate, or select fewer or smaller values", cairn.ErrQueryRefused, queryMemoryGrowth>>30)
+	}
 	return table, err
 }
 

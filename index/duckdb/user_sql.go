@@ -113,7 +113,7 @@ func readOnlyStatement(ctx context.Context, c *sql.Conn, query string) error {
 	case len(tree.Statements) != 1:
 		return fmt.Errorf("%w: give exactly one SELECT statement", cairn.ErrQueryRefused)
 	}
-	var refused string
+	var refused, unbounded string
 	walkTree(tree.Statements[0], func(node map[string]any) {
 		if refused != "" {
 			return
@@ -131,10 +131,25 @@ func readOnlyStatement(ctx context.Context, c *sql.Conn, query string) error {
 			if name, _ := fn["function_name"].(string); !userTableFunctions[strings.ToLower(name)] {
 				refused = name
 			}
-		} else if name, _ := node["function_name"].(string); node["class"] == "FUNCTION" && refusedScalarFunctions[strings.ToLower(name)] {
+			if fn != nil {
+				fn[tableCall] = true // visited next: rows, not one value
+			}
+			return
+		}
+		if node["class"] != "FUNCTION" || node[tableCall] == true {
+			return
+		}
+		name, _ := node["function_name"].(string)
+		switch {
+		case refusedScalarFunctions[strings.ToLower(name)]:
 			refused = name
+		case unboundedScalarFunctions[strings.ToLower(name)]:
+			unbounded = name
 		}
 	})
+	if unbounded != "" && refused == "" {
+		return fmt.Errorf("%w: %s() does not run here as a function of a row: it builds one value as large as asked, beyond the engine's memory limit (FROM range(…) makes rows)", cairn.ErrQueryRefused, unbounded)
+	}
 	if refused == "BIGNUM" {
 		return fmt.Errorf("%w: the BIGNUM type does not run here: its arithmetic cannot be stopped by the query's time limit; use HUGEINT or DOUBLE", cairn.ErrQueryRefused)
 	}
@@ -164,6 +179,18 @@ var userTableFunctions = map[string]bool{
 
 // refusedScalarFunctions are the scalar functions that change the engine.
 var refusedScalarFunctions = map[string]bool{"write_log": true, "nextval": true, "setseed": true}
+
+// tableCall marks the call of a table function in a statement tree, which
+// walkTree visits after the TABLE_FUNCTION node that holds it.
+const tableCall = "cairn_table_call"
+
+// unboundedScalarFunctions build one value as large as their arguments
+// ask, in one call that neither the engine's memory limit nor an
+// interruption stops: SELECT range(0, 1000000000) is a list of 8 GB.
+var unboundedScalarFunctions = map[string]bool{
+	"range": true, "generate_series": true, "repeat": true, "list_resize": true, "array_resize": true,
+	"lpad": true, "rpad": true,
+}
 
 // walkTree calls fn with every object of a statement tree.
 func walkTree(v any, fn func(map[string]any)) {
