@@ -238,7 +238,8 @@ func TestIngestSearchAndSQL(t *testing.T) {
 	for _, args := range [][]string{{}, {"-since", "2026-03-10T09:00:00Z", "-until", "2026-03-10"}} {
 		r = runCairn(t, nil, append([]string{"search", "-data", data, "-oldest-first", "-limit", "3", "-format", "json"}, args...)...)
 		if got := strings.Split(strings.TrimSpace(r.stdout), "\n"); r.code != 0 || len(got) != 3 ||
-			!strings.Contains(got[0], f.all[0]) || !strings.Contains(got[1], f.all[1]) || !strings.Contains(got[2], f.all[2]) {
+			!strings.Contains(got[0], f.all[0]) || !strings.Contains(got[1], f.all[1]) || !strings.Contains(got[2], f.all[2]) ||
+			!strings.Contains(r.stderr, "the oldest 3 shown; more match") { // on stderr, whatever the format
 			t.Errorf("search -oldest-first %v: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
 		}
 	}

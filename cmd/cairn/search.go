@@ -96,7 +96,7 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 	if err := out.close(); err != nil {
 		return err
 	}
-	if more && *format == "table" {
+	if more {
 		which := "newest"
 		if *oldestFirst {
 			which = "oldest"
