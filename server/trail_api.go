@@ -44,7 +44,9 @@ func (s *Server) trails() ([]trailOut, error) {
 	for _, t := range infos {
 		out = append(out, trailOut{
 			Name: t.Name, S3BucketName: t.Bucket, S3KeyPrefix: t.KeyPrefix,
-			IsMultiRegionTrail: true, HomeRegion: t.HomeRegion, TrailARN: t.ARN,
+			// A multi-region trail includes global service events: AWS
+			// refuses the one without the other.
+			IsMultiRegionTrail: true, IncludeGlobalServiceEvents: true, HomeRegion: t.HomeRegion, TrailARN: t.ARN,
 			LogFileValidationEnabled: true,
 		})
 	}

@@ -26,5 +26,10 @@ func TestDescribeTrailsShadowTrails(t *testing.T) {
 		if err != nil || len(out.TrailList) != tt.want {
 			t.Errorf("in %s, includeShadowTrails %v: %v, %d trails, want %d", tt.region, aws.ToBool(tt.shadow), err, len(out.TrailList), tt.want)
 		}
+		for _, tr := range out.TrailList {
+			if aws.ToBool(tr.IsMultiRegionTrail) && !aws.ToBool(tr.IncludeGlobalServiceEvents) {
+				t.Errorf("%s: a multi-region trail without global service events, which AWS refuses", aws.ToString(tr.Name))
+			}
+		}
 	}
 }
