@@ -103,12 +103,12 @@ func (s *Server) handleAWSJSON(w http.ResponseWriter, r *http.Request) {
 	op := cloudTrailOps[name]
 	if !ok || op == nil {
 		log.Info("unknown operation", "target", truncate(target, 200))
-		asked := "no X-Amz-Target"
+		asked := "and the request names no operation (its X-Amz-Target header)"
 		if name != "" {
-			asked = truncate(name, 100)
+			asked = "not " + truncate(name, 100)
 		}
 		writeJSON11Error(w, errBadRequest("UnknownOperationException",
-			"cairn serves LookupEvents, DescribeTrails, ListTrails, GetTrail, GetTrailStatus, ListPublicKeys, StartQuery, DescribeQuery, GetQueryResults, CancelQuery, ListQueries, ListEventDataStores and GetEventDataStore of CloudTrail's API, not %s.", asked))
+			"cairn serves LookupEvents, DescribeTrails, ListTrails, GetTrail, GetTrailStatus, ListPublicKeys, StartQuery, DescribeQuery, GetQueryResults, CancelQuery, ListQueries, ListEventDataStores and GetEventDataStore of CloudTrail's API, %s.", asked))
 		return
 	}
 	log = log.With("op", name, "access_key", key)

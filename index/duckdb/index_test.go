@@ -557,6 +557,11 @@ func TestQueryLimits(t *testing.T) {
 	if !errors.Is(err, cairn.ErrQueryRefused) || !strings.Contains(err.Error(), "MiB") {
 		t.Errorf("a result of 140 MB: %v", err)
 	}
+	// The engine's advice for a statement too deep is a SET, refused here.
+	_, err = x.Query(ctx, "SELECT "+strings.Repeat("1+", 3000)+"1")
+	if !errors.Is(err, cairn.ErrBadQuery) || strings.Contains(err.Error(), "SET") {
+		t.Errorf("an expression 3,000 deep: %v", err)
+	}
 	// A value that an aggregate builds is stopped by the engine's memory
 	// limit, or, where that does not see it, by the process's.
 	defer func(n int64) { queryMemoryGrowth = n }(queryMemoryGrowth)

@@ -151,6 +151,11 @@ func refineError(err error) error {
 		strings.Contains(msg, "configuration has been locked") {
 		return fmt.Errorf("%w: %s (cairn's SQL cannot read or write files, attach databases or change settings)", cairn.ErrQueryRefused, msg)
 	}
+	// The engine's advice for a statement nested too deeply is a SET, which
+	// is refused here.
+	if i := strings.Index(msg, ` Use "SET max_expression_depth`); i > 0 {
+		return fmt.Errorf("%w: %s (write the expression with fewer levels: an IN list, or a CASE instead of nested calls)", cairn.ErrBadQuery, strings.TrimSpace(msg[:i]))
+	}
 	if strings.Contains(msg, "Out of Memory Error") {
 		return fmt.Errorf("%w: %s (the query engine's memory is bounded, 256MB unless cairn serve's -index.memory-limit says otherwise: aggregate before sorting, and avoid DISTINCT over eventJson)", cairn.ErrBadQuery, msg)
 	}
