@@ -195,8 +195,14 @@ func allowed(mux *http.ServeMux, r *http.Request) string {
 	return strings.Join(methods, ", ")
 }
 
+// staticHandler serves the assets, and no listing of them: the folder is
+// served before signing in.
 func staticHandler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "" || strings.HasSuffix(r.URL.Path, "/") {
+			http.NotFound(w, r)
+			return
+		}
 		w.Header().Set("Cache-Control", "private, max-age=300")
 		next.ServeHTTP(w, r)
 	})

@@ -249,6 +249,10 @@ func TestSecurityHeaders(t *testing.T) {
 	if resp, _ := get(t, c, ts.URL+"/ui/static/app.js"); resp.StatusCode != http.StatusOK || !strings.Contains(resp.Header.Get("Content-Type"), "javascript") {
 		t.Errorf("app.js: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
+	// The assets are served before signing in; a listing of them is not.
+	if resp, body := get(t, c, ts.URL+"/ui/static/"); resp.StatusCode != http.StatusNotFound || strings.Contains(body, "app.js") {
+		t.Errorf("/ui/static/: %d\n%s", resp.StatusCode, body)
+	}
 	// The API keeps its own, stricter policy.
 	resp, _ := get(t, c, ts.URL+"/api/v1/stats")
 	if got := resp.Header.Get("Content-Security-Policy"); got == ui.CSP {
