@@ -102,7 +102,10 @@ type Server struct {
 	// catchingUp reports whether some source has not been read whole yet;
 	// set by SetCatchingUp.
 	catchingUp func() bool
-	ui         *ui.UI
+	// sourceFailures reports the sources whose last reading failed; set by
+	// SetSourceFailures.
+	sourceFailures func() map[string]ui.SourceFailure
+	ui             *ui.UI
 	// base is the context of work that outlives a request (Lake's
 	// queries); Serve cancels it when it stops.
 	base        context.Context
@@ -136,7 +139,7 @@ func New(cfg Config, idx cairn.Index, creds []Credentials, log *slog.Logger) *Se
 	})
 	s.ui = ui.New(ui.Config{Index: idx, Check: s.verifier.Check, Cost: func() *cost.Store { return s.cost },
 		Recorder: func() *record.Recorder { return s.recorder }, Tour: func() []ui.TourStop { return s.tour },
-		CatchingUp: s.isCatchingUp, Insights: s.insights.Find, Log: log})
+		CatchingUp: s.isCatchingUp, SourceFailures: s.failingSources, Insights: s.insights.Find, Log: log})
 	mux.Handle("/", s.ui)
 	s.handler = securityHeaders(mux)
 	return s
@@ -169,6 +172,17 @@ func (s *Server) WarmPages(ctx context.Context) {
 func (s *Server) SetCatchingUp(f func() bool) { s.catchingUp = f }
 
 func (s *Server) isCatchingUp() bool { return s.catchingUp != nil && s.catchingUp() }
+
+// SetSourceFailures tells the server how to know which of its sources it
+// fails to read, for the UI's health page. Call it before Serve.
+func (s *Server) SetSourceFailures(f func() map[string]ui.SourceFailure) { s.sourceFailures = f }
+
+func (s *Server) failingSources() map[string]ui.SourceFailure {
+	if s.sourceFailures == nil {
+		return nil
+	}
+	return s.sourceFailures()
+}
 
 // SetTour gives the UI's events page the stops of a tour (cairn serve
 // -demo: the simulated organisation's incidents). Call it before Serve.

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"os"
 	"path/filepath"
@@ -142,6 +143,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	srv.SetTour(tour)
 	srv.SetCost(costStore)
 	srv.SetCatchingUp(func() bool { return ing.catchingUp(sources) })
+	srv.SetSourceFailures(ing.failures)
 
 	fmt.Fprintf(e.stderr, "cairn serves %s on %s\n", filepath.Clean(*data), url)
 	// The secret is shown once, when it is made; later starts say where
@@ -228,6 +230,37 @@ type serverIngest struct {
 	// afterRound runs after each round of the sources, when the index may
 	// have changed.
 	afterRound func(context.Context)
+	// failing is each source whose last reading failed, by the URL the
+	// index knows it by; guarded by wholeMu.
+	failing map[string]ui.SourceFailure
+}
+
+// noteOutcome records whether a reading of a source failed, for the
+// health page. Quarantined objects are not a failure of the source.
+func (s *serverIngest) noteOutcome(url string, err error) {
+	s.wholeMu.Lock()
+	defer s.wholeMu.Unlock()
+	if err == nil || errors.Is(err, ingest.ErrFailedObjects) || errors.Is(err, context.Canceled) {
+		delete(s.failing, url)
+		return
+	}
+	now := time.Now().UTC()
+	f, ok := s.failing[url]
+	if !ok {
+		f.Since = now
+	}
+	f.Err, f.Last = oneLine(err.Error()), now
+	if s.failing == nil {
+		s.failing = map[string]ui.SourceFailure{}
+	}
+	s.failing[url] = f
+}
+
+// failures is a copy of the failing sources.
+func (s *serverIngest) failures() map[string]ui.SourceFailure {
+	s.wholeMu.Lock()
+	defer s.wholeMu.Unlock()
+	return maps.Clone(s.failing)
 }
 
 // fullListEvery is how often a source is listed whole by the server's
@@ -325,6 +358,7 @@ func (s *serverIngest) runKeys(ctx context.Context, url string, keys []string, s
 	defer s.mu.Unlock()
 	src, err := ingest.OpenSource(ctx, url)
 	if err != nil {
+		s.noteOutcome(url, err)
 		return ingest.Summary{}, err
 	}
 	if keys != nil {
@@ -344,6 +378,8 @@ func (s *serverIngest) runKeys(ctx context.Context, url string, keys []string, s
 		}
 	}
 	sum, err := ingest.Run(ctx, cfg, s.idx, src)
+	s.noteOutcome(url, nil) // opened: a failure now is the index's name's
+	s.noteOutcome(src.URL, err)
 	if sum.Objects > 0 {
 		s.log.Info("ingested", "source", src.URL, "objects", sum.Objects, "events", sum.Events, "new", sum.New,
 			"duplicates", sum.Duplicates, "conflicts", sum.Conflicts, "failed", sum.Failed, "skipped", sum.Skipped)

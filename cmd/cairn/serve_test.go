@@ -128,6 +128,35 @@ func TestServerIndexesOnlyDeliveredFiles(t *testing.T) {
 	}
 }
 
+// TestServerNotesFailingSources: a source that cannot be read is noted for
+// the health page, and forgotten once it is read again.
+func TestServerNotesFailingSources(t *testing.T) {
+	ctx := context.Background()
+	xcfg := duckdb.DefaultConfig()
+	xcfg.Dir = t.TempDir()
+	idx, err := duckdb.Open(ctx, xcfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	s := &serverIngest{cfg: ingest.DefaultConfig(), idx: idx, log: slog.New(slog.DiscardHandler)}
+	trail := filepath.Join(t.TempDir(), "trail")
+	if _, err := s.round(ctx, trail); err == nil {
+		t.Fatal("a missing folder was read")
+	}
+	if f := s.failures()[trail]; f.Err == "" || f.Since.IsZero() {
+		t.Fatalf("failing sources: %+v", s.failures())
+	}
+	write(t, trail, "AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/14/111122223333_CloudTrail_us-east-1_20260314T0100Z_0000000000000001.json.gz",
+		gz(`{"Records":[{"eventVersion":"1.09","eventTime":"2026-03-14T01:00:00Z","eventSource":"ec2.amazonaws.com","eventName":"DescribeInstances","awsRegion":"us-east-1","eventID":"00000000-0000-4000-8000-000000000001","recipientAccountId":"111122223333"}]}`))
+	if _, err := s.round(ctx, trail); err != nil {
+		t.Fatal(err)
+	}
+	if f := s.failures(); len(f) != 0 {
+		t.Errorf("failing sources after a good round: %+v", f)
+	}
+}
+
 // TestServeOnATakenPortMakesNothing: a server that cannot listen fails
 // before it makes a key pair, whose secret a later start would not show.
 func TestServeOnATakenPortMakesNothing(t *testing.T) {

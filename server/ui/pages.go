@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -799,6 +800,7 @@ type sourceLister interface {
 
 type sourceView struct {
 	URL         string
+	Failure     *SourceFailure // its last round failed
 	Counts      map[string]int
 	Events      int
 	Last        time.Time
@@ -834,6 +836,10 @@ func (u *UI) health(w http.ResponseWriter, r *http.Request, s *session) {
 			page["TrailsError"] = err.Error()
 		}
 	}
+	failures := map[string]SourceFailure{}
+	if u.cfg.SourceFailures != nil {
+		failures = u.cfg.SourceFailures()
+	}
 	if sl, ok := u.cfg.Index.(sourceLister); ok {
 		srcs, err := sl.Sources(ctx)
 		if err != nil {
@@ -847,6 +853,10 @@ func (u *UI) health(w http.ResponseWriter, r *http.Request, s *session) {
 				break
 			}
 			v := sourceView{URL: src, Counts: map[string]int{}}
+			if f, ok := failures[src]; ok {
+				v.Failure = &f
+				delete(failures, src)
+			}
 			for _, o := range objs {
 				v.Counts[string(o.Status)]++
 				v.Events += o.Events
@@ -868,5 +878,12 @@ func (u *UI) health(w http.ResponseWriter, r *http.Request, s *session) {
 	} else {
 		page["NoSources"] = true
 	}
+	// A source that never gave anything is in no catalog.
+	var unread []sourceView
+	for _, url := range slices.Sorted(maps.Keys(failures)) {
+		f := failures[url]
+		unread = append(unread, sourceView{URL: url, Failure: &f})
+	}
+	page["Unread"] = unread
 	u.render(w, r, http.StatusOK, "health", s, page)
 }

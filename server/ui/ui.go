@@ -76,6 +76,9 @@ type Config struct {
 	// so that every page says its answers cover what is indexed so far;
 	// nil for never.
 	CatchingUp func() bool
+	// SourceFailures reports the sources whose last reading failed, by
+	// URL, for the health page; nil for none.
+	SourceFailures func() map[string]SourceFailure
 	// Insights finds the Insights that began in a range (shared with the
 	// API, which keeps what it found); investigate.Insights over Index
 	// when nil.
@@ -193,6 +196,13 @@ func allowed(mux *http.ServeMux, r *http.Request) string {
 		}
 	}
 	return strings.Join(methods, ", ")
+}
+
+// SourceFailure is a source that cairn serve fails to read: the error of
+// its last round, and since when its rounds fail.
+type SourceFailure struct {
+	Err         string
+	Since, Last time.Time
 }
 
 // staticHandler serves the assets, and no listing of them: the folder is

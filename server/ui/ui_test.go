@@ -30,6 +30,13 @@ const evilID = "ev-evil-0001"
 // event whose raw record carries markup.
 func startSmall(t *testing.T) *httptest.Server {
 	t.Helper()
+	return startSmallWith(t, nil)
+}
+
+// startSmallWith is startSmall, with set applied to the server before it
+// serves.
+func startSmallWith(t *testing.T, set func(*server.Server)) *httptest.Server {
+	t.Helper()
 	ctx := context.Background()
 	idx := openEmptyIndex(t)
 	at := time.Date(2026, 3, 14, 3, 10, 0, 0, time.UTC)
@@ -47,6 +54,9 @@ func startSmall(t *testing.T) *httptest.Server {
 	}
 	srv := server.New(server.DefaultConfig(), idx, testCreds, nil)
 	srv.SetTour([]ui.TourStop{{Question: "Who launched i-0<img src=x>?", URL: "/resource/i-0%3Cimg%20src=x%3E"}})
+	if set != nil {
+		set(srv)
+	}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return ts
@@ -705,5 +715,30 @@ func TestTopPrincipalsLinkToTheirEvents(t *testing.T) {
 	_, found := get(t, c, ts.URL+html.UnescapeString(link[1]))
 	if !strings.Contains(found, "/event/"+evilID) {
 		t.Errorf("%s does not list the principal's event", link[1])
+	}
+}
+
+// TestHealthNamesAFailingSource: a source whose rounds fail says so on the
+// health page, with its error, whether or not it gave anything before.
+func TestHealthNamesAFailingSource(t *testing.T) {
+	since := time.Date(2026, 11, 27, 5, 0, 0, 0, time.UTC)
+	ts := startSmallWith(t, func(s *server.Server) {
+		s.SetSourceFailures(func() map[string]ui.SourceFailure {
+			return map[string]ui.SourceFailure{
+				"test":         {Err: "list s3://trail: connection refused", Since: since, Last: since.Add(time.Minute)},
+				"s3://neverup": {Err: "list s3://neverup: NoSuchBucket", Since: since, Last: since},
+			}
+		})
+	})
+	c := newClient(t)
+	login(t, c, ts.URL, "AKIDUITEST", "s3cret/ui+test")
+	_, body := get(t, c, ts.URL+"/health")
+	for _, want := range []string{
+		"Reading this source fails, since 2026-11-27 05:00:00Z (last tried 2026-11-27 05:01:00Z): list s3://trail: connection refused",
+		"<code>s3://neverup</code>", "list s3://neverup: NoSuchBucket",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the health page does not say %q:\n%s", want, body)
+		}
 	}
 }
