@@ -461,6 +461,34 @@ func httpStatus(err error) int {
 	return 0
 }
 
+// briefError is an SDK error said as the service's code and message, or
+// as the network's error, without the operation, attempts, request and
+// host IDs that the SDK's text puts first (several hundred characters
+// before what the operator needs).
+type briefError struct {
+	text string
+	err  error
+}
+
+func (e *briefError) Error() string { return e.text }
+func (e *briefError) Unwrap() error { return e.err }
+
+func brief(err error) error {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		text := ae.ErrorCode()
+		if m := ae.ErrorMessage(); m != "" {
+			text += ": " + m
+		}
+		return &briefError{text, err}
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) {
+		return &briefError{oe.Error(), err}
+	}
+	return err
+}
+
 // wrap turns an SDK error into cairn's: ErrNotFound for a missing key, and a
 // hint for errors that an operator must fix.
 func (s *Store) wrap(op, key string, err error) error {
@@ -469,6 +497,7 @@ func (s *Store) wrap(op, key string, err error) error {
 		return fmt.Errorf("%s: %w", where, err)
 	}
 	code, status := errorCode(err), httpStatus(err)
+	err = brief(err)
 	hint := func(h string) error { return cairn.WithHint(fmt.Errorf("%s: %w", where, err), h) }
 	switch {
 	case code == "NoSuchBucket":
