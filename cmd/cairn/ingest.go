@@ -54,11 +54,21 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 		}
 		sum, err := ingest.Run(ctx, icfg, idx, src)
 		p.clear()
-		fmt.Fprintf(e.stdout, "%s: %s\n", src.URL, sum)
+		switch {
+		case err == nil || errors.Is(err, ingest.ErrFailedObjects):
+			fmt.Fprintf(e.stdout, "%s: %s\n", src.URL, sum)
+		case sum.New+sum.Duplicates > 0:
+			// Events read and not yet committed are in no count but the
+			// summary's Events: say what the index holds.
+			fmt.Fprintf(e.stdout, "%s: stopped: %d events stored, %d duplicates; the next run goes on from there\n", src.URL, sum.New, sum.Duplicates)
+		}
 		warnAfterIngest(e, src.URL, since, sum, err)
 		if errors.Is(err, ingest.ErrFailedObjects) {
 			failed += sum.Failed
 			continue
+		}
+		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+			return errors.New("interrupted")
 		}
 		if err != nil {
 			return err
