@@ -152,6 +152,10 @@ func newReader(r io.Reader, eventBridge bool) (*Reader, error) {
 		}
 		return nil, rd.wrap(err)
 	default:
+		// Text that begins as a value would (this…, as true) is no value.
+		if _, err := rd.dec.ReadToken(); err != nil {
+			return nil, rd.wrap(err)
+		}
 		return nil, notCloudTrail("%s: the top-level JSON value is %s, not an object or array", rd.notWhat(), kindName(k))
 	}
 	raw, err := rd.step()

@@ -142,6 +142,7 @@ func TestReaderErrors(t *testing.T) {
 		{"only spaces", []byte("  \n"), "empty file"},
 		{"gzip of nothing", gz(t, nil), "empty file"},
 		{"not json", []byte("hello world"), "invalid JSON at offset 0"},
+		{"text that begins as true would", []byte("this is not gzip at all"), "invalid JSON at offset 1"},
 		{"string", []byte(`"x"`), "top-level JSON value is a string"},
 		{"digest", readFixture(t, "digest.json"), "not a CloudTrail log: top-level object has no Records array"},
 		{"eventbridge", readFixture(t, "health.json"), "no Records array"},
