@@ -826,6 +826,10 @@ func (u *UI) health(w http.ResponseWriter, r *http.Request, s *session) {
 	if age := u.cfg.Now().Sub(st.Newest); st.Events > 0 && age > staleAfter {
 		page["Stale"] = fmt.Sprintf("The newest event is %d days old: nothing newer has arrived since %s. Check that the trail still logs and that its sources are still read.",
 			int(age.Hours()/24), st.Newest.UTC().Format("2006-01-02 15:04 UTC"))
+		if len(u.cfg.Tour()) > 0 { // cairn serve -demo
+			page["Stale"] = fmt.Sprintf("The newest event is %d days old: this is the demo's simulated organisation, whose month ended on %s. On a live trail this notice means that nothing arrives.",
+				int(age.Hours()/24), st.Newest.UTC().Format("2006-01-02 15:04 UTC"))
+		}
 	}
 	if rec := u.cfg.Recorder(); rec != nil {
 		status := rec.Status()
