@@ -378,7 +378,9 @@ func (s *serverIngest) runKeys(ctx context.Context, url string, keys []string, s
 		}
 	}
 	sum, err := ingest.Run(ctx, cfg, s.idx, src)
-	s.noteOutcome(url, nil) // opened: a failure now is the index's name's
+	if url != src.URL {
+		s.noteOutcome(url, nil) // opened: a failure now goes by the index's name
+	}
 	s.noteOutcome(src.URL, err)
 	if sum.Objects > 0 {
 		s.log.Info("ingested", "source", src.URL, "objects", sum.Objects, "events", sum.Events, "new", sum.New,

@@ -144,8 +144,13 @@ func TestServerNotesFailingSources(t *testing.T) {
 	if _, err := s.round(ctx, trail); err == nil {
 		t.Fatal("a missing folder was read")
 	}
-	if f := s.failures()[trail]; f.Err == "" || f.Since.IsZero() {
+	first := s.failures()[trail]
+	if first.Err == "" || first.Since.IsZero() {
 		t.Fatalf("failing sources: %+v", s.failures())
+	}
+	s.round(ctx, trail)
+	if again := s.failures()[trail]; !again.Since.Equal(first.Since) || again.Last.Before(first.Last) {
+		t.Errorf("a source failing again: %+v, after %+v; want the same since", again, first)
 	}
 	write(t, trail, "AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/14/111122223333_CloudTrail_us-east-1_20260314T0100Z_0000000000000001.json.gz",
 		gz(`{"Records":[{"eventVersion":"1.09","eventTime":"2026-03-14T01:00:00Z","eventSource":"ec2.amazonaws.com","eventName":"DescribeInstances","awsRegion":"us-east-1","eventID":"00000000-0000-4000-8000-000000000001","recipientAccountId":"111122223333"}]}`))
