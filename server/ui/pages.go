@@ -122,6 +122,24 @@ type countRow struct {
 	User string
 }
 
+// userOfName is the user search that finds the events of a principal
+// shown by its display name (cairn.Principal.Name): the session or user
+// before a role or "(root)" in brackets, a user's or a service's name as
+// it is. Reading the identity's columns for it instead took the busiest
+// page, the whole month's events, from 198 to 290 ms over 2,000,000.
+func userOfName(name string) string {
+	switch {
+	case name == "(none)" || strings.HasPrefix(name, "account "):
+		return ""
+	case strings.HasSuffix(name, " (root)"):
+		return cairn.RootUser
+	}
+	if i := strings.LastIndex(name, " ("); i > 0 && strings.HasSuffix(name, ")") {
+		return name[:i]
+	}
+	return name
+}
+
 func (u *UI) events(w http.ResponseWriter, r *http.Request, s *session) {
 	ctx := r.Context()
 	q := r.URL.Query()
@@ -321,10 +339,10 @@ func (u *UI) glance(ctx context.Context, f cairn.Filter) (*glance, error) {
 	if unit == unitHour {
 		secs = 3600
 	}
-	t, err := u.cfg.Index.Query(ctx, fmt.Sprintf(`SELECT b, p, ev, count(*) AS n, count(*) FILTER (WHERE err) AS e, any_value(u) AS u FROM (
+	t, err := u.cfg.Index.Query(ctx, fmt.Sprintf(`SELECT b, p, ev, count(*) AS n, count(*) FILTER (WHERE err) AS e FROM (
 		SELECT to_timestamp((epoch_us(eventTime) // %d) * %d) AS b, coalesce(principal, '(none)') AS p,
-		       coalesce(eventName, '(none)') AS ev, (errorCode <> '') AS err, %s AS u
-		FROM events WHERE %s) GROUP BY GROUPING SETS ((b), (p), (ev))`, secs*1_000_000, secs, userParamSQL, where))
+		       coalesce(eventName, '(none)') AS ev, (errorCode <> '') AS err
+		FROM events WHERE %s) GROUP BY GROUPING SETS ((b), (p), (ev))`, secs*1_000_000, secs, where))
 	if err != nil {
 		return nil, err
 	}
@@ -337,7 +355,7 @@ func (u *UI) glance(ctx context.Context, f cairn.Filter) (*glance, error) {
 			g.Errors += b.Errors
 			buckets = append(buckets, b)
 		case row[1] != nil:
-			g.Principals = append(g.Principals, countRow{Key: fmt.Sprint(row[1]), Count: cairn.CellInt(row[3]), User: cairn.CellText(row[5])})
+			g.Principals = append(g.Principals, countRow{Key: fmt.Sprint(row[1]), Count: cairn.CellInt(row[3]), User: userOfName(fmt.Sprint(row[1]))})
 		case row[2] != nil:
 			g.Events = append(g.Events, countRow{Key: fmt.Sprint(row[2]), Count: cairn.CellInt(row[3])})
 		}

@@ -69,3 +69,21 @@ func TestSpikeListsEveryCreator(t *testing.T) {
 		t.Errorf("the spike's table does not count the others and their increase:\n%s", body)
 	}
 }
+
+// TestUserOfName: a principal's display name gives the user search that
+// finds its events.
+func TestUserOfName(t *testing.T) {
+	for name, want := range map[string]string{
+		"AWSConfig-Describe (AWSServiceRoleForConfig)": "AWSConfig-Describe",
+		"julia.santos@acme-corp.example (AdminAccess)": "julia.santos@acme-corp.example",
+		"alice":                "alice",
+		"config.amazonaws.com": "config.amazonaws.com",
+		"admin (root)":         "root",
+		"account 111122223333": "",
+		"(none)":               "",
+	} {
+		if got := userOfName(name); got != want {
+			t.Errorf("userOfName(%q) = %q, want %q", name, got, want)
+		}
+	}
+}

@@ -319,14 +319,6 @@ func money(s string) string {
 	return r.FloatString(2)
 }
 
-// userParamSQL is userParam over the events view's columns, for the
-// principals the glance counts; a service's calls are found by the service.
-const userParamSQL = `CASE WHEN sourceIdentity <> '' THEN sourceIdentity
-	WHEN userType = 'AssumedRole' AND sessionName <> '' THEN sessionName
-	WHEN userType = 'IAMUser' AND userName <> '' THEN userName
-	WHEN userArn <> '' THEN userArn
-	ELSE coalesce(nullif(invokedBy, ''), principalId) END`
-
 // userParam is the value of /events?user= that finds a principal's events.
 func userParam(p cairn.Principal) string {
 	switch {
