@@ -63,9 +63,10 @@ func WithBareSource(ctx context.Context, s Searcher, f Filter, bare string) (Fil
 }
 
 // Querier runs a read-only SQL query over the events view: an Index, or
-// the server's client.
+// the server's client (the part of an Index that the investigator, cost
+// attribution and WithStoredEventName need).
 type Querier interface {
-	Query(ctx context.Context, query string) (*Table, error)
+	Query(ctx context.Context, sql string) (*Table, error)
 }
 
 // WithStoredEventName returns f with its event name as the index stores

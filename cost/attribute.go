@@ -101,9 +101,7 @@ func LoadCreators(ctx context.Context, idx Querier) ([]Creator, error) {
 
 // Querier runs SQL over the events view; cairn.Index and cairn's server
 // client both do.
-type Querier interface {
-	Query(ctx context.Context, sql string) (*cairn.Table, error)
-}
+type Querier = cairn.Querier
 
 func creatorsOf(row []any) []Creator {
 	col := func(i int) string { return cairn.CellText(row[i]) }

@@ -60,9 +60,7 @@ const InsightLongest = 24 * time.Hour
 
 // Querier runs SQL over the events view; cairn.Index and cairn's server
 // client both do.
-type Querier interface {
-	Query(ctx context.Context, sql string) (*cairn.Table, error)
-}
+type Querier = cairn.Querier
 
 // Insight is one episode of unusual activity of one API.
 type Insight struct {
