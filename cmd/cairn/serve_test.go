@@ -16,6 +16,20 @@ import (
 	"github.com/cairn-audit/cairn/ingest"
 )
 
+// newServerIngest is a server's ingest over a new index, closed when the
+// test ends.
+func newServerIngest(t *testing.T) *serverIngest {
+	t.Helper()
+	xcfg := duckdb.DefaultConfig()
+	xcfg.Dir = t.TempDir()
+	idx, err := duckdb.Open(context.Background(), xcfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { idx.Close() })
+	return &serverIngest{cfg: ingest.DefaultConfig(), idx: idx, log: slog.New(slog.DiscardHandler)}
+}
+
 // TestRoundSince: a server's rounds list a source whole when it starts and
 // once a day after, and in between only the days from yesterday on.
 func TestRoundSince(t *testing.T) {
@@ -43,14 +57,7 @@ func TestRoundSince(t *testing.T) {
 // older day is found by the next whole listing, a day later, and not before.
 func TestServerRounds(t *testing.T) {
 	ctx := context.Background()
-	xcfg := duckdb.DefaultConfig()
-	xcfg.Dir = t.TempDir()
-	idx, err := duckdb.Open(ctx, xcfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer idx.Close()
-	s := &serverIngest{cfg: ingest.DefaultConfig(), idx: idx, log: slog.New(slog.DiscardHandler)}
+	s := newServerIngest(t)
 	trail := t.TempDir()
 	n := 0
 	deliver := func(day time.Time) {
@@ -94,14 +101,7 @@ func TestServerRounds(t *testing.T) {
 // someone else put there, in the trail's layout, stays out of the index.
 func TestServerIndexesOnlyDeliveredFiles(t *testing.T) {
 	ctx := context.Background()
-	xcfg := duckdb.DefaultConfig()
-	xcfg.Dir = t.TempDir()
-	idx, err := duckdb.Open(ctx, xcfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer idx.Close()
-	s := &serverIngest{cfg: ingest.DefaultConfig(), idx: idx, log: slog.New(slog.DiscardHandler)}
+	s := newServerIngest(t)
 	archive := t.TempDir()
 	folder := "AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/14/"
 	logFile := func(name, eventName string, n int) string {
@@ -119,7 +119,7 @@ func TestServerIndexesOnlyDeliveredFiles(t *testing.T) {
 	if sum.Listed != 1 || sum.New != 1 {
 		t.Errorf("the delivered file: %+v, want it alone read and its event new", sum)
 	}
-	tab, err := idx.Query(ctx, "SELECT count(*) FROM events WHERE eventName = 'ForgedWireTransfer'")
+	tab, err := s.idx.Query(ctx, "SELECT count(*) FROM events WHERE eventName = 'ForgedWireTransfer'")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,14 +132,7 @@ func TestServerIndexesOnlyDeliveredFiles(t *testing.T) {
 // the health page, and forgotten once it is read again.
 func TestServerNotesFailingSources(t *testing.T) {
 	ctx := context.Background()
-	xcfg := duckdb.DefaultConfig()
-	xcfg.Dir = t.TempDir()
-	idx, err := duckdb.Open(ctx, xcfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer idx.Close()
-	s := &serverIngest{cfg: ingest.DefaultConfig(), idx: idx, log: slog.New(slog.DiscardHandler)}
+	s := newServerIngest(t)
 	trail := filepath.Join(t.TempDir(), "trail")
 	if _, err := s.round(ctx, trail); err == nil {
 		t.Fatal("a missing folder was read")
