@@ -63,7 +63,11 @@ func parseTime(b []byte) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	if hh, ok = num(2); !ok {
-		return time.Time{}, false
+		// time.Parse reads an hour of one digit (T4:52:27Z), and so must
+		// this, or a record it would read is refused.
+		if hh, ok = num(1); !ok || !extended || i == len(b) || b[i] != ':' {
+			return time.Time{}, false
+		}
 	}
 	if extended && !lit(':') {
 		return time.Time{}, false
