@@ -499,6 +499,10 @@ func TestQueryIsReadOnlyAndSandboxed(t *testing.T) {
 		"SELECT [x for x in generate_series(1, 1000000000)]",
 		"SELECT length(repeat('x', 2000000000))",
 		"SELECT lpad('', 2000000000, 'x')",
+		"SELECT length(printf('%2000000000s', 'x'))",
+		"SELECT printf('%*s', 2000000000, 'x')",
+		"SELECT format('{:>{}}', 'x', 2000000000)",
+		"SELECT printf(eventName || '%2000000000s', 1) FROM events",
 	}
 	for _, q := range refused {
 		_, err := x.Query(ctx, q)
@@ -530,7 +534,8 @@ func TestQueryIsReadOnlyAndSandboxed(t *testing.T) {
 		t.Errorf("a refused statement made catalog.t: %d %v", tables, err)
 	}
 	for _, q := range []string{"EXPLAIN SELECT count(*) FROM events", "  explain\nSELECT 1", "DESCRIBE events", "SUMMARIZE SELECT eventName FROM events",
-		"SHOW TABLES", "FROM events SELECT count(*)", "SELECT * FROM range(3) r, unnest([1, 2]) u", "SELECT * FROM duckdb_settings() LIMIT 1"} {
+		"SHOW TABLES", "FROM events SELECT count(*)", "SELECT * FROM range(3) r, unnest([1, 2]) u", "SELECT * FROM duckdb_settings() LIMIT 1",
+		"SELECT printf('%.2f', 3.14159), format('{} has {:>8}', eventName, 12) FROM events"} {
 		if _, err := x.Query(ctx, q); err != nil {
 			t.Errorf("%q: %v", q, err)
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"unicode"
 
@@ -140,15 +141,17 @@ func readOnlyStatement(ctx context.Context, c *sql.Conn, query string) error {
 			return
 		}
 		name, _ := node["function_name"].(string)
-		switch {
-		case refusedScalarFunctions[strings.ToLower(name)]:
+		switch lower := strings.ToLower(name); {
+		case refusedScalarFunctions[lower]:
 			refused = name
-		case unboundedScalarFunctions[strings.ToLower(name)]:
+		case unboundedScalarFunctions[lower]:
+			unbounded = name
+		case (lower == "printf" || lower == "format") && !boundedFormat(node):
 			unbounded = name
 		}
 	})
 	if unbounded != "" && refused == "" {
-		return fmt.Errorf("%w: %s() does not run here as a function of a row: it builds one value as large as asked, beyond the engine's memory limit (FROM range(…) makes rows)", cairn.ErrQueryRefused, unbounded)
+		return fmt.Errorf("%w: %s() does not run here: it can build one value as large as its arguments ask, which neither the memory limit nor the time limit stops (FROM range(…) makes rows; printf and format run with a literal pattern and widths under six digits)", cairn.ErrQueryRefused, unbounded)
 	}
 	if refused == "BIGNUM" {
 		return fmt.Errorf("%w: the BIGNUM type does not run here: its arithmetic cannot be stopped by the query's time limit; use HUGEINT or DOUBLE", cairn.ErrQueryRefused)
@@ -179,6 +182,28 @@ var userTableFunctions = map[string]bool{
 
 // refusedScalarFunctions are the scalar functions that change the engine.
 var refusedScalarFunctions = map[string]bool{"write_log": true, "nextval": true, "setseed": true}
+
+// boundedFormat reports whether a call of printf or format pads to a
+// width it can be held to: its format is a literal, with no width of six
+// digits or more and none taken from an argument (*). printf('%2000000000s',
+// 'x') is a string of 2 GB, made in one call.
+func boundedFormat(call map[string]any) bool {
+	children, _ := call["children"].([]any)
+	if len(children) == 0 {
+		return true
+	}
+	first, _ := children[0].(map[string]any)
+	value, _ := first["value"].(map[string]any)
+	format, ok := value["value"].(string)
+	if first["class"] != "CONSTANT" || !ok {
+		return false
+	}
+	return !wideFormat.MatchString(format)
+}
+
+// wideFormat finds a width of six digits or more, or one given by an
+// argument, in a printf or format pattern.
+var wideFormat = regexp.MustCompile(`[0-9]{6,}|\*|\{[^}]*\{`)
 
 // tableCall marks the call of a table function in a statement tree, which
 // walkTree visits after the TABLE_FUNCTION node that holds it.
