@@ -331,7 +331,7 @@ type result struct {
 func (r *run) process(ctx context.Context, todo iter.Seq2[listed, error]) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	r.outage.halt = cancel
+	r.outage.start(cancel)
 	listedJobs := make(chan job)
 	listErr := make(chan error, 1)
 	// Objects are decoded in parallel but committed in the order they were

@@ -474,6 +474,14 @@ func TestStoreThatGoesDownStopsTheRun(t *testing.T) {
 	if notices > failuresInARow || store.gets.Load() >= files {
 		t.Errorf("a store gone: %d notices, %d reads of %d objects, before the run stopped", notices, store.gets.Load(), files)
 	}
+	// A store that hangs fails slowly: a few failures with nothing read
+	// for a while stop the run too.
+	defer func(d time.Duration) { outageAfter = d }(outageAfter)
+	outageAfter = 0
+	notices = 0
+	if _, err = Run(ctx, cfg, idx, src); !errors.Is(err, ErrStoreDown) || notices >= failuresInARow {
+		t.Errorf("a store that fails slowly: %v after %d notices", err, notices)
+	}
 	store.down.Store(false)
 	sum, err := Run(ctx, DefaultConfig(), idx, src)
 	if err != nil || sum.New != files {

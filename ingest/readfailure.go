@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/cairn-audit/cairn"
 )
@@ -41,14 +42,30 @@ var ErrStoreDown = errors.New("the store keeps failing")
 // the same way, each named, and each after the SDK's retries.
 const failuresInARow = 25
 
+// A store that hangs fails a request only after the S3 client's minute
+// without a byte, three times over with the SDK's retries: failuresInARow
+// of them took eleven minutes. So a few failures in a row, with nothing
+// read for outageAfter, stop the run too.
+const fewFailures = 5
+
+var outageAfter = 2 * time.Minute // a variable for tests
+
 // outage counts the store's failures since its last success; when they
 // are too many it stops the run (halt).
 type outage struct {
-	mu     sync.Mutex
-	inARow int
-	last   string
-	down   bool
-	halt   func()
+	mu          sync.Mutex
+	inARow      int
+	last        string
+	lastSuccess time.Time // or the run's start
+	down        bool
+	halt        func()
+}
+
+// start begins the watch of a run, which halt stops.
+func (o *outage) start(halt func()) {
+	o.mu.Lock()
+	o.halt, o.lastSuccess = halt, time.Now()
+	o.mu.Unlock()
 }
 
 // failed counts a failure whose reason is given, and stops the run at
@@ -57,7 +74,7 @@ func (o *outage) failed(reason string) {
 	o.mu.Lock()
 	o.inARow++
 	o.last = reason
-	stop := o.inARow >= failuresInARow && !o.down
+	stop := !o.down && (o.inARow >= failuresInARow || o.inARow >= fewFailures && time.Since(o.lastSuccess) >= outageAfter)
 	if stop {
 		o.down = true
 	}
@@ -69,7 +86,7 @@ func (o *outage) failed(reason string) {
 
 func (o *outage) succeeded() {
 	o.mu.Lock()
-	o.inARow = 0
+	o.inARow, o.lastSuccess = 0, time.Now()
 	o.mu.Unlock()
 }
 
@@ -81,6 +98,10 @@ func (o *outage) err(src string) error {
 	if !o.down {
 		return nil
 	}
-	return cairn.WithHint(fmt.Errorf("%w: %s: %d reads and listings in a row failed, the last: %s", ErrStoreDown, src, o.inARow, o.last),
+	over := ""
+	if d := time.Since(o.lastSuccess); d >= time.Minute {
+		over = " over " + d.Round(time.Second).String()
+	}
+	return cairn.WithHint(fmt.Errorf("%w: %s: %d reads and listings in a row failed%s, the last: %s", ErrStoreDown, src, o.inARow, over, o.last),
 		"run again once it answers: what was read is kept, and the next run reads the rest")
 }
