@@ -122,11 +122,37 @@ type countRow struct {
 	User string
 }
 
-// userOfName is the user search that finds the events of a principal
-// shown by its display name (cairn.Principal.Name): the session or user
-// before a role or "(root)" in brackets, a user's or a service's name as
-// it is. Reading the identity's columns for it instead took the busiest
+// userOf is the user search that finds the events the glance counts for
+// a display name (cairn.Principal.Name), given the least and greatest of
+// their principal keys (cairn.Principal.Key). One identity is found by its
+// key; a name that several share (a session name in several accounts) by
+// the name. Reading every identity column for it instead took the busiest
 // page, the whole month's events, from 198 to 290 ms over 2,000,000.
+func userOf(name, leastKey, greatestKey string) string {
+	if leastKey != "" && leastKey == greatestKey {
+		return userOfKey(leastKey)
+	}
+	return userOfName(name)
+}
+
+// userOfKey is the user search that finds one identity's events by its
+// principal key: an ARN or a principal ID as it is, an Identity Center
+// user or a service by its name; an account alone is no user to search.
+func userOfKey(key string) string {
+	for _, prefix := range []string{"identitycenter:", "service:"} {
+		if rest, ok := strings.CutPrefix(key, prefix); ok {
+			return rest
+		}
+	}
+	if strings.HasPrefix(key, "account:") {
+		return ""
+	}
+	return key
+}
+
+// userOfName is the user search that finds the events of principals
+// shown by one display name: the session or user before a role or
+// "(root)" in brackets, a user's or a service's name as it is.
 func userOfName(name string) string {
 	switch {
 	case name == "(none)" || strings.HasPrefix(name, "account "):
@@ -339,9 +365,9 @@ func (u *UI) glance(ctx context.Context, f cairn.Filter) (*glance, error) {
 	if unit == unitHour {
 		secs = 3600
 	}
-	t, err := u.cfg.Index.Query(ctx, fmt.Sprintf(`SELECT b, p, ev, count(*) AS n, count(*) FILTER (WHERE err) AS e FROM (
+	t, err := u.cfg.Index.Query(ctx, fmt.Sprintf(`SELECT b, p, ev, count(*) AS n, count(*) FILTER (WHERE err) AS e, min(k) AS k1, max(k) AS k2 FROM (
 		SELECT to_timestamp((epoch_us(eventTime) // %d) * %d) AS b, coalesce(principal, '(none)') AS p,
-		       coalesce(eventName, '(none)') AS ev, (errorCode <> '') AS err
+		       coalesce(eventName, '(none)') AS ev, (errorCode <> '') AS err, principalKey AS k
 		FROM events WHERE %s) GROUP BY GROUPING SETS ((b), (p), (ev))`, secs*1_000_000, secs, where))
 	if err != nil {
 		return nil, err
@@ -355,7 +381,7 @@ func (u *UI) glance(ctx context.Context, f cairn.Filter) (*glance, error) {
 			g.Errors += b.Errors
 			buckets = append(buckets, b)
 		case row[1] != nil:
-			g.Principals = append(g.Principals, countRow{Key: fmt.Sprint(row[1]), Count: cairn.CellInt(row[3]), User: userOfName(fmt.Sprint(row[1]))})
+			g.Principals = append(g.Principals, countRow{Key: fmt.Sprint(row[1]), Count: cairn.CellInt(row[3]), User: userOf(fmt.Sprint(row[1]), cairn.CellText(row[5]), cairn.CellText(row[6]))})
 		case row[2] != nil:
 			g.Events = append(g.Events, countRow{Key: fmt.Sprint(row[2]), Count: cairn.CellInt(row[3])})
 		}

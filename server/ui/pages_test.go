@@ -86,4 +86,16 @@ func TestUserOfName(t *testing.T) {
 			t.Errorf("userOfName(%q) = %q, want %q", name, got, want)
 		}
 	}
+	// One identity is found by its key, whatever its name looks like.
+	for _, c := range []struct{ name, least, greatest, want string }{
+		{"ops-role", "arn:aws:iam::111122223333:role/path/ops-role", "arn:aws:iam::111122223333:role/path/ops-role", "arn:aws:iam::111122223333:role/path/ops-role"},
+		{"Alice Smith (admin)", "Alice Smith (admin)", "Alice Smith (admin)", "Alice Smith (admin)"},
+		{"config.amazonaws.com", "service:config.amazonaws.com", "service:config.amazonaws.com", "config.amazonaws.com"},
+		{"AWSConfig-Describe (AWSServiceRoleForConfig)", "arn:aws:sts::111122223333:assumed-role/x/y", "arn:aws:sts::444455556666:assumed-role/x/y", "AWSConfig-Describe"},
+		{"account 444455556666", "account:444455556666", "account:444455556666", ""},
+	} {
+		if got := userOf(c.name, c.least, c.greatest); got != c.want {
+			t.Errorf("userOf(%q, %q, %q) = %q, want %q", c.name, c.least, c.greatest, got, c.want)
+		}
+	}
 }
