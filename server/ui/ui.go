@@ -12,6 +12,7 @@
 //	/login            the login form; POST checks an access key ID and secret
 //	/logout           asks to sign out; POST ends the session
 //	/events           search, with activity at a glance
+//	/principal?name=  on to the events of a top principal at a glance
 //	/event/{id}       one event, its principal and raw record
 //	/resource/{id}    a resource's timeline, and why it changed (?at=T)
 //	/cost             cost by principal, service and day; spikes
@@ -163,6 +164,7 @@ func New(cfg Config) *UI {
 		http.Redirect(w, r, "/events", http.StatusSeeOther)
 	})
 	mux.Handle("GET /events", u.auth(u.events))
+	mux.Handle("GET /principal", u.auth(u.principal))
 	mux.Handle("GET /event/{id}", u.auth(u.event))
 	mux.Handle("GET /event/{id}/raw", u.auth(u.eventRaw))
 	mux.Handle("GET /resource/{id...}", u.auth(u.resource))

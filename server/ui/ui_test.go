@@ -716,13 +716,22 @@ func TestTopPrincipalsLinkToTheirEvents(t *testing.T) {
 	if i < 0 || j < i {
 		t.Fatalf("no glance on the events page:\n%s", body)
 	}
-	link := regexp.MustCompile(`href="(/events\?user=[^"]+)"`).FindStringSubmatch(body[i:j])
+	link := regexp.MustCompile(`href="(/principal\?name=[^"]+)"`).FindStringSubmatch(body[i:j])
 	if link == nil {
 		t.Fatalf("the top principal is not a link:\n%s", body[i:j])
 	}
-	_, found := get(t, c, ts.URL+html.UnescapeString(link[1]))
+	resp, _ := get(t, c, ts.URL+html.UnescapeString(link[1]))
+	to := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(to, "/events?user=") {
+		t.Fatalf("%s: %d to %q", link[1], resp.StatusCode, to)
+	}
+	// The one IAM user of that name is searched by its ARN.
+	if want := "/events?user=" + url.QueryEscape("arn:aws:iam::111122223333:user/mallory"); to != want {
+		t.Errorf("%s goes to %s, want %s", link[1], to, want)
+	}
+	_, found := get(t, c, ts.URL+to)
 	if !strings.Contains(found, "/event/"+evilID) {
-		t.Errorf("%s does not list the principal's event", link[1])
+		t.Errorf("%s does not list the principal's event", to)
 	}
 }
 
