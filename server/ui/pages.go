@@ -117,6 +117,25 @@ type glance struct {
 type countRow struct {
 	Key   string
 	Count int64
+	// Link is the events it counts: the page's search narrowed to it.
+	Link string
+}
+
+// link sets the rows' links: the search q, which the glance counted over,
+// narrowed to the row's event or principal.
+func (g *glance) link(q url.Values) {
+	narrowed := func(path, key, value string) string {
+		v := cloneValues(q)
+		v.Del("after")
+		v.Set(key, value)
+		return path + "?" + v.Encode()
+	}
+	for i := range g.Events {
+		g.Events[i].Link = narrowed("/events", "event", g.Events[i].Key)
+	}
+	for i := range g.Principals {
+		g.Principals[i].Link = narrowed("/principal", "name", g.Principals[i].Key)
+	}
 }
 
 // principal sends a top principal's link (/principal?name=) on to the
@@ -136,7 +155,11 @@ func (u *UI) principal(w http.ResponseWriter, r *http.Request, s *session) {
 		u.fail(w, r, s, http.StatusNotFound, "No user search finds the events of "+oneLine(name)+": it names an account or nothing, not an identity.", nil)
 		return
 	}
-	http.Redirect(w, r, "/events?"+url.Values{"user": {user}}.Encode(), http.StatusSeeOther)
+	// The events page's other fields, which the glance counted over, go on.
+	q := cloneValues(r.URL.Query())
+	q.Del("name")
+	q.Set("user", user)
+	http.Redirect(w, r, "/events?"+q.Encode(), http.StatusSeeOther)
 }
 
 // userOf is the user search that finds the events the glance counts for
@@ -230,6 +253,9 @@ func (u *UI) events(w http.ResponseWriter, r *http.Request, s *session) {
 			return
 		}
 		page["Events"] = res.Events
+		if gl != nil {
+			gl.link(q)
+		}
 		page["Glance"] = gl
 		if !res.Next.IsZero() {
 			nq := cloneValues(q)

@@ -759,3 +759,30 @@ func TestHealthNamesAFailingSource(t *testing.T) {
 		}
 	}
 }
+
+// TestGlanceLinksKeepTheSearch: the glance counts over the page's search,
+// so its links narrow that search instead of starting a new one.
+func TestGlanceLinksKeepTheSearch(t *testing.T) {
+	ts, c := signedInSmall(t)
+	_, body := get(t, c, ts.URL+"/events?error=any")
+	i := strings.Index(body, "Top principals")
+	if i < 0 {
+		t.Fatalf("no glance:\n%s", body)
+	}
+	links := regexp.MustCompile(`href="(/(?:events|principal)\?[^"]+)"`).FindAllStringSubmatch(body[i:], 2)
+	if len(links) != 2 {
+		t.Fatalf("glance links: %v", links)
+	}
+	for _, l := range links {
+		link := html.UnescapeString(l[1])
+		if !strings.Contains(link, "error=any") {
+			t.Errorf("%s drops the page's error=any", link)
+		}
+		if strings.HasPrefix(link, "/principal") {
+			resp, _ := get(t, c, ts.URL+link)
+			if to := resp.Header.Get("Location"); !strings.Contains(to, "error=any") || !strings.Contains(to, "user=") {
+				t.Errorf("%s goes to %q", link, to)
+			}
+		}
+	}
+}
