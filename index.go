@@ -2,6 +2,7 @@ package cairn
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -72,6 +73,23 @@ type Conflict struct {
 // investigator and cost spikes read, which cairn's server client has too.
 type Searcher interface {
 	Search(ctx context.Context, f Filter, after Cursor, limit int) (Page, error)
+}
+
+// Querier runs a read-only SQL query over the events view: the part of an
+// Index that the investigator, cost attribution and WithStoredEventName
+// need, which cairn's server client has too.
+type Querier interface {
+	Query(ctx context.Context, sql string) (*Table, error)
+}
+
+// SQLString quotes s as a SQL string literal, for the queries cairn builds
+// from what people type. A NUL would end the text the engine reads, so it
+// is spelled chr(0); bytes that are not UTF-8, which the engine refuses and
+// no event holds, become U+FFFD.
+func SQLString(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	q := "'" + strings.ReplaceAll(s, "'", "''") + "'"
+	return strings.ReplaceAll(q, "\x00", "' || chr(0) || '")
 }
 
 // Index stores events and answers queries over them. Implementations are

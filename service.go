@@ -62,13 +62,6 @@ func WithBareSource(ctx context.Context, s Searcher, f Filter, bare string) (Fil
 	return g, nil
 }
 
-// Querier runs a read-only SQL query over the events view: an Index, or
-// the server's client (the part of an Index that the investigator, cost
-// attribution and WithStoredEventName need).
-type Querier interface {
-	Query(ctx context.Context, sql string) (*Table, error)
-}
-
 // WithStoredEventName returns f with its event name as the index stores
 // it, when f finds nothing as given and the index holds one event name
 // that differs from it only in case: runinstances finds RunInstances, as
@@ -78,24 +71,17 @@ func WithStoredEventName(ctx context.Context, s interface {
 	Searcher
 	Querier
 }, f Filter) (Filter, error) {
-	if f.EventName == "" || strings.ContainsFunc(f.EventName, notInEventName) {
+	if f.EventName == "" {
 		return f, nil
 	}
 	page, err := s.Search(ctx, f, Cursor{}, 1)
 	if err != nil || len(page.Events) > 0 {
 		return f, err
 	}
-	quoted := "'" + strings.ReplaceAll(f.EventName, "'", "''") + "'"
-	t, err := s.Query(ctx, "SELECT DISTINCT eventName FROM events WHERE lower(eventName) = lower("+quoted+") LIMIT 2")
+	t, err := s.Query(ctx, "SELECT DISTINCT eventName FROM events WHERE lower(eventName) = lower("+SQLString(f.EventName)+") LIMIT 2")
 	if err != nil || len(t.Rows) != 1 {
 		return f, err
 	}
 	f.EventName = CellText(t.Rows[0][0])
 	return f, nil
-}
-
-// notInEventName is a character outside AWS's event names and those that
-// applications give theirs, which WithStoredEventName does not look up.
-func notInEventName(r rune) bool {
-	return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._-:/ '", r))
 }

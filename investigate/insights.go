@@ -207,7 +207,7 @@ func (s series) insightType() string {
 // values writes the series as the first columns of a VALUES row: kind,
 // account, region, source, API, error code.
 func (s series) values() string {
-	return strings.Join([]string{sqlText(s.kind), sqlText(s.account), sqlText(s.region), sqlText(s.source), sqlText(s.api), sqlText(s.errorCode)}, ", ")
+	return strings.Join([]string{cairn.SQLString(s.kind), cairn.SQLString(s.account), cairn.SQLString(s.region), cairn.SQLString(s.source), cairn.SQLString(s.api), cairn.SQLString(s.errorCode)}, ", ")
 }
 
 // insightEvents are the events Insights count.
@@ -596,10 +596,3 @@ func attribute(ctx context.Context, q Querier, ins []Insight) error {
 
 // sqlTime writes a time as an SQL literal.
 func sqlTime(t time.Time) string { return "'" + t.UTC().Format(time.RFC3339Nano) + "'::TIMESTAMPTZ" }
-
-// sqlText quotes a string for SQL. A NUL, which would end the statement
-// early, is written as chr(0).
-func sqlText(s string) string {
-	q := "'" + strings.ReplaceAll(s, "'", "''") + "'"
-	return strings.ReplaceAll(q, "\x00", "' || chr(0) || '")
-}

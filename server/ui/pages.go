@@ -146,8 +146,7 @@ func (g *glance) link(q url.Values) {
 func (u *UI) principal(w http.ResponseWriter, r *http.Request, s *session) {
 	name := r.URL.Query().Get("name")
 	user := userOfName(name)
-	quoted := "'" + strings.ReplaceAll(name, "'", "''") + "'"
-	t, err := u.cfg.Index.Query(r.Context(), "SELECT min(principalKey), max(principalKey) FROM events WHERE principal = "+quoted)
+	t, err := u.cfg.Index.Query(r.Context(), "SELECT min(principalKey), max(principalKey) FROM events WHERE principal = "+cairn.SQLString(name))
 	if err == nil && len(t.Rows) == 1 {
 		user = userOf(name, cairn.CellText(t.Rows[0][0]), cairn.CellText(t.Rows[0][1]))
 	}
@@ -311,15 +310,6 @@ func cloneValues(q url.Values) url.Values {
 	return out
 }
 
-// sqlString quotes s as a string literal. A NUL would end the text the
-// engine reads, so it is spelled chr(0); bytes that are not UTF-8, which
-// the engine refuses and no event holds, become U+FFFD.
-func sqlString(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	q := "'" + strings.ReplaceAll(s, "'", "''") + "'"
-	return strings.ReplaceAll(q, "\x00", "' || chr(0) || '")
-}
-
 func tsLiteral(t time.Time) string {
 	return "TIMESTAMPTZ '" + t.UTC().Format("2006-01-02 15:04:05.999999") + "+00'"
 }
@@ -332,11 +322,11 @@ func whereOf(f cairn.Filter, from, to time.Time) string {
 	}
 	eq := func(col, v string) {
 		if v != "" {
-			c = append(c, col+" = "+sqlString(v))
+			c = append(c, col+" = "+cairn.SQLString(v))
 		}
 	}
 	if f.User != "" {
-		v := sqlString(f.User)
+		v := cairn.SQLString(f.User)
 		var any []string
 		for _, col := range []string{"userName", "sessionName", "userArn", "roleArn", "sourceIdentity", "onBehalfOf", "principalId", "invokedBy"} {
 			any = append(any, col+" = "+v)
@@ -361,13 +351,13 @@ func whereOf(f cairn.Filter, from, to time.Time) string {
 		eq("errorCode", f.ErrorCode)
 	}
 	if f.ResourceID != "" {
-		c = append(c, "contains(resourceKeys, "+sqlString("|"+f.ResourceID+"|")+")")
+		c = append(c, "contains(resourceKeys, "+cairn.SQLString("|"+f.ResourceID+"|")+")")
 	}
 	if f.ReadOnly.Known() {
 		c = append(c, "readOnly = "+strconv.FormatBool(f.ReadOnly.True()))
 	}
 	if f.Text != "" {
-		c = append(c, "contains(lower(eventJson), "+sqlString(strings.ToLower(f.Text))+")")
+		c = append(c, "contains(lower(eventJson), "+cairn.SQLString(strings.ToLower(f.Text))+")")
 	}
 	return strings.Join(c, " AND ")
 }
