@@ -205,6 +205,7 @@ func TestIngestSearchAndSQL(t *testing.T) {
 		{[]string{"-user", "arn:aws:iam::111122223333:role/Admin"}, 40},
 		{[]string{"-event", "RebootInstances"}, 12},
 		{[]string{"-event", "ec2:RebootInstances"}, 12}, // as the table shows it
+		{[]string{"-event", "rebootinstances"}, 12},     // typed in another case
 		{[]string{"-event", "s3:RebootInstances"}, 0},
 		{[]string{"-resource", "i-0abc"}, 12},
 		{[]string{"-service", "ec2"}, 120},

@@ -82,14 +82,19 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 	if f, err = cairn.WithBareSource(ctx, r, f, bareSource); err != nil {
 		return err
 	}
-	if f, err = cairn.WithStoredEventName(ctx, r, f); err != nil {
-		return err
-	}
 	write := writeNewestFirst
 	if *oldestFirst {
 		write = writeOldestFirst
 	}
 	more, err := write(ctx, r, f, *limit, out)
+	// An event name typed in another case is looked up only when it found
+	// nothing, so that every other search costs nothing more.
+	if err == nil && out.n == 0 && f.EventName != "" {
+		var stored cairn.Filter
+		if stored, err = cairn.WithStoredEventName(ctx, r, f); err == nil && stored.EventName != f.EventName {
+			more, err = write(ctx, r, stored, *limit, out)
+		}
+	}
 	if err != nil {
 		return err
 	}

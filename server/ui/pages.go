@@ -227,27 +227,34 @@ func (u *UI) events(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	if len(errs) == 0 {
 		var err error
-		if f, err = cairn.WithBareSource(ctx, u.cfg.Index, f, bare); err == nil {
-			f, err = cairn.WithStoredEventName(ctx, u.cfg.Index, f)
-		}
-		if err != nil {
-			u.fail(w, r, s, http.StatusInternalServerError, "The search failed: "+oneLine(err.Error()), err)
-			return
-		}
-		g, gctx := errgroup.WithContext(ctx)
 		var res cairn.Page
 		var gl *glance
-		g.Go(func() (err error) {
-			res, err = u.cfg.Index.Search(gctx, f, after, pageSize)
-			return err
-		})
-		if after.IsZero() {
+		search := func(f cairn.Filter) error {
+			g, gctx := errgroup.WithContext(ctx)
 			g.Go(func() (err error) {
-				gl, err = u.glance(gctx, f)
+				res, err = u.cfg.Index.Search(gctx, f, after, pageSize)
 				return err
 			})
+			if after.IsZero() {
+				g.Go(func() (err error) {
+					gl, err = u.glance(gctx, f)
+					return err
+				})
+			}
+			return g.Wait()
 		}
-		if err := g.Wait(); err != nil {
+		if f, err = cairn.WithBareSource(ctx, u.cfg.Index, f, bare); err == nil {
+			err = search(f)
+		}
+		// An event name typed in another case is looked up only when it
+		// found nothing, so that every other search costs nothing more.
+		if err == nil && len(res.Events) == 0 && f.EventName != "" {
+			var stored cairn.Filter
+			if stored, err = cairn.WithStoredEventName(ctx, u.cfg.Index, f); err == nil && stored.EventName != f.EventName {
+				err = search(stored)
+			}
+		}
+		if err != nil {
 			u.fail(w, r, s, http.StatusInternalServerError, "The search failed: "+oneLine(err.Error()), err)
 			return
 		}

@@ -786,3 +786,12 @@ func TestGlanceLinksKeepTheSearch(t *testing.T) {
 		}
 	}
 }
+
+// TestEventNameInAnotherCase: an event name typed in another case finds
+// the stored one's events.
+func TestEventNameInAnotherCase(t *testing.T) {
+	ts, c := signedInSmall(t)
+	if _, body := get(t, c, ts.URL+"/events?event=runinstances"); !strings.Contains(body, "/event/"+evilID) {
+		t.Errorf("event=runinstances does not list RunInstances:\n%s", body)
+	}
+}
