@@ -63,6 +63,22 @@ func (p *Principal) Key() string {
 	return ""
 }
 
+// UserOfKey is the Filter.User that finds the events of the identity
+// whose Key is key: an ARN or a principal ID as it is, an Identity Center
+// user or a service by its name; "" for an account alone, which is no
+// identity's.
+func UserOfKey(key string) string {
+	for _, prefix := range []string{"identitycenter:", "service:"} {
+		if rest, ok := strings.CutPrefix(key, prefix); ok {
+			return rest
+		}
+	}
+	if strings.HasPrefix(key, "account:") {
+		return ""
+	}
+	return key
+}
+
 // Name is a short display name: the session (and its role) for assumed
 // roles, the user name for users, the service for service calls.
 func (p *Principal) Name() string {

@@ -168,24 +168,9 @@ func (u *UI) principal(w http.ResponseWriter, r *http.Request, s *session) {
 // the name.
 func userOf(name, leastKey, greatestKey string) string {
 	if leastKey != "" && leastKey == greatestKey {
-		return userOfKey(leastKey)
+		return cairn.UserOfKey(leastKey)
 	}
 	return userOfName(name)
-}
-
-// userOfKey is the user search that finds one identity's events by its
-// principal key: an ARN or a principal ID as it is, an Identity Center
-// user or a service by its name; an account alone is no user to search.
-func userOfKey(key string) string {
-	for _, prefix := range []string{"identitycenter:", "service:"} {
-		if rest, ok := strings.CutPrefix(key, prefix); ok {
-			return rest
-		}
-	}
-	if strings.HasPrefix(key, "account:") {
-		return ""
-	}
-	return key
 }
 
 // userOfName is the user search that finds the events of principals
