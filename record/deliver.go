@@ -16,7 +16,6 @@ import (
 
 	"github.com/cairn-audit/cairn"
 	"github.com/cairn-audit/cairn/cloudtrail"
-	"github.com/go-json-experiment/json"
 	"github.com/klauspost/compress/gzip"
 )
 
@@ -130,33 +129,24 @@ type logGroup struct {
 	times           []time.Time
 }
 
-// recordHead is what delivery needs of a stored record.
-type recordHead struct {
-	EventTime          string `json:"eventTime"`
-	AWSRegion          string `json:"awsRegion"`
-	RecipientAccountID string `json:"recipientAccountId"`
-}
-
 func (r *Recorder) deliverSegment(ctx context.Context, seg SealedSegment) (int, error) {
 	groups := map[string]*logGroup{}
+	var events []cairn.Event
 	err := ReadSegment(seg.Path, func(payload []byte) error {
 		for rec := range bytes.SplitSeq(payload, []byte{'\n'}) {
-			var h recordHead
-			if err := json.Unmarshal(rec, &h, json.RejectUnknownMembers(false)); err != nil {
-				return fmt.Errorf("unreadable record in %s: %w", seg.Path, err)
-			}
-			t, err := time.Parse(time.RFC3339, h.EventTime)
+			ev, err := cloudtrail.Decode(bytes.Clone(rec))
 			if err != nil {
-				return fmt.Errorf("record in %s has eventTime %q: %w", seg.Path, h.EventTime, err)
+				return fmt.Errorf("journal %s holds an unreadable record: %w", seg.Path, err)
 			}
-			id := trailID(h.RecipientAccountID, h.AWSRegion)
+			id := trailID(ev.RecipientAccountID, ev.AWSRegion)
 			g := groups[id]
 			if g == nil {
-				g = &logGroup{account: h.RecipientAccountID, region: h.AWSRegion}
+				g = &logGroup{account: ev.RecipientAccountID, region: ev.AWSRegion}
 				groups[id] = g
 			}
-			g.records = append(g.records, bytes.Clone(rec))
-			g.times = append(g.times, t)
+			g.records = append(g.records, ev.Raw)
+			g.times = append(g.times, ev.EventTime)
+			events = append(events, ev)
 		}
 		return nil
 	})
@@ -192,9 +182,11 @@ func (r *Recorder) deliverSegment(ctx context.Context, seg SealedSegment) (int, 
 	// indexing may not have reached them before a crash, and the archive
 	// is not read back for them (the server reads only the files the
 	// recorder delivered, to record them as read, and not after they are
-	// digested).
-	if _, err := r.indexSegments(ctx, []string{seg.Path}); err != nil {
-		return written, err
+	// digested). Deduplication stores those it reached once.
+	for batch := range slices.Chunk(events, replayBatch) {
+		if _, err := r.idx.Commit(ctx, &cairn.Batch{Events: batch}); err != nil {
+			return written, fmt.Errorf("index journaled events: %w", err)
+		}
 	}
 	if err := next.save(r.statePath()); err != nil {
 		return written, err

@@ -103,10 +103,12 @@ func (r *Recorder) replay(ctx context.Context) error {
 	return nil
 }
 
+// replayBatch is how many journaled events are committed at once.
+const replayBatch = 20000
+
 // indexSegments commits the events of journal segments to the index, and
 // returns how many it read; those already indexed count as duplicates.
 func (r *Recorder) indexSegments(ctx context.Context, paths []string) (int, error) {
-	const batchSize = 20000
 	var batch []cairn.Event
 	read := 0
 	flush := func() error {
@@ -127,7 +129,7 @@ func (r *Recorder) indexSegments(ctx context.Context, paths []string) (int, erro
 				batch = append(batch, ev)
 				read++
 			}
-			if len(batch) >= batchSize {
+			if len(batch) >= replayBatch {
 				return flush()
 			}
 			return nil
