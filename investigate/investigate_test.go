@@ -260,3 +260,63 @@ func TestSilenceWithoutNotifications(t *testing.T) {
 		t.Errorf("an hour before: verdict %s, cause %v, settle %q", calm.Verdict, calm.Cause, calm.Settle)
 	}
 }
+
+// TestRoleChangedByPolicyCall asks about an IAM role by its ARN, as the
+// timeline advises when a name is used in several accounts: records name a
+// role by name alone, and a role has no state, so the call that changed it
+// is the one that attached or detached a policy.
+func TestRoleChangedByPolicyCall(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates an organisation; skipped with -short")
+	}
+	dir, _ := simOrg(t)
+	idx := openIndex(t, filepath.Join(dir, "AWSLogs"))
+	x := investigate.New(idx, investigate.DefaultConfig())
+	var change *cairn.Event
+	var role cairn.ResourceRef
+	for _, name := range []string{"DetachRolePolicy", "AttachRolePolicy", "PutRolePolicy"} {
+		page, err := idx.Search(context.Background(), cairn.Filter{EventName: name}, cairn.Cursor{}, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range page.Events {
+			e := &page.Events[i]
+			for _, r := range e.Resources {
+				if r.Type == "AWS::IAM::Role" && r.ARN == "" && e.ErrorCode == "" {
+					change, role = e, r
+				}
+			}
+		}
+	}
+	if change == nil {
+		t.Fatal("the simulator changed no role's policies by name")
+	}
+	arn := "arn:aws:iam::" + role.Account + ":role/" + role.ID
+	page, err := idx.Search(context.Background(), cairn.Filter{ResourceID: arn, EventName: change.EventName}, cairn.Cursor{}, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(page.Events, func(e cairn.Event) bool { return e.EventID == change.EventID }) {
+		t.Errorf("a search for %s does not find %s %s, which names the role %s", arn, change.EventName, change.EventID, role.ID)
+	}
+	for _, e := range page.Events {
+		if e.RecipientAccountID != role.Account {
+			t.Errorf("a search for %s found %s in account %s", arn, e.EventID, e.RecipientAccountID)
+		}
+	}
+	// The UI's summaries select the same events in SQL.
+	tab, err := idx.Query(context.Background(), "SELECT count(*) FROM events WHERE eventName = "+cairn.SQLString(change.EventName)+
+		" AND "+cairn.ResourceSQL(arn))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := cairn.CellInt(tab.Rows[0][0]); n != int64(len(page.Events)) {
+		t.Errorf("SQL counts %d %s events of %s, search finds %d", n, change.EventName, arn, len(page.Events))
+	}
+	for _, resource := range []string{arn, role.ID} {
+		ex := why(t, x, resource, change.EventTime.Add(time.Minute))
+		if ex.Verdict != investigate.VerdictAPICall || ex.Cause == nil || ex.Cause.EventID != change.EventID {
+			t.Errorf("why %s: verdict %s, cause %+v (want %s): %s", resource, ex.Verdict, ex.Cause, change.EventID, ex.Summary)
+		}
+	}
+}

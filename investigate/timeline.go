@@ -267,7 +267,7 @@ func entryOf(e *cairn.Event, resource string) Entry {
 		event: e,
 	}
 	for _, r := range e.Resources {
-		if matches(r, resource) {
+		if r.Names(resource) {
 			ent.Role = r.Role
 			break
 		}
@@ -291,13 +291,9 @@ func entryOf(e *cairn.Event, resource string) Entry {
 	return ent
 }
 
-func matches(r cairn.ResourceRef, resource string) bool {
-	return r.ID == resource || (r.ARN != "" && r.ARN == resource)
-}
-
 func touches(e *cairn.Event, resource string) bool {
 	for _, r := range e.Resources {
-		if matches(r, resource) {
+		if r.Names(resource) {
 			return true
 		}
 	}
@@ -306,7 +302,7 @@ func touches(e *cairn.Event, resource string) bool {
 
 func typeOf(e *cairn.Event, resource string) string {
 	for _, r := range e.Resources {
-		if matches(r, resource) && r.Type != "" {
+		if r.Names(resource) && r.Type != "" {
 			return r.Type
 		}
 	}
@@ -330,7 +326,7 @@ func parentsOf(events []cairn.Event, resource string) []cairn.ResourceRef {
 		e := &events[i]
 		created := false
 		for _, r := range e.Resources {
-			if matches(r, resource) && r.Role == cairn.RoleCreated {
+			if r.Names(resource) && r.Role == cairn.RoleCreated {
 				created = true
 			}
 		}
@@ -338,7 +334,7 @@ func parentsOf(events []cairn.Event, resource string) []cairn.ResourceRef {
 			continue
 		}
 		for _, r := range e.Resources {
-			if !parentTypes[r.Type] || matches(r, resource) {
+			if !parentTypes[r.Type] || r.Names(resource) {
 				continue
 			}
 			p := cairn.ResourceRef{ID: r.ID, Type: r.Type, Account: cmp.Or(r.Account, e.RecipientAccountID), Region: cmp.Or(r.Region, e.AWSRegion)}

@@ -110,7 +110,8 @@ func (x *Investigator) why(ctx context.Context, resource string, at time.Time, w
 	ex := &Explanation{Resource: resource, Type: tl.Type, At: at, Window: window.String(),
 		Candidates: []Candidate{}, FailedAttempts: []Entry{}, Evidence: []Entry{}, Places: tl.Places}
 
-	change := nearestChange(tl.Entries, at, window)
+	changing := stateChanging
+	change := nearestChange(tl.Entries, at, window, changing)
 	moment := at
 	if change != nil {
 		moment = change.Time
@@ -123,6 +124,12 @@ func (x *Investigator) why(ctx context.Context, resource string, at time.Time, w
 		// the change to explain.
 		last := ex.OwnCalls.Last
 		change = &Change{Time: last.Time, EventID: last.EventID, Source: "silence"}
+	}
+	if change == nil {
+		// A role or a bucket has no state to change: what changes it is a
+		// call that configures it (DetachRolePolicy, PutBucketPolicy).
+		changing = func(ent *Entry) bool { return stateChanging(ent) || ent.Role == cairn.RoleModified }
+		change = nearestChange(tl.Entries, at, window, changing)
 	}
 	if change == nil {
 		quiet := ""
@@ -172,7 +179,7 @@ func (x *Investigator) why(ctx context.Context, resource string, at time.Time, w
 			if !ent.event.ReadOnly.True() {
 				ex.Candidates = append(ex.Candidates, candidate(ent, change, window, "changed "+ent.Via+", which manages "+resource))
 			}
-		case stateChanging(ent):
+		case changing(ent):
 			ex.Candidates = append(ex.Candidates, candidate(ent, change, window, reasonFor(ent, resource)))
 		}
 	}
@@ -242,12 +249,12 @@ func describeEvent(e *cairn.Event) string {
 
 // nearestChange finds the change of state nearest at (within window), and
 // for a state-change notification the first one of its episode.
-func nearestChange(entries []Entry, at time.Time, window time.Duration) *Change {
+func nearestChange(entries []Entry, at time.Time, window time.Duration, changing func(*Entry) bool) *Change {
 	best := -1
 	var bestDist time.Duration
 	for i := range entries {
 		ent := &entries[i]
-		if ent.Via != "" || ent.Failed() || !(ent.Kind == KindStateChange || stateChanging(ent)) {
+		if ent.Via != "" || ent.Failed() || !(ent.Kind == KindStateChange || changing(ent)) {
 			continue
 		}
 		d := ent.Time.Sub(at)

@@ -52,8 +52,7 @@ func where(f criteria, after cairn.Cursor) (string, []any) {
 		}
 	}
 	if f.ResourceID != "" {
-		conds = append(conds, "contains(resourceKeys, ?)")
-		args = append(args, "|"+f.ResourceID+"|")
+		conds = append(conds, cairn.ResourceSQL(f.ResourceID))
 	}
 	if f.ResourceType != "" {
 		conds = append(conds, "list_contains(list_transform(resources, r -> r.type), ?)")
@@ -105,9 +104,7 @@ func matches(e *cairn.Event, f criteria) bool {
 	if f.User != "" && !p.Named(f.User) && !slices.Contains(f.userIDs, p.PrincipalID) {
 		return false
 	}
-	if f.ResourceID != "" && !slices.ContainsFunc(e.Resources, func(r cairn.ResourceRef) bool {
-		return r.ID == f.ResourceID || r.ARN == f.ResourceID
-	}) {
+	if f.ResourceID != "" && !slices.ContainsFunc(e.Resources, func(r cairn.ResourceRef) bool { return r.Names(f.ResourceID) }) {
 		return false
 	}
 	if f.ResourceType != "" && !slices.ContainsFunc(e.Resources, func(r cairn.ResourceRef) bool { return r.Type == f.ResourceType }) {

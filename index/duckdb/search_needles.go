@@ -29,9 +29,14 @@ func needleTerms(f criteria) [][]uint64 {
 		}
 	}
 	add(needleResource, f.ResourceID, true)
+	// Needle files leave out a bucket's ARN, which its name gives, and
+	// records name most IAM users and roles by name alone.
 	if id, ok := strings.CutPrefix(f.ResourceID, s3ARNPrefix); ok && id != "" {
 		last := &terms[len(terms)-1]
 		*last = append(*last, needleHash(needleResource, id))
+	} else if name := cairn.IAMName(f.ResourceID); name != "" {
+		last := &terms[len(terms)-1]
+		*last = append(*last, needleHash(needleResource, name))
 	}
 	add(needleUser, f.User, true)
 	if f.User != "" {

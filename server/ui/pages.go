@@ -343,7 +343,7 @@ func whereOf(f cairn.Filter, from, to time.Time) string {
 		eq("errorCode", f.ErrorCode)
 	}
 	if f.ResourceID != "" {
-		c = append(c, "contains(resourceKeys, "+cairn.SQLString("|"+f.ResourceID+"|")+")")
+		c = append(c, cairn.ResourceSQL(f.ResourceID))
 	}
 	if f.ReadOnly.Known() {
 		c = append(c, "readOnly = "+strconv.FormatBool(f.ReadOnly.True()))
