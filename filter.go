@@ -1,6 +1,7 @@
 package cairn
 
 import (
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -31,6 +32,16 @@ type Filter struct {
 	Since        time.Time // inclusive
 	Until        time.Time // exclusive
 	Text         string
+}
+
+// TrimSpace drops the spaces around every value but Text: no ID, name or
+// address starts or ends with one, and a value pasted with one otherwise
+// matches nothing.
+func (f *Filter) TrimSpace() {
+	for _, v := range []*string{&f.EventID, &f.User, &f.EventName, &f.EventSource, &f.ResourceID, &f.ResourceType,
+		&f.AccessKeyID, &f.SourceIP, &f.ErrorCode, &f.Account, &f.Region} {
+		*v = strings.TrimSpace(*v)
+	}
 }
 
 // RootUser is the Filter.User that finds the root user's events, in every

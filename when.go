@@ -2,6 +2,7 @@ package cairn
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -11,7 +12,8 @@ import (
 // negative one, which would reach into the future, is none.
 func ParseSpan(s string) (time.Duration, bool) {
 	if n, ok := strings.CutSuffix(s, "d"); ok {
-		if days, err := strconv.Atoi(n); err == nil && days > 0 {
+		// Beyond maxSpanDays a span of days would wrap round into the future.
+		if days, err := strconv.Atoi(n); err == nil && days > 0 && days <= maxSpanDays {
 			return time.Duration(days) * 24 * time.Hour, true
 		}
 	}
@@ -19,10 +21,13 @@ func ParseSpan(s string) (time.Duration, bool) {
 	return d, err == nil && d > 0
 }
 
+// maxSpanDays is the longest span of days a time.Duration holds.
+const maxSpanDays = int(math.MaxInt64 / int64(24*time.Hour))
+
 // timeLayouts are the forms a time is given in besides a span: RFC 3339, a
 // date-time without a zone (taken as UTC, as browsers' datetime-local sends
 // it) and a date.
-var timeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02 15:04", time.DateOnly}
+var timeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04Z07:00", "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02 15:04", time.DateOnly}
 
 // ParseTime reads a time as the command line and the web UI take it: an
 // RFC 3339 time, a date-time without a zone, a date (its start), or a span
@@ -40,7 +45,7 @@ func ParseTime(s string, now time.Time) (time.Time, error) {
 			return t.UTC(), nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("%q is neither a time (2026-03-14T03:10:00Z, 2026-03-14) nor a duration (72h, 30d)", s)
+	return time.Time{}, fmt.Errorf("%q is neither a time (2026-03-14T03:10:00Z, 2026-03-14, UTC unless a zone is given) nor a duration back from now (72h, 30d)", s)
 }
 
 // ParseUntil reads the end of a range as ParseTime does, except that a date

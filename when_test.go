@@ -33,6 +33,8 @@ func TestParseTimeAndUntil(t *testing.T) {
 		{"2026-03-14T03:10", time.Date(2026, 3, 14, 3, 10, 0, 0, time.UTC), time.Date(2026, 3, 14, 3, 10, 0, 0, time.UTC)},
 		{"2026-03-14 03:10:05", time.Date(2026, 3, 14, 3, 10, 5, 0, time.UTC), time.Date(2026, 3, 14, 3, 10, 5, 0, time.UTC)},
 		{" 2026-03-14 ", time.Date(2026, 3, 14, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC)},
+		{"2026-03-14T03:10Z", time.Date(2026, 3, 14, 3, 10, 0, 0, time.UTC), time.Date(2026, 3, 14, 3, 10, 0, 0, time.UTC)},
+		{"2026-03-14T04:10+01:00", time.Date(2026, 3, 14, 3, 10, 0, 0, time.UTC), time.Date(2026, 3, 14, 3, 10, 0, 0, time.UTC)},
 		{"2d", time.Date(2026, 3, 29, 12, 0, 0, 0, time.UTC), time.Date(2026, 3, 29, 12, 0, 0, 0, time.UTC)},
 		{"", time.Time{}, time.Time{}},
 	} {
@@ -45,7 +47,9 @@ func TestParseTimeAndUntil(t *testing.T) {
 			t.Errorf("ParseUntil(%q) = %v, %v; want %v", tc.in, until, err, tc.till)
 		}
 	}
-	for _, bad := range []string{"yesterday", "2026-02-30", "-5d", "2026-13-01"} {
+	// 107000d is past what a time.Duration holds: it would wrap round into
+	// the future.
+	for _, bad := range []string{"yesterday", "2026-02-30", "-5d", "2026-13-01", "107000d", "9999999999999d"} {
 		if _, err := ParseTime(bad, now); err == nil {
 			t.Errorf("ParseTime(%q) was taken", bad)
 		}

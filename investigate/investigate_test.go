@@ -313,7 +313,7 @@ func TestRoleChangedByPolicyCall(t *testing.T) {
 	if n := cairn.CellInt(tab.Rows[0][0]); n != int64(len(page.Events)) {
 		t.Errorf("SQL counts %d %s events of %s, search finds %d", n, change.EventName, arn, len(page.Events))
 	}
-	for _, resource := range []string{arn, role.ID} {
+	for _, resource := range []string{arn, role.ID, " " + arn + " "} { // as pasted, with spaces
 		ex := why(t, x, resource, change.EventTime.Add(time.Minute))
 		if ex.Verdict != investigate.VerdictAPICall || ex.Cause == nil || ex.Cause.EventID != change.EventID {
 			t.Errorf("why %s: verdict %s, cause %+v (want %s): %s", resource, ex.Verdict, ex.Cause, change.EventID, ex.Summary)

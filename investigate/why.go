@@ -84,6 +84,7 @@ const episodeGap = 15 * time.Minute
 // stands for resources in several places says so at the end of every
 // summary.
 func (x *Investigator) Why(ctx context.Context, resource string, at time.Time, window time.Duration) (*Explanation, error) {
+	resource = strings.TrimSpace(resource) // as Timeline takes it
 	ex, err := x.why(ctx, resource, at, window)
 	if err == nil && ex.Places != nil {
 		ex.Summary += " " + PlacesNote(resource, ex.Places)

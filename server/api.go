@@ -108,6 +108,7 @@ func parseSearch(q url.Values) (f cairn.Filter, limit int, after cairn.Cursor, e
 			}
 		}
 	}
+	f.TrimSpace()
 	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Since.Before(f.Until) {
 		return f, 0, after, errors.New("since must be before until")
 	}

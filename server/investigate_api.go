@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-json-experiment/json"
 
+	"github.com/cairn-audit/cairn"
 	"github.com/cairn-audit/cairn/investigate"
 )
 
@@ -68,8 +69,9 @@ func (s *Server) handleWhy(w http.ResponseWriter, r *http.Request, _ []byte, log
 	}
 	window := 30 * time.Minute
 	if v := q.Get("window"); v != "" {
-		if window, err = time.ParseDuration(v); err != nil || window <= 0 {
-			writeAPIError(w, http.StatusBadRequest, apiCodeBadRequest, "window must be a positive duration such as 30m")
+		var ok bool
+		if window, ok = cairn.ParseSpan(v); !ok {
+			writeAPIError(w, http.StatusBadRequest, apiCodeBadRequest, "window must be a positive duration such as 30m, 2h or 2d")
 			return
 		}
 	}

@@ -39,7 +39,7 @@ func TestTimelineAndWhyEndpoints(t *testing.T) {
 		t.Fatalf("timeline: %s with %d entries, want %d", tl.Resource, len(tl.Entries), want)
 	}
 
-	b, err = c.do(ctx, "GET", "/api/v1/why?resource=i-0003&at=2026-03-14T03:00:00Z&window=2h", nil)
+	b, err = c.do(ctx, "GET", "/api/v1/why?resource=i-0003&at=2026-03-14T03:00:00Z&window=1d", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,6 +51,9 @@ func TestTimelineAndWhyEndpoints(t *testing.T) {
 		if _, ok := ex[k]; !ok {
 			t.Errorf("why: no %q in %s", k, b)
 		}
+	}
+	if ex["window"] != "24h0m0s" { // a window in days, as the CLI takes it
+		t.Errorf("why: window %v, want 24h0m0s", ex["window"])
 	}
 
 	// ev-0000 was denied; ev-0001 succeeded; ev-9999 does not exist.

@@ -208,6 +208,7 @@ func TestIngestSearchAndSQL(t *testing.T) {
 		{[]string{"-event", "rebootinstances"}, 12},     // typed in another case
 		{[]string{"-event", "s3:RebootInstances"}, 0},
 		{[]string{"-resource", "i-0abc"}, 12},
+		{[]string{"-resource", " i-0abc "}, 12}, // pasted with spaces
 		{[]string{"-service", "ec2"}, 120},
 		{[]string{"-access-key", "AKIABOBKEY"}, 40},
 		{[]string{"-ip", "198.51.100.1"}, 40},

@@ -44,6 +44,8 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 	if len(pos) > 0 {
 		return fmt.Errorf("%w: unexpected argument %q; search takes only flags", errUsage, pos[0])
 	}
+	f.TrimSpace()
+	*event, *service = strings.TrimSpace(*event), strings.TrimSpace(*service)
 	if strings.Contains(f.SourceIP, "/") {
 		return fmt.Errorf("%w: -ip takes one address, not a network; for %s, cairn sql \"SELECT … FROM events WHERE sourceIPAddress LIKE '…%%'\"", errUsage, f.SourceIP)
 	}

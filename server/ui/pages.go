@@ -553,10 +553,10 @@ func (u *UI) resource(w http.ResponseWriter, r *http.Request, s *session) {
 		t, err := cairn.ParseTime(v, u.cfg.Now())
 		window := 30 * time.Minute
 		if wv := q.Get("window"); wv != "" {
-			if d, werr := time.ParseDuration(wv); werr == nil && d > 0 {
+			if d, ok := cairn.ParseSpan(wv); ok {
 				window = d
 			} else {
-				errs = append(errs, "window must be a duration such as 30m or 2h")
+				errs = append(errs, "window must be a duration such as 30m, 2h or 2d")
 			}
 		}
 		if err != nil {
