@@ -116,6 +116,26 @@ func runningServerOf(data string) (string, int) {
 	return s.URL, s.PID
 }
 
+// isDataFolder reports whether dir can be a data folder a reading command
+// is pointed at: one cairn wrote (its index, or its cost store alone) or an
+// empty one. A folder of logs passed as -data, or a mistyped one, would
+// otherwise answer every question with no events.
+func isDataFolder(dir string) bool {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	if len(entries) == 0 {
+		return true
+	}
+	for _, made := range []string{"index", filepath.Join("cost", "manifest.json")} {
+		if _, err := os.Stat(filepath.Join(dir, made)); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
 // reader is what the query commands need, from the index or the server.
 type reader interface {
 	Search(ctx context.Context, f cairn.Filter, after cairn.Cursor, limit int) (cairn.Page, error)
@@ -137,6 +157,10 @@ func openReader(ctx context.Context, e *env, data string) (reader, error) {
 	if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err != nil {
 		if _, err := os.Stat(data); err != nil {
 			return nil, cairn.WithHint(fmt.Errorf("no data folder at %s", data), "run cairn ingest or cairn serve first, or pass -data")
+		}
+		if !isDataFolder(data) {
+			return nil, cairn.WithHint(fmt.Errorf("%s is not a cairn data folder: it holds no index", data),
+				"pass the -data folder that cairn ingest or cairn serve wrote (by default $CAIRN_DATA, else ./cairn-data)")
 		}
 	}
 	cfg := duckdb.DefaultConfig()

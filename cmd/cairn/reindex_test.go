@@ -46,3 +46,21 @@ func TestReindexWithoutAnIndex(t *testing.T) {
 		t.Errorf("reindex of an empty folder: exit %d, %s", r.code, r.stderr)
 	}
 }
+
+// A folder of logs passed as -data is named as not a data folder, not read
+// as an index without events; an empty folder is a new data folder.
+func TestReadingAFolderThatIsNotData(t *testing.T) {
+	logs := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(logs, "AWSLogs", "111122223333"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"search"}, {"sql", "SELECT 1"}, {"timeline", "i-0abc"}} {
+		r := runCairn(t, nil, append(args, "-data", logs)...)
+		if r.code != 1 || !strings.Contains(r.stderr, logs+" is not a cairn data folder") || strings.Count(r.stderr, "\n") != 1 {
+			t.Errorf("%s -data on a folder of logs: exit %d\n%s%s", args[0], r.code, r.stdout, r.stderr)
+		}
+	}
+	if r := runCairn(t, nil, "search", "-data", t.TempDir()); r.code != 0 || !strings.Contains(r.stdout, "no events match") {
+		t.Errorf("search of an empty data folder: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
