@@ -256,6 +256,13 @@ func TestIngestSearchAndSQL(t *testing.T) {
 	if r.code != 0 || strings.Count(r.stdout, "\n") != 13 || r.stderr != "" {
 		t.Errorf("a search whose limit is what matches:\n%s%s", r.stdout, r.stderr)
 	}
+	// A span back from now, over an archive of older logs, says where the
+	// index's events are instead of nothing.
+	r = runCairn(t, nil, "search", "-data", data, "-since", "2d")
+	if r.code != 0 || !strings.Contains(r.stdout, "(no events match)") ||
+		!strings.HasPrefix(r.stderr, "the index holds events from 2026-03-") || !strings.HasSuffix(r.stderr, "; 2d counts back from now\n") {
+		t.Errorf("a search after the index's newest event:\n%s%s", r.stdout, r.stderr)
+	}
 	if r = runCairn(t, nil, "search", "-data", data, "-limit", "-5"); r.code != 2 {
 		t.Errorf("a negative limit: exit %d, stderr %q", r.code, r.stderr)
 	}

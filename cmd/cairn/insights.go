@@ -76,6 +76,10 @@ func runInsights(ctx context.Context, e *env, args []string) error {
 			fmt.Fprintln(e.stderr, "no unusual activity: the index holds no events")
 			return nil
 		}
+		if note := rangeOutsideIndex(ctx, r, from, to, *since, *until); note != "" {
+			fmt.Fprintf(e.stderr, "no unusual activity %s: %s\n", where, note)
+			return nil
+		}
 		fmt.Fprintf(e.stderr, "no unusual activity %s: no API's write calls or errors came much faster than in the week before (an account and region needs seven days of history first)\n", where)
 		return nil
 	}

@@ -103,6 +103,11 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 	if err := out.close(); err != nil {
 		return err
 	}
+	if out.n == 0 {
+		if note := rangeOutsideIndex(ctx, r, f.Since, f.Until, *since, *until); note != "" {
+			fmt.Fprintln(e.stderr, note)
+		}
+	}
 	if more {
 		which := "newest"
 		if *oldestFirst {
