@@ -154,23 +154,23 @@ func writeNewestFirst(ctx context.Context, r reader, f cairn.Filter, limit int, 
 // is read a day at a time, each day's matches turned around in memory: a
 // day's are few enough where a whole search's might not be.
 func writeOldestFirst(ctx context.Context, r reader, f cairn.Filter, limit int, out *eventWriter) (bool, error) {
+	// The days read are those the index holds events in: -since 2000-01-01
+	// would otherwise be thousands of searches of empty days.
+	t, err := r.Query(ctx, "SELECT min(eventTime) AS oldest, max(eventTime) AS newest FROM events")
+	if err != nil {
+		return false, err
+	}
+	oldest, _ := time.Parse(time.RFC3339Nano, fmt.Sprint(t.Rows[0][0]))
+	newest, _ := time.Parse(time.RFC3339Nano, fmt.Sprint(t.Rows[0][1]))
+	if oldest.IsZero() {
+		return false, nil // an empty index
+	}
 	from, to := f.Since, f.Until
-	if from.IsZero() || to.IsZero() {
-		t, err := r.Query(ctx, "SELECT min(eventTime) AS oldest, max(eventTime) AS newest FROM events")
-		if err != nil {
-			return false, err
-		}
-		oldest, _ := time.Parse(time.RFC3339Nano, fmt.Sprint(t.Rows[0][0]))
-		newest, _ := time.Parse(time.RFC3339Nano, fmt.Sprint(t.Rows[0][1]))
-		if oldest.IsZero() {
-			return false, nil // an empty index
-		}
-		if from.IsZero() {
-			from = oldest
-		}
-		if to.IsZero() {
-			to = newest.Add(time.Second)
-		}
+	if from.Before(oldest) {
+		from = oldest
+	}
+	if end := newest.Add(time.Second); to.IsZero() || to.After(end) {
+		to = end
 	}
 	written := 0
 	for day := from.Truncate(24 * time.Hour); day.Before(to); day = day.Add(24 * time.Hour) {
