@@ -2,6 +2,7 @@ package cairn
 
 import (
 	"cmp"
+	"context"
 	"strings"
 )
 
@@ -108,4 +109,35 @@ func (p *Principal) Name() string {
 		return p.ARN[strings.LastIndexByte(p.ARN, '/')+1:]
 	}
 	return cmp.Or(p.InvokedBy, p.PrincipalID, p.AccountID)
+}
+
+// UsersLike looks, for a user who found no events as typed, for the names
+// the index stores: same, the one name that differs from it only in case
+// (IAM's names are unique regardless of case), or else up to five names
+// that contain it, most used first (julia.santos for
+// julia.santos@example.com). It reads every event's user names, so it is
+// for a search that came back empty.
+func UsersLike(ctx context.Context, q Querier, user string) (same string, similar []string, err error) {
+	if user == "" {
+		return "", nil, nil
+	}
+	t, err := q.Query(ctx, "SELECT v, lower(v) = lower("+SQLString(user)+") AS same FROM "+
+		"(SELECT unnest([userName, sessionName, sourceIdentity]) AS v FROM events) "+
+		"WHERE contains(lower(v), lower("+SQLString(user)+")) GROUP BY v ORDER BY same DESC, count(*) DESC, v LIMIT 6")
+	if err != nil {
+		return "", nil, err
+	}
+	var sames []string
+	for _, row := range t.Rows {
+		if v := CellText(row[0]); CellText(row[1]) == "true" {
+			sames = append(sames, v)
+		} else {
+			similar = append(similar, v)
+		}
+	}
+	if len(sames) == 1 {
+		return sames[0], nil, nil
+	}
+	similar = append(sames, similar...)
+	return "", similar[:min(len(similar), 5)], nil
 }

@@ -201,6 +201,7 @@ func TestIngestSearchAndSQL(t *testing.T) {
 	}{
 		{nil, 120},
 		{[]string{"-user", "alice"}, 40},
+		{[]string{"-user", "ALICE"}, 40}, // IAM's names are unique regardless of case
 		{[]string{"-user", "carol@example.com"}, 40},
 		{[]string{"-user", "arn:aws:iam::111122223333:role/Admin"}, 40},
 		{[]string{"-event", "RebootInstances"}, 12},
@@ -255,6 +256,11 @@ func TestIngestSearchAndSQL(t *testing.T) {
 	r = runCairn(t, nil, "search", "-data", data, "-event", "RebootInstances", "-limit", "12")
 	if r.code != 0 || strings.Count(r.stdout, "\n") != 13 || r.stderr != "" {
 		t.Errorf("a search whose limit is what matches:\n%s%s", r.stdout, r.stderr)
+	}
+	// Part of a name finds nothing, and says which names hold it.
+	r = runCairn(t, nil, "search", "-data", data, "-user", "lic")
+	if r.code != 0 || !strings.Contains(r.stdout, "(no events match)") || r.stderr != "no events of user lic; users whose names contain it: alice\n" {
+		t.Errorf("a search for part of a user's name:\n%s%s", r.stdout, r.stderr)
 	}
 	// A span back from now, over an archive of older logs, says where the
 	// index's events are instead of nothing.

@@ -97,11 +97,23 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 			more, err = write(ctx, r, stored, *limit, out)
 		}
 	}
+	// A user, likewise, in another case, or as part of a name.
+	var similar []string
+	if err == nil && out.n == 0 && f.User != "" {
+		var same string
+		if same, similar, err = cairn.UsersLike(ctx, r, f.User); err == nil && same != "" && same != f.User {
+			f.User = same
+			more, err = write(ctx, r, f, *limit, out)
+		}
+	}
 	if err != nil {
 		return err
 	}
 	if err := out.close(); err != nil {
 		return err
+	}
+	if out.n == 0 && len(similar) > 0 {
+		fmt.Fprintf(e.stderr, "no events of user %s; users whose names contain it: %s\n", f.User, strings.Join(similar, ", "))
 	}
 	if out.n == 0 {
 		if note := rangeOutsideIndex(ctx, r, f.Since, f.Until, *since, *until); note != "" {
