@@ -36,6 +36,7 @@ var commands = map[string]command{
 	"insights": {"APIs whose write calls or errors came unusually fast, as CloudTrail Insights finds them", runInsights},
 	"channel":  {"create or list the channels that send events with PutAuditEvents", runChannel},
 	"cost":     {"import cost reports (CUR, CUR 2.0, FOCUS); report and explain cost by principal", runCost},
+	"version":  {"print cairn's version and the commit it was built from", runVersion},
 }
 
 // env is what a command may touch of the process.
@@ -99,8 +100,15 @@ func run(ctx context.Context, e *env, args []string) int {
 		usage(e.stdout)
 		return 0
 	}
+	if args[0] == "-version" || args[0] == "--version" {
+		args[0] = "version"
+	}
 	cmd, ok := commands[args[0]]
 	if !ok {
+		if c := closestCommand(args[0]); c != "" {
+			fmt.Fprintf(e.stderr, "cairn: unknown command %q; did you mean %s? (cairn help lists them)\n", args[0], c)
+			return 2
+		}
 		fmt.Fprintf(e.stderr, "cairn: unknown command %q; run cairn help for the list\n", args[0])
 		return 2
 	}

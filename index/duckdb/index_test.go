@@ -567,6 +567,11 @@ func TestQueryLimits(t *testing.T) {
 	if !errors.Is(err, cairn.ErrBadQuery) || strings.Contains(err.Error(), "SET") {
 		t.Errorf("an expression 3,000 deep: %v", err)
 	}
+	// A table that is not there: the error names the ones that are.
+	_, err = x.Query(ctx, "SELECT * FROM event")
+	if !errors.Is(err, cairn.ErrBadQuery) || !strings.Contains(err.Error(), "the tables are events, and lake") {
+		t.Errorf("a table that does not exist: %v", err)
+	}
 	// A value that an aggregate builds is stopped by the engine's memory
 	// limit, or, where that does not see it, by the process's.
 	defer func(n int64) { queryMemoryGrowth = n }(queryMemoryGrowth)
