@@ -94,7 +94,13 @@ func (x *Investigator) ExplainDenial(ctx context.Context, e *cairn.Event) (*Refu
 		if e.ErrorCode != "" {
 			what = "it failed with " + e.ErrorCode + ", not for want of permission"
 		}
-		return nil, &NotDeniedError{msg: "event " + e.EventID + " was not denied: " + what}
+		msg := "event " + e.EventID + " was not denied: " + what
+		if e.ErrorCode == "" && !e.ReadOnly.True() && len(e.Resources) > 0 {
+			// Asked of a call that did something, why -event is most likely
+			// meant as why about what it changed.
+			msg += "; to explain the change it made: cairn why " + e.Resources[0].ID + " -at " + e.EventTime.UTC().Format(time.RFC3339)
+		}
+		return nil, &NotDeniedError{msg: msg}
 	}
 	rf := &Refusal{Event: entryOf(e, ""), Identity: identityOf(&e.Principal), Changes: []Entry{}}
 	if d, ok := cloudtrail.ParseDenial(e.ErrorMessage); ok {

@@ -300,6 +300,16 @@ func TestIngestSearchAndSQL(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stderr, "was not denied: it succeeded") || strings.Count(r.stderr, "\n") != 1 {
 		t.Errorf("why -event of a success: exit %d, stderr %q", r.code, r.stderr)
 	}
+	// Of a call that changed something, it points at why about that.
+	r = runCairn(t, nil, "search", "-data", data, "-event", "RebootInstances", "-limit", "1", "-format", "json")
+	var reboot struct{ EventID, EventTime string }
+	if err := json.Unmarshal([]byte(r.stdout), &reboot); err != nil {
+		t.Fatalf("a reboot: %v\n%s", err, r.stdout)
+	}
+	r = runCairn(t, nil, "why", "-data", data, "-event", reboot.EventID)
+	if r.code != 1 || !strings.HasSuffix(r.stderr, "it succeeded; to explain the change it made: cairn why i-0abc -at "+reboot.EventTime+"\n") {
+		t.Errorf("why -event of a reboot: exit %d, stderr %q", r.code, r.stderr)
+	}
 	if r = runCairn(t, nil, "why", "-data", data, "-event", f.all[1], "i-0abc"); r.code != 2 {
 		t.Errorf("why -event with a resource: exit %d, stderr %q", r.code, r.stderr)
 	}
