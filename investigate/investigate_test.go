@@ -100,6 +100,15 @@ func TestScenariosExplained(t *testing.T) {
 			case "api-reboot", "cost-spike", "logging-stopped":
 				ex := why(t, x, sc.Resource, sc.Time)
 				wantCause(t, ex, sc, investigate.VerdictAPICall)
+				if sc.Kind == "api-reboot" {
+					// Asked about a moment remembered an hour late, the answer
+					// points at the change.
+					late := why(t, x, sc.Resource, sc.Time.Add(time.Hour))
+					if late.Verdict != investigate.VerdictNoChange || !strings.Contains(late.Summary, "nearest change of state") ||
+						!strings.Contains(late.Summary, "before: ask with -at "+ex.Change.Time.Format(time.RFC3339)) {
+						t.Errorf("an hour later: verdict %s: %s", late.Verdict, late.Summary)
+					}
+				}
 			case "hardware-restart":
 				ex := why(t, x, sc.Resource, sc.Time)
 				if ex.Verdict != investigate.VerdictAWSHealth || ex.Cause != nil {

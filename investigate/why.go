@@ -141,6 +141,11 @@ func (x *Investigator) why(ctx context.Context, resource string, at time.Time, w
 				return nil, err
 			}
 		}
+		if quiet == "" {
+			if quiet, err = x.nearestChangeNote(ctx, resource, at, window); err != nil {
+				return nil, err
+			}
+		}
 		// Nothing to explain: that is not a finding that something happened
 		// off the API, so there is nothing to settle either.
 		ex.Verdict = VerdictNoChange
@@ -189,6 +194,38 @@ func (x *Investigator) why(ctx context.Context, resource string, at time.Time, w
 	slices.SortStableFunc(ex.Candidates, func(a, b Candidate) int { return cmp.Compare(b.Score, a.Score) })
 	x.decide(ex, resource, window)
 	return ex, nil
+}
+
+// nearbyChange is how far from a moment that found no change why looks for
+// the nearest one: a person asks about the time they remember, often off by
+// more than the window.
+const nearbyChange = 12 * time.Hour
+
+// nearestChangeNote says when the change of state nearest to at, within
+// nearbyChange but outside the window, happened, and how to ask about it,
+// or "".
+func (x *Investigator) nearestChangeNote(ctx context.Context, resource string, at time.Time, window time.Duration) (string, error) {
+	tl, err := x.Timeline(ctx, resource, at.Add(-nearbyChange), at.Add(nearbyChange))
+	if err != nil {
+		return "", err
+	}
+	change := nearestChange(tl.Entries, at, nearbyChange, stateChanging)
+	if change == nil {
+		return "", nil
+	}
+	d, when := change.Time.Sub(at), "after"
+	if d < 0 {
+		d, when = -d, "before"
+	}
+	if d <= window {
+		return "", nil
+	}
+	what := "its nearest change of state"
+	if change.State != "" {
+		what += " (" + change.State + ")"
+	}
+	return fmt.Sprintf(" %s is at %s, %s %s: ask with -at %s.", strings.ToUpper(what[:1])+what[1:], change.Time.Format(time.RFC3339),
+		strings.TrimSuffix(d.Round(time.Minute).String(), "0s"), when, change.Time.Format(time.RFC3339)), nil
 }
 
 // PlacesNote says that a name stands for resources in several places.
