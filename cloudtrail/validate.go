@@ -103,9 +103,11 @@ type ValidateOptions struct {
 	// region without one), which for a trail of AWS's, whose validation may
 	// have been turned on after it began, is only counted (Unchecked).
 	Recorded []RecordedChain
-	// RecordedAt is when Recorded was written: a log file delivered since
-	// (a writer that runs while the trail is checked) may be missing from
-	// it, and is pending.
+	// RecordedAt, set only while the writer runs, is when Recorded was
+	// written: a log file delivered since may be missing from it, and is
+	// pending. Zero means the writer is stopped, so Recorded is final and a
+	// log file it does not list (nor any digest) is a finding, whatever
+	// time its name gives: anyone who can write to the archive could add it.
 	RecordedAt time.Time
 	// Now judges log files named as delivered in the future; zero means
 	// the time Validate is called.
@@ -1093,9 +1095,10 @@ func (v *validator) outsideChains(key string, t time.Time, detail string) {
 }
 
 // newerThanRecord reports whether a log file named as delivered at t (to
-// the minute) may have been delivered after the writer's record was saved.
+// the minute) may have been delivered after the writer's record was saved,
+// by a writer that still runs (RecordedAt set).
 func (v *validator) newerThanRecord(t time.Time) bool {
-	return v.opts.Recorded != nil && !t.IsZero() && t.Add(time.Minute).After(v.opts.RecordedAt)
+	return v.opts.Recorded != nil && !v.opts.RecordedAt.IsZero() && !t.IsZero() && t.Add(time.Minute).After(v.opts.RecordedAt)
 }
 
 // afterNewest judges a log file delivered after the newest digest that its

@@ -575,6 +575,36 @@ func TestValidateFilesOutsideTheChains(t *testing.T) {
 	}
 }
 
+// TestValidateStoppedWriterHasNoPending: once the trail's writer has
+// stopped, its record is final, so a log file added after its last delivery
+// is a finding however recent its name; only a writer that runs may have
+// delivered files its record does not list yet.
+func TestValidateStoppedWriterHasNoPending(t *testing.T) {
+	ctx := context.Background()
+	st, tr := newTrail(t, cloudtrailtest.DefaultConfig())
+	body, _, err := cloudtrailtest.Read(ctx, st, tr.Logs[0][0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	savedAt := time.Now().Add(-time.Hour)
+	forged := tr.Layout.LogKey(tr.Account, tr.Region, savedAt.Add(30*time.Minute), "FORGEDFORGEDFORG")
+	must(t, st.Put(ctx, forged, bytes.NewReader(cloudtrail.Gzip(body)), cairn.PutOptions{}))
+	rec := recordedOf(t, st, tr)
+
+	r := validate(t, st, cloudtrail.ValidateOptions{Recorded: rec})
+	if diff := cmp.Diff([]found{{cloudtrail.FindingNotCovered, forged}}, kindsAndKeys(r)); diff != "" {
+		t.Errorf("a stopped writer (-want +got):\n%s\n%s", diff, describe(r))
+	}
+	if r.Pending != 1 {
+		t.Errorf("a stopped writer: %d pending, want the one file its record lists", r.Pending)
+	}
+
+	r = validate(t, st, cloudtrail.ValidateOptions{Recorded: rec, RecordedAt: savedAt})
+	if !r.Valid() || r.Pending != 2 {
+		t.Errorf("a running writer: a file newer than its record is pending: %s", describe(r))
+	}
+}
+
 // TestValidateRecordedEnd: the writer's record shows what digests cannot:
 // the newest digests deleted, and a file delivered since the newest digest
 // changed or deleted.

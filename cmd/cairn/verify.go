@@ -18,6 +18,7 @@ import (
 	"github.com/cairn-audit/cairn/blob/file"
 	"github.com/cairn-audit/cairn/blob/s3"
 	"github.com/cairn-audit/cairn/cloudtrail"
+	"github.com/cairn-audit/cairn/index/duckdb"
 	"github.com/cairn-audit/cairn/ingest"
 	"github.com/cairn-audit/cairn/record"
 )
@@ -53,8 +54,19 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 	if len(keyFiles) == 0 {
 		// cairn's own trail: what its recorder wrote is known, so every
 		// log file must be accounted for, to the newest digest and after.
-		if opts.Recorded, opts.RecordedAt, err = record.RecordedChains(*data); err != nil {
+		// Only a server that runs delivers files its record may not list
+		// yet; asked before the record is read, so that a server stopping
+		// meanwhile leaves the final record.
+		running, err := duckdb.WriterRunning(filepath.Join(*data, "index"))
+		if err != nil {
 			return err
+		}
+		var savedAt time.Time
+		if opts.Recorded, savedAt, err = record.RecordedChains(*data); err != nil {
+			return err
+		}
+		if running {
+			opts.RecordedAt = savedAt
 		}
 	}
 	url := pos[0]
