@@ -129,7 +129,13 @@ func printReport(w io.Writer, r *cloudtrail.Report, now time.Time) error {
 	fmt.Fprintf(&b, "Results found for %s to %s (%d digest chains):\n", timeOr(r.From, "-"), timeOr(r.To, "-"), r.Chains)
 	fmt.Fprintf(&b, "%s\n", counts(r.ValidDigestFiles, r.DigestFiles, "digest files"))
 	fmt.Fprintf(&b, "%s\n", counts(r.ValidLogFiles, r.LogFiles, "log files"))
-	fmt.Fprintf(&b, "%d log files not covered by any digest; %d pending (delivered after the newest digest)\n", r.NotCovered, r.Pending)
+	fmt.Fprintf(&b, "%d log files not covered by any digest; %d pending (delivered after the newest digest)", r.NotCovered, r.Pending)
+	if r.InvalidPending > 0 {
+		// They were checked against the recorder's record, not a digest,
+		// so the log files line leaves them out.
+		fmt.Fprintf(&b, ", %d/%d pending INVALID", r.InvalidPending, r.Pending)
+	}
+	b.WriteByte('\n')
 	if r.Unchecked > 0 {
 		fmt.Fprintf(&b, "%d log files outside every digest chain (before a region's first digest, or in a region without digests): not checked\n", r.Unchecked)
 	}

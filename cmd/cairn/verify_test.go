@@ -220,4 +220,13 @@ func TestVerifyCommandStoppedServer(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "0 log files not covered by any digest; 2 pending") {
 		t.Errorf("a server holds the data folder: exit %d, want 0 with the newer file pending\n%s%s", r.code, r.stdout, r.stderr)
 	}
+
+	// A pending file changed: the summary counts it as the finding says.
+	if err := cloudtrailtest.Rewrite(ctx, st, f.tr.Pending[0], func(b []byte) []byte { b[len(b)/2] ^= 1; return b }); err != nil {
+		t.Fatal(err)
+	}
+	r = runCairn(t, nil, "verify", "-data", f.data, f.dir)
+	if r.code != 1 || !strings.Contains(r.stdout, "INVALID\tmodified\t"+f.tr.Pending[0]+"\t") || !strings.Contains(r.stdout, "; 2 pending (delivered after the newest digest), 1/2 pending INVALID\n") {
+		t.Errorf("a pending file changed: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
 }
