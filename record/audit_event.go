@@ -166,7 +166,7 @@ func (d *eventData) validate(ch *Channel, now time.Time) (time.Time, *Rejection)
 		if f.v == nil || *f.v == "" {
 			return time.Time{}, reject(CodeFieldNotFound, "eventData.%s is missing", f.name)
 		}
-		if len(*f.v) > f.max {
+		if longerThan(*f.v, f.max) {
 			return time.Time{}, reject(CodeFieldTooLong, "eventData.%s is longer than %d characters", f.name, f.max)
 		}
 	}
@@ -175,11 +175,11 @@ func (d *eventData) validate(ch *Channel, now time.Time) (time.Time, *Rejection)
 	}
 	if u := d.UserIdentity; u.Type == nil || *u.Type == "" {
 		return time.Time{}, reject(CodeFieldNotFound, "eventData.userIdentity.type is missing")
-	} else if len(*u.Type) > 128 {
+	} else if longerThan(*u.Type, 128) {
 		return time.Time{}, reject(CodeFieldTooLong, "eventData.userIdentity.type is longer than 128 characters")
 	} else if u.PrincipalID == nil || *u.PrincipalID == "" {
 		return time.Time{}, reject(CodeFieldNotFound, "eventData.userIdentity.principalId is missing")
-	} else if len(*u.PrincipalID) > 1024 {
+	} else if longerThan(*u.PrincipalID, 1024) {
 		return time.Time{}, reject(CodeFieldTooLong, "eventData.userIdentity.principalId is longer than 1024 characters")
 	} else if len(u.Details) > 0 && u.Details.Kind() != '{' && u.Details.Kind() != 'n' {
 		return time.Time{}, reject(CodeInvalidData, "eventData.userIdentity.details is not a JSON object")
@@ -194,7 +194,7 @@ func (d *eventData) validate(ch *Channel, now time.Time) (time.Time, *Rejection)
 		{"errorMessage", d.ErrorMessage, 256},
 	}
 	for _, f := range optional {
-		if f.v != nil && len(*f.v) > f.max {
+		if f.v != nil && longerThan(*f.v, f.max) {
 			return time.Time{}, reject(CodeFieldTooLong, "eventData.%s is longer than %d characters", f.name, f.max)
 		}
 	}
@@ -300,6 +300,13 @@ func schemaReason(err error) string {
 		return "a member has the wrong type at " + string(se.JSONPointer)
 	}
 	return "a member has the wrong type"
+}
+
+// longerThan reports whether s has more than n characters (Unicode code
+// points), the unit of AWS's limits on eventData's strings: a name in a
+// script of two-byte letters may be as long as one in ASCII.
+func longerThan(s string, n int) bool {
+	return len(s) > n && utf8.RuneCountInString(s) > n
 }
 
 func truncate(s string, n int) string {

@@ -184,3 +184,26 @@ func TestAcceptSaysWhyJSONIsInvalid(t *testing.T) {
 		}
 	}
 }
+
+// TestAcceptCountsCharacters: AWS limits eventData's strings in
+// characters, so a name in a script of two-byte letters may be as long as
+// one in ASCII, and the rejection counts as its message says.
+func TestAcceptCountsCharacters(t *testing.T) {
+	for _, tc := range []struct {
+		field string
+		max   int
+	}{{"eventName", 1024}, {"version", 256}, {"errorMessage", 256}, {"userAgent", 1024}} {
+		ok := eventDataWith(map[string]any{tc.field: strings.Repeat("é", tc.max)})
+		if _, rej := Accept(&testChannel, &AuditEvent{ID: "e", EventData: ok}, time.Now()); rej != nil {
+			t.Errorf("%s of %d characters (%d bytes): %v", tc.field, tc.max, 2*tc.max, rej)
+		}
+		over := eventDataWith(map[string]any{tc.field: strings.Repeat("é", tc.max+1)})
+		if _, rej := Accept(&testChannel, &AuditEvent{ID: "e", EventData: over}, time.Now()); rej == nil || rej.Code != CodeFieldTooLong {
+			t.Errorf("%s of %d characters: %v, want %s", tc.field, tc.max+1, rej, CodeFieldTooLong)
+		}
+	}
+	principal := eventDataWith(map[string]any{"userIdentity": map[string]any{"type": strings.Repeat("ü", 128), "principalId": strings.Repeat("ü", 1024)}})
+	if _, rej := Accept(&testChannel, &AuditEvent{ID: "e", EventData: principal}, time.Now()); rej != nil {
+		t.Errorf("userIdentity at its limits in characters: %v", rej)
+	}
+}
