@@ -121,14 +121,7 @@ func Accept(ch *Channel, ev *AuditEvent, now time.Time) (Accepted, *Rejection) {
 	}
 	raw := jsontext.Value(data)
 	if !raw.IsValid() {
-		// Say what is wrong (a repeated member name, a lone surrogate),
-		// in the decoder's words less its package's name.
-		_, err := jsontext.NewDecoder(strings.NewReader(data)).ReadValue()
-		why := "it is not valid UTF-8"
-		if err != nil {
-			why = strings.TrimPrefix(err.Error(), "jsontext: ")
-		}
-		return Accepted{}, reject(CodeInvalidData, "eventData is not valid JSON: %s", truncate(why, 200))
+		return Accepted{}, reject(CodeInvalidData, "eventData is not valid JSON: %s", truncate(invalidJSONReason(data), 200))
 	}
 	if !utf8.ValidString(data) || raw.Kind() != '{' {
 		return Accepted{}, reject(CodeInvalidData, "eventData is not a JSON object")
@@ -147,6 +140,25 @@ func Accept(ch *Channel, ev *AuditEvent, now time.Time) (Accepted, *Rejection) {
 		return Accepted{}, reject(CodeInvalidData, "eventData cannot be stored: %v", err)
 	}
 	return Accepted{EventID: id, Record: rec}, nil
+}
+
+// invalidJSONReason says what is wrong with eventData that is not one
+// valid JSON value (a repeated member name, a lone surrogate, content after
+// the value), in the decoder's words less its package's name.
+func invalidJSONReason(data string) string {
+	dec := jsontext.NewDecoder(strings.NewReader(data))
+	v, err := dec.ReadValue()
+	if err != nil {
+		return strings.TrimPrefix(err.Error(), "jsontext: ")
+	}
+	// The first value is whole and valid: something follows it.
+	what := "the JSON value"
+	if v.Kind() == '{' {
+		what = "the JSON object"
+	}
+	rest := strings.TrimLeft(data[dec.InputOffset():], " \t\r\n")
+	at := len(data) - len(rest)
+	return fmt.Sprintf("there is more after %s, from byte %d (%q): send one object per event", what, at, truncate(rest, 16))
 }
 
 func (d *eventData) validate(ch *Channel, now time.Time) (time.Time, *Rejection) {

@@ -174,9 +174,13 @@ func FuzzAccept(f *testing.F) {
 // that eventData is not an object.
 func TestAcceptSaysWhyJSONIsInvalid(t *testing.T) {
 	for in, want := range map[string]string{
-		`{"version":"1.0","version":"1.0"}`: `duplicate object member name "version"`,
-		`{"eventName":"\ud800"}`:            "invalid surrogate pair",
-		`[1]`:                               "not a JSON object",
+		`{"version":"1.0","version":"1.0"}`:             `duplicate object member name "version"`,
+		`{"eventName":"\ud800"}`:                        "invalid surrogate pair",
+		`[1]`:                                           "not a JSON object",
+		eventDataWith(nil) + "xx":                       "there is more after the JSON object, from byte ",
+		eventDataWith(nil) + "}":                        "there is more after the JSON object",
+		eventDataWith(nil) + " \n" + eventDataWith(nil): "there is more after the JSON object",
+		`[1] 2`: "there is more after the JSON value",
 	} {
 		_, rej := Accept(&testChannel, &AuditEvent{ID: "e", EventData: in}, time.Now())
 		if rej == nil || rej.Code != CodeInvalidData || !strings.Contains(rej.Message, want) || strings.Contains(rej.Message, "jsontext") {
