@@ -251,14 +251,24 @@ func (d *eventData) validate(ch *Channel, now time.Time) (time.Time, *Rejection)
 		// UTC, which the sender should hear about.
 		switch t = t.UTC().Truncate(time.Second); {
 		case t.After(now.Add(maxEventTimeAhead)):
-			return time.Time{}, reject(CodeInvalidData, "eventData.eventTime %s is %s ahead of this server's clock: give the time the activity happened, in UTC",
-				t.Format("2006-01-02T15:04:05"), t.Sub(now).Round(time.Minute))
+			return time.Time{}, reject(CodeInvalidData, "eventData.eventTime %s is %s ahead of this server's clock (now %s): give the time the activity happened, in UTC",
+				t.Format("2006-01-02T15:04:05"), aheadBy(t, now), now.UTC().Format("2006-01-02T15:04:05Z"))
 		case t.Year() < 1970:
 			return time.Time{}, reject(CodeInvalidData, "eventData.eventTime %s is before 1970: give the time the activity happened, in UTC", t.Format("2006-01-02T15:04:05"))
 		}
 		return t, nil
 	}
 	return time.Time{}, reject(CodeInvalidData, "eventData.eventTime %q is not yyyy-MM-ddTHH:mm:ss in UTC", truncate(*d.EventTime, 64))
+}
+
+// aheadBy says how far t lies past now: in hours and minutes within a day
+// (a local time sent as UTC is a whole number of hours off), in days
+// beyond, counted in seconds since a Duration ends 292 years out.
+func aheadBy(t, now time.Time) string {
+	if d := t.Sub(now); d < 24*time.Hour {
+		return strings.TrimSuffix(d.Round(time.Minute).String(), "0s")
+	}
+	return fmt.Sprintf("%d days", (t.Unix()-now.Unix())/(24*60*60))
 }
 
 // storedRecord builds the record that CloudTrail Lake stores for an

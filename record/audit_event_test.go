@@ -3,6 +3,7 @@ package record
 import (
 	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -209,5 +210,22 @@ func TestAcceptCountsCharacters(t *testing.T) {
 	principal := eventDataWith(map[string]any{"userIdentity": map[string]any{"type": strings.Repeat("ü", 128), "principalId": strings.Repeat("ü", 1024)}})
 	if _, rej := Accept(&testChannel, &AuditEvent{ID: "e", EventData: principal}, time.Now()); rej != nil {
 		t.Errorf("userIdentity at its limits in characters: %v", rej)
+	}
+}
+
+// TestAcceptSaysHowFarAheadEventTimeIs: the sender learns the real gap, a
+// few hours for a local time sent as UTC, and thousands of years for a
+// placeholder date, which a Duration cannot hold.
+func TestAcceptSaysHowFarAheadEventTimeIs(t *testing.T) {
+	now := time.Date(2026, 3, 14, 10, 0, 0, 0, time.UTC)
+	far := time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
+	for in, want := range map[string]string{
+		"2026-03-14T14:00:00": "is 4h0m ahead of this server's clock (now 2026-03-14T10:00:00Z)",
+		"9999-12-31T23:59:59": fmt.Sprintf("is %d days ahead of this server's clock (now 2026-03-14T10:00:00Z)", (far.Unix()-now.Unix())/86400),
+	} {
+		_, rej := Accept(&testChannel, &AuditEvent{ID: "e", EventData: eventDataWith(map[string]any{"eventTime": in})}, now)
+		if rej == nil || rej.Code != CodeInvalidData || !strings.Contains(rej.Message, want) {
+			t.Errorf("%s: %v, want %q", in, rej, want)
+		}
 	}
 }
