@@ -272,7 +272,8 @@ func aheadBy(t, now time.Time) string {
 }
 
 // storedRecord builds the record that CloudTrail Lake stores for an
-// integration event, with eventData embedded as sent.
+// integration event, with eventData embedded as sent less the whitespace
+// between its tokens (docs/formats/record.md).
 func storedRecord(ch *Channel, id string, eventTime, now time.Time, eventData jsontext.Value) ([]byte, error) {
 	var b strings.Builder
 	b.Grow(len(eventData) + 400)

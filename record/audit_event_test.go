@@ -229,3 +229,23 @@ func TestAcceptSaysHowFarAheadEventTimeIs(t *testing.T) {
 		}
 	}
 }
+
+// TestAcceptKeepsEventDataButItsWhitespace: the stored record keeps
+// eventData's members, values and escapes byte for byte, and drops only
+// the whitespace between tokens (one record a line), so the checksum of a
+// compact eventData is the checksum of the stored one.
+func TestAcceptKeepsEventDataButItsWhitespace(t *testing.T) {
+	compact := eventDataWith(map[string]any{"eventName": "Delete"})
+	compact = strings.Replace(compact, `"Delete"`, `"D\u00e9lete \"x\" "`, 1)
+	spaced := strings.ReplaceAll(strings.ReplaceAll(compact, `,"`, ",\n  \""), `":`, `" : `)
+	for in, want := range map[string]string{compact: compact, spaced: compact} {
+		acc, rej := Accept(&testChannel, &AuditEvent{ID: "e", EventData: in}, time.Now())
+		if rej != nil {
+			t.Fatal(rej)
+		}
+		_, stored, _ := strings.Cut(string(acc.Record), `"eventData":`)
+		if stored = strings.TrimSuffix(stored, "}"); stored != want {
+			t.Errorf("sent %s\nstored %s\nwant   %s", in, stored, want)
+		}
+	}
+}
