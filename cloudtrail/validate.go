@@ -103,9 +103,11 @@ type ValidateOptions struct {
 	// region without one), which for a trail of AWS's, whose validation may
 	// have been turned on after it began, is only counted (Unchecked).
 	Recorded []RecordedChain
-	// RecordedAt is when Recorded was written: a log file delivered since
-	// (a writer that runs while the trail is checked) may be missing from
-	// it, and is pending.
+	// RecordedAt, set only while the writer runs, is when Recorded was
+	// written: a log file delivered since may be missing from it, and is
+	// pending. Zero means the writer is stopped, so Recorded is final and a
+	// log file it does not list (nor any digest) is a finding, whatever
+	// time its name gives: anyone who can write to the archive could add it.
 	RecordedAt time.Time
 	// Now judges log files named as delivered in the future; zero means
 	// the time Validate is called.
@@ -136,8 +138,10 @@ type Report struct {
 	// Chains is how many digest chains (per account, source region, trail,
 	// home region; backfill apart) have digests in range.
 	Chains int `json:"chains"`
-	// DigestFiles counts the digests in range, plus the missing ones that
-	// their successors name; ValidDigestFiles those with no finding.
+	// DigestFiles counts the digests in range, plus the missing ones: those
+	// their successors name, and as many more as the periods of a gap
+	// before such a one held. ValidDigestFiles counts those with no
+	// finding.
 	DigestFiles      int `json:"digestFiles"`
 	ValidDigestFiles int `json:"validDigestFiles"`
 	// LogFiles counts the log files listed by the valid digests;
@@ -149,6 +153,10 @@ type Report struct {
 	// (not yet listed: not a finding).
 	NotCovered int `json:"notCovered"`
 	Pending    int `json:"pending"`
+	// InvalidPending counts the pending log files that are not as their
+	// writer recorded them (modified, deleted, unreadable): each is a
+	// finding.
+	InvalidPending int `json:"invalidPending"`
 	// Unchecked counts log files that no digest could list, in a trail
 	// without Recorded: delivered before their region's first digest in
 	// range, or in an account or region without digests.
@@ -679,7 +687,8 @@ func (v *validator) link(c *chain, prev, e *digestEntry, period time.Duration) {
 			brk(e, "names %s as its previous digest, which is not a digest of this chain", named)
 			return
 		}
-		if !v.missing[named] {
+		first := !v.missing[named]
+		if first {
 			v.missing[named] = true
 			v.report.DigestFiles++
 			v.add(Finding{FindingMissingDigest, named, "named as the previous digest by " + e.key + ", not found"})
@@ -693,9 +702,14 @@ func (v *validator) link(c *chain, prev, e *digestEntry, period time.Duration) {
 		case prev == nil:
 		case !prev.end.Before(info.Time):
 			brk(e, "names the missing %s as its previous digest, but %s lies between them", named, prev.key)
-		case period > 0 && info.Time.Sub(prev.end) > period+period/2:
-			brk(prev, "more digests are missing after it: it ends at %s, the missing %s ends at %s, and one digest covers at most %s",
-				prev.end.Format(time.RFC3339), named, info.Time.Format(time.RFC3339), period)
+		case first && period > 0 && info.Time.Sub(prev.end) > period+period/2:
+			// prev is intact: the finding and the count are for the
+			// digests gone between it and the missing one, which no link
+			// names; the periods in the gap say how many.
+			more := max(int((info.Time.Sub(prev.end)+period/2)/period)-1, 1)
+			v.report.DigestFiles += more
+			v.add(Finding{FindingChainBreak, named, fmt.Sprintf("more digests are missing before it: the digest present before it, %s, ends at %s, it ends at %s, and one digest covers at most %s, so the gap between them held %d more",
+				prev.key, prev.end.Format(time.RFC3339), info.Time.Format(time.RFC3339), period, more)})
 		}
 	}
 }
@@ -765,6 +779,7 @@ func (v *validator) checkLogFiles(ctx context.Context) error {
 	for _, t := range v.logTasks {
 		if t.pending {
 			if t.outcome != nil {
+				v.report.InvalidPending++
 				v.add(*t.outcome)
 			}
 			continue
@@ -1093,9 +1108,10 @@ func (v *validator) outsideChains(key string, t time.Time, detail string) {
 }
 
 // newerThanRecord reports whether a log file named as delivered at t (to
-// the minute) may have been delivered after the writer's record was saved.
+// the minute) may have been delivered after the writer's record was saved,
+// by a writer that still runs (RecordedAt set).
 func (v *validator) newerThanRecord(t time.Time) bool {
-	return v.opts.Recorded != nil && !t.IsZero() && t.Add(time.Minute).After(v.opts.RecordedAt)
+	return v.opts.Recorded != nil && !v.opts.RecordedAt.IsZero() && !t.IsZero() && t.Add(time.Minute).After(v.opts.RecordedAt)
 }
 
 // afterNewest judges a log file delivered after the newest digest that its

@@ -158,15 +158,15 @@ func TestValidateTamperMatrix(t *testing.T) {
 			must(t, x.st.Delete(ctx, x.tr.Digests[1]))
 			must(t, x.st.Delete(ctx, x.tr.Digests[2]))
 			// Only digest 2 is named; the gap from digest 0 to it is
-			// longer than one period, so the chain breaks after 0.
-			return append([]found{{cloudtrail.FindingChainBreak, x.tr.Digests[0]}, {cloudtrail.FindingMissingDigest, x.tr.Digests[2]}},
+			// longer than one period, so more are missing before 2.
+			return append([]found{{cloudtrail.FindingChainBreak, x.tr.Digests[2]}, {cloudtrail.FindingMissingDigest, x.tr.Digests[2]}},
 				notCovered(x.tr, 1, 2)...)
 		}},
 		{"three consecutive digests deleted", func(t *testing.T, x tampered) []found {
 			for i := 1; i <= 3; i++ {
 				must(t, x.st.Delete(ctx, x.tr.Digests[i]))
 			}
-			return append([]found{{cloudtrail.FindingChainBreak, x.tr.Digests[0]}, {cloudtrail.FindingMissingDigest, x.tr.Digests[3]}},
+			return append([]found{{cloudtrail.FindingChainBreak, x.tr.Digests[3]}, {cloudtrail.FindingMissingDigest, x.tr.Digests[3]}},
 				notCovered(x.tr, 1, 2)...)
 		}},
 		{"a digest re-signed with another key", func(t *testing.T, x tampered) []found {
@@ -236,8 +236,8 @@ func describe(r *cloudtrail.Report) string {
 	for _, f := range r.Findings {
 		fmt.Fprintf(&b, "\n  %s %s: %s", f.Kind, f.Key, f.Detail)
 	}
-	fmt.Fprintf(&b, "\n  digests %d/%d, logs %d/%d, not covered %d, pending %d",
-		r.ValidDigestFiles, r.DigestFiles, r.ValidLogFiles, r.LogFiles, r.NotCovered, r.Pending)
+	fmt.Fprintf(&b, "\n  digests %d/%d, logs %d/%d, not covered %d, pending %d (%d invalid)",
+		r.ValidDigestFiles, r.DigestFiles, r.ValidLogFiles, r.LogFiles, r.NotCovered, r.Pending, r.InvalidPending)
 	return b.String()
 }
 
@@ -274,12 +274,19 @@ func TestValidateTwoMissingDigestsDetail(t *testing.T) {
 	}
 	r := validate(t, st, cloudtrail.ValidateOptions{})
 	i := slices.IndexFunc(r.Findings, func(f cloudtrail.Finding) bool { return f.Kind == cloudtrail.FindingChainBreak })
-	if i < 0 || !strings.Contains(r.Findings[i].Detail, "more digests are missing after it") {
+	if i < 0 || !strings.Contains(r.Findings[i].Detail, "more digests are missing before it") || !strings.Contains(r.Findings[i].Detail, tr.Digests[0]) {
 		t.Fatalf("no chain break with the reason: %s", describe(r))
 	}
-	// 5 listed in range minus 2 deleted, plus the one missing digest named.
-	if r.DigestFiles != 4 || r.ValidDigestFiles != 2 {
-		t.Errorf("digests %d/%d, want 2/4", r.ValidDigestFiles, r.DigestFiles)
+	// The 3 digests left are intact; the 2 deleted are the INVALID ones,
+	// as many as the findings about digests.
+	if r.DigestFiles != 5 || r.ValidDigestFiles != 3 {
+		t.Errorf("digests %d/%d, want 3/5%s", r.ValidDigestFiles, r.DigestFiles, describe(r))
+	}
+	if err := st.Delete(ctx, tr.Digests[3]); err != nil {
+		t.Fatal(err)
+	}
+	if r := validate(t, st, cloudtrail.ValidateOptions{}); r.DigestFiles != 5 || r.ValidDigestFiles != 2 {
+		t.Errorf("three deleted: digests %d/%d, want 2/5%s", r.ValidDigestFiles, r.DigestFiles, describe(r))
 	}
 }
 
@@ -575,6 +582,36 @@ func TestValidateFilesOutsideTheChains(t *testing.T) {
 	}
 }
 
+// TestValidateStoppedWriterHasNoPending: once the trail's writer has
+// stopped, its record is final, so a log file added after its last delivery
+// is a finding however recent its name; only a writer that runs may have
+// delivered files its record does not list yet.
+func TestValidateStoppedWriterHasNoPending(t *testing.T) {
+	ctx := context.Background()
+	st, tr := newTrail(t, cloudtrailtest.DefaultConfig())
+	body, _, err := cloudtrailtest.Read(ctx, st, tr.Logs[0][0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	savedAt := time.Now().Add(-time.Hour)
+	forged := tr.Layout.LogKey(tr.Account, tr.Region, savedAt.Add(30*time.Minute), "FORGEDFORGEDFORG")
+	must(t, st.Put(ctx, forged, bytes.NewReader(cloudtrail.Gzip(body)), cairn.PutOptions{}))
+	rec := recordedOf(t, st, tr)
+
+	r := validate(t, st, cloudtrail.ValidateOptions{Recorded: rec})
+	if diff := cmp.Diff([]found{{cloudtrail.FindingNotCovered, forged}}, kindsAndKeys(r)); diff != "" {
+		t.Errorf("a stopped writer (-want +got):\n%s\n%s", diff, describe(r))
+	}
+	if r.Pending != 1 {
+		t.Errorf("a stopped writer: %d pending, want the one file its record lists", r.Pending)
+	}
+
+	r = validate(t, st, cloudtrail.ValidateOptions{Recorded: rec, RecordedAt: savedAt})
+	if !r.Valid() || r.Pending != 2 {
+		t.Errorf("a running writer: a file newer than its record is pending: %s", describe(r))
+	}
+}
+
 // TestValidateRecordedEnd: the writer's record shows what digests cannot:
 // the newest digests deleted, and a file delivered since the newest digest
 // changed or deleted.
@@ -589,6 +626,9 @@ func TestValidateRecordedEnd(t *testing.T) {
 	r := validate(t, st, cloudtrail.ValidateOptions{Recorded: rec, RecordedAt: time.Now()})
 	if diff := cmp.Diff([]found{{cloudtrail.FindingModified, tr.Pending[0]}}, kindsAndKeys(r)); diff != "" {
 		t.Errorf("a pending file changed (-want +got):\n%s", diff)
+	}
+	if r.Pending != 1 || r.InvalidPending != 1 || r.ValidLogFiles != r.LogFiles {
+		t.Errorf("a pending file changed: %d pending, %d of them invalid; want 1 and 1%s", r.Pending, r.InvalidPending, describe(r))
 	}
 	must(t, st.Delete(ctx, tr.Pending[0]))
 	r = validate(t, st, cloudtrail.ValidateOptions{Recorded: rec, RecordedAt: time.Now()})

@@ -121,14 +121,7 @@ func Accept(ch *Channel, ev *AuditEvent, now time.Time) (Accepted, *Rejection) {
 	}
 	raw := jsontext.Value(data)
 	if !raw.IsValid() {
-		// Say what is wrong (a repeated member name, a lone surrogate),
-		// in the decoder's words less its package's name.
-		_, err := jsontext.NewDecoder(strings.NewReader(data)).ReadValue()
-		why := "it is not valid UTF-8"
-		if err != nil {
-			why = strings.TrimPrefix(err.Error(), "jsontext: ")
-		}
-		return Accepted{}, reject(CodeInvalidData, "eventData is not valid JSON: %s", truncate(why, 200))
+		return Accepted{}, reject(CodeInvalidData, "eventData is not valid JSON: %s", truncate(invalidJSONReason(data), 200))
 	}
 	if !utf8.ValidString(data) || raw.Kind() != '{' {
 		return Accepted{}, reject(CodeInvalidData, "eventData is not a JSON object")
@@ -149,6 +142,25 @@ func Accept(ch *Channel, ev *AuditEvent, now time.Time) (Accepted, *Rejection) {
 	return Accepted{EventID: id, Record: rec}, nil
 }
 
+// invalidJSONReason says what is wrong with eventData that is not one
+// valid JSON value (a repeated member name, a lone surrogate, content after
+// the value), in the decoder's words less its package's name.
+func invalidJSONReason(data string) string {
+	dec := jsontext.NewDecoder(strings.NewReader(data))
+	v, err := dec.ReadValue()
+	if err != nil {
+		return strings.TrimPrefix(err.Error(), "jsontext: ")
+	}
+	// The first value is whole and valid: something follows it.
+	what := "the JSON value"
+	if v.Kind() == '{' {
+		what = "the JSON object"
+	}
+	rest := strings.TrimLeft(data[dec.InputOffset():], " \t\r\n")
+	at := len(data) - len(rest)
+	return fmt.Sprintf("there is more after %s, from byte %d (%q): send one object per event", what, at, truncate(rest, 16))
+}
+
 func (d *eventData) validate(ch *Channel, now time.Time) (time.Time, *Rejection) {
 	required := []struct {
 		name string
@@ -166,7 +178,7 @@ func (d *eventData) validate(ch *Channel, now time.Time) (time.Time, *Rejection)
 		if f.v == nil || *f.v == "" {
 			return time.Time{}, reject(CodeFieldNotFound, "eventData.%s is missing", f.name)
 		}
-		if len(*f.v) > f.max {
+		if longerThan(*f.v, f.max) {
 			return time.Time{}, reject(CodeFieldTooLong, "eventData.%s is longer than %d characters", f.name, f.max)
 		}
 	}
@@ -175,11 +187,11 @@ func (d *eventData) validate(ch *Channel, now time.Time) (time.Time, *Rejection)
 	}
 	if u := d.UserIdentity; u.Type == nil || *u.Type == "" {
 		return time.Time{}, reject(CodeFieldNotFound, "eventData.userIdentity.type is missing")
-	} else if len(*u.Type) > 128 {
+	} else if longerThan(*u.Type, 128) {
 		return time.Time{}, reject(CodeFieldTooLong, "eventData.userIdentity.type is longer than 128 characters")
 	} else if u.PrincipalID == nil || *u.PrincipalID == "" {
 		return time.Time{}, reject(CodeFieldNotFound, "eventData.userIdentity.principalId is missing")
-	} else if len(*u.PrincipalID) > 1024 {
+	} else if longerThan(*u.PrincipalID, 1024) {
 		return time.Time{}, reject(CodeFieldTooLong, "eventData.userIdentity.principalId is longer than 1024 characters")
 	} else if len(u.Details) > 0 && u.Details.Kind() != '{' && u.Details.Kind() != 'n' {
 		return time.Time{}, reject(CodeInvalidData, "eventData.userIdentity.details is not a JSON object")
@@ -194,7 +206,7 @@ func (d *eventData) validate(ch *Channel, now time.Time) (time.Time, *Rejection)
 		{"errorMessage", d.ErrorMessage, 256},
 	}
 	for _, f := range optional {
-		if f.v != nil && len(*f.v) > f.max {
+		if f.v != nil && longerThan(*f.v, f.max) {
 			return time.Time{}, reject(CodeFieldTooLong, "eventData.%s is longer than %d characters", f.name, f.max)
 		}
 	}
@@ -239,8 +251,8 @@ func (d *eventData) validate(ch *Channel, now time.Time) (time.Time, *Rejection)
 		// UTC, which the sender should hear about.
 		switch t = t.UTC().Truncate(time.Second); {
 		case t.After(now.Add(maxEventTimeAhead)):
-			return time.Time{}, reject(CodeInvalidData, "eventData.eventTime %s is %s ahead of this server's clock: give the time the activity happened, in UTC",
-				t.Format("2006-01-02T15:04:05"), t.Sub(now).Round(time.Minute))
+			return time.Time{}, reject(CodeInvalidData, "eventData.eventTime %s is %s ahead of this server's clock (now %s): give the time the activity happened, in UTC",
+				t.Format("2006-01-02T15:04:05"), aheadBy(t, now), now.UTC().Format("2006-01-02T15:04:05Z"))
 		case t.Year() < 1970:
 			return time.Time{}, reject(CodeInvalidData, "eventData.eventTime %s is before 1970: give the time the activity happened, in UTC", t.Format("2006-01-02T15:04:05"))
 		}
@@ -249,8 +261,19 @@ func (d *eventData) validate(ch *Channel, now time.Time) (time.Time, *Rejection)
 	return time.Time{}, reject(CodeInvalidData, "eventData.eventTime %q is not yyyy-MM-ddTHH:mm:ss in UTC", truncate(*d.EventTime, 64))
 }
 
+// aheadBy says how far t lies past now: in hours and minutes within a day
+// (a local time sent as UTC is a whole number of hours off), in days
+// beyond, counted in seconds since a Duration ends 292 years out.
+func aheadBy(t, now time.Time) string {
+	if d := t.Sub(now); d < 24*time.Hour {
+		return strings.TrimSuffix(d.Round(time.Minute).String(), "0s")
+	}
+	return fmt.Sprintf("%d days", (t.Unix()-now.Unix())/(24*60*60))
+}
+
 // storedRecord builds the record that CloudTrail Lake stores for an
-// integration event, with eventData embedded as sent.
+// integration event, with eventData embedded as sent less the whitespace
+// between its tokens (docs/formats/record.md).
 func storedRecord(ch *Channel, id string, eventTime, now time.Time, eventData jsontext.Value) ([]byte, error) {
 	var b strings.Builder
 	b.Grow(len(eventData) + 400)
@@ -300,6 +323,13 @@ func schemaReason(err error) string {
 		return "a member has the wrong type at " + string(se.JSONPointer)
 	}
 	return "a member has the wrong type"
+}
+
+// longerThan reports whether s has more than n characters (Unicode code
+// points), the unit of AWS's limits on eventData's strings: a name in a
+// script of two-byte letters may be as long as one in ASCII.
+func longerThan(s string, n int) bool {
+	return len(s) > n && utf8.RuneCountInString(s) > n
 }
 
 func truncate(s string, n int) string {

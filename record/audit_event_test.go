@@ -3,6 +3,7 @@ package record
 import (
 	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -174,13 +175,77 @@ func FuzzAccept(f *testing.F) {
 // that eventData is not an object.
 func TestAcceptSaysWhyJSONIsInvalid(t *testing.T) {
 	for in, want := range map[string]string{
-		`{"version":"1.0","version":"1.0"}`: `duplicate object member name "version"`,
-		`{"eventName":"\ud800"}`:            "invalid surrogate pair",
-		`[1]`:                               "not a JSON object",
+		`{"version":"1.0","version":"1.0"}`:             `duplicate object member name "version"`,
+		`{"eventName":"\ud800"}`:                        "invalid surrogate pair",
+		`[1]`:                                           "not a JSON object",
+		eventDataWith(nil) + "xx":                       "there is more after the JSON object, from byte ",
+		eventDataWith(nil) + "}":                        "there is more after the JSON object",
+		eventDataWith(nil) + " \n" + eventDataWith(nil): "there is more after the JSON object",
+		`[1] 2`: "there is more after the JSON value",
 	} {
 		_, rej := Accept(&testChannel, &AuditEvent{ID: "e", EventData: in}, time.Now())
 		if rej == nil || rej.Code != CodeInvalidData || !strings.Contains(rej.Message, want) || strings.Contains(rej.Message, "jsontext") {
 			t.Errorf("%s: %v, want %q", in, rej, want)
+		}
+	}
+}
+
+// TestAcceptCountsCharacters: AWS limits eventData's strings in
+// characters, so a name in a script of two-byte letters may be as long as
+// one in ASCII, and the rejection counts as its message says.
+func TestAcceptCountsCharacters(t *testing.T) {
+	for _, tc := range []struct {
+		field string
+		max   int
+	}{{"eventName", 1024}, {"version", 256}, {"errorMessage", 256}, {"userAgent", 1024}} {
+		ok := eventDataWith(map[string]any{tc.field: strings.Repeat("é", tc.max)})
+		if _, rej := Accept(&testChannel, &AuditEvent{ID: "e", EventData: ok}, time.Now()); rej != nil {
+			t.Errorf("%s of %d characters (%d bytes): %v", tc.field, tc.max, 2*tc.max, rej)
+		}
+		over := eventDataWith(map[string]any{tc.field: strings.Repeat("é", tc.max+1)})
+		if _, rej := Accept(&testChannel, &AuditEvent{ID: "e", EventData: over}, time.Now()); rej == nil || rej.Code != CodeFieldTooLong {
+			t.Errorf("%s of %d characters: %v, want %s", tc.field, tc.max+1, rej, CodeFieldTooLong)
+		}
+	}
+	principal := eventDataWith(map[string]any{"userIdentity": map[string]any{"type": strings.Repeat("ü", 128), "principalId": strings.Repeat("ü", 1024)}})
+	if _, rej := Accept(&testChannel, &AuditEvent{ID: "e", EventData: principal}, time.Now()); rej != nil {
+		t.Errorf("userIdentity at its limits in characters: %v", rej)
+	}
+}
+
+// TestAcceptSaysHowFarAheadEventTimeIs: the sender learns the real gap, a
+// few hours for a local time sent as UTC, and thousands of years for a
+// placeholder date, which a Duration cannot hold.
+func TestAcceptSaysHowFarAheadEventTimeIs(t *testing.T) {
+	now := time.Date(2026, 3, 14, 10, 0, 0, 0, time.UTC)
+	far := time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
+	for in, want := range map[string]string{
+		"2026-03-14T14:00:00": "is 4h0m ahead of this server's clock (now 2026-03-14T10:00:00Z)",
+		"9999-12-31T23:59:59": fmt.Sprintf("is %d days ahead of this server's clock (now 2026-03-14T10:00:00Z)", (far.Unix()-now.Unix())/86400),
+	} {
+		_, rej := Accept(&testChannel, &AuditEvent{ID: "e", EventData: eventDataWith(map[string]any{"eventTime": in})}, now)
+		if rej == nil || rej.Code != CodeInvalidData || !strings.Contains(rej.Message, want) {
+			t.Errorf("%s: %v, want %q", in, rej, want)
+		}
+	}
+}
+
+// TestAcceptKeepsEventDataButItsWhitespace: the stored record keeps
+// eventData's members, values and escapes byte for byte, and drops only
+// the whitespace between tokens (one record a line), so the checksum of a
+// compact eventData is the checksum of the stored one.
+func TestAcceptKeepsEventDataButItsWhitespace(t *testing.T) {
+	compact := eventDataWith(map[string]any{"eventName": "Delete"})
+	compact = strings.Replace(compact, `"Delete"`, `"D\u00e9lete \"x\" "`, 1)
+	spaced := strings.ReplaceAll(strings.ReplaceAll(compact, `,"`, ",\n  \""), `":`, `" : `)
+	for in, want := range map[string]string{compact: compact, spaced: compact} {
+		acc, rej := Accept(&testChannel, &AuditEvent{ID: "e", EventData: in}, time.Now())
+		if rej != nil {
+			t.Fatal(rej)
+		}
+		_, stored, _ := strings.Cut(string(acc.Record), `"eventData":`)
+		if stored = strings.TrimSuffix(stored, "}"); stored != want {
+			t.Errorf("sent %s\nstored %s\nwant   %s", in, stored, want)
 		}
 	}
 }

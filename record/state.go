@@ -127,8 +127,9 @@ func (s *state) trailIDs() []string {
 // It returns nil when the folder has no recorder's state: the trail has
 // not been recorded here.
 //
-// savedAt is when the state was saved: files delivered since may be missing
-// from it (cloudtrail.ValidateOptions.RecordedAt).
+// savedAt is when the state was saved: while the server runs, files
+// delivered since may be missing from it (cloudtrail.ValidateOptions.RecordedAt,
+// which the caller sets only then).
 func RecordedChains(data string) (chains []cloudtrail.RecordedChain, savedAt time.Time, err error) {
 	path := filepath.Join(data, "record", "state.json")
 	st, err := os.Stat(path)

@@ -18,7 +18,9 @@
 //	GET  /api/v1/cost/report   cost by principal, service, resource, day, account or tag:KEY
 //	GET  /api/v1/cost/spikes   cost spikes and the calls that preceded them
 //	GET  /healthz          liveness, unauthenticated, says nothing about the data
-//	GET  /...              the web UI (package ui), behind its own login
+//	GET  /...              the web UI (package ui), behind its own login; a request
+//	                       signed with SigV4 or with an X-Amz-Target that no route
+//	                       takes gets AWS's error shape instead (aws_unrouted.go)
 package server
 
 import (
@@ -140,7 +142,7 @@ func New(cfg Config, idx cairn.Index, creds []Credentials, log *slog.Logger) *Se
 	s.ui = ui.New(ui.Config{Index: idx, Check: s.verifier.Check, Cost: func() *cost.Store { return s.cost },
 		Recorder: func() *record.Recorder { return s.recorder }, Tour: func() []ui.TourStop { return s.tour },
 		CatchingUp: s.isCatchingUp, SourceFailures: s.failingSources, Insights: s.insights.Find, Log: log})
-	mux.Handle("/", s.ui)
+	mux.Handle("/", s.awsOrUI(s.ui))
 	s.handler = securityHeaders(mux)
 	return s
 }

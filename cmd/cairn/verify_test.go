@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"os"
@@ -14,6 +16,7 @@ import (
 	"github.com/cairn-audit/cairn/blob/file"
 	"github.com/cairn-audit/cairn/cloudtrail"
 	"github.com/cairn-audit/cairn/cloudtrail/cloudtrailtest"
+	"github.com/cairn-audit/cairn/index/duckdb"
 )
 
 // verifyFixture is a synthetic trail in a folder, its signer's public key
@@ -159,5 +162,71 @@ func TestVerifyReportNamesOnOneLine(t *testing.T) {
 	first, _, _ := strings.Cut(b.String(), "\n")
 	if want := `INVALID	not-covered	a.json.gz\x0a\x0aResults found: all valid	no digest covers it`; first != want {
 		t.Errorf("first line %q, want %q", first, want)
+	}
+}
+
+// TestVerifyCommandStoppedServer: once the server that recorded a trail has
+// stopped, its record in DATA/record/state.json is final, so a log file
+// added to the archive after its last delivery is a finding however recent
+// its name; while a server holds the data folder, such a file may have
+// been delivered since the record was saved, and is pending.
+func TestVerifyCommandStoppedServer(t *testing.T) {
+	f := makeVerifyFixture(t)
+	ctx := context.Background()
+	st, err := file.New(f.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The recorder's record: the newest digest, and the file delivered since.
+	type pending struct{ Key, Hash string }
+	var recorded []pending
+	for _, key := range f.tr.Pending {
+		body, _, err := cloudtrailtest.Read(ctx, st, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(body)
+		recorded = append(recorded, pending{key, hex.EncodeToString(sum[:])})
+	}
+	state := map[string]any{"delivered": 1, "trails": map[string]any{
+		f.tr.Account + "/" + f.tr.Region: map[string]any{
+			"account": f.tr.Account, "region": f.tr.Region, "started": f.tr.Start,
+			"last": map[string]any{"key": f.tr.Digests[len(f.tr.Digests)-1]}, "pending": recorded,
+		},
+	}}
+	b, err := json.Marshal(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, f.data, "record/state.json", b)
+	body, _, err := cloudtrailtest.Read(ctx, st, f.tr.Logs[0][0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := f.tr.Layout.LogKey(f.tr.Account, f.tr.Region, time.Now(), "FORGEDFORGEDFORG")
+	write(t, f.dir, forged, cloudtrail.Gzip(body))
+
+	r := runCairn(t, nil, "verify", "-data", f.data, f.dir)
+	if r.code != 1 || !strings.Contains(r.stdout, "INVALID\tnot-covered\t"+forged+"\t") || !strings.Contains(r.stdout, "1 log files not covered by any digest; 1 pending") {
+		t.Errorf("no server: exit %d, want 1 with the added file not covered\n%s%s", r.code, r.stdout, r.stderr)
+	}
+
+	idx, err := openWriter(ctx, f.data, duckdb.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	r = runCairn(t, nil, "verify", "-data", f.data, f.dir)
+	if r.code != 0 || !strings.Contains(r.stdout, "0 log files not covered by any digest; 2 pending") {
+		t.Errorf("a server holds the data folder: exit %d, want 0 with the newer file pending\n%s%s", r.code, r.stdout, r.stderr)
+	}
+
+	// A pending file changed: the summary counts it as the finding says.
+	if err := cloudtrailtest.Rewrite(ctx, st, f.tr.Pending[0], func(b []byte) []byte { b[len(b)/2] ^= 1; return b }); err != nil {
+		t.Fatal(err)
+	}
+	r = runCairn(t, nil, "verify", "-data", f.data, f.dir)
+	if r.code != 1 || !strings.Contains(r.stdout, "INVALID\tmodified\t"+f.tr.Pending[0]+"\t") || !strings.Contains(r.stdout, "; 2 pending (delivered after the newest digest), 1/2 pending INVALID\n") {
+		t.Errorf("a pending file changed: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }

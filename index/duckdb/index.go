@@ -262,6 +262,29 @@ func (x *Index) lockWriter() error {
 	return nil
 }
 
+// WriterRunning reports whether a process holds the writer's lock of the
+// index in dir: cairn serve, from before its recorder starts until after it
+// stops, or an ingest. It asks with a shared lock, released at once, and
+// creates nothing.
+func WriterRunning(dir string) (bool, error) {
+	f, err := os.Open(filepath.Join(dir, "writer.lock"))
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("check the index's writer lock: %w", err)
+	}
+	defer f.Close() // releases the flock, if taken
+	err = syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB)
+	if errors.Is(err, syscall.EWOULDBLOCK) {
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("check the index's writer lock: %w", err)
+	}
+	return false, nil
+}
+
 // openWriter loads the manifest and removes what an interrupted commit left.
 func (x *Index) openWriter(ctx context.Context) error {
 	w, err := x.db.Conn(ctx)
