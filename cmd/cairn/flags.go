@@ -55,7 +55,13 @@ func parse(e *env, fs *flag.FlagSet, args []string) ([]string, error) {
 				}
 				return nil, errHelp
 			}
-			return nil, fmt.Errorf("%w: %v (run cairn %s -h for help)", errUsage, err, strings.TrimPrefix(fs.Name(), "cairn "))
+			help := "run cairn " + strings.TrimPrefix(fs.Name(), "cairn ") + " -h for help"
+			if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -"); ok {
+				if meant := closestFlag(fs, strings.TrimPrefix(name, "-")); meant != "" {
+					help = "did you mean -" + meant + "? " + help
+				}
+			}
+			return nil, fmt.Errorf("%w: %v (%s)", errUsage, err, help)
 		}
 		args = fs.Args()
 		if len(args) == 0 {

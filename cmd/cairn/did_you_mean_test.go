@@ -17,6 +17,9 @@ func TestVersionAndMistypedCommands(t *testing.T) {
 			t.Errorf("cairn %s: exit %d, %q", typed, r.code, r.stderr)
 		}
 	}
+	if r := runCairn(t, nil, "search", "-evnt", "RunInstances"); r.code != 2 || !strings.Contains(r.stderr, "(did you mean -event? run cairn search -h for help)") {
+		t.Errorf("cairn search -evnt: exit %d, %q", r.code, r.stderr)
+	}
 	if r := runCairn(t, nil, "frobnicate"); r.code != 2 || strings.Contains(r.stderr, "did you mean") {
 		t.Errorf("cairn frobnicate: exit %d, %q", r.code, r.stderr)
 	}
