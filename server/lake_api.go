@@ -23,7 +23,8 @@ import (
 // data store (ListEventDataStores, GetEventDataStore), so that the scripts
 // and dashboards of a team leaving Lake keep working with the endpoint
 // changed. A query names its event data store by ID where a table goes;
-// any such ID is read as the lake view. A query runs in the background, as
+// any such ID is read as the lake view (or, in a statement that names
+// eventData, as the activity view, an integration's store). A query runs in the background, as
 // Lake's do, bounded as cairn's SQL is (one read-only SELECT, 100,000 rows,
 // the server's query timeout); two run at once, and the others wait,
 // QUEUED. The last lakeQueriesKept queries are kept in memory, and the

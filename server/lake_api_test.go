@@ -291,6 +291,11 @@ func TestLakeStatement(t *testing.T) {
 		"SELECT count(*) FROM a-b x, c-d y WHERE x.k = y.k":                         "SELECT count(*) FROM lake x, lake y WHERE x.k = y.k",
 		"SELECT f(a, b-c) FROM (SELECT 1, x-y FROM e-f, g-h) t, i-j":                "SELECT f(a, b-c) FROM (SELECT 1, x-y FROM lake, lake) t, lake",
 		"SELECT * FROM a-b WHERE x IN (1, 2) AND y-z > 0, 3":                        "SELECT * FROM lake WHERE x IN (1, 2) AND y-z > 0, 3",
+		// An integration's store, whose events are in eventData.
+		"SELECT eventData.eventName FROM a-b WHERE eventdata.UID = 'x'": "SELECT eventData.eventName FROM activity WHERE eventdata.UID = 'x'",
+		`SELECT count(*) FROM a-b WHERE "EventData"."UID" = 'x'`:        `SELECT count(*) FROM activity WHERE "EventData"."UID" = 'x'`,
+		"SELECT 'eventData', x FROM a-b -- eventData":                   "SELECT 'eventData', x FROM lake -- eventData",
+		"SELECT eventDataX FROM a-b":                                    "SELECT eventDataX FROM lake",
 	} {
 		if got := lakeStatement(in); got != want {
 			t.Errorf("lakeStatement(%q) = %q, want %q", in, got, want)

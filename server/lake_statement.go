@@ -10,7 +10,15 @@ import (
 // JOIN, or after a comma in a FROM list), as the lake view. Such an ID is
 // not a table name SQL could otherwise mean: it holds dashes. Quoted text
 // and comments are left as they are.
+//
+// A statement that names eventData asks an integration's event data store
+// (the events applications record with PutAuditEvents), which Lake keeps
+// apart with that schema: its IDs are read as the activity view instead.
 func lakeStatement(q string) string {
+	view := "lake"
+	if namesEventData(q) {
+		view = "activity"
+	}
 	var b strings.Builder
 	afterTableWord := false // a table name may come next
 	// inFrom[d] says whether the FROM list of the query at parenthesis
@@ -30,7 +38,7 @@ func lakeStatement(q string) string {
 			glued := j < len(q) && (isWordByte(q[j]) || q[j] == '-')
 			closed := j-1 > i && q[j-1] == '"'
 			if afterTableWord && closed && !glued && isDataStoreID(q[i+1:j-1]) {
-				b.WriteString("lake")
+				b.WriteString(view)
 			} else {
 				b.WriteString(q[i:j])
 			}
@@ -67,7 +75,7 @@ func lakeStatement(q string) string {
 			}
 			run := q[i:j]
 			if afterTableWord && isDataStoreID(run) {
-				b.WriteString("lake")
+				b.WriteString(view)
 				afterTableWord = false
 			} else {
 				b.WriteString(run)
@@ -96,6 +104,47 @@ func lakeStatement(q string) string {
 		}
 	}
 	return b.String()
+}
+
+// namesEventData reports whether q names the column eventData (in any
+// case, quoted or not) outside its strings and comments.
+func namesEventData(q string) bool {
+	for i := 0; i < len(q); {
+		switch c := q[i]; {
+		case c == '\'':
+			i = quotedEnd(q, i, '\'')
+		case c == '"':
+			j := quotedEnd(q, i, '"')
+			if strings.EqualFold(strings.Trim(q[i:j], `"`), "eventData") {
+				return true
+			}
+			i = j
+		case strings.HasPrefix(q[i:], "--"):
+			if j := strings.IndexByte(q[i:], '\n'); j >= 0 {
+				i += j
+			} else {
+				i = len(q)
+			}
+		case strings.HasPrefix(q[i:], "/*"):
+			if j := strings.Index(q[i+2:], "*/"); j >= 0 {
+				i += 2 + j + 2
+			} else {
+				i = len(q)
+			}
+		case isWordByte(c):
+			j := i
+			for j < len(q) && isWordByte(q[j]) {
+				j++
+			}
+			if strings.EqualFold(q[i:j], "eventData") {
+				return true
+			}
+			i = j
+		default:
+			i++
+		}
+	}
+	return false
 }
 
 // fromListEnds are the words after which a comma no longer separates

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtraildata"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/klauspost/compress/gzip"
@@ -118,6 +119,13 @@ func TestRecordedTrailOnS3(t *testing.T) {
 			t.Fatalf("events not searchable 2s after their acknowledgement: %s", r.stderr)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+	// A Lake integration's query, its store's ID kept, counts them through
+	// eventData, as Lake's integration schema has it.
+	lake := cloudtrail.New(cloudtrail.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), Credentials: credentialsFor(s3Key, s3Secret)})
+	if got := lakeCount(t, lake, "SELECT count(*) FROM EXAMPLE-f852-4e8f-8bd1-bcf6cEXAMPLE WHERE eventData.userIdentity.principalId = 'loadgen' "+
+		"AND eventData.eventSource = 'crash.example.com' AND metadata.channelARN = '"+ch.ARN+"'"); got != fmt.Sprint(len(acked)) {
+		t.Errorf("a Lake query of the integration's events counted %s, want %d", got, len(acked))
 	}
 	// The SDK's own validation of errors: an unknown channel.
 	_, err := client.PutAuditEvents(context.Background(), &cloudtraildata.PutAuditEventsInput{
@@ -259,4 +267,34 @@ func awsReadsServiceEndpoints(awsPath string) bool {
 		return false
 	}
 	return major > 2 || (major == 2 && minor >= 13) || (major == 1 && minor >= 29)
+}
+
+// lakeCount runs a Lake query of one count through the Lake query API and
+// returns the count as Lake gives it, as text.
+func lakeCount(t *testing.T, c *cloudtrail.Client, statement string) string {
+	t.Helper()
+	ctx := context.Background()
+	q, err := c.StartQuery(ctx, &cloudtrail.StartQueryInput{QueryStatement: aws.String(statement)})
+	if err != nil {
+		t.Fatalf("StartQuery: %v", err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		res, err := c.GetQueryResults(ctx, &cloudtrail.GetQueryResultsInput{QueryId: q.QueryId})
+		if err != nil {
+			t.Fatalf("GetQueryResults: %v", err)
+		}
+		switch res.QueryStatus {
+		case "FINISHED":
+			if len(res.QueryResultRows) != 1 || len(res.QueryResultRows[0]) != 1 {
+				t.Fatalf("%d rows", len(res.QueryResultRows))
+			}
+			for _, v := range res.QueryResultRows[0][0] {
+				return v
+			}
+		case "FAILED", "CANCELLED", "TIMED_OUT":
+			t.Fatalf("the query ended %s: %s", res.QueryStatus, aws.ToString(res.ErrorMessage))
+		}
+	}
+	t.Fatal("the query did not finish in 30s")
+	return ""
 }

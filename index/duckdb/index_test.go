@@ -569,7 +569,7 @@ func TestQueryLimits(t *testing.T) {
 	}
 	// A table that is not there: the error names the ones that are.
 	_, err = x.Query(ctx, "SELECT * FROM event")
-	if !errors.Is(err, cairn.ErrBadQuery) || !strings.Contains(err.Error(), "the tables are events, and lake") {
+	if !errors.Is(err, cairn.ErrBadQuery) || !strings.Contains(err.Error(), "the tables are events, lake") {
 		t.Errorf("a table that does not exist: %v", err)
 	}
 	// A value that an aggregate builds is stopped by the engine's memory

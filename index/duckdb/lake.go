@@ -63,6 +63,34 @@ func lakeView() string {
 // with PutAuditEvents.
 const activityAuditLog = "ActivityAuditLog"
 
+// activityView defines the activity view: the events applications record
+// with PutAuditEvents, as Lake shows an integration's event data store
+// (eventData, metadata), so that its queries (SELECT eventData.eventName
+// … WHERE eventData.userIdentity.principalId = …) run as they are. The
+// nested fields are read from eventJson as the lake view's are; eventTime
+// is the segments' own column.
+func activityView() string {
+	stringField := `"VARCHAR"`
+	stringMap := `"MAP(VARCHAR, VARCHAR)"`
+	eventData := "{" + strings.Join([]string{
+		`"version": ` + stringField,
+		`"userIdentity": {"type": "VARCHAR", "principalId": "VARCHAR", "details": "MAP(VARCHAR, VARCHAR)"}`,
+		`"userAgent": ` + stringField, `"eventSource": ` + stringField, `"eventName": ` + stringField,
+		`"eventTime": ` + stringField, `"UID": ` + stringField,
+		`"requestParameters": ` + stringMap, `"responseElements": ` + stringMap,
+		`"errorCode": ` + stringField, `"errorMessage": ` + stringField, `"sourceIPAddress": ` + stringField,
+		`"recipientAccountId": ` + stringField, `"additionalEventData": ` + stringMap,
+	}, ", ") + "}"
+	cols := []string{
+		"eventVersion", "eventCategory", "eventType", "eventID", "eventTime", "awsRegion", "recipientAccountId",
+		`json_transform(eventJson->'$.addendum', '{"reason": "VARCHAR", "updatedFields": "VARCHAR", "originalUID": "VARCHAR", "originalEventID": "VARCHAR"}') AS addendum`,
+		`json_transform(eventJson->'$.metadata', '{"ingestionTime": "TIMESTAMPTZ", "channelARN": "VARCHAR"}') AS metadata`,
+		"json_transform(eventJson->'$.eventData', '" + eventData + "') AS eventData",
+		"eventJson",
+	}
+	return "CREATE OR REPLACE VIEW activity AS SELECT " + strings.Join(cols, ", ") + " FROM events WHERE eventCategory = " + quote(activityAuditLog)
+}
+
 // stringMap is a record's object field as Lake shows it: a map from its
 // keys to their values' text.
 func stringMap(field string) string {

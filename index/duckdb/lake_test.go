@@ -98,6 +98,12 @@ func TestLakeQueriesRun(t *testing.T) {
 		// The EC2 state change and the application's event are in events,
 		// not in lake.
 		{`SELECT (SELECT count(*) FROM lake), (SELECT count(*) FROM events)`, "3 5"},
+		// The application's event is in activity, as an integration's
+		// event data store shows it.
+		{`SELECT eventData.eventName, eventData.userIdentity.principalId, eventData.UID, metadata.channelARN, metadata.ingestionTime,
+			eventCategory, eventTime FROM activity WHERE eventData.eventSource = 'myapp' AND eventTime > '2023-01-22 00:00:00'`,
+			"DeleteInvoice alice u1 arn:aws:cloudtrail:us-east-1:111122223333:channel/x 2023-01-22T12:30:01Z ActivityAuditLog 2023-01-22T12:30:00Z"},
+		{`SELECT count(*) FROM activity`, "1"},
 		{`SELECT json_format(json_parse('{"b": 1, "a": [1, 2]}'))`, `{"b":1,"a":[1,2]}`},
 	} {
 		tab, err := x.Query(ctx, c.query)

@@ -157,7 +157,7 @@ func refineError(err error) error {
 		return fmt.Errorf("%w: %s (write the expression with fewer levels: an IN list, or a CASE instead of nested calls)", cairn.ErrBadQuery, strings.TrimSpace(msg[:i]))
 	}
 	if strings.Contains(msg, "Catalog Error: Table with name") {
-		return fmt.Errorf("%w: %s (the tables are events, and lake, CloudTrail Lake's schema: cairn sql \"DESCRIBE events\" lists the columns)", cairn.ErrBadQuery, msg)
+		return fmt.Errorf("%w: %s (the tables are events, lake (CloudTrail Lake's schema) and activity (the events applications record, as Lake shows them): cairn sql \"DESCRIBE events\" lists the columns)", cairn.ErrBadQuery, msg)
 	}
 	if strings.Contains(msg, "Out of Memory Error") {
 		return fmt.Errorf("%w: %s (the query engine's memory is bounded, 256MB unless cairn serve's -index.memory-limit says otherwise: aggregate before sorting, and avoid DISTINCT over eventJson)", cairn.ErrBadQuery, msg)

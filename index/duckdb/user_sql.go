@@ -50,7 +50,7 @@ func (x *Index) userEngineLocked(ctx context.Context) (*userEngine, error) {
 		"SET GLOBAL lock_configuration=true")
 	stmts = append(stmts, trinoFunctions...)
 	if x.viewSet != nil {
-		stmts = append(stmts, x.eventsView(x.viewSet), lakeView())
+		stmts = append(stmts, x.eventsView(x.viewSet), lakeView(), activityView())
 	}
 	for _, s := range stmts {
 		if _, err := e.db.ExecContext(ctx, s); err != nil {
@@ -157,7 +157,7 @@ func readOnlyStatement(ctx context.Context, c *sql.Conn, query string) error {
 		return fmt.Errorf("%w: the BIGNUM type does not run here: its arithmetic cannot be stopped by the query's time limit; use HUGEINT or DOUBLE", cairn.ErrQueryRefused)
 	}
 	if refused != "" {
-		return fmt.Errorf("%w: %s() does not run here: cairn's SQL reads the events and lake views alone, not files or the network", cairn.ErrQueryRefused, refused)
+		return fmt.Errorf("%w: %s() does not run here: cairn's SQL reads the events, lake and activity views alone, not files or the network", cairn.ErrQueryRefused, refused)
 	}
 	return nil
 }
