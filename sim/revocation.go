@@ -67,7 +67,9 @@ func (s *stream) scenPermission(pl scenarioPlan, t time.Time) {
 	s.scenTag = ""
 	var refused []string
 	end := t.Add(permissionGap)
-	for at := t.Add(2*time.Minute + 17*time.Second); at.Before(end); at = at.Add(11*time.Minute + time.Duration(s.r.IntN(120))*time.Second) {
+	// The functions run every few minutes, as a queue's consumers do: each
+	// run is refused, at a rate that stands out from the week before.
+	for at := t.Add(2*time.Minute + 17*time.Second); at.Before(end); at = at.Add(4*time.Minute + time.Duration(s.r.IntN(90))*time.Second) {
 		s.schedule(at, func(ct time.Time) {
 			fn := s.newIdent(role, ct)
 			s.call(ct, get, &fn, true, pl.id)

@@ -156,9 +156,11 @@ func (s *stream) planScenarios() {
 				x = s.newInstance("m5.large", s.o.start, "", nil)
 			}
 			x.pinned = true
-			// Its SSM agent reports around the incident, so that its
-			// silence shows when it was down.
-			s.agentHeartbeats(x, pl.t.Add(-2*time.Hour), pl.t.Add(2*time.Hour))
+			// Its SSM agent reports, so that its silence shows when it was
+			// down: from the start of the period, as an agent reports all
+			// along, and not from shortly before the incident, whose sudden
+			// heartbeats Insights took for an unusual rate of calls.
+			s.agentHeartbeats(x, s.o.start, pl.t.Add(2*time.Hour))
 			switch pl.kind {
 			case "api-reboot":
 				s.schedule(pl.t, func(t time.Time) { s.scenReboot(pl, x, t) })
@@ -327,7 +329,7 @@ func (s *stream) scenRetirement(pl scenarioPlan, x *res, t time.Time) {
 			Expect:         "the Health event is linked to " + x.id + "; no API call"})
 		return
 	}
-	s.agentHeartbeats(x, retire.Add(-time.Hour), retire.Add(time.Hour))
+	s.agentHeartbeats(x, t, retire.Add(time.Hour)) // on from the notice, without a gap
 	s.schedule(retire, func(rt time.Time) {
 		// AWS stops the instance: no CloudTrail record.
 		s.stateChange(rt, x, "stopping")
