@@ -19,7 +19,7 @@ const (
 	MethodCreatedByTag = "tag:aws:createdBy"         // AWS's creator tag, where CloudTrail has no creation call
 	MethodOwnerTag     = "tag:owner"                 // the configured owner tag
 	MethodUnattributed = "unattributed"              // a resource nothing names a creator for
-	MethodShared       = "shared"                    // a cost without a resource (support, tax, fees, …)
+	MethodShared       = "shared"                    // a cost without a resource or creator tag (support, tax, fees, …)
 )
 
 // Labels of the amounts that no principal carries.
@@ -352,7 +352,7 @@ type Span struct {
 // then to each creation's principal until the next.
 func (a *Attributor) Spans(account, resourceID, createdBy string, tags map[string]string) []Span {
 	if resourceID == "" {
-		return []Span{{Attribution: Attribution{Principal: LabelShared, Method: MethodShared}}}
+		return []Span{{Attribution: a.withoutResource(createdBy)}}
 	}
 	list := a.creationsOf(account, resourceID)
 	if len(list) == 0 {
@@ -379,12 +379,24 @@ func (a *Attributor) Spans(account, resourceID, createdBy string, tags map[strin
 // usage being attributed; createdBy and tags come from the cost row.
 func (a *Attributor) Attribute(account, resourceID string, until time.Time, createdBy string, tags map[string]string) Attribution {
 	if resourceID == "" {
-		return Attribution{Principal: LabelShared, Method: MethodShared}
+		return a.withoutResource(createdBy)
 	}
 	if c := a.find(account, resourceID, "", until); c != nil {
 		return a.ofCreator(c)
 	}
 	return a.fallback(createdBy, tags)
+}
+
+// withoutResource attributes a cost row without a resource ID: by its
+// aws:createdBy tag when it has one (a NAT gateway's hours, or any row of a
+// report exported without resource IDs), else as shared (support, tax,
+// fees), which nobody created.
+func (a *Attributor) withoutResource(createdBy string) Attribution {
+	if createdBy == "" {
+		return Attribution{Principal: LabelShared, Method: MethodShared}
+	}
+	principal, session := a.createdByLabel(createdBy)
+	return Attribution{Principal: principal, Method: MethodCreatedByTag, Creator: session}
 }
 
 // ofCreator attributes to a creating call's principal, or, when a service

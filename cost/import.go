@@ -188,6 +188,9 @@ func (s *Store) Import(ctx context.Context, cfg ImportConfig, inputs ...string) 
 			res.Failures = append(res.Failures, Failure{g.source, err})
 			continue
 		}
+		if len(periods) > 0 && !hasResourceIDs(g.format.Kind, g.files) {
+			res.Notices = append(res.Notices, Notice{g.source, noResourceIDs})
+		}
 		for _, p := range periods {
 			cs := claims[p.Period.Period]
 			if i := slices.IndexFunc(cs, func(c claim) bool { return samePayers(c.payers, p.Period.Payers) }); i >= 0 {
@@ -212,6 +215,10 @@ func (s *Store) Import(ctx context.Context, cfg ImportConfig, inputs ...string) 
 	}
 	return res, nil
 }
+
+// noResourceIDs says that a report's cost cannot be matched to the
+// resources CloudTrail saw created.
+const noResourceIDs = "the report has no resource ID column: its cost is attributed by the aws:createdBy tag alone; create the report with resource IDs (\"Include resource IDs\") to attribute it by the CloudTrail calls that created each resource"
 
 // skippedPeriod says that a period of g is not imported because an
 // earlier report of the same run provides it: a month and payer come from

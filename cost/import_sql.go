@@ -167,17 +167,8 @@ func mapOf(col column) (expr string, fromText bool) {
 // start, else from its usage start.
 func canonicalQuery(kind Kind, cols []column, from, period string) (string, error) {
 	c := newColset(cols)
-	var names srcNames
-	switch kind {
-	case KindCURLegacy:
-		names = curLegacyNames
-	case KindCURLegacySnake:
-		names = curSnakeNames
-	case KindCUR2:
-		names = cur2Names
-	case KindFOCUS:
-		names = focusNames
-	default:
+	names, ok := namesOf(kind)
+	if !ok {
 		return "", fmt.Errorf("%w: %s", ErrNotCostReport, expected)
 	}
 
@@ -344,6 +335,34 @@ func canonicalQuery(kind Kind, cols []column, from, period string) (string, erro
 	END AS __r
 FROM (SELECT %[2]s FROM %[3]s) __t`, periodExpr, strings.Join(in, ",\n\t"), src)
 	return out, nil
+}
+
+// namesOf returns the input columns of a kind of report.
+func namesOf(kind Kind) (srcNames, bool) {
+	switch kind {
+	case KindCURLegacy:
+		return curLegacyNames, true
+	case KindCURLegacySnake:
+		return curSnakeNames, true
+	case KindCUR2:
+		return cur2Names, true
+	case KindFOCUS:
+		return focusNames, true
+	}
+	return srcNames{}, false
+}
+
+// hasResourceIDs tells whether any file of a report has the resource ID
+// column: a report created without "Include resource IDs" has none, and
+// only tags can attribute its cost.
+func hasResourceIDs(kind Kind, files []*dataFile) bool {
+	names, _ := namesOf(kind)
+	for _, f := range files {
+		if len(newColset(f.cols).find(names.resourceID...)) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // tagColumns builds the tags map of a report that spreads tags over

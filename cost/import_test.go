@@ -953,3 +953,36 @@ func TestCurrencies(t *testing.T) {
 		t.Errorf("one payer: %+v, %v", rep, err)
 	}
 }
+
+// TestImportSaysWhenNoResourceIDs: a report exported without resource IDs
+// is imported with one notice that says so, and its cost still goes to the
+// creators its aws:createdBy tags name; a report with the column has no
+// such notice.
+func TestImportSaysWhenNoResourceIDs(t *testing.T) {
+	dir := t.TempDir()
+	without := filepath.Join(dir, "without.csv")
+	os.WriteFile(without, []byte(`identity/LineItemId,bill/PayerAccountId,bill/BillingPeriodStartDate,lineItem/UsageAccountId,lineItem/LineItemType,lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/ProductCode,lineItem/UnblendedCost,resourceTags/aws:createdBy
+1,111122223333,2026-03-01T00:00:00Z,111122223333,Usage,2026-03-02T00:00:00Z,2026-03-02T01:00:00Z,AmazonEC2,0.5,IAMUser:AIDAHANK:hank
+`), 0o644)
+	store := newStore(t)
+	res := importInto(t, store, without)
+	var notes []string
+	for _, n := range res.Notices {
+		notes = append(notes, n.Message)
+	}
+	if len(notes) != 1 || !strings.Contains(notes[0], "no resource ID column") || strings.Contains(notes[0], "\n") {
+		t.Errorf("notices %q, want one line saying the report has no resource ID column", notes)
+	}
+	rep, err := NewReporter(store, emptyIndex{}).Build(context.Background(), ReportConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Rows) != 1 || rep.Rows[0].Key != "hank" {
+		t.Errorf("rows %+v, want hank's by the tag", rep.Rows)
+	}
+
+	with := hourlyCUR(t, []string{"i-base"}, 2, func(string, int) float64 { return 1 })
+	if res := importInto(t, newStore(t), with); len(res.Notices) != 0 {
+		t.Errorf("a report with resource IDs: notices %+v", res.Notices)
+	}
+}

@@ -316,8 +316,16 @@ func (s *session) attribute(ctx context.Context, ownerTag string) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	// Rows without a resource ID but with an aws:createdBy tag (a NAT
+	// gateway's hours, every row of a report exported without resource IDs)
+	// are someone's resource, not support or tax: the tag is all that
+	// names whose. They get rows of attr of their own, by the tag's value.
+	byTag, err := s.createdByWithoutResource(ctx)
+	if err != nil {
+		return err
+	}
 	if _, err := s.conn.ExecContext(ctx, `CREATE TABLE attr (aid INTEGER, usage_account VARCHAR, resource_id VARCHAR, span_from TIMESTAMP, span_to TIMESTAMP,
-		principal VARCHAR, method VARCHAR, creator VARCHAR, event_id VARCHAR, via VARCHAR, creator_id VARCHAR)`); err != nil {
+		principal VARCHAR, method VARCHAR, creator VARCHAR, event_id VARCHAR, via VARCHAR, creator_id VARCHAR, created_by VARCHAR)`); err != nil {
 		return err
 	}
 	// Unbounded spans get far-off bounds, so that the join is a plain range.
@@ -339,14 +347,45 @@ func (s *session) attribute(ctx context.Context, ownerTag string) error {
 					to = hi
 				}
 				a := sp.Attribution
-				if err := app.AppendRow(aid, r.account, r.id, from, to, a.Principal, a.Method, a.Creator, a.EventID, a.Via, a.creatorID); err != nil {
+				if err := app.AppendRow(aid, r.account, r.id, from, to, a.Principal, a.Method, a.Creator, a.EventID, a.Via, a.creatorID, nil); err != nil {
 					app.Close()
 					return err
 				}
 			}
 		}
+		for _, createdBy := range byTag {
+			aid++
+			a := s.attrib.Attribute("", "", time.Time{}, createdBy, nil)
+			if err := app.AppendRow(aid, nil, nil, lo, hi, a.Principal, a.Method, a.Creator, a.EventID, a.Via, a.creatorID, createdBy); err != nil {
+				app.Close()
+				return err
+			}
+		}
 		return app.Close()
 	})
+}
+
+// createdByWithoutResource lists the aws:createdBy values of the selected
+// rows that have no resource ID.
+func (s *session) createdByWithoutResource(ctx context.Context) ([]string, error) {
+	where := " WHERE resource_id IS NULL AND created_by IS NOT NULL"
+	if s.where != "" {
+		where = s.where + " AND resource_id IS NULL AND created_by IS NOT NULL"
+	}
+	rows, err := s.conn.QueryContext(ctx, "SELECT DISTINCT created_by FROM "+s.from+where+" ORDER BY 1", s.args...)
+	if err != nil {
+		return nil, fmt.Errorf("read cost rows without a resource: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
 
 // joined is the selected rows with their attribution.
@@ -355,12 +394,15 @@ func (s *session) joined(measure string) string {
 	if measure == MeasureAmortized {
 		col = "c.amortized_cost"
 	}
+	// a is a resource's attribution, t that of a row without a resource by
+	// its aws:createdBy tag.
 	return fmt.Sprintf(`(SELECT c.*, %s AS amount,
-		coalesce(a.principal, CASE WHEN c.resource_id IS NULL THEN '%s' ELSE '%s' END) AS principal,
-		coalesce(a.method, CASE WHEN c.resource_id IS NULL THEN '%s' ELSE '%s' END) AS method,
-		a.aid, a.creator, a.event_id, a.via, a.creator_id
+		coalesce(a.principal, t.principal, CASE WHEN c.resource_id IS NULL THEN '%s' ELSE '%s' END) AS principal,
+		coalesce(a.method, t.method, CASE WHEN c.resource_id IS NULL THEN '%s' ELSE '%s' END) AS method,
+		coalesce(a.aid, t.aid) AS aid, coalesce(a.creator, t.creator) AS creator, a.event_id, a.via, a.creator_id
 		FROM %s c LEFT JOIN attr a ON a.usage_account = c.usage_account AND a.resource_id = c.resource_id
-		  AND c.usage_start >= a.span_from AND c.usage_start < a.span_to%s)`,
+		  AND c.usage_start >= a.span_from AND c.usage_start < a.span_to
+		LEFT JOIN attr t ON t.created_by = c.created_by AND c.resource_id IS NULL AND t.resource_id IS NULL%s)`,
 		col, LabelShared, LabelUnattributed, MethodShared, MethodUnattributed, s.from, s.where)
 }
 
@@ -404,8 +446,9 @@ func (r *Reporter) Build(ctx context.Context, cfg ReportConfig) (*Report, error)
 	default: // a tag, which Validate checked
 		key := reportTagKey(strings.TrimPrefix(cfg.By, ByTagPrefix))
 		// Cost without a resource (tax, support, fees) cannot carry a tag:
-		// it is shared, not left untagged by someone.
-		dim = fmt.Sprintf("coalesce(map_extract_value(tags, ?), CASE WHEN resource_id IS NULL THEN '%s' ELSE '%s' END)", LabelShared, LabelUntagged)
+		// it is shared, not left untagged by someone. A row that names its
+		// creator (aws:createdBy) is a resource's, though its ID is missing.
+		dim = fmt.Sprintf("coalesce(map_extract_value(tags, ?), CASE WHEN resource_id IS NULL AND created_by IS NULL THEN '%s' ELSE '%s' END)", LabelShared, LabelUntagged)
 		dimArgs = append(dimArgs, tagKey(key))
 	}
 	rep := &Report{By: cfg.By, Month: cfg.Month, Service: cfg.Service, Measure: cfg.Measure, Total: "0", RejectedCost: "0", Rows: []ReportRow{}, Methods: []Amount{}}

@@ -139,3 +139,51 @@ func TestReportByAccountAndTag(t *testing.T) {
 		}
 	}
 }
+
+// TestReportAttributesRowsWithoutResourceByTag: a row without a resource ID
+// that carries aws:createdBy (a NAT gateway's hours, a report exported
+// without resource IDs) goes to the creator the tag names, by the tag;
+// only rows that name neither (tax) are shared. By tag, such a row is a
+// resource's, untagged, not shared.
+func TestReportAttributesRowsWithoutResourceByTag(t *testing.T) {
+	cur := `identity/LineItemId,bill/PayerAccountId,bill/BillingPeriodStartDate,lineItem/UsageAccountId,lineItem/LineItemType,lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/ProductCode,lineItem/ResourceId,lineItem/UnblendedCost,resourceTags/aws:createdBy,resourceTags/user:team
+1,111122223333,2026-03-01T00:00:00Z,111122223333,Usage,2026-03-02T00:00:00Z,2026-03-02T01:00:00Z,AmazonEC2,,0.045,IAMUser:AIDAHANK:hank,
+2,111122223333,2026-03-01T00:00:00Z,111122223333,Usage,2026-03-02T01:00:00Z,2026-03-02T02:00:00Z,AmazonEC2,,0.045,IAMUser:AIDAHANK:hank,
+3,111122223333,2026-03-01T00:00:00Z,111122223333,Usage,2026-03-02T00:00:00Z,2026-03-02T01:00:00Z,AmazonEC2,,2,AssumedRole:AROADANA:dana@example.com,search
+4,111122223333,2026-03-01T00:00:00Z,111122223333,Tax,2026-03-01T00:00:00Z,2026-04-01T00:00:00Z,AmazonEC2,,1.5,,
+`
+	path := filepath.Join(t.TempDir(), "cur.csv")
+	if err := os.WriteFile(path, []byte(cur), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	store := newStore(t)
+	importInto(t, store, path)
+	rows := func(by string) []string {
+		t.Helper()
+		rep, err := NewReporter(store, emptyIndex{}).Build(context.Background(), ReportConfig{By: by})
+		if err != nil {
+			t.Fatalf("by %s: %v", by, err)
+		}
+		var got []string
+		for _, row := range rep.Rows {
+			s := row.Key + " " + row.Amount
+			if row.Attribution != nil {
+				s += " " + row.Attribution.Principal + " by " + row.Attribution.Method
+			}
+			for _, m := range row.Methods {
+				s += " " + m.Key
+			}
+			got = append(got, s)
+		}
+		return got
+	}
+	if got, want := rows(ByPrincipal), []string{"dana@example.com 2 tag:aws:createdBy", "(shared) 1.5 shared", "hank 0.09 tag:aws:createdBy"}; !slices.Equal(got, want) {
+		t.Errorf("by principal: rows %q, want %q", got, want)
+	}
+	if got, want := rows(ByResource), []string{"(no resource) 2 dana@example.com by tag:aws:createdBy", "(no resource) 1.5 (shared) by shared", "(no resource) 0.09 hank by tag:aws:createdBy"}; !slices.Equal(got, want) {
+		t.Errorf("by resource: rows %q, want %q", got, want)
+	}
+	if got, want := rows("tag:team"), []string{"search 2", "(shared) 1.5", "(untagged) 0.09"}; !slices.Equal(got, want) {
+		t.Errorf("by tag:team: rows %q, want %q", got, want)
+	}
+}
