@@ -157,6 +157,15 @@ func TestCostReportArguments(t *testing.T) {
 		}
 	}
 
+	// How cost went to principals is told under the reports that give cost
+	// to principals, not under those by service, day, account or tag.
+	for by, footer := range map[string]bool{"principal": true, "resource": true, "service": false, "day": false, "account": false, "tag:team": false} {
+		r := runCairn(t, nil, "cost", "report", "-data", data, "-by", by)
+		if r.code != 0 || strings.Contains(r.stdout, "\nattributed by: ") != footer {
+			t.Errorf("-by %s: exit %d, want the attributed-by line %v\n%s%s", by, r.code, footer, r.stdout, r.stderr)
+		}
+	}
+
 	// A mistyped owner tag attributes nothing, and says so.
 	if r := runCairn(t, nil, "cost", "report", "-data", data, "-owner-tag", "nosuchtag"); r.code != 0 || !strings.HasPrefix(r.stderr, "(-owner-tag nosuchtag attributed nothing: ") {
 		t.Errorf("-owner-tag nosuchtag: exit %d\n%s", r.code, r.stderr)

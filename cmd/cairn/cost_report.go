@@ -192,6 +192,12 @@ func printCostReport(e *env, rep *cost.Report) {
 		fmt.Fprintln(tw, line)
 	}
 	tw.Flush()
+	if rep.By != cost.ByPrincipal && rep.By != cost.ByResource {
+		// The methods tell how cost went to principals: by service, day,
+		// account or tag no amount went to one, and the line would read as
+		// a breakdown of those rows.
+		return
+	}
 	var parts []string
 	for _, m := range rep.Methods {
 		parts = append(parts, m.Key+" "+money(m.Amount))
