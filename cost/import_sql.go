@@ -187,18 +187,21 @@ func canonicalQuery(kind Kind, cols []column, from, period string) (string, erro
 	var in []string
 	add := func(expr, as string) { in = append(in, expr+" AS "+ident(as)) }
 
-	// Dates.
-	tsOf := func(names []string, part int) (string, string) {
-		if cs := c.find(names...); len(cs) > 0 {
-			return timestampOf(cs[0]), absent(cs[0])
+	// Dates. Where the usage dates are missing or empty, the line item's
+	// time interval holds both: start/end. A date that is there and cannot
+	// be read is unparseable, not replaced.
+	tsOf := func(dates []string, part int) (string, string) {
+		date, dateAbsent := "NULL::TIMESTAMP", "true"
+		if cs := c.find(dates...); len(cs) > 0 {
+			date, dateAbsent = timestampOf(cs[0]), absent(cs[0])
 		}
-		// Without the usage dates, the line item's time interval holds
-		// both: start/end.
-		if cs := c.find(names[len(names)-1:]...); len(cs) > 0 && part > 0 {
-			e := fmt.Sprintf("split_part(CAST(%s AS VARCHAR), '/', %d)", ident(cs[0].Name), part)
-			return "TRY_CAST(TRY_CAST(nullif(" + e + ", '') AS TIMESTAMPTZ) AS TIMESTAMP)", "(nullif(" + e + ", '') IS NULL)"
+		cs := c.find(names.interval...)
+		if len(cs) == 0 {
+			return date, dateAbsent
 		}
-		return "NULL::TIMESTAMP", "true"
+		e := fmt.Sprintf("nullif(trim(split_part(CAST(%s AS VARCHAR), '/', %d)), '')", ident(cs[0].Name), part)
+		interval := "TRY_CAST(TRY_CAST(" + e + " AS TIMESTAMPTZ) AS TIMESTAMP)"
+		return "CASE WHEN " + dateAbsent + " THEN " + interval + " ELSE " + date + " END", "(" + dateAbsent + " AND " + e + " IS NULL)"
 	}
 	start, startAbsent := tsOf(names.start, 1)
 	end, endAbsent := tsOf(names.end, 2)
@@ -410,6 +413,7 @@ func tagColumns(c *colset, prefix string) string {
 // is read from, in order of preference.
 type srcNames struct {
 	periodStart, start, end                                        []string
+	interval                                                       []string // start/end, read where start or end is missing
 	payer, usageAccount, chargeType, service, usageType, operation []string
 	region, resourceID, cost, riEffective, spEffective             []string
 	createdBy, asg, stack                                          []string
@@ -418,12 +422,11 @@ type srcNames struct {
 	tagMap                                                         []string // user tags in one map column
 }
 
-// The last name of start and end is the line item's time interval, read
-// when the usage dates are missing.
 var curLegacyNames = srcNames{
 	periodStart:  []string{"bill/billingperiodstartdate"},
-	start:        []string{"lineitem/usagestartdate", "identity/timeinterval"},
-	end:          []string{"lineitem/usageenddate", "identity/timeinterval"},
+	start:        []string{"lineitem/usagestartdate"},
+	end:          []string{"lineitem/usageenddate"},
+	interval:     []string{"identity/timeinterval"},
 	payer:        []string{"bill/payeraccountid"},
 	usageAccount: []string{"lineitem/usageaccountid"},
 	chargeType:   []string{"lineitem/lineitemtype"},
@@ -444,8 +447,9 @@ var curLegacyNames = srcNames{
 
 var curSnakeNames = srcNames{
 	periodStart:  []string{"bill_billing_period_start_date"},
-	start:        []string{"line_item_usage_start_date", "identity_time_interval"},
-	end:          []string{"line_item_usage_end_date", "identity_time_interval"},
+	start:        []string{"line_item_usage_start_date"},
+	end:          []string{"line_item_usage_end_date"},
+	interval:     []string{"identity_time_interval"},
 	payer:        []string{"bill_payer_account_id"},
 	usageAccount: []string{"line_item_usage_account_id"},
 	chargeType:   []string{"line_item_line_item_type"},

@@ -986,3 +986,61 @@ func TestImportSaysWhenNoResourceIDs(t *testing.T) {
 		t.Errorf("a report with resource IDs: notices %+v", res.Notices)
 	}
 }
+
+// TestImportReadsTheTimeInterval: without lineItem/UsageStartDate and
+// UsageEndDate, or where they are empty, a row's usage is the line item's
+// identity/TimeInterval (start/end), as the format says.
+func TestImportReadsTheTimeInterval(t *testing.T) {
+	dir := t.TempDir()
+	for name, csv := range map[string]string{
+		"without the usage dates": `identity/LineItemId,identity/TimeInterval,bill/PayerAccountId,lineItem/UsageAccountId,lineItem/LineItemType,lineItem/ProductCode,lineItem/ResourceId,lineItem/UnblendedCost
+1,2026-03-02T00:00:00Z/2026-03-02T01:00:00Z,111122223333,111122223333,Usage,AmazonEC2,i-one,1.5
+2,2026-03-02T01:00:00Z/2026-03-02T02:00:00Z,111122223333,111122223333,Usage,AmazonEC2,i-one,2
+`,
+		"with the usage dates empty": `identity/LineItemId,identity/TimeInterval,bill/PayerAccountId,lineItem/UsageAccountId,lineItem/LineItemType,lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/ProductCode,lineItem/ResourceId,lineItem/UnblendedCost
+1,2026-03-02T00:00:00Z/2026-03-02T01:00:00Z,111122223333,111122223333,Usage,,,AmazonEC2,i-one,1.5
+2,2026-03-02T01:00:00Z/2026-03-02T02:00:00Z,111122223333,111122223333,Usage,2026-03-02T01:00:00Z,2026-03-02T02:00:00Z,AmazonEC2,i-one,2
+`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(name, " ", "-")+".csv")
+			os.WriteFile(path, []byte(csv), 0o644)
+			res := importInto(t, newStore(t), path)
+			if len(res.Imported) != 1 || res.Imported[0].Rows != 2 || res.Imported[0].Rejected != 0 || res.Imported[0].Total != "3.5" {
+				t.Fatalf("imported %+v, failures %+v", res.Imported, res.Failures)
+			}
+			var start, end time.Time
+			if err := testDB(t).QueryRow("SELECT min(usage_start), max(usage_end) FROM read_parquet("+quoteList(res.Imported[0].Files)+")").Scan(&start, &end); err != nil {
+				t.Fatal(err)
+			}
+			if !start.Equal(time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)) || !end.Equal(time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)) {
+				t.Errorf("usage from %v to %v, want 2026-03-02 00:00 to 02:00", start, end)
+			}
+		})
+	}
+}
+
+// TestImportNamesAMissingCostColumn: a Cost and Usage Report without the
+// column that holds its cost fails with a line that names the column, not
+// as something that is no cost report.
+func TestImportNamesAMissingCostColumn(t *testing.T) {
+	for name, tc := range map[string]struct{ header, want string }{
+		"legacy": {"identity/LineItemId,bill/PayerAccountId,lineItem/UsageAccountId,lineItem/LineItemType,lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/ProductCode,lineItem/ResourceId,lineItem/BlendedCost", "lineItem/UnblendedCost"},
+		"athena": {"identity_line_item_id,bill_payer_account_id,line_item_usage_account_id,line_item_line_item_type,line_item_usage_start_date,line_item_product_code,line_item_resource_id", "line_item_unblended_cost"},
+		"start":  {"identity/LineItemId,bill/PayerAccountId,lineItem/UsageAccountId,lineItem/LineItemType,lineItem/ProductCode,lineItem/ResourceId,lineItem/UnblendedCost", "lineItem/UsageStartDate"},
+		"focus":  {"BillingAccountId,ChargeCategory,ChargePeriodStart,ChargePeriodEnd,ResourceId,ServiceName,EffectiveCost", "BilledCost"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "report.csv")
+			os.WriteFile(path, []byte(tc.header+"\n"), 0o644)
+			res, err := newStore(t).Import(context.Background(), DefaultImportConfig(), path)
+			if !errors.Is(err, ErrFailedInputs) || len(res.Failures) != 1 {
+				t.Fatalf("err %v, %+v", err, res)
+			}
+			msg := res.Failures[0].Err.Error()
+			if !strings.Contains(msg, "without "+tc.want) || strings.Contains(msg, ErrNotCostReport.Error()) || strings.Contains(msg, "\n") {
+				t.Errorf("failure %q, want one line naming %s", msg, tc.want)
+			}
+		})
+	}
+}
