@@ -257,6 +257,10 @@ type stagedPeriod struct {
 func (s *Store) commit(id string, staged []*stagedPeriod, cfg ImportConfig, res *ImportResult) error {
 	now := time.Now().UTC()
 	var add []Period
+	// Files are numbered per period folder, not per staged period: two
+	// payers' reports of one month share the folder, and the second's files
+	// would replace the first's under the same names.
+	numbered := map[string]int{}
 	for _, sp := range staged {
 		p := sp.Period
 		dir := filepath.Join(s.dir, p.Period)
@@ -270,8 +274,9 @@ func (s *Store) commit(id string, staged []*stagedPeriod, cfg ImportConfig, res 
 			}
 		}
 		var rel []string
-		for i, f := range p.Files {
-			name := fmt.Sprintf("%s-%d.parquet", id, i)
+		for _, f := range p.Files {
+			name := fmt.Sprintf("%s-%d.parquet", id, numbered[p.Period])
+			numbered[p.Period]++
 			if err := syncPath(f); err != nil {
 				return fmt.Errorf("cost store: %w", err)
 			}

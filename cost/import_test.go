@@ -914,6 +914,13 @@ func TestImportKeepsEachPayersMonth(t *testing.T) {
 	if diff := cmp.Diff(want, totals(one)); diff != "" {
 		t.Errorf("one run of both (-want +got):\n%s", diff)
 	}
+	// Each payer's rows are there to report, not only its manifest entry.
+	for payer, total := range map[string]string{"111122223333": "1.5", "444455556666": "2.5"} {
+		rep, err := NewReporter(one, emptyIndex{}).Build(context.Background(), ReportConfig{By: ByService, Payer: payer})
+		if err != nil || rep.Total != total {
+			t.Errorf("one run of both: payer %s's report total %v (%v), want %s", payer, rep.Total, err, total)
+		}
+	}
 }
 
 // TestCurrencies: a period records the currencies its amounts are in, and
