@@ -186,6 +186,20 @@ type session struct {
 // which cairn does not add up.
 var ErrMixedCurrencies = errors.New("the cost selected is in several currencies")
 
+// MixedCurrenciesError is ErrMixedCurrencies with what to choose from: the
+// payer accounts of the selection, each of which reports in one currency.
+type MixedCurrenciesError struct {
+	Currencies []string
+	Payers     []string
+}
+
+func (e *MixedCurrenciesError) Error() string {
+	return fmt.Sprintf("%s: %s: cairn converts no currency: report one payer account at a time (payers: %s)",
+		ErrMixedCurrencies, strings.Join(e.Currencies, ", "), strings.Join(e.Payers, ", "))
+}
+
+func (e *MixedCurrenciesError) Is(target error) bool { return target == ErrMixedCurrencies }
+
 // open opens a session over the rows cfg selects, attributed.
 func (r *Reporter) open(ctx context.Context, cfg ReportConfig) (*session, error) {
 	s, err := r.openEngine(ctx)
@@ -204,8 +218,7 @@ func (r *Reporter) open(ctx context.Context, cfg ReportConfig) (*session, error)
 	currencies, payers := r.store.currenciesOf(cfg.Month, cfg.Payer)
 	if len(currencies) > 1 {
 		s.close()
-		return nil, cairn.WithHint(fmt.Errorf("%w: %s", ErrMixedCurrencies, strings.Join(currencies, ", ")),
-			"cairn converts no currency: report one payer account at a time (payers: "+strings.Join(payers, ", ")+")")
+		return nil, &MixedCurrenciesError{Currencies: currencies, Payers: payers}
 	}
 	if len(currencies) == 1 {
 		s.currency = currencies[0]
