@@ -61,3 +61,21 @@ func TestCostPageChoosesAPayer(t *testing.T) {
 		t.Errorf("one payer by tag: status %d\n%s", resp.StatusCode, body)
 	}
 }
+
+// TestCostPageSaysRowsWereRejected: rows that could not be read at import
+// are in no amount, and the page says how many and what they cost, as
+// cairn cost report does.
+func TestCostPageSaysRowsWereRejected(t *testing.T) {
+	store := costStore(t, map[string]string{
+		"111122223333": "1,111122223333,2026-03-01T00:00:00Z,111122223333,Usage,2026-03-01T00:00:00Z,2026-03-01T01:00:00Z,AmazonEC2,i-0aaa,1.25,USD\n" +
+			"2,111122223333,2026-03-01T00:00:00Z,111122223333,Usage,yesterday,2026-03-01T01:00:00Z,AmazonEC2,i-0aaa,0.75,USD\n" +
+			"3,111122223333,2026-03-01T00:00:00Z,111122223333,Usage,2026-03-01T00:00:00Z,2026-03-01T01:00:00Z,AmazonEC2,i-0aaa,lots,USD\n",
+	})
+	ts := startSmallWith(t, func(srv *server.Server) { srv.SetCost(store) })
+	c := newClient(t)
+	login(t, c, ts.URL, "AKIDUITEST", "s3cret/ui+test")
+	resp, body := get(t, c, ts.URL+"/cost?month=2026-03")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `id="rejected"`) || !strings.Contains(body, "2 input rows") || !strings.Contains(body, "0.75 USD") {
+		t.Errorf("status %d\n%s", resp.StatusCode, body)
+	}
+}
