@@ -150,6 +150,9 @@ func TestCostReportArguments(t *testing.T) {
 		{[]string{"report", "-month", "2026-04"}, "no cost imported for 2026-04; the months imported: 2026-03\n"},
 		{[]string{"report", "-service", "EC2"}, "no cost under the service code EC2; the codes there, closest first: AmazonEC2, "},
 		{[]string{"spikes", "-month", "2026-04"}, "no cost imported for 2026-04; "},
+		{[]string{"report", "-payer", "111111111111"}, "no cost imported for the payer account 111111111111; the payers there: "},
+		{[]string{"spikes", "-payer", "111111111111"}, "no cost imported for the payer account 111111111111; the payers there: "},
+		{[]string{"report", "-by", "tag:nosuch"}, "no resource has the tag nosuch; the tags there: team\n"},
 	} {
 		r := runCairn(t, nil, append([]string{"cost", tc.args[0], "-data", data}, tc.args[1:]...)...)
 		if r.code != 0 || !strings.HasPrefix(r.stderr, tc.hint) || strings.Count(r.stderr, "\n") != 1 || strings.Contains(r.stdout, "attributed by") {

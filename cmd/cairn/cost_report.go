@@ -50,7 +50,14 @@ func runCostReport(ctx context.Context, e *env, args []string) error {
 	rep, err := withReporter(ctx, e, *data, func(r *cost.Reporter, _ reader) (*cost.Report, error) {
 		rep, err := r.Build(ctx, cfg)
 		if err == nil && len(rep.Rows) == 0 {
-			_, err = printWhyEmpty(ctx, e, r, cfg.Month, cfg.Service)
+			_, err = printWhyEmpty(ctx, e, r, cfg.Month, cfg.Payer, cfg.Service)
+		}
+		if err == nil {
+			// Rows of (untagged) alone would look like a tag nobody set.
+			var why string
+			if why, err = r.WhyUntagged(ctx, rep); why != "" {
+				fmt.Fprintln(e.stderr, why)
+			}
 		}
 		return rep, err
 	})
@@ -92,8 +99,8 @@ func costUsageError(sub string, err error) error {
 // came out empty, for the empty answer not to look like a zero cost.
 // It reports whether there was something to say: the selection holds no
 // cost at all.
-func printWhyEmpty(ctx context.Context, e *env, r *cost.Reporter, month, service string) (bool, error) {
-	why, err := r.WhyEmpty(ctx, month, service)
+func printWhyEmpty(ctx context.Context, e *env, r *cost.Reporter, month, payer, service string) (bool, error) {
+	why, err := r.WhyEmpty(ctx, month, payer, service)
 	if why != "" {
 		fmt.Fprintln(e.stderr, why)
 	}
@@ -247,7 +254,7 @@ func runCostSpikes(ctx context.Context, e *env, args []string) error {
 	spikes, err := withReporter(ctx, e, *data, func(r *cost.Reporter, events reader) ([]cost.Spike, error) {
 		spikes, err := r.Spikes(ctx, events, cfg)
 		if err == nil && len(spikes) == 0 {
-			noCost, err = printWhyEmpty(ctx, e, r, cfg.Month, cfg.Service)
+			noCost, err = printWhyEmpty(ctx, e, r, cfg.Month, cfg.Payer, cfg.Service)
 		}
 		return spikes, err
 	})
