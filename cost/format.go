@@ -229,9 +229,9 @@ func checkGzip(path string) error {
 	defer zr.Close()
 	if _, err := io.Copy(io.Discard, zr); err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return cairn.WithHint(errors.New("the gzip file ends before its data does: it was cut short"), "fetch it again; the period imported before stays as it was")
+			return cairn.WithHint(errors.New("the gzip file ends before its data does: it was cut short"), "fetch it again")
 		}
-		return cairn.WithHint(fmt.Errorf("a damaged gzip file: %v", err), "fetch it again; the period imported before stays as it was")
+		return cairn.WithHint(fmt.Errorf("a damaged gzip file: %v", err), "fetch it again")
 	}
 	return nil
 }

@@ -789,14 +789,50 @@ func TestImportTruncatedGzipLeavesPeriod(t *testing.T) {
 	os.MkdirAll(filepath.Dir(lone), 0o755)
 	os.WriteFile(lone, b[:len(b)/2], 0o644)
 	os.WriteFile(parts[0], b[:len(b)/2], 0o644)
-	for _, in := range []string{cur, lone} {
+	for in, says := range map[string]string{cur: "2026-03 stays as imported before", lone: "cut short"} {
 		res, err := s.Import(context.Background(), DefaultImportConfig(), in)
-		if !errors.Is(err, ErrFailedInputs) || len(res.Failures) != 1 || !strings.Contains(res.Failures[0].Err.Error(), "cut short") {
+		if !errors.Is(err, ErrFailedInputs) || len(res.Failures) != 1 || !strings.Contains(res.Failures[0].Err.Error(), "cut short") || !strings.Contains(res.Failures[0].Err.Error(), says) {
 			t.Errorf("%s cut short: %v %+v", in, err, res)
 		}
 		if p := s.Periods()[0]; p.Total != before.Total || p.Rows != before.Rows {
 			t.Errorf("%s: March changed by a failed import: %+v", in, p)
 		}
+	}
+}
+
+// TestImportCutShortPartSaysWhatProvidedItsPeriod: when a CUR assembly
+// fails for a part file cut short and the FOCUS export of the same run
+// provides its month, the failure says so, not that the month stayed as
+// it was.
+func TestImportCutShortPartSaysWhatProvidedItsPeriod(t *testing.T) {
+	dir := simCostDir(t)
+	parts, _ := filepath.Glob(filepath.Join(dir, "cur", "cairn-sim-cur", "20260301-20260401", "*", "cairn-sim-cur-1.csv.gz"))
+	if len(parts) != 1 {
+		t.Fatalf("parts: %v", parts)
+	}
+	b, err := os.ReadFile(parts[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(parts[0], b[:len(b)/2], 0o644)
+	s := newStore(t)
+	importInto(t, s, filepath.Join(dir, "cur", "cairn-sim-cur", "20260401-20260501")) // April, imported before
+	res, err := s.Import(context.Background(), DefaultImportConfig(), dir)
+	if !errors.Is(err, ErrFailedInputs) || len(res.Failures) != 1 {
+		t.Fatalf("%v %+v", err, res)
+	}
+	msg := res.Failures[0].Err.Error()
+	if !strings.Contains(msg, "cut short") || !strings.Contains(msg, "this run imported 2026-03") || !strings.Contains(msg, "(focus-1.0-csv) instead") || strings.Contains(msg, "stays") {
+		t.Errorf("failure %q, want it to say that the FOCUS export provided 2026-03", msg)
+	}
+	var march []string
+	for _, p := range res.Imported {
+		if p.Period.Period == "2026-03" {
+			march = append(march, p.Format)
+		}
+	}
+	if len(march) != 1 || !strings.HasPrefix(march[0], "focus") {
+		t.Errorf("March imported from %v, want the FOCUS export", march)
 	}
 }
 
