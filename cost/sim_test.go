@@ -162,7 +162,7 @@ func TestSimulatedAttribution(t *testing.T) {
 		t.Errorf("the report by resource changed from one build to the next")
 	}
 
-	for _, by := range []string{ByPrincipal, ByService, ByResource, ByDay, ByAccount, "tag:team"} {
+	for _, by := range []string{ByPrincipal, ByService, ByResource, ByDay, ByAccount, ByRole, "tag:team"} {
 		rep, err := r.Build(ctx, ReportConfig{By: by, Month: "2026-03", OwnerTag: "owner"})
 		if err != nil {
 			t.Fatal(err)

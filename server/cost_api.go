@@ -13,7 +13,7 @@ import (
 	"github.com/cairn-audit/cairn/cost"
 )
 
-// GET /api/v1/cost/report?by=principal|service|resource|day|account|tag:KEY[&month=YYYY-MM][&payer=ACCOUNT][&service=CODE][&measure=cost|amortized][&owner-tag=T][&limit=N]
+// GET /api/v1/cost/report?by=principal|service|resource|day|account|role|tag:KEY[&month=YYYY-MM][&payer=ACCOUNT][&service=CODE][&measure=cost|amortized][&owner-tag=T][&limit=N]
 //   -> cost.Report, what `cairn cost report -format json` prints
 // GET /api/v1/cost/spikes[?month=YYYY-MM][&payer=ACCOUNT][&service=CODE][&factor=2][&min-increase=5]
 //   -> []cost.Spike, what `cairn cost spikes -format json` prints

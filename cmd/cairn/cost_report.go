@@ -21,12 +21,12 @@ import (
 func costDir(data string) string { return filepath.Join(data, "cost") }
 
 // runCostReport prints the cost grouped by principal, service, resource,
-// day, account or a user tag, with how each amount was attributed.
+// day, account, role or a user tag, with how each amount was attributed.
 func runCostReport(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "cost report", "")
 	data := dataFlag(fs, e)
 	var cfg cost.ReportConfig
-	fs.StringVar(&cfg.By, "by", cost.ByPrincipal, "group by principal, service, resource, day, account or tag:KEY (a user tag, e.g. tag:team)")
+	fs.StringVar(&cfg.By, "by", cost.ByPrincipal, "group by principal, service, resource, day, account, role (the IAM role the creating call came through) or tag:KEY (a user tag, e.g. tag:team)")
 	fs.StringVar(&cfg.Month, "month", "", "the billing period, YYYY-MM (default: every imported period)")
 	fs.StringVar(&cfg.Payer, "payer", "", "only this payer account's reports (default: every payer's)")
 	fs.StringVar(&cfg.Service, "service", "", "only this service code, e.g. AmazonEC2")
@@ -136,8 +136,8 @@ func how(row cost.ReportRow) string {
 		if a.Via != "" {
 			s += " via " + a.Via
 		}
-		if a.Method == cost.MethodCreatedByTag && a.Creator != "" {
-			s += " (" + a.Creator + ")" // the session the tag names
+		if (a.Method == cost.MethodCreatedByTag || a.Method == cost.MethodCreation) && a.Creator != "" {
+			s += " (" + a.Creator + ")" // the role session the call came through, or the tag names
 		}
 		return s
 	}
@@ -199,10 +199,10 @@ func printCostReport(e *env, rep *cost.Report) {
 		fmt.Fprintln(tw, line)
 	}
 	tw.Flush()
-	if rep.By != cost.ByPrincipal && rep.By != cost.ByResource {
-		// The methods tell how cost went to principals: by service, day,
-		// account or tag no amount went to one, and the line would read as
-		// a breakdown of those rows.
+	if rep.By != cost.ByPrincipal && rep.By != cost.ByResource && rep.By != cost.ByRole {
+		// The methods tell how cost was attributed: by service, day,
+		// account or tag it was not, and the line would read as a
+		// breakdown of those rows.
 		return
 	}
 	var parts []string
