@@ -19,7 +19,7 @@ const (
 	MethodCreatedByTag = "tag:aws:createdBy"         // AWS's creator tag, where CloudTrail has no creation call
 	MethodOwnerTag     = "tag:owner"                 // the configured owner tag
 	MethodUnattributed = "unattributed"              // a resource nothing names a creator for
-	MethodShared       = "shared"                    // a cost without a resource (support, tax, fees, …)
+	MethodShared       = "shared"                    // a cost without a resource or creator tag (support, tax, fees, …)
 )
 
 // Labels of the amounts that no principal carries.
@@ -222,6 +222,10 @@ type Attribution struct {
 	// creatorID is the principalId of the call that created the resource,
 	// for comparing with aws:createdBy.
 	creatorID string
+	// role is the IAM role the creating call came through ("" for a user,
+	// root, or a role the trail never shows), for the report by role: a
+	// pipeline's cost is billed to the person who ran it, and shows there.
+	role string
 }
 
 // Attributor matches cost rows' resources to their creators.
@@ -352,7 +356,7 @@ type Span struct {
 // then to each creation's principal until the next.
 func (a *Attributor) Spans(account, resourceID, createdBy string, tags map[string]string) []Span {
 	if resourceID == "" {
-		return []Span{{Attribution: Attribution{Principal: LabelShared, Method: MethodShared}}}
+		return []Span{{Attribution: a.withoutResource(createdBy)}}
 	}
 	list := a.creationsOf(account, resourceID)
 	if len(list) == 0 {
@@ -379,12 +383,24 @@ func (a *Attributor) Spans(account, resourceID, createdBy string, tags map[strin
 // usage being attributed; createdBy and tags come from the cost row.
 func (a *Attributor) Attribute(account, resourceID string, until time.Time, createdBy string, tags map[string]string) Attribution {
 	if resourceID == "" {
-		return Attribution{Principal: LabelShared, Method: MethodShared}
+		return a.withoutResource(createdBy)
 	}
 	if c := a.find(account, resourceID, "", until); c != nil {
 		return a.ofCreator(c)
 	}
 	return a.fallback(createdBy, tags)
+}
+
+// withoutResource attributes a cost row without a resource ID: by its
+// aws:createdBy tag when it has one (a NAT gateway's hours, or any row of a
+// report exported without resource IDs), else as shared (support, tax,
+// fees), which nobody created.
+func (a *Attributor) withoutResource(createdBy string) Attribution {
+	if createdBy == "" {
+		return Attribution{Principal: LabelShared, Method: MethodShared}
+	}
+	principal, session, role := a.createdByLabel(createdBy)
+	return Attribution{Principal: principal, Method: MethodCreatedByTag, Creator: session, role: role}
 }
 
 // ofCreator attributes to a creating call's principal, or, when a service
@@ -400,17 +416,30 @@ func (a *Attributor) ofCreator(c *Creator) Attribution {
 			if parent.Type == typeStack {
 				method = MethodParentStack
 			}
-			return Attribution{Principal: pc.Principal, Method: method, Creator: c.Principal, EventID: pc.EventID, Via: parent.Type + " " + parent.ID, creatorID: c.PrincipalID}
+			return Attribution{Principal: pc.Principal, Method: method, Creator: c.Principal, EventID: pc.EventID, Via: parent.Type + " " + parent.ID, creatorID: c.PrincipalID, role: pc.Role}
 		}
 	}
-	return Attribution{Principal: c.Principal, Method: MethodCreation, EventID: c.EventID, creatorID: c.PrincipalID}
+	return Attribution{Principal: c.Principal, Method: MethodCreation, Creator: c.session(), EventID: c.EventID, creatorID: c.PrincipalID, role: c.Role}
+}
+
+// session names the role session a creating call came through
+// (assumed-role/GitHubActionsDeploy/gha-run-42) when its principal is named
+// otherwise (the person a pipeline's source identity names), as the
+// attributions by aws:createdBy name it; "" when the principal says it all
+// (a person's own session, a role, a service).
+func (c *Creator) session() string {
+	_, name, ok := strings.Cut(c.PrincipalID, ":")
+	if c.Role == "" || !ok || c.Service != "" || c.Principal == name || c.Principal == "role/"+c.Role {
+		return ""
+	}
+	return "assumed-role/" + c.Role + "/" + name
 }
 
 // fallback attributes by the tags when no creation call is known.
 func (a *Attributor) fallback(createdBy string, tags map[string]string) Attribution {
 	if createdBy != "" {
-		principal, session := a.createdByLabel(createdBy)
-		return Attribution{Principal: principal, Method: MethodCreatedByTag, Creator: session}
+		principal, session, role := a.createdByLabel(createdBy)
+		return Attribution{Principal: principal, Method: MethodCreatedByTag, Creator: session, role: role}
 	}
 	if a.ownerTag != "" {
 		if v := tags[a.ownerTag]; v != "" {
@@ -434,31 +463,32 @@ func (a *Attributor) fallback(createdBy string, tags map[string]string) Attribut
 //	AssumedRole:AROAUNSEEN:x            role AROAUNSEEN (a role the trail never shows)
 //
 // An assumed role's session is returned too, as assumed-role/ROLE/SESSION,
-// unless the principal is the session's person.
-func (a *Attributor) createdByLabel(v string) (principal, session string) {
+// unless the principal is the session's person, and so is the role's name
+// when the trail shows it.
+func (a *Attributor) createdByLabel(v string) (principal, session, roleName string) {
 	parts := strings.SplitN(v, ":", 3)
 	switch {
 	case len(parts) == 3 && parts[0] == "AssumedRole":
 		roleID, name := parts[1], parts[2]
-		if personLike(name) {
-			return name, ""
-		}
 		role, known := a.roleByID[roleID]
+		if personLike(name) {
+			return name, "", role.name
+		}
 		if !known {
-			return "role " + roleID, "assumed-role/" + roleID + "/" + name
+			return "role " + roleID, "assumed-role/" + roleID + "/" + name, ""
 		}
 		session = "assumed-role/" + role.name + "/" + name
 		if p := a.sessionLabel[roleID+":"+name]; p != "" {
-			return p, session
+			return p, session, role.name
 		}
 		if role.service != "" {
-			return role.service, session
+			return role.service, session, role.name
 		}
-		return "role/" + role.name, session
+		return "role/" + role.name, session, role.name
 	case len(parts) == 3:
-		return parts[2], ""
+		return parts[2], "", ""
 	case len(parts) >= 1 && parts[0] == "Root":
-		return "root", ""
+		return "root", "", ""
 	}
-	return v, ""
+	return v, "", ""
 }

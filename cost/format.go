@@ -75,6 +75,20 @@ type column struct {
 // ErrNotCostReport is returned for input that is no cost report cairn reads.
 var ErrNotCostReport = errors.New("not a cost report")
 
+// ErrMissingColumn is returned for a cost report without a column that
+// cairn cannot do without (its cost, its usage start).
+var ErrMissingColumn = errors.New("a cost report without a column cairn needs")
+
+// missingColumn says which column a recognised report lacks, and what it
+// holds.
+type missingColumn struct{ report, column, holds string }
+
+func (e *missingColumn) Error() string {
+	return fmt.Sprintf("a %s without %s, the column that holds %s: create the report with that column", e.report, e.column, e.holds)
+}
+
+func (e *missingColumn) Is(target error) bool { return target == ErrMissingColumn }
+
 // expected says what the recogniser looks for, for error messages.
 const expected = "expected a Cost and Usage Report (CSV with lineItem/UnblendedCost, or Parquet with line_item_unblended_cost) or a FOCUS export (BilledCost, ChargePeriodStart), as CSV, CSV.gz or Parquet"
 
@@ -93,15 +107,35 @@ func recognise(cols []column) (Kind, string, error) {
 		}
 		return true
 	}
+	// A report is told by its own columns' prefixes (lineItem/…, bill/…),
+	// so that one without a column that cairn needs is named as what it is,
+	// with the column it lacks.
+	prefixed := func(prefixes ...string) bool {
+		for n := range has {
+			for _, p := range prefixes {
+				if strings.HasPrefix(n, p) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	const cur = "Cost and Usage Report"
 	switch {
-	case present("lineitem/unblendedcost"):
+	case prefixed("lineitem/", "bill/", "identity/"):
+		if !present("lineitem/unblendedcost") {
+			return KindUnknown, "", &missingColumn{cur, "lineItem/UnblendedCost", "each row's cost"}
+		}
 		if !present("lineitem/usagestartdate") && !present("identity/timeinterval") {
-			return KindUnknown, "", fmt.Errorf("%w: a Cost and Usage Report without lineItem/UsageStartDate", ErrNotCostReport)
+			return KindUnknown, "", &missingColumn{cur, "lineItem/UsageStartDate (or identity/TimeInterval)", "when each row's usage began"}
 		}
 		return KindCURLegacy, "", nil
-	case present("line_item_unblended_cost"):
+	case prefixed("line_item_", "bill_payer_account_id", "bill_billing_period_", "identity_line_item_id", "identity_time_interval"):
+		if !present("line_item_unblended_cost") {
+			return KindUnknown, "", &missingColumn{cur, "line_item_unblended_cost", "each row's cost"}
+		}
 		if !present("line_item_usage_start_date") && !present("identity_time_interval") {
-			return KindUnknown, "", fmt.Errorf("%w: a Cost and Usage Report without line_item_usage_start_date", ErrNotCostReport)
+			return KindUnknown, "", &missingColumn{cur, "line_item_usage_start_date (or identity_time_interval)", "when each row's usage began"}
 		}
 		// CUR 2.0 has a fixed schema with the sparse columns gathered in
 		// maps; the legacy Athena form spreads tags over columns.
@@ -109,6 +143,11 @@ func recognise(cols []column) (Kind, string, error) {
 			return KindCUR2, "", nil
 		}
 		return KindCURLegacySnake, "", nil
+	case present("billedcost") != present("chargeperiodstart"):
+		if !present("billedcost") {
+			return KindUnknown, "", &missingColumn{"FOCUS export", "BilledCost", "each row's cost"}
+		}
+		return KindUnknown, "", &missingColumn{"FOCUS export", "ChargePeriodStart", "when each row's charge began"}
 	case present("billedcost", "chargeperiodstart"):
 		v := "1.0"
 		switch {
@@ -190,9 +229,9 @@ func checkGzip(path string) error {
 	defer zr.Close()
 	if _, err := io.Copy(io.Discard, zr); err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return cairn.WithHint(errors.New("the gzip file ends before its data does: it was cut short"), "fetch it again; the period imported before stays as it was")
+			return cairn.WithHint(errors.New("the gzip file ends before its data does: it was cut short"), "fetch it again")
 		}
-		return cairn.WithHint(fmt.Errorf("a damaged gzip file: %v", err), "fetch it again; the period imported before stays as it was")
+		return cairn.WithHint(fmt.Errorf("a damaged gzip file: %v", err), "fetch it again")
 	}
 	return nil
 }

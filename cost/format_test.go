@@ -42,7 +42,8 @@ func TestSniffAndRecognise(t *testing.T) {
 		{"FOCUS 1.1", []byte(strings.TrimSuffix(focusHeader, "\n") + ",ServiceSubcategory,SkuMeter\n"), "focus-1.1-csv", false, 10},
 		{"FOCUS 1.2", gzipped(strings.TrimSuffix(focusHeader, "\n") + ",ServiceSubcategory,InvoiceId\n"), "focus-1.2-csv", true, 10},
 		{"lower-case FOCUS", []byte(strings.ToLower(focusHeader)), "focus-1.0-csv", false, 8},
-		{"CUR without dates", []byte("lineItem/UnblendedCost,lineItem/ProductCode\n"), "not a cost report: a Cost and Usage Report without", false, 2},
+		{"CUR without dates", []byte("lineItem/UnblendedCost,lineItem/ProductCode\n"), "a Cost and Usage Report without lineItem/UsageStartDate", false, 2},
+		{"CUR without its cost", []byte("lineItem/UsageStartDate,lineItem/BlendedCost\n"), "a Cost and Usage Report without lineItem/UnblendedCost", false, 2},
 		{"other CSV", []byte("name,value\nx,1\n"), "not a cost report: expected", false, 2},
 		{"one column", []byte("hello\n"), "not a cost report: the first line is no CSV header", false, 0},
 		{"empty", nil, "not a cost report: the file is empty", false, 0},
@@ -65,8 +66,8 @@ func TestSniffAndRecognise(t *testing.T) {
 			got := ""
 			if err != nil {
 				got = err.Error()
-				if !errors.Is(err, ErrNotCostReport) {
-					t.Errorf("error %v is not ErrNotCostReport", err)
+				if !errors.Is(err, ErrNotCostReport) && !errors.Is(err, ErrMissingColumn) {
+					t.Errorf("error %v is neither ErrNotCostReport nor ErrMissingColumn", err)
 				}
 			} else {
 				got = Format{Kind: kind, Container: ContainerCSV, Version: version}.String()

@@ -107,6 +107,12 @@ type Notice struct {
 type Failure struct {
 	Path string
 	Err  error
+
+	// period is the billing period the input would have provided, when
+	// known (a CUR assembly's, a report's whose rows were all rejected), and
+	// payers its payer accounts, when known: Import says what became of it.
+	period string
+	payers []string
 }
 
 // ErrFailedInputs is returned (wrapped) when some inputs could not be
@@ -166,7 +172,7 @@ func (s *Store) Import(ctx context.Context, cfg ImportConfig, inputs ...string) 
 
 	groups := discover(ctx, eng, files, res)
 	if len(groups) == 0 && len(res.Failures) == 0 {
-		res.Failures = append(res.Failures, Failure{strings.Join(inputs, " "), fmt.Errorf("%w; %s", ErrNoReport, expected)})
+		res.Failures = append(res.Failures, Failure{Path: strings.Join(inputs, " "), Err: fmt.Errorf("%w; %s", ErrNoReport, expected)})
 	}
 	var staged []*stagedPeriod
 	// A month comes from one report at a time per payer: the first group
@@ -185,8 +191,11 @@ func (s *Store) Import(ctx context.Context, cfg ImportConfig, inputs ...string) 
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			res.Failures = append(res.Failures, Failure{g.source, err})
+			res.Failures = append(res.Failures, Failure{Path: g.source, Err: err, period: g.period})
 			continue
+		}
+		if len(periods) > 0 && !hasResourceIDs(g.format.Kind, g.files) {
+			res.Notices = append(res.Notices, Notice{g.source, noResourceIDs})
 		}
 		for _, p := range periods {
 			cs := claims[p.Period.Period]
@@ -203,6 +212,9 @@ func (s *Store) Import(ctx context.Context, cfg ImportConfig, inputs ...string) 
 			return nil, err
 		}
 	}
+	for i := range res.Failures {
+		sayWhatBecameOfPeriod(&res.Failures[i], res.Imported, m)
+	}
 	slices.SortStableFunc(res.Imported, func(a, b ImportedPeriod) int {
 		return cmp.Or(strings.Compare(a.Period.Period, b.Period.Period), slices.Compare(a.Payers, b.Payers))
 	})
@@ -211,6 +223,37 @@ func (s *Store) Import(ctx context.Context, cfg ImportConfig, inputs ...string) 
 		return res, fmt.Errorf("%w: %d of them", ErrFailedInputs, len(res.Failures))
 	}
 	return res, nil
+}
+
+// noResourceIDs says that a report's cost cannot be matched to the
+// resources CloudTrail saw created.
+const noResourceIDs = "the report has no resource ID column: its cost is attributed by the aws:createdBy tag alone; create the report with resource IDs (\"Include resource IDs\") to attribute it by the CloudTrail calls that created each resource"
+
+// sayWhatBecameOfPeriod adds to a failure what became of the billing period
+// its input would have provided: another report of the same run may have
+// provided it, so that "the period stays as it was" would not be true.
+// before is the store's manifest before the run.
+func sayWhatBecameOfPeriod(f *Failure, imported []ImportedPeriod, before *storeManifest) {
+	if f.period == "" {
+		return
+	}
+	samePeriod := func(p Period) bool {
+		return p.Period == f.period && (len(f.payers) == 0 || len(p.Payers) == 0 || slices.ContainsFunc(p.Payers, func(x string) bool { return slices.Contains(f.payers, x) }))
+	}
+	var from []string
+	for _, p := range imported {
+		if samePeriod(p.Period) {
+			from = append(from, fmt.Sprintf("%s%s from %s (%s)", p.Period.Period, PayersText(p.Payers), p.Source, p.Format))
+		}
+	}
+	switch {
+	case len(from) > 0:
+		f.Err = fmt.Errorf("%w; this run imported %s instead", f.Err, strings.Join(from, " and "))
+	case slices.ContainsFunc(before.Periods, samePeriod):
+		f.Err = fmt.Errorf("%w; %s stays as imported before", f.Err, f.period)
+	default:
+		f.Err = fmt.Errorf("%w; %s was not imported", f.Err, f.period)
+	}
 }
 
 // skippedPeriod says that a period of g is not imported because an
@@ -250,6 +293,10 @@ type stagedPeriod struct {
 func (s *Store) commit(id string, staged []*stagedPeriod, cfg ImportConfig, res *ImportResult) error {
 	now := time.Now().UTC()
 	var add []Period
+	// Files are numbered per period folder, not per staged period: two
+	// payers' reports of one month share the folder, and the second's files
+	// would replace the first's under the same names.
+	numbered := map[string]int{}
 	for _, sp := range staged {
 		p := sp.Period
 		dir := filepath.Join(s.dir, p.Period)
@@ -263,8 +310,9 @@ func (s *Store) commit(id string, staged []*stagedPeriod, cfg ImportConfig, res 
 			}
 		}
 		var rel []string
-		for i, f := range p.Files {
-			name := fmt.Sprintf("%s-%d.parquet", id, i)
+		for _, f := range p.Files {
+			name := fmt.Sprintf("%s-%d.parquet", id, numbered[p.Period])
+			numbered[p.Period]++
 			if err := syncPath(f); err != nil {
 				return fmt.Errorf("cost store: %w", err)
 			}

@@ -39,12 +39,12 @@ func expandInputs(inputs []string, res *ImportResult) []inputFile {
 	for _, in := range inputs {
 		abs, err := filepath.Abs(in)
 		if err != nil {
-			res.Failures = append(res.Failures, Failure{in, err})
+			res.Failures = append(res.Failures, Failure{Path: in, Err: err})
 			continue
 		}
 		st, err := os.Stat(abs)
 		if err != nil {
-			res.Failures = append(res.Failures, Failure{in, cairn.WithHint(errors.New("no such file or folder"), "give a cost report file or a folder that holds some")})
+			res.Failures = append(res.Failures, Failure{Path: in, Err: cairn.WithHint(errors.New("no such file or folder"), "give a cost report file or a folder that holds some")})
 			continue
 		}
 		if !st.IsDir() {
@@ -60,7 +60,7 @@ func expandInputs(inputs []string, res *ImportResult) []inputFile {
 		var found int
 		err = filepath.WalkDir(abs, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
-				res.Failures = append(res.Failures, Failure{path, err})
+				res.Failures = append(res.Failures, Failure{Path: path, Err: err})
 				return nil
 			}
 			name := d.Name()
@@ -82,9 +82,9 @@ func expandInputs(inputs []string, res *ImportResult) []inputFile {
 			return nil
 		})
 		if err != nil {
-			res.Failures = append(res.Failures, Failure{in, err})
+			res.Failures = append(res.Failures, Failure{Path: in, Err: err})
 		} else if found == 0 {
-			res.Failures = append(res.Failures, Failure{in, cairn.WithHint(fmt.Errorf("%w: the folder is empty", ErrNoReport), "give a folder that holds cost reports")})
+			res.Failures = append(res.Failures, Failure{Path: in, Err: cairn.WithHint(fmt.Errorf("%w: the folder is empty", ErrNoReport), "give a folder that holds cost reports")})
 		}
 	}
 	return out
@@ -140,7 +140,16 @@ func discover(ctx context.Context, eng *importEngine, files []inputFile, res *Im
 	fail := func(path string, err error) {
 		if !failed[path] {
 			failed[path] = true
-			res.Failures = append(res.Failures, Failure{path, err})
+			res.Failures = append(res.Failures, Failure{Path: path, Err: err})
+		}
+	}
+	// ofPeriod records the billing period that a failed input's assembly
+	// would have provided, for Import to say what became of it.
+	ofPeriod := func(path, period string) {
+		for i := range res.Failures {
+			if f := &res.Failures[i]; f.Path == path && f.period == "" {
+				f.period = period
+			}
 		}
 	}
 	for _, f := range files {
@@ -183,6 +192,7 @@ func discover(ctx context.Context, eng *importEngine, files []inputFile, res *Im
 		if len(m.missing) > 0 {
 			fail(m.path, cairn.WithHint(fmt.Errorf("assembly %s of %s lists %d files, %d of them missing (%s)", m.AssemblyID, m.period, len(m.ReportKeys), len(m.missing), m.missing[0]),
 				"copy the whole assembly folder: importing part of it would replace the period with part of its cost"))
+			ofPeriod(m.path, m.period)
 			for _, p := range m.files {
 				claimedBy[p] = m
 			}
@@ -220,6 +230,9 @@ func discover(ctx context.Context, eng *importEngine, files []inputFile, res *Im
 			g.add(df)
 		}
 		if !ok {
+			for _, p := range m.files {
+				ofPeriod(p, m.period)
+			}
 			continue
 		}
 		if len(g.files) == 0 {

@@ -311,8 +311,8 @@ func (e *importEngine) stage(ctx context.Context, g *group, dir string, res *Imp
 		if sp.Period.Rows == 0 && sp.Period.Rejected > 0 {
 			// A period whose every row was rejected is left as it was: a
 			// broken file must not empty a period that was imported well.
-			res.Failures = append(res.Failures, Failure{g.source, fmt.Errorf("%s: all %d rows rejected (%s); the period was left as it was",
-				sp.Period.Period, sp.Period.Rejected, reasonList(sp.Rejects))})
+			res.Failures = append(res.Failures, Failure{Path: g.source, Err: fmt.Errorf("%s: all %d rows rejected (%s)",
+				sp.Period.Period, sp.Period.Rejected, reasonList(sp.Rejects)), period: sp.Period.Period, payers: sp.Period.Payers})
 			continue
 		}
 		if sp.Period.Files == nil {

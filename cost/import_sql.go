@@ -167,17 +167,8 @@ func mapOf(col column) (expr string, fromText bool) {
 // start, else from its usage start.
 func canonicalQuery(kind Kind, cols []column, from, period string) (string, error) {
 	c := newColset(cols)
-	var names srcNames
-	switch kind {
-	case KindCURLegacy:
-		names = curLegacyNames
-	case KindCURLegacySnake:
-		names = curSnakeNames
-	case KindCUR2:
-		names = cur2Names
-	case KindFOCUS:
-		names = focusNames
-	default:
+	names, ok := namesOf(kind)
+	if !ok {
 		return "", fmt.Errorf("%w: %s", ErrNotCostReport, expected)
 	}
 
@@ -196,18 +187,21 @@ func canonicalQuery(kind Kind, cols []column, from, period string) (string, erro
 	var in []string
 	add := func(expr, as string) { in = append(in, expr+" AS "+ident(as)) }
 
-	// Dates.
-	tsOf := func(names []string, part int) (string, string) {
-		if cs := c.find(names...); len(cs) > 0 {
-			return timestampOf(cs[0]), absent(cs[0])
+	// Dates. Where the usage dates are missing or empty, the line item's
+	// time interval holds both: start/end. A date that is there and cannot
+	// be read is unparseable, not replaced.
+	tsOf := func(dates []string, part int) (string, string) {
+		date, dateAbsent := "NULL::TIMESTAMP", "true"
+		if cs := c.find(dates...); len(cs) > 0 {
+			date, dateAbsent = timestampOf(cs[0]), absent(cs[0])
 		}
-		// Without the usage dates, the line item's time interval holds
-		// both: start/end.
-		if cs := c.find(names[len(names)-1:]...); len(cs) > 0 && part > 0 {
-			e := fmt.Sprintf("split_part(CAST(%s AS VARCHAR), '/', %d)", ident(cs[0].Name), part)
-			return "TRY_CAST(TRY_CAST(nullif(" + e + ", '') AS TIMESTAMPTZ) AS TIMESTAMP)", "(nullif(" + e + ", '') IS NULL)"
+		cs := c.find(names.interval...)
+		if len(cs) == 0 {
+			return date, dateAbsent
 		}
-		return "NULL::TIMESTAMP", "true"
+		e := fmt.Sprintf("nullif(trim(split_part(CAST(%s AS VARCHAR), '/', %d)), '')", ident(cs[0].Name), part)
+		interval := "TRY_CAST(TRY_CAST(" + e + " AS TIMESTAMPTZ) AS TIMESTAMP)"
+		return "CASE WHEN " + dateAbsent + " THEN " + interval + " ELSE " + date + " END", "(" + dateAbsent + " AND " + e + " IS NULL)"
 	}
 	start, startAbsent := tsOf(names.start, 1)
 	end, endAbsent := tsOf(names.end, 2)
@@ -346,6 +340,34 @@ FROM (SELECT %[2]s FROM %[3]s) __t`, periodExpr, strings.Join(in, ",\n\t"), src)
 	return out, nil
 }
 
+// namesOf returns the input columns of a kind of report.
+func namesOf(kind Kind) (srcNames, bool) {
+	switch kind {
+	case KindCURLegacy:
+		return curLegacyNames, true
+	case KindCURLegacySnake:
+		return curSnakeNames, true
+	case KindCUR2:
+		return cur2Names, true
+	case KindFOCUS:
+		return focusNames, true
+	}
+	return srcNames{}, false
+}
+
+// hasResourceIDs tells whether any file of a report has the resource ID
+// column: a report created without "Include resource IDs" has none, and
+// only tags can attribute its cost.
+func hasResourceIDs(kind Kind, files []*dataFile) bool {
+	names, _ := namesOf(kind)
+	for _, f := range files {
+		if len(newColset(f.cols).find(names.resourceID...)) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // tagColumns builds the tags map of a report that spreads tags over
 // columns (resourceTags/user:Team, resource_tags_user_team). AWS's own tags
 // are left out; columns whose normalised keys collide give the first
@@ -391,6 +413,7 @@ func tagColumns(c *colset, prefix string) string {
 // is read from, in order of preference.
 type srcNames struct {
 	periodStart, start, end                                        []string
+	interval                                                       []string // start/end, read where start or end is missing
 	payer, usageAccount, chargeType, service, usageType, operation []string
 	region, resourceID, cost, riEffective, spEffective             []string
 	createdBy, asg, stack                                          []string
@@ -399,12 +422,11 @@ type srcNames struct {
 	tagMap                                                         []string // user tags in one map column
 }
 
-// The last name of start and end is the line item's time interval, read
-// when the usage dates are missing.
 var curLegacyNames = srcNames{
 	periodStart:  []string{"bill/billingperiodstartdate"},
-	start:        []string{"lineitem/usagestartdate", "identity/timeinterval"},
-	end:          []string{"lineitem/usageenddate", "identity/timeinterval"},
+	start:        []string{"lineitem/usagestartdate"},
+	end:          []string{"lineitem/usageenddate"},
+	interval:     []string{"identity/timeinterval"},
 	payer:        []string{"bill/payeraccountid"},
 	usageAccount: []string{"lineitem/usageaccountid"},
 	chargeType:   []string{"lineitem/lineitemtype"},
@@ -425,8 +447,9 @@ var curLegacyNames = srcNames{
 
 var curSnakeNames = srcNames{
 	periodStart:  []string{"bill_billing_period_start_date"},
-	start:        []string{"line_item_usage_start_date", "identity_time_interval"},
-	end:          []string{"line_item_usage_end_date", "identity_time_interval"},
+	start:        []string{"line_item_usage_start_date"},
+	end:          []string{"line_item_usage_end_date"},
+	interval:     []string{"identity_time_interval"},
 	payer:        []string{"bill_payer_account_id"},
 	usageAccount: []string{"line_item_usage_account_id"},
 	chargeType:   []string{"line_item_line_item_type"},

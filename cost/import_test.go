@@ -789,14 +789,50 @@ func TestImportTruncatedGzipLeavesPeriod(t *testing.T) {
 	os.MkdirAll(filepath.Dir(lone), 0o755)
 	os.WriteFile(lone, b[:len(b)/2], 0o644)
 	os.WriteFile(parts[0], b[:len(b)/2], 0o644)
-	for _, in := range []string{cur, lone} {
+	for in, says := range map[string]string{cur: "2026-03 stays as imported before", lone: "cut short"} {
 		res, err := s.Import(context.Background(), DefaultImportConfig(), in)
-		if !errors.Is(err, ErrFailedInputs) || len(res.Failures) != 1 || !strings.Contains(res.Failures[0].Err.Error(), "cut short") {
+		if !errors.Is(err, ErrFailedInputs) || len(res.Failures) != 1 || !strings.Contains(res.Failures[0].Err.Error(), "cut short") || !strings.Contains(res.Failures[0].Err.Error(), says) {
 			t.Errorf("%s cut short: %v %+v", in, err, res)
 		}
 		if p := s.Periods()[0]; p.Total != before.Total || p.Rows != before.Rows {
 			t.Errorf("%s: March changed by a failed import: %+v", in, p)
 		}
+	}
+}
+
+// TestImportCutShortPartSaysWhatProvidedItsPeriod: when a CUR assembly
+// fails for a part file cut short and the FOCUS export of the same run
+// provides its month, the failure says so, not that the month stayed as
+// it was.
+func TestImportCutShortPartSaysWhatProvidedItsPeriod(t *testing.T) {
+	dir := simCostDir(t)
+	parts, _ := filepath.Glob(filepath.Join(dir, "cur", "cairn-sim-cur", "20260301-20260401", "*", "cairn-sim-cur-1.csv.gz"))
+	if len(parts) != 1 {
+		t.Fatalf("parts: %v", parts)
+	}
+	b, err := os.ReadFile(parts[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(parts[0], b[:len(b)/2], 0o644)
+	s := newStore(t)
+	importInto(t, s, filepath.Join(dir, "cur", "cairn-sim-cur", "20260401-20260501")) // April, imported before
+	res, err := s.Import(context.Background(), DefaultImportConfig(), dir)
+	if !errors.Is(err, ErrFailedInputs) || len(res.Failures) != 1 {
+		t.Fatalf("%v %+v", err, res)
+	}
+	msg := res.Failures[0].Err.Error()
+	if !strings.Contains(msg, "cut short") || !strings.Contains(msg, "this run imported 2026-03") || !strings.Contains(msg, "(focus-1.0-csv) instead") || strings.Contains(msg, "stays") {
+		t.Errorf("failure %q, want it to say that the FOCUS export provided 2026-03", msg)
+	}
+	var march []string
+	for _, p := range res.Imported {
+		if p.Period.Period == "2026-03" {
+			march = append(march, p.Format)
+		}
+	}
+	if len(march) != 1 || !strings.HasPrefix(march[0], "focus") {
+		t.Errorf("March imported from %v, want the FOCUS export", march)
 	}
 }
 
@@ -914,6 +950,13 @@ func TestImportKeepsEachPayersMonth(t *testing.T) {
 	if diff := cmp.Diff(want, totals(one)); diff != "" {
 		t.Errorf("one run of both (-want +got):\n%s", diff)
 	}
+	// Each payer's rows are there to report, not only its manifest entry.
+	for payer, total := range map[string]string{"111122223333": "1.5", "444455556666": "2.5"} {
+		rep, err := NewReporter(one, emptyIndex{}).Build(context.Background(), ReportConfig{By: ByService, Payer: payer})
+		if err != nil || rep.Total != total {
+			t.Errorf("one run of both: payer %s's report total %v (%v), want %s", payer, rep.Total, err, total)
+		}
+	}
 }
 
 // TestCurrencies: a period records the currencies its amounts are in, and
@@ -951,5 +994,96 @@ func TestCurrencies(t *testing.T) {
 	rep, err = NewReporter(s, emptyIndex{}).Build(ctx, ReportConfig{By: ByService, Payer: "444455556666"})
 	if err != nil || rep.Currency != "USD" || rep.Total != "2.5" {
 		t.Errorf("one payer: %+v, %v", rep, err)
+	}
+}
+
+// TestImportSaysWhenNoResourceIDs: a report exported without resource IDs
+// is imported with one notice that says so, and its cost still goes to the
+// creators its aws:createdBy tags name; a report with the column has no
+// such notice.
+func TestImportSaysWhenNoResourceIDs(t *testing.T) {
+	dir := t.TempDir()
+	without := filepath.Join(dir, "without.csv")
+	os.WriteFile(without, []byte(`identity/LineItemId,bill/PayerAccountId,bill/BillingPeriodStartDate,lineItem/UsageAccountId,lineItem/LineItemType,lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/ProductCode,lineItem/UnblendedCost,resourceTags/aws:createdBy
+1,111122223333,2026-03-01T00:00:00Z,111122223333,Usage,2026-03-02T00:00:00Z,2026-03-02T01:00:00Z,AmazonEC2,0.5,IAMUser:AIDAHANK:hank
+`), 0o644)
+	store := newStore(t)
+	res := importInto(t, store, without)
+	var notes []string
+	for _, n := range res.Notices {
+		notes = append(notes, n.Message)
+	}
+	if len(notes) != 1 || !strings.Contains(notes[0], "no resource ID column") || strings.Contains(notes[0], "\n") {
+		t.Errorf("notices %q, want one line saying the report has no resource ID column", notes)
+	}
+	rep, err := NewReporter(store, emptyIndex{}).Build(context.Background(), ReportConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Rows) != 1 || rep.Rows[0].Key != "hank" {
+		t.Errorf("rows %+v, want hank's by the tag", rep.Rows)
+	}
+
+	with := hourlyCUR(t, []string{"i-base"}, 2, func(string, int) float64 { return 1 })
+	if res := importInto(t, newStore(t), with); len(res.Notices) != 0 {
+		t.Errorf("a report with resource IDs: notices %+v", res.Notices)
+	}
+}
+
+// TestImportReadsTheTimeInterval: without lineItem/UsageStartDate and
+// UsageEndDate, or where they are empty, a row's usage is the line item's
+// identity/TimeInterval (start/end), as the format says.
+func TestImportReadsTheTimeInterval(t *testing.T) {
+	dir := t.TempDir()
+	for name, csv := range map[string]string{
+		"without the usage dates": `identity/LineItemId,identity/TimeInterval,bill/PayerAccountId,lineItem/UsageAccountId,lineItem/LineItemType,lineItem/ProductCode,lineItem/ResourceId,lineItem/UnblendedCost
+1,2026-03-02T00:00:00Z/2026-03-02T01:00:00Z,111122223333,111122223333,Usage,AmazonEC2,i-one,1.5
+2,2026-03-02T01:00:00Z/2026-03-02T02:00:00Z,111122223333,111122223333,Usage,AmazonEC2,i-one,2
+`,
+		"with the usage dates empty": `identity/LineItemId,identity/TimeInterval,bill/PayerAccountId,lineItem/UsageAccountId,lineItem/LineItemType,lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/ProductCode,lineItem/ResourceId,lineItem/UnblendedCost
+1,2026-03-02T00:00:00Z/2026-03-02T01:00:00Z,111122223333,111122223333,Usage,,,AmazonEC2,i-one,1.5
+2,2026-03-02T01:00:00Z/2026-03-02T02:00:00Z,111122223333,111122223333,Usage,2026-03-02T01:00:00Z,2026-03-02T02:00:00Z,AmazonEC2,i-one,2
+`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(name, " ", "-")+".csv")
+			os.WriteFile(path, []byte(csv), 0o644)
+			res := importInto(t, newStore(t), path)
+			if len(res.Imported) != 1 || res.Imported[0].Rows != 2 || res.Imported[0].Rejected != 0 || res.Imported[0].Total != "3.5" {
+				t.Fatalf("imported %+v, failures %+v", res.Imported, res.Failures)
+			}
+			var start, end time.Time
+			if err := testDB(t).QueryRow("SELECT min(usage_start), max(usage_end) FROM read_parquet("+quoteList(res.Imported[0].Files)+")").Scan(&start, &end); err != nil {
+				t.Fatal(err)
+			}
+			if !start.Equal(time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)) || !end.Equal(time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)) {
+				t.Errorf("usage from %v to %v, want 2026-03-02 00:00 to 02:00", start, end)
+			}
+		})
+	}
+}
+
+// TestImportNamesAMissingCostColumn: a Cost and Usage Report without the
+// column that holds its cost fails with a line that names the column, not
+// as something that is no cost report.
+func TestImportNamesAMissingCostColumn(t *testing.T) {
+	for name, tc := range map[string]struct{ header, want string }{
+		"legacy": {"identity/LineItemId,bill/PayerAccountId,lineItem/UsageAccountId,lineItem/LineItemType,lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/ProductCode,lineItem/ResourceId,lineItem/BlendedCost", "lineItem/UnblendedCost"},
+		"athena": {"identity_line_item_id,bill_payer_account_id,line_item_usage_account_id,line_item_line_item_type,line_item_usage_start_date,line_item_product_code,line_item_resource_id", "line_item_unblended_cost"},
+		"start":  {"identity/LineItemId,bill/PayerAccountId,lineItem/UsageAccountId,lineItem/LineItemType,lineItem/ProductCode,lineItem/ResourceId,lineItem/UnblendedCost", "lineItem/UsageStartDate"},
+		"focus":  {"BillingAccountId,ChargeCategory,ChargePeriodStart,ChargePeriodEnd,ResourceId,ServiceName,EffectiveCost", "BilledCost"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "report.csv")
+			os.WriteFile(path, []byte(tc.header+"\n"), 0o644)
+			res, err := newStore(t).Import(context.Background(), DefaultImportConfig(), path)
+			if !errors.Is(err, ErrFailedInputs) || len(res.Failures) != 1 {
+				t.Fatalf("err %v, %+v", err, res)
+			}
+			msg := res.Failures[0].Err.Error()
+			if !strings.Contains(msg, "without "+tc.want) || strings.Contains(msg, ErrNotCostReport.Error()) || strings.Contains(msg, "\n") {
+				t.Errorf("failure %q, want one line naming %s", msg, tc.want)
+			}
+		})
 	}
 }

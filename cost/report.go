@@ -26,10 +26,18 @@ const (
 	ByResource  = "resource"
 	ByDay       = "day"
 	ByAccount   = "account"
+	// ByRole groups by the IAM role the creating call came through: a
+	// pipeline's role, whose sessions' cost goes to the people who ran
+	// them.
+	ByRole = "role"
 	// ByTagPrefix and a user tag's key (tag:team, tag:cost-center) group by
 	// the tag's value.
 	ByTagPrefix = "tag:"
 )
+
+// LabelNoRole keys, in a report by role, the cost of resources created by
+// no role (an IAM user, root) or by a role the trail never shows.
+const LabelNoRole = "(no role)"
 
 // LabelUntagged keys the cost of resources without the tag a report is by.
 const LabelUntagged = "(untagged)"
@@ -48,7 +56,7 @@ const (
 
 // ReportConfig selects a report.
 type ReportConfig struct {
-	By       string // ByPrincipal, ByService, ByResource, ByDay, ByAccount or ByTagPrefix+key
+	By       string // ByPrincipal, ByService, ByResource, ByDay, ByAccount, ByRole or ByTagPrefix+key
 	Month    string // YYYY-MM; "" for every imported period
 	Payer    string // a payer account; "" for all
 	Service  string // a service code such as AmazonEC2; "" for all
@@ -61,11 +69,11 @@ type ReportConfig struct {
 // messages name the fields as the API's parameters do (by, month, …).
 func (c ReportConfig) Validate() error {
 	switch c.By {
-	case "", ByPrincipal, ByService, ByResource, ByDay, ByAccount:
+	case "", ByPrincipal, ByService, ByResource, ByDay, ByAccount, ByRole:
 	default:
 		key, isTag := strings.CutPrefix(c.By, ByTagPrefix)
 		if !isTag {
-			return fmt.Errorf("by must be principal, service, resource, day, account or tag:KEY, not %.40q", c.By)
+			return fmt.Errorf("by must be principal, service, resource, day, account, role or tag:KEY, not %.40q", c.By)
 		}
 		key = reportTagKey(key)
 		if tagKey(key) == "" {
@@ -186,6 +194,20 @@ type session struct {
 // which cairn does not add up.
 var ErrMixedCurrencies = errors.New("the cost selected is in several currencies")
 
+// MixedCurrenciesError is ErrMixedCurrencies with what to choose from: the
+// payer accounts of the selection, each of which reports in one currency.
+type MixedCurrenciesError struct {
+	Currencies []string
+	Payers     []string
+}
+
+func (e *MixedCurrenciesError) Error() string {
+	return fmt.Sprintf("%s: %s: cairn converts no currency: report one payer account at a time (payers: %s)",
+		ErrMixedCurrencies, strings.Join(e.Currencies, ", "), strings.Join(e.Payers, ", "))
+}
+
+func (e *MixedCurrenciesError) Is(target error) bool { return target == ErrMixedCurrencies }
+
 // open opens a session over the rows cfg selects, attributed.
 func (r *Reporter) open(ctx context.Context, cfg ReportConfig) (*session, error) {
 	s, err := r.openEngine(ctx)
@@ -204,8 +226,7 @@ func (r *Reporter) open(ctx context.Context, cfg ReportConfig) (*session, error)
 	currencies, payers := r.store.currenciesOf(cfg.Month, cfg.Payer)
 	if len(currencies) > 1 {
 		s.close()
-		return nil, cairn.WithHint(fmt.Errorf("%w: %s", ErrMixedCurrencies, strings.Join(currencies, ", ")),
-			"cairn converts no currency: report one payer account at a time (payers: "+strings.Join(payers, ", ")+")")
+		return nil, &MixedCurrenciesError{Currencies: currencies, Payers: payers}
 	}
 	if len(currencies) == 1 {
 		s.currency = currencies[0]
@@ -316,8 +337,16 @@ func (s *session) attribute(ctx context.Context, ownerTag string) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	// Rows without a resource ID but with an aws:createdBy tag (a NAT
+	// gateway's hours, every row of a report exported without resource IDs)
+	// are someone's resource, not support or tax: the tag is all that
+	// names whose. They get rows of attr of their own, by the tag's value.
+	byTag, err := s.createdByWithoutResource(ctx)
+	if err != nil {
+		return err
+	}
 	if _, err := s.conn.ExecContext(ctx, `CREATE TABLE attr (aid INTEGER, usage_account VARCHAR, resource_id VARCHAR, span_from TIMESTAMP, span_to TIMESTAMP,
-		principal VARCHAR, method VARCHAR, creator VARCHAR, event_id VARCHAR, via VARCHAR, creator_id VARCHAR)`); err != nil {
+		principal VARCHAR, method VARCHAR, creator VARCHAR, event_id VARCHAR, via VARCHAR, creator_id VARCHAR, created_by VARCHAR, role VARCHAR)`); err != nil {
 		return err
 	}
 	// Unbounded spans get far-off bounds, so that the join is a plain range.
@@ -339,14 +368,45 @@ func (s *session) attribute(ctx context.Context, ownerTag string) error {
 					to = hi
 				}
 				a := sp.Attribution
-				if err := app.AppendRow(aid, r.account, r.id, from, to, a.Principal, a.Method, a.Creator, a.EventID, a.Via, a.creatorID); err != nil {
+				if err := app.AppendRow(aid, r.account, r.id, from, to, a.Principal, a.Method, a.Creator, a.EventID, a.Via, a.creatorID, nil, a.role); err != nil {
 					app.Close()
 					return err
 				}
 			}
 		}
+		for _, createdBy := range byTag {
+			aid++
+			a := s.attrib.Attribute("", "", time.Time{}, createdBy, nil)
+			if err := app.AppendRow(aid, nil, nil, lo, hi, a.Principal, a.Method, a.Creator, a.EventID, a.Via, a.creatorID, createdBy, a.role); err != nil {
+				app.Close()
+				return err
+			}
+		}
 		return app.Close()
 	})
+}
+
+// createdByWithoutResource lists the aws:createdBy values of the selected
+// rows that have no resource ID.
+func (s *session) createdByWithoutResource(ctx context.Context) ([]string, error) {
+	where := " WHERE resource_id IS NULL AND created_by IS NOT NULL"
+	if s.where != "" {
+		where = s.where + " AND resource_id IS NULL AND created_by IS NOT NULL"
+	}
+	rows, err := s.conn.QueryContext(ctx, "SELECT DISTINCT created_by FROM "+s.from+where+" ORDER BY 1", s.args...)
+	if err != nil {
+		return nil, fmt.Errorf("read cost rows without a resource: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
 
 // joined is the selected rows with their attribution.
@@ -355,12 +415,16 @@ func (s *session) joined(measure string) string {
 	if measure == MeasureAmortized {
 		col = "c.amortized_cost"
 	}
+	// a is a resource's attribution, t that of a row without a resource by
+	// its aws:createdBy tag.
 	return fmt.Sprintf(`(SELECT c.*, %s AS amount,
-		coalesce(a.principal, CASE WHEN c.resource_id IS NULL THEN '%s' ELSE '%s' END) AS principal,
-		coalesce(a.method, CASE WHEN c.resource_id IS NULL THEN '%s' ELSE '%s' END) AS method,
-		a.aid, a.creator, a.event_id, a.via, a.creator_id
+		coalesce(a.principal, t.principal, CASE WHEN c.resource_id IS NULL THEN '%s' ELSE '%s' END) AS principal,
+		coalesce(a.method, t.method, CASE WHEN c.resource_id IS NULL THEN '%s' ELSE '%s' END) AS method,
+		coalesce(a.aid, t.aid) AS aid, coalesce(a.creator, t.creator) AS creator, a.event_id, a.via, a.creator_id,
+		coalesce(a.role, t.role) AS role
 		FROM %s c LEFT JOIN attr a ON a.usage_account = c.usage_account AND a.resource_id = c.resource_id
-		  AND c.usage_start >= a.span_from AND c.usage_start < a.span_to%s)`,
+		  AND c.usage_start >= a.span_from AND c.usage_start < a.span_to
+		LEFT JOIN attr t ON t.created_by = c.created_by AND c.resource_id IS NULL AND t.resource_id IS NULL%s)`,
 		col, LabelShared, LabelUnattributed, MethodShared, MethodUnattributed, s.from, s.where)
 }
 
@@ -401,11 +465,15 @@ func (r *Reporter) Build(ctx context.Context, cfg ReportConfig) (*Report, error)
 		dim = "CASE WHEN usage_end > usage_start + INTERVAL 1 DAY THEN '" + LabelWholePeriod + "' ELSE strftime(usage_start, '%Y-%m-%d') END"
 	case ByAccount:
 		dim = "coalesce(usage_account, '(no account)')"
+	case ByRole:
+		dim = fmt.Sprintf("CASE WHEN role <> '' THEN 'role/' || role WHEN method = '%s' THEN '%s' WHEN method = '%s' THEN '%s' ELSE '%s' END",
+			MethodShared, LabelShared, MethodUnattributed, LabelUnattributed, LabelNoRole)
 	default: // a tag, which Validate checked
 		key := reportTagKey(strings.TrimPrefix(cfg.By, ByTagPrefix))
 		// Cost without a resource (tax, support, fees) cannot carry a tag:
-		// it is shared, not left untagged by someone.
-		dim = fmt.Sprintf("coalesce(map_extract_value(tags, ?), CASE WHEN resource_id IS NULL THEN '%s' ELSE '%s' END)", LabelShared, LabelUntagged)
+		// it is shared, not left untagged by someone. A row that names its
+		// creator (aws:createdBy) is a resource's, though its ID is missing.
+		dim = fmt.Sprintf("coalesce(map_extract_value(tags, ?), CASE WHEN resource_id IS NULL AND created_by IS NULL THEN '%s' ELSE '%s' END)", LabelShared, LabelUntagged)
 		dimArgs = append(dimArgs, tagKey(key))
 	}
 	rep := &Report{By: cfg.By, Month: cfg.Month, Service: cfg.Service, Measure: cfg.Measure, Total: "0", RejectedCost: "0", Rows: []ReportRow{}, Methods: []Amount{}}
@@ -534,11 +602,12 @@ func (r *Reporter) Build(ctx context.Context, cfg ReportConfig) (*Report, error)
 		})
 	}
 	if cfg.Limit > 0 && len(list) > cfg.Limit {
-		// What could not be attributed, or is untagged, and what is shared,
-		// stay rows of their own: they are what a reader checks first.
+		// What could not be attributed, or is untagged or created by no
+		// role, and what is shared, stay rows of their own: they are what a
+		// reader checks first.
 		kept, rest, folded := list[:cfg.Limit:cfg.Limit], new(scaled), 0
 		for _, e := range list[cfg.Limit:] {
-			if e.row.Key == LabelShared || e.row.Key == LabelUnattributed || e.row.Key == LabelUntagged {
+			if e.row.Key == LabelShared || e.row.Key == LabelUnattributed || e.row.Key == LabelUntagged || e.row.Key == LabelNoRole {
 				kept = append(kept, e)
 				continue
 			}

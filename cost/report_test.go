@@ -131,11 +131,120 @@ func TestReportByAccountAndTag(t *testing.T) {
 		"tag:":                           "needs a user tag's key",
 		"tag:aws:createdBy":              "AWS's own tags",
 		"tag:resourceTags/aws:createdBy": "AWS's own tags",
-		"team":                           "by must be principal, service, resource, day, account or tag:KEY",
+		"team":                           "by must be principal, service, resource, day, account, role or tag:KEY",
 	} {
 		err := ReportConfig{By: by}.Validate()
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("by %q: error %v, want one saying %q", by, err, want)
 		}
+	}
+}
+
+// TestReportAttributesRowsWithoutResourceByTag: a row without a resource ID
+// that carries aws:createdBy (a NAT gateway's hours, a report exported
+// without resource IDs) goes to the creator the tag names, by the tag;
+// only rows that name neither (tax) are shared. By tag, such a row is a
+// resource's, untagged, not shared.
+func TestReportAttributesRowsWithoutResourceByTag(t *testing.T) {
+	cur := `identity/LineItemId,bill/PayerAccountId,bill/BillingPeriodStartDate,lineItem/UsageAccountId,lineItem/LineItemType,lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/ProductCode,lineItem/ResourceId,lineItem/UnblendedCost,resourceTags/aws:createdBy,resourceTags/user:team
+1,111122223333,2026-03-01T00:00:00Z,111122223333,Usage,2026-03-02T00:00:00Z,2026-03-02T01:00:00Z,AmazonEC2,,0.045,IAMUser:AIDAHANK:hank,
+2,111122223333,2026-03-01T00:00:00Z,111122223333,Usage,2026-03-02T01:00:00Z,2026-03-02T02:00:00Z,AmazonEC2,,0.045,IAMUser:AIDAHANK:hank,
+3,111122223333,2026-03-01T00:00:00Z,111122223333,Usage,2026-03-02T00:00:00Z,2026-03-02T01:00:00Z,AmazonEC2,,2,AssumedRole:AROADANA:dana@example.com,search
+4,111122223333,2026-03-01T00:00:00Z,111122223333,Tax,2026-03-01T00:00:00Z,2026-04-01T00:00:00Z,AmazonEC2,,1.5,,
+`
+	path := filepath.Join(t.TempDir(), "cur.csv")
+	if err := os.WriteFile(path, []byte(cur), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	store := newStore(t)
+	importInto(t, store, path)
+	rows := func(by string) []string {
+		t.Helper()
+		rep, err := NewReporter(store, emptyIndex{}).Build(context.Background(), ReportConfig{By: by})
+		if err != nil {
+			t.Fatalf("by %s: %v", by, err)
+		}
+		var got []string
+		for _, row := range rep.Rows {
+			s := row.Key + " " + row.Amount
+			if row.Attribution != nil {
+				s += " " + row.Attribution.Principal + " by " + row.Attribution.Method
+			}
+			for _, m := range row.Methods {
+				s += " " + m.Key
+			}
+			got = append(got, s)
+		}
+		return got
+	}
+	if got, want := rows(ByPrincipal), []string{"dana@example.com 2 tag:aws:createdBy", "(shared) 1.5 shared", "hank 0.09 tag:aws:createdBy"}; !slices.Equal(got, want) {
+		t.Errorf("by principal: rows %q, want %q", got, want)
+	}
+	if got, want := rows(ByResource), []string{"(no resource) 2 dana@example.com by tag:aws:createdBy", "(no resource) 1.5 (shared) by shared", "(no resource) 0.09 hank by tag:aws:createdBy"}; !slices.Equal(got, want) {
+		t.Errorf("by resource: rows %q, want %q", got, want)
+	}
+	if got, want := rows("tag:team"), []string{"search 2", "(shared) 1.5", "(untagged) 0.09"}; !slices.Equal(got, want) {
+		t.Errorf("by tag:team: rows %q, want %q", got, want)
+	}
+}
+
+// creationRows answers LoadCreators' query with several creation calls.
+type creationRows [][]any
+
+func (c creationRows) Query(ctx context.Context, sql string) (*cairn.Table, error) {
+	return &cairn.Table{Rows: c}, nil
+}
+
+// TestReportByRole: a pipeline's session whose source identity names a
+// person bills the person, and the report by role shows the pipeline's
+// role; the resource's attribution keeps the session the call came
+// through. A user's resource has no role, and what no call created stays
+// shared or unattributed.
+func TestReportByRole(t *testing.T) {
+	cur := `identity/LineItemId,bill/PayerAccountId,bill/BillingPeriodStartDate,lineItem/UsageAccountId,lineItem/LineItemType,lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/ProductCode,lineItem/ResourceId,lineItem/UnblendedCost,resourceTags/aws:createdBy
+1,111122223333,2026-03-01T00:00:00Z,111122223333,Usage,2026-03-02T00:00:00Z,2026-03-02T01:00:00Z,AmazonEC2,i-gha,10,
+2,111122223333,2026-03-01T00:00:00Z,111122223333,Usage,2026-03-02T00:00:00Z,2026-03-02T01:00:00Z,AmazonEC2,i-alice,4,
+3,111122223333,2026-03-01T00:00:00Z,111122223333,Usage,2026-03-02T00:00:00Z,2026-03-02T01:00:00Z,AmazonEC2,vol-tagged,2,AssumedRole:AROAGHA:gha-run-7
+4,111122223333,2026-03-01T00:00:00Z,111122223333,Usage,2026-03-02T00:00:00Z,2026-03-02T01:00:00Z,AmazonEC2,i-nobody,0.5,
+5,111122223333,2026-03-01T00:00:00Z,111122223333,Tax,2026-03-01T00:00:00Z,2026-04-01T00:00:00Z,AmazonEC2,,1.5,
+`
+	path := filepath.Join(t.TempDir(), "cur.csv")
+	if err := os.WriteFile(path, []byte(cur), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	store := newStore(t)
+	importInto(t, store, path)
+	created := func(id string) []any {
+		return []any{map[string]any{"id": id, "type": "AWS::EC2::Instance", "role": "created"}}
+	}
+	idx := creationRows{
+		{"2026-03-01T09:00:00Z", "e-gha", "RunInstances", "111122223333", "us-east-1", "AssumedRole", "AROAGHA:gha-run-42",
+			"arn:aws:sts::111122223333:assumed-role/GitHubActionsDeploy/gha-run-42", "GitHubActionsDeploy", "arn:aws:iam::111122223333:role/GitHubActionsDeploy",
+			"gha-run-42", "hana@example.com", nil, created("i-gha")},
+		{"2026-03-01T10:00:00Z", "e-alice", "RunInstances", "111122223333", "us-east-1", "IAMUser", "AIDAALICE",
+			"arn:aws:iam::111122223333:user/alice", "alice", nil, nil, nil, nil, created("i-alice")},
+	}
+	build := func(by string) *Report {
+		t.Helper()
+		rep, err := NewReporter(store, idx).Build(context.Background(), ReportConfig{By: by})
+		if err != nil {
+			t.Fatalf("by %s: %v", by, err)
+		}
+		return rep
+	}
+	var got []string
+	for _, row := range build(ByRole).Rows {
+		got = append(got, row.Key+" "+row.Amount)
+	}
+	if want := []string{"role/GitHubActionsDeploy 12", "(no role) 4", "(shared) 1.5", "(unattributed) 0.5"}; !slices.Equal(got, want) {
+		t.Errorf("by role: rows %q, want %q", got, want)
+	}
+	got = nil
+	for _, row := range build(ByResource).Rows {
+		got = append(got, row.Key+" "+row.Attribution.Principal+" "+row.Attribution.Creator)
+	}
+	if want := []string{"i-gha hana@example.com assumed-role/GitHubActionsDeploy/gha-run-42", "i-alice alice ", "vol-tagged role/GitHubActionsDeploy assumed-role/GitHubActionsDeploy/gha-run-7",
+		"(no resource) (shared) ", "i-nobody (unattributed) "}; !slices.Equal(got, want) {
+		t.Errorf("by resource: rows %q, want %q", got, want)
 	}
 }

@@ -142,10 +142,9 @@ func TestSimulatedAttribution(t *testing.T) {
 	}
 	gathered := map[string][]string{}
 	for _, row := range byResource.Rows {
-		k := LabelShared + "|" + MethodShared
-		if a := row.Attribution; a != nil && row.Key != "(no resource)" {
-			k = a.Principal + "|" + a.Method
-		}
+		// The row without a resource too: its cost goes to the creator
+		// that aws:createdBy names, or is shared.
+		k := row.Attribution.Principal + "|" + row.Attribution.Method
 		gathered[k] = append(gathered[k], row.Amount)
 	}
 	for _, row := range byPrincipal.Rows {
@@ -163,7 +162,7 @@ func TestSimulatedAttribution(t *testing.T) {
 		t.Errorf("the report by resource changed from one build to the next")
 	}
 
-	for _, by := range []string{ByPrincipal, ByService, ByResource, ByDay, ByAccount, "tag:team"} {
+	for _, by := range []string{ByPrincipal, ByService, ByResource, ByDay, ByAccount, ByRole, "tag:team"} {
 		rep, err := r.Build(ctx, ReportConfig{By: by, Month: "2026-03", OwnerTag: "owner"})
 		if err != nil {
 			t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/big"
 	"slices"
 	"strings"
 	"time"
@@ -192,7 +193,12 @@ func (s *session) series(ctx context.Context, trunc string, step time.Duration) 
 
 // findSpikes marks each period that costs more than factor times the
 // median of the window periods before it (missing periods count as zero),
-// and joins consecutive marked periods into one spike.
+// and joins consecutive marked periods into one spike. A spike keeps the
+// baseline it began with while it lasts: its own periods would otherwise
+// enter the median and end a long rise half way, and its increase would be
+// measured against itself. The baseline is held to the cent, as it is
+// shown, so that a spike's increase is exactly its periods' cost less that
+// many times its baseline.
 func findSpikes(series []point, step time.Duration, window int, factor, minIncrease float64) []Spike {
 	if len(series) == 0 {
 		return nil
@@ -204,34 +210,45 @@ func findSpikes(series []point, step time.Duration, window int, factor, minIncre
 	first, last := series[0].t.UTC(), series[len(series)-1].t.UTC()
 	var out []Spike
 	var cur *Spike
-	var curIncrease float64
+	var baseline float64
+	var held, increase *big.Rat
 	for t := first.Add(time.Duration(window/2) * step); !t.After(last); t = t.Add(step) {
-		var base []float64
-		for k := 1; k <= window; k++ {
-			bt := t.Add(-time.Duration(k) * step)
-			if bt.Before(first) {
-				break
-			}
-			base = append(base, byTime[bt].cost)
+		if cur == nil {
+			held = mustRat(fmt.Sprintf("%.2f", medianBefore(byTime, t, first, step, window)))
+			baseline, _ = held.Float64()
 		}
-		baseline := median(base)
 		p := byTime[t]
 		if p.cost > baseline*factor && p.cost-baseline >= minIncrease {
 			if cur == nil {
-				out = append(out, Spike{Start: t, Baseline: fmt.Sprintf("%.2f", baseline)})
-				cur, curIncrease = &out[len(out)-1], 0
+				out = append(out, Spike{Start: t, Baseline: held.FloatString(2)})
+				cur, increase = &out[len(out)-1], new(big.Rat)
 			}
 			cur.End = t.Add(step)
 			if mustRat(cur.Peak).Cmp(mustRat(p.raw)) < 0 || cur.Peak == "" {
 				cur.Peak = p.raw
 			}
-			curIncrease += p.cost - baseline
-			cur.Increase = fmt.Sprintf("%.2f", curIncrease)
+			increase.Add(increase, mustRat(p.raw))
+			increase.Sub(increase, held)
+			cur.Increase = increase.FloatString(2)
 			continue
 		}
 		cur = nil
 	}
 	return out
+}
+
+// medianBefore is the median cost of the window periods before t, none
+// before first.
+func medianBefore(byTime map[time.Time]point, t, first time.Time, step time.Duration, window int) float64 {
+	var base []float64
+	for k := 1; k <= window; k++ {
+		bt := t.Add(-time.Duration(k) * step)
+		if bt.Before(first) {
+			break
+		}
+		base = append(base, byTime[bt].cost)
+	}
+	return median(base)
 }
 
 func median(v []float64) float64 {

@@ -193,3 +193,36 @@ func TestSpikeCallsBeforeTheRise(t *testing.T) {
 		t.Fatalf("no day's spike: %+v", spikes)
 	}
 }
+
+// TestSpikeKeepsItsBaseline: a rise that lasts a week is one spike of a
+// week, hourly and daily, measured against the cost from before it began,
+// not cut short once its own hours fill the median.
+func TestSpikeKeepsItsBaseline(t *testing.T) {
+	path := hourlyCUR(t, []string{"i-base", "i-gpu"}, 31*24, func(id string, h int) float64 {
+		switch {
+		case id == "i-base":
+			return 10
+		case h >= 10*24 && h < 17*24:
+			return 300 // from 11 March to 18 March
+		}
+		return 0
+	})
+	store := newStore(t)
+	importInto(t, store, path)
+	spikes, err := NewReporter(store, emptyIndex{}).Spikes(context.Background(), nil, DefaultSpikeConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, sp := range spikes {
+		got = append(got, fmt.Sprintf("%s %s – %s: +%s against %s", sp.Granularity,
+			sp.Start.Format(time.RFC3339), sp.End.Format(time.RFC3339), sp.Increase, sp.Baseline))
+	}
+	want := []string{
+		"hour 2026-03-11T00:00:00Z – 2026-03-18T00:00:00Z: +50400.00 against 10.00",
+		"day 2026-03-11T00:00:00Z – 2026-03-18T00:00:00Z: +50400.00 against 240.00",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("spikes\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

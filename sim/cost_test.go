@@ -120,6 +120,11 @@ func TestCostReportMatchesCloudTrail(t *testing.T) {
 		if strings.Contains(r["lineItem/UsageType"], "BoxUsage") && !strings.HasPrefix(id, "i-") {
 			t.Fatalf("instance line item with resource id %q", id)
 		}
+		// Every NAT gateway's hours, those of the gateways there from the
+		// start too, name it by its ARN.
+		if strings.HasSuffix(r["lineItem/UsageType"], "NatGateway-Hours") && !strings.HasPrefix(id, "arn:aws:ec2:") {
+			t.Fatalf("row %d: NAT gateway hours with resource id %q", i, id)
+		}
 	}
 	if total <= 0 || (total-focusTotal) > 0.01*total || (focusTotal-total) > 0.01*total {
 		t.Errorf("CUR total %.2f, FOCUS total %.2f", total, focusTotal)

@@ -1002,8 +1002,10 @@ func (s *stream) seedResources() {
 		s.st.add(lg, t, false)
 		f.children = append(f.children, lg)
 	}
-	nat := mk(rNAT, hexID(s.r, "nat-0", 16), "", string(appendHex(nil, s.r, 16)), 0)
-	nat.arn = "arn:aws:ec2:" + s.region + ":" + s.acct.id + ":natgateway/" + nat.id
+	// The ARN goes in with the ID: mk opens the gateway's billed lifetime,
+	// which keeps the ARN the cost report names it by.
+	natID := hexID(s.r, "nat-0", 16)
+	mk(rNAT, natID, "arn:aws:ec2:"+s.region+":"+s.acct.id+":natgateway/"+natID, string(appendHex(nil, s.r, 16)), 0)
 	s.lbNames["web-alb"] = true
 	mk(rLB, "web-alb", "arn:aws:elasticloadbalancing:"+s.region+":"+s.acct.id+":loadbalancer/app/web-alb/"+string(appendHex(nil, s.r, 16)), "", 0)
 	s.stackNames["network-base"] = true

@@ -150,10 +150,22 @@ func TestCostReportArguments(t *testing.T) {
 		{[]string{"report", "-month", "2026-04"}, "no cost imported for 2026-04; the months imported: 2026-03\n"},
 		{[]string{"report", "-service", "EC2"}, "no cost under the service code EC2; the codes there, closest first: AmazonEC2, "},
 		{[]string{"spikes", "-month", "2026-04"}, "no cost imported for 2026-04; "},
+		{[]string{"report", "-payer", "111111111111"}, "no cost imported for the payer account 111111111111; the payers there: "},
+		{[]string{"spikes", "-payer", "111111111111"}, "no cost imported for the payer account 111111111111; the payers there: "},
+		{[]string{"report", "-by", "tag:nosuch"}, "no resource has the tag nosuch; the tags there: team\n"},
 	} {
 		r := runCairn(t, nil, append([]string{"cost", tc.args[0], "-data", data}, tc.args[1:]...)...)
 		if r.code != 0 || !strings.HasPrefix(r.stderr, tc.hint) || strings.Count(r.stderr, "\n") != 1 || strings.Contains(r.stdout, "attributed by") {
 			t.Errorf("%v: exit %d\n%s%s", tc.args, r.code, r.stdout, r.stderr)
+		}
+	}
+
+	// How cost went to principals is told under the reports that give cost
+	// to principals, not under those by service, day, account or tag.
+	for by, footer := range map[string]bool{"principal": true, "resource": true, "role": true, "service": false, "day": false, "account": false, "tag:team": false} {
+		r := runCairn(t, nil, "cost", "report", "-data", data, "-by", by)
+		if r.code != 0 || strings.Contains(r.stdout, "\nattributed by: ") != footer {
+			t.Errorf("-by %s: exit %d, want the attributed-by line %v\n%s%s", by, r.code, footer, r.stdout, r.stderr)
 		}
 	}
 

@@ -21,12 +21,12 @@ import (
 func costDir(data string) string { return filepath.Join(data, "cost") }
 
 // runCostReport prints the cost grouped by principal, service, resource,
-// day, account or a user tag, with how each amount was attributed.
+// day, account, role or a user tag, with how each amount was attributed.
 func runCostReport(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "cost report", "")
 	data := dataFlag(fs, e)
 	var cfg cost.ReportConfig
-	fs.StringVar(&cfg.By, "by", cost.ByPrincipal, "group by principal, service, resource, day, account or tag:KEY (a user tag, e.g. tag:team)")
+	fs.StringVar(&cfg.By, "by", cost.ByPrincipal, "group by principal, service, resource, day, account, role (the IAM role the creating call came through) or tag:KEY (a user tag, e.g. tag:team)")
 	fs.StringVar(&cfg.Month, "month", "", "the billing period, YYYY-MM (default: every imported period)")
 	fs.StringVar(&cfg.Payer, "payer", "", "only this payer account's reports (default: every payer's)")
 	fs.StringVar(&cfg.Service, "service", "", "only this service code, e.g. AmazonEC2")
@@ -50,7 +50,14 @@ func runCostReport(ctx context.Context, e *env, args []string) error {
 	rep, err := withReporter(ctx, e, *data, func(r *cost.Reporter, _ reader) (*cost.Report, error) {
 		rep, err := r.Build(ctx, cfg)
 		if err == nil && len(rep.Rows) == 0 {
-			_, err = printWhyEmpty(ctx, e, r, cfg.Month, cfg.Service)
+			_, err = printWhyEmpty(ctx, e, r, cfg.Month, cfg.Payer, cfg.Service)
+		}
+		if err == nil {
+			// Rows of (untagged) alone would look like a tag nobody set.
+			var why string
+			if why, err = r.WhyUntagged(ctx, rep); why != "" {
+				fmt.Fprintln(e.stderr, why)
+			}
 		}
 		return rep, err
 	})
@@ -92,8 +99,8 @@ func costUsageError(sub string, err error) error {
 // came out empty, for the empty answer not to look like a zero cost.
 // It reports whether there was something to say: the selection holds no
 // cost at all.
-func printWhyEmpty(ctx context.Context, e *env, r *cost.Reporter, month, service string) (bool, error) {
-	why, err := r.WhyEmpty(ctx, month, service)
+func printWhyEmpty(ctx context.Context, e *env, r *cost.Reporter, month, payer, service string) (bool, error) {
+	why, err := r.WhyEmpty(ctx, month, payer, service)
 	if why != "" {
 		fmt.Fprintln(e.stderr, why)
 	}
@@ -129,8 +136,8 @@ func how(row cost.ReportRow) string {
 		if a.Via != "" {
 			s += " via " + a.Via
 		}
-		if a.Method == cost.MethodCreatedByTag && a.Creator != "" {
-			s += " (" + a.Creator + ")" // the session the tag names
+		if (a.Method == cost.MethodCreatedByTag || a.Method == cost.MethodCreation) && a.Creator != "" {
+			s += " (" + a.Creator + ")" // the role session the call came through, or the tag names
 		}
 		return s
 	}
@@ -192,6 +199,12 @@ func printCostReport(e *env, rep *cost.Report) {
 		fmt.Fprintln(tw, line)
 	}
 	tw.Flush()
+	if rep.By != cost.ByPrincipal && rep.By != cost.ByResource && rep.By != cost.ByRole {
+		// The methods tell how cost was attributed: by service, day,
+		// account or tag it was not, and the line would read as a
+		// breakdown of those rows.
+		return
+	}
 	var parts []string
 	for _, m := range rep.Methods {
 		parts = append(parts, m.Key+" "+money(m.Amount))
@@ -241,7 +254,7 @@ func runCostSpikes(ctx context.Context, e *env, args []string) error {
 	spikes, err := withReporter(ctx, e, *data, func(r *cost.Reporter, events reader) ([]cost.Spike, error) {
 		spikes, err := r.Spikes(ctx, events, cfg)
 		if err == nil && len(spikes) == 0 {
-			noCost, err = printWhyEmpty(ctx, e, r, cfg.Month, cfg.Service)
+			noCost, err = printWhyEmpty(ctx, e, r, cfg.Month, cfg.Payer, cfg.Service)
 		}
 		return spikes, err
 	})

@@ -676,10 +676,34 @@ func (u *UI) costPage(w http.ResponseWriter, r *http.Request, s *session) {
 		month = months[0]
 	}
 	page["Months"], page["Month"] = months, month
-	cv, err := u.monthCost(ctx, store, month)
+	// The month's payer accounts: the page reports one or all of them, and
+	// must report one when they are billed in several currencies.
+	var payers []string
+	for _, p := range periods {
+		if p.Period == month {
+			payers = append(payers, p.Payers...)
+		}
+	}
+	slices.Sort(payers)
+	payers = slices.Compact(payers)
+	payer := r.URL.Query().Get("payer")
+	if payer != "" && !slices.Contains(payers, payer) {
+		page["PayerMissing"] = payer // not a payer of this month: every payer is shown, and says so
+		payer = ""
+	}
+	page["Payers"], page["Payer"] = payers, payer
+	cv, err := u.monthCost(ctx, store, month, payer)
 	if errors.Is(err, cost.ErrNoCostData) {
 		page["NoData"] = true
 		u.render(w, r, http.StatusOK, "cost", s, page)
+		return
+	}
+	var mixed *cost.MixedCurrenciesError
+	if errors.As(err, &mixed) {
+		// Not the server's failure: the request must choose a payer, and
+		// the page offers the choice.
+		page["MustChoose"] = fmt.Sprintf("The cost of %s is in several currencies (%s), which cairn does not convert: choose a payer account.", month, strings.Join(mixed.Currencies, ", "))
+		u.render(w, r, http.StatusBadRequest, "cost", s, page)
 		return
 	}
 	if err != nil {
@@ -701,7 +725,7 @@ func (u *UI) costPage(w http.ResponseWriter, r *http.Request, s *session) {
 		if !slices.Contains(cv.tagKeys, tag) {
 			page["TagMissing"] = tag
 		} else {
-			rep, err := cv.reporter.Build(ctx, cost.ReportConfig{By: cost.ByTagPrefix + tag, Month: month, Limit: 20})
+			rep, err := cv.reporter.Build(ctx, cost.ReportConfig{By: cost.ByTagPrefix + tag, Month: month, Payer: payer, Limit: 20})
 			if err != nil {
 				u.fail(w, r, s, http.StatusInternalServerError, "The cost report by tag failed: "+oneLine(err.Error()), err)
 				return
@@ -712,10 +736,10 @@ func (u *UI) costPage(w http.ResponseWriter, r *http.Request, s *session) {
 	u.render(w, r, http.StatusOK, "cost", s, page)
 }
 
-// monthCost returns a month's cost page, built once per version of the
-// store and of the index.
-func (u *UI) monthCost(ctx context.Context, store *cost.Store, month string) (*costView, error) {
-	key := month
+// monthCost returns a month's cost page, of one payer or of all (""), built
+// once per version of the store and of the index.
+func (u *UI) monthCost(ctx context.Context, store *cost.Store, month, payer string) (*costView, error) {
+	key := month + "|" + payer
 	for _, p := range store.Periods() {
 		key += fmt.Sprintf("|%s %s %d", p.Period, p.Imported.UTC().Format(time.RFC3339Nano), p.Rows)
 	}
@@ -727,7 +751,7 @@ func (u *UI) monthCost(ctx context.Context, store *cost.Store, month string) (*c
 	}
 	// A view while the server builds the page ahead waits for that build.
 	v, err, _ := u.costBuilds.Do(key, func() (any, error) {
-		cv, err := u.buildCost(context.WithoutCancel(ctx), store, month)
+		cv, err := u.buildCost(context.WithoutCancel(ctx), store, month, payer)
 		if err == nil {
 			u.costCache.put(key, cv)
 		}
@@ -755,7 +779,9 @@ func (u *UI) WarmCost(ctx context.Context) {
 	if month == "" {
 		return
 	}
-	if _, err := u.monthCost(ctx, store, month); err != nil && !errors.Is(err, cost.ErrNoCostData) && ctx.Err() == nil {
+	// A month of payers billed in several currencies has no page of all of
+	// them: the first view chooses a payer.
+	if _, err := u.monthCost(ctx, store, month, ""); err != nil && !errors.Is(err, cost.ErrNoCostData) && !errors.Is(err, cost.ErrMixedCurrencies) && ctx.Err() == nil {
 		u.cfg.Log.Warn("building the cost page ahead failed", "month", month, "err", err)
 	}
 }
@@ -823,13 +849,13 @@ func (c *costCache) put(key string, v *costView) {
 	}
 }
 
-func (u *UI) buildCost(ctx context.Context, store *cost.Store, month string) (*costView, error) {
+func (u *UI) buildCost(ctx context.Context, store *cost.Store, month, payer string) (*costView, error) {
 	rep := cost.NewReporter(store, u.cfg.Index)
 	cv := &costView{reporter: rep}
 	g, gctx := errgroup.WithContext(ctx)
 	build := func(by string, limit int, dst **cost.Report) func() error {
 		return func() (err error) {
-			*dst, err = rep.Build(gctx, cost.ReportConfig{By: by, Month: month, Limit: limit})
+			*dst, err = rep.Build(gctx, cost.ReportConfig{By: by, Month: month, Payer: payer, Limit: limit})
 			return err
 		}
 	}
@@ -843,7 +869,7 @@ func (u *UI) buildCost(ctx context.Context, store *cost.Store, month string) (*c
 	g.Go(build(cost.ByDay, 0, &cv.day))
 	g.Go(func() error {
 		cfg := cost.DefaultSpikeConfig()
-		cfg.Month = month
+		cfg.Month, cfg.Payer = month, payer
 		spikes, err := rep.Spikes(gctx, u.cfg.Index, cfg)
 		if err != nil {
 			cv.spikesErr = oneLine(err.Error())
