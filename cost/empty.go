@@ -3,6 +3,7 @@ package cost
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -136,16 +137,7 @@ func (r *Reporter) distinct(ctx context.Context, expr, month string) ([]string, 
 	if err != nil {
 		return nil, fmt.Errorf("cost %s: %w", expr, err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return stringColumn(rows)
 }
 
 // closestCodes orders codes by closeness to what was typed: those that
@@ -198,4 +190,18 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// stringColumn reads a query's one column of strings and closes its rows.
+func stringColumn(rows *sql.Rows) ([]string, error) {
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }

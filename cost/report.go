@@ -397,16 +397,7 @@ func (s *session) createdByWithoutResource(ctx context.Context) ([]string, error
 	if err != nil {
 		return nil, fmt.Errorf("read cost rows without a resource: %w", err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return stringColumn(rows)
 }
 
 // joined is the selected rows with their attribution.
