@@ -110,10 +110,17 @@ func inflateGo(in, out []byte, size int) ([]byte, bool) {
 		return nil, false
 	}
 	zr.Multistream(false)
-	n, err := io.ReadFull(zr, out)
+	// The size's bytes, then the member's end: only there does the reader
+	// check the trailer, and a trailer cut short ends a read of more bytes
+	// than there are with the same io.ErrUnexpectedEOF as a sound end.
+	_, err = io.ReadFull(zr, out[:size])
+	var more int
+	if err == nil {
+		more, err = zr.Read(out[size:])
+	}
 	zr.Multistream(true)
 	gzipPool.Put(zr)
-	if err != io.ErrUnexpectedEOF || n != size || src.Len() != 0 {
+	if err != io.EOF || more != 0 || src.Len() != 0 {
 		return nil, false // damaged, more than one member, or a lying size
 	}
 	return out[:size:size], true
