@@ -114,9 +114,9 @@ func (p *Principal) Name() string {
 // UsersLike looks, for a user who found no events as typed, for the names
 // the index stores: same, the one name that differs from it only in case
 // (IAM's names are unique regardless of case), or else up to five names
-// that contain it, most used first (julia.santos for
-// julia.santos@example.com). It reads every event's user names, so it is
-// for a search that came back empty.
+// that contain it, most used first (julia.santos@example.com for
+// julia.santos). It reads every event's user names, so it is for a search
+// that came back empty.
 func UsersLike(ctx context.Context, q Querier, user string) (same string, similar []string, err error) {
 	if user == "" {
 		return "", nil, nil

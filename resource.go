@@ -58,8 +58,10 @@ func ResourceSQL(id string) string {
 // IAMName is the name an IAM user's, role's or group's ARN ends with, or ""
 // when id is not such an ARN: the value records name the entity by.
 func IAMName(id string) string {
-	e, _ := iamEntityOf(id)
-	return e.name
+	if e, ok := iamEntityOf(id); ok {
+		return e.name
+	}
+	return ""
 }
 
 type iamEntity struct{ account, typ, name string }

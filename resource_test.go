@@ -30,3 +30,18 @@ func TestResourceNames(t *testing.T) {
 		}
 	}
 }
+
+func TestIAMName(t *testing.T) {
+	for id, want := range map[string]string{
+		"arn:aws:iam::111122223333:user/eng/bob":  "bob",
+		"arn:aws:iam::111122223333:role/deploy":   "deploy",
+		"arn:aws:iam::111122223333:policy/reader": "", // a policy's name is not what records name it by
+		"bob":                  "",
+		"arn:aws:s3:::logs":    "",
+		"arn:aws:iam::1:user/": "",
+	} {
+		if got := IAMName(id); got != want {
+			t.Errorf("IAMName(%q) = %q, want %q", id, got, want)
+		}
+	}
+}
