@@ -3,6 +3,7 @@ package investigate_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -119,6 +120,18 @@ func TestScenariosExplained(t *testing.T) {
 					t.Errorf("summary does not say it plainly: %s", ex.Summary)
 				}
 				wantSilence(t, ex, sc)
+				// Its ARN typed with another region names where it is.
+				other := "us-east-1"
+				if sc.Region == other {
+					other = "eu-north-1"
+				}
+				wrong := "arn:aws:ec2:" + other + ":" + sc.Account + ":instance/" + sc.Resource
+				_, err := x.Why(ctx, wrong, sc.Time, 30*time.Minute)
+				var unknown *investigate.UnknownResourceError
+				right := "arn:aws:ec2:" + sc.Region + ":" + sc.Account + ":instance/" + sc.Resource
+				if !errors.As(err, &unknown) || !slices.Contains(unknown.Named, right) {
+					t.Errorf("why %s: %v, want it to name %s", wrong, err, right)
+				}
 			case "scheduled-retirement":
 				if sc.End.IsZero() {
 					tl, err := x.Timeline(ctx, sc.Resource, time.Time{}, time.Time{})

@@ -236,10 +236,43 @@ func PlacesNote(resource string, places []string) string {
 
 // UnknownResourceError is Why's answer for a resource that no event names:
 // the question, not the index, is wrong.
-type UnknownResourceError struct{ Resource string }
+type UnknownResourceError struct {
+	Resource string
+	// Named is, for an ARN, the ARNs under which events name its resource's
+	// ID: the same instance in another region or account, as mistyped.
+	Named []string
+}
 
 func (e *UnknownResourceError) Error() string {
+	if len(e.Named) > 0 {
+		return "no event names " + e.Resource + "; events name " + strings.Join(e.Named, ", ") + ": give that ARN, or the ID alone"
+	}
 	return "no event names " + e.Resource + "; check the ID, or ingest the trail that recorded it"
+}
+
+// namedElsewhere returns the ARNs, other than arn, under which events name
+// the resource ID that arn ends with (up to three).
+func (x *Investigator) namedElsewhere(ctx context.Context, arn string) ([]string, error) {
+	if !strings.HasPrefix(arn, "arn:") {
+		return nil, nil
+	}
+	id := arn[strings.LastIndexAny(arn, "/:")+1:]
+	if id == "" {
+		return nil, nil
+	}
+	page, err := x.s.Search(ctx, cairn.Filter{ResourceID: id}, cairn.Cursor{}, 50)
+	if err != nil {
+		return nil, err
+	}
+	var named []string
+	for _, e := range page.Events {
+		for _, r := range e.Resources {
+			if r.ID == id && r.ARN != "" && r.ARN != arn && !slices.Contains(named, r.ARN) && len(named) < 3 {
+				named = append(named, r.ARN)
+			}
+		}
+	}
+	return named, nil
 }
 
 // lastNamed says what last named resource before at and what named it
@@ -269,7 +302,11 @@ func (x *Investigator) lastNamed(ctx context.Context, resource string, at time.T
 		}
 		return fmt.Sprintf(" Nothing names it in that window; the last event before it that does is %s, and the newest is %s.", describeEvent(&page.Events[0]), describeEvent(newest)), nil
 	}
-	return "", &UnknownResourceError{Resource: resource}
+	named, err := x.namedElsewhere(ctx, resource)
+	if err != nil {
+		return "", err
+	}
+	return "", &UnknownResourceError{Resource: resource, Named: named}
 }
 
 // describeEvent names an event for a sentence: what, when, by whom.
