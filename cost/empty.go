@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/cairn-audit/cairn"
 )
 
 // WhyEmpty says, in one line, what the store holds when a report or the
@@ -153,7 +155,7 @@ func closestCodes(typed string, codes []string) []string {
 	all := make([]scored, len(codes))
 	for i, c := range codes {
 		lc := strings.ToLower(c)
-		all[i] = scored{c, strings.Contains(lc, typed), editDistance(typed, lc)}
+		all[i] = scored{c, strings.Contains(lc, typed), cairn.EditDistance(typed, lc)}
 	}
 	slices.SortStableFunc(all, func(a, b scored) int {
 		if a.contains != b.contains {
@@ -169,27 +171,6 @@ func closestCodes(typed string, codes []string) []string {
 		out[i] = s.code
 	}
 	return out
-}
-
-// editDistance is the Levenshtein distance between a and b, by bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			sub := prev[j-1]
-			if a[i-1] != b[j-1] {
-				sub++
-			}
-			cur[j] = min(sub, prev[j]+1, cur[j-1]+1)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // stringColumn reads a query's one column of strings and closes its rows.

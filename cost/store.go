@@ -172,6 +172,13 @@ func (s *Store) currenciesOf(month, payer string) (currencies, payers []string) 
 	return slices.Compact(currencies), slices.Compact(payers)
 }
 
+// Payers returns the payer accounts of month's periods (every period's for
+// ""), sorted.
+func (s *Store) Payers(month string) []string {
+	_, payers := s.currenciesOf(month, "")
+	return payers
+}
+
 // rejectedIn counts the rejected input rows of the periods of month and
 // payer, and sums the cost of those whose cost was read.
 func (s *Store) rejectedIn(month, payer string) (rows int64, cost string) {

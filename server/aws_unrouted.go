@@ -12,12 +12,12 @@ import (
 // browser's, goes to the web UI.
 func (s *Server) awsOrUI(ui http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		target := r.Header.Get("X-Amz-Target")
-		sr, signedErr := parseAuthorization(r.Header.Get("Authorization"))
-		if target == "" && !strings.HasPrefix(strings.TrimSpace(r.Header.Get("Authorization")), sigV4Algorithm) {
+		target, auth := r.Header.Get("X-Amz-Target"), r.Header.Get("Authorization")
+		if target == "" && !strings.HasPrefix(strings.TrimSpace(auth), sigV4Algorithm) {
 			ui.ServeHTTP(w, r)
 			return
 		}
+		sr, signedErr := parseAuthorization(auth)
 		w.Header().Set("X-Amzn-Requestid", newRequestID())
 		s.log.Info("no such AWS operation", "method", r.Method, "path", truncate(r.URL.Path, 200), "remote", r.RemoteAddr)
 		json11 := target != "" || signedErr == nil && sr.service == ServiceCloudTrail

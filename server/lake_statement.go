@@ -15,11 +15,8 @@ import (
 // (the events applications record with PutAuditEvents), which Lake keeps
 // apart with that schema: its IDs are read as the activity view instead.
 func lakeStatement(q string) string {
-	view := "lake"
-	if namesEventData(q) {
-		view = "activity"
-	}
-	var b strings.Builder
+	var stores [][2]int // where the IDs are, to be replaced
+	namesEventData := false
 	afterTableWord := false // a table name may come next
 	// inFrom[d] says whether the FROM list of the query at parenthesis
 	// depth d is being read, where a comma comes before another table.
@@ -29,35 +26,29 @@ func lakeStatement(q string) string {
 		depth := len(inFrom) - 1
 		switch {
 		case c == '\'':
-			j := quotedEnd(q, i, '\'')
-			b.WriteString(q[i:j])
-			i, afterTableWord = j, false
+			i, afterTableWord = quotedEnd(q, i, '\''), false
 		case c == '"':
 			j := quotedEnd(q, i, '"')
 			// A name glued to what follows ("a-b"-c) is no table's.
 			glued := j < len(q) && (isWordByte(q[j]) || q[j] == '-')
 			closed := j-1 > i && q[j-1] == '"'
 			if afterTableWord && closed && !glued && isDataStoreID(q[i+1:j-1]) {
-				b.WriteString(view)
-			} else {
-				b.WriteString(q[i:j])
+				stores = append(stores, [2]int{i, j})
 			}
+			namesEventData = namesEventData || closed && strings.EqualFold(q[i+1:j-1], "eventData")
 			i, afterTableWord = j, false
 		case strings.HasPrefix(q[i:], "--"):
-			j := strings.IndexByte(q[i:], '\n')
-			if j < 0 {
-				j = len(q) - i
+			if j := strings.IndexByte(q[i:], '\n'); j >= 0 {
+				i += j
+			} else {
+				i = len(q)
 			}
-			b.WriteString(q[i : i+j])
-			i += j
 		case strings.HasPrefix(q[i:], "/*"):
-			j := strings.Index(q[i+2:], "*/")
-			end := len(q)
-			if j >= 0 {
-				end = i + 2 + j + 2
+			if j := strings.Index(q[i+2:], "*/"); j >= 0 {
+				i += 2 + j + 2
+			} else {
+				i = len(q)
 			}
-			b.WriteString(q[i:end])
-			i = end
 		case isWordByte(c):
 			// A run of words joined by single dashes, read once: an ID
 			// where a table goes, or else words and minus signs (whose
@@ -74,11 +65,11 @@ func lakeStatement(q string) string {
 				break
 			}
 			run := q[i:j]
+			namesEventData = namesEventData || strings.EqualFold(run, "eventData")
 			if afterTableWord && isDataStoreID(run) {
-				b.WriteString(view)
+				stores = append(stores, [2]int{i, j})
 				afterTableWord = false
 			} else {
-				b.WriteString(run)
 				word := run[strings.LastIndexByte(run, '-')+1:]
 				upper := strings.ToUpper(word)
 				afterTableWord = upper == "FROM" || upper == "JOIN"
@@ -90,7 +81,6 @@ func lakeStatement(q string) string {
 			}
 			i = j
 		default:
-			b.WriteByte(c)
 			switch {
 			case c == '(':
 				inFrom = append(inFrom, false)
@@ -103,48 +93,19 @@ func lakeStatement(q string) string {
 			i++
 		}
 	}
-	return b.String()
-}
-
-// namesEventData reports whether q names the column eventData (in any
-// case, quoted or not) outside its strings and comments.
-func namesEventData(q string) bool {
-	for i := 0; i < len(q); {
-		switch c := q[i]; {
-		case c == '\'':
-			i = quotedEnd(q, i, '\'')
-		case c == '"':
-			j := quotedEnd(q, i, '"')
-			if strings.EqualFold(strings.Trim(q[i:j], `"`), "eventData") {
-				return true
-			}
-			i = j
-		case strings.HasPrefix(q[i:], "--"):
-			if j := strings.IndexByte(q[i:], '\n'); j >= 0 {
-				i += j
-			} else {
-				i = len(q)
-			}
-		case strings.HasPrefix(q[i:], "/*"):
-			if j := strings.Index(q[i+2:], "*/"); j >= 0 {
-				i += 2 + j + 2
-			} else {
-				i = len(q)
-			}
-		case isWordByte(c):
-			j := i
-			for j < len(q) && isWordByte(q[j]) {
-				j++
-			}
-			if strings.EqualFold(q[i:j], "eventData") {
-				return true
-			}
-			i = j
-		default:
-			i++
-		}
+	view := "lake"
+	if namesEventData {
+		view = "activity"
 	}
-	return false
+	var b strings.Builder
+	last := 0
+	for _, at := range stores {
+		b.WriteString(q[last:at[0]])
+		b.WriteString(view)
+		last = at[1]
+	}
+	b.WriteString(q[last:])
+	return b.String()
 }
 
 // fromListEnds are the words after which a comma no longer separates

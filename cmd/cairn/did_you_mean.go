@@ -4,49 +4,37 @@ import (
 	"flag"
 	"maps"
 	"slices"
+
+	"github.com/cairn-audit/cairn"
 )
 
 // closestCommand is the command a mistyped name most likely meant, or "":
 // one letter wrong, missing, extra or two swapped.
 func closestCommand(name string) string {
 	for _, c := range slices.Sorted(maps.Keys(commands)) {
-		if editDistance(name, c) <= 1 || swapped(name, c) {
+		if nearly(name, c) {
 			return c
 		}
 	}
 	return ""
 }
 
-// closestFlag is the flag of fs a mistyped name most likely meant, or "".
+// closestFlag is the flag of fs a mistyped name most likely meant, or "",
+// as closestCommand judges.
 func closestFlag(fs *flag.FlagSet, name string) string {
 	meant := ""
 	fs.VisitAll(func(f *flag.Flag) {
-		if meant == "" && (editDistance(name, f.Name) <= 1 || swapped(name, f.Name)) {
+		if meant == "" && nearly(name, f.Name) {
 			meant = f.Name
 		}
 	})
 	return meant
 }
 
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
+// nearly reports whether typed is name with one letter wrong, missing,
+// extra, or two swapped.
+func nearly(typed, name string) bool {
+	return cairn.EditDistance(typed, name) <= 1 || swapped(typed, name)
 }
 
 // swapped reports whether a is b with two neighbouring letters swapped.

@@ -16,13 +16,10 @@ func rangeOutsideIndex(ctx context.Context, q cairn.Querier, since, until time.T
 	if since.IsZero() && until.IsZero() {
 		return ""
 	}
-	// Seconds, which travel alike from the index and through the server.
-	t, err := q.Query(ctx, "SELECT count(*), epoch(min(eventTime))::BIGINT, epoch(max(eventTime))::BIGINT FROM events")
-	if err != nil || len(t.Rows) != 1 || len(t.Rows[0]) != 3 || cairn.CellInt(t.Rows[0][0]) == 0 {
+	oldest, newest, err := indexSpan(ctx, q)
+	if err != nil || oldest.IsZero() {
 		return ""
 	}
-	oldest := time.Unix(cairn.CellInt(t.Rows[0][1]), 0)
-	newest := time.Unix(cairn.CellInt(t.Rows[0][2]), 0).Add(time.Second) // the newest second, whole
 	if (since.IsZero() || !since.After(newest)) && (until.IsZero() || until.After(oldest)) {
 		return ""
 	}
@@ -33,4 +30,19 @@ func rangeOutsideIndex(ctx context.Context, q cairn.Querier, since, until time.T
 		}
 	}
 	return note
+}
+
+// indexSpan returns the time of the index's oldest event and the end of
+// the second of its newest, or zero times for an empty index.
+func indexSpan(ctx context.Context, q cairn.Querier) (oldest, newest time.Time, err error) {
+	// Whole seconds (floored: a cast rounds), which travel alike from the
+	// index and through the server.
+	t, err := q.Query(ctx, "SELECT count(*), floor(epoch(min(eventTime)))::BIGINT, floor(epoch(max(eventTime)))::BIGINT FROM events")
+	if err != nil {
+		return time.Time{}, time.Time{}, err
+	}
+	if len(t.Rows) != 1 || len(t.Rows[0]) != 3 || cairn.CellInt(t.Rows[0][0]) == 0 {
+		return time.Time{}, time.Time{}, nil
+	}
+	return time.Unix(cairn.CellInt(t.Rows[0][1]), 0).UTC(), time.Unix(cairn.CellInt(t.Rows[0][2]), 0).UTC().Add(time.Second), nil
 }

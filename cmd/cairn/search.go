@@ -168,20 +168,15 @@ func writeNewestFirst(ctx context.Context, r reader, f cairn.Filter, limit int, 
 func writeOldestFirst(ctx context.Context, r reader, f cairn.Filter, limit int, out *eventWriter) (bool, error) {
 	// The days read are those the index holds events in: -since 2000-01-01
 	// would otherwise be thousands of searches of empty days.
-	t, err := r.Query(ctx, "SELECT min(eventTime) AS oldest, max(eventTime) AS newest FROM events")
-	if err != nil {
-		return false, err
-	}
-	oldest, _ := time.Parse(time.RFC3339Nano, fmt.Sprint(t.Rows[0][0]))
-	newest, _ := time.Parse(time.RFC3339Nano, fmt.Sprint(t.Rows[0][1]))
-	if oldest.IsZero() {
-		return false, nil // an empty index
+	oldest, end, err := indexSpan(ctx, r)
+	if err != nil || oldest.IsZero() {
+		return false, err // an error, or an empty index
 	}
 	from, to := f.Since, f.Until
 	if from.Before(oldest) {
 		from = oldest
 	}
-	if end := newest.Add(time.Second); to.IsZero() || to.After(end) {
+	if to.IsZero() || to.After(end) {
 		to = end
 	}
 	written := 0

@@ -445,7 +445,7 @@ func (x *Index) setViewLocked(ctx context.Context, m *manifest) error {
 		return fmt.Errorf("update events view: %w", err)
 	}
 	if x.userSQL != nil {
-		for _, v := range []string{view, lakeView(), activityView()} {
+		for _, v := range append([]string{view}, lakeViews()...) {
 			if _, err := x.userSQL.db.ExecContext(ctx, v); err != nil {
 				return fmt.Errorf("update events view: %w", err)
 			}

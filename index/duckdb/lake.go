@@ -22,6 +22,10 @@ import (
 // and EC2 state changes, which cairn reads from EventBridge, are not, nor
 // the events applications record.
 
+// lakeViews defines the views of Lake's schemas over the events view, which
+// user SQL has beside it: lake and activity.
+func lakeViews() []string { return []string{lakeView(), activityView()} }
+
 // lakeView defines the lake view over the events view.
 func lakeView() string {
 	userIdentity := jsonStruct(

@@ -50,7 +50,7 @@ func (x *Index) userEngineLocked(ctx context.Context) (*userEngine, error) {
 		"SET GLOBAL lock_configuration=true")
 	stmts = append(stmts, trinoFunctions...)
 	if x.viewSet != nil {
-		stmts = append(stmts, x.eventsView(x.viewSet), lakeView(), activityView())
+		stmts = append(append(stmts, x.eventsView(x.viewSet)), lakeViews()...)
 	}
 	for _, s := range stmts {
 		if _, err := e.db.ExecContext(ctx, s); err != nil {

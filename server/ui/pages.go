@@ -678,14 +678,7 @@ func (u *UI) costPage(w http.ResponseWriter, r *http.Request, s *session) {
 	page["Months"], page["Month"] = months, month
 	// The month's payer accounts: the page reports one or all of them, and
 	// must report one when they are billed in several currencies.
-	var payers []string
-	for _, p := range periods {
-		if p.Period == month {
-			payers = append(payers, p.Payers...)
-		}
-	}
-	slices.Sort(payers)
-	payers = slices.Compact(payers)
+	payers := store.Payers(month)
 	payer := r.URL.Query().Get("payer")
 	if payer != "" && !slices.Contains(payers, payer) {
 		page["PayerMissing"] = payer // not a payer of this month: every payer is shown, and says so
