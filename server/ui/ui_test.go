@@ -795,3 +795,23 @@ func TestEventNameInAnotherCase(t *testing.T) {
 		t.Errorf("event=runinstances does not list RunInstances:\n%s", body)
 	}
 }
+
+// TestUserInAnotherCase: a user typed in another case finds the stored
+// name's events, as on the command line, and part of a name lists the
+// users whose names contain it.
+func TestUserInAnotherCase(t *testing.T) {
+	ts, c := signedInSmall(t)
+	resp, _ := get(t, c, ts.URL+"/events?user="+url.QueryEscape("<B>Mallory</B>"))
+	to := resp.Header.Get("Location")
+	if u, err := url.Parse(to); err != nil || u.Query().Get("user") != "<b>mallory</b>" {
+		t.Fatalf("user=<B>Mallory</B> goes to %q, want the stored name's search", to)
+	}
+	if _, body := get(t, c, ts.URL+to); !strings.Contains(body, "/event/"+evilID) {
+		t.Errorf("%s does not list mallory's event:\n%s", to, body)
+	}
+	_, body := get(t, c, ts.URL+"/events?user=mall")
+	if !strings.Contains(body, `id="similar-users"`) || !strings.Contains(body, "user=%3Cb%3Emallory%3C%2Fb%3E") ||
+		!strings.Contains(body, "&lt;b&gt;mallory&lt;/b&gt;</a>") {
+		t.Errorf("user=mall does not link the user whose name contains it:\n%s", body)
+	}
+}
