@@ -138,6 +138,18 @@ type Table struct {
 	Size int
 }
 
+// SourceSummary is what the index holds of one source's objects, for the
+// health page: counts by status, their events, when the last was read,
+// and the first of the quarantined ones by key.
+type SourceSummary struct {
+	Source      string
+	Counts      map[ObjectStatus]int
+	Events      int64
+	Last        time.Time
+	Quarantined []ObjectState // the first ones, by key
+	More        int           // quarantined ones beyond those
+}
+
 // IndexStats summarises the index.
 type IndexStats struct {
 	Events      int64

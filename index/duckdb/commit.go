@@ -435,26 +435,3 @@ func (x *Index) objectStates(ctx context.Context, query, source string, args ...
 func tsLiteral(t time.Time) string {
 	return "TIMESTAMPTZ '" + t.UTC().Format("2006-01-02 15:04:05.999999") + "+00'"
 }
-
-// Sources lists the sources that objects were ingested from.
-func (x *Index) Sources(ctx context.Context) ([]string, error) {
-	if x.writer == nil {
-		return nil, fmt.Errorf("sources: the index was opened read-only")
-	}
-	x.writeMu.Lock()
-	defer x.writeMu.Unlock()
-	rows, err := x.writer.QueryContext(ctx, "SELECT DISTINCT source FROM catalog.objects ORDER BY source")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
-}

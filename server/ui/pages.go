@@ -899,20 +899,23 @@ func (u *UI) buildCost(ctx context.Context, store *cost.Store, month, payer stri
 
 // /health
 
-// sourceLister is what the duckdb index offers beyond cairn.Index.
-type sourceLister interface {
-	Sources(ctx context.Context) ([]string, error)
+// sourceSummarizer is what the duckdb index offers beyond cairn.Index.
+type sourceSummarizer interface {
+	SourceSummaries(ctx context.Context, quarantined int) ([]cairn.SourceSummary, error)
 }
 
+// quarantinedShown is how many of a source's quarantined objects the
+// health page names.
+const quarantinedShown = 100
+
 type sourceView struct {
-	URL         string
-	Failure     *SourceFailure // its last round failed
-	Counts      map[string]int
-	Events      int
-	Last        time.Time
-	Quarantined []cairn.ObjectState
-	More        int
+	cairn.SourceSummary
+	URL     string
+	Failure *SourceFailure // its last round failed
 }
+
+// Count is the number of the source's objects in status st.
+func (v sourceView) Count(st cairn.ObjectStatus) int { return v.Counts[st] }
 
 // staleAfter is how old the newest event may be before the health page
 // says that nothing arrives.
@@ -950,38 +953,18 @@ func (u *UI) health(w http.ResponseWriter, r *http.Request, s *session) {
 	if u.cfg.SourceFailures != nil {
 		failures = u.cfg.SourceFailures()
 	}
-	if sl, ok := u.cfg.Index.(sourceLister); ok {
-		srcs, err := sl.Sources(ctx)
+	if ss, ok := u.cfg.Index.(sourceSummarizer); ok {
+		sums, err := ss.SourceSummaries(ctx, quarantinedShown)
 		if err != nil {
 			page["SourcesError"] = oneLine(err.Error())
 		}
 		var views []sourceView
-		for _, src := range srcs {
-			objs, err := u.cfg.Index.Objects(ctx, src)
-			if err != nil {
-				page["SourcesError"] = oneLine(err.Error())
-				break
-			}
-			v := sourceView{URL: src, Counts: map[string]int{}}
-			if f, ok := failures[src]; ok {
+		for _, sum := range sums {
+			v := sourceView{SourceSummary: sum, URL: sum.Source}
+			if f, ok := failures[sum.Source]; ok {
 				v.Failure = &f
-				delete(failures, src)
+				delete(failures, sum.Source)
 			}
-			for _, o := range objs {
-				v.Counts[string(o.Status)]++
-				v.Events += o.Events
-				if o.IngestedAt.After(v.Last) {
-					v.Last = o.IngestedAt
-				}
-				if o.Status == cairn.ObjectQuarantined {
-					if len(v.Quarantined) < 100 {
-						v.Quarantined = append(v.Quarantined, o)
-					} else {
-						v.More++
-					}
-				}
-			}
-			slices.SortFunc(v.Quarantined, func(a, b cairn.ObjectState) int { return strings.Compare(a.Key, b.Key) })
 			views = append(views, v)
 		}
 		page["Sources"] = views

@@ -1,0 +1,96 @@
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/cairn-audit/cairn"
+)
+
+// Sources lists the sources that objects were ingested from.
+func (x *Index) Sources(ctx context.Context) ([]string, error) {
+	if x.writer == nil {
+		return nil, fmt.Errorf("sources: the index was opened read-only")
+	}
+	x.writeMu.Lock()
+	defer x.writeMu.Unlock()
+	rows, err := x.writer.QueryContext(ctx, "SELECT DISTINCT source FROM catalog.objects ORDER BY source")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// SourceSummaries summarises each source's objects, with up to
+// quarantined of its quarantined ones, in two queries over the catalog:
+// the health page read every object's state each time it was shown, 0.7 s
+// of CPU on make bench's 107,076 objects.
+func (x *Index) SourceSummaries(ctx context.Context, quarantined int) ([]cairn.SourceSummary, error) {
+	if x.writer == nil {
+		return nil, fmt.Errorf("sources: the index was opened read-only")
+	}
+	x.writeMu.Lock()
+	defer x.writeMu.Unlock()
+	rows, err := x.writer.QueryContext(ctx, `SELECT source, status, count(*), coalesce(sum(events), 0), max(ingested_at)
+		FROM catalog.objects GROUP BY source, status ORDER BY source, status`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []cairn.SourceSummary
+	at := map[string]int{}
+	for rows.Next() {
+		var source, status string
+		var n int
+		var events int64
+		var last sql.NullTime
+		if err := rows.Scan(&source, &status, &n, &events, &last); err != nil {
+			return nil, err
+		}
+		i, ok := at[source]
+		if !ok {
+			i = len(out)
+			at[source] = i
+			out = append(out, cairn.SourceSummary{Source: source, Counts: map[cairn.ObjectStatus]int{}})
+		}
+		s := &out[i]
+		s.Counts[cairn.ObjectStatus(status)] = n
+		s.Events += events
+		if last.Valid && last.Time.After(s.Last) {
+			s.Last = last.Time
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i := range out {
+		s := &out[i]
+		s.More = max(0, s.Counts[cairn.ObjectQuarantined]-quarantined)
+	}
+	q, err := x.writer.QueryContext(ctx, `SELECT source, key, size, etag, events, new, reason, ingested_at FROM (
+		SELECT *, row_number() OVER (PARTITION BY source ORDER BY key) AS n
+		FROM catalog.objects WHERE status = 'quarantined') WHERE n <= ? ORDER BY source, key`, quarantined)
+	if err != nil {
+		return nil, err
+	}
+	defer q.Close()
+	for q.Next() {
+		o := cairn.ObjectState{Status: cairn.ObjectQuarantined}
+		if err := q.Scan(&o.Source, &o.Key, &o.Size, &o.ETag, &o.Events, &o.New, &o.Reason, &o.IngestedAt); err != nil {
+			return nil, err
+		}
+		s := &out[at[o.Source]]
+		s.Quarantined = append(s.Quarantined, o)
+	}
+	return out, q.Err()
+}
