@@ -308,7 +308,11 @@ func (c *columnEncoder) addResources(refs []segmentResource) {
 		return
 	}
 	for i := range refs {
-		c.reps = append(c.reps, min(byte(i), 1))
+		rep := byte(1) // the list goes on
+		if i == 0 {
+			rep = 0 // a row begins: byte(i) would begin one at every 256th resource
+		}
+		c.reps = append(c.reps, rep)
 		c.addString(resourceString(&refs[i], c.offset))
 	}
 }

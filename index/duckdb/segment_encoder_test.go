@@ -18,7 +18,7 @@ import (
 
 // encoderRows are rows that take every path of the encoder: NULL, empty
 // and present strings, both booleans and NULL, rows without resources,
-// with one and with several, resources with absent fields, raw records
+// with one, with several and with hundreds, resources with absent fields, raw records
 // large enough to cut pages, and more than a row group.
 func encoderRows(n int) []segmentRow {
 	return rowsFrom(rand.New(rand.NewPCG(7, 8)), n, "")
@@ -67,7 +67,11 @@ func rowsFrom(rng *rand.Rand, n int, odd string) []segmentRow {
 		case 1:
 			r.Resources = []segmentResource{}
 		default:
-			for k := range 1 + rng.IntN(3) {
+			n := 1 + rng.IntN(3)
+			if rng.IntN(100) == 0 { // RunInstances of a fleet: more than a byte counts
+				n = 250 + rng.IntN(300)
+			}
+			for k := range n {
 				r.Resources = append(r.Resources, segmentResource{
 					ID: maybe(fmt.Sprintf("i-%017x", rng.IntN(500))), ARN: maybe("arn:aws:ec2:eu-west-1:123456789012:instance/x"),
 					Type: str("AWS::EC2::Instance"), Role: maybe([]string{"created", "changed"}[k%2]),
