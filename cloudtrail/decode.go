@@ -199,19 +199,23 @@ func decodeAt(b []byte) (ev cairn.Event, n int, err error, scanned bool) {
 
 // eventOf builds the event of a decoded record.
 func eventOf(rec *record, raw []byte) (cairn.Event, error) {
-	if rec.EventID == "" {
-		return cairn.Event{}, recordErr("has no eventID")
-	}
 	rec.liftEventData()
 	t := rec.EventTime
 	if !t.ok {
+		which := "" // the record's ID, when it has one
+		if rec.EventID != "" {
+			which = rec.EventID + " "
+		}
 		if rec.Timestamp.ok {
 			t = rec.Timestamp
 		} else if t.bad != "" {
-			return cairn.Event{}, recordErr("%s has an unusable eventTime %q", rec.EventID, t.bad)
+			return cairn.Event{}, recordErr("%shas an unusable eventTime %q", which, t.bad)
 		} else {
-			return cairn.Event{}, recordErr("%s has no eventTime", rec.EventID)
+			return cairn.Event{}, recordErr("%shas no eventTime", which)
 		}
+	}
+	if rec.EventID == "" {
+		rec.EventID = DerivedEventID(raw)
 	}
 	ev := cairn.Event{
 		EventID:            rec.EventID,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -186,8 +187,8 @@ func TestDecodeQuirks(t *testing.T) {
 
 func TestDecodeErrors(t *testing.T) {
 	for _, tc := range []struct{ name, rec, want string }{
-		{"no eventID", `{"eventTime":"2024-01-01T00:00:00Z"}`, "record has no eventID"},
-		{"empty eventID", `{"eventID":"","eventTime":"2024-01-01T00:00:00Z"}`, "record has no eventID"},
+		{"no eventID, no time", `{"eventName":"StartInstances"}`, "record has no eventTime"},
+		{"no eventID, bad time", `{"eventTime":"yesterday"}`, `record has an unusable eventTime "yesterday"`},
 		{"no time", `{"eventID":"x"}`, "record x has no eventTime"},
 		{"bad time", `{"eventID":"x","eventTime":"yesterday"}`, `record x has an unusable eventTime "yesterday"`},
 		{"array", `[1]`, "record is not a JSON object but an array"},
@@ -303,5 +304,38 @@ func TestDecodeConcurrent(t *testing.T) {
 		if err := <-errs; err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestRecordWithoutEventID: CloudTrail's first records (eventVersion 1.0)
+// have no eventID. Each is kept under one made from its bytes: the same
+// for the same record, delivered twice, and another for another record.
+func TestRecordWithoutEventID(t *testing.T) {
+	first := `{"eventVersion":"1.0","userIdentity":{"type":"IAMUser","userName":"Alice"},"eventTime":"2014-03-06T21:22:54Z",` +
+		`"eventSource":"ec2.amazonaws.com","eventName":"StartInstances","awsRegion":"us-east-2","sourceIPAddress":"205.251.233.176"}`
+	other := strings.Replace(first, "StartInstances", "StopInstances", 1)
+	a, err := Decode([]byte(first))
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := Decode([]byte(first))
+	b, _ := Decode([]byte(other))
+	if !regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`).MatchString(a.EventID) {
+		t.Errorf("derived ID %q is not a UUID of version 8", a.EventID)
+	}
+	if again.EventID != a.EventID || b.EventID == a.EventID || b.EventID == "" {
+		t.Errorf("IDs: %q, again %q, another record %q", a.EventID, again.EventID, b.EventID)
+	}
+	if a.EventName != "StartInstances" || a.Principal.UserName != "Alice" || string(a.Raw) != first {
+		t.Errorf("event: %+v", a)
+	}
+	// The reader's fast path gives the ID that Decode gives.
+	r, err := NewReader(strings.NewReader(`{"Records":[` + first + `]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if ev, err := r.NextEvent(); err != nil || ev.EventID != a.EventID {
+		t.Errorf("reader: %q, %v; Decode: %q", ev.EventID, err, a.EventID)
 	}
 }

@@ -219,7 +219,7 @@ func TestReaderReadError(t *testing.T) {
 }
 
 func TestNextEventNamesRecord(t *testing.T) {
-	r, err := NewReader(strings.NewReader(`{"Records":[{"eventID":"a","eventTime":"2024-01-01T00:00:00Z"},` + "\n" + `{"eventTime":"2024-01-01T00:00:00Z"}]}`))
+	r, err := NewReader(strings.NewReader(`{"Records":[{"eventID":"a","eventTime":"2024-01-01T00:00:00Z"},` + "\n" + `{"eventName":"StartInstances"}]}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +227,7 @@ func TestNextEventNamesRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = r.NextEvent()
-	if err == nil || err.Error() != "record 2 (offset 64) has no eventID" {
+	if err == nil || err.Error() != "record 2 (offset 64) has no eventTime" {
 		t.Fatalf("err = %v", err)
 	}
 	if !errors.Is(err, ErrInvalidRecord) {

@@ -547,7 +547,8 @@ func (r *run) notice(st cairn.ObjectState) {
 func (r *run) read(ctx context.Context, j *job) result {
 	info := j.ObjectInfo
 	st := cairn.ObjectState{Source: r.src.URL, Key: info.Key, Size: info.Size, ETag: info.ETag, IngestedAt: time.Now().UTC()}
-	layout := r.src.KeyInfo(info.Key).Kind
+	keyInfo := r.src.KeyInfo(info.Key)
+	layout := keyInfo.Kind
 	if layout == cloudtrail.KeyDigest || layout == cloudtrail.KeyInsight {
 		st.Status, st.Reason = cairn.ObjectSkipped, layout.String()+" file, not API calls"
 		return result{state: st}
@@ -607,8 +608,24 @@ func (r *run) read(ctx context.Context, j *job) result {
 		st.Status, st.Reason = cairn.ObjectSkipped, "CloudTrail Insights records, not API calls"
 		return result{state: st}
 	}
+	deliveredTo(events, keyInfo.Account)
 	st.Status, st.Events = cairn.ObjectDone, len(events)
 	return result{state: st, events: events}
+}
+
+// deliveredTo gives the records without a recipientAccountId (those of
+// eventVersion 1.0 and 1.01, and some service events since) the account
+// whose folder of the trail's layout delivered them, if any, so that they
+// are searched by account and deduplicated within it.
+func deliveredTo(events []cairn.Event, account string) {
+	if account == "" {
+		return
+	}
+	for i := range events {
+		if events[i].RecipientAccountID == "" {
+			events[i].RecipientAccountID = account
+		}
+	}
 }
 
 // insightsOnly reports whether every event is a CloudTrail Insights record.

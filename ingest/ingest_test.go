@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/cairn-audit/cairn"
+	"github.com/cairn-audit/cairn/cloudtrail"
 	"github.com/cairn-audit/cairn/index/duckdb"
 	"github.com/klauspost/compress/gzip"
 )
@@ -486,5 +487,45 @@ func TestStoreThatGoesDownStopsTheRun(t *testing.T) {
 	sum, err := Run(ctx, DefaultConfig(), idx, src)
 	if err != nil || sum.New != files {
 		t.Fatalf("the store back: %+v, %v", sum, err)
+	}
+}
+
+// TestRecordsOfTheFirstVersion: CloudTrail's records of 2013–2014 have no
+// eventID and no recipientAccountId. They are kept, each under an ID made
+// from its bytes, in the account whose folder delivered them; the same
+// record delivered to two accounts' folders is kept in each, and a second
+// delivery to one of them is a duplicate.
+func TestRecordsOfTheFirstVersion(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	old := `{"eventVersion":"1.0","userIdentity":{"type":"IAMUser","principalId":"EX_PRINCIPAL_ID","arn":"arn:aws:iam::123456789012:user/Alice",` +
+		`"accountId":"123456789012","userName":"Alice"},"eventTime":"2014-03-06T21:22:54Z","eventSource":"ec2.amazonaws.com",` +
+		`"eventName":"StartInstances","awsRegion":"us-east-2","sourceIPAddress":"205.251.233.176","userAgent":"ec2-api-tools 1.6.12.2",` +
+		`"requestParameters":{"instancesSet":{"items":[{"instanceId":"i-ebeaf9e2"}]}},"responseElements":null}`
+	current := record(1, "123456789012")
+	for _, key := range []string{
+		"AWSLogs/123456789012/CloudTrail/us-east-2/2014/03/06/123456789012_CloudTrail_us-east-2_20140306T2125Z_aaaaaaaaaaaaaaaa.json.gz",
+		"AWSLogs/123456789012/CloudTrail/us-east-2/2014/03/06/123456789012_CloudTrail_us-east-2_20140306T2130Z_bbbbbbbbbbbbbbbb.json.gz",
+		"AWSLogs/210987654321/CloudTrail/us-east-2/2014/03/06/210987654321_CloudTrail_us-east-2_20140306T2125Z_cccccccccccccccc.json.gz",
+	} {
+		write(t, root, key, gz(`{"Records":[`+old+`,`+current+`]}`))
+	}
+	idx := openIndex(t)
+	src, err := OpenSource(ctx, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := Run(ctx, DefaultConfig(), idx, src)
+	if err != nil || sum.Failed != 0 || sum.New != 3 || sum.Duplicates != 3 {
+		t.Fatalf("summary %+v, err %v", sum, err)
+	}
+	for _, account := range []string{"123456789012", "210987654321"} {
+		page, err := idx.Search(ctx, cairn.Filter{EventName: "StartInstances", Account: account}, cairn.Cursor{}, 10)
+		if err != nil || len(page.Events) != 1 {
+			t.Fatalf("account %s: %d events, %v", account, len(page.Events), err)
+		}
+		if e := page.Events[0]; e.EventID != cloudtrail.DerivedEventID([]byte(old)) || string(e.Raw) != old {
+			t.Errorf("account %s: kept as %q, raw %s", account, e.EventID, e.Raw)
+		}
 	}
 }

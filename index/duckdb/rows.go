@@ -109,7 +109,47 @@ func (x *Index) readRows(path string, rows []uint32) ([]cairn.Event, error) {
 	if i < len(rows) {
 		return nil, fmt.Errorf("row %d is past the end of %s", rows[i], path)
 	}
+	if err := storedAccounts(seg.pf, rows, events); err != nil {
+		return nil, fmt.Errorf("read rows of %s: %w", path, err)
+	}
 	return events, nil
+}
+
+// storedAccounts gives the events whose records name no recipient account
+// the one the segment holds for them: ingest takes it from the folder that
+// delivered the record (CloudTrail's first records name none). Such rows
+// are rare, and are read through parquet-go, a row at a time.
+func storedAccounts(pf *parquet.File, rows []uint32, events []cairn.Event) error {
+	var leaf parquet.LeafColumn
+	var found bool
+	var first int64
+	g := 0
+	for k := range events {
+		if events[k].RecipientAccountID != "" {
+			continue
+		}
+		if !found {
+			if leaf, found = pf.Schema().Lookup("recipientAccountId"); !found {
+				return nil
+			}
+		}
+		groups := pf.RowGroups()
+		for g < len(groups) && int64(rows[k]) >= first+groups[g].NumRows() {
+			first += groups[g].NumRows()
+			g++
+		}
+		if g == len(groups) {
+			return fmt.Errorf("row %d is past the end", rows[k])
+		}
+		err := readGroupRowsThrough(groups[g].ColumnChunks()[leaf.ColumnIndex], rows[k:k+1], first, func(v []byte) error {
+			events[k].RecipientAccountID = string(v)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // readGroupRows passes the values at some rows of a row group's column
