@@ -75,5 +75,10 @@ func (e *Event) DedupKey() string {
 	return e.RecipientAccountID + "/" + e.EventID
 }
 
-// Failed reports whether the call returned an error.
-func (e *Event) Failed() bool { return e.ErrorCode != "" }
+// Failed reports whether the call returned an error: an error code, or an
+// error message alone, as a failed console sign-in has ("Failed
+// authentication", with no errorCode).
+func (e *Event) Failed() bool { return e.ErrorCode != "" || e.ErrorMessage != "" }
+
+// FailedSQL is Failed as a condition on the events view.
+const FailedSQL = "(errorCode <> '' OR errorMessage <> '')"

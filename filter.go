@@ -6,7 +6,7 @@ import (
 	"unicode/utf8"
 )
 
-// ErrorAny as Filter.ErrorCode selects every failed call.
+// ErrorAny as Filter.ErrorCode selects every failed call (Event.Failed).
 const ErrorAny = "any"
 
 // Filter selects events. Every non-zero field must match (AND). String

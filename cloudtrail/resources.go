@@ -1548,7 +1548,7 @@ func extractResources(ev *cairn.Event, rec *record, raw []byte) []cairn.Resource
 		for _, s := range sets {
 			refs = s.apply(refs, ev, rec, raw)
 		}
-		if ev.ErrorCode != "" {
+		if ev.Failed() {
 			for i := range refs {
 				refs[i].Role = cairn.RoleReferenced
 			}

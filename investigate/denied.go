@@ -91,11 +91,14 @@ func (x *Investigator) WhyDenied(ctx context.Context, id string) (*Refusal, erro
 func (x *Investigator) ExplainDenial(ctx context.Context, e *cairn.Event) (*Refusal, error) {
 	if !IsDenial(e.ErrorCode, e.ErrorMessage) {
 		what := "it succeeded"
-		if e.ErrorCode != "" {
+		switch {
+		case e.ErrorCode != "":
 			what = "it failed with " + e.ErrorCode + ", not for want of permission"
+		case e.Failed():
+			what = "it failed (" + e.ErrorMessage + "), not for want of permission"
 		}
 		msg := "event " + e.EventID + " was not denied: " + what
-		if e.ErrorCode == "" && !e.ReadOnly.True() && len(e.Resources) > 0 {
+		if !e.Failed() && !e.ReadOnly.True() && len(e.Resources) > 0 {
 			// Asked of a call that did something, why -event is most likely
 			// meant as why about what it changed.
 			msg += "; to explain the change it made: cairn why " + e.Resources[0].ID + " -at " + e.EventTime.UTC().Format(time.RFC3339)

@@ -56,7 +56,7 @@ type Entry struct {
 }
 
 // Failed reports whether the call failed.
-func (e *Entry) Failed() bool { return e.ErrorCode != "" }
+func (e *Entry) Failed() bool { return e.ErrorCode != "" || e.ErrorMsg != "" }
 
 // Timeline is the history of one resource, oldest first.
 type Timeline struct {

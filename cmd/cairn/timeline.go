@@ -139,8 +139,8 @@ func entryHow(ent *investigate.Entry) string {
 
 func entryResult(ent *investigate.Entry) string {
 	switch {
-	case ent.ErrorCode != "":
-		return "FAILED " + ent.ErrorCode
+	case ent.Failed():
+		return strings.TrimSpace("FAILED " + ent.ErrorCode)
 	case ent.Kind == investigate.KindHealth:
 		return ent.Detail
 	}

@@ -71,7 +71,10 @@ func recordOf(e *cairn.Event) []byte {
 		"managementEvent": e.ManagementEvent.True(), "userIdentity": id, "note": "unknown field kept",
 	}
 	if e.ErrorCode != "" {
-		rec["errorCode"], rec["errorMessage"] = e.ErrorCode, e.ErrorMessage
+		rec["errorCode"] = e.ErrorCode
+	}
+	if e.ErrorMessage != "" {
+		rec["errorMessage"] = e.ErrorMessage
 	}
 	if len(e.Resources) > 0 {
 		var items []any
@@ -886,5 +889,33 @@ func TestQueryValuesForPeople(t *testing.T) {
 	want := []any{"3b241101-e2bb-4255-8caf-4136c566a962", "+Inf", "NaN", 0.1, "-Inf"}
 	if len(tab.Rows) != 1 || !reflect.DeepEqual(tab.Rows[0], want) {
 		t.Errorf("rows %#v, want %#v", tab.Rows, want)
+	}
+}
+
+// TestFailedSignInIsAFailure: a failed console sign-in has an error
+// message and no error code. Every failed-call search finds it, through
+// the engine and through the needle files.
+func TestFailedSignInIsAFailure(t *testing.T) {
+	ctx := context.Background()
+	x := openTest(t, t.TempDir())
+	var events []cairn.Event
+	for i, msg := range []string{"", "Failed authentication"} {
+		events = append(events, testEvent(i, func(e *cairn.Event) {
+			e.EventSource, e.EventName, e.EventType = "signin.amazonaws.com", "ConsoleLogin", "AwsConsoleSignIn"
+			e.ErrorMessage = msg
+		}))
+	}
+	if _, err := x.Commit(ctx, &cairn.Batch{Events: events}); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []cairn.Filter{
+		{ErrorCode: cairn.ErrorAny},
+		{ErrorCode: cairn.ErrorAny, User: "alice"},
+		{ErrorCode: cairn.ErrorAny, AccessKeyID: "AKIAALICE"},
+	} {
+		p, err := x.Search(ctx, f, cairn.Cursor{}, 10)
+		if err != nil || len(p.Events) != 1 || p.Events[0].EventID != events[1].EventID || !p.Events[0].Failed() {
+			t.Errorf("%+v: %d events, %v", f, len(p.Events), err)
+		}
 	}
 }

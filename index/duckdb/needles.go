@@ -157,6 +157,8 @@ func (b *needleBuilder) add(r *segmentRow) {
 	if code := str(r.ErrorCode); code != "" {
 		put(needleError, code)
 		put(needleError, "")
+	} else if str(r.ErrorMessage) != "" { // failed all the same (cairn.Event.Failed)
+		put(needleError, "")
 	}
 	if r.ReadOnly != nil {
 		put(needleReadOnly, strconv.FormatBool(*r.ReadOnly))

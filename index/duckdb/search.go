@@ -61,7 +61,7 @@ func where(f criteria, after cairn.Cursor) (string, []any) {
 	switch f.ErrorCode {
 	case "":
 	case cairn.ErrorAny:
-		conds = append(conds, "errorCode <> ''") // segments written before opt may hold empty codes
+		conds = append(conds, cairn.FailedSQL) // segments written before opt may hold empty codes
 	default:
 		eq("errorCode", f.ErrorCode)
 	}
@@ -113,7 +113,7 @@ func matches(e *cairn.Event, f criteria) bool {
 	switch f.ErrorCode {
 	case "":
 	case cairn.ErrorAny:
-		if e.ErrorCode == "" {
+		if !e.Failed() {
 			return false
 		}
 	default:

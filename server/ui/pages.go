@@ -357,7 +357,7 @@ func whereOf(f cairn.Filter, from, to time.Time) string {
 	switch f.ErrorCode {
 	case "":
 	case cairn.ErrorAny:
-		c = append(c, "errorCode <> ''")
+		c = append(c, cairn.FailedSQL)
 	default:
 		eq("errorCode", f.ErrorCode)
 	}
@@ -410,7 +410,7 @@ func (u *UI) glance(ctx context.Context, f cairn.Filter) (*glance, error) {
 	}
 	t, err := u.cfg.Index.Query(ctx, fmt.Sprintf(`SELECT b, p, ev, count(*) AS n, count(*) FILTER (WHERE err) AS e FROM (
 		SELECT to_timestamp((epoch_us(eventTime) // %d) * %d) AS b, coalesce(principal, '(none)') AS p,
-		       coalesce(eventName, '(none)') AS ev, (errorCode <> '') AS err
+		       coalesce(eventName, '(none)') AS ev, coalesce(`+cairn.FailedSQL+`, false) AS err
 		FROM events WHERE %s) GROUP BY GROUPING SETS ((b), (p), (ev))`, secs*1_000_000, secs, where))
 	if err != nil {
 		return nil, err
