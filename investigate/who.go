@@ -78,7 +78,8 @@ func isServiceHost(s string) bool { return strings.HasSuffix(s, ".amazonaws.com"
 
 // toolOf says how the call was made, from the user agent.
 func toolOf(e *cairn.Event) string {
-	ua := e.UserAgent
+	// S3's records give the agent in brackets: [aws-cli/2.17.60 …].
+	ua := strings.TrimSuffix(strings.TrimPrefix(e.UserAgent, "["), "]")
 	l := strings.ToLower(ua)
 	switch {
 	case ua == "":

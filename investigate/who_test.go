@@ -21,6 +21,10 @@ func TestToolOf(t *testing.T) {
 		"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7)":                                                          "console",
 		"autoscaling.amazonaws.com": "service",
 		"curl/8.4.0":                "other",
+		// S3 puts the agent in brackets.
+		"[aws-cli/1.11.10 Python/2.7.9 Windows/8 botocore/1.4.67]":                                       "aws-cli",
+		"[aws-cli/2.11.2 Python/3.11.2 Linux/4.14.255 exec-env/CloudShell exe/x86_64.amzn.2 prompt/off]": "aws-cli",
+		"[Boto3/1.34.0 md/Botocore#1.34.0 ua/2.0 os/linux#6.1 md/arch#x86_64 lang/python#3.11.6]":        "boto3",
 	} {
 		if got := toolOf(&cairn.Event{UserAgent: ua}); got != want {
 			t.Errorf("%s: %q, want %q", ua, got, want)
