@@ -48,6 +48,10 @@ func (f *Filter) TrimSpace() {
 // account: CloudTrail's event history names that user "root".
 const RootUser = "root"
 
+// Anonymous is the account of an unauthenticated request (S3's public
+// objects), and the user name its events are found by.
+const Anonymous = "anonymous"
+
 // MatchesNothing reports whether a filter can match no event because one of
 // its values is not UTF-8: every stored field is. Indexes answer such a
 // search with no events rather than fail to bind the value.

@@ -100,6 +100,9 @@ func (p *Principal) Name() string {
 	case "IdentityCenterUser":
 		return cmp.Or(p.UserName, p.OnBehalfOf)
 	case "AWSAccount":
+		if p.AccountID == Anonymous {
+			return Anonymous
+		}
 		return cmp.Or(p.InvokedBy, "account "+p.AccountID)
 	}
 	if p.UserName != "" {

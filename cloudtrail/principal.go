@@ -114,6 +114,12 @@ func principalOf(u *userIdentity, recordSourceIdentity string) cairn.Principal {
 		}
 	case "Role":
 		p.RoleARN = issuer.ARN
+	case "AWSAccount":
+		// An unauthenticated request (S3's public objects) is made by the
+		// account "anonymous", and is searched as that user.
+		if p.AccountID == cairn.Anonymous && p.UserName == "" {
+			p.UserName = cairn.Anonymous
+		}
 	}
 	return p
 }

@@ -122,6 +122,8 @@ func TestPrincipalFallbacks(t *testing.T) {
 			cairn.Principal{Type: "AssumedRole", ARN: "arn:aws:sts::1:assumed-role/R/s", UserName: "R", SessionName: "s", SourceIdentity: "zed"}},
 		{"IAM user name from ARN", `{"type":"IAMUser","arn":"arn:aws:iam::1:user/path/to/erin"}`,
 			cairn.Principal{Type: "IAMUser", ARN: "arn:aws:iam::1:user/path/to/erin", UserName: "erin"}},
+		{"anonymous S3 request", `{"type":"AWSAccount","principalId":"","accountId":"anonymous"}`,
+			cairn.Principal{Type: "AWSAccount", AccountID: "anonymous", UserName: "anonymous"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ev, err := Decode([]byte(`{"eventID":"x","eventTime":"2024-01-01T00:00:00Z","userIdentity":` + tc.ident + `}`))
@@ -130,6 +132,9 @@ func TestPrincipalFallbacks(t *testing.T) {
 			}
 			if d := cmp.Diff(tc.want, ev.Principal); d != "" {
 				t.Errorf("(-want +got):\n%s", d)
+			}
+			if tc.want.AccountID == cairn.Anonymous && (ev.Principal.Name() != cairn.Anonymous || !ev.Principal.Named(cairn.Anonymous)) {
+				t.Errorf("an anonymous request is shown as %q", ev.Principal.Name())
 			}
 		})
 	}
