@@ -67,12 +67,15 @@ func (p *Principal) Key() string {
 // UserOfKey is the Filter.User that finds the events of the identity
 // whose Key is key: an ARN or a principal ID as it is, an Identity Center
 // user or a service by its name; "" for an account alone, which is no
-// identity's.
+// identity's, but for the anonymous one.
 func UserOfKey(key string) string {
 	for _, prefix := range []string{"identitycenter:", "service:"} {
 		if rest, ok := strings.CutPrefix(key, prefix); ok {
 			return rest
 		}
+	}
+	if key == "account:"+Anonymous {
+		return Anonymous
 	}
 	if strings.HasPrefix(key, "account:") {
 		return ""
@@ -94,7 +97,7 @@ func (p *Principal) Name() string {
 		}
 		return cmp.Or(who, p.UserName, p.ARN)
 	case "Root":
-		return cmp.Or(p.UserName, "root") + " (root)"
+		return cmp.Or(p.UserName, p.AccountID, "root") + " (root)" // the alias, or which account's
 	case "AWSService":
 		return p.InvokedBy
 	case "IdentityCenterUser":

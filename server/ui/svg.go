@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"fmt"
 	"html/template"
 	"math/big"
@@ -330,8 +331,10 @@ func userParam(p cairn.Principal) string {
 		return p.UserName
 	case p.ARN != "":
 		return p.ARN
+	case p.AccountID == cairn.Anonymous:
+		return cairn.Anonymous
 	}
-	return p.PrincipalID
+	return cmp.Or(p.PrincipalID, p.InvokedBy)
 }
 
 var funcs = template.FuncMap{

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/cairn-audit/cairn"
+	"github.com/cairn-audit/cairn/cloudtrail"
 	"github.com/cairn-audit/cairn/index/duckdb"
 	"github.com/cairn-audit/cairn/server"
 	"github.com/cairn-audit/cairn/server/ui"
@@ -813,5 +814,40 @@ func TestUserInAnotherCase(t *testing.T) {
 	if !strings.Contains(body, `id="similar-users"`) || !strings.Contains(body, "user=%3Cb%3Emallory%3C%2Fb%3E") ||
 		!strings.Contains(body, "&lt;b&gt;mallory&lt;/b&gt;</a>") {
 		t.Errorf("user=mall does not link the user whose name contains it:\n%s", body)
+	}
+}
+
+// TestWhoOfEveryIdentity: the event page says in words who made the call,
+// for the identities whose records name little.
+func TestWhoOfEveryIdentity(t *testing.T) {
+	identities := map[string]string{
+		"ev-who-root":      `"userIdentity":{"type":"Root","principalId":"111122223333","arn":"arn:aws:iam::111122223333:root","accountId":"111122223333"}`,
+		"ev-who-anonymous": `"userIdentity":{"type":"AWSAccount","principalId":"","accountId":"anonymous"}`,
+		"ev-who-unknown":   `"userIdentity":{"type":"Unknown"}`,
+		"ev-who-none":      `"eventType":"AwsServiceEvent"`,
+		"ev-who-hidden":    `"userIdentity":{"type":"IAMUser","accountId":"111122223333","principalId":"AIDAEXAMPLE","userName":"HIDDEN_DUE_TO_SECURITY_REASONS"}`,
+	}
+	want := map[string]string{
+		"ev-who-root":      "111122223333 (root)</a>: the root user of account 111122223333.",
+		"ev-who-anonymous": "anonymous</a>: an unauthenticated request, made without credentials.",
+		"ev-who-unknown":   ": an identity CloudTrail does not name (type Unknown).",
+		"ev-who-none":      "No identity: the record names none, as an AWS service's own events do.",
+		"ev-who-hidden":    ": a user name CloudTrail hides, as it does when the name typed at sign-in was not a user's.",
+	}
+	var evs []cairn.Event
+	for id, ident := range identities {
+		raw := `{"eventVersion":"1.08","eventID":"` + id + `","eventTime":"2026-03-14T03:10:00Z","eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin","recipientAccountId":"111122223333",` + ident + `}`
+		ev, err := cloudtrail.Decode([]byte(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs = append(evs, ev)
+	}
+	c, ts := serveEvents(t, evs)
+	for id, line := range want {
+		if _, body := get(t, c, ts.URL+"/event/"+id); !strings.Contains(body, line) {
+			i := strings.Index(body, `<p class="who-line">`)
+			t.Errorf("%s: want %q in the who line:\n%s", id, line, body[max(i, 0):min(len(body), max(i, 0)+400)])
+		}
 	}
 }
