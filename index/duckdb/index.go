@@ -54,12 +54,33 @@ type Config struct {
 
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
-	return Config{MemoryLimit: "256MB", CompactAt: 16, DedupKeys: 8_000_000, QueryTimeout: 2 * time.Minute}
+	return Config{CompactAt: 16, DedupKeys: 8_000_000, QueryTimeout: 2 * time.Minute}
+}
+
+// memoryPerThread is the engine's memory limit for each query thread when
+// Config.MemoryLimit is empty. Each JSON function over eventJson holds
+// the parsed records of a vector, about 25 MB, in each thread while it
+// runs, and so does each of the lake view's nested columns: a published
+// Lake query with six of them failed at 256MB on two threads, and ran at
+// 384MB.
+const memoryPerThread = 192 << 20
+
+// memoryLimit is the engine's memory limit: the one configured, or
+// memoryPerThread for each thread.
+func (c *Config) memoryLimit() string {
+	if c.MemoryLimit != "" {
+		return c.MemoryLimit
+	}
+	threads := c.Threads
+	if threads == 0 {
+		threads = runtime.NumCPU() // the engine's own default
+	}
+	return fmt.Sprintf("%dMB", threads*memoryPerThread>>20)
 }
 
 // RegisterFlags registers the tunables as -index.* flags.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
-	fs.StringVar(&c.MemoryLimit, "index.memory-limit", c.MemoryLimit, "memory limit of the query engine")
+	fs.StringVar(&c.MemoryLimit, "index.memory-limit", c.MemoryLimit, "memory limit of the query engine, such as 1GB (default 192MB a query thread)")
 	fs.IntVar(&c.Threads, "index.threads", c.Threads, "query threads (0: one per core)")
 	fs.IntVar(&c.CompactAt, "index.compact-at", c.CompactAt, "merge a day's segments once it has this many")
 	fs.DurationVar(&c.QueryTimeout, "index.query-timeout", c.QueryTimeout, "stop a SQL query (cairn sql, the UI's and API's SQL) that runs longer (0: never)")
@@ -208,9 +229,7 @@ func (x *Index) sandbox(dir, spill string) []string {
 		"SET GLOBAL preserve_insertion_order=false",
 		"SET GLOBAL TimeZone='UTC'",
 	}
-	if x.cfg.MemoryLimit != "" {
-		stmts = append(stmts, "SET GLOBAL memory_limit="+quote(x.cfg.MemoryLimit))
-	}
+	stmts = append(stmts, "SET GLOBAL memory_limit="+quote(x.cfg.memoryLimit()))
 	if x.cfg.Threads > 0 {
 		stmts = append(stmts, fmt.Sprintf("SET GLOBAL threads=%d", x.cfg.Threads))
 	}

@@ -919,3 +919,32 @@ func TestFailedSignInIsAFailure(t *testing.T) {
 		}
 	}
 }
+
+// TestMemoryLimitGrowsWithThreads: the engine's memory is 192MB a query
+// thread unless configured, since a JSON function holds its vector's
+// parsed records in every thread.
+func TestMemoryLimitGrowsWithThreads(t *testing.T) {
+	for _, c := range []struct {
+		cfg  Config
+		want string
+	}{
+		{Config{Threads: 2}, "384MB"},
+		{Config{Threads: 8}, "1536MB"},
+		{Config{Threads: 2, MemoryLimit: "1GB"}, "1GB"},
+	} {
+		if got := c.cfg.memoryLimit(); got != c.want {
+			t.Errorf("%+v: %s, want %s", c.cfg, got, c.want)
+		}
+	}
+	cfg := DefaultConfig()
+	cfg.Dir, cfg.Threads = t.TempDir(), 2
+	x, err := Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	tab, err := x.Query(context.Background(), "SELECT current_setting('memory_limit')")
+	if err != nil || len(tab.Rows) != 1 || !strings.HasPrefix(fmt.Sprint(tab.Rows[0][0]), "366.2 MiB") {
+		t.Errorf("the engine's memory limit: %v %v", tab, err)
+	}
+}

@@ -160,7 +160,7 @@ func refineError(err error) error {
 		return fmt.Errorf("%w: %s (the tables are events, lake (CloudTrail Lake's schema) and activity (the events applications record, as Lake shows them): cairn sql \"DESCRIBE events\" lists the columns)", cairn.ErrBadQuery, msg)
 	}
 	if strings.Contains(msg, "Out of Memory Error") {
-		return fmt.Errorf("%w: %s (the query engine's memory is bounded, 256MB unless cairn serve's -index.memory-limit says otherwise: aggregate before sorting, and avoid DISTINCT over eventJson)", cairn.ErrBadQuery, msg)
+		return fmt.Errorf("%w: %s (the query engine's memory is bounded, 192MB a query thread unless cairn serve's -index.memory-limit says otherwise: aggregate before sorting, avoid DISTINCT over eventJson, and name fewer JSON functions and lake columns, each of which holds about 25 MB a thread)", cairn.ErrBadQuery, msg)
 	}
 	return fmt.Errorf("%w: %s", cairn.ErrBadQuery, msg)
 }
