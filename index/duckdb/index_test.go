@@ -575,6 +575,18 @@ func TestQueryLimits(t *testing.T) {
 	if !errors.Is(err, cairn.ErrBadQuery) || !strings.Contains(err.Error(), "the tables are events, lake") {
 		t.Errorf("a table that does not exist: %v", err)
 	}
+	// Trino's forms that DuckDB lacks: the error says what to write.
+	for q, hint := range map[string]string{
+		"SELECT regexp_replace('StackSet-abc', '^StackSet-')": "regexp_replace(text, pattern, '', 'g')",
+		"SELECT cardinality(resources) FROM events":           "len(list)",
+		"SELECT regexp_replace('a', 'b', 'c', 'd', 'e')":      "",
+	} {
+		_, err := x.Query(ctx, q)
+		hinted := strings.Contains(fmt.Sprint(err), "(Trino's") || strings.Contains(fmt.Sprint(err), "(the size of a list")
+		if !errors.Is(err, cairn.ErrBadQuery) || hinted != (hint != "") || !strings.Contains(err.Error(), hint) {
+			t.Errorf("%s: %v", q, err)
+		}
+	}
 	// A value that an aggregate builds is stopped by the engine's memory
 	// limit, or, where that does not see it, by the process's.
 	defer func(n int64) { queryMemoryGrowth = n }(queryMemoryGrowth)

@@ -54,6 +54,10 @@ func lakeView() string {
 		`json_transform(eventJson->'$.tlsDetails', '{"tlsVersion": "VARCHAR", "cipherSuite": "VARCHAR", "clientProvidedHostHeader": "VARCHAR", "keyExchange": "VARCHAR"}') AS tlsDetails`,
 		"eventJson->>'$.sessionCredentialFromConsole' AS sessionCredentialFromConsole",
 		"eventJson",
+		// Lake's schema has these, which published queries select: no
+		// Insights record is an event here, and Lake's checksum of
+		// eventJson is its own, undocumented.
+		"NULL::VARCHAR AS eventJsonChecksum", "NULL::VARCHAR AS insightDetails",
 	}
 	// AWS Health events and EC2 state changes, which cairn reads from
 	// EventBridge, are not CloudTrail records: Lake has none. Events that

@@ -75,6 +75,8 @@ func TestLakeQueriesRun(t *testing.T) {
 			FROM lake WHERE eventName = 'CreateBucket'`,
 			`logs-bucket {"LocationConstraint":"us-east-1"} arn:aws:iam::111122223333:role/Admin true TLSv1.3`},
 		{`SELECT element_at(additionalEventData, 'MFAUsed'), readOnly FROM lake WHERE eventName = 'ConsoleLogin'`, "Yes false"},
+		// Columns of Lake's schema that the flatten query selects.
+		{`SELECT eventName, eventJsonChecksum, insightDetails FROM lake WHERE eventName = 'ConsoleLogin'`, "ConsoleLogin <nil> <nil>"},
 		// The record's own resources, as Lake lists them.
 		{`SELECT r.arn, r.accountid, r.type FROM lake CROSS JOIN UNNEST(resources) AS t(r)`,
 			"arn:aws:s3:::logs-bucket 111122223333 AWS::S3::Bucket"},

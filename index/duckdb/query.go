@@ -159,6 +159,15 @@ func refineError(err error) error {
 	if strings.Contains(msg, "Catalog Error: Table with name") {
 		return fmt.Errorf("%w: %s (the tables are events, lake (CloudTrail Lake's schema) and activity (the events applications record, as Lake shows them): cairn sql \"DESCRIBE events\" lists the columns)", cairn.ErrBadQuery, msg)
 	}
+	// Trino's forms that DuckDB lacks under the same name, as Lake queries
+	// use them (docs/cli.md lists the differences).
+	if strings.Contains(msg, "No function matches the given name and argument types 'regexp_replace(") &&
+		strings.Count(msg[strings.Index(msg, "'regexp_replace("):], ",") == 1 {
+		return fmt.Errorf("%w: %s (Trino's regexp_replace(text, pattern) removes every match: write regexp_replace(text, pattern, '', 'g'))", cairn.ErrBadQuery, msg)
+	}
+	if strings.Contains(msg, "Cardinality can only operate on MAPs") {
+		return fmt.Errorf("%w: %s (the size of a list is len(list))", cairn.ErrBadQuery, msg)
+	}
 	if strings.Contains(msg, "Out of Memory Error") {
 		return fmt.Errorf("%w: %s (the query engine's memory is bounded, 192MB a query thread unless cairn serve's -index.memory-limit says otherwise: aggregate before sorting, avoid DISTINCT over eventJson, and name fewer JSON functions and lake columns, each of which holds about 25 MB a thread)", cairn.ErrBadQuery, msg)
 	}
