@@ -147,7 +147,8 @@ var catalog = []*api{
 	s3b("PutBucketTagging", "tagging", RW, w(0.1, 0.1, 0.2, 0, 0)),
 	s3b("PutBucketVersioning", "versioning", RW, w(0.05, 0.05, 0.05, 0, 0)),
 	s3b("PutBucketEncryption", "encryption", RW, w(0.05, 0.05, 0.05, 0, 0)),
-	s3b("PutBucketPublicAccessBlock", "publicAccessBlock", RW, w(0.05, 0.05, 0.05, 0, 0)),
+	s3b("PutBucketPublicAccessBlock", "publicAccessBlock", RW, w(0.05, 0.05, 0.05, 0, 0)).request(tmpl(
+		`"bucketName":"$b","Host":"$b.s3.$r.amazonaws.com","publicAccessBlock":"","PublicAccessBlockConfiguration":{"xmlns":"http://s3.amazonaws.com/doc/2006-03-01/","RestrictPublicBuckets":true,"BlockPublicPolicy":true,"BlockPublicAcls":true,"IgnorePublicAcls":true}`)),
 	s3b("PutBucketLifecycle", "lifecycle", RW, w(0.03, 0.05, 0.05, 0, 0)),
 	s3b("PutBucketPolicy", "policy", RW, w(0.05, 0.05, 0.1, 0, 0)).bigReq(bigBucketPolicy),
 	s3o("GetObject", RO, w(1, 3, 3, 26, 0), "").notFound("NoSuchKey", 0.02),
@@ -182,7 +183,8 @@ var catalog = []*api{
 	A("iam", "CreateServiceLinkedRole", RW, w(0.01, 0.01, 0.02, 0, 0), `"aWSServiceName":"elasticloadbalancing.amazonaws.com"`, "").notFound("InvalidInput", 0.8),
 
 	// STS
-	A("sts", "AssumeRole", RO, w(0, 0.5, 1, 3, 4), `"roleArn":"arn:aws:iam::$a:role/$R","roleSessionName":"$8","durationSeconds":3600`, `"credentials":{"accessKeyId":"ASIA$F","sessionToken":"IQoJb3JpZ2luX2VjE$H$H$H$H$H$H$H$H$H$H$H$H$H$H$H$H","expiration":"$X"},"assumedRoleUser":{"assumedRoleId":"$W:$8","arn":"arn:aws:sts::$a:assumed-role/$R/$8"}`),
+	A("sts", "AssumeRole", RO, w(0, 0.5, 1, 3, 4), `"roleArn":"arn:aws:iam::$a:role/$R","roleSessionName":"$8","durationSeconds":3600`, `"credentials":{"accessKeyId":"ASIA$F","sessionToken":"IQoJb3JpZ2luX2VjE$H$H$H$H$H$H$H$H$H$H$H$H$H$H$H$H","expiration":"$X"},"assumedRoleUser":{"assumedRoleId":"$W:$8","arn":"arn:aws:sts::$a:assumed-role/$R/$8"}`).
+		resources(`{"accountId":"$a","type":"AWS::IAM::Role","ARN":"arn:aws:iam::$a:role/$R"}`),
 	A("sts", "GetSessionToken", RO, w(0, 0.2, 0, 0, 0), `"durationSeconds":43200,"serialNumber":"arn:aws:iam::$a:mfa/$E"`, `"credentials":{"accessKeyId":"ASIA$F","sessionToken":"IQoJb3JpZ2luX2VjE$H$H$H$H$H$H$H$H","expiration":"$D"}`),
 	A("sts", "GetAccessKeyInfo", RO, w(0.05, 0.1, 0, 0, 0), `"accessKeyId":"AKIA$F"`, ""),
 	A("sts", "DecodeAuthorizationMessage", RO, w(0.05, 0.1, 0.05, 0, 0), `"encodedMessage":"HIDDEN_DUE_TO_SECURITY_REASONS"`, ""),
