@@ -499,3 +499,24 @@ func TestSearchSourceWithoutADot(t *testing.T) {
 		t.Errorf("search with an event of another service: exit %d: %s", r.code, r.stderr)
 	}
 }
+
+// An instance that only made calls itself, through its role, is named by
+// no event: the timeline says where its calls are.
+func TestTimelineOfAnInstanceThatOnlyCalled(t *testing.T) {
+	dir := t.TempDir()
+	rec := `{"Records":[{"eventVersion":"1.08","userIdentity":{"type":"AssumedRole","principalId":"AROAEXAMPLE:i-0c1a23fc456b7ab89","arn":"arn:aws:sts::111122223333:assumed-role/app-role/i-0c1a23fc456b7ab89","accountId":"111122223333"},"eventTime":"2026-03-14T03:00:00Z","eventSource":"secretsmanager.amazonaws.com","eventName":"GetSecretValue","awsRegion":"us-east-1","sourceIPAddress":"10.0.0.5","requestParameters":{"secretId":"db-password"},"eventID":"00000000-0000-4000-8000-000000000001","readOnly":true,"eventType":"AwsApiCall","recipientAccountId":"111122223333"}]}`
+	if err := os.WriteFile(filepath.Join(dir, "calls.json"), []byte(rec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(t.TempDir(), "data")
+	if r := runCairn(t, nil, "ingest", "-data", data, dir); r.code != 0 {
+		t.Fatalf("ingest: exit %d: %s", r.code, r.stderr)
+	}
+	r := runCairn(t, nil, "timeline", "-data", data, "i-0c1a23fc456b7ab89")
+	if r.code != 0 || r.stderr != "no event names i-0c1a23fc456b7ab89, but it made calls itself: cairn search -user i-0c1a23fc456b7ab89\n" {
+		t.Errorf("timeline: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if r := runCairn(t, nil, "timeline", "-data", data, "i-0ffffffffffffffff"); !strings.Contains(r.stderr, "check the ID") {
+		t.Errorf("timeline of an unknown instance: %q", r.stderr)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/cairn-audit/cairn"
 	"github.com/cairn-audit/cairn/investigate"
 )
 
@@ -49,9 +50,13 @@ func runTimeline(ctx context.Context, e *env, args []string) error {
 		return enc.Encode(tl)
 	}
 	if len(tl.Entries) == 0 {
-		if from.IsZero() && to.IsZero() {
+		switch {
+		case strings.HasPrefix(pos[0], "i-") && madeCalls(ctx, r, pos[0], from, to):
+			// Only the instance's own calls, through its role, name it.
+			fmt.Fprintf(e.stderr, "no event names %s, but it made calls itself: cairn search -user %s\n", pos[0], pos[0])
+		case from.IsZero() && to.IsZero():
 			fmt.Fprintf(e.stderr, "no event names %s; check the ID, or ingest the trail that recorded it\n", pos[0])
-		} else {
+		default:
 			fmt.Fprintf(e.stderr, "no event names %s in that time range; leave out -since and -until to see its whole history\n", pos[0])
 		}
 		return nil
@@ -145,4 +150,11 @@ func entryResult(ent *investigate.Entry) string {
 		return ent.Detail
 	}
 	return "ok"
+}
+
+// madeCalls reports whether user, an instance's role session, made any
+// call between from and to (either may be zero).
+func madeCalls(ctx context.Context, r reader, user string, from, to time.Time) bool {
+	page, err := r.Search(ctx, cairn.Filter{User: user, Since: from, Until: to}, cairn.Cursor{}, 1)
+	return err == nil && len(page.Events) > 0
 }
