@@ -75,9 +75,17 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	if failed > 0 {
-		return &exitError{1, fmt.Errorf("%d %s could not be read; see the reasons above (the rest was ingested)", failed, plural(failed, "file or folder", "files or folders"))}
+		return &exitError{1, &unreadFilesError{failed}}
 	}
 	return nil
+}
+
+// unreadFilesError ends an ingest that read every source but some of its
+// files or folders.
+type unreadFilesError struct{ n int }
+
+func (e *unreadFilesError) Error() string {
+	return fmt.Sprintf("%d %s could not be read; see the reasons above (the rest was ingested)", e.n, plural(e.n, "file or folder", "files or folders"))
 }
 
 // progress shows a one-line progress display on a terminal, and notices

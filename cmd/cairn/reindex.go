@@ -2,22 +2,29 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/cairn-audit/cairn"
 	"github.com/cairn-audit/cairn/index/duckdb"
+	"github.com/cairn-audit/cairn/ingest"
 )
 
 // runReindex rebuilds the index from its sources: the index is derived data,
-// so it can always be thrown away and made again.
+// so it can always be thrown away and made again, as long as its sources
+// can still be read. The old index is kept aside until the rebuild has
+// read every source, and put back if it stops.
 func runReindex(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "reindex", "")
 	data := dataFlag(fs, e)
+	var drop stringList
+	fs.Var(&drop, "drop", "a source to rebuild without, when it can no longer be read (repeatable)")
 	pos, err := parse(e, fs, args)
 	if err != nil {
 		return err
@@ -30,14 +37,18 @@ func runReindex(ctx context.Context, e *env, args []string) error {
 	}
 	// An index rebuilds from the sources its catalog names: without one,
 	// there is nothing to rebuild (and no folder to make).
-	if _, err := os.Stat(filepath.Join(*data, "index", "manifest.json")); err != nil {
+	dir, aside := filepath.Join(*data, "index"), filepath.Join(*data, "index.before-reindex")
+	if _, err := os.Stat(aside); err == nil {
+		return cairn.WithHint(fmt.Errorf("a reindex of %s was interrupted: %s holds the index from before it", *data, aside),
+			"move it back to "+dir+" (in place of the one there), or delete it if the rebuilt index is whole")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err != nil {
 		if _, err := os.Stat(*data); err != nil {
 			return cairn.WithHint(fmt.Errorf("no data folder at %s", *data), "run cairn ingest or cairn serve first, or pass -data")
 		}
 		return cairn.WithHint(fmt.Errorf("no index in %s to rebuild", *data), "cairn ingest SOURCE makes one")
 	}
-	// The writer's lock keeps other writers out while the sources are read;
-	// the index is deleted right after.
+	// The writer's lock keeps other writers out while the sources are read.
 	idx, err := openWriter(ctx, *data, duckdb.DefaultConfig())
 	if err != nil {
 		return err
@@ -47,24 +58,40 @@ func runReindex(ctx context.Context, e *env, args []string) error {
 		idx.Close()
 		return err
 	}
-	former, err := objectsOf(ctx, idx, sources)
+	keep, err := readableSources(ctx, sources, drop)
+	if err != nil {
+		idx.Close()
+		return err
+	}
+	former, err := objectsOf(ctx, idx, keep)
 	idx.Close()
 	if err != nil {
 		return err
 	}
-	if err := os.RemoveAll(filepath.Join(*data, "index")); err != nil {
-		return fmt.Errorf("remove old index: %w", err)
+	if err := os.Rename(dir, aside); err != nil {
+		return fmt.Errorf("set the old index aside: %w", err)
 	}
-	fmt.Fprintf(e.stderr, "rebuilding the index from %d sources\n", len(sources))
-	ingestErr := runIngest(ctx, e, append([]string{"-data", *data}, sources...))
-	if ctx.Err() != nil {
-		return ingestErr
+	fmt.Fprintf(e.stderr, "rebuilding the index from %d %s\n", len(keep), plural(len(keep), "source", "sources"))
+	ingestErr := runIngest(ctx, e, append([]string{"-data", *data}, keep...))
+	if ingestErr != nil && !errors.As(ingestErr, new(*unreadFilesError)) {
+		// The rebuild stopped before it read every source (Ctrl-C, a store
+		// that failed): the old index is whole, the new one is not.
+		if err := os.RemoveAll(dir); err != nil {
+			return fmt.Errorf("%w; the index from before is in %s (removing the partial one failed: %v)", ingestErr, aside, err)
+		}
+		if err := os.Rename(aside, dir); err != nil {
+			return fmt.Errorf("%w; the index from before is in %s: %v", ingestErr, aside, err)
+		}
+		return fmt.Errorf("%w; the index is as it was before the reindex", ingestErr)
+	}
+	if err := os.RemoveAll(aside); err != nil {
+		return fmt.Errorf("remove the old index: %w", err)
 	}
 	idx, err = openWriter(ctx, *data, duckdb.DefaultConfig())
 	if err != nil {
 		return err
 	}
-	now, err := objectsOf(ctx, idx, sources)
+	now, err := objectsOf(ctx, idx, keep)
 	idx.Close()
 	if err != nil {
 		return err
@@ -73,6 +100,35 @@ func runReindex(ctx context.Context, e *env, args []string) error {
 		return &exitError{1, fmt.Errorf("%d log files changed or disappeared since they were first indexed; the index now holds the sources as they are", n)}
 	}
 	return ingestErr
+}
+
+// readableSources returns the sources to rebuild from: all but those
+// dropped, each of which must open, or the rebuild would lose its events.
+func readableSources(ctx context.Context, sources, drop []string) ([]string, error) {
+	for _, d := range drop {
+		if !slices.Contains(sources, d) {
+			return nil, cairn.WithHint(fmt.Errorf("-drop %s: the index has no such source", d), "its sources: "+strings.Join(sources, ", "))
+		}
+	}
+	var keep, unreadable []string
+	for _, src := range sources {
+		if slices.Contains(drop, src) {
+			continue
+		}
+		if _, err := ingest.OpenSource(ctx, src); err != nil {
+			unreadable = append(unreadable, oneLine(err.Error()))
+			continue
+		}
+		keep = append(keep, src)
+	}
+	if len(keep) == 0 && len(unreadable) == 0 {
+		return nil, errors.New("-drop leaves no source to rebuild from: delete the data folder to start again")
+	}
+	if len(unreadable) > 0 {
+		return nil, cairn.WithHint(fmt.Errorf("%s: the rebuilt index would lose %s events", strings.Join(unreadable, "; "), plural(len(unreadable), "its", "their")),
+			"bring it back where it was, or pass -drop URL to rebuild without it; the index is left as it is")
+	}
+	return keep, nil
 }
 
 // objectsOf reads the recorded state of every object of the sources.

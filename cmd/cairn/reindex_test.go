@@ -64,3 +64,57 @@ func TestReadingAFolderThatIsNotData(t *testing.T) {
 		t.Errorf("search of an empty data folder: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestReindexWithASourceGone: a source that cannot be read any more (a
+// trail moved to another mount) stops the reindex before it deletes a
+// thing; -drop rebuilds from the others; an old index left aside by an
+// interrupted reindex is never deleted.
+func TestReindexWithASourceGone(t *testing.T) {
+	f := makeFixture(t)
+	other := filepath.Join(t.TempDir(), "other")
+	if err := os.CopyFS(other, os.DirFS(f.dir)); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(t.TempDir(), "data")
+	// The fixture holds a corrupt file: every run names it, and exits 1.
+	if r := runCairn(t, nil, "ingest", "-quiet", "-data", data, f.dir, other); !strings.Contains(r.stdout, "120 new") {
+		t.Fatalf("ingest: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	count := func() string {
+		t.Helper()
+		return runCairn(t, nil, "sql", "-data", data, "-format", "csv", "SELECT count(*) FROM events").stdout
+	}
+	before := count()
+	moved := other + ".moved"
+	if err := os.Rename(other, moved); err != nil {
+		t.Fatal(err)
+	}
+	r := runCairn(t, nil, "reindex", "-data", data)
+	if r.code != 1 || !strings.Contains(r.stderr, "the rebuilt index would lose its events") || !strings.Contains(r.stderr, "-drop URL") ||
+		strings.Count(r.stderr, "\n") != 1 {
+		t.Errorf("reindex with a source gone: exit %d\n%s", r.code, r.stderr)
+	}
+	if got := count(); got != before {
+		t.Errorf("the refused reindex changed the index: %s, before %s", got, before)
+	}
+	if r := runCairn(t, nil, "reindex", "-data", data, "-drop", "file:///nowhere"); r.code == 0 || !strings.Contains(r.stderr, "no such source") {
+		t.Errorf("-drop of a source the index lacks: exit %d\n%s", r.code, r.stderr)
+	}
+	r = runCairn(t, nil, "reindex", "-data", data, "-drop", "file://"+other)
+	if !strings.Contains(r.stderr, "rebuilding the index from 1 source\n") || !strings.Contains(r.stdout, "120 new") {
+		t.Errorf("reindex -drop: exit %d\n%s", r.code, r.stderr)
+	}
+	if got := count(); got != before {
+		t.Errorf("after reindex -drop: %s events, before %s (the two sources hold the same events)", got, before)
+	}
+	if _, err := os.Stat(filepath.Join(data, "index.before-reindex")); !os.IsNotExist(err) {
+		t.Errorf("the old index was left aside: %v", err)
+	}
+	// An interrupted reindex left the old index aside: it is not touched.
+	if err := os.Mkdir(filepath.Join(data, "index.before-reindex"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if r := runCairn(t, nil, "reindex", "-data", data); r.code != 1 || !strings.Contains(r.stderr, "was interrupted") {
+		t.Errorf("reindex beside an old index: exit %d\n%s", r.code, r.stderr)
+	}
+}
