@@ -74,12 +74,7 @@ func OpenSource(ctx context.Context, raw string) (*Source, error) {
 		if err != nil {
 			return nil, err
 		}
-		prefix := strings.Trim(u.Path, "/")
-		name := "s3://" + u.Host
-		if prefix != "" {
-			name += "/" + prefix
-		}
-		return &Source{URL: name, Store: st, base: prefix, remote: true}, nil
+		return &Source{URL: SourceURL(raw), Store: st, base: strings.Trim(u.Path, "/"), remote: true}, nil
 	}
 	if scheme, _, ok := strings.Cut(raw, "://"); ok && scheme != "file" && !strings.ContainsAny(scheme, `/\.`) {
 		return nil, fmt.Errorf("cannot read %s: cairn reads folders, files, file:// and s3:// URLs, not %s://", raw, scheme)
@@ -98,11 +93,36 @@ func OpenSource(ctx context.Context, raw string) (*Source, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &Source{URL: "file://" + filepath.ToSlash(abs), Store: st, Keys: []string{filepath.Base(abs)}, base: filepath.ToSlash(filepath.Dir(abs))}, nil
+		return &Source{URL: SourceURL(raw), Store: st, Keys: []string{filepath.Base(abs)}, base: filepath.ToSlash(filepath.Dir(abs))}, nil
 	}
 	st, err := file.New(abs)
 	if err != nil {
 		return nil, err
 	}
-	return &Source{URL: "file://" + filepath.ToSlash(abs), Store: st, base: filepath.ToSlash(abs)}, nil
+	return &Source{URL: SourceURL(raw), Store: st, base: filepath.ToSlash(abs)}, nil
+}
+
+// SourceURL is the URL that OpenSource gives the source raw names, without
+// opening it: s3://bucket/prefix, or file:// and the absolute path. A
+// source that cannot be opened is reported under it, as it is once read.
+func SourceURL(raw string) string {
+	if IsBucket(raw) {
+		u, err := url.Parse(raw)
+		if err != nil || u.Host == "" {
+			return raw
+		}
+		name := "s3://" + u.Host
+		if prefix := strings.Trim(u.Path, "/"); prefix != "" {
+			name += "/" + prefix
+		}
+		return name
+	}
+	if scheme, _, ok := strings.Cut(raw, "://"); ok && scheme != "file" && !strings.ContainsAny(scheme, `/\.`) {
+		return raw
+	}
+	abs, err := filepath.Abs(strings.TrimPrefix(raw, "file://"))
+	if err != nil {
+		return raw
+	}
+	return "file://" + filepath.ToSlash(abs)
 }

@@ -358,7 +358,9 @@ func (s *serverIngest) runKeys(ctx context.Context, url string, keys []string, s
 	defer s.mu.Unlock()
 	src, err := ingest.OpenSource(ctx, url)
 	if err != nil {
-		s.noteOutcome(url, err)
+		// Under the name it has once read, so that the health page shows
+		// the failure on the source's own entry.
+		s.noteOutcome(ingest.SourceURL(url), err)
 		return ingest.Summary{}, err
 	}
 	if keys != nil {
@@ -378,9 +380,6 @@ func (s *serverIngest) runKeys(ctx context.Context, url string, keys []string, s
 		}
 	}
 	sum, err := ingest.Run(ctx, cfg, s.idx, src)
-	if url != src.URL {
-		s.noteOutcome(url, nil) // opened: a failure now goes by the index's name
-	}
 	s.noteOutcome(src.URL, err)
 	if sum.Objects > 0 {
 		s.log.Info("ingested", "source", src.URL, "objects", sum.Objects, "events", sum.Events, "new", sum.New,

@@ -172,3 +172,35 @@ func TestServeOnATakenPortMakesNothing(t *testing.T) {
 		t.Errorf("a key pair was made by a server that never served: %v", err)
 	}
 }
+
+// TestSourceFailureGoesByItsURL: a source given as a path that cannot be
+// opened any more is failing under the URL the index knows it by, so that
+// the health page shows it on the source's own entry, and is failing no
+// more once it is back.
+func TestSourceFailureGoesByItsURL(t *testing.T) {
+	ctx := context.Background()
+	s := newServerIngest(t)
+	dir := filepath.Join(t.TempDir(), "trail")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.runKeys(ctx, dir, nil, time.Time{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(dir, dir+".gone"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.runKeys(ctx, dir, nil, time.Time{}, nil); err == nil {
+		t.Fatal("a source gone read without an error")
+	}
+	url := "file://" + filepath.ToSlash(dir)
+	if f := s.failures(); len(f) != 1 || !strings.Contains(f[url].Err, "no such file") {
+		t.Fatalf("failures: %+v, want one under %s", f, url)
+	}
+	if err := os.Rename(dir+".gone", dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.runKeys(ctx, dir, nil, time.Time{}, nil); err != nil || len(s.failures()) != 0 {
+		t.Fatalf("back: %v, failures %+v", err, s.failures())
+	}
+}
