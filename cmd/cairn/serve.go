@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/cairn-audit/cairn"
@@ -288,7 +289,7 @@ func (s *serverIngest) loop(ctx context.Context, sources []string, every time.Du
 	for {
 		for _, u := range sources {
 			if _, err := s.round(ctx, u); err != nil && !errors.Is(err, ingest.ErrFailedObjects) && ctx.Err() == nil {
-				s.log.Error("ingest failed", "source", u, "err", err)
+				s.log.Error("ingest failed; the next round tries again", "source", u, "err", err, "next", nextStep(err))
 			}
 		}
 		if s.afterRound != nil && ctx.Err() == nil {
@@ -381,9 +382,24 @@ func (s *serverIngest) runKeys(ctx context.Context, url string, keys []string, s
 	}
 	sum, err := ingest.Run(ctx, cfg, s.idx, src)
 	s.noteOutcome(src.URL, err)
-	if sum.Objects > 0 {
+	// A round that failed stored nothing of what it read: the error says
+	// so (loop), and "ingested" would not be true.
+	if sum.Objects > 0 && (err == nil || errors.Is(err, ingest.ErrFailedObjects)) {
 		s.log.Info("ingested", "source", src.URL, "objects", sum.Objects, "events", sum.Events, "new", sum.New,
 			"duplicates", sum.Duplicates, "conflicts", sum.Conflicts, "failed", sum.Failed, "skipped", sum.Skipped)
 	}
 	return sum, err
+}
+
+// nextStep says what an operator does about a failed round.
+func nextStep(err error) string {
+	switch {
+	case errors.Is(err, syscall.ENOSPC):
+		return "free space on the disk that holds the data folder"
+	case errors.Is(err, os.ErrPermission):
+		return "give cairn's user write access to the data folder and everything in it"
+	case errors.Is(err, duckdb.ErrLocked):
+		return "stop the other cairn process that writes the data folder"
+	}
+	return "the health page shows the failure until a round succeeds"
 }

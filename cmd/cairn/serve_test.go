@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -202,5 +204,18 @@ func TestSourceFailureGoesByItsURL(t *testing.T) {
 	}
 	if _, err := s.runKeys(ctx, dir, nil, time.Time{}, nil); err != nil || len(s.failures()) != 0 {
 		t.Fatalf("back: %v, failures %+v", err, s.failures())
+	}
+}
+
+// TestNextStep: a failed round's log line says what to do about it.
+func TestNextStep(t *testing.T) {
+	for err, want := range map[error]string{
+		fmt.Errorf("write segment x: %w", &os.PathError{Op: "write", Path: "x", Err: syscall.ENOSPC}): "free space",
+		fmt.Errorf("rename: %w", &os.PathError{Op: "rename", Path: "x", Err: syscall.EACCES}):         "write access",
+		errors.New("list s3://trail: connection refused"):                                             "health page",
+	} {
+		if got := nextStep(err); !strings.Contains(got, want) {
+			t.Errorf("%v: %q, want %q in it", err, got, want)
+		}
 	}
 }
