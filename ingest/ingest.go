@@ -291,13 +291,20 @@ func (r *run) yieldChanged(ctx context.Context, objects []cairn.ObjectInfo, yiel
 // best and tampering at worst. The events read the first time stay as
 // they were read (deduplication keeps the first); new ones are added.
 func rewritten(source string, was cairn.ObjectState, now cairn.ObjectInfo) cairn.ObjectState {
+	read := was.IngestedAt.UTC().Format(time.RFC3339)
+	if was.Size == now.Size && strings.HasPrefix(source, "file://") {
+		// A folder's ETag is its size and modification time: a copy or a
+		// restore that kept no times changes it and nothing else.
+		return cairn.ObjectState{Source: source, Key: now.Key, Status: cairn.ObjectDone,
+			Reason: fmt.Sprintf("read again: its modification time changed since it was read on %s, its size did not (a copy or a restore that kept no times does this; if none did, check the trail with cairn verify); the events read then are kept as they were", read)}
+	}
 	how := fmt.Sprintf("%d → %d bytes", was.Size, now.Size)
 	if was.Size == now.Size {
-		how = "the same size, a new ETag or modification time"
+		how = "the same size, a new ETag"
 	}
 	return cairn.ObjectState{Source: source, Key: now.Key, Status: cairn.ObjectDone,
 		Reason: fmt.Sprintf("changed since it was read on %s (%s): CloudTrail never rewrites a log file, so check the trail with cairn verify; the events read then are kept as they were",
-			was.IngestedAt.UTC().Format(time.RFC3339), how)}
+			read, how)}
 }
 
 // compacter is an index that merges small files when asked; ingest asks

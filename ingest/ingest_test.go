@@ -529,3 +529,35 @@ func TestRecordsOfTheFirstVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestTouchedFileIsReadAgainQuietly: a file of a folder whose modification
+// time alone changed (a copy that kept no times) is read again, and its
+// note says what happened rather than that the trail was rewritten.
+func TestTouchedFileIsReadAgainQuietly(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	key := "AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/14/111122223333_CloudTrail_us-east-1_20260314T0305Z_aaaaaaaaaaaaaaaa.json.gz"
+	write(t, root, key, logFile([]int{1, 2}, "111122223333"))
+	idx := openIndex(t)
+	src, err := OpenSource(ctx, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(ctx, DefaultConfig(), idx, src); err != nil {
+		t.Fatal(err)
+	}
+	later := time.Now().Add(time.Hour)
+	if err := os.Chtimes(filepath.Join(root, key), later, later); err != nil {
+		t.Fatal(err)
+	}
+	var notices []string
+	cfg := DefaultConfig()
+	cfg.Notice = func(st cairn.ObjectState) { notices = append(notices, st.Reason) }
+	sum, err := Run(ctx, cfg, idx, src)
+	if err != nil || sum.Objects != 1 || sum.New != 0 || sum.Duplicates != 2 {
+		t.Fatalf("after touch: %+v %v", sum, err)
+	}
+	if len(notices) != 1 || !strings.HasPrefix(notices[0], "read again: its modification time changed since it was read on ") {
+		t.Errorf("notices: %q", notices)
+	}
+}
