@@ -22,6 +22,9 @@ func closestCommand(name string) string {
 // closestFlag is the flag of fs a mistyped name most likely meant, or "",
 // as closestCommand judges.
 func closestFlag(fs *flag.FlagSet, name string) string {
+	if other, ok := otherToolsFlags[name]; ok && fs.Lookup(other) != nil {
+		return other
+	}
 	meant := ""
 	fs.VisitAll(func(f *flag.Flag) {
 		if meant == "" && nearly(name, f.Name) {
@@ -30,6 +33,9 @@ func closestFlag(fs *flag.FlagSet, name string) string {
 	})
 	return meant
 }
+
+// otherToolsFlags are the names other servers give cairn's flags.
+var otherToolsFlags = map[string]string{"addr": "listen", "address": "listen", "bind": "listen", "port": "listen"}
 
 // nearly reports whether typed is name with one letter wrong, missing,
 // extra, or two swapped.

@@ -20,6 +20,13 @@ func TestVersionAndMistypedCommands(t *testing.T) {
 	if r := runCairn(t, nil, "search", "-evnt", "RunInstances"); r.code != 2 || !strings.Contains(r.stderr, "(did you mean -event? run cairn search -h for help)") {
 		t.Errorf("cairn search -evnt: exit %d, %q", r.code, r.stderr)
 	}
+	// Other servers' names for -listen.
+	if r := runCairn(t, nil, "serve", "-addr", "127.0.0.1:0"); r.code != 2 || !strings.Contains(r.stderr, "(did you mean -listen?") {
+		t.Errorf("cairn serve -addr: exit %d, %q", r.code, r.stderr)
+	}
+	if r := runCairn(t, nil, "search", "-port", "1"); strings.Contains(r.stderr, "did you mean") {
+		t.Errorf("cairn search -port: %q", r.stderr)
+	}
 	if r := runCairn(t, nil, "frobnicate"); r.code != 2 || strings.Contains(r.stderr, "did you mean") {
 		t.Errorf("cairn frobnicate: exit %d, %q", r.code, r.stderr)
 	}
