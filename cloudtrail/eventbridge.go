@@ -44,9 +44,9 @@ func EventBridgeCategory(category string) bool {
 var ErrUnsupportedEvent = errors.New("EventBridge event of a kind cairn does not keep")
 
 // UnsupportedEventError is returned by DecodeEventBridge for a well-formed
-// EventBridge event that is neither an AWS Health event nor an EC2 instance
-// state-change notification (an S3 notification, "AWS API Call via
-// CloudTrail", a Spot interruption warning, …). Ingest skips such events and
+// EventBridge event that is neither an AWS Health event, an EC2 instance
+// state-change notification nor a CloudTrail record (an S3 notification,
+// "AWS Insight via CloudTrail", a Spot interruption warning, …). Ingest skips such events and
 // counts them; it does not quarantine the file for them.
 type UnsupportedEventError struct {
 	Source     string
@@ -54,7 +54,7 @@ type UnsupportedEventError struct {
 }
 
 func (e *UnsupportedEventError) Error() string {
-	return "EventBridge event from " + e.Kind() + " is neither an AWS Health event nor an EC2 instance state change"
+	return "EventBridge event from " + e.Kind() + " is neither an AWS Health event, an EC2 instance state change nor a CloudTrail record"
 }
 
 func (e *UnsupportedEventError) Unwrap() error { return ErrUnsupportedEvent }
@@ -120,6 +120,10 @@ type ebDetail struct {
 // kept. Any other well-formed event gives an *UnsupportedEventError; input
 // that is no usable event gives a *RecordError with a one-line reason, as
 // Decode does.
+//
+// An event whose detail-type ends in "via CloudTrail" (but AWS Insight's)
+// carries a CloudTrail record as its detail: it is decoded as that record,
+// and its Raw is the detail's bytes.
 func DecodeEventBridge(raw []byte) (cairn.Event, error) {
 	if err := checkObject(raw); err != nil {
 		return cairn.Event{}, err
@@ -130,6 +134,9 @@ func DecodeEventBridge(raw []byte) (cairn.Event, error) {
 	}
 	if e.Source == "" || e.DetailType == "" {
 		return cairn.Event{}, recordErr("is not an EventBridge event: it has no source or detail-type")
+	}
+	if viaCloudTrail(e.DetailType) {
+		return recordOf(&e)
 	}
 	ev := cairn.Event{
 		EventSource:        e.Source,
@@ -387,4 +394,30 @@ func ParseHealthTime(s string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("unrecognised time %q", oneLineText(s, 64))
+}
+
+// viaCloudTrail reports whether events of a detail-type carry a CloudTrail
+// record as their detail: "AWS API Call via CloudTrail", "AWS Console Sign
+// In via CloudTrail", "AWS Service Event via CloudTrail", … but not
+// "AWS Insight via CloudTrail", which describes calls rather than being one.
+func viaCloudTrail(detailType string) bool {
+	return strings.HasSuffix(detailType, " via CloudTrail") && !strings.HasPrefix(detailType, "AWS Insight")
+}
+
+// recordOf is the CloudTrail record an event carries as its detail, kept
+// as that record, byte for byte, as if the trail had delivered it: the
+// envelope says nothing the record does not, but the account it was sent
+// in, which a record without recipientAccountId is given.
+func recordOf(e *ebEvent) (cairn.Event, error) {
+	if e.Detail.Kind() != '{' {
+		return cairn.Event{}, recordErr("%s (%s) has no CloudTrail record as its detail", oneLineText(e.ID, 64), oneLineText(e.DetailType, 80))
+	}
+	ev, err := Decode(e.Detail)
+	if err != nil {
+		return cairn.Event{}, err
+	}
+	if ev.RecipientAccountID == "" {
+		ev.RecipientAccountID = string(e.Account)
+	}
+	return ev, nil
 }

@@ -172,7 +172,7 @@ func TestDecodeEventBridgeOtherKinds(t *testing.T) {
 	for _, tc := range []struct{ raw, kind string }{
 		{`{"id":"a","detail-type":"Object Created","source":"aws.s3","account":"1","time":"2026-03-10T09:00:00Z","detail":{"bucket":{"name":"b"}}}`, "aws.s3 (Object Created)"},
 		{`{"id":"b","detail-type":"EC2 Spot Instance Interruption Warning","source":"aws.ec2","time":"2026-03-10T09:00:00Z","detail":{"instance-id":"i-1","instance-action":"terminate"}}`, "aws.ec2 (EC2 Spot Instance Interruption Warning)"},
-		{`{"id":"c","detail-type":"AWS API Call via CloudTrail","source":"aws.ec2","time":"2026-03-10T09:00:00Z","detail":{"eventName":"RunInstances"}}`, "aws.ec2 (AWS API Call via CloudTrail)"},
+		{`{"id":"c","detail-type":"AWS Insight via CloudTrail","source":"aws.cloudtrail","time":"2026-03-10T09:00:00Z","detail":{"eventType":"AwsCloudTrailInsight"}}`, "aws.cloudtrail (AWS Insight via CloudTrail)"},
 		// The detail of another kind may have any shape; no id or time is required to tell the kind.
 		{`{"detail-type":"Custom","source":"my.app","detail":{"state":{"x":1},"instance-id":7}}`, "my.app (Custom)"},
 	} {
@@ -379,5 +379,33 @@ func TestStateOf(t *testing.T) {
 		if got := StateOf([]byte(raw)); got != want {
 			t.Errorf("StateOf(%.60s…) = %q, want %q", raw, got, want)
 		}
+	}
+}
+
+// TestDecodeEventBridgeCloudTrailRecord: an event "via CloudTrail" is the
+// CloudTrail record it carries, byte for byte, in the account it was sent
+// in when the record names none.
+func TestDecodeEventBridgeCloudTrailRecord(t *testing.T) {
+	record := `{"eventVersion":"1.09","userIdentity":{"type":"IAMUser","principalId":"AIDAALICE","arn":"arn:aws:iam::111122223333:user/alice","accountId":"111122223333","userName":"alice"},` +
+		`"eventTime":"2026-03-10T09:00:00Z","eventSource":"ec2.amazonaws.com","eventName":"RebootInstances","awsRegion":"us-east-1","sourceIPAddress":"192.0.2.1",` +
+		`"requestParameters":{"instancesSet":{"items":[{"instanceId":"i-0abc"}]}},"responseElements":{"_return":true},"eventID":"3f1e2d4c-0000-4000-8000-000000000001",` +
+		`"readOnly":false,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"111122223333","eventCategory":"Management"}`
+	envelope := `{"version":"0","id":"7bf73129-1428-4cd3-a780-95db273d1602","detail-type":"AWS API Call via CloudTrail","source":"aws.ec2",` +
+		`"account":"111122223333","time":"2026-03-10T09:00:01Z","region":"us-east-1","resources":[],"detail":` + record + `}`
+	ev, err := DecodeEventBridge([]byte(envelope))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(ev.Raw) != record || ev.EventID != "3f1e2d4c-0000-4000-8000-000000000001" || ev.EventName != "RebootInstances" ||
+		ev.Principal.UserName != "alice" || len(ev.Resources) == 0 || ev.Resources[0].ID != "i-0abc" {
+		t.Errorf("event: %+v", ev)
+	}
+	noAccount := strings.Replace(envelope, `"recipientAccountId":"111122223333",`, "", 1)
+	if ev, err := DecodeEventBridge([]byte(noAccount)); err != nil || ev.RecipientAccountID != "111122223333" {
+		t.Errorf("a record without recipientAccountId: %q, %v", ev.RecipientAccountID, err)
+	}
+	bad := `{"id":"x","detail-type":"AWS API Call via CloudTrail","source":"aws.ec2","time":"2026-03-10T09:00:00Z","detail":"RunInstances"}`
+	if _, err := DecodeEventBridge([]byte(bad)); !errors.Is(err, ErrInvalidRecord) || !strings.Contains(err.Error(), "has no CloudTrail record as its detail") {
+		t.Errorf("a detail that is no record: %v", err)
 	}
 }

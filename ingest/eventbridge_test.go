@@ -89,8 +89,8 @@ func TestIngestEventBridge(t *testing.T) {
 		status cairn.ObjectStatus
 		reason string
 	}{
-		"events/s3.jsonl":     {cairn.ObjectSkipped, "2 EventBridge events from aws.s3 (Object Created), none of them AWS Health or an EC2 state change"},
-		"events/array.json":   {cairn.ObjectDone, "1 of 3 EventBridge events are of other kinds (aws.s3 (Object Created)); the 2 AWS Health and EC2 state-change events were read"},
+		"events/s3.jsonl":     {cairn.ObjectSkipped, "2 EventBridge events from aws.s3 (Object Created), none of them AWS Health, an EC2 state change or a CloudTrail record"},
+		"events/array.json":   {cairn.ObjectDone, "1 of 3 EventBridge events are of other kinds (aws.s3 (Object Created)); the 2 AWS Health, EC2 state-change and CloudTrail events were read"},
 		"events/broken.jsonl": {cairn.ObjectQuarantined, fmt.Sprintf(`record 2 (offset %d) s-0010 has an unusable time "soon"`, len(broken1)+1)},
 	} {
 		st, ok := notices[key]
@@ -228,5 +228,34 @@ func TestIngestGenOutputReadsHealth(t *testing.T) {
 	}
 	if found == 0 {
 		t.Error("no scenario names a Health event or state change")
+	}
+}
+
+// TestIngestCloudTrailThroughEventBridge: an archive of EventBridge events
+// "via CloudTrail" (a rule's target, Firehose to S3) is read as the
+// CloudTrail records they carry; the same record delivered by the trail
+// too is kept once.
+func TestIngestCloudTrailThroughEventBridge(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	write(t, root, "AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/14/111122223333_CloudTrail_us-east-1_20260314T0305Z_aaaaaaaaaaaaaaaa.json.gz",
+		logFile([]int{1}, "111122223333"))
+	via := func(id, rec string) string {
+		return `{"version":"0","id":"` + id + `","detail-type":"AWS API Call via CloudTrail","source":"aws.ec2","account":"111122223333",` +
+			`"time":"2026-03-14T03:00:00Z","region":"us-east-1","resources":[],"detail":` + rec + `}`
+	}
+	write(t, root, "firehose/2026/03/14/events.jsonl", []byte(via("e-1", record(1, "111122223333"))+"\n"+via("e-2", record(2, "111122223333"))+"\n"+s3Event("o-1")+"\n"))
+	idx := openTestIndex(t)
+	src, err := OpenSource(ctx, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := Run(ctx, DefaultConfig(), idx, src)
+	if err != nil || sum.New != 2 || sum.Duplicates != 1 || sum.SkippedEvents != 1 || sum.Failed != 0 {
+		t.Fatalf("summary %+v, err %v", sum, err)
+	}
+	page, err := idx.Search(ctx, cairn.Filter{EventID: "00000000-0000-4000-8000-000000000002"}, cairn.Cursor{}, 10)
+	if err != nil || len(page.Events) != 1 || string(page.Events[0].Raw) != record(2, "111122223333") {
+		t.Fatalf("the record sent through EventBridge: %+v, %v", page.Events, err)
 	}
 }

@@ -728,13 +728,13 @@ func readEventBridge(st cairn.ObjectState, body io.Reader) result {
 	}
 	if len(events) == 0 && other.n > 0 {
 		st.Status = cairn.ObjectSkipped
-		st.Reason = fmt.Sprintf("%d EventBridge %s from %s, none of them AWS Health or an EC2 state change",
+		st.Reason = fmt.Sprintf("%d EventBridge %s from %s, none of them AWS Health, an EC2 state change or a CloudTrail record",
 			other.n, plural(other.n, "event", "events"), other.kinds())
 		return result{state: st}
 	}
 	st.Status, st.Events = cairn.ObjectDone, len(events)
 	if other.n > 0 {
-		st.Reason = fmt.Sprintf("%d of %d EventBridge events are of other kinds (%s); the %d AWS Health and EC2 state-change %s were read",
+		st.Reason = fmt.Sprintf("%d of %d EventBridge events are of other kinds (%s); the %d AWS Health, EC2 state-change and CloudTrail %s were read",
 			other.n, other.n+len(events), other.kinds(), len(events), plural(len(events), "event", "events"))
 	}
 	return result{state: st, events: events, skippedEvents: other.n}
