@@ -139,12 +139,13 @@ func TestServerNotesFailingSources(t *testing.T) {
 	if _, err := s.round(ctx, trail); err == nil {
 		t.Fatal("a missing folder was read")
 	}
-	first := s.failures()[trail]
+	url := "file://" + filepath.ToSlash(trail) // the name the index would give it
+	first := s.failures()[url]
 	if first.Err == "" || first.Since.IsZero() {
 		t.Fatalf("failing sources: %+v", s.failures())
 	}
 	s.round(ctx, trail)
-	if again := s.failures()[trail]; !again.Since.Equal(first.Since) || again.Last.Before(first.Last) {
+	if again := s.failures()[url]; !again.Since.Equal(first.Since) || again.Last.Before(first.Last) {
 		t.Errorf("a source failing again: %+v, after %+v; want the same since", again, first)
 	}
 	write(t, trail, "AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/14/111122223333_CloudTrail_us-east-1_20260314T0100Z_0000000000000001.json.gz",
