@@ -71,17 +71,23 @@ func (c *Config) memoryLimit() string {
 	if c.MemoryLimit != "" {
 		return c.MemoryLimit
 	}
-	threads := c.Threads
-	if threads == 0 {
-		threads = runtime.NumCPU() // the engine's own default
+	return fmt.Sprintf("%dMB", c.threads()*memoryPerThread>>20)
+}
+
+// threads is the engine's worker count: the one configured, or one per
+// core that Go may use, which, unlike the engine's own default (every core
+// of the machine), heeds a container's CPU limit.
+func (c *Config) threads() int {
+	if c.Threads > 0 {
+		return c.Threads
 	}
-	return fmt.Sprintf("%dMB", threads*memoryPerThread>>20)
+	return runtime.GOMAXPROCS(0)
 }
 
 // RegisterFlags registers the tunables as -index.* flags.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.MemoryLimit, "index.memory-limit", c.MemoryLimit, "memory limit of the query engine, such as 1GB (default 192MB a query thread)")
-	fs.IntVar(&c.Threads, "index.threads", c.Threads, "query threads (0: one per core)")
+	fs.IntVar(&c.Threads, "index.threads", c.Threads, "query threads (0: one per core the process may use)")
 	fs.IntVar(&c.CompactAt, "index.compact-at", c.CompactAt, "merge a day's segments once it has this many")
 	fs.DurationVar(&c.QueryTimeout, "index.query-timeout", c.QueryTimeout, "stop a SQL query (cairn sql, the UI's and API's SQL) that runs longer (0: never)")
 }
@@ -230,9 +236,7 @@ func (x *Index) sandbox(dir, spill string) []string {
 		"SET GLOBAL TimeZone='UTC'",
 	}
 	stmts = append(stmts, "SET GLOBAL memory_limit="+quote(x.cfg.memoryLimit()))
-	if x.cfg.Threads > 0 {
-		stmts = append(stmts, fmt.Sprintf("SET GLOBAL threads=%d", x.cfg.Threads))
-	}
+	stmts = append(stmts, fmt.Sprintf("SET GLOBAL threads=%d", x.cfg.threads()))
 	return stmts
 }
 
