@@ -108,6 +108,11 @@ func (x *Investigator) ExplainDenial(ctx context.Context, e *cairn.Event) (*Refu
 	rf := &Refusal{Event: entryOf(e, ""), Identity: identityOf(&e.Principal), Changes: []Entry{}}
 	if d, ok := cloudtrail.ParseDenial(e.ErrorMessage); ok {
 		rf.Denial = &d
+	} else if strings.Contains(e.ErrorMessage, "VPC endpoint policy") {
+		// A network activity event's wording ("The request was denied due to
+		// a VPC endpoint policy") names the policy but not the action.
+		rf.Denial = &cloudtrail.Denial{PolicyType: "VPC endpoint", Explicit: strings.Contains(e.ErrorMessage, "explicit deny"),
+			Action: strings.TrimSuffix(e.EventSource, ".amazonaws.com") + ":" + e.EventName}
 	}
 	same := cairn.Filter{User: rf.Identity, EventSource: e.EventSource, EventName: e.EventName}
 	if rf.Identity == "" {

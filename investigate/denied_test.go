@@ -167,3 +167,24 @@ func TestWhyDeniedFindsWhatChanged(t *testing.T) {
 		t.Errorf("a successful call explained as a denial: %v", err)
 	}
 }
+
+// TestWhyDeniedByAVPCEndpointPolicy: a network activity event's denial
+// names a VPC endpoint policy in words of its own; why says so.
+func TestWhyDeniedByAVPCEndpointPolicy(t *testing.T) {
+	dir := t.TempDir()
+	r := rec("e-vpce", "2026-03-14T11:00:00Z", "cloudtrail.amazonaws.com", "ListTrails", bob, "10.0.1.5", "aws-cli/2.15.0", `null`, `null`, "")
+	r = strings.TrimSuffix(r, "}") + `,"errorCode":"VpceAccessDenied","errorMessage":"The request was denied due to a VPC endpoint policy","eventCategory":"NetworkActivity","vpcEndpointId":"vpce-0123456789abcdef0"}`
+	logs := filepath.Join(dir, "AWSLogs", fixtureAccount, "CloudTrail", "us-east-1", "2026", "03", "14")
+	os.MkdirAll(logs, 0o755)
+	if err := os.WriteFile(filepath.Join(logs, fixtureAccount+"_CloudTrail_us-east-1_20260314T1110Z_AAAAAAAAAAAAAAAA.json"), []byte(`{"Records":[`+r+`]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rf, err := investigate.New(openIndex(t, dir), investigate.DefaultConfig()).WhyDenied(context.Background(), "e-vpce")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rf.Denial == nil || rf.Denial.PolicyType != "VPC endpoint" ||
+		!strings.Contains(rf.Summary, "the policy of the VPC endpoint the call went through does not allow cloudtrail:ListTrails") {
+		t.Errorf("denial %+v: %s", rf.Denial, rf.Summary)
+	}
+}
