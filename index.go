@@ -144,7 +144,8 @@ type Table struct {
 type SourceSummary struct {
 	Source      string
 	Counts      map[ObjectStatus]int
-	Events      int64
+	Events      int64 // records read, duplicates included
+	New         int64 // of them, those the index did not hold
 	Last        time.Time
 	Quarantined []ObjectState // the first ones, by key
 	More        int           // quarantined ones beyond those

@@ -41,7 +41,7 @@ func (x *Index) SourceSummaries(ctx context.Context, quarantined int) ([]cairn.S
 	}
 	x.writeMu.Lock()
 	defer x.writeMu.Unlock()
-	rows, err := x.writer.QueryContext(ctx, `SELECT source, status, count(*), coalesce(sum(events), 0), max(ingested_at)
+	rows, err := x.writer.QueryContext(ctx, `SELECT source, status, count(*), coalesce(sum(events), 0), coalesce(sum(new), 0), max(ingested_at)
 		FROM catalog.objects GROUP BY source, status ORDER BY source, status`)
 	if err != nil {
 		return nil, err
@@ -52,9 +52,9 @@ func (x *Index) SourceSummaries(ctx context.Context, quarantined int) ([]cairn.S
 	for rows.Next() {
 		var source, status string
 		var n int
-		var events int64
+		var events, fresh int64
 		var last sql.NullTime
-		if err := rows.Scan(&source, &status, &n, &events, &last); err != nil {
+		if err := rows.Scan(&source, &status, &n, &events, &fresh, &last); err != nil {
 			return nil, err
 		}
 		i, ok := at[source]
@@ -66,6 +66,7 @@ func (x *Index) SourceSummaries(ctx context.Context, quarantined int) ([]cairn.S
 		s := &out[i]
 		s.Counts[cairn.ObjectStatus(status)] = n
 		s.Events += events
+		s.New += fresh
 		if last.Valid && last.Time.After(s.Last) {
 			s.Last = last.Time
 		}

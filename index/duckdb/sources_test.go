@@ -14,7 +14,7 @@ func TestSourceSummaries(t *testing.T) {
 	ctx := context.Background()
 	x := openTest(t, t.TempDir())
 	objs := []cairn.ObjectState{
-		{Source: "file:///a", Key: "k1", Events: 1, Status: cairn.ObjectDone, Unrecorded: true},
+		{Source: "file:///a", Key: "k1", Events: 2, Status: cairn.ObjectDone, Unrecorded: true},
 		{Source: "file:///a", Key: "digest", Status: cairn.ObjectSkipped, Reason: "digest file", Unrecorded: true},
 		{Source: "s3://b", Key: "k2", Events: 1, Status: cairn.ObjectDone, Unrecorded: true},
 	}
@@ -22,7 +22,8 @@ func TestSourceSummaries(t *testing.T) {
 		objs = append(objs, cairn.ObjectState{Source: "file:///a", Key: fmt.Sprintf("bad%d", 4-i), Status: cairn.ObjectQuarantined,
 			Reason: "truncated JSON", Unrecorded: true})
 	}
-	if _, err := x.Commit(ctx, &cairn.Batch{Events: []cairn.Event{testEvent(1, nil), testEvent(2, nil)}, Objects: objs}); err != nil {
+	// k1's second event is its first delivered again.
+	if _, err := x.Commit(ctx, &cairn.Batch{Events: []cairn.Event{testEvent(1, nil), testEvent(1, nil), testEvent(2, nil)}, Objects: objs}); err != nil {
 		t.Fatal(err)
 	}
 	sums, err := x.SourceSummaries(ctx, 3)
@@ -34,7 +35,7 @@ func TestSourceSummaries(t *testing.T) {
 	}
 	a := sums[0]
 	if a.Counts[cairn.ObjectDone] != 1 || a.Counts[cairn.ObjectSkipped] != 1 || a.Counts[cairn.ObjectQuarantined] != 5 ||
-		a.Events != 1 || a.Last.IsZero() || a.More != 2 {
+		a.Events != 2 || a.New != 1 || a.Last.IsZero() || a.More != 2 {
 		t.Errorf("file:///a: %+v", a)
 	}
 	var keys []string
