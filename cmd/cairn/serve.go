@@ -286,11 +286,32 @@ func roundSince(listedWhole, now time.Time) time.Time {
 }
 
 func (s *serverIngest) loop(ctx context.Context, sources []string, every time.Duration) {
+	// A source whose rounds keep failing (a full disk, a store that is
+	// down) is tried less often: each failed round reads its backlog again.
+	type failing struct {
+		rounds int
+		next   time.Time
+	}
+	backoff := map[string]*failing{}
 	for {
 		for _, u := range sources {
-			if _, err := s.round(ctx, u); err != nil && !errors.Is(err, ingest.ErrFailedObjects) && ctx.Err() == nil {
-				s.log.Error("ingest failed; the next round tries again", "source", u, "err", err, "next", nextStep(err))
+			f := backoff[u]
+			if f != nil && time.Now().Before(f.next) {
+				continue
 			}
+			_, err := s.round(ctx, u)
+			if err == nil || errors.Is(err, ingest.ErrFailedObjects) || ctx.Err() != nil {
+				delete(backoff, u)
+				continue
+			}
+			if f == nil {
+				f = &failing{}
+				backoff[u] = f
+			}
+			f.rounds++
+			wait := retryAfter(every, f.rounds)
+			f.next = time.Now().Add(wait)
+			s.log.Error("ingest failed", "source", u, "err", err, "next", nextStep(err), "retry in", wait.Round(time.Second).String())
 		}
 		if s.afterRound != nil && ctx.Err() == nil {
 			s.afterRound(ctx)
@@ -389,6 +410,18 @@ func (s *serverIngest) runKeys(ctx context.Context, url string, keys []string, s
 			"duplicates", sum.Duplicates, "conflicts", sum.Conflicts, "failed", sum.Failed, "skipped", sum.Skipped)
 	}
 	return sum, err
+}
+
+// retryAfter is how long a source waits after its rounds failed rounds
+// times in a row: a round's interval, doubled with each failure after the
+// first, up to ten minutes (or the interval, if longer).
+func retryAfter(every time.Duration, rounds int) time.Duration {
+	most := max(every, 10*time.Minute)
+	wait := every
+	for i := 1; i < rounds && wait < most; i++ {
+		wait *= 2
+	}
+	return min(wait, most)
 }
 
 // nextStep says what an operator does about a failed round.

@@ -220,3 +220,24 @@ func TestNextStep(t *testing.T) {
 		}
 	}
 }
+
+// TestRetryAfter: a source whose rounds keep failing is tried at the
+// round's interval, then half as often each time, up to every ten minutes.
+func TestRetryAfter(t *testing.T) {
+	for _, c := range []struct {
+		every  time.Duration
+		rounds int
+		want   time.Duration
+	}{
+		{time.Minute, 1, time.Minute},
+		{time.Minute, 2, 2 * time.Minute},
+		{time.Minute, 4, 8 * time.Minute},
+		{time.Minute, 5, 10 * time.Minute},
+		{time.Minute, 100, 10 * time.Minute},
+		{time.Hour, 3, time.Hour},
+	} {
+		if got := retryAfter(c.every, c.rounds); got != c.want {
+			t.Errorf("every %v, %d failed rounds: %v, want %v", c.every, c.rounds, got, c.want)
+		}
+	}
+}
