@@ -76,7 +76,7 @@ func OpenSource(ctx context.Context, raw string) (*Source, error) {
 		}
 		return &Source{URL: SourceURL(raw), Store: st, base: strings.Trim(u.Path, "/"), remote: true}, nil
 	}
-	if scheme, _, ok := strings.Cut(raw, "://"); ok && scheme != "file" && !strings.ContainsAny(scheme, `/\.`) {
+	if scheme := otherScheme(raw); scheme != "" {
 		return nil, fmt.Errorf("cannot read %s: cairn reads folders, files, file:// and s3:// URLs, not %s://", raw, scheme)
 	}
 	path := strings.TrimPrefix(raw, "file://")
@@ -117,7 +117,7 @@ func SourceURL(raw string) string {
 		}
 		return name
 	}
-	if scheme, _, ok := strings.Cut(raw, "://"); ok && scheme != "file" && !strings.ContainsAny(scheme, `/\.`) {
+	if otherScheme(raw) != "" {
 		return raw
 	}
 	abs, err := filepath.Abs(strings.TrimPrefix(raw, "file://"))
@@ -125,4 +125,13 @@ func SourceURL(raw string) string {
 		return raw
 	}
 	return "file://" + filepath.ToSlash(abs)
+}
+
+// otherScheme is the scheme of a URL that is neither s3:// nor file://
+// (https://…), or "": a path may hold "://" after a slash or a dot.
+func otherScheme(raw string) string {
+	if scheme, _, ok := strings.Cut(raw, "://"); ok && scheme != "file" && scheme != "s3" && !strings.ContainsAny(scheme, `/\.`) {
+		return scheme
+	}
+	return ""
 }
