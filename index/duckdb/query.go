@@ -161,8 +161,8 @@ func refineError(err error) error {
 	}
 	// Trino's forms that DuckDB lacks under the same name, as Lake queries
 	// use them (docs/cli.md lists the differences).
-	if strings.Contains(msg, "No function matches the given name and argument types 'regexp_replace(") &&
-		strings.Count(msg[strings.Index(msg, "'regexp_replace("):], ",") == 1 {
+	if _, args, ok := strings.Cut(msg, "No function matches the given name and argument types 'regexp_replace("); ok &&
+		strings.Count(args[:max(0, strings.Index(args, ")'"))], ",") == 1 {
 		return fmt.Errorf("%w: %s (Trino's regexp_replace(text, pattern) removes every match: write regexp_replace(text, pattern, '', 'g'))", cairn.ErrBadQuery, msg)
 	}
 	if strings.Contains(msg, "Cardinality can only operate on MAPs") {
