@@ -396,23 +396,53 @@ func (x *Index) Objects(ctx context.Context, source string) (map[string]cairn.Ob
 		FROM catalog.objects WHERE source = ?`, source)
 }
 
-// ObjectStates implements cairn.Index. The keys are joined with the
-// catalog in the engine, which scans the catalog's keys once per call.
+// ObjectStates implements cairn.Index. The keys are appended to a table
+// and joined with the catalog, which scans the catalog's keys once per
+// call: bound as one list parameter instead, 50,000 keys took 0.87 s to
+// look up in an empty catalog, with ingest waiting.
 func (x *Index) ObjectStates(ctx context.Context, source string, keys []string) (map[string]cairn.ObjectState, error) {
 	if len(keys) == 0 {
 		return map[string]cairn.ObjectState{}, nil
 	}
-	return x.objectStates(ctx, `SELECT key, size, etag, events, new, status, reason, ingested_at
-		FROM catalog.objects WHERE source = ? AND key IN (SELECT unnest(?::VARCHAR[]))`, source, keys)
-}
-
-func (x *Index) objectStates(ctx context.Context, query, source string, args ...any) (map[string]cairn.ObjectState, error) {
 	if x.writer == nil {
 		return nil, fmt.Errorf("objects: the index was opened read-only")
 	}
 	x.writeMu.Lock()
 	defer x.writeMu.Unlock()
-	rows, err := x.writer.QueryContext(ctx, query, append([]any{source}, args...)...)
+	err := x.writer.Raw(func(dc any) error {
+		app, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", "stage_key")
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			if err := app.AppendRow(k); err != nil {
+				app.Close()
+				return err
+			}
+		}
+		return app.Close()
+	})
+	defer x.writer.ExecContext(context.WithoutCancel(ctx), "DELETE FROM stage_key")
+	if err != nil {
+		return nil, err
+	}
+	return x.objectStatesLocked(ctx, `SELECT o.key, size, etag, events, new, status, reason, ingested_at
+		FROM catalog.objects AS o JOIN stage_key AS k ON o.key = k.key WHERE o.source = ?`, source)
+}
+
+func (x *Index) objectStates(ctx context.Context, query, source string) (map[string]cairn.ObjectState, error) {
+	if x.writer == nil {
+		return nil, fmt.Errorf("objects: the index was opened read-only")
+	}
+	x.writeMu.Lock()
+	defer x.writeMu.Unlock()
+	return x.objectStatesLocked(ctx, query, source)
+}
+
+// objectStatesLocked runs a query of object states, whose one parameter is
+// the source, with writeMu held.
+func (x *Index) objectStatesLocked(ctx context.Context, query, source string) (map[string]cairn.ObjectState, error) {
+	rows, err := x.writer.QueryContext(ctx, query, source)
 	if err != nil {
 		return nil, err
 	}

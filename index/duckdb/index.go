@@ -200,7 +200,7 @@ func (x *Index) setup(ctx context.Context) error {
 				source VARCHAR, key VARCHAR, size BIGINT, etag VARCHAR, events INTEGER, new INTEGER,
 				status VARCHAR, reason VARCHAR, ingested_at TIMESTAMP)`,
 		)
-		stmts = append(stmts, stageObjectsDDL)
+		stmts = append(stmts, stageObjectsDDL, stageKeysDDL)
 	}
 	stmts = append(stmts, "SET GLOBAL lock_configuration=true")
 	for _, s := range stmts {

@@ -407,6 +407,17 @@ func TestObjectsState(t *testing.T) {
 	if st, err = x.Stats(ctx); err != nil || st.Objects != 3 || st.Quarantined != 0 {
 		t.Fatalf("stats after re-delivery: %+v %v", st, err)
 	}
+	// The states of some keys: those recorded of that source, each once,
+	// and nothing left from one ask to the next.
+	for range 2 {
+		got, err := x.ObjectStates(ctx, "file:///a", []string{"k1", "nope", "bad", "k1"})
+		if err != nil || len(got) != 2 || got["k1"].ETag != "e1" || got["bad"].Size != 6 {
+			t.Fatalf("states of some keys: %+v %v", got, err)
+		}
+	}
+	if got, err := x.ObjectStates(ctx, "file:///b", []string{"k1"}); err != nil || len(got) != 0 {
+		t.Fatalf("states of another source's keys: %+v %v", got, err)
+	}
 }
 
 // TestObjectsKeyDropped: a catalog whose objects table has the primary key

@@ -61,6 +61,10 @@ var columns = []column{
 // they move into the catalog in one statement.
 const stageObjectsDDL = "CREATE TABLE stage_obj AS SELECT * FROM catalog.objects LIMIT 0"
 
+// stageKeysDDL makes the table that ObjectStates appends the keys it looks
+// up to.
+const stageKeysDDL = "CREATE TABLE stage_key (key VARCHAR)"
+
 // emptyEvents is the events view when no segment exists yet: the right
 // columns and no rows.
 func emptyEvents() string {
