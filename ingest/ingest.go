@@ -144,7 +144,7 @@ func Run(ctx context.Context, cfg Config, idx cairn.Index, src *Source) (Summary
 	start := time.Now()
 	r := &run{cfg: cfg, idx: idx, src: src}
 	stop := r.startProgress(start)
-	err := r.process(ctx, r.objectsToRead(ctx))
+	err := r.process(ctx, r.objectsToRead)
 	if down := r.outage.err(src.URL); down != nil {
 		err = down
 	}
@@ -175,7 +175,8 @@ func Run(ctx context.Context, cfg Config, idx cairn.Index, src *Source) (Summary
 // region, which compaction would rewrite. The objects' states are asked of
 // the index for whole days, until stateChunk objects are waiting: each ask
 // is a scan of the catalog's keys, so a trail of small days is not asked
-// about one day at a time.
+// about one day at a time. The first day is asked about alone, so that
+// reading starts once it is listed rather than a few weeks later.
 func (r *run) objectsToRead(ctx context.Context) iter.Seq2[listed, error] {
 	return func(yield func(listed, error) bool) {
 		days := map[time.Time][]string{}
@@ -200,6 +201,7 @@ func (r *run) objectsToRead(ctx context.Context) iter.Seq2[listed, error] {
 			}
 		}
 		slices.SortFunc(waiting, byKey)
+		due := 1 // objects waiting before their states are asked for
 		for _, day := range slices.SortedFunc(maps.Keys(days), time.Time.Compare) {
 			first := len(waiting)
 			for f, err := range walk(ctx, r.src, days[day], r.cfg.Listers, nil, r.folderNotice, &r.outage) {
@@ -210,11 +212,12 @@ func (r *run) objectsToRead(ctx context.Context) iter.Seq2[listed, error] {
 				waiting = append(waiting, f.object)
 			}
 			slices.SortFunc(waiting[first:], byKey)
-			if len(waiting) >= stateChunk {
+			if len(waiting) >= due {
 				if !r.yieldChanged(ctx, waiting, yield) {
 					return
 				}
 				waiting = waiting[:0]
+				due = stateChunk
 			}
 		}
 		r.yieldChanged(ctx, waiting, yield)
@@ -335,10 +338,36 @@ type result struct {
 	seq           int // the object's place in the listing (job.seq)
 }
 
-func (r *run) process(ctx context.Context, todo iter.Seq2[listed, error]) error {
+// listAhead is how many objects listing may run ahead of reading. Listing
+// works in steps (a day's folders, then a lookup of their states) during
+// which it yields nothing; run in step with reading, it left the decoders
+// idle for each step.
+const listAhead = 16 * 1024
+
+// listing is an object listed, or why listing stopped.
+type listing struct {
+	listed
+	err error
+}
+
+func (r *run) process(ctx context.Context, todo func(context.Context) iter.Seq2[listed, error]) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	r.outage.start(cancel)
+	ahead := make(chan listing, listAhead)
+	go func() {
+		defer close(ahead)
+		for info, err := range todo(ctx) {
+			select {
+			case ahead <- listing{info, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
 	listedJobs := make(chan job)
 	listErr := make(chan error, 1)
 	// Objects are decoded in parallel but committed in the order they were
@@ -349,9 +378,9 @@ func (r *run) process(ctx context.Context, todo iter.Seq2[listed, error]) error 
 	go func() {
 		defer close(listedJobs)
 		seq := 0
-		for info, err := range todo {
-			if err != nil {
-				listErr <- err
+		for l := range ahead {
+			if l.err != nil {
+				listErr <- l.err
 				cancel()
 				return
 			}
@@ -361,7 +390,7 @@ func (r *run) process(ctx context.Context, todo iter.Seq2[listed, error]) error 
 				return
 			}
 			select {
-			case listedJobs <- job{listed: info, seq: seq}:
+			case listedJobs <- job{listed: l.listed, seq: seq}:
 				seq++
 			case <-ctx.Done():
 				return
