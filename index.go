@@ -15,6 +15,10 @@ const (
 	ObjectSkipped     ObjectStatus = "skipped"     // not an event file (digest, unrelated object)
 )
 
+// ReadInPart begins the part of a done object's Reason that says which of its
+// records were left out as unusable.
+const ReadInPart = "read in part: "
+
 // ObjectState is what the index remembers about one ingested object, so
 // that a later run reads only new or changed objects.
 type ObjectState struct {
@@ -25,7 +29,7 @@ type ObjectState struct {
 	Events     int    // records read from the object
 	New        int    // events that were not in the index before
 	Status     ObjectStatus
-	Reason     string // why it was quarantined or skipped
+	Reason     string // why it was quarantined or skipped, or what a done one left out (ReadInPart)
 	IngestedAt time.Time
 	// Unrecorded says that the index held no state of the object when it
 	// was listed, so that recording this one replaces none and the index
@@ -149,6 +153,10 @@ type SourceSummary struct {
 	Last        time.Time
 	Quarantined []ObjectState // the first ones, by key
 	More        int           // quarantined ones beyond those
+	// InPart counts the done objects some of whose records were left out
+	// (ReadInPart); ReadInPart holds the first ones, by key.
+	InPart     int
+	ReadInPart []ObjectState
 }
 
 // IndexStats summarises the index.

@@ -59,10 +59,13 @@ func TestIngestEventBridge(t *testing.T) {
 		healthEvent("h-0003", "i-0bbb", "AWS_EC2_INSTANCE_STOP_SCHEDULED")+"\n]\n"))
 	// None of ours: skipped with a notice.
 	write(t, root, "events/s3.jsonl", []byte(s3Event("o-2")+"\n"+s3Event("o-3")+"\n"))
-	// A malformed event: the object is quarantined, all or none.
+	// An unusable event is left out and the object's other event kept; an
+	// object of nothing but unusable events is quarantined.
 	broken1 := stateChange("s-0009", "i-0ddd", "running", "2026-03-14T05:00:00Z")
 	write(t, root, "events/broken.jsonl", []byte(broken1+"\n"+
 		`{"id":"s-0010","detail-type":"EC2 Instance State-change Notification","source":"aws.ec2","time":"soon"}`+"\n"))
+	write(t, root, "events/allbroken.jsonl", []byte(
+		`{"id":"s-0011","detail-type":"EC2 Instance State-change Notification","source":"aws.ec2","time":"soon"}`+"\n"))
 
 	idx := openTestIndex(t)
 	src, err := OpenSource(ctx, root)
@@ -76,8 +79,9 @@ func TestIngestEventBridge(t *testing.T) {
 	if !errors.Is(err, ErrFailedObjects) {
 		t.Fatalf("want ErrFailedObjects, got %v", err)
 	}
-	// 2 CloudTrail + 3 Health lines + 2 state changes + 2 of ours in the array.
-	want := Summary{Listed: 6, Objects: 6, Events: 9, New: 8, Duplicates: 1, Failed: 1, Skipped: 1, SkippedEvents: 1}
+	// 2 CloudTrail + 3 Health lines + 2 state changes + 2 of ours in the
+	// array + 1 of the object read in part.
+	want := Summary{Listed: 7, Objects: 7, Events: 10, New: 9, Duplicates: 1, Failed: 1, Skipped: 1, SkippedEvents: 1, UnusableRecords: 1}
 	sum.Elapsed = 0
 	if sum != want {
 		t.Fatalf("summary %+v\nwant    %+v\nnotices %v", sum, want, notices)
@@ -89,17 +93,18 @@ func TestIngestEventBridge(t *testing.T) {
 		status cairn.ObjectStatus
 		reason string
 	}{
-		"events/s3.jsonl":     {cairn.ObjectSkipped, "2 EventBridge events from aws.s3 (Object Created), none of them AWS Health, an EC2 state change or a CloudTrail record"},
-		"events/array.json":   {cairn.ObjectDone, "1 of 3 EventBridge events are of other kinds (aws.s3 (Object Created)); the 2 AWS Health, EC2 state-change and CloudTrail events were read"},
-		"events/broken.jsonl": {cairn.ObjectQuarantined, fmt.Sprintf(`record 2 (offset %d) s-0010 has an unusable time "soon"`, len(broken1)+1)},
+		"events/s3.jsonl":        {cairn.ObjectSkipped, "2 EventBridge events from aws.s3 (Object Created), none of them AWS Health, an EC2 state change or a CloudTrail record"},
+		"events/array.json":      {cairn.ObjectDone, "1 of 3 EventBridge events are of other kinds (aws.s3 (Object Created)); the 2 AWS Health, EC2 state-change and CloudTrail events were read"},
+		"events/broken.jsonl":    {cairn.ObjectDone, fmt.Sprintf(`read in part: record 2 (offset %d) s-0010 has an unusable time "soon", so it was left out; the other record was read`, len(broken1)+1)},
+		"events/allbroken.jsonl": {cairn.ObjectQuarantined, `record 1 (offset 0) s-0011 has an unusable time "soon"`},
 	} {
 		st, ok := notices[key]
 		if !ok || st.Status != want.status || st.Reason != want.reason {
 			t.Errorf("notice for %s: %+v\nwant %s %q", key, st, want.status, want.reason)
 		}
 	}
-	if len(notices) != 3 {
-		t.Errorf("%d notices, want 3: %v", len(notices), notices)
+	if len(notices) != 4 {
+		t.Errorf("%d notices, want 4: %v", len(notices), notices)
 	}
 
 	search := func(f cairn.Filter) []string {
@@ -131,8 +136,8 @@ func TestIngestEventBridge(t *testing.T) {
 	if got := search(cairn.Filter{EventID: "o-1"}); len(got) != 0 {
 		t.Errorf("an event of another kind was stored: %q", got)
 	}
-	if got := search(cairn.Filter{EventID: "s-0009"}); len(got) != 0 {
-		t.Errorf("an event of a quarantined object was stored: %q", got)
+	if got := search(cairn.Filter{EventID: "s-0009"}); len(got) != 1 {
+		t.Errorf("the usable event of an object read in part: %q", got)
 	}
 	page, err := idx.Search(ctx, cairn.Filter{EventID: "h-0001"}, cairn.Cursor{}, 10)
 	if err != nil || len(page.Events) != 1 || string(page.Events[0].Raw) != h1 {
@@ -143,7 +148,7 @@ func TestIngestEventBridge(t *testing.T) {
 	// only when it changes); the same events under another name add
 	// nothing either.
 	sum, err = Run(ctx, cfg, idx, src)
-	if err != nil || sum.Objects != 0 || sum.New != 0 || sum.Unchanged != 6 {
+	if err != nil || sum.Objects != 0 || sum.New != 0 || sum.Unchanged != 7 {
 		t.Fatalf("second run: %+v %v", sum, err)
 	}
 	os.Remove(filepath.Join(root, "events", "broken.jsonl"))

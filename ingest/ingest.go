@@ -101,6 +101,11 @@ type Summary struct {
 	// ours; they are not counted in Events. An object with none of ours is
 	// counted in Skipped instead.
 	SkippedEvents int
+	// UnusableRecords counts the records left out of objects read in part:
+	// records that are JSON but not usable CloudTrail records (no
+	// eventTime, a field of the wrong type). Each such object was named to
+	// Notice; an object with no usable record is quarantined instead.
+	UnusableRecords int
 	// StillQuarantined counts the objects among Unchanged that an earlier
 	// run quarantined: they stay out until they change.
 	StillQuarantined int
@@ -124,15 +129,20 @@ func (s Summary) String() string {
 	if s.Conflicts > 0 {
 		conflicts = fmt.Sprintf(" (%d with other content than the stored record)", s.Conflicts)
 	}
-	return fmt.Sprintf("%d objects read (%d unchanged): %d events, %d new, %d duplicates%s; %d failed, %d skipped%s; %.1fs, %.0f events/s",
-		s.Objects, s.Unchanged, s.Events, s.New, s.Duplicates, conflicts, s.Failed, s.Skipped, skippedEvents, s.Elapsed.Seconds(), s.Rate())
+	unusable := ""
+	if s.UnusableRecords > 0 {
+		unusable = fmt.Sprintf(" (and %d unusable %s left out of files read in part)", s.UnusableRecords, plural(s.UnusableRecords, "record", "records"))
+	}
+	return fmt.Sprintf("%d objects read (%d unchanged): %d events, %d new, %d duplicates%s; %d failed%s, %d skipped%s; %.1fs, %.0f events/s",
+		s.Objects, s.Unchanged, s.Events, s.New, s.Duplicates, conflicts, s.Failed, unusable, s.Skipped, skippedEvents, s.Elapsed.Seconds(), s.Rate())
 }
 
 // maxBatchObjects bounds the objects of one commit, so that a source of many
 // small files still commits now and then.
 const maxBatchObjects = 10_000
 
-// ErrFailedObjects is returned (wrapped) when some objects were quarantined.
+// ErrFailedObjects is returned (wrapped) when some objects were quarantined
+// or read in part.
 var ErrFailedObjects = errors.New("some objects could not be read")
 
 // Run ingests one source into the index. It returns ErrFailedObjects when
@@ -160,8 +170,8 @@ func Run(ctx context.Context, cfg Config, idx cairn.Index, src *Source) (Summary
 	if err != nil {
 		return r.sum, err
 	}
-	if r.sum.Failed > 0 {
-		return r.sum, fmt.Errorf("%w: %d quarantined", ErrFailedObjects, r.sum.Failed)
+	if r.sum.Failed > 0 || r.sum.UnusableRecords > 0 {
+		return r.sum, fmt.Errorf("%w: %d quarantined, %d unusable records left out", ErrFailedObjects, r.sum.Failed, r.sum.UnusableRecords)
 	}
 	return r.sum, nil
 }
@@ -335,6 +345,8 @@ type result struct {
 	// skippedEvents counts the EventBridge events of other kinds in an
 	// object that was read in part.
 	skippedEvents int
+	// unusable counts the records left out of an object read in part.
+	unusable int
 	seq           int // the object's place in the listing (job.seq)
 }
 
@@ -483,7 +495,7 @@ func (r *run) process(ctx context.Context, todo func(context.Context) iter.Seq2[
 			} else {
 				r.outage.succeeded()
 			}
-			r.account(res.state, res.skippedEvents)
+			r.account(res)
 			batch.Objects = append(batch.Objects, res.state)
 			batch.Events = append(batch.Events, res.events...)
 			if res.events != nil {
@@ -531,13 +543,15 @@ func (r *run) noticeConflicts(b *cairn.Batch, conflicts []cairn.Conflict) {
 
 // account counts an object's outcome and tells Notice about failures, skips
 // and objects read in part.
-func (r *run) account(st cairn.ObjectState, skippedEvents int) {
+func (r *run) account(res result) {
+	st := res.state
 	r.mu.Lock()
 	r.sum.Objects++
 	switch st.Status {
 	case cairn.ObjectDone:
 		r.sum.Events += st.Events
-		r.sum.SkippedEvents += skippedEvents
+		r.sum.SkippedEvents += res.skippedEvents
+		r.sum.UnusableRecords += res.unusable
 	case cairn.ObjectQuarantined:
 		r.sum.Failed++
 	case cairn.ObjectSkipped:
@@ -628,7 +642,10 @@ func (r *run) read(ctx context.Context, j *job) result {
 		magic = &gzipMagic{r: src}
 		src = magic
 	}
-	events, err := decodeAll(src)
+	events, unusable, err := decodeAll(src)
+	if err == nil && len(events) == 0 && unusable.n > 0 {
+		err = unusable.first // not one usable record: a bad file
+	}
 	if err != nil {
 		reason := err.Error()
 		if magic != nil && magic.notGzip() {
@@ -646,7 +663,8 @@ func (r *run) read(ctx context.Context, j *job) result {
 	}
 	deliveredTo(events, keyInfo.Account)
 	st.Status, st.Events = cairn.ObjectDone, len(events)
-	return result{state: st, events: events}
+	st.Reason = unusable.reason(len(events))
+	return result{state: st, events: events, unusable: unusable.n}
 }
 
 // deliveredTo gives the records without a recipientAccountId (those of
@@ -713,24 +731,67 @@ func looksLikeLog(layout cloudtrail.KeyKind, key string, kind cloudtrail.Content
 
 // decodeAll decodes an object's records into a slice from eventSlices,
 // which the batch returns once it has copied the events.
-func decodeAll(body io.Reader) ([]cairn.Event, error) {
+func decodeAll(body io.Reader) ([]cairn.Event, unusableRecords, error) {
+	var unusable unusableRecords
 	rd, err := cloudtrail.NewReader(body)
 	if err != nil {
-		return nil, err
+		return nil, unusable, err
 	}
 	defer rd.Close()
 	events := getEvents()
 	for {
 		e, err := rd.NextEvent()
 		if err == io.EOF {
-			return events, nil
+			return events, unusable, nil
+		}
+		if unusable.add(err) {
+			continue
 		}
 		if err != nil {
 			putEvents(events)
-			return nil, err
+			return nil, unusable, err
 		}
 		events = append(events, e)
 	}
+}
+
+// unusableRecords counts the records of an object that are JSON but not
+// usable CloudTrail records (cloudtrail.RecordError). The reader has gone
+// past such a record, so the object's other records are kept: one record
+// without an eventTime no longer keeps a file's hundreds of others out of
+// the index.
+type unusableRecords struct {
+	n     int
+	first error
+}
+
+// add counts err if it is a record's, and reports whether it was.
+func (u *unusableRecords) add(err error) bool {
+	var re *cloudtrail.RecordError
+	if !errors.As(err, &re) {
+		return false
+	}
+	if u.n == 0 {
+		u.first = err
+	}
+	u.n++
+	return true
+}
+
+// reason is the state's reason for an object read in part, of which kept
+// records were kept; empty when none was left out.
+func (u unusableRecords) reason(kept int) string {
+	others := fmt.Sprintf("the other %d were read", kept)
+	if kept == 1 {
+		others = "the other record was read"
+	}
+	switch u.n {
+	case 0:
+		return ""
+	case 1:
+		return fmt.Sprintf("%s%s, so it was left out; %s", cairn.ReadInPart, u.first, others)
+	}
+	return fmt.Sprintf("%s%d of %d records were left out as unusable (the first: %s); %s", cairn.ReadInPart, u.n, u.n+kept, u.first, others)
 }
 
 // eventSlices recycles the slices that objects are decoded into.
@@ -748,9 +809,12 @@ func putEvents(events []cairn.Event) {
 // and EC2 state-change notifications are kept; events of other kinds are
 // skipped: the object is skipped with a notice when it holds none of ours,
 // and otherwise read in part, its state's Reason saying what was left out.
-// A malformed event quarantines the whole object, as a bad record does.
+// Unusable events are left out as unusable records are (decodeAll).
 func readEventBridge(st cairn.ObjectState, body io.Reader) result {
-	events, other, err := decodeEventBridge(body)
+	events, other, unusable, err := decodeEventBridge(body)
+	if err == nil && len(events) == 0 && unusable.n > 0 {
+		err = unusable.first // not one usable event of ours: a bad file
+	}
 	if err != nil {
 		st.Status, st.Reason = cairn.ObjectQuarantined, err.Error()
 		return result{state: st}
@@ -762,11 +826,16 @@ func readEventBridge(st cairn.ObjectState, body io.Reader) result {
 		return result{state: st}
 	}
 	st.Status, st.Events = cairn.ObjectDone, len(events)
+	var reasons []string
 	if other.n > 0 {
-		st.Reason = fmt.Sprintf("%d of %d EventBridge events are of other kinds (%s); the %d AWS Health, EC2 state-change and CloudTrail %s were read",
-			other.n, other.n+len(events), other.kinds(), len(events), plural(len(events), "event", "events"))
+		reasons = append(reasons, fmt.Sprintf("%d of %d EventBridge events are of other kinds (%s); the %d AWS Health, EC2 state-change and CloudTrail %s were read",
+			other.n, other.n+unusable.n+len(events), other.kinds(), len(events), plural(len(events), "event", "events")))
 	}
-	return result{state: st, events: events, skippedEvents: other.n}
+	if unusable.n > 0 {
+		reasons = append(reasons, unusable.reason(len(events)))
+	}
+	st.Reason = strings.Join(reasons, "; ")
+	return result{state: st, events: events, skippedEvents: other.n, unusable: unusable.n}
 }
 
 // otherEvents counts EventBridge events of kinds cairn does not keep, and
@@ -799,26 +868,30 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-func decodeEventBridge(body io.Reader) ([]cairn.Event, otherEvents, error) {
+func decodeEventBridge(body io.Reader) ([]cairn.Event, otherEvents, unusableRecords, error) {
 	var other otherEvents
+	var unusable unusableRecords
 	rd, err := cloudtrail.NewEventBridgeReader(body)
 	if err != nil {
-		return nil, other, err
+		return nil, other, unusable, err
 	}
 	defer rd.Close()
 	var events []cairn.Event
 	for {
 		e, err := rd.NextEvent()
 		if err == io.EOF {
-			return events, other, nil
+			return events, other, unusable, nil
 		}
 		var ue *cloudtrail.UnsupportedEventError
 		if errors.As(err, &ue) {
 			other.add(ue.Kind())
 			continue
 		}
+		if unusable.add(err) {
+			continue
+		}
 		if err != nil {
-			return nil, other, err
+			return nil, other, unusable, err
 		}
 		events = append(events, e)
 	}

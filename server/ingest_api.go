@@ -65,6 +65,8 @@ type summaryJSON struct {
 	Skipped    int `json:"skipped"`
 	// SkippedEvents counts EventBridge events of other kinds left out.
 	SkippedEvents int `json:"skippedEvents,omitempty"`
+	// UnusableRecords counts records left out of files read in part.
+	UnusableRecords int `json:"unusableRecords,omitempty"`
 	// StillQuarantined counts files quarantined by an earlier run and
 	// unchanged since.
 	StillQuarantined int   `json:"stillQuarantined,omitempty"`
@@ -98,12 +100,12 @@ func fromThisMachine(r *http.Request) bool {
 }
 
 func toSummaryJSON(s ingest.Summary) *summaryJSON {
-	return &summaryJSON{s.Listed, s.Unchanged, s.Objects, s.Events, s.New, s.Duplicates, s.Failed, s.Skipped, s.SkippedEvents, s.StillQuarantined, int64(s.Elapsed)}
+	return &summaryJSON{s.Listed, s.Unchanged, s.Objects, s.Events, s.New, s.Duplicates, s.Failed, s.Skipped, s.SkippedEvents, s.UnusableRecords, s.StillQuarantined, int64(s.Elapsed)}
 }
 
 func (s *summaryJSON) summary() ingest.Summary {
 	return ingest.Summary{Listed: s.Listed, Unchanged: s.Unchanged, Objects: s.Objects, Events: s.Events, New: s.New,
-		Duplicates: s.Duplicates, Failed: s.Failed, Skipped: s.Skipped, SkippedEvents: s.SkippedEvents, StillQuarantined: s.StillQuarantined,
+		Duplicates: s.Duplicates, Failed: s.Failed, Skipped: s.Skipped, SkippedEvents: s.SkippedEvents, UnusableRecords: s.UnusableRecords, StillQuarantined: s.StillQuarantined,
 		Elapsed: time.Duration(s.ElapsedNanos)}
 }
 
@@ -169,8 +171,9 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request, body []byt
 // leaving out the days of AWS's layout before since when it is set. A URL
 // without a scheme is a local path, made absolute here because the server's
 // working directory is not the caller's. notice, when set, hears about
-// skipped and quarantined objects. When objects were quarantined the error
-// matches ingest.ErrFailedObjects and the summary is still valid.
+// skipped and quarantined objects. When objects were quarantined or read in
+// part the error matches ingest.ErrFailedObjects and the summary is still
+// valid.
 func (c *Client) Ingest(ctx context.Context, url string, since time.Time, notice func(cairn.ObjectState)) (ingest.Summary, error) {
 	if !strings.Contains(url, "://") {
 		abs, err := filepath.Abs(url)

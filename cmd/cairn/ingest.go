@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -46,7 +47,7 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	p := newProgress(e, *quiet)
 	icfg.Notice = p.notice
 	icfg.Progress = p.update
-	failed := 0
+	var unread unreadFilesError
 	for _, u := range urls {
 		src, err := ingest.OpenSource(ctx, u)
 		if err != nil {
@@ -64,7 +65,7 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 		}
 		warnAfterIngest(e, src.URL, since, sum, err)
 		if errors.Is(err, ingest.ErrFailedObjects) {
-			failed += sum.Failed
+			unread.add(sum)
 			continue
 		}
 		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
@@ -74,19 +75,35 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	if failed > 0 {
-		return &exitError{1, &unreadFilesError{failed}}
+	if unread.any() {
+		return &exitError{1, &unread}
 	}
 	return nil
 }
 
 // unreadFilesError ends an ingest that read every source but some of its
-// files or folders.
-type unreadFilesError struct{ n int }
+// files or folders, or some records of files read in part.
+type unreadFilesError struct{ files, records int }
+
+// add counts what a source's run left unread.
+func (e *unreadFilesError) add(s ingest.Summary) {
+	e.files += s.Failed
+	e.records += s.UnusableRecords
+}
 
 func (e *unreadFilesError) Error() string {
-	return fmt.Sprintf("%d %s could not be read; see the reasons above (the rest was ingested)", e.n, plural(e.n, "file or folder", "files or folders"))
+	var what []string
+	if e.files > 0 {
+		what = append(what, fmt.Sprintf("%d %s could not be read", e.files, plural(e.files, "file or folder", "files or folders")))
+	}
+	if e.records > 0 {
+		what = append(what, fmt.Sprintf("%d unusable %s left out of files read in part", e.records, plural(e.records, "record was", "records were")))
+	}
+	return strings.Join(what, " and ") + "; see the reasons above (the rest was ingested)"
 }
+
+// any reports whether something was left unread.
+func (e *unreadFilesError) any() bool { return e.files+e.records > 0 }
 
 // progress shows a one-line progress display on a terminal, and notices
 // about skipped and quarantined objects.
@@ -159,19 +176,19 @@ func ingestThroughServer(ctx context.Context, e *env, data, url string, urls []s
 	}
 	c := server.NewClient(url, creds)
 	p := newProgress(e, false)
-	failed := 0
+	var unread unreadFilesError
 	for _, u := range urls {
 		sum, err := c.Ingest(ctx, u, since, p.notice)
 		if errors.Is(err, ingest.ErrFailedObjects) {
-			failed += sum.Failed
+			unread.add(sum)
 		} else if err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "%s: %s\n", u, sum)
 		warnAfterIngest(e, u, since, sum, err)
 	}
-	if failed > 0 {
-		return &exitError{1, fmt.Errorf("%d %s could not be read; see the reasons above (the rest was ingested)", failed, plural(failed, "file or folder", "files or folders"))}
+	if unread.any() {
+		return &exitError{1, &unread}
 	}
 	return nil
 }

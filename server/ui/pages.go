@@ -901,12 +901,12 @@ func (u *UI) buildCost(ctx context.Context, store *cost.Store, month, payer stri
 
 // sourceSummarizer is what the duckdb index offers beyond cairn.Index.
 type sourceSummarizer interface {
-	SourceSummaries(ctx context.Context, quarantined int) ([]cairn.SourceSummary, error)
+	SourceSummaries(ctx context.Context, listed int) ([]cairn.SourceSummary, error)
 }
 
-// quarantinedShown is how many of a source's quarantined objects the
-// health page names.
-const quarantinedShown = 100
+// objectsShown is how many of a source's quarantined objects, and of those
+// read in part, the health page names.
+const objectsShown = 100
 
 type sourceView struct {
 	cairn.SourceSummary
@@ -916,6 +916,9 @@ type sourceView struct {
 
 // Count is the number of the source's objects in status st.
 func (v sourceView) Count(st cairn.ObjectStatus) int { return v.Counts[st] }
+
+// MoreInPart is the number of objects read in part beyond those named.
+func (v sourceView) MoreInPart() int { return v.InPart - len(v.ReadInPart) }
 
 // staleAfter is how old the newest event may be before the health page
 // says that nothing arrives.
@@ -954,7 +957,7 @@ func (u *UI) health(w http.ResponseWriter, r *http.Request, s *session) {
 		failures = u.cfg.SourceFailures()
 	}
 	if ss, ok := u.cfg.Index.(sourceSummarizer); ok {
-		sums, err := ss.SourceSummaries(ctx, quarantinedShown)
+		sums, err := ss.SourceSummaries(ctx, objectsShown)
 		if err != nil {
 			page["SourcesError"] = oneLine(err.Error())
 		}

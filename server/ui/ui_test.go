@@ -851,3 +851,36 @@ func TestWhoOfEveryIdentity(t *testing.T) {
 		}
 	}
 }
+
+// TestHealthNamesFilesReadInPart: a file some of whose records were left
+// out is counted and named on the health page with what was left out, as a
+// quarantined one is.
+func TestHealthNamesFilesReadInPart(t *testing.T) {
+	ctx := context.Background()
+	idx := openEmptyIndex(t)
+	at := time.Date(2026, 3, 14, 3, 10, 0, 0, time.UTC)
+	ev := cairn.Event{EventID: "e-1", EventTime: at, EventSource: "ec2.amazonaws.com", EventName: "DescribeInstances",
+		RecipientAccountID: "111122223333", Raw: []byte(`{"eventID":"e-1","eventTime":"2026-03-14T03:10:00Z"}`)}
+	reason := cairn.ReadInPart + `record 2 (offset 40) has an unusable eventTime "<b>soon</b>", so it was left out; the other record was read`
+	objs := []cairn.ObjectState{
+		{Source: "file:///trail", Key: "exports/day.jsonl", Events: 1, Status: cairn.ObjectDone, Reason: reason, IngestedAt: at},
+		{Source: "file:///trail", Key: "exports/other.jsonl", Status: cairn.ObjectDone, Reason: "read again: its modification time changed", IngestedAt: at},
+	}
+	if _, err := idx.Commit(ctx, &cairn.Batch{Events: []cairn.Event{ev}, Objects: objs}); err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(server.New(server.DefaultConfig(), idx, testCreds, nil).Handler())
+	t.Cleanup(ts.Close)
+	c := newClient(t)
+	login(t, c, ts.URL, "AKIDUITEST", "s3cret/ui+test")
+	_, body := get(t, c, ts.URL+"/health")
+	for _, want := range []string{"2 objects read (<span class=\"bad\">1 of them in part</span>)", "object read in part",
+		"exports/day.jsonl", "has an unusable eventTime &#34;&lt;b&gt;soon&lt;/b&gt;&#34;, so it was left out"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the health page does not say %q:\n%s", want, body)
+		}
+	}
+	if strings.Contains(body, "exports/other.jsonl") {
+		t.Errorf("a file read whole is named as read in part:\n%s", body)
+	}
+}
