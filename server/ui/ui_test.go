@@ -382,9 +382,14 @@ func TestLoginFailuresAreLimited(t *testing.T) {
 
 // serveEvents serves an index of evs and signs a client in.
 func serveEvents(t *testing.T, evs []cairn.Event) (*http.Client, *httptest.Server) {
+	return serveBatch(t, &cairn.Batch{Events: evs, Objects: []cairn.ObjectState{{Source: "test", Key: "k", Events: len(evs), Status: cairn.ObjectDone, IngestedAt: evs[0].EventTime}}})
+}
+
+// serveBatch serves an index of one batch and signs a client in.
+func serveBatch(t *testing.T, b *cairn.Batch) (*http.Client, *httptest.Server) {
+	t.Helper()
 	idx := openEmptyIndex(t)
-	batch := &cairn.Batch{Events: evs, Objects: []cairn.ObjectState{{Source: "test", Key: "k", Events: len(evs), Status: cairn.ObjectDone, IngestedAt: evs[0].EventTime}}}
-	if _, err := idx.Commit(context.Background(), batch); err != nil {
+	if _, err := idx.Commit(context.Background(), b); err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(server.New(server.DefaultConfig(), idx, testCreds, nil).Handler())
@@ -665,8 +670,6 @@ func TestRoutesAnswerWhatTheyAreAsked(t *testing.T) {
 // TestResourcePageSaysANameStandsForSeveral: a database name used in two
 // regions is two databases; the page says its timeline holds both.
 func TestResourcePageSaysANameStandsForSeveral(t *testing.T) {
-	ctx := context.Background()
-	idx := openEmptyIndex(t)
 	at := time.Date(2026, 3, 14, 3, 10, 0, 0, time.UTC)
 	var evs []cairn.Event
 	for i, region := range []string{"us-east-1", "eu-west-1"} {
@@ -676,13 +679,7 @@ func TestResourcePageSaysANameStandsForSeveral(t *testing.T) {
 			AWSRegion: region, RecipientAccountID: "111122223333", Principal: cairn.Principal{Type: "IAMUser", UserName: "dana", ARN: "arn:aws:iam::111122223333:user/dana", AccountID: "111122223333"},
 			Resources: []cairn.ResourceRef{{ID: "orders-db", Type: "AWS::RDS::DBInstance", Role: cairn.RoleCreated}}, Raw: []byte(raw)})
 	}
-	if _, err := idx.Commit(ctx, &cairn.Batch{Events: evs, Objects: []cairn.ObjectState{{Source: "test", Key: "k", Events: 2, Status: cairn.ObjectDone, IngestedAt: at}}}); err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(server.New(server.DefaultConfig(), idx, testCreds, nil).Handler())
-	t.Cleanup(ts.Close)
-	c := newClient(t)
-	login(t, c, ts.URL, "AKIDUITEST", "s3cret/ui+test")
+	c, ts := serveBatch(t, &cairn.Batch{Events: evs, Objects: []cairn.ObjectState{{Source: "test", Key: "k", Events: 2, Status: cairn.ObjectDone, IngestedAt: at}}})
 	_, body := get(t, c, ts.URL+"/resource/orders-db")
 	if !strings.Contains(body, `id="places-note"`) || !strings.Contains(body, "111122223333 eu-west-1, 111122223333 us-east-1") {
 		t.Errorf("no note that the name stands for two databases:\n%s", body)
@@ -856,8 +853,6 @@ func TestWhoOfEveryIdentity(t *testing.T) {
 // out is counted and named on the health page with what was left out, as a
 // quarantined one is.
 func TestHealthNamesFilesReadInPart(t *testing.T) {
-	ctx := context.Background()
-	idx := openEmptyIndex(t)
 	at := time.Date(2026, 3, 14, 3, 10, 0, 0, time.UTC)
 	ev := cairn.Event{EventID: "e-1", EventTime: at, EventSource: "ec2.amazonaws.com", EventName: "DescribeInstances",
 		RecipientAccountID: "111122223333", Raw: []byte(`{"eventID":"e-1","eventTime":"2026-03-14T03:10:00Z"}`)}
@@ -866,13 +861,7 @@ func TestHealthNamesFilesReadInPart(t *testing.T) {
 		{Source: "file:///trail", Key: "exports/day.jsonl", Events: 1, Status: cairn.ObjectDone, Reason: reason, IngestedAt: at},
 		{Source: "file:///trail", Key: "exports/other.jsonl", Status: cairn.ObjectDone, Reason: "read again: its modification time changed", IngestedAt: at},
 	}
-	if _, err := idx.Commit(ctx, &cairn.Batch{Events: []cairn.Event{ev}, Objects: objs}); err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(server.New(server.DefaultConfig(), idx, testCreds, nil).Handler())
-	t.Cleanup(ts.Close)
-	c := newClient(t)
-	login(t, c, ts.URL, "AKIDUITEST", "s3cret/ui+test")
+	c, ts := serveBatch(t, &cairn.Batch{Events: []cairn.Event{ev}, Objects: objs})
 	_, body := get(t, c, ts.URL+"/health")
 	for _, want := range []string{"2 objects read (<span class=\"bad\">1 of them in part</span>)", "object read in part",
 		"exports/day.jsonl", "has an unusable eventTime &#34;&lt;b&gt;soon&lt;/b&gt;&#34;, so it was left out"} {
