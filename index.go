@@ -29,7 +29,7 @@ type ObjectState struct {
 	Events     int    // records read from the object
 	New        int    // events that were not in the index before
 	Status     ObjectStatus
-	Reason     string // why it was quarantined or skipped, or what a done one left out (ReadInPart)
+	Reason     string // why it was quarantined or skipped; for a done one, a note (what it left out: ReadInPart)
 	IngestedAt time.Time
 	// Unrecorded says that the index held no state of the object when it
 	// was listed, so that recording this one replaces none and the index

@@ -347,7 +347,7 @@ type result struct {
 	skippedEvents int
 	// unusable counts the records left out of an object read in part.
 	unusable int
-	seq           int // the object's place in the listing (job.seq)
+	seq      int // the object's place in the listing (job.seq)
 }
 
 // listAhead is how many objects listing may run ahead of reading. Listing
