@@ -432,7 +432,7 @@ func TestBrowser(t *testing.T) {
 	}
 	wide := []string{"/events", "/event/ev-long-key", "/resource/" + url.PathEscape("reports/"+longKey), "/event/" + want.Events[0].EventID,
 		"/resource/" + url.PathEscape(sc.Resource) + "?at=" + url.QueryEscape(sc.Time.UTC().Format(time.RFC3339)), "/cost?month=" + month, "/health", "/insights"}
-	for _, width := range []int64{1280, 400} {
+	for _, width := range []int64{1280, 400, 320} {
 		do("viewport", chromedp.EmulateViewport(width, 900))
 		for _, p := range wide {
 			do(p, chromedp.Navigate(s.URL+p), chromedp.WaitReady(chromedp.ID("main")))
@@ -442,6 +442,13 @@ func TestBrowser(t *testing.T) {
 				t.Errorf("%s at %d px: the page is %d px wide, the window %d", p, width, page, window)
 			}
 		}
+	}
+	// On a phone the results are cards: every cell of a row, the error and
+	// the source IP too, is on the screen without scrolling sideways.
+	do("phone", chromedp.EmulateViewport(390, 844), chromedp.Navigate(s.URL+"/events?error=any"), chromedp.WaitVisible(chromedp.ID("results-h")))
+	if out := get("cells off the screen", chromedp.Evaluate[string](`Array.from(document.querySelectorAll("table.events td")).
+		filter(td => td.getBoundingClientRect().right > window.innerWidth + 1).map(td => td.dataset.label || "time").join(",")`)); out != "" {
+		t.Errorf("/events?error=any at 390 px: cells beyond the screen's edge: %s", out)
 	}
 	do("viewport", chromedp.EmulateViewport(1280, 900))
 	if shots {

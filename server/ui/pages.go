@@ -43,6 +43,21 @@ var searchFields = []struct{ Name, Label, Hint string }{
 	{"text", "Text", "substring of the record"},
 }
 
+// eventsTitle names a search by what it asks, so that tabs, history and a
+// screen reader's announcement tell one search from another.
+func eventsTitle(q url.Values) string {
+	var asked []string
+	for _, f := range searchFields {
+		if v := strings.TrimSpace(q.Get(f.Name)); v != "" {
+			asked = append(asked, strings.ToLower(f.Label)+" "+v)
+		}
+	}
+	if len(asked) == 0 {
+		return "Events"
+	}
+	return "Events: " + strings.Join(asked, ", ")
+}
+
 // filterOf reads the search form. bare is the service as given when it
 // has no dot, for cairn.WithBareSource.
 func filterOf(q url.Values, now time.Time) (f cairn.Filter, bare string, errs []string) {
@@ -201,7 +216,7 @@ func (u *UI) events(w http.ResponseWriter, r *http.Request, s *session) {
 			errs = append(errs, "the next-page link is damaged; start the search again")
 		}
 	}
-	page := map[string]any{"Title": "Events", "Fields": searchFields, "Q": q, "Errors": errs}
+	page := map[string]any{"Title": eventsTitle(q), "Fields": searchFields, "Q": q, "Errors": errs}
 	if len(q) == 0 {
 		page["Tour"] = u.cfg.Tour()
 	}

@@ -307,7 +307,11 @@ func (u *UI) auth(h authedHandler) http.Handler {
 			if r.Method != http.MethodGet {
 				next = "/events"
 			}
-			http.Redirect(w, r, "/login?next="+url.QueryEscape(next), http.StatusSeeOther)
+			to := "/login?next=" + url.QueryEscape(next)
+			if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+				to += "&ended=1" // a session this server no longer knows: say so
+			}
+			http.Redirect(w, r, to, http.StatusSeeOther)
 			return
 		}
 		if r.Method == http.MethodPost {
@@ -345,12 +349,22 @@ func (u *UI) loginForm(w http.ResponseWriter, r *http.Request) {
 	u.showLogin(w, r, http.StatusOK, "")
 }
 
+// sessionEnded is the login page's note to someone whose session cookie
+// names a session the server no longer holds.
+const sessionEnded = "Your session has ended: a session lasts 12 hours, and ends when the server restarts. Sign in again to go on to the page you asked for."
+
 func (u *UI) showLogin(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	token := randomToken()
 	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: token, Path: "/login", HttpOnly: true,
 		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil, MaxAge: 3600})
-	u.render(w, r, status, "login", nil, map[string]any{"Title": "Sign in", "Token": token,
-		"Next": safeNext(r.FormValue("next")), "Error": msg})
+	page := map[string]any{"Title": "Sign in", "Token": token, "Next": safeNext(r.FormValue("next")), "Error": msg,
+		// A refused sign-in keeps the key ID, which is no secret, so that
+		// only the secret is typed again.
+		"KeyID": strings.TrimSpace(r.PostFormValue("access_key_id"))}
+	if msg == "" && r.FormValue("ended") != "" {
+		page["Note"] = sessionEnded
+	}
+	u.render(w, r, status, "login", nil, page)
 }
 
 func (u *UI) login(w http.ResponseWriter, r *http.Request) {

@@ -608,7 +608,7 @@ func TestRefusalsLinkSelectsWhatItCounts(t *testing.T) {
 	c := newClient(t)
 	login(t, c, ts.URL, "AKIDUITEST", "s3cret/ui+test")
 	_, body := get(t, c, ts.URL+"/event/"+evilID)
-	m := regexp.MustCompile(`Refused 1 time\(s\) from 2026-03-07 03:10:00Z to 2026-03-21 03:10:00Z: <a id="refusals" href="([^"]+)">`).FindStringSubmatch(body)
+	m := regexp.MustCompile(`Refused 1 time from 2026-03-07 03:10:00Z to 2026-03-21 03:10:00Z: <a id="refusals" href="([^"]+)">`).FindStringSubmatch(body)
 	if m == nil {
 		t.Fatalf("the event page does not count the refusals in their span:\n%s", body)
 	}
@@ -872,4 +872,61 @@ func TestHealthNamesFilesReadInPart(t *testing.T) {
 	if strings.Contains(body, "exports/other.jsonl") {
 		t.Errorf("a file read whole is named as read in part:\n%s", body)
 	}
+}
+
+// TestSignInAgain: a refused sign-in keeps the key ID, so that only the
+// secret is typed again, and marks the fields; a session the server no
+// longer holds is said to have ended, not met with a bare sign-in page.
+func TestSignInAgain(t *testing.T) {
+	ts := startSmall(t)
+	c := newClient(t)
+	_, form := get(t, c, ts.URL+"/login")
+	m := csrfRE.FindStringSubmatch(form)
+	resp, err := c.PostForm(ts.URL+"/login", url.Values{"csrf": {m[1]}, "access_key_id": {" AKIDUITEST "}, "secret_access_key": {"wrong"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	body := string(b)
+	if !strings.Contains(body, `value="AKIDUITEST"`) || !strings.Contains(body, `aria-invalid="true"`) || strings.Contains(body, "wrong") {
+		t.Errorf("a refused sign-in's form:\n%s", body)
+	}
+
+	c.Jar.SetCookies(mustURL(t, ts.URL), []*http.Cookie{{Name: "cairn_session", Value: "from-before-a-restart"}})
+	resp, _ = get(t, c, ts.URL+"/events?user=mallory")
+	to := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(to, "ended=1") {
+		t.Fatalf("a stale session: %d to %q", resp.StatusCode, to)
+	}
+	if _, page := get(t, c, ts.URL+to); !strings.Contains(page, `id="login-note"`) || !strings.Contains(page, "Your session has ended") {
+		t.Errorf("no word that the session ended:\n%s", page)
+	}
+	if _, page := get(t, newClient(t), ts.URL+"/login"); strings.Contains(page, "login-note") {
+		t.Errorf("a first sign-in says a session ended:\n%s", page)
+	}
+}
+
+// TestSearchIsNamedByWhatItAsks: a search's title and heading say what it
+// asks, so that one tab or history entry is told from another.
+func TestSearchIsNamedByWhatItAsks(t *testing.T) {
+	ts, c := signedInSmall(t)
+	_, body := get(t, c, ts.URL+"/events?event=RunInstances&error=any")
+	for _, want := range []string{"<title>Events: event name RunInstances, error any · cairn</title>", "<h1>Events: event name RunInstances, error any</h1>", `href="#results-h"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("no %q in:\n%s", want, body)
+		}
+	}
+	if _, body = get(t, c, ts.URL+"/events?user=nobody-at-all"); strings.Contains(body, "glance-h") {
+		t.Errorf("a search that found nothing shows an empty glance:\n%s", body)
+	}
+}
+
+func mustURL(t *testing.T, s string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }
