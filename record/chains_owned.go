@@ -38,10 +38,6 @@ func (r *Recorder) checkChainsOwned(ctx context.Context) error {
 	for id, t := range r.state.Trails {
 		chains[id] = chainOf{t.Account, t.Region}
 	}
-	mine := make([]string, len(r.keys))
-	for i, k := range r.keys {
-		mine[i] = k.Fingerprint
-	}
 	now := r.cfg.Now().UTC()
 	for id, c := range chains {
 		// From the newest digest recorded, as far back as ownedDays; for a
@@ -56,25 +52,38 @@ func (r *Recorder) checkChainsOwned(ctx context.Context) error {
 				from = last
 			}
 		}
-		from = from.Truncate(24 * time.Hour)
-		for day := from; !day.After(now); day = day.AddDate(0, 0, 1) {
-			prefix := cloudtrail.Layout{}.ListPrefix(cloudtrail.KeyDigest, c.account, c.region, day)
-			for e, err := range r.archive.List(ctx, cairn.ListOptions{Prefix: prefix}) {
-				if err != nil {
-					return fmt.Errorf("archive %s: %w", r.cfg.Archive, err)
-				}
-				info := cloudtrail.ParseKey(e.Object.Key)
-				if info.Kind != cloudtrail.KeyDigest || info.TrailName != r.cfg.TrailName || info.HomeRegion != r.cfg.HomeRegion || !info.Time.After(last) {
-					continue
-				}
-				fp, err := r.digestSigner(ctx, e.Object.Key)
-				if err != nil {
-					return err
-				}
-				if !slices.Contains(mine, fp) {
-					return cairn.WithHint(fmt.Errorf("%w: %s, of %s %s, is signed by key %s, not by this server's (DATA/keys)", ErrForeignDigests, e.Object.Key, c.account, c.region, fp),
-						"another cairn server records the same account and region into "+r.cfg.Archive+"; give each server its own -archive")
-				}
+		if err := r.checkChainOwned(ctx, c.account, c.region, from, now, last); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkChainOwned refuses the chain of an account and region if its
+// digest folders of the days from from to to hold a digest of this trail
+// newer than after signed by a key not this recorder's.
+func (r *Recorder) checkChainOwned(ctx context.Context, account, region string, from, to, after time.Time) error {
+	mine := make([]string, len(r.keys))
+	for i, k := range r.keys {
+		mine[i] = k.Fingerprint
+	}
+	for day := from.Truncate(24 * time.Hour); !day.After(to); day = day.AddDate(0, 0, 1) {
+		prefix := cloudtrail.Layout{}.ListPrefix(cloudtrail.KeyDigest, account, region, day)
+		for e, err := range r.archive.List(ctx, cairn.ListOptions{Prefix: prefix}) {
+			if err != nil {
+				return fmt.Errorf("archive %s: %w", r.cfg.Archive, err)
+			}
+			info := cloudtrail.ParseKey(e.Object.Key)
+			if info.Kind != cloudtrail.KeyDigest || info.TrailName != r.cfg.TrailName || info.HomeRegion != r.cfg.HomeRegion || !info.Time.After(after) {
+				continue
+			}
+			fp, err := r.digestSigner(ctx, e.Object.Key)
+			if err != nil {
+				return err
+			}
+			if !slices.Contains(mine, fp) {
+				return cairn.WithHint(fmt.Errorf("%w: %s, of %s %s, is signed by key %s, not by this server's (DATA/keys)", ErrForeignDigests, e.Object.Key, account, region, fp),
+					"another cairn server records the same account and region into "+r.cfg.Archive+"; give each server its own -archive")
 			}
 		}
 	}

@@ -165,6 +165,13 @@ func (r *Recorder) deliverSegment(ctx context.Context, seg SealedSegment) (int, 
 		g := groups[id]
 		t := next.Trails[id]
 		if t == nil {
+			// A chain this recorder begins now, which the check at start
+			// could not know of: another server that signs it would have
+			// its chain broken by this one's files and digests.
+			now := r.cfg.Now().UTC()
+			if err := r.checkChainOwned(ctx, g.account, g.region, now.AddDate(0, 0, -1), now, time.Time{}); err != nil {
+				return written, err
+			}
 			t = &trail{Account: g.account, Region: g.region, Started: seg.Sealed, Pending: []deliveredLog{}}
 			next.Trails[id] = t
 		}

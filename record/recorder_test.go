@@ -457,3 +457,47 @@ func TestSecondRecorderOnOneArchiveRefused(t *testing.T) {
 	}
 	h.open()
 }
+
+// TestSecondRecorderRefusedWhenItsChainBegins: a second server that starts
+// with no channels has nothing to be refused for at start; once events come
+// for an account and region that another server signs into the same
+// archive, its first delivery to that chain is refused, its events staying
+// in its journal, and the first server's chain stays whole.
+func TestSecondRecorderRefusedWhenItsChainBegins(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t, at("2026-03-14T10:02:00Z"))
+	h.deliverThree(h.channel("app", "123456789012", "us-east-1"))
+	h.clk.Set(at("2026-03-14T11:00:30Z"))
+	h.rec.deliverAndDigest(ctx, true)
+
+	second := &harness{t: t, data: t.TempDir(), clk: h.clk}
+	icfg := duckdb.DefaultConfig()
+	icfg.Dir = filepath.Join(second.data, "index")
+	idx, err := duckdb.Open(ctx, icfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { idx.Close() })
+	cfg := DefaultConfig()
+	cfg.Now = h.clk.Now
+	cfg.Archive = filepath.Join(h.data, "archive")
+	if second.rec, err = Open(ctx, second.data, cfg, idx); err != nil {
+		t.Fatalf("a second recorder with no channels yet: %v", err)
+	}
+	t.Cleanup(func() { second.rec.Close() })
+	second.put(second.channel("app", "123456789012", "us-east-1"), 2, "bob")
+	second.rec.commitLive(ctx)
+	h.clk.Set(at("2026-03-14T12:00:30Z"))
+	second.rec.deliverAndDigest(ctx, true)
+	if st := second.rec.Status(); !strings.Contains(st.LatestDeliveryError, ErrForeignDigests.Error()) || st.DeliveredFiles != 0 {
+		t.Fatalf("the second recorder's first delivery: %+v", st)
+	}
+	h.clk.Set(at("2026-03-14T13:00:30Z"))
+	h.rec.deliverAndDigest(ctx, false)
+	if st := h.rec.Status(); st.LatestDigestError != "" {
+		t.Fatalf("the first recorder's next digest: %s", st.LatestDigestError)
+	}
+	if rep := h.validate(); !rep.Valid() {
+		t.Fatalf("the first recorder's chain: %+v", rep)
+	}
+}
