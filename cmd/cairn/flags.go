@@ -119,3 +119,12 @@ func parseRange(since, until string, now time.Time) (from, to time.Time, err err
 	}
 	return
 }
+
+// badFlags marks an error of a configuration's Validate, which checks the
+// flags' values, as a bad command line (exit status 2).
+func badFlags(err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%w: %s", errUsage, strings.TrimPrefix(err.Error(), "ingest: "))
+}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"context"
 	"strings"
 	"testing"
@@ -39,5 +41,27 @@ func TestFlagErrorsAreOneLine(t *testing.T) {
 func TestNegativeSinceRefused(t *testing.T) {
 	if _, err := parseTime("-5d", time.Now()); err == nil {
 		t.Error("-since -5d was taken as a time")
+	}
+}
+
+// TestBadIngestCommandLines: a flag value out of range is a bad command line
+// (exit 2), and a source that does not open leaves no data folder behind.
+func TestBadIngestCommandLines(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	for _, args := range [][]string{
+		{"ingest", "-data", data, "-ingest.workers", "0", dir},
+		{"ingest", "-data", data, "-ingest.batch", "-5", dir},
+		{"serve", "-data", data, "-delivery.interval", "0"},
+	} {
+		if r := runCairn(t, nil, args...); r.code != 2 || !strings.Contains(r.stderr, "usage: ") {
+			t.Errorf("%v: exit %d\n%s", args, r.code, r.stderr)
+		}
+	}
+	if r := runCairn(t, nil, "ingest", "-data", data, filepath.Join(dir, "nowhere")); r.code != 1 {
+		t.Errorf("a missing source: exit %d\n%s", r.code, r.stderr)
+	}
+	if _, err := os.Stat(data); !os.IsNotExist(err) {
+		t.Errorf("a failed ingest left a data folder: %v", err)
 	}
 }

@@ -36,8 +36,21 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	if len(urls) == 0 {
 		return fmt.Errorf("%w: give at least one folder, file or s3://bucket/prefix", errUsage)
 	}
+	if err := icfg.Validate(); err != nil {
+		return badFlags(err)
+	}
 	if url := findServer(*data); url != "" {
 		return ingestThroughServer(ctx, e, *data, url, urls, since)
+	}
+	// Every source opens before the index is made, so that a mistyped
+	// path leaves no data folder behind.
+	var sources []*ingest.Source
+	for _, u := range urls {
+		src, err := ingest.OpenSource(ctx, u)
+		if err != nil {
+			return err
+		}
+		sources = append(sources, src)
 	}
 	idx, err := openWriter(ctx, *data, xcfg)
 	if err != nil {
@@ -48,11 +61,7 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	icfg.Notice = p.notice
 	icfg.Progress = p.update
 	var unread unreadFilesError
-	for _, u := range urls {
-		src, err := ingest.OpenSource(ctx, u)
-		if err != nil {
-			return err
-		}
+	for _, src := range sources {
 		sum, err := ingest.Run(ctx, icfg, idx, src)
 		p.clear()
 		switch {

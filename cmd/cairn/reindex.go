@@ -104,11 +104,15 @@ func runReindex(ctx context.Context, e *env, args []string) error {
 
 // readableSources returns the sources to rebuild from: all but those
 // dropped, each of which must open, or the rebuild would lose its events.
-func readableSources(ctx context.Context, sources, drop []string) ([]string, error) {
-	for _, d := range drop {
-		if !slices.Contains(sources, d) {
-			return nil, cairn.WithHint(fmt.Errorf("-drop %s: the index has no such source", d), "its sources: "+strings.Join(sources, ", "))
+func readableSources(ctx context.Context, sources, given []string) ([]string, error) {
+	var drop []string
+	for _, d := range given {
+		// A folder may be named as it was ingested: a path, not its URL.
+		if u := ingest.SourceURL(d); slices.Contains(sources, u) {
+			drop = append(drop, u)
+			continue
 		}
+		return nil, cairn.WithHint(fmt.Errorf("-drop %s: the index has no such source", d), "its sources: "+strings.Join(sources, ", "))
 	}
 	var keep, unreadable []string
 	for _, src := range sources {

@@ -100,7 +100,8 @@ func TestReindexWithASourceGone(t *testing.T) {
 	if r := runCairn(t, nil, "reindex", "-data", data, "-drop", "file:///nowhere"); r.code == 0 || !strings.Contains(r.stderr, "no such source") {
 		t.Errorf("-drop of a source the index lacks: exit %d\n%s", r.code, r.stderr)
 	}
-	r = runCairn(t, nil, "reindex", "-data", data, "-drop", "file://"+other)
+	// Named as a path, as it was ingested, not as its URL.
+	r = runCairn(t, nil, "reindex", "-data", data, "-drop", other+"/")
 	if !strings.Contains(r.stderr, "rebuilding the index from 1 source\n") || !strings.Contains(r.stdout, "120 new") {
 		t.Errorf("reindex -drop: exit %d\n%s", r.code, r.stderr)
 	}

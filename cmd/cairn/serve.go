@@ -56,11 +56,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if len(pos) > 0 {
 		return fmt.Errorf("%w: unexpected argument %q; give sources with -source", errUsage, pos[0])
 	}
-	if err := scfg.Validate(); err != nil {
-		return err
-	}
-	if err := rcfg.Validate(); err != nil {
-		return err
+	for _, err := range []error{scfg.Validate(), rcfg.Validate(), icfg.Validate()} {
+		if err != nil {
+			return badFlags(err)
+		}
 	}
 	if *interval < time.Second {
 		return fmt.Errorf("%w: -ingest.interval must be at least 1s", errUsage)
