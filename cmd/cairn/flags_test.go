@@ -2,9 +2,9 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
-	"context"
 	"strings"
 	"testing"
 	"time"
