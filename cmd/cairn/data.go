@@ -156,7 +156,7 @@ func openReader(ctx context.Context, e *env, data string) (reader, error) {
 	dir := filepath.Join(data, "index")
 	if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err != nil {
 		if _, err := os.Stat(data); err != nil {
-			return nil, cairn.WithHint(fmt.Errorf("no data folder at %s", data), "run cairn ingest or cairn serve first, or pass -data")
+			return nil, cairn.WithHint(fmt.Errorf("no data folder at %s", data), "run cairn ingest, cairn cost import or cairn serve first, or pass -data")
 		}
 		if !isDataFolder(data) {
 			return nil, cairn.WithHint(fmt.Errorf("%s is not a cairn data folder: it holds no index", data),
