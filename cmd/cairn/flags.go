@@ -50,8 +50,10 @@ func parse(e *env, fs *flag.FlagSet, args []string) ([]string, error) {
 		}
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				// Asked for, the help is the output (cairn search -h | grep
+				// since), as cairn -h's is.
 				if text != nil {
-					e.stderr.Write(text.Bytes())
+					e.stdout.Write(text.Bytes())
 				}
 				return nil, errHelp
 			}

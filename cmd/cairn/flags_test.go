@@ -24,7 +24,6 @@ func TestFlagErrorsAreOneLine(t *testing.T) {
 		{[]string{"search", "-limit", "many"}, 2, true, "invalid value"},
 		{[]string{"search", "-since", "2026-03-24", "-until", "2026-03-23"}, 2, true, "is not before -until"},
 		{[]string{"search", "-ip", "45.142.120.0/24"}, 2, true, "not a network"},
-		{[]string{"search", "-h"}, 0, false, "Usage: cairn search"},
 	} {
 		var stdout, stderr bytes.Buffer
 		e := &env{stdout: &stdout, stderr: &stderr, stdin: strings.NewReader(""), getenv: func(string) string { return "" }}
@@ -34,6 +33,17 @@ func TestFlagErrorsAreOneLine(t *testing.T) {
 			t.Errorf("cairn %s: exit %d, %d lines on stderr, want exit %d, %q, one line %v:\n%s",
 				strings.Join(tc.args, " "), code, lines, tc.code, tc.want, tc.oneLine, stderr.String())
 		}
+	}
+}
+
+// TestHelpIsOutput: a command's -h, asked for, prints its usage on stdout,
+// as cairn -h does, so that it can be piped to grep or less.
+func TestHelpIsOutput(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	e := &env{stdout: &stdout, stderr: &stderr, stdin: strings.NewReader(""), getenv: func(string) string { return "" }}
+	if code := run(context.Background(), e, []string{"search", "-h"}); code != 0 || !strings.Contains(stdout.String(), "Usage: cairn search") ||
+		!strings.Contains(stdout.String(), "-since") || stderr.Len() != 0 {
+		t.Errorf("cairn search -h: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
 	}
 }
 
