@@ -505,7 +505,7 @@ func TestEveryPageAnswers(t *testing.T) {
 	}
 	// Insights: a range that ends before it begins is refused; a date as
 	// until means through that day.
-	if resp, body := get(t, c, s.URL+"/insights?since=2026-03-20&until=2026-03-19"); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "since must be before until") {
+	if resp, body := get(t, c, s.URL+"/insights?since=2026-03-20&until=2026-03-19"); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "Began from must be before Until.") {
 		t.Errorf("/insights with a reversed range: %d", resp.StatusCode)
 	}
 	if resp, _ := get(t, c, s.URL+"/insights?since=2026-03-20&until=2026-03-20"); resp.StatusCode != http.StatusOK {

@@ -36,16 +36,16 @@ func (u *UI) insightsPage(w http.ResponseWriter, r *http.Request, s *session) {
 	var err error
 	if v := q.Get("since"); v != "" {
 		if since, err = cairn.ParseTime(v, now); err != nil {
-			errs = append(errs, "since: "+err.Error())
+			errs = append(errs, "Began from: "+err.Error())
 		}
 	}
 	if v := q.Get("until"); v != "" {
 		if until, err = cairn.ParseUntil(v, now); err != nil {
-			errs = append(errs, "until: "+err.Error())
+			errs = append(errs, "Until: "+err.Error())
 		}
 	}
 	if !since.IsZero() && !until.IsZero() && !since.Before(until) {
-		errs = append(errs, "since must be before until")
+		errs = append(errs, "Began from must be before Until.")
 	}
 	if len(errs) > 0 {
 		page["Errors"] = errs

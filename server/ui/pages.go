@@ -80,20 +80,20 @@ func filterOf(q url.Values, now time.Time) (f cairn.Filter, bare string, errs []
 	case "false":
 		f.ReadOnly = cairn.BoolFalse
 	default:
-		errs = append(errs, fmt.Sprintf("readonly: true or false, not %q", v))
+		errs = append(errs, fmt.Sprintf("Read-only: any, read-only or changes, not %q", v))
 	}
 	if v := q.Get("since"); v != "" {
 		if f.Since, err = cairn.ParseTime(v, now); err != nil {
-			errs = append(errs, "since: "+err.Error())
+			errs = append(errs, "Since: "+err.Error())
 		}
 	}
 	if v := q.Get("until"); v != "" {
 		if f.Until, err = cairn.ParseUntil(v, now); err != nil {
-			errs = append(errs, "until: "+err.Error())
+			errs = append(errs, "Until: "+err.Error())
 		}
 	}
 	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Since.Before(f.Until) {
-		errs = append(errs, "since must be before until")
+		errs = append(errs, "Since must be before Until.")
 	}
 	return f, bare, errs
 }
@@ -590,11 +590,11 @@ func (u *UI) resource(w http.ResponseWriter, r *http.Request, s *session) {
 			if d, ok := cairn.ParseSpan(wv); ok {
 				window = d
 			} else {
-				errs = append(errs, "window must be a duration such as 30m, 2h or 2d")
+				errs = append(errs, "Window: a duration such as 30m, 2h or 2d.")
 			}
 		}
 		if err != nil {
-			errs = append(errs, "at: "+err.Error())
+			errs = append(errs, "Why did it change near: "+err.Error())
 		} else if len(errs) == 0 {
 			ex, err := investigate.New(u.cfg.Index, investigate.DefaultConfig()).Why(ctx, id, t, window)
 			var unknown *investigate.UnknownResourceError

@@ -296,7 +296,7 @@ func TestEscaping(t *testing.T) {
 	}
 	// A read-only value that is neither true nor false is refused, not
 	// taken for either.
-	if _, body := get(t, c, ts.URL+"/events?readonly=maybe"); !strings.Contains(body, `readonly: true or false, not &#34;maybe&#34;`) || strings.Contains(body, "/event/"+evilID) {
+	if _, body := get(t, c, ts.URL+"/events?readonly=maybe"); !strings.Contains(body, `Read-only: any, read-only or changes, not &#34;maybe&#34;`) || strings.Contains(body, "/event/"+evilID) {
 		t.Errorf("readonly=maybe is not refused:\n%s", body)
 	}
 	// Quotes and a NUL in a filter are values to match, not SQL.
