@@ -443,12 +443,16 @@ func TestBrowser(t *testing.T) {
 			}
 		}
 	}
-	// On a phone the results are cards: every cell of a row, the error and
-	// the source IP too, is on the screen without scrolling sideways.
-	do("phone", chromedp.EmulateViewport(390, 844), chromedp.Navigate(s.URL+"/events?error=any"), chromedp.WaitVisible(chromedp.ID("results-h")))
-	if out := get("cells off the screen", chromedp.Evaluate[string](`Array.from(document.querySelectorAll("table.events td")).
-		filter(td => td.getBoundingClientRect().right > window.innerWidth + 1).map(td => td.dataset.label || "time").join(",")`)); out != "" {
-		t.Errorf("/events?error=any at 390 px: cells beyond the screen's edge: %s", out)
+	// On a phone, events, a timeline and Insights are cards: every cell of
+	// a row, the outcome too, is on the screen without scrolling sideways.
+	do("phone", chromedp.EmulateViewport(390, 844))
+	for _, p := range []string{"/events?error=any", "/resource/" + url.PathEscape(sc.Resource) + "?at=" + url.QueryEscape(sc.Time.UTC().Format(time.RFC3339)), "/insights"} {
+		do(p, chromedp.Navigate(s.URL+p), chromedp.WaitReady(chromedp.ID("main")))
+		if out := get("cells off the screen", chromedp.Evaluate[string](`(document.querySelectorAll("table.cards td").length ? "" : "no cards") +
+			Array.from(document.querySelectorAll("table.cards td")).filter(td => td.getBoundingClientRect().right > window.innerWidth + 1).
+			map(td => td.dataset.label || "time").join(",")`)); out != "" {
+			t.Errorf("%s at 390 px: cells beyond the screen's edge: %s", p, out)
+		}
 	}
 	do("viewport", chromedp.EmulateViewport(1280, 900))
 	if shots {
