@@ -337,6 +337,20 @@ func userParam(p cairn.Principal) string {
 	return cmp.Or(p.PrincipalID, p.InvokedBy)
 }
 
+// whoParam is the user search that finds the events of the one who made a
+// call, as an investigation names them; empty for a service.
+func whoParam(w *investigate.Who) string {
+	switch {
+	case w == nil || w.Service != "" && w.ARN == "":
+		return ""
+	case w.SourceIdentity != "":
+		return w.SourceIdentity
+	case w.Session != "":
+		return w.Session
+	}
+	return w.ARN
+}
+
 var funcs = template.FuncMap{
 	"time": func(t time.Time) string {
 		if t.IsZero() {
@@ -348,6 +362,7 @@ var funcs = template.FuncMap{
 	"pathesc":  url.PathEscape,
 	"query":    url.QueryEscape,
 	"user":     userParam,
+	"who":      whoParam,
 	"money":    money,
 	"count":    count,
 	"mb":       func(bytes int64) string { return fmt.Sprintf("%.1f MB", float64(bytes)/1e6) },

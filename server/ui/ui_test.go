@@ -930,3 +930,24 @@ func mustURL(t *testing.T, s string) *url.URL {
 	}
 	return u
 }
+
+// TestWhoLinksToTheirEvents: the one who made a call, in a resource's cause
+// and timeline, is a link to their events, as a principal is in the
+// results; a service that acted is not.
+func TestWhoLinksToTheirEvents(t *testing.T) {
+	at := time.Date(2026, 3, 14, 10, 0, 0, 0, time.UTC)
+	dana := "arn:aws:iam::111122223333:user/dana"
+	raw := `{"eventVersion":"1.08","eventID":"ev-reboot","eventTime":"2026-03-14T10:00:00Z","eventSource":"ec2.amazonaws.com","eventName":"RebootInstances","recipientAccountId":"111122223333","userIdentity":{"type":"IAMUser","userName":"dana","arn":"` + dana + `"},"requestParameters":{"instancesSet":{"items":[{"instanceId":"i-0r"}]}}}`
+	reboot := cairn.Event{EventID: "ev-reboot", EventTime: at, EventVersion: "1.08", EventSource: "ec2.amazonaws.com", EventName: "RebootInstances",
+		RecipientAccountID: "111122223333", Principal: cairn.Principal{Type: "IAMUser", UserName: "dana", ARN: dana, AccountID: "111122223333"},
+		Resources: []cairn.ResourceRef{{ID: "i-0r", Type: "AWS::EC2::Instance", Role: cairn.RoleStateChanged}}, Raw: []byte(raw)}
+	c, ts := serveEvents(t, []cairn.Event{describeBy("ev-describe", at.Add(-time.Hour), "i-0r"), reboot})
+	_, body := get(t, c, ts.URL+"/resource/i-0r?at="+url.QueryEscape(at.Add(time.Minute).Format(time.RFC3339)))
+	link := `<a href="/events?user=arn%3aaws%3aiam%3a%3a111122223333%3auser%2fdana">dana</a>` // as html/template escapes it
+	if !strings.Contains(body, "by <strong>"+link+"</strong>") || strings.Count(body, link) < 2 {
+		t.Errorf("dana is not a link to her events in the cause and the timeline:\n%s", body)
+	}
+	if strings.Contains(body, `?user=autoscaling`) {
+		t.Errorf("a service is a link to a user's events:\n%s", body)
+	}
+}
