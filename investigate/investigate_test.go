@@ -120,13 +120,19 @@ func TestScenariosExplained(t *testing.T) {
 					t.Errorf("summary does not say it plainly: %s", ex.Summary)
 				}
 				wantSilence(t, ex, sc)
+				// Asked with a narrow window, the Health report, published
+				// minutes after the moment, still covers it.
+				narrow, err := x.Why(ctx, sc.Resource, sc.Time.Add(2*time.Minute), 3*time.Minute)
+				if err != nil || narrow.Verdict != investigate.VerdictAWSHealth {
+					t.Errorf("with a 3m window: %v: %+v", err, narrow)
+				}
 				// Its ARN typed with another region names where it is.
 				other := "us-east-1"
 				if sc.Region == other {
 					other = "eu-north-1"
 				}
 				wrong := "arn:aws:ec2:" + other + ":" + sc.Account + ":instance/" + sc.Resource
-				_, err := x.Why(ctx, wrong, sc.Time, 30*time.Minute)
+				_, err = x.Why(ctx, wrong, sc.Time, 30*time.Minute)
 				var unknown *investigate.UnknownResourceError
 				right := "arn:aws:ec2:" + sc.Region + ":" + sc.Account + ":instance/" + sc.Resource
 				if !errors.As(err, &unknown) || !slices.Contains(unknown.Named, right) {

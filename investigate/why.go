@@ -104,7 +104,9 @@ func (x *Investigator) why(ctx context.Context, resource string, at time.Time, w
 	if err != nil {
 		return nil, err
 	}
-	health, err := x.healthEvents(ctx, resource, until)
+	// AWS Health reports an event once it has begun, and may close it
+	// hours later: a report published after until can cover the moment.
+	health, err := x.healthEvents(ctx, resource, at.Add(max(window, healthLate)))
 	if err != nil {
 		return nil, err
 	}
@@ -550,6 +552,10 @@ func how(e *Entry) string {
 	}
 	return " " + strings.Join(parts, " ")
 }
+
+// healthLate is how long after a moment an AWS Health event that covers
+// it is looked for, whatever the window.
+const healthLate = 24 * time.Hour
 
 // healthEvents returns the AWS Health events that name the resource,
 // published before until, however long before.
