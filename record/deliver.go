@@ -160,18 +160,22 @@ func (r *Recorder) deliverSegment(ctx context.Context, seg SealedSegment) (int, 
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
+	// A chain this recorder begins now, which the check at start could not
+	// know of: another server that signs it would have its chain broken by
+	// this one's files and digests. Checked before any file is written.
+	now := r.cfg.Now().UTC()
+	for _, id := range ids {
+		if g := groups[id]; next.Trails[id] == nil {
+			if err := r.checkChainOwned(ctx, g.account, g.region, now.AddDate(0, 0, -1), now, time.Time{}); err != nil {
+				return 0, err
+			}
+		}
+	}
 	written := 0
 	for _, id := range ids {
 		g := groups[id]
 		t := next.Trails[id]
 		if t == nil {
-			// A chain this recorder begins now, which the check at start
-			// could not know of: another server that signs it would have
-			// its chain broken by this one's files and digests.
-			now := r.cfg.Now().UTC()
-			if err := r.checkChainOwned(ctx, g.account, g.region, now.AddDate(0, 0, -1), now, time.Time{}); err != nil {
-				return written, err
-			}
 			t = &trail{Account: g.account, Region: g.region, Started: seg.Sealed, Pending: []deliveredLog{}}
 			next.Trails[id] = t
 		}
