@@ -45,6 +45,11 @@ func ParseTime(s string, now time.Time) (time.Time, error) {
 			return t.UTC(), nil
 		}
 	}
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		if days, err := strconv.Atoi(n); err == nil && days > maxSpanDays {
+			return time.Time{}, fmt.Errorf("%q reaches back further than %dd, the longest span a time can go back; give a date instead", s, maxSpanDays)
+		}
+	}
 	return time.Time{}, fmt.Errorf("%q is neither a time (2026-03-14T03:10:00Z, 2026-03-14, UTC unless a zone is given) nor a duration back from now (72h, 30d)", s)
 }
 

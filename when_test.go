@@ -1,6 +1,7 @@
 package cairn
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -56,6 +57,10 @@ func TestParseTimeAndUntil(t *testing.T) {
 		if _, err := ParseUntil(bad, now); err == nil {
 			t.Errorf("ParseUntil(%q) was taken", bad)
 		}
+	}
+	// Too many days says how many a span may hold, not that it is no span.
+	if _, err := ParseTime("106752d", now); err == nil || !strings.Contains(err.Error(), "further than 106751d") {
+		t.Errorf("ParseTime(106752d): %v", err)
 	}
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -68,6 +69,9 @@ func runChannel(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	ch, err := chans.Create(nc, time.Now())
+	if errors.Is(err, cairn.ErrExists) {
+		return cairn.WithHint(err, "cairn channel list shows its ARN, which PutAuditEvents takes; give another name for a new one")
+	}
 	if err != nil {
 		return err
 	}

@@ -35,3 +35,15 @@ func TestPutAuditEventsExampleFitsItsChannel(t *testing.T) {
 		}
 	}
 }
+
+// TestChannelNamedTwice: a name already taken says where to find that
+// channel, and that a new one needs another name.
+func TestChannelNamedTwice(t *testing.T) {
+	data := t.TempDir()
+	if r := runCairn(t, nil, "channel", "create", "-data", data, "myapp"); r.code != 0 {
+		t.Fatalf("first: exit %d\n%s", r.code, r.stderr)
+	}
+	if r := runCairn(t, nil, "channel", "create", "-data", data, "myapp"); r.code != 1 || !strings.Contains(r.stderr, "already exists: cairn channel list shows its ARN") {
+		t.Errorf("second: exit %d\n%s", r.code, r.stderr)
+	}
+}

@@ -35,7 +35,7 @@ func parse(e *env, fs *flag.FlagSet, args []string) ([]string, error) {
 		name := "CAIRN_" + strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(f.Name))
 		if v := e.getenv(name); v != "" && envErr == nil {
 			if err := fs.Set(f.Name, v); err != nil {
-				envErr = fmt.Errorf("%w: %s=%q: %v", errUsage, name, v, err)
+				envErr = fmt.Errorf("%w: invalid value %q of %s for flag -%s: %v", errUsage, v, name, f.Name, err)
 			}
 		}
 	})

@@ -75,3 +75,19 @@ func TestBadIngestCommandLines(t *testing.T) {
 		t.Errorf("a failed ingest left a data folder: %v", err)
 	}
 }
+
+// TestBadEnvironmentValue: a flag's value from the environment that does
+// not parse names the variable and the flag it sets.
+func TestBadEnvironmentValue(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	e := &env{stdout: &stdout, stderr: &stderr, stdin: strings.NewReader(""), getenv: func(k string) string {
+		if k == "CAIRN_LIMIT" {
+			return "abc"
+		}
+		return ""
+	}}
+	if code := run(context.Background(), e, []string{"search", "-data", t.TempDir()}); code != 2 ||
+		!strings.Contains(stderr.String(), `invalid value "abc" of CAIRN_LIMIT for flag -limit`) {
+		t.Errorf("CAIRN_LIMIT=abc: exit %d: %s", code, stderr.String())
+	}
+}
