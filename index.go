@@ -15,9 +15,9 @@ const (
 	ObjectSkipped     ObjectStatus = "skipped"     // not an event file (digest, unrelated object)
 )
 
-// ReadInPart begins the part of a done object's Reason that says which of its
-// records were left out as unusable.
-const ReadInPart = "read in part: "
+// ReadInPartNote begins the part of a done object's Reason that says which
+// of its records were left out as unusable.
+const ReadInPartNote = "read in part: "
 
 // ObjectState is what the index remembers about one ingested object, so
 // that a later run reads only new or changed objects.
@@ -29,7 +29,7 @@ type ObjectState struct {
 	Events     int    // records read from the object
 	New        int    // events that were not in the index before
 	Status     ObjectStatus
-	Reason     string // why it was quarantined or skipped; for a done one, a note (what it left out: ReadInPart)
+	Reason     string // why it was quarantined or skipped; for a done one, a note (what it left out: ReadInPartNote)
 	IngestedAt time.Time
 	// Unrecorded says that the index held no state of the object when it
 	// was listed, so that recording this one replaces none and the index
@@ -154,7 +154,7 @@ type SourceSummary struct {
 	Quarantined []ObjectState // the first ones, by key
 	More        int           // quarantined ones beyond those
 	// InPart counts the done objects some of whose records were left out
-	// (ReadInPart); ReadInPart holds the first ones, by key.
+	// (ReadInPartNote); ReadInPart holds the first ones, by key.
 	InPart     int
 	ReadInPart []ObjectState
 }

@@ -68,16 +68,16 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 // Validate checks the configuration.
 func (c *Config) Validate() error {
 	if c.Workers < 1 {
-		return fmt.Errorf("ingest: -ingest.workers must be at least 1")
+		return fmt.Errorf("-ingest.workers must be at least 1")
 	}
 	if c.Fetchers < 1 {
-		return fmt.Errorf("ingest: -ingest.fetchers must be at least 1")
+		return fmt.Errorf("-ingest.fetchers must be at least 1")
 	}
 	if c.Listers < 1 {
-		return fmt.Errorf("ingest: -ingest.listers must be at least 1")
+		return fmt.Errorf("-ingest.listers must be at least 1")
 	}
 	if c.BatchEvents < 1 {
-		return fmt.Errorf("ingest: -ingest.batch must be at least 1")
+		return fmt.Errorf("-ingest.batch must be at least 1")
 	}
 	return nil
 }
@@ -643,9 +643,6 @@ func (r *run) read(ctx context.Context, j *job) result {
 		src = magic
 	}
 	events, unusable, err := decodeAll(src)
-	if err == nil && len(events) == 0 && unusable.n > 0 {
-		err = unusable.first // not one usable record: a bad file
-	}
 	if err != nil {
 		reason := err.Error()
 		if magic != nil && magic.notGzip() {
@@ -730,7 +727,8 @@ func looksLikeLog(layout cloudtrail.KeyKind, key string, kind cloudtrail.Content
 }
 
 // decodeAll decodes an object's records into a slice from eventSlices,
-// which the batch returns once it has copied the events.
+// which the batch returns once it has copied the events, leaving out and
+// counting unusable ones.
 func decodeAll(body io.Reader) ([]cairn.Event, unusableRecords, error) {
 	var unusable unusableRecords
 	rd, err := cloudtrail.NewReader(body)
@@ -742,6 +740,10 @@ func decodeAll(body io.Reader) ([]cairn.Event, unusableRecords, error) {
 	for {
 		e, err := rd.NextEvent()
 		if err == io.EOF {
+			if err := unusable.badFile(len(events)); err != nil {
+				putEvents(events)
+				return nil, unusable, err
+			}
 			return events, unusable, nil
 		}
 		if unusable.add(err) {
@@ -778,6 +780,15 @@ func (u *unusableRecords) add(err error) bool {
 	return true
 }
 
+// badFile is the error of an object whose records were all unusable (the
+// first one's), which is quarantined; nil when kept records remain.
+func (u unusableRecords) badFile(kept int) error {
+	if kept == 0 && u.n > 0 {
+		return u.first
+	}
+	return nil
+}
+
 // reason is the state's reason for an object read in part, of which kept
 // records were kept; empty when none was left out.
 func (u unusableRecords) reason(kept int) string {
@@ -789,9 +800,9 @@ func (u unusableRecords) reason(kept int) string {
 	case 0:
 		return ""
 	case 1:
-		return fmt.Sprintf("%s%s, so it was left out; %s", cairn.ReadInPart, u.first, others)
+		return fmt.Sprintf("%s%s, so it was left out; %s", cairn.ReadInPartNote, u.first, others)
 	}
-	return fmt.Sprintf("%s%d of %d records were left out as unusable (the first: %s); %s", cairn.ReadInPart, u.n, u.n+kept, u.first, others)
+	return fmt.Sprintf("%s%d of %d records were left out as unusable (the first: %s); %s", cairn.ReadInPartNote, u.n, u.n+kept, u.first, others)
 }
 
 // eventSlices recycles the slices that objects are decoded into.
@@ -812,9 +823,6 @@ func putEvents(events []cairn.Event) {
 // Unusable events are left out as unusable records are (decodeAll).
 func readEventBridge(st cairn.ObjectState, body io.Reader) result {
 	events, other, unusable, err := decodeEventBridge(body)
-	if err == nil && len(events) == 0 && unusable.n > 0 {
-		err = unusable.first // not one usable event of ours: a bad file
-	}
 	if err != nil {
 		st.Status, st.Reason = cairn.ObjectQuarantined, err.Error()
 		return result{state: st}
@@ -880,7 +888,7 @@ func decodeEventBridge(body io.Reader) ([]cairn.Event, otherEvents, unusableReco
 	for {
 		e, err := rd.NextEvent()
 		if err == io.EOF {
-			return events, other, unusable, nil
+			return events, other, unusable, unusable.badFile(len(events))
 		}
 		var ue *cloudtrail.UnsupportedEventError
 		if errors.As(err, &ue) {

@@ -128,5 +128,5 @@ func badFlags(err error) error {
 	if err == nil {
 		return nil
 	}
-	return fmt.Errorf("%w: %s", errUsage, strings.TrimPrefix(err.Error(), "ingest: "))
+	return fmt.Errorf("%w: %v", errUsage, err)
 }

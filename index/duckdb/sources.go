@@ -41,7 +41,7 @@ func (x *Index) SourceSummaries(ctx context.Context, listed int) ([]cairn.Source
 	}
 	x.writeMu.Lock()
 	defer x.writeMu.Unlock()
-	inPart := "status = 'done' AND contains(reason, " + cairn.SQLString(cairn.ReadInPart) + ")"
+	inPart := "status = 'done' AND contains(reason, " + cairn.SQLString(cairn.ReadInPartNote) + ")"
 	rows, err := x.writer.QueryContext(ctx, `SELECT source, status, count(*), coalesce(sum(events), 0), coalesce(sum(new), 0), max(ingested_at),
 		count(*) FILTER (WHERE `+inPart+`)
 		FROM catalog.objects GROUP BY source, status ORDER BY source, status`)

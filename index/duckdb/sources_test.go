@@ -25,7 +25,7 @@ func TestSourceSummaries(t *testing.T) {
 	}
 	for i := range 4 {
 		objs = append(objs, cairn.ObjectState{Source: "file:///a", Key: fmt.Sprintf("part%d", 3-i), Status: cairn.ObjectDone,
-			Reason: cairn.ReadInPart + "record 2 (offset 9) has no eventTime, so it was left out", Unrecorded: true})
+			Reason: cairn.ReadInPartNote + "record 2 (offset 9) has no eventTime, so it was left out", Unrecorded: true})
 	}
 	objs = append(objs, cairn.ObjectState{Source: "file:///a", Key: "noted", Status: cairn.ObjectDone,
 		Reason: "read again: its modification time changed", Unrecorded: true})

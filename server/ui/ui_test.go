@@ -856,7 +856,7 @@ func TestHealthNamesFilesReadInPart(t *testing.T) {
 	at := time.Date(2026, 3, 14, 3, 10, 0, 0, time.UTC)
 	ev := cairn.Event{EventID: "e-1", EventTime: at, EventSource: "ec2.amazonaws.com", EventName: "DescribeInstances",
 		RecipientAccountID: "111122223333", Raw: []byte(`{"eventID":"e-1","eventTime":"2026-03-14T03:10:00Z"}`)}
-	reason := cairn.ReadInPart + `record 2 (offset 40) has an unusable eventTime "<b>soon</b>", so it was left out; the other record was read`
+	reason := cairn.ReadInPartNote + `record 2 (offset 40) has an unusable eventTime "<b>soon</b>", so it was left out; the other record was read`
 	objs := []cairn.ObjectState{
 		{Source: "file:///trail", Key: "exports/day.jsonl", Events: 1, Status: cairn.ObjectDone, Reason: reason, IngestedAt: at},
 		{Source: "file:///trail", Key: "exports/other.jsonl", Status: cairn.ObjectDone, Reason: "read again: its modification time changed", IngestedAt: at},
