@@ -61,27 +61,3 @@ func WithBareSource(ctx context.Context, s Searcher, f Filter, bare string) (Fil
 	}
 	return g, nil
 }
-
-// WithStoredEventName returns f with its event name as the index stores
-// it, when f finds nothing as given and the index holds one event name
-// that differs from it only in case: runinstances finds RunInstances, as
-// people type it. (Event names are case-sensitive in CloudTrail's API,
-// which keeps them so; no two of AWS's differ only in case.)
-func WithStoredEventName(ctx context.Context, s interface {
-	Searcher
-	Querier
-}, f Filter) (Filter, error) {
-	if f.EventName == "" {
-		return f, nil
-	}
-	page, err := s.Search(ctx, f, Cursor{}, 1)
-	if err != nil || len(page.Events) > 0 {
-		return f, err
-	}
-	t, err := s.Query(ctx, "SELECT DISTINCT eventName FROM events WHERE lower(eventName) = lower("+SQLString(f.EventName)+") LIMIT 2")
-	if err != nil || len(t.Rows) != 1 {
-		return f, err
-	}
-	f.EventName = CellText(t.Rows[0][0])
-	return f, nil
-}

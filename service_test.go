@@ -3,8 +3,6 @@ package cairn
 import (
 	"context"
 	"errors"
-	"slices"
-	"strings"
 	"testing"
 )
 
@@ -68,48 +66,6 @@ func TestWithBareSource(t *testing.T) {
 		g, err := WithBareSource(context.Background(), only(c.stored), f, "myapp")
 		if err != nil || g.EventSource != c.want {
 			t.Errorf("stored %s: source %q, %v; want %q", c.stored, g.EventSource, err, c.want)
-		}
-	}
-}
-
-// storedNames is an index that holds events of the given names.
-type storedNames []string
-
-func (s storedNames) Search(_ context.Context, f Filter, _ Cursor, _ int) (Page, error) {
-	if slices.Contains(s, f.EventName) {
-		return Page{Events: make([]Event, 1)}, nil
-	}
-	return Page{}, nil
-}
-
-func (s storedNames) Query(_ context.Context, query string) (*Table, error) {
-	_, given, _ := strings.Cut(query, "lower('")
-	given, _, _ = strings.Cut(given, "')")
-	t := &Table{Columns: []string{"eventName"}}
-	for _, n := range s {
-		if strings.EqualFold(n, strings.ReplaceAll(given, "''", "'")) {
-			t.Rows = append(t.Rows, []any{n})
-		}
-	}
-	return t, nil
-}
-
-func TestWithStoredEventName(t *testing.T) {
-	for _, c := range []struct {
-		stored storedNames
-		given  string
-		want   string
-	}{
-		{storedNames{"RunInstances"}, "runinstances", "RunInstances"},
-		{storedNames{"RunInstances"}, "RunInstances", "RunInstances"},
-		{storedNames{"RunInstances"}, "StopInstances", "StopInstances"}, // nothing like it: as given
-		{storedNames{"Ship", "SHIP"}, "ship", "ship"},                   // two: which is meant is not known
-		{storedNames{"O'Hara"}, "o'hara", "O'Hara"},                     // quoted in the query
-		{storedNames{"XY"}, "x\x00y", "x\x00y"},                         // no event's name: not looked up
-	} {
-		g, err := WithStoredEventName(context.Background(), c.stored, Filter{EventName: c.given})
-		if err != nil || g.EventName != c.want {
-			t.Errorf("%v, given %s: %q, %v; want %q", c.stored, c.given, g.EventName, err, c.want)
 		}
 	}
 }

@@ -262,6 +262,17 @@ func TestIngestSearchAndSQL(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "(no events match)") || r.stderr != "no events of user lic; users whose names contain it: alice\n" {
 		t.Errorf("a search for part of a user's name:\n%s%s", r.stdout, r.stderr)
 	}
+	// An error code in another case finds the stored one's events; a
+	// mistyped event name finds nothing, and says which names are near it.
+	r = runCairn(t, nil, "search", "-data", data, "-error", "accessdenied", "-limit", "1", "-format", "csv")
+	if lines := strings.Split(strings.TrimSpace(r.stdout), "\n"); r.code != 0 || len(lines) != 2 || !strings.Contains(lines[1], ",AccessDenied,") {
+		t.Errorf("search -error accessdenied:\n%s%s", r.stdout, r.stderr)
+	}
+	r = runCairn(t, nil, "search", "-data", data, "-event", "RebootInstance")
+	if r.code != 0 || !strings.Contains(r.stdout, "(no events match)") ||
+		r.stderr != "no events have the event name RebootInstance; event names like it: RebootInstances\n" {
+		t.Errorf("a search for a mistyped event name:\n%s%s", r.stdout, r.stderr)
+	}
 	// A span back from now, over an archive of older logs, says where the
 	// index's events are instead of nothing.
 	r = runCairn(t, nil, "search", "-data", data, "-since", "2d")

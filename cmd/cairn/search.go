@@ -89,12 +89,13 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 		write = writeOldestFirst
 	}
 	more, err := write(ctx, r, f, *limit, out)
-	// An event name typed in another case is looked up only when it found
-	// nothing, so that every other search costs nothing more.
-	if err == nil && out.n == 0 && f.EventName != "" {
+	// An event name or error code typed in another case is looked up only
+	// when it found nothing, so that every other search costs nothing more.
+	if err == nil && out.n == 0 {
 		var stored cairn.Filter
-		if stored, err = cairn.WithStoredEventName(ctx, r, f); err == nil && stored.EventName != f.EventName {
-			more, err = write(ctx, r, stored, *limit, out)
+		if stored, err = cairn.WithStoredNames(ctx, r, f); err == nil && stored != f {
+			f = stored
+			more, err = write(ctx, r, f, *limit, out)
 		}
 	}
 	// A user, likewise, in another case, or as part of a name.
@@ -112,10 +113,13 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 	if err := out.close(); err != nil {
 		return err
 	}
-	if out.n == 0 && len(similar) > 0 {
-		fmt.Fprintf(e.stderr, "no events of user %s; users whose names contain it: %s\n", f.User, strings.Join(similar, ", "))
-	}
 	if out.n == 0 {
+		if len(similar) > 0 {
+			fmt.Fprintf(e.stderr, "no events of user %s; users whose names contain it: %s\n", f.User, strings.Join(similar, ", "))
+		}
+		if err := sayNamesNear(ctx, e.stderr, r, f); err != nil {
+			return err
+		}
 		if note := rangeOutsideIndex(ctx, r, f.Since, f.Until, *since, *until); note != "" {
 			fmt.Fprintln(e.stderr, note)
 		}
@@ -126,6 +130,28 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 			which = "oldest"
 		}
 		fmt.Fprintf(e.stderr, "(the %s %d shown; more match: -limit N shows more, -limit 0 all)\n", which, *limit)
+	}
+	return nil
+}
+
+// sayNamesNear tells, of a search that found nothing, the stored event
+// names and error codes near those it asked for, when the index holds none
+// by the names given: RunInstance, mistyped, finds nothing at all.
+func sayNamesNear(ctx context.Context, w io.Writer, q cairn.Querier, f cairn.Filter) error {
+	for _, c := range []struct{ column, typed, what string }{
+		{cairn.EventNames, f.EventName, "event name"},
+		{cairn.ErrorCodes, f.ErrorCode, "error code"},
+	} {
+		if c.typed == "" || c.typed == cairn.ErrorAny {
+			continue
+		}
+		near, err := cairn.NamesNear(ctx, q, c.column, c.typed)
+		if err != nil {
+			return err
+		}
+		if len(near) > 0 && near[0] != c.typed {
+			fmt.Fprintf(w, "no events have the %s %s; %ss like it: %s\n", c.what, c.typed, c.what, strings.Join(near, ", "))
+		}
 	}
 	return nil
 }

@@ -246,13 +246,17 @@ func (u *UI) events(w http.ResponseWriter, r *http.Request, s *session) {
 		if f, err = cairn.WithBareSource(ctx, u.cfg.Index, f, bare); err == nil {
 			err = search(f)
 		}
-		// An event name typed in another case is looked up only when it
-		// found nothing, so that every other search costs nothing more.
-		if err == nil && len(res.Events) == 0 && f.EventName != "" {
+		// An event name or error code typed in another case is looked up
+		// only when it found nothing, so that every other search costs
+		// nothing more.
+		if err == nil && len(res.Events) == 0 {
 			var stored cairn.Filter
-			if stored, err = cairn.WithStoredEventName(ctx, u.cfg.Index, f); err == nil && stored.EventName != f.EventName {
+			if stored, err = cairn.WithStoredNames(ctx, u.cfg.Index, f); err == nil && stored != f {
 				err = search(stored)
 			}
+		}
+		if err == nil && len(res.Events) == 0 && after.IsZero() {
+			page["NamesNear"], err = u.namesNear(ctx, q, f)
 		}
 		// A user typed in another case is the stored name's search, as on
 		// the command line; part of a name lists the names that contain it.
@@ -304,6 +308,40 @@ func (u *UI) events(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	page["Ranges"] = ranges
 	u.render(w, r, http.StatusOK, "events", s, page)
+}
+
+// namesNear links, for a search that found nothing, to the searches by the
+// stored event names and error codes near those it asked for, when the
+// index holds none by the names given.
+func (u *UI) namesNear(ctx context.Context, q url.Values, f cairn.Filter) ([]map[string]any, error) {
+	var out []map[string]any
+	for _, c := range []struct{ column, field, typed, what string }{
+		{cairn.EventNames, "event", f.EventName, "event name"},
+		{cairn.ErrorCodes, "error", f.ErrorCode, "error code"},
+	} {
+		if c.typed == "" || c.typed == cairn.ErrorAny {
+			continue
+		}
+		near, err := cairn.NamesNear(ctx, u.cfg.Index, c.column, c.typed)
+		if err != nil || len(near) == 0 || near[0] == c.typed {
+			if err != nil {
+				return nil, err
+			}
+			continue
+		}
+		var links []map[string]string
+		for _, name := range near {
+			nq := cloneValues(q)
+			value := name
+			if svc, _, ok := strings.Cut(q.Get(c.field), ":"); ok && c.field == "event" {
+				value = strings.TrimSpace(svc) + ":" + name // ec2:RunInstance keeps its service
+			}
+			nq.Set(c.field, value)
+			links = append(links, map[string]string{"Name": name, "URL": "/events?" + nq.Encode()})
+		}
+		out = append(out, map[string]any{"What": c.what, "Typed": c.typed, "Links": links})
+	}
+	return out, nil
 }
 
 // anchorRange moves a range given as a span back from now ("24h", "7d")

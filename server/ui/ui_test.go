@@ -786,11 +786,17 @@ func TestGlanceLinksKeepTheSearch(t *testing.T) {
 }
 
 // TestEventNameInAnotherCase: an event name typed in another case finds
-// the stored one's events.
+// the stored one's events; one mistyped links to the names near it.
 func TestEventNameInAnotherCase(t *testing.T) {
 	ts, c := signedInSmall(t)
 	if _, body := get(t, c, ts.URL+"/events?event=runinstances"); !strings.Contains(body, "/event/"+evilID) {
 		t.Errorf("event=runinstances does not list RunInstances:\n%s", body)
+	}
+	// Mistyped, with its service: the names near it, linked with the service kept.
+	_, body := get(t, c, ts.URL+"/events?event=ec2:RunInstance")
+	if !strings.Contains(body, "No events have the event name RunInstance; event names like it: ") ||
+		!strings.Contains(body, `href="/events?event=ec2%3ARunInstances">RunInstances</a>`) {
+		t.Errorf("event=ec2:RunInstance does not link RunInstances:\n%s", body)
 	}
 }
 
