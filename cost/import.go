@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/cairn-audit/cairn"
 )
 
 // ImportConfig configures Store.Import.
@@ -39,7 +41,7 @@ func DefaultImportConfig() ImportConfig {
 
 // RegisterFlags registers the tunables as -cost.* flags.
 func (c *ImportConfig) RegisterFlags(fs *flag.FlagSet) {
-	fs.StringVar(&c.MemoryLimit, "cost.memory-limit", c.MemoryLimit, "memory limit of the import engine (it spills to disk beyond)")
+	fs.Var((*cairn.MemorySize)(&c.MemoryLimit), "cost.memory-limit", "memory limit of the import engine, such as 512MB (it spills to disk beyond)")
 	fs.IntVar(&c.Threads, "cost.threads", c.Threads, "import threads (0: one per core)")
 }
 

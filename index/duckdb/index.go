@@ -86,7 +86,7 @@ func (c *Config) threads() int {
 
 // RegisterFlags registers the tunables as -index.* flags.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
-	fs.StringVar(&c.MemoryLimit, "index.memory-limit", c.MemoryLimit, "memory limit of the query engine, such as 1GB (default 192MB a query thread)")
+	fs.Var((*cairn.MemorySize)(&c.MemoryLimit), "index.memory-limit", "memory limit of the query engine, such as 1GB or 512MiB (default 192MB a query thread)")
 	fs.IntVar(&c.Threads, "index.threads", c.Threads, "query threads (0: one per core the process may use)")
 	fs.IntVar(&c.CompactAt, "index.compact-at", c.CompactAt, "merge a day's segments once it has this many")
 	fs.DurationVar(&c.QueryTimeout, "index.query-timeout", c.QueryTimeout, "stop a SQL query (cairn sql, the UI's and API's SQL) that runs longer (0: never)")
