@@ -78,8 +78,8 @@ func runCostImport(ctx context.Context, e *env, args []string) error {
 	if len(paths) == 0 {
 		return fmt.Errorf("%w: give at least one cost report file or folder (run cairn cost import -h for help)", errUsage)
 	}
-	if *format != "text" && *format != "json" {
-		return fmt.Errorf("%w: -format takes text or json", errUsage)
+	if err := textOrJSON(format); err != nil {
+		return err
 	}
 	if err := makeDataFolder(*data); err != nil {
 		return err

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,9 +42,27 @@ func TestFlagErrorsAreOneLine(t *testing.T) {
 func TestHelpIsOutput(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	e := &env{stdout: &stdout, stderr: &stderr, stdin: strings.NewReader(""), getenv: func(string) string { return "" }}
-	if code := run(context.Background(), e, []string{"search", "-h"}); code != 0 || !strings.Contains(stdout.String(), "Usage: cairn search") ||
-		!strings.Contains(stdout.String(), "-since") || stderr.Len() != 0 {
-		t.Errorf("cairn search -h: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
+	for _, args := range [][]string{{"search", "-h"}, {"help", "search"}} {
+		stdout.Reset()
+		if code := run(context.Background(), e, args); code != 0 || !strings.Contains(stdout.String(), "Usage: cairn search") ||
+			!strings.Contains(stdout.String(), "-since") || stderr.Len() != 0 {
+			t.Errorf("cairn %v: exit %d\nstdout:\n%s\nstderr:\n%s", args, code, stdout.String(), stderr.String())
+		}
+	}
+}
+
+// TestTextFormatIsTable: -format table, as search and sql call their text,
+// is text wherever a command prints text for people.
+func TestTextFormatIsTable(t *testing.T) {
+	for _, f := range []string{"text", "table", "json"} {
+		format := f
+		if err := textOrJSON(&format); err != nil || (f == "json") != (format == "json") || (f != "json" && format != "text") {
+			t.Errorf("-format %s: %q, %v", f, format, err)
+		}
+	}
+	format := "csv"
+	if err := textOrJSON(&format); !errors.Is(err, errUsage) {
+		t.Errorf("-format csv: %v, want a usage error", err)
 	}
 }
 
@@ -63,6 +82,7 @@ func TestBadIngestCommandLines(t *testing.T) {
 		{"ingest", "-data", data, "-ingest.workers", "0", dir},
 		{"ingest", "-data", data, "-ingest.batch", "-5", dir},
 		{"serve", "-data", data, "-delivery.interval", "0"},
+		{"serve", "-data", data, "-index.memory-limit", "lots"},
 	} {
 		if r := runCairn(t, nil, args...); r.code != 2 || !strings.Contains(r.stderr, "usage: ") {
 			t.Errorf("%v: exit %d\n%s", args, r.code, r.stderr)

@@ -29,7 +29,7 @@ func runInsights(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%w: insights takes no arguments; bound the time with -since and -until", errUsage)
 	}
 	if *format == "table" {
-		*format = "text" // as search, sql and cost call their tables
+		*format = "text" // as textOrJSON reads it
 	}
 	if *format != "text" && *format != "json" && *format != "records" {
 		return fmt.Errorf("%w: -format takes text, json or records, not %q", errUsage, *format)

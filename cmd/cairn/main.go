@@ -96,6 +96,9 @@ func run(ctx context.Context, e *env, args []string) int {
 		usage(e.stderr)
 		return 2
 	}
+	if args[0] == "help" && len(args) > 1 {
+		args = []string{args[1], "-h"} // cairn help search: search's flags
+	}
 	if args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
 		usage(e.stdout)
 		return 0
@@ -135,6 +138,19 @@ var (
 	errHelp = errors.New("help")
 )
 
+// textOrJSON checks a -format of text or json, and reads table, which
+// search, sql and cost report call their text, as text.
+func textOrJSON(format *string) error {
+	switch *format {
+	case "table":
+		*format = "text"
+	case "text", "json":
+	default:
+		return fmt.Errorf("%w: -format takes text or json, not %q", errUsage, *format)
+	}
+	return nil
+}
+
 func oneLine(s string) string {
 	s = strings.TrimSpace(s)
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
@@ -154,5 +170,6 @@ func usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-9s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(w, "\nEvery command but gen takes -data DIR (default $CAIRN_DATA, else ./cairn-data). Run cairn COMMAND -h for its flags.")
+	fmt.Fprintln(w, "\nEvery command but gen and version takes -data DIR (default $CAIRN_DATA, else ./cairn-data).")
+	fmt.Fprintln(w, "Run cairn help COMMAND (or cairn COMMAND -h) for its flags.")
 }

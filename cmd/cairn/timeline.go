@@ -27,8 +27,8 @@ func runTimeline(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 1 {
 		return fmt.Errorf("%w: name one resource: an instance ID, a bucket, a role name, an ARN", errUsage)
 	}
-	if *format != "text" && *format != "json" {
-		return fmt.Errorf("%w: -format takes text or json, not %q", errUsage, *format)
+	if err := textOrJSON(format); err != nil {
+		return err
 	}
 	now := time.Now().UTC()
 	from, to, err := parseRange(*since, *until, now)

@@ -39,13 +39,19 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 1 {
 		return fmt.Errorf("%w: give one folder or s3://bucket/prefix that holds a trail (AWSLogs/…)", errUsage)
 	}
-	if *format != "text" && *format != "json" {
-		return fmt.Errorf("%w: -format takes text or json, not %q", errUsage, *format)
+	if err := textOrJSON(format); err != nil {
+		return err
 	}
 	now := time.Now().UTC()
 	var opts cloudtrail.ValidateOptions
 	// A date as -until means through that day, as in search.
 	if opts.Since, opts.Until, err = parseRange(*since, *until, now); err != nil {
+		return err
+	}
+	// The trail first: a mistyped path is what to mend before any key.
+	url := pos[0]
+	store, err := openTrail(ctx, url, &opts)
+	if err != nil {
 		return err
 	}
 	if opts.PublicKeys, err = loadPublicKeys(*data, keyFiles); err != nil {
@@ -68,11 +74,6 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 		if running {
 			opts.RecordedAt = savedAt
 		}
-	}
-	url := pos[0]
-	store, err := openTrail(ctx, url, &opts)
-	if err != nil {
-		return err
 	}
 	if *bucket != "" {
 		opts.Bucket = *bucket

@@ -132,6 +132,8 @@ func TestVerifyCommandErrors(t *testing.T) {
 		{[]string{"verify", f.dir, "-public-key", f.pubFile, "-since", "2027-01-01", "-until", "2027-01-01"}, 1, "between 2027-01-01T00:00:00Z and 2027-01-02T00:00:00Z"},
 		{[]string{"verify", filepath.Join(empty, "nope"), "-public-key", f.pubFile}, 1, "cairn verify: open " + filepath.Join(empty, "nope") + ": "},
 		{[]string{"verify", f.dir, "-data", empty}, 1, "cairn verify: no public keys: none given and none in " + filepath.Join(empty, "keys")},
+		// A mistyped trail is named before any key is looked for.
+		{[]string{"verify", filepath.Join(empty, "nope"), "-data", empty}, 1, "cairn verify: open " + filepath.Join(empty, "nope") + ": "},
 		{[]string{"verify", f.dir, "-public-key", filepath.Join(f.dir, "AWSLogs")}, 1, "cairn verify: read public key:"},
 		{[]string{"verify", f.dir, "-public-key", f.pubFile, "-format", "xml"}, 2, "-format takes text or json"},
 		{[]string{"verify", "-public-key", f.pubFile}, 2, "give one folder or s3://bucket/prefix"},

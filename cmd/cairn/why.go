@@ -23,8 +23,8 @@ func runWhy(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *format != "text" && *format != "json" {
-		return fmt.Errorf("%w: -format takes text or json, not %q", errUsage, *format)
+	if err := textOrJSON(format); err != nil {
+		return err
 	}
 	if *event != "" {
 		if len(pos) != 0 || *at != "" {
