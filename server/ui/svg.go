@@ -371,6 +371,25 @@ var funcs = template.FuncMap{
 	"failed":   func(e *cairn.Event) bool { return e.Failed() },
 	"deref":    func(b *bool) string { return derefBool(b) },
 	"creators": spikeCreators,
+	"verdict":  verdictWords,
+}
+
+// verdictWords says a why verdict as its heading reads: the token stays in
+// the page's data-verdict, and in the CLI's and API's answers.
+func verdictWords(v string) string {
+	switch v {
+	case investigate.VerdictAPICall:
+		return "an API call"
+	case investigate.VerdictServiceAction:
+		return "an AWS service"
+	case investigate.VerdictAWSHealth:
+		return "AWS Health: an AWS-side event, not an API call"
+	case investigate.VerdictNoAPIActivity:
+		return "nothing that went through the API"
+	case investigate.VerdictNoChange:
+		return "no change of state recorded"
+	}
+	return v
 }
 
 // count writes an int or int64 with thousands separators: 147,606.
