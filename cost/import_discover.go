@@ -92,13 +92,14 @@ func expandInputs(inputs []string, res *ImportResult) []inputFile {
 
 // ignoredName tells files that a folder of cost reports holds besides the
 // reports (Athena's table definition, CloudFormation templates, checksums),
-// which are skipped without being read.
+// and the JSON that a bucket of reports and CloudTrail logs holds (no cost
+// report is JSON), which are skipped without being read.
 func ignoredName(name string) bool {
 	lower := strings.ToLower(name)
 	if strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") {
 		return true
 	}
-	for _, ext := range []string{".json", ".sql", ".yml", ".yaml", ".txt", ".md", ".crc", ".sig", ".html", ".xml"} {
+	for _, ext := range []string{".json", ".json.gz", ".jsonl", ".jsonl.gz", ".ndjson", ".sql", ".yml", ".yaml", ".txt", ".md", ".crc", ".sig", ".html", ".xml"} {
 		if strings.HasSuffix(lower, ext) {
 			return true
 		}
@@ -152,6 +153,8 @@ func discover(ctx context.Context, eng *importEngine, files []inputFile, res *Im
 			}
 		}
 	}
+	var skipped []string // found in folders, not cost reports
+	defer func() { noteSkipped(res, skipped) }()
 	for _, f := range files {
 		name := filepath.Base(f.path)
 		if strings.HasSuffix(strings.ToLower(name), ".json") {
@@ -167,7 +170,7 @@ func discover(ctx context.Context, eng *importEngine, files []inputFile, res *Im
 			continue
 		}
 		if !f.explicit && ignoredName(name) {
-			res.Notices = append(res.Notices, Notice{f.path, "skipped: not a cost report"})
+			skipped = append(skipped, f.path)
 			continue
 		}
 		df, err := eng.recognise(ctx, f)
@@ -292,6 +295,20 @@ func discover(ctx context.Context, eng *importEngine, files []inputFile, res *Im
 		return a.source < b.source
 	})
 	return order
+}
+
+// noteSkipped notes the files found in folders that are no cost reports:
+// each, when they are a few; else the first and their count, since a bucket
+// that holds CloudTrail's logs beside the reports holds thousands.
+func noteSkipped(res *ImportResult, paths []string) {
+	const each = 5
+	if len(paths) <= each {
+		for _, p := range paths {
+			res.Notices = append(res.Notices, Notice{p, "skipped: not a cost report"})
+		}
+		return
+	}
+	res.Notices = append(res.Notices, Notice{paths[0], fmt.Sprintf("skipped: not a cost report, nor %d other files found beside the reports (JSON, text, checksums)", len(paths)-1)})
 }
 
 func (g *group) add(df *dataFile) {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -684,6 +685,27 @@ func TestImportUnrecognisedInput(t *testing.T) {
 		if f.Path == notes && !strings.Contains(msg, "expected a Cost and Usage Report") {
 			t.Errorf("%s: %s", f.Path, msg)
 		}
+	}
+}
+
+// TestImportSkipsTheTrailBesideTheReports: the folder cairn gen writes, or a
+// bucket, holds CloudTrail's logs and other JSON beside the cost reports:
+// they are skipped unread, in one notice, not thousands of failures.
+func TestImportSkipsTheTrailBesideTheReports(t *testing.T) {
+	org := filepath.Dir(simCostDir(t))
+	s := newStore(t)
+	res, err := s.Import(context.Background(), DefaultImportConfig(), org)
+	if err != nil || len(res.Failures) > 0 || len(res.Imported) == 0 {
+		t.Fatalf("err %v, imported %d, failures %+v", err, len(res.Imported), res.Failures)
+	}
+	var skipped []Notice
+	for _, n := range res.Notices {
+		if strings.HasPrefix(n.Message, "skipped: not a cost report") {
+			skipped = append(skipped, n)
+		}
+	}
+	if len(skipped) != 1 || !regexp.MustCompile(`nor [0-9]+ other files found beside the reports`).MatchString(skipped[0].Message) {
+		t.Errorf("skipped: %+v", skipped)
 	}
 }
 
