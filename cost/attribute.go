@@ -99,6 +99,26 @@ func LoadCreators(ctx context.Context, idx Querier) ([]Creator, error) {
 	}
 }
 
+// LoadRoles names every role whose sessions the trail shows, by the role's
+// unique ID (the AROA… that starts a session's principalId and that
+// aws:createdBy gives): a person's Identity Center session may have
+// created nothing the trail holds, yet its tag names the role it came
+// through.
+func LoadRoles(ctx context.Context, idx Querier) (map[string]string, error) {
+	tab, err := idx.Query(ctx, `SELECT split_part(principalId, ':', 1), max(userArn) FROM events
+		WHERE userType = 'AssumedRole' AND contains(principalId, ':') AND userArn IS NOT NULL GROUP BY 1`)
+	if err != nil {
+		return nil, fmt.Errorf("read the trail's roles: %w", err)
+	}
+	roles := map[string]string{}
+	for _, row := range tab.Rows {
+		if name := roleFromARN(cairn.CellText(row[1])); name != "" {
+			roles[cairn.CellText(row[0])] = name
+		}
+	}
+	return roles, nil
+}
+
 // Querier runs SQL over the events view; cairn.Index and cairn's server
 // client both do.
 type Querier = cairn.Querier
@@ -244,10 +264,15 @@ type roleOfIDs struct {
 	service string // set when an AWS service's sessions use the role
 }
 
-// NewAttributor indexes the creators. ownerTag, when set, is the
+// NewAttributor indexes the creators. roles names the roles the trail
+// shows by their unique IDs (LoadRoles), for the aws:createdBy tags of
+// sessions that created nothing in it. ownerTag, when set, is the
 // normalised user tag key that names an owner (e.g. "owner").
-func NewAttributor(creators []Creator, ownerTag string) *Attributor {
+func NewAttributor(creators []Creator, roles map[string]string, ownerTag string) *Attributor {
 	a := &Attributor{byKey: map[string][]*Creator{}, sessionLabel: map[string]string{}, roleByID: map[string]roleOfIDs{}, ownerTag: tagKey(ownerTag)}
+	for id, name := range roles {
+		a.roleByID[id] = roleOfIDs{name: name}
+	}
 	for i := range creators {
 		c := &creators[i]
 		for _, k := range creatorKeys(c) {

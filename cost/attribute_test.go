@@ -34,7 +34,7 @@ func TestAttribute(t *testing.T) {
 		{ResourceID: "relay", Type: "AWS::Lambda::Function", Account: acct, Region: "us-west-2", Time: day(1), EventID: "e-fn-west", Principal: "dana@example.com"},
 		{ResourceID: "relay", Type: "AWS::Lambda::Function", Account: acct, Region: "us-east-1", Time: day(3), EventID: "e-fn-east", Principal: "alice"},
 	}
-	a := NewAttributor(creators, "Owner")
+	a := NewAttributor(creators, nil, "Owner")
 	for _, tc := range []struct {
 		name, account, id string
 		until             time.Time
@@ -96,17 +96,21 @@ func TestCreatedByNamesTheRole(t *testing.T) {
 	} {
 		creators = append(creators, creatorsOf(row)...)
 	}
-	a := NewAttributor(creators, "")
-	for _, tc := range []struct{ createdBy, principal, creator string }{
-		{"AssumedRole:AROA7XEQKRHRAS2T5BXBB:gha-run-8013785905", "role/GitHubActionsDeploy", "assumed-role/GitHubActionsDeploy/gha-run-8013785905"},
-		{"AssumedRole:AROA7XEQKRHRAS2T5BXBB:gha-run-1", "farah.haddad@acme-corp.example", "assumed-role/GitHubActionsDeploy/gha-run-1"}, // as its calls are named
-		{"AssumedRole:AROAMON5YYJZ5WINBDIRB:AutoScaling", "autoscaling.amazonaws.com", "assumed-role/AWSServiceRoleForAutoScaling/AutoScaling"},
-		{"AssumedRole:AROA7XEQKRHRAS2T5BXBB:dana@acme-corp.example", "dana@acme-corp.example", ""},
-		{"AssumedRole:AROAUNSEEN:deploy-7", "role AROAUNSEEN", "assumed-role/AROAUNSEEN/deploy-7"},
+	// A role whose sessions the trail shows, though they created nothing.
+	roles := map[string]string{"AROAHACSG4F3WV2BPMCA2": "AWSReservedSSO_ReadOnlyAccess_2f78ad3c09637ffb"}
+	a := NewAttributor(creators, roles, "")
+	for _, tc := range []struct{ createdBy, principal, creator, role string }{
+		{"AssumedRole:AROA7XEQKRHRAS2T5BXBB:gha-run-8013785905", "role/GitHubActionsDeploy", "assumed-role/GitHubActionsDeploy/gha-run-8013785905", "GitHubActionsDeploy"},
+		{"AssumedRole:AROA7XEQKRHRAS2T5BXBB:gha-run-1", "farah.haddad@acme-corp.example", "assumed-role/GitHubActionsDeploy/gha-run-1", "GitHubActionsDeploy"}, // as its calls are named
+		{"AssumedRole:AROAMON5YYJZ5WINBDIRB:AutoScaling", "autoscaling.amazonaws.com", "assumed-role/AWSServiceRoleForAutoScaling/AutoScaling", "AWSServiceRoleForAutoScaling"},
+		{"AssumedRole:AROA7XEQKRHRAS2T5BXBB:dana@acme-corp.example", "dana@acme-corp.example", "", "GitHubActionsDeploy"},
+		{"AssumedRole:AROAHACSG4F3WV2BPMCA2:george@acme-corp.example", "george@acme-corp.example", "", "AWSReservedSSO_ReadOnlyAccess_2f78ad3c09637ffb"},
+		{"AssumedRole:AROAHACSG4F3WV2BPMCA2:botocore-1", "role/AWSReservedSSO_ReadOnlyAccess_2f78ad3c09637ffb", "assumed-role/AWSReservedSSO_ReadOnlyAccess_2f78ad3c09637ffb/botocore-1", "AWSReservedSSO_ReadOnlyAccess_2f78ad3c09637ffb"},
+		{"AssumedRole:AROAUNSEEN:deploy-7", "role AROAUNSEEN", "assumed-role/AROAUNSEEN/deploy-7", ""},
 	} {
 		got := a.Attribute(acct, "vol-0old", day(20), tc.createdBy, nil)
-		if got.Principal != tc.principal || got.Creator != tc.creator || got.Method != MethodCreatedByTag {
-			t.Errorf("%s: got %q (creator %q) by %s, want %q (creator %q)", tc.createdBy, got.Principal, got.Creator, got.Method, tc.principal, tc.creator)
+		if got.Principal != tc.principal || got.Creator != tc.creator || got.Method != MethodCreatedByTag || got.role != tc.role {
+			t.Errorf("%s: got %q (creator %q, role %q) by %s, want %q (creator %q, role %q)", tc.createdBy, got.Principal, got.Creator, got.role, got.Method, tc.principal, tc.creator, tc.role)
 		}
 	}
 }

@@ -158,29 +158,35 @@ type Reporter struct {
 	// tag (make bench's month: about 150 of 300 ms).
 	mu          sync.Mutex
 	creators    []Creator
+	roles       map[string]string
 	loaded      bool
 	attributors map[string]*Attributor
 }
 
-// loadCreators returns the index's creation events, read on first use.
-// Safe for concurrent use; a failed read is tried again next time.
-func (r *Reporter) loadCreators(ctx context.Context) ([]Creator, error) {
+// loadCreators returns the index's creation events and roles, read on
+// first use. Safe for concurrent use; a failed read is tried again next
+// time.
+func (r *Reporter) loadCreators(ctx context.Context) ([]Creator, map[string]string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if !r.loaded {
 		c, err := LoadCreators(ctx, r.idx)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		r.creators, r.loaded = c, true
+		roles, err := LoadRoles(ctx, r.idx)
+		if err != nil {
+			return nil, nil, err
+		}
+		r.creators, r.roles, r.loaded = c, roles, true
 	}
-	return r.creators, nil
+	return r.creators, r.roles, nil
 }
 
 // attributor returns the creators' Attributor for ownerTag, made on first
 // use. An Attributor is read only once made, so reports may share it.
 func (r *Reporter) attributor(ctx context.Context, ownerTag string) (*Attributor, error) {
-	creators, err := r.loadCreators(ctx)
+	creators, roles, err := r.loadCreators(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -189,7 +195,7 @@ func (r *Reporter) attributor(ctx context.Context, ownerTag string) (*Attributor
 	if a := r.attributors[ownerTag]; a != nil {
 		return a, nil
 	}
-	a := NewAttributor(creators, ownerTag)
+	a := NewAttributor(creators, roles, ownerTag)
 	if r.attributors == nil {
 		r.attributors = map[string]*Attributor{}
 	}
