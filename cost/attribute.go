@@ -255,7 +255,6 @@ type Attributor struct {
 	// aws:createdBy names by the role's unique ID (AROA…).
 	sessionLabel map[string]string    // principalId (AROA…:session) → its principal's label
 	roleByID     map[string]roleOfIDs // AROA… → the role
-	ownerTag     string
 }
 
 // roleOfIDs is a role as its sessions' creating calls show it.
@@ -266,10 +265,9 @@ type roleOfIDs struct {
 
 // NewAttributor indexes the creators. roles names the roles the trail
 // shows by their unique IDs (LoadRoles), for the aws:createdBy tags of
-// sessions that created nothing in it. ownerTag, when set, is the
-// normalised user tag key that names an owner (e.g. "owner").
-func NewAttributor(creators []Creator, roles map[string]string, ownerTag string) *Attributor {
-	a := &Attributor{byKey: map[string][]*Creator{}, sessionLabel: map[string]string{}, roleByID: map[string]roleOfIDs{}, ownerTag: tagKey(ownerTag)}
+// sessions that created nothing in it.
+func NewAttributor(creators []Creator, roles map[string]string) *Attributor {
+	a := &Attributor{byKey: map[string][]*Creator{}, sessionLabel: map[string]string{}, roleByID: map[string]roleOfIDs{}}
 	for id, name := range roles {
 		a.roleByID[id] = roleOfIDs{name: name}
 	}
@@ -280,7 +278,12 @@ func NewAttributor(creators []Creator, roles map[string]string, ownerTag string)
 		}
 		if roleID, _, ok := strings.Cut(c.PrincipalID, ":"); ok && c.Role != "" {
 			a.sessionLabel[c.PrincipalID] = c.Principal
-			a.roleByID[roleID] = roleOfIDs{name: c.Role, service: c.Service}
+			r := a.roleByID[roleID]
+			r.name = c.Role
+			if c.Principal == c.Service {
+				r.service = c.Service // the service's own session, not a pipeline's call through it
+			}
+			a.roleByID[roleID] = r
 		}
 	}
 	for _, list := range a.byKey {
@@ -376,21 +379,31 @@ type Span struct {
 	Attribution Attribution
 }
 
+// Clues are what a cost row says, besides its resource's ID, of whose the
+// resource is: the tags AWS puts on what it creates, and the owner tag.
+type Clues struct {
+	Region    string // where the usage was
+	CreatedBy string // aws:createdBy
+	ASG       string // aws:autoscaling:groupName
+	Stack     string // aws:cloudformation:stack-name
+	Owner     string // the configured owner tag's value
+}
+
 // Spans attributes a resource's cost over time: before its first creation
 // call in the trail (a resource older than the trail) by the fallbacks,
 // then to each creation's principal until the next.
-func (a *Attributor) Spans(account, resourceID, createdBy string, tags map[string]string) []Span {
+func (a *Attributor) Spans(account, resourceID string, clues Clues) []Span {
 	if resourceID == "" {
-		return []Span{{Attribution: a.withoutResource(createdBy)}}
+		return []Span{{Attribution: a.withoutResource(account, clues)}}
 	}
 	list := a.creationsOf(account, resourceID)
 	if len(list) == 0 {
-		return []Span{{Attribution: a.fallback(createdBy, tags)}}
+		return []Span{{Attribution: a.fallback(account, clues)}}
 	}
 	// Usage is billed from the start of the hour or day it began in, so a
 	// creation's span starts at the start of its UTC day.
 	start := func(c *Creator) time.Time { return c.Time.UTC().Truncate(24 * time.Hour) }
-	spans := []Span{{To: start(list[0]), Attribution: a.fallback(createdBy, tags)}}
+	spans := []Span{{To: start(list[0]), Attribution: a.fallback(account, clues)}}
 	for i, c := range list {
 		sp := Span{From: start(c), Attribution: a.ofCreator(c)}
 		if i+1 < len(list) {
@@ -405,27 +418,27 @@ func (a *Attributor) Spans(account, resourceID, createdBy string, tags map[strin
 }
 
 // Attribute says who a resource's cost goes to. until is the end of the
-// usage being attributed; createdBy and tags come from the cost row.
-func (a *Attributor) Attribute(account, resourceID string, until time.Time, createdBy string, tags map[string]string) Attribution {
+// usage being attributed; the clues come from the cost row.
+func (a *Attributor) Attribute(account, resourceID string, until time.Time, clues Clues) Attribution {
 	if resourceID == "" {
-		return a.withoutResource(createdBy)
+		return a.withoutResource(account, clues)
 	}
 	if c := a.find(account, resourceID, "", until); c != nil {
 		return a.ofCreator(c)
 	}
-	return a.fallback(createdBy, tags)
+	return a.fallback(account, clues)
 }
 
-// withoutResource attributes a cost row without a resource ID: by its
-// aws:createdBy tag when it has one (a NAT gateway's hours, or any row of a
-// report exported without resource IDs), else as shared (support, tax,
-// fees), which nobody created.
-func (a *Attributor) withoutResource(createdBy string) Attribution {
-	if createdBy == "" {
+// withoutResource attributes a cost row without a resource ID by the tags
+// AWS put on its resource (a NAT gateway's hours, or any row of a report
+// exported without resource IDs), and when it has none as shared (support,
+// tax, fees), which nobody created.
+func (a *Attributor) withoutResource(account string, clues Clues) Attribution {
+	clues.Owner = "" // a row without a resource is someone's only by AWS's tags
+	if clues.CreatedBy == "" && clues.ASG == "" && clues.Stack == "" {
 		return Attribution{Principal: LabelShared, Method: MethodShared}
 	}
-	principal, session, role := a.createdByLabel(createdBy)
-	return Attribution{Principal: principal, Method: MethodCreatedByTag, Creator: session, role: role}
+	return a.fallback(account, clues)
 }
 
 // ofCreator attributes to a creating call's principal, or, when a service
@@ -449,27 +462,48 @@ func (a *Attributor) ofCreator(c *Creator) Attribution {
 
 // session names the role session a creating call came through
 // (assumed-role/GitHubActionsDeploy/gha-run-42) when its principal is named
-// otherwise (the person a pipeline's source identity names), as the
-// attributions by aws:createdBy name it; "" when the principal says it all
-// (a person's own session, a role, a service).
+// otherwise (the person a pipeline's source identity names, also when the
+// pipeline's call went through CloudFormation), as the attributions by
+// aws:createdBy name it; "" when the principal says it all (a person's own
+// session, a role, a service).
 func (c *Creator) session() string {
 	_, name, ok := strings.Cut(c.PrincipalID, ":")
-	if c.Role == "" || !ok || c.Service != "" || c.Principal == name || c.Principal == "role/"+c.Role {
+	if c.Role == "" || !ok || c.Principal == c.Service || c.Principal == name || c.Principal == "role/"+c.Role {
 		return ""
 	}
 	return "assumed-role/" + c.Role + "/" + name
 }
 
-// fallback attributes by the tags when no creation call is known.
-func (a *Attributor) fallback(createdBy string, tags map[string]string) Attribution {
-	if createdBy != "" {
-		principal, session, role := a.createdByLabel(createdBy)
-		return Attribution{Principal: principal, Method: MethodCreatedByTag, Creator: session, role: role}
-	}
-	if a.ownerTag != "" {
-		if v := tags[a.ownerTag]; v != "" {
-			return Attribution{Principal: v, Method: MethodOwnerTag}
+// fallback attributes by the tags when no creation call is known: by
+// aws:createdBy, unless it names an AWS service, which acted for whoever
+// created the group or stack the resource is tagged with (an Auto Scaling
+// group's instances' root volumes); then by the owner tag.
+func (a *Attributor) fallback(account string, clues Clues) Attribution {
+	var tagged Attribution
+	if clues.CreatedBy != "" {
+		principal, session, role := a.createdByLabel(clues.CreatedBy)
+		tagged = Attribution{Principal: principal, Method: MethodCreatedByTag, Creator: session, role: role}
+		if !strings.HasSuffix(principal, ".amazonaws.com") {
+			return tagged
 		}
+	}
+	for _, parent := range []struct{ name, typ, method string }{
+		{clues.ASG, typeASG, MethodParentASG},
+		{clues.Stack, typeStack, MethodParentStack},
+	} {
+		if parent.name == "" {
+			continue
+		}
+		if pc := a.find(account, parent.name, clues.Region, time.Time{}); pc != nil {
+			return Attribution{Principal: pc.Principal, Method: parent.method, Creator: tagged.Principal,
+				EventID: pc.EventID, Via: parent.typ + " " + parent.name, role: pc.Role}
+		}
+	}
+	if tagged.Principal != "" {
+		return tagged
+	}
+	if clues.Owner != "" {
+		return Attribution{Principal: clues.Owner, Method: MethodOwnerTag}
 	}
 	return Attribution{Principal: LabelUnattributed, Method: MethodUnattributed}
 }

@@ -34,7 +34,7 @@ func TestAttribute(t *testing.T) {
 		{ResourceID: "relay", Type: "AWS::Lambda::Function", Account: acct, Region: "us-west-2", Time: day(1), EventID: "e-fn-west", Principal: "dana@example.com"},
 		{ResourceID: "relay", Type: "AWS::Lambda::Function", Account: acct, Region: "us-east-1", Time: day(3), EventID: "e-fn-east", Principal: "alice"},
 	}
-	a := NewAttributor(creators, nil, "Owner")
+	a := NewAttributor(creators, nil)
 	for _, tc := range []struct {
 		name, account, id string
 		until             time.Time
@@ -63,16 +63,16 @@ func TestAttribute(t *testing.T) {
 		{"the same name where no call created it", acct, "arn:aws:lambda:eu-west-1:111122223333:function:relay", day(5), "IAMUser:AIDAALICE:alice", nil, "alice", MethodCreatedByTag},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := a.Attribute(tc.account, tc.id, tc.until, tc.createdBy, tc.tags)
+			got := a.Attribute(tc.account, tc.id, tc.until, Clues{CreatedBy: tc.createdBy, Owner: tc.tags["owner"]})
 			if got.Principal != tc.principal || got.Method != tc.method {
 				t.Fatalf("got %s by %s, want %s by %s", got.Principal, got.Method, tc.principal, tc.method)
 			}
 		})
 	}
-	if spans := a.Spans(acct, "arn:aws:lambda:eu-west-1:111122223333:function:relay", "IAMUser:AIDAALICE:alice", nil); len(spans) != 1 || spans[0].Attribution.Method != MethodCreatedByTag {
+	if spans := a.Spans(acct, "arn:aws:lambda:eu-west-1:111122223333:function:relay", Clues{CreatedBy: "IAMUser:AIDAALICE:alice"}); len(spans) != 1 || spans[0].Attribution.Method != MethodCreatedByTag {
 		t.Errorf("a function where no call created it spans %+v", spans)
 	}
-	if got := a.Attribute(acct, "i-0bbb", day(5), "", nil); got.Creator != "autoscaling.amazonaws.com" || got.Via != typeASG+" web-asg" || got.EventID != "e-asg" {
+	if got := a.Attribute(acct, "i-0bbb", day(5), Clues{}); got.Creator != "autoscaling.amazonaws.com" || got.Via != typeASG+" web-asg" || got.EventID != "e-asg" {
 		t.Errorf("parent attribution keeps the acting service and the group: %+v", got)
 	}
 }
@@ -93,12 +93,14 @@ func TestCreatedByNamesTheRole(t *testing.T) {
 		// A pipeline's run started by a person: its calls go to the person.
 		call("AROA7XEQKRHRAS2T5BXBB:gha-run-1", "arn:aws:sts::"+acct+":assumed-role/GitHubActionsDeploy/gha-run-1", "farah.haddad@acme-corp.example", "", "i-01"),
 		call("AROAMON5YYJZ5WINBDIRB:AutoScaling", "arn:aws:sts::"+acct+":assumed-role/AWSServiceRoleForAutoScaling/AutoScaling", "", "autoscaling.amazonaws.com", "i-02"),
+		// The pipeline's deployment through CloudFormation, with its credentials.
+		call("AROA7XEQKRHRAS2T5BXBB:gha-run-2", "arn:aws:sts::"+acct+":assumed-role/GitHubActionsDeploy/gha-run-2", "farah.haddad@acme-corp.example", "cloudformation.amazonaws.com", "i-03"),
 	} {
 		creators = append(creators, creatorsOf(row)...)
 	}
 	// A role whose sessions the trail shows, though they created nothing.
 	roles := map[string]string{"AROAHACSG4F3WV2BPMCA2": "AWSReservedSSO_ReadOnlyAccess_2f78ad3c09637ffb"}
-	a := NewAttributor(creators, roles, "")
+	a := NewAttributor(creators, roles)
 	for _, tc := range []struct{ createdBy, principal, creator, role string }{
 		{"AssumedRole:AROA7XEQKRHRAS2T5BXBB:gha-run-8013785905", "role/GitHubActionsDeploy", "assumed-role/GitHubActionsDeploy/gha-run-8013785905", "GitHubActionsDeploy"},
 		{"AssumedRole:AROA7XEQKRHRAS2T5BXBB:gha-run-1", "farah.haddad@acme-corp.example", "assumed-role/GitHubActionsDeploy/gha-run-1", "GitHubActionsDeploy"}, // as its calls are named
@@ -108,9 +110,55 @@ func TestCreatedByNamesTheRole(t *testing.T) {
 		{"AssumedRole:AROAHACSG4F3WV2BPMCA2:botocore-1", "role/AWSReservedSSO_ReadOnlyAccess_2f78ad3c09637ffb", "assumed-role/AWSReservedSSO_ReadOnlyAccess_2f78ad3c09637ffb/botocore-1", "AWSReservedSSO_ReadOnlyAccess_2f78ad3c09637ffb"},
 		{"AssumedRole:AROAUNSEEN:deploy-7", "role AROAUNSEEN", "assumed-role/AROAUNSEEN/deploy-7", ""},
 	} {
-		got := a.Attribute(acct, "vol-0old", day(20), tc.createdBy, nil)
+		got := a.Attribute(acct, "vol-0old", day(20), Clues{CreatedBy: tc.createdBy})
 		if got.Principal != tc.principal || got.Creator != tc.creator || got.Method != MethodCreatedByTag || got.role != tc.role {
 			t.Errorf("%s: got %q (creator %q, role %q) by %s, want %q (creator %q, role %q)", tc.createdBy, got.Principal, got.Creator, got.role, got.Method, tc.principal, tc.creator, tc.role)
+		}
+	}	// A creating call names its session as the tag does, also through CloudFormation.
+	for id, want := range map[string]string{"i-01": "assumed-role/GitHubActionsDeploy/gha-run-1", "i-03": "assumed-role/GitHubActionsDeploy/gha-run-2", "i-02": ""} {
+		if got := a.Attribute(acct, id, day(20), Clues{}); got.Method != MethodCreation || got.Creator != want {
+			t.Errorf("%s: creator %q by %s, want %q", id, got.Creator, got.Method, want)
+		}
+	}
+}
+
+// TestServiceTagsNameTheGroupsCreator: what Auto Scaling creates for a
+// group, and CloudFormation for a stack, with no creating call in the trail
+// (an instance's root volume; any row of a report without resource IDs),
+// is tagged with the service's session and the group or stack: its cost
+// goes to whoever created that, as the instances' does.
+func TestServiceTagsNameTheGroupsCreator(t *testing.T) {
+	const acct = "517047402216"
+	const autoScaling = "AssumedRole:AROAMON5YYJZ5WINBDIRB:AutoScaling"
+	creators := []Creator{
+		{ResourceID: "web-asg", Type: typeASG, Account: acct, Region: "us-east-1", Time: day(1), EventID: "e-asg", Principal: "ivan@acme-corp.example", Role: "Admin"},
+		{ResourceID: "web-asg", Type: typeASG, Account: acct, Region: "eu-west-1", Time: day(2), EventID: "e-asg-eu", Principal: "dana@acme-corp.example"},
+		{ResourceID: "orders", Type: typeStack, Account: acct, Region: "us-east-1", Time: day(1), EventID: "e-stack", Principal: "role/GitHubActionsDeploy"},
+		{ResourceID: "i-0asg", Type: "AWS::EC2::Instance", Account: acct, Region: "us-east-1", Time: day(1), Principal: "autoscaling.amazonaws.com",
+			PrincipalID: "AROAMON5YYJZ5WINBDIRB:AutoScaling", Role: "AWSServiceRoleForAutoScaling", Service: "autoscaling.amazonaws.com"},
+	}
+	a := NewAttributor(creators, nil)
+	for _, tc := range []struct {
+		name, id          string
+		clues             Clues
+		principal, method string
+		via, creator      string
+	}{
+		{"a root volume", "vol-0root", Clues{Region: "us-east-1", CreatedBy: autoScaling, ASG: "web-asg"},
+			"ivan@acme-corp.example", MethodParentASG, typeASG + " web-asg", "autoscaling.amazonaws.com"},
+		{"the group of its region", "vol-0root", Clues{Region: "eu-west-1", CreatedBy: autoScaling, ASG: "web-asg"},
+			"dana@acme-corp.example", MethodParentASG, typeASG + " web-asg", "autoscaling.amazonaws.com"},
+		{"no resource ID", "", Clues{Region: "us-east-1", CreatedBy: autoScaling, ASG: "web-asg"},
+			"ivan@acme-corp.example", MethodParentASG, typeASG + " web-asg", "autoscaling.amazonaws.com"},
+		{"the group's tag alone", "", Clues{Region: "us-east-1", ASG: "web-asg"}, "ivan@acme-corp.example", MethodParentASG, typeASG + " web-asg", ""},
+		{"a stack's resource", "vol-0stack", Clues{Region: "us-east-1", Stack: "orders"}, "role/GitHubActionsDeploy", MethodParentStack, typeStack + " orders", ""},
+		{"a person's tag wins", "vol-0mine", Clues{Region: "us-east-1", CreatedBy: "IAMUser:AIDAHANK:hank", ASG: "web-asg"}, "hank", MethodCreatedByTag, "", ""},
+		{"an unknown group: the service", "vol-0other", Clues{Region: "us-east-1", CreatedBy: autoScaling, ASG: "gone-asg"}, "autoscaling.amazonaws.com", MethodCreatedByTag, "", "assumed-role/AWSServiceRoleForAutoScaling/AutoScaling"},
+		{"an unknown group alone", "", Clues{Region: "us-east-1", ASG: "gone-asg"}, LabelUnattributed, MethodUnattributed, "", ""},
+	} {
+		got := a.Attribute(acct, tc.id, day(20), tc.clues)
+		if got.Principal != tc.principal || got.Method != tc.method || got.Via != tc.via || got.Creator != tc.creator {
+			t.Errorf("%s: got %q by %s via %q (creator %q), want %q by %s via %q (creator %q)", tc.name, got.Principal, got.Method, got.Via, got.Creator, tc.principal, tc.method, tc.via, tc.creator)
 		}
 	}
 }

@@ -152,55 +152,33 @@ type Reporter struct {
 	store *Store
 	idx   Querier
 
-	// The creation events are read once per reporter: a page that shows
-	// several reports would otherwise scan the index for each. Their index
-	// is made once per owner tag: it took half of the cost page's report by
-	// tag (make bench's month: about 150 of 300 ms).
-	mu          sync.Mutex
-	creators    []Creator
-	roles       map[string]string
-	loaded      bool
-	attributors map[string]*Attributor
+	// The creation events are read, and their Attributor made, once per
+	// reporter: a page that shows several reports would otherwise scan the
+	// index for each, and making the Attributor took half of the cost page's
+	// report by tag (make bench's month: about 150 of 300 ms).
+	mu     sync.Mutex
+	attrib *Attributor
 }
 
-// loadCreators returns the index's creation events and roles, read on
-// first use. Safe for concurrent use; a failed read is tried again next
-// time.
-func (r *Reporter) loadCreators(ctx context.Context) ([]Creator, map[string]string, error) {
+// attributor returns the Attributor of the index's creation events and
+// roles, read on first use. Safe for concurrent use; a failed read is tried
+// again next time. An Attributor is read only once made, so reports may
+// share it.
+func (r *Reporter) attributor(ctx context.Context) (*Attributor, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if !r.loaded {
-		c, err := LoadCreators(ctx, r.idx)
+	if r.attrib == nil {
+		creators, err := LoadCreators(ctx, r.idx)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		roles, err := LoadRoles(ctx, r.idx)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		r.creators, r.roles, r.loaded = c, roles, true
+		r.attrib = NewAttributor(creators, roles)
 	}
-	return r.creators, r.roles, nil
-}
-
-// attributor returns the creators' Attributor for ownerTag, made on first
-// use. An Attributor is read only once made, so reports may share it.
-func (r *Reporter) attributor(ctx context.Context, ownerTag string) (*Attributor, error) {
-	creators, roles, err := r.loadCreators(ctx)
-	if err != nil {
-		return nil, err
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if a := r.attributors[ownerTag]; a != nil {
-		return a, nil
-	}
-	a := NewAttributor(creators, roles, ownerTag)
-	if r.attributors == nil {
-		r.attributors = map[string]*Attributor{}
-	}
-	r.attributors[ownerTag] = a
-	return a, nil
+	return r.attrib, nil
 }
 
 // NewReporter returns a reporter. It reads the index's creation events once,
@@ -267,7 +245,7 @@ func (r *Reporter) open(ctx context.Context, cfg ReportConfig) (*session, error)
 	if len(conds) > 0 {
 		s.where = " WHERE " + strings.Join(conds, " AND ")
 	}
-	if s.attrib, err = r.attributor(ctx, cfg.OwnerTag); err != nil {
+	if s.attrib, err = r.attributor(ctx); err != nil {
 		s.close()
 		return nil, err
 	}
@@ -338,7 +316,7 @@ func (s *session) attribute(ctx context.Context, ownerTag string) error {
 	if s.where != "" {
 		where = s.where + " AND resource_id IS NOT NULL"
 	}
-	rows, err := s.conn.QueryContext(ctx, "SELECT usage_account, resource_id, max(created_by), "+owner+
+	rows, err := s.conn.QueryContext(ctx, "SELECT usage_account, resource_id, max(region), max(created_by), max(asg_name), max(stack_name), "+owner+
 		" FROM "+s.from+where+" GROUP BY 1, 2", args...)
 	if err != nil {
 		return fmt.Errorf("read cost resources: %w", err)
@@ -349,31 +327,30 @@ func (s *session) attribute(ctx context.Context, ownerTag string) error {
 	}
 	var all []res
 	for rows.Next() {
-		var account, id, createdBy, ownerV sql.NullString
-		if err := rows.Scan(&account, &id, &createdBy, &ownerV); err != nil {
+		var account, id string
+		var region, createdBy, asg, stack, ownerV sql.NullString
+		if err := rows.Scan(&account, &id, &region, &createdBy, &asg, &stack, &ownerV); err != nil {
 			rows.Close()
 			return err
 		}
-		var tags map[string]string
-		if ownerV.Valid {
-			tags = map[string]string{tagKey(ownerTag): ownerV.String}
-		}
-		all = append(all, res{account.String, id.String, s.attrib.Spans(account.String, id.String, createdBy.String, tags)})
+		clues := Clues{Region: region.String, CreatedBy: createdBy.String, ASG: asg.String, Stack: stack.String, Owner: ownerV.String}
+		all = append(all, res{account, id, s.attrib.Spans(account, id, clues)})
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	// Rows without a resource ID but with an aws:createdBy tag (a NAT
-	// gateway's hours, every row of a report exported without resource IDs)
-	// are someone's resource, not support or tax: the tag is all that
-	// names whose. They get rows of attr of their own, by the tag's value.
-	byTag, err := s.createdByWithoutResource(ctx)
+	// Rows without a resource ID but with the tags AWS puts on what it
+	// creates (a NAT gateway's hours, every row of a report exported
+	// without resource IDs) are someone's resource, not support or tax: the
+	// tags are all that name whose. They get rows of attr of their own.
+	tagged, err := s.taggedWithoutResource(ctx)
 	if err != nil {
 		return err
 	}
 	if _, err := s.conn.ExecContext(ctx, `CREATE TABLE attr (aid INTEGER, usage_account VARCHAR, resource_id VARCHAR, span_from TIMESTAMP, span_to TIMESTAMP,
-		principal VARCHAR, method VARCHAR, creator VARCHAR, event_id VARCHAR, via VARCHAR, creator_id VARCHAR, created_by VARCHAR, role VARCHAR)`); err != nil {
+		principal VARCHAR, method VARCHAR, creator VARCHAR, event_id VARCHAR, via VARCHAR, creator_id VARCHAR, role VARCHAR,
+		region VARCHAR, created_by VARCHAR, asg_name VARCHAR, stack_name VARCHAR)`); err != nil {
 		return err
 	}
 	// Unbounded spans get far-off bounds, so that the join is a plain range.
@@ -395,16 +372,18 @@ func (s *session) attribute(ctx context.Context, ownerTag string) error {
 					to = hi
 				}
 				a := sp.Attribution
-				if err := app.AppendRow(aid, r.account, r.id, from, to, a.Principal, a.Method, a.Creator, a.EventID, a.Via, a.creatorID, nil, a.role); err != nil {
+				if err := app.AppendRow(aid, r.account, r.id, from, to, a.Principal, a.Method, a.Creator, a.EventID, a.Via, a.creatorID, a.role,
+					nil, nil, nil, nil); err != nil {
 					app.Close()
 					return err
 				}
 			}
 		}
-		for _, createdBy := range byTag {
+		for _, t := range tagged {
 			aid++
-			a := s.attrib.Attribute("", "", time.Time{}, createdBy, nil)
-			if err := app.AppendRow(aid, nil, nil, lo, hi, a.Principal, a.Method, a.Creator, a.EventID, a.Via, a.creatorID, createdBy, a.role); err != nil {
+			a := s.attrib.Attribute(t.account, "", time.Time{}, t.clues)
+			if err := app.AppendRow(aid, t.account, nil, lo, hi, a.Principal, a.Method, a.Creator, a.EventID, a.Via, a.creatorID, a.role,
+				orNull(t.clues.Region), orNull(t.clues.CreatedBy), orNull(t.clues.ASG), orNull(t.clues.Stack)); err != nil {
 				app.Close()
 				return err
 			}
@@ -413,18 +392,43 @@ func (s *session) attribute(ctx context.Context, ownerTag string) error {
 	})
 }
 
-// createdByWithoutResource lists the aws:createdBy values of the selected
-// rows that have no resource ID.
-func (s *session) createdByWithoutResource(ctx context.Context) ([]string, error) {
-	where := " WHERE resource_id IS NULL AND created_by IS NOT NULL"
+// taggedRows are the selected rows without a resource ID that share an
+// account, a region and AWS's tags.
+type taggedRows struct {
+	account string
+	clues   Clues
+}
+
+// taggedWithoutResource lists the accounts, regions and AWS tags of the
+// selected rows that have no resource ID but some of AWS's tags.
+func (s *session) taggedWithoutResource(ctx context.Context) ([]taggedRows, error) {
+	cond := " resource_id IS NULL AND (created_by IS NOT NULL OR asg_name IS NOT NULL OR stack_name IS NOT NULL)"
+	where := " WHERE" + cond
 	if s.where != "" {
-		where = s.where + " AND resource_id IS NULL AND created_by IS NOT NULL"
+		where = s.where + " AND" + cond
 	}
-	rows, err := s.conn.QueryContext(ctx, "SELECT DISTINCT created_by FROM "+s.from+where+" ORDER BY 1", s.args...)
+	rows, err := s.conn.QueryContext(ctx, "SELECT DISTINCT usage_account, region, created_by, asg_name, stack_name FROM "+s.from+where+" ORDER BY ALL", s.args...)
 	if err != nil {
 		return nil, fmt.Errorf("read cost rows without a resource: %w", err)
 	}
-	return stringColumn(rows)
+	defer rows.Close()
+	var out []taggedRows
+	for rows.Next() {
+		var account, region, createdBy, asg, stack sql.NullString
+		if err := rows.Scan(&account, &region, &createdBy, &asg, &stack); err != nil {
+			return nil, err
+		}
+		out = append(out, taggedRows{account.String, Clues{Region: region.String, CreatedBy: createdBy.String, ASG: asg.String, Stack: stack.String}})
+	}
+	return out, rows.Err()
+}
+
+// orNull is s, or NULL when it is empty, for the appender.
+func orNull(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 // joined is the selected rows with their attribution.
@@ -434,7 +438,7 @@ func (s *session) joined(measure string) string {
 		col = "c.amortized_cost"
 	}
 	// a is a resource's attribution, t that of a row without a resource by
-	// its aws:createdBy tag.
+	// its account, region and AWS's tags.
 	return fmt.Sprintf(`(SELECT c.*, %s AS amount,
 		coalesce(a.principal, t.principal, CASE WHEN c.resource_id IS NULL THEN '%s' ELSE '%s' END) AS principal,
 		coalesce(a.method, t.method, CASE WHEN c.resource_id IS NULL THEN '%s' ELSE '%s' END) AS method,
@@ -442,8 +446,16 @@ func (s *session) joined(measure string) string {
 		coalesce(a.role, t.role) AS role
 		FROM %s c LEFT JOIN attr a ON a.usage_account = c.usage_account AND a.resource_id = c.resource_id
 		  AND c.usage_start >= a.span_from AND c.usage_start < a.span_to
-		LEFT JOIN attr t ON t.created_by = c.created_by AND c.resource_id IS NULL AND t.resource_id IS NULL%s)`,
-		col, LabelShared, LabelUnattributed, MethodShared, MethodUnattributed, s.from, s.where)
+		LEFT JOIN attr t ON t.resource_id IS NULL AND %s = CASE WHEN c.resource_id IS NULL THEN %s END%s)`,
+		col, LabelShared, LabelUnattributed, MethodShared, MethodUnattributed, s.from, awsTags("t"), awsTags("c"), s.where)
+}
+
+// awsTags is the SQL of one value that holds the account, region and AWS's
+// tags of a row of table alias, by which a row without a resource ID is
+// attributed: one join key, computed for those rows alone.
+func awsTags(alias string) string {
+	return fmt.Sprintf(`concat_ws(chr(31), coalesce(%[1]s.usage_account, ''), coalesce(%[1]s.region, ''),
+		coalesce(%[1]s.created_by, ''), coalesce(%[1]s.asg_name, ''), coalesce(%[1]s.stack_name, ''))`, alias)
 }
 
 // reportTagKey is a tag's key as -by tag: takes it: bare (team, user:team)

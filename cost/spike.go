@@ -359,7 +359,7 @@ func (s *session) attributionAt(ctx context.Context, account, id string, t time.
 		WHERE usage_account IS NOT DISTINCT FROM ? AND resource_id = ? AND span_from <= ? AND ? < span_to
 		ORDER BY span_from DESC LIMIT 1`, account, id, t, t).Scan(&a.Principal, &a.Method, &creator, &eventID, &via)
 	if errors.Is(err, sql.ErrNoRows) {
-		return s.attrib.Attribute(account, id, t, "", nil), nil
+		return s.attrib.Attribute(account, id, t, Clues{}), nil
 	}
 	if err != nil {
 		return a, fmt.Errorf("spike resource attribution: %w", err)
