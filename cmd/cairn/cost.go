@@ -141,6 +141,12 @@ func printImport(e *env, res *cost.ImportResult, quiet bool) {
 		fmt.Fprintf(e.stdout, "%s%s %s: %d rows, total %s, %d rejected", p.Period.Period, cost.PayersText(p.Payers), p.Format, p.Rows, p.Total, p.Rejected)
 		if r := p.Replaced; r != nil {
 			fmt.Fprintf(e.stdout, "; replaced the import of %s (%s, %d rows, total %s)\n", r.Imported.Format(time.RFC3339), r.Format, r.Rows, r.Total)
+			if p.Rows*2 < r.Rows {
+				// A period comes from one report at a time: a file of part of
+				// the month, imported alone, is the whole month now.
+				fmt.Fprintf(e.stderr, "cairn cost: %s%s now holds %d rows where the import it replaced held %d; if the files imported are part of the month's report, import the whole report again\n",
+					p.Period.Period, cost.PayersText(p.Payers), p.Rows, r.Rows)
+			}
 		} else {
 			fmt.Fprintln(e.stdout, "; new")
 		}

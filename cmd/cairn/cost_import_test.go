@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bufio"
+	"compress/gzip"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -59,6 +61,19 @@ func TestCostImport(t *testing.T) {
 	if len(out.Imported) != 1 || out.Imported[0].Format != "focus-1.0-csv" || out.Imported[0].Total != total ||
 		out.Imported[0].Replaced == nil || out.Imported[0].Replaced.Format != "cur-legacy-csv" {
 		t.Errorf("json import: %+v, want the total %s", out.Imported, total)
+	}
+
+	// Part of the month's report, alone: the month is that part now, and a
+	// line on stderr says so.
+	focusFiles, _ := filepath.Glob(filepath.Join(costDir, "focus", "*", "data", "*", "*.csv.gz"))
+	if len(focusFiles) == 0 {
+		t.Fatalf("no FOCUS file under %s", costDir)
+	}
+	part := filepath.Join(t.TempDir(), "part.csv")
+	os.WriteFile(part, firstLines(t, focusFiles[0], 11), 0o644)
+	r = runCairn(t, nil, "cost", "import", "-data", data, part)
+	if r.code != 0 || !regexp.MustCompile(`cairn cost: 2026-03 \(payer \d{12}\) now holds 10 rows where the import it replaced held \d+; if the files imported are part of the month's report, import the whole report again\n`).MatchString(r.stderr) {
+		t.Errorf("import of part of the month: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 
 	// A file that is no cost report: exit status 1, the rest imported.
@@ -194,4 +209,25 @@ func TestCostReportArguments(t *testing.T) {
 			t.Errorf("principal %q: a role named after whoever used it", row.Key)
 		}
 	}
+}
+
+// firstLines is the first n lines of a gzip file.
+func firstLines(t *testing.T, path string, n int) []byte {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []byte
+	sc := bufio.NewScanner(zr)
+	sc.Buffer(nil, 1<<20)
+	for i := 0; i < n && sc.Scan(); i++ {
+		out = append(append(out, sc.Bytes()...), '\n')
+	}
+	return out
 }
