@@ -114,7 +114,8 @@ func TestCreatedByNamesTheRole(t *testing.T) {
 		if got.Principal != tc.principal || got.Creator != tc.creator || got.Method != MethodCreatedByTag || got.role != tc.role {
 			t.Errorf("%s: got %q (creator %q, role %q) by %s, want %q (creator %q, role %q)", tc.createdBy, got.Principal, got.Creator, got.role, got.Method, tc.principal, tc.creator, tc.role)
 		}
-	} // A creating call names its session as the tag does, also through CloudFormation.
+	}
+	// A creating call names its session as the tag does, also through CloudFormation.
 	for id, want := range map[string]string{"i-01": "assumed-role/GitHubActionsDeploy/gha-run-1", "i-03": "assumed-role/GitHubActionsDeploy/gha-run-2", "i-02": ""} {
 		if got := a.Attribute(acct, id, day(20), Clues{}); got.Method != MethodCreation || got.Creator != want {
 			t.Errorf("%s: creator %q by %s, want %q", id, got.Creator, got.Method, want)
