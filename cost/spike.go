@@ -320,18 +320,35 @@ func (s *session) explain(ctx context.Context, events Searcher, sp *Spike, step 
 		r.Calls = calls
 	}
 	sp.Resources, sp.MoreResources = res, rising-len(res)
-	sp.Creators, err = s.spikeCreators(ctx, rises, args, sp.Start)
+	// Rows without a resource ID rise too (every row of a report exported
+	// without them): by their account, region and AWS's tags, as the
+	// reports attribute them.
+	taggedWhere := s.usageWhere(step) + " AND resource_id IS NULL AND (created_by IS NOT NULL OR asg_name IS NOT NULL OR stack_name IS NOT NULL)"
+	taggedArgs := append([]any{sp.Start, sp.End, periods, sp.Start.Add(-step), sp.Start}, s.args...)
+	taggedRises := fmt.Sprintf(`SELECT %s AS tags,
+		        sum(CASE WHEN usage_start >= ? AND usage_start < ? THEN cost ELSE 0 END) -
+		        ? * sum(CASE WHEN usage_start >= ? AND usage_start < ? THEN cost ELSE 0 END) AS rise
+		      FROM %s c%s GROUP BY 1`, awsTags("c"), s.from, taggedWhere)
+	sp.Creators, err = s.spikeCreators(ctx, rises, args, taggedRises, taggedArgs, sp.Start)
 	return err
 }
 
 // spikeCreators gathers the resources that rose (rises, with its
-// arguments) by their attribution at t, as attributionAt reads it.
-func (s *session) spikeCreators(ctx context.Context, rises string, args []any, t time.Time) ([]SpikeCreator, error) {
-	q := fmt.Sprintf(`SELECT coalesce(a.principal, '%s'), coalesce(a.method, '%s'), coalesce(a.event_id, ''), count(*), CAST(sum(r.rise) AS VARCHAR)
-		FROM (%s) r LEFT JOIN attr a ON a.usage_account IS NOT DISTINCT FROM r.usage_account AND a.resource_id = r.resource_id
-		  AND a.span_from <= ? AND ? < a.span_to
-		WHERE r.rise > 0 GROUP BY 1, 2, 3 ORDER BY sum(r.rise) DESC, 1, 2, 3`, LabelUnattributed, MethodUnattributed, rises)
-	rows, err := s.conn.QueryContext(ctx, q, append(slices.Clone(args), t, t)...)
+// arguments) by their attribution at t, as attributionAt reads it, and the
+// rows without a resource that rose (taggedRises) by theirs; Resources
+// counts the former alone.
+func (s *session) spikeCreators(ctx context.Context, rises string, args []any, taggedRises string, taggedArgs []any, t time.Time) ([]SpikeCreator, error) {
+	q := fmt.Sprintf(`SELECT coalesce(principal, '%s'), coalesce(method, '%s'), coalesce(event_id, ''), count(resource_id), CAST(sum(rise) AS VARCHAR)
+		FROM (SELECT r.resource_id, r.rise, a.principal, a.method, a.event_id
+		        FROM (%s) r LEFT JOIN attr a ON a.usage_account IS NOT DISTINCT FROM r.usage_account AND a.resource_id = r.resource_id
+		          AND a.span_from <= ? AND ? < a.span_to
+		        WHERE r.rise > 0
+		      UNION ALL
+		      SELECT NULL, r.rise, a.principal, a.method, a.event_id
+		        FROM (%s) r LEFT JOIN attr a ON a.resource_id IS NULL AND %s = r.tags
+		        WHERE r.rise > 0)
+		GROUP BY 1, 2, 3 ORDER BY sum(rise) DESC, 1, 2, 3`, LabelUnattributed, MethodUnattributed, rises, taggedRises, awsTags("a"))
+	rows, err := s.conn.QueryContext(ctx, q, append(append(slices.Clone(args), t, t), taggedArgs...)...)
 	if err != nil {
 		return nil, fmt.Errorf("spike creators: %w", err)
 	}

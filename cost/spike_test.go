@@ -136,6 +136,47 @@ func TestSpikeResources(t *testing.T) {
 	}
 }
 
+// TestSpikeWithoutResourceIDs: a report exported without resource IDs
+// lists no resource, but its rows' aws:createdBy tags still say whose the
+// rise is.
+func TestSpikeWithoutResourceIDs(t *testing.T) {
+	var resources []string
+	for i := range 20 {
+		resources = append(resources, fmt.Sprintf("i-fleet-%02d", i))
+	}
+	path := hourlyCUR(t, append(resources, "i-base"), 120, func(id string, h int) float64 {
+		if id == "i-base" || h >= 96 && h < 106 {
+			return 1
+		}
+		return 0
+	})
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	for i := 1; i < len(lines); i++ {
+		f := strings.Split(lines[i], ",")
+		f[8] = "" // lineItem/ResourceId
+		lines[i] = strings.Join(f, ",")
+	}
+	os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+	store := newStore(t)
+	importInto(t, store, path)
+	spikes, err := NewReporter(store, emptyIndex{}).Spikes(context.Background(), nil, DefaultSpikeConfig())
+	if err != nil || len(spikes) == 0 {
+		t.Fatalf("spikes %+v, %v", spikes, err)
+	}
+	sp := spikes[0]
+	var creators []string
+	for _, c := range sp.Creators {
+		creators = append(creators, fmt.Sprintf("%s by %s: %d +%s", c.Principal, c.Method, c.Resources, c.Increase))
+	}
+	if want := []string{"hank by tag:aws:createdBy: 0 +200"}; len(sp.Resources) != 0 || !slices.Equal(creators, want) {
+		t.Errorf("resources %+v, creators %q; want none and %q", sp.Resources, creators, want)
+	}
+}
+
 // callLog answers a search by resource and time range from a list of calls.
 type callLog []cairn.Event
 

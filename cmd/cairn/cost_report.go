@@ -299,6 +299,14 @@ func printSpike(e *env, sp cost.Spike) {
 		sp.Start.UTC().Format("2006-01-02 15:04Z"), sp.End.UTC().Format("2006-01-02 15:04Z"), money(sp.Increase), currency, span,
 		money(sp.Baseline), perPeriod(unit), money(sp.Peak), perPeriod(unit))
 	if len(sp.Resources) == 0 {
+		// A report without resource IDs: AWS's tags on its rows are all
+		// that says whose the rise is.
+		if len(sp.Creators) == 0 {
+			fmt.Fprintln(e.stdout, "  its rows name no resource and no creator (aws:createdBy): create the cost report with \"Include resource IDs\" and activate the aws:createdBy tag")
+			return
+		}
+		fmt.Fprintf(e.stdout, "  its rows name no resource; by AWS's tags on them, the rise over those %s goes to:\n", span)
+		printSpikeCreators(e, sp.Creators)
 		return
 	}
 	fmt.Fprintf(e.stdout, "  the resources that rose most, by what each cost over those %s above its %s before:\n", span, unit)
@@ -313,22 +321,32 @@ func printSpike(e *env, sp cost.Spike) {
 	}
 	if len(sp.Creators) > 1 || sp.MoreResources > 0 {
 		fmt.Fprintf(e.stdout, "  every resource that rose, by whom its cost goes to:\n")
-		const shown = 6
-		var rest []string
-		for i, c := range sp.Creators {
-			if i >= shown {
-				rest = append(rest, c.Increase)
-				continue
-			}
-			call := ""
-			if c.EventID != "" {
-				call = ", event " + c.EventID
-			}
-			fmt.Fprintf(e.stdout, "    %s by %s%s: %d %s, +%s\n", c.Principal, c.Method, call, c.Resources, plural(c.Resources, "resource", "resources"), money(c.Increase))
+		printSpikeCreators(e, sp.Creators)
+	}
+}
+
+// printSpikeCreators prints the first of a spike's creators and what the
+// others add up to.
+func printSpikeCreators(e *env, creators []cost.SpikeCreator) {
+	const shown = 6
+	var rest []string
+	for i, c := range creators {
+		if i >= shown {
+			rest = append(rest, c.Increase)
+			continue
 		}
-		if len(rest) > 0 {
-			fmt.Fprintf(e.stdout, "    and %d more, +%s (-format json lists them)\n", len(rest), money(cost.SumAmounts(rest...)))
+		call := ""
+		if c.EventID != "" {
+			call = ", event " + c.EventID
 		}
+		resources := ""
+		if c.Resources > 0 {
+			resources = fmt.Sprintf(" %d %s,", c.Resources, plural(c.Resources, "resource", "resources"))
+		}
+		fmt.Fprintf(e.stdout, "    %s by %s%s:%s +%s\n", c.Principal, c.Method, call, resources, money(c.Increase))
+	}
+	if len(rest) > 0 {
+		fmt.Fprintf(e.stdout, "    and %d more, together +%s (-format json lists them)\n", len(rest), money(cost.SumAmounts(rest...)))
 	}
 }
 

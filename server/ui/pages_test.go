@@ -51,7 +51,7 @@ func TestNumbersHaveSeparators(t *testing.T) {
 // table shows lists the others on the page, folded, not only their count.
 func TestSpikeListsEveryCreator(t *testing.T) {
 	u := New(Config{})
-	sp := cost.Spike{Granularity: "day", Increase: "100.00"}
+	sp := cost.Spike{Granularity: "day", Increase: "100.00", Resources: []cost.SpikeResource{{ResourceID: "i-0", Increase: "10.00"}}, MoreResources: 9}
 	for i := range 10 {
 		sp.Creators = append(sp.Creators, cost.SpikeCreator{Principal: fmt.Sprintf("launcher-%02d", i), Method: "creation-event", Resources: 1, Increase: "10.00"})
 	}
@@ -65,8 +65,31 @@ func TestSpikeListsEveryCreator(t *testing.T) {
 			t.Errorf("the spike does not list %s among the others:\n%s", want, body)
 		}
 	}
-	if !strings.Contains(body, "and 2 more, below</td><td class=\"num\">20.00") {
+	if !strings.Contains(body, "and 2 more (listed below), together</td><td class=\"num\">20.00") {
 		t.Errorf("the spike's table does not count the others and their increase:\n%s", body)
+	}
+}
+
+// TestSpikeWithoutResources: a spike of a report without resource IDs says
+// so, and whose the rise is by AWS's tags on its rows.
+func TestSpikeWithoutResources(t *testing.T) {
+	u := New(Config{})
+	for _, c := range []struct {
+		creators []cost.SpikeCreator
+		want     string
+	}{
+		{[]cost.SpikeCreator{{Principal: "hank", Method: "tag:aws:createdBy", Increase: "200.00"}}, "Its rows name no resource; by AWS's tags on them, the rise goes to:"},
+		{nil, `Its rows name no resource and no creator: create the cost report with "Include resource IDs"`},
+	} {
+		sp := cost.Spike{Granularity: "hour", Increase: "200.00", Creators: c.creators}
+		w := httptest.NewRecorder()
+		u.render(w, httptest.NewRequest("GET", "/cost", nil), 200, "cost", &session{keyID: "k", csrf: "c"},
+			map[string]any{"Title": "Cost", "Month": "2026-03", "Spikes": []cost.Spike{sp}})
+		body := w.Body.String()
+		if !strings.Contains(body, c.want) || strings.Contains(body, "<th scope=\"col\">calls before</th>") ||
+			(c.creators != nil && !strings.Contains(body, "hank")) {
+			t.Errorf("creators %v: the spike does not say %q:\n%s", c.creators, c.want, body)
+		}
 	}
 }
 
