@@ -350,12 +350,12 @@ func (s *session) attribute(ctx context.Context, ownerTag string) error {
 	}
 	if _, err := s.conn.ExecContext(ctx, `CREATE TABLE attr (aid INTEGER, usage_account VARCHAR, resource_id VARCHAR, span_from TIMESTAMP, span_to TIMESTAMP,
 		principal VARCHAR, method VARCHAR, creator VARCHAR, event_id VARCHAR, via VARCHAR, creator_id VARCHAR, role VARCHAR,
-		region VARCHAR, created_by VARCHAR, asg_name VARCHAR, stack_name VARCHAR)`); err != nil {
+		region VARCHAR, created_by VARCHAR, asg_name VARCHAR, stack_name VARCHAR, tags VARCHAR)`); err != nil {
 		return err
 	}
 	// Unbounded spans get far-off bounds, so that the join is a plain range.
 	lo, hi := time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
-	return s.conn.Raw(func(dc any) error {
+	err = s.conn.Raw(func(dc any) error {
 		app, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", "attr")
 		if err != nil {
 			return err
@@ -373,7 +373,7 @@ func (s *session) attribute(ctx context.Context, ownerTag string) error {
 				}
 				a := sp.Attribution
 				if err := app.AppendRow(aid, r.account, r.id, from, to, a.Principal, a.Method, a.Creator, a.EventID, a.Via, a.creatorID, a.role,
-					nil, nil, nil, nil); err != nil {
+					nil, nil, nil, nil, nil); err != nil {
 					app.Close()
 					return err
 				}
@@ -383,13 +383,18 @@ func (s *session) attribute(ctx context.Context, ownerTag string) error {
 			aid++
 			a := s.attrib.Attribute(t.account, "", time.Time{}, t.clues)
 			if err := app.AppendRow(aid, t.account, nil, lo, hi, a.Principal, a.Method, a.Creator, a.EventID, a.Via, a.creatorID, a.role,
-				orNull(t.clues.Region), orNull(t.clues.CreatedBy), orNull(t.clues.ASG), orNull(t.clues.Stack)); err != nil {
+				orNull(t.clues.Region), orNull(t.clues.CreatedBy), orNull(t.clues.ASG), orNull(t.clues.Stack), nil); err != nil {
 				app.Close()
 				return err
 			}
 		}
 		return app.Close()
 	})
+	if err != nil {
+		return err
+	}
+	_, err = s.conn.ExecContext(ctx, "UPDATE attr SET tags = "+awsTags("attr")+" WHERE resource_id IS NULL")
+	return err
 }
 
 // taggedRows are the selected rows without a resource ID that share an
@@ -437,22 +442,21 @@ func (s *session) joined(measure string) string {
 	if measure == MeasureAmortized {
 		col = "c.amortized_cost"
 	}
-	// a is a resource's attribution, t that of a row without a resource by
-	// its account, region and AWS's tags.
+	// a is the attribution of the row's resource or, for a row without one,
+	// of its account, region and AWS's tags: one join, whose key a row with
+	// a resource ID computes nothing for.
 	return fmt.Sprintf(`(SELECT c.*, %s AS amount,
-		coalesce(a.principal, t.principal, CASE WHEN c.resource_id IS NULL THEN '%s' ELSE '%s' END) AS principal,
-		coalesce(a.method, t.method, CASE WHEN c.resource_id IS NULL THEN '%s' ELSE '%s' END) AS method,
-		coalesce(a.aid, t.aid) AS aid, coalesce(a.creator, t.creator) AS creator, a.event_id, a.via, a.creator_id,
-		coalesce(a.role, t.role) AS role
-		FROM %s c LEFT JOIN attr a ON a.usage_account = c.usage_account AND a.resource_id = c.resource_id
-		  AND c.usage_start >= a.span_from AND c.usage_start < a.span_to
-		LEFT JOIN attr t ON t.resource_id IS NULL AND %s = CASE WHEN c.resource_id IS NULL THEN %s END%s)`,
-		col, LabelShared, LabelUnattributed, MethodShared, MethodUnattributed, s.from, awsTags("t"), awsTags("c"), s.where)
+		coalesce(a.principal, CASE WHEN c.resource_id IS NULL THEN '%s' ELSE '%s' END) AS principal,
+		coalesce(a.method, CASE WHEN c.resource_id IS NULL THEN '%s' ELSE '%s' END) AS method,
+		a.aid, a.creator, a.event_id, a.via, a.creator_id, a.role
+		FROM %s c LEFT JOIN attr a ON a.usage_account = c.usage_account AND coalesce(a.resource_id, a.tags) = coalesce(c.resource_id, %s)
+		  AND c.usage_start >= a.span_from AND c.usage_start < a.span_to%s)`,
+		col, LabelShared, LabelUnattributed, MethodShared, MethodUnattributed, s.from, awsTags("c"), s.where)
 }
 
 // awsTags is the SQL of one value that holds the account, region and AWS's
 // tags of a row of table alias, by which a row without a resource ID is
-// attributed: one join key, computed for those rows alone.
+// attributed (attr's tags).
 func awsTags(alias string) string {
 	return fmt.Sprintf(`concat_ws(chr(31), coalesce(%[1]s.usage_account, ''), coalesce(%[1]s.region, ''),
 		coalesce(%[1]s.created_by, ''), coalesce(%[1]s.asg_name, ''), coalesce(%[1]s.stack_name, ''))`, alias)

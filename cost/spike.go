@@ -345,9 +345,9 @@ func (s *session) spikeCreators(ctx context.Context, rises string, args []any, t
 		        WHERE r.rise > 0
 		      UNION ALL
 		      SELECT NULL, r.rise, a.principal, a.method, a.event_id
-		        FROM (%s) r LEFT JOIN attr a ON a.resource_id IS NULL AND %s = r.tags
+		        FROM (%s) r LEFT JOIN attr a ON a.tags = r.tags
 		        WHERE r.rise > 0)
-		GROUP BY 1, 2, 3 ORDER BY sum(rise) DESC, 1, 2, 3`, LabelUnattributed, MethodUnattributed, rises, taggedRises, awsTags("a"))
+		GROUP BY 1, 2, 3 ORDER BY sum(rise) DESC, 1, 2, 3`, LabelUnattributed, MethodUnattributed, rises, taggedRises)
 	rows, err := s.conn.QueryContext(ctx, q, append(append(slices.Clone(args), t, t), taggedArgs...)...)
 	if err != nil {
 		return nil, fmt.Errorf("spike creators: %w", err)
