@@ -60,9 +60,9 @@ func DefaultConfig() Config {
 // memoryPerThread is the engine's memory limit for each query thread when
 // Config.MemoryLimit is empty. Each JSON function over eventJson holds
 // the parsed records of a vector, about 25 MB, in each thread while it
-// runs, and so does each of the lake view's nested columns: a published
-// Lake query with six of them failed at 256MB on two threads, and ran at
-// 384MB.
+// runs, and so do the lake view's nested columns (one parse for them all):
+// a published Lake query that read six of them a parse each failed at
+// 256MB on two threads, and ran at 384MB.
 const memoryPerThread = 192 << 20
 
 // memoryLimit is the engine's memory limit: the one configured, or

@@ -169,7 +169,7 @@ func refineError(err error) error {
 		return fmt.Errorf("%w: %s (the size of a list is len(list))", cairn.ErrBadQuery, msg)
 	}
 	if strings.Contains(msg, "Out of Memory Error") {
-		return fmt.Errorf("%w: %s (the query engine's memory is bounded, 192MB a query thread unless cairn serve's -index.memory-limit says otherwise: aggregate before sorting, avoid DISTINCT over eventJson, and name fewer JSON functions and lake columns, each of which holds about 25 MB a thread)", cairn.ErrBadQuery, msg)
+		return fmt.Errorf("%w: %s (the query engine's memory is bounded, 192MB a query thread unless cairn serve's -index.memory-limit says otherwise: aggregate before sorting, avoid DISTINCT over eventJson, and name fewer JSON functions, each of which holds about 25 MB a thread)", cairn.ErrBadQuery, msg)
 	}
 	return fmt.Errorf("%w: %s", cairn.ErrBadQuery, msg)
 }
