@@ -142,7 +142,7 @@ func readOnlyStatement(ctx context.Context, c *sql.Conn, query string) error {
 		}
 		name, _ := node["function_name"].(string)
 		switch lower := strings.ToLower(name); {
-		case refusedScalarFunctions[lower]:
+		case refusedScalarFunctions[lower], lower == "current_setting" && namesAFolder(node):
 			refused = name
 		case unboundedScalarFunctions[lower]:
 			unbounded = name
@@ -167,7 +167,9 @@ func readOnlyStatement(ctx context.Context, c *sql.Conn, query string) error {
 // and change nothing. Those left out write files or logs, change settings
 // for later queries (enable_logging, enable_profiling), checkpoint, run
 // SQL given as text (query, json_execute_serialized_sql), or read other
-// formats, secrets or extensions.
+// formats, secrets or extensions; and duckdb_settings, whose values name
+// the server's folders (allowed_directories, secret_directory) to anyone
+// with an API key.
 var userTableFunctions = map[string]bool{
 	"range": true, "generate_series": true, "unnest": true, "repeat": true, "repeat_row": true,
 	"json_each": true, "json_tree": true, "glob": true,
@@ -175,13 +177,37 @@ var userTableFunctions = map[string]bool{
 	"parquet_file_metadata": true, "parquet_kv_metadata": true,
 	"duckdb_columns": true, "duckdb_constraints": true, "duckdb_databases": true, "duckdb_dependencies": true,
 	"duckdb_functions": true, "duckdb_indexes": true, "duckdb_keywords": true, "duckdb_schemas": true,
-	"duckdb_settings": true, "duckdb_tables": true, "duckdb_types": true, "duckdb_views": true,
+	"duckdb_tables": true, "duckdb_types": true, "duckdb_views": true,
 	"pragma_table_info": true, "pragma_version": true, "pragma_platform": true, "pragma_show": true,
 	"summary": true, "pg_timezone_names": true, "icu_calendar_names": true,
 }
 
 // refusedScalarFunctions are the scalar functions that change the engine.
 var refusedScalarFunctions = map[string]bool{"write_log": true, "nextval": true, "setseed": true}
+
+// namesAFolder reports whether a call of current_setting may read a
+// setting that names the server's files (allowed_directories,
+// secret_directory, temp_directory, extension repositories, log and
+// profiling paths): its argument is not a literal, or is such a name.
+func namesAFolder(call map[string]any) bool {
+	children, _ := call["children"].([]any)
+	if len(children) != 1 {
+		return true
+	}
+	arg, _ := children[0].(map[string]any)
+	value, _ := arg["value"].(map[string]any)
+	name, ok := value["value"].(string)
+	if arg["class"] != "CONSTANT" || !ok {
+		return true
+	}
+	name = strings.ToLower(name)
+	for _, part := range []string{"director", "path", "repository", "output", "file", "log"} {
+		if strings.Contains(name, part) {
+			return true
+		}
+	}
+	return false
+}
 
 // boundedFormat reports whether a call of printf or format pads to a
 // width it can be held to: its format is a literal, with no width of six
