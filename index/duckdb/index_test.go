@@ -918,6 +918,22 @@ func TestQueryValuesForPeople(t *testing.T) {
 	if len(tab.Rows) != 1 || !reflect.DeepEqual(tab.Rows[0], want) {
 		t.Errorf("rows %#v, want %#v", tab.Rows, want)
 	}
+	// A DECIMAL exactly, with its scale, wherever it is (Lake's results
+	// had the driver's struct of a decimal in a list).
+	tab, err = x.Query(context.Background(), `SELECT 3.10 AS a, 1001::DECIMAL(10,1) AS b, -0.05 AS c, [1.5, 2] AS l, {'a': 1.5} AS s, MAP {'k': 2.25} AS m`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = []any{"3.10", "1001.0", "-0.05", []any{"1.5", "2.0"}, map[string]any{"a": "1.5"}, map[string]any{"k": "2.25"}}
+	if len(tab.Rows) != 1 || !reflect.DeepEqual(tab.Rows[0], want) {
+		t.Errorf("decimals %#v, want %#v", tab.Rows, want)
+	}
+	// What the driver cannot hand over is said in cairn's words.
+	for _, q := range []string{"SELECT (1, 'x') AS pair", "SELECT ROW(1, 'x') AS r", "SELECT MAP {[1]: 2} AS m"} {
+		if _, err := x.Query(context.Background(), q); !errors.Is(err, cairn.ErrBadQuery) || strings.Contains(err.Error(), "database/sql") {
+			t.Errorf("%s: %v", q, err)
+		}
+	}
 }
 
 // TestFailedSignInIsAFailure: a failed console sign-in has an error

@@ -147,6 +147,15 @@ func refineError(err error) error {
 	if i := strings.IndexByte(msg, '\n'); i > 0 {
 		msg = msg[:i]
 	}
+	// The driver cannot hand over a struct without field names, nor a map
+	// whose keys are not of the types it reads; its words for that are its
+	// own.
+	if strings.Contains(msg, "database/sql/driver") && strings.Contains(msg, "empty name") {
+		return fmt.Errorf("%w: a row value without field names (ROW(…), or (a, b)) cannot be returned: name its fields ({'a': …, 'b': …}) or select them as columns", cairn.ErrBadQuery)
+	}
+	if strings.Contains(msg, "database/sql/driver") && strings.Contains(msg, "MAP key type not supported") {
+		return fmt.Errorf("%w: a MAP whose keys are not text or numbers cannot be returned: cast it to VARCHAR, or select its entries (map_entries)", cairn.ErrBadQuery)
+	}
 	if strings.Contains(msg, "Permission Error") || strings.Contains(msg, "disabled by configuration") ||
 		strings.Contains(msg, "configuration has been locked") {
 		return fmt.Errorf("%w: %s (cairn's SQL cannot read or write files, attach databases or change settings)", cairn.ErrQueryRefused, msg)
@@ -204,6 +213,28 @@ func finite(f float64) any {
 	return f
 }
 
+// decimalText writes a DECIMAL exactly, with as many places as its scale,
+// as Trino and DuckDB print one (3.10, 1001.0), and as text, which a JSON
+// number read as a float would not keep.
+func decimalText(d duckdb.Decimal) string {
+	if d.Value == nil {
+		return "0"
+	}
+	digits := new(big.Int).Abs(d.Value).String()
+	sign := ""
+	if d.Value.Sign() < 0 {
+		sign = "-"
+	}
+	scale := int(d.Scale)
+	if scale == 0 {
+		return sign + digits
+	}
+	if len(digits) <= scale {
+		digits = strings.Repeat("0", scale-len(digits)+1) + digits
+	}
+	return sign + digits[:len(digits)-scale] + "." + digits[len(digits)-scale:]
+}
+
 // plain converts engine values to JSON-friendly Go values.
 func plain(v any) any {
 	switch t := v.(type) {
@@ -232,6 +263,8 @@ func plain(v any) any {
 			out[k] = plain(x)
 		}
 		return out
+	case duckdb.Decimal:
+		return decimalText(t)
 	case duckdb.Interval:
 		return intervalText(t)
 	case duckdb.Union:
