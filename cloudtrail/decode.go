@@ -87,6 +87,11 @@ type record struct {
 	seen repeats // kept from record to record by the pool
 }
 
+// EventCategoryActivity is the eventCategory of the events applications
+// record through PutAuditEvents. CloudTrail keeps them in Lake alone: its
+// event history (LookupEvents) and its trails have none.
+const EventCategoryActivity = "ActivityAuditLog"
+
 // activityEventData is the eventData of an integration event, as CloudTrail
 // Lake stores it: the application's own who, what and from where.
 type activityEventData struct {

@@ -246,10 +246,14 @@ func (c *unusualBucket) settled(b int64) bool {
 }
 
 // DefaultInsightsSince is where Insights looks from when not told: 90 days
-// before the newest event, as far as CloudTrail's event history reaches;
-// zero when the index is empty.
+// before the newest CloudTrail record, as far as CloudTrail's event history
+// reaches; zero when the index has none. An application's event sent today
+// (PutAuditEvents), or an AWS Health event, does not move it: over an
+// archive of older logs, the Insights would all be before it.
 func DefaultInsightsSince(ctx context.Context, q Querier) (time.Time, error) {
-	t, err := q.Query(ctx, "SELECT epoch_us(max(eventTime)) FROM events")
+	t, err := q.Query(ctx, "SELECT epoch_us(max(eventTime)) FROM events WHERE coalesce(eventCategory, '') NOT IN ("+
+		cairn.SQLString(cloudtrail.EventCategoryHealth)+", "+cairn.SQLString(cloudtrail.EventCategoryStateChange)+", "+
+		cairn.SQLString(cloudtrail.EventCategoryActivity)+")")
 	if err != nil {
 		return time.Time{}, fmt.Errorf("insights: %w", err)
 	}

@@ -334,3 +334,29 @@ func (m moreRecords) write(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 }
+
+// TestDefaultInsightsSinceIsTheTrails: the default range is the 90 days
+// before the newest CloudTrail record; an application's event sent today
+// (PutAuditEvents) does not move it away from the trail's Insights.
+func TestDefaultInsightsSinceIsTheTrails(t *testing.T) {
+	ctx := context.Background()
+	dir, _ := insightTrail(t, true)
+	idx := openIndex(t, dir)
+	before, err := investigate.DefaultInsightsSince(ctx, idx)
+	if err != nil || before.IsZero() {
+		t.Fatalf("since %s, %v", before, err)
+	}
+	today := time.Now().UTC().Format(time.RFC3339)
+	e, err := cloudtrail.Decode([]byte(`{"eventVersion":"1.0","eventCategory":"ActivityAuditLog","eventType":"ActivityLog","eventID":"00000000-0000-4000-8000-0000000000a1",` +
+		`"eventTime":"` + today + `","awsRegion":"us-east-1","recipientAccountId":"111122223333",` +
+		`"eventData":{"version":"1.0","userIdentity":{"type":"User","principalId":"alice"},"eventSource":"myapp","eventName":"DeleteInvoice","eventTime":"` + today + `","UID":"u1","recipientAccountId":"111122223333"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := idx.Commit(ctx, &cairn.Batch{Events: []cairn.Event{e}}); err != nil {
+		t.Fatal(err)
+	}
+	if after, err := investigate.DefaultInsightsSince(ctx, idx); err != nil || !after.Equal(before) {
+		t.Errorf("after an application's event of today: since %s, %v; want %s", after, err, before)
+	}
+}

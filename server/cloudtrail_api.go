@@ -388,7 +388,8 @@ var lookupScan = 5000
 // searchLookup answers LookupEvents with the events CloudTrail's event
 // history holds: CloudTrail records, not the AWS Health and EC2 state-change
 // events that cairn keeps beside them in EventBridge form (another shape
-// altogether); and, for a Username lookup, those whose Username
+// altogether), nor the events applications record (PutAuditEvents), which
+// CloudTrail keeps in Lake alone, in a shape of their own (eventData); and, for a Username lookup, those whose Username
 // (lookupUsername) is the value, where cairn's user filter also matches a
 // role's name or ARN, a principal ID, a source identity. It reads the
 // filter's matches in order and keeps those; after reading lookupScan of
@@ -396,7 +397,8 @@ var lookupScan = 5000
 // AWS may return a short or empty page.
 func (s *Server) searchLookup(ctx context.Context, f cairn.Filter, after cairn.Cursor, limit int) (cairn.Page, error) {
 	keep := func(e *cairn.Event) bool {
-		return !cloudtrail.EventBridgeCategory(e.EventCategory) && (f.User == "" || lookupUsername(&e.Principal) == f.User)
+		return !cloudtrail.EventBridgeCategory(e.EventCategory) && e.EventCategory != cloudtrail.EventCategoryActivity &&
+			(f.User == "" || lookupUsername(&e.Principal) == f.User)
 	}
 	// A page's worth and one more, which says whether there is a next
 	// page; twice as many each time events were left out. A Username's

@@ -264,8 +264,9 @@ func TestLookupUsernamePagesThroughShortPages(t *testing.T) {
 
 // LookupEvents returns CloudTrail records only: the AWS Health and EC2
 // state-change events cairn keeps for timelines are EventBridge documents,
-// which clients parsing CloudTrailEvent would choke on. Paging past them
-// still finds every record, once.
+// and the events applications send (PutAuditEvents) have a shape of their
+// own, which clients parsing CloudTrailEvent would choke on (AWS keeps
+// those in Lake alone). Paging past them still finds every record, once.
 func TestLookupEventsLeavesOutEventBridgeEvents(t *testing.T) {
 	events := testEvents(60, testBase)
 	for i := range events {
@@ -275,6 +276,8 @@ func TestLookupEventsLeavesOutEventBridgeEvents(t *testing.T) {
 			e.EventSource, e.EventName, e.EventCategory, e.EventType = "aws.ec2", "InstanceStateChange", "StateChange", "AwsServiceEvent"
 		case 1:
 			e.EventSource, e.EventName, e.EventCategory, e.EventType = "aws.health", "AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED", "Health", "AwsServiceEvent"
+		case 2:
+			e.EventSource, e.EventName, e.EventCategory, e.EventType = "myapp", "DeleteInvoice", "ActivityAuditLog", "ActivityLog"
 		}
 	}
 	ts := startServer(t, events)

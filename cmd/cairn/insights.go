@@ -18,7 +18,7 @@ import (
 func runInsights(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "insights", "[-since T] [-until T]")
 	data := dataFlag(fs, e)
-	since := fs.String("since", "", "activity that began from this time (RFC 3339, or a date: 2026-03-14) or this long ago (72h, 30d); default 90 days before the newest event")
+	since := fs.String("since", "", "activity that began from this time (RFC 3339, or a date: 2026-03-14) or this long ago (72h, 30d); default 90 days before the newest CloudTrail record")
 	until := fs.String("until", "", "activity that began before this time or this long ago; a date means through that day")
 	format := fs.String("format", "text", "text, json (the Insights found) or records (CloudTrail's Insights records, {\"Records\":[…]})")
 	pos, err := parse(e, fs, args)
@@ -51,7 +51,7 @@ func runInsights(ctx context.Context, e *env, args []string) error {
 		if from, err = investigate.DefaultInsightsSince(ctx, r); err != nil {
 			return err
 		}
-		where = "in the 90 days before the newest event, from " + from.Format(time.DateOnly) + " (give -since to look further back)"
+		where = "in the 90 days before the newest CloudTrail record, from " + from.Format(time.DateOnly) + " (give -since to look further back)"
 	}
 	found, err := investigate.Insights(ctx, r, from, to)
 	if err != nil {

@@ -75,12 +75,8 @@ func lakeView() string {
 	// own, with another schema (eventData, metadata).
 	return "CREATE OR REPLACE VIEW lake AS SELECT " + strings.Join(cols, ", ") +
 		" FROM (SELECT *, json_transform(eventJson, '" + nested + "') AS r FROM events WHERE coalesce(eventCategory, '') NOT IN (" +
-		quote(cloudtrail.EventCategoryHealth) + ", " + quote(cloudtrail.EventCategoryStateChange) + ", " + quote(activityAuditLog) + "))"
+		quote(cloudtrail.EventCategoryHealth) + ", " + quote(cloudtrail.EventCategoryStateChange) + ", " + quote(cloudtrail.EventCategoryActivity) + "))"
 }
-
-// activityAuditLog is the category of the events applications record
-// with PutAuditEvents.
-const activityAuditLog = "ActivityAuditLog"
 
 // activityView defines the activity view: the events applications record
 // with PutAuditEvents, as Lake shows an integration's event data store
@@ -107,7 +103,7 @@ func activityView() string {
 		"json_transform(eventJson->'$.eventData', '" + eventData + "') AS eventData",
 		"eventJson",
 	}
-	return "CREATE OR REPLACE VIEW activity AS SELECT " + strings.Join(cols, ", ") + " FROM events WHERE eventCategory = " + quote(activityAuditLog)
+	return "CREATE OR REPLACE VIEW activity AS SELECT " + strings.Join(cols, ", ") + " FROM events WHERE eventCategory = " + quote(cloudtrail.EventCategoryActivity)
 }
 
 // jsonStruct writes the json_transform structure of an object whose

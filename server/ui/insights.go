@@ -76,8 +76,8 @@ func (u *UI) insightsPage(w http.ResponseWriter, r *http.Request, s *session) {
 // insightsRange says on the page which range was searched ("Range"), and,
 // when nothing was found, whether the range holds no events ("NoEvents",
 // "EmptyIndex") and where to look further back ("Earlier"): the default
-// range is the 90 days before the newest event, so one event recorded
-// today moves it away from an archive of older events and its Insights.
+// range is the 90 days before the newest CloudTrail record, so one record
+// of today moves it away from an archive of older ones and its Insights.
 func (u *UI) insightsRange(ctx context.Context, page map[string]any, q url.Values, since, until time.Time, none bool) error {
 	from, where := since, ""
 	if since.IsZero() {
@@ -89,7 +89,7 @@ func (u *UI) insightsRange(ctx context.Context, page map[string]any, q url.Value
 			page["EmptyIndex"] = true
 			return nil
 		}
-		where = "in the 90 days before the newest event, from " + from.Format(time.DateOnly)
+		where = "in the 90 days before the newest CloudTrail record, from " + from.Format(time.DateOnly)
 	} else {
 		where = "from " + dayOrTime(since)
 	}

@@ -557,8 +557,8 @@ func TestInsightsPageSaysWhatItSearched(t *testing.T) {
 	_, body := get(t, c, ts.URL+"/insights")
 	body = text(body)
 	for _, want := range []string{
-		"Searched: what began in the 90 days before the newest event, from 2026-05-22.",
-		"No unusual activity in the 90 days before the newest event, from 2026-05-22:",
+		"Searched: what began in the 90 days before the newest CloudTrail record, from 2026-05-22.",
+		"No unusual activity in the 90 days before the newest CloudTrail record, from 2026-05-22:",
 		`<a href="/insights?since=2026-03-14">Look further back, from the oldest event, 2026-03-14</a>`,
 	} {
 		if !strings.Contains(body, want) {
