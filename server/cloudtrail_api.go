@@ -307,6 +307,11 @@ func lookupFilter(in *lookupEventsInput) (cairn.Filter, bool, error) {
 		// an event at exactly EndTime and nothing after it.
 		f.Until = end.Truncate(time.Microsecond).Add(time.Microsecond)
 	}
+	if in.StartTime != nil && in.EndTime == nil && start.After(time.Now()) {
+		// AWS's EndTime defaults to now, so a StartTime after it is a range
+		// of nothing, refused as one.
+		return f, false, errBadRequest("InvalidTimeRangeException", "StartTime must be before or equal to EndTime, which is now when not given.")
+	}
 	if in.StartTime != nil && in.EndTime != nil && start.After(end) {
 		return f, false, errBadRequest("InvalidTimeRangeException", "StartTime must be before or equal to EndTime.")
 	}

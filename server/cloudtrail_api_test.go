@@ -360,6 +360,7 @@ func TestLookupEventsErrors(t *testing.T) {
 		{"repeated key", cloudtrail.LookupEventsInput{LookupAttributes: append(attr(types.LookupAttributeKeyEventName, "A"),
 			attr(types.LookupAttributeKeyEventName, "B")...)}, new(*types.InvalidLookupAttributesException)},
 		{"start after end", cloudtrail.LookupEventsInput{StartTime: &start, EndTime: &end}, new(*types.InvalidTimeRangeException)},
+		{"start after now", cloudtrail.LookupEventsInput{StartTime: aws.Time(time.Now().Add(time.Hour))}, new(*types.InvalidTimeRangeException)},
 		{"category", cloudtrail.LookupEventsInput{EventCategory: "management"}, new(*types.InvalidEventCategoryException)},
 		{"insight with Username", cloudtrail.LookupEventsInput{EventCategory: types.EventCategoryInsight,
 			LookupAttributes: attr(types.LookupAttributeKeyUsername, "alice")}, new(*types.InvalidLookupAttributesException)},
