@@ -139,6 +139,12 @@ func (v *Verifier) Verify(r *http.Request, payload []byte, service string) (stri
 	if !ok {
 		return "", authErrorf(CodeUnrecognizedClient, "The security token included in the request is invalid.")
 	}
+	// cairn's keys are long-term: no session token goes with them, and AWS
+	// refuses a token that does not belong to the key (an AWS_SESSION_TOKEN
+	// left over from another profile, say).
+	if r.Header.Get("X-Amz-Security-Token") != "" || query.Get("X-Amz-Security-Token") != "" {
+		return "", authErrorf(CodeUnrecognizedClient, "The security token included in the request is invalid: cairn's access keys take no session token (unset AWS_SESSION_TOKEN).")
+	}
 	if err := sr.checkTime(v.now()); err != nil {
 		return "", err
 	}

@@ -178,6 +178,7 @@ func TestVerifyRefusals(t *testing.T) {
 		r.Header.Set("X-Amz-Date", now.Add(-24*time.Hour).Format(amzDateFormat))
 	}, CodeInvalidSignature)
 	edit("host changed", func(r *http.Request) { r.Host = "evil.example" }, CodeInvalidSignature)
+	edit("session token", func(r *http.Request) { r.Header.Set("X-Amz-Security-Token", "abc") }, CodeUnrecognizedClient)
 	edit("path changed", func(r *http.Request) { r.URL.Path = "/api/v1/sql" }, CodeInvalidSignature)
 	edit("query added", func(r *http.Request) { r.URL.RawQuery = "x=1" }, CodeInvalidSignature)
 	edit("streaming payload", func(r *http.Request) {
