@@ -50,6 +50,11 @@ func runCost(ctx context.Context, e *env, args []string) error {
 		}
 		return fmt.Errorf("%w: the subcommand comes first, then its flags: cairn cost report %s", errUsage, strings.Join(args, " "))
 	}
+	for _, c := range costSubcommands {
+		if nearly(sub, c.name) {
+			return fmt.Errorf("%w: unknown subcommand %q; did you mean cairn cost %s?", errUsage, sub, c.name)
+		}
+	}
 	return fmt.Errorf("%w: unknown subcommand %q; cairn cost takes import, report or spikes", errUsage, sub)
 }
 

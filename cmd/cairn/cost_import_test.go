@@ -90,6 +90,9 @@ func TestCostImport(t *testing.T) {
 			t.Errorf("%v: exit %d, want 2\n%s", args, r.code, r.stderr)
 		}
 	}
+	if r := runCairn(t, nil, "cost", "reprot"); r.code != 2 || !strings.Contains(r.stderr, "did you mean cairn cost report?") {
+		t.Errorf("cost reprot: exit %d\n%s", r.code, r.stderr)
+	}
 }
 
 // TestCostReadersCreateNothing: report and spikes only read. Without a
