@@ -185,6 +185,14 @@ func TestCostReportArguments(t *testing.T) {
 		if r.code != 0 || strings.Contains(r.stdout, "\nattributed by: ") != footer {
 			t.Errorf("-by %s: exit %d, want the attributed-by line %v\n%s%s", by, r.code, footer, r.stdout, r.stderr)
 		}
+		// And what unattributed cost is, with where the trail begins.
+		said := regexp.MustCompile(`\(unattributed\) is the cost of resources that neither a creating call in the indexed trail \(it begins 2026-\d\d-\d\d\) nor an aws:createdBy tag names`).MatchString(r.stderr)
+		if by == "principal" && !strings.Contains(r.stdout, "unattributed ") {
+			t.Fatalf("-by principal: the fixture has no unattributed cost to explain\n%s", r.stdout)
+		}
+		if said != (footer && strings.Contains(r.stdout, "unattributed ")) {
+			t.Errorf("-by %s: unattributed cost explained %v\n%s%s", by, said, r.stdout, r.stderr)
+		}
 	}
 
 	// A mistyped owner tag attributes nothing, and says so.

@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/cairn-audit/cairn"
 	"github.com/cairn-audit/cairn/cost"
 )
 
@@ -47,8 +48,12 @@ func runCostReport(ctx context.Context, e *env, args []string) error {
 	if *format != "table" && *format != "json" && *format != "csv" {
 		return costUsageError("report", errors.New("format must be table, json or csv"))
 	}
-	rep, err := withReporter(ctx, e, *data, func(r *cost.Reporter, _ reader) (*cost.Report, error) {
+	var trailFrom string // the indexed trail's first day, when cost went unattributed
+	rep, err := withReporter(ctx, e, *data, func(r *cost.Reporter, q reader) (*cost.Report, error) {
 		rep, err := r.Build(ctx, cfg)
+		if err == nil && slices.ContainsFunc(rep.Methods, func(m cost.Amount) bool { return m.Key == cost.MethodUnattributed }) {
+			trailFrom, err = firstEventDay(ctx, q)
+		}
 		if err == nil && len(rep.Rows) == 0 {
 			_, err = printWhyEmpty(ctx, e, r, cfg.Month, cfg.Payer, cfg.Service)
 		}
@@ -85,7 +90,22 @@ func runCostReport(ctx context.Context, e *env, args []string) error {
 		return w.Error()
 	}
 	printCostReport(e.forPeople(), rep)
+	if trailFrom != "" && (rep.By == cost.ByPrincipal || rep.By == cost.ByResource || rep.By == cost.ByRole) {
+		// Whether to ingest older logs or activate the tag depends on why.
+		fmt.Fprintf(e.stderr, "%s is the cost of resources that neither a creating call in the indexed trail (it begins %s) nor an aws:createdBy tag names: "+
+			"made before the trail began, or by calls not ingested; ingest older logs, or activate the aws:createdBy cost allocation tag\n",
+			cost.LabelUnattributed, trailFrom)
+	}
 	return nil
+}
+
+// firstEventDay is the day of the index's oldest event, "" when it has none.
+func firstEventDay(ctx context.Context, q reader) (string, error) {
+	t, err := q.Query(ctx, "SELECT strftime(min(eventTime), '%Y-%m-%d') FROM events")
+	if err != nil || len(t.Rows) == 0 {
+		return "", err
+	}
+	return cairn.CellText(t.Rows[0][0]), nil
 }
 
 // costUsageError is a bad cost report or spikes command line: exit status

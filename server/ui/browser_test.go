@@ -507,6 +507,9 @@ func TestEveryPageAnswers(t *testing.T) {
 	if _, body := get(t, c, s.URL+"/cost?month=1999-01"); !strings.Contains(body, `id="month-missing"`) || !strings.Contains(body, "No cost was imported for 1999-01") {
 		t.Errorf("/cost?month=1999-01 does not say the month has no cost")
 	}
+	if _, body := get(t, c, s.URL+"/cost?month=garbage"); !strings.Contains(body, "garbage is not a month: give one as YYYY-MM") {
+		t.Errorf("/cost?month=garbage does not say what a month is")
+	}
 	// Insights: a range that ends before it begins is refused; a date as
 	// until means through that day.
 	if resp, body := get(t, c, s.URL+"/insights?since=2026-03-20&until=2026-03-19"); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "Began from must be before Until.") {

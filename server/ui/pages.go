@@ -742,7 +742,9 @@ func (u *UI) costPage(w http.ResponseWriter, r *http.Request, s *session) {
 	months = slices.Compact(months) // a month of several payers is one month
 	month := r.URL.Query().Get("month")
 	if !slices.Contains(months, month) {
-		if month != "" {
+		if _, err := time.Parse("2006-01", month); month != "" && err != nil {
+			page["NotAMonth"] = month // the newest month is shown, and says what a month is
+		} else if month != "" {
 			page["Asked"] = month // no cost imported for it: the newest month is shown, and says so
 		}
 		month = months[0]
