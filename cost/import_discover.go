@@ -47,16 +47,26 @@ func expandInputs(inputs []string, res *ImportResult) []inputFile {
 			res.Failures = append(res.Failures, Failure{Path: in, Err: cairn.WithHint(errors.New("no such file or folder"), "give a cost report file or a folder that holds some")})
 			continue
 		}
-		if !st.IsDir() {
-			addFile(abs, true, st)
-			ms, _ := filepath.Glob(filepath.Join(filepath.Dir(abs), "*-Manifest.json"))
+		// The CUR manifests beside a named file, and the period's copy of
+		// the latest manifest above an assembly's folder or file: of a
+		// period's assemblies, the one it names is the latest, which a
+		// restated delivery's older assembly, imported alone, would
+		// otherwise replace.
+		addManifests := func(dir string) {
+			ms, _ := filepath.Glob(filepath.Join(dir, "*-Manifest.json"))
 			for _, m := range ms {
 				if mst, err := os.Stat(m); err == nil && mst.Mode().IsRegular() {
 					addFile(m, false, mst)
 				}
 			}
+		}
+		if !st.IsDir() {
+			addFile(abs, true, st)
+			addManifests(filepath.Dir(abs))
+			addManifests(filepath.Dir(filepath.Dir(abs)))
 			continue
 		}
+		addManifests(filepath.Dir(abs))
 		var found int
 		err = filepath.WalkDir(abs, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {

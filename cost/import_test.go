@@ -434,6 +434,28 @@ func restate(t testing.TB, curDir string) string {
 	return trimDecimal(total)
 }
 
+// TestImportOlderAssemblyAlone: an older assembly's folder, or its file,
+// imported alone after a restatement, does not roll the period back: the
+// period's copy of the latest manifest, above it, names the latest, which
+// is imported instead, with a notice.
+func TestImportOlderAssemblyAlone(t *testing.T) {
+	cur := filepath.Join(simCostDir(t), "cur")
+	periodDir := filepath.Join(cur, "cairn-sim-cur", "20260301-20260401")
+	old, ok, err := readCURManifest(filepath.Join(periodDir, "cairn-sim-cur-Manifest.json"))
+	if err != nil || !ok {
+		t.Fatalf("manifest: %v %v", ok, err)
+	}
+	newTotal := restate(t, cur)
+	for _, input := range []string{filepath.Join(periodDir, old.AssemblyID), filepath.Join(periodDir, old.AssemblyID, "cairn-sim-cur-1.csv.gz")} {
+		s := newStore(t)
+		res := importInto(t, s, input)
+		if len(res.Imported) != 1 || res.Imported[0].Total != newTotal || res.Imported[0].AssemblyID != "11111111-2222-4333-8444-555555555555" ||
+			!slices.ContainsFunc(res.Notices, func(n Notice) bool { return strings.Contains(n.Message, "superseded by a newer one") }) {
+			t.Errorf("%s: imported %+v, notices %+v; want the latest assembly, total %s", input, res.Imported, res.Notices, newTotal)
+		}
+	}
+}
+
 // TestImportReplacesRestatedPeriod: a restated delivery replaces its
 // period, only that period, and the old files go.
 func TestImportReplacesRestatedPeriod(t *testing.T) {
