@@ -637,11 +637,11 @@ func (r *Reporter) Build(ctx context.Context, cfg ReportConfig) (*Report, error)
 	}
 	if cfg.Limit > 0 && len(list) > cfg.Limit {
 		// What could not be attributed, or is untagged or created by no
-		// role, and what is shared, stay rows of their own: they are what a
-		// reader checks first.
+		// role, what is shared, and what no day incurred, stay rows of their
+		// own: they are what a reader checks first.
 		kept, rest, folded := list[:cfg.Limit:cfg.Limit], new(scaled), 0
 		for _, e := range list[cfg.Limit:] {
-			if e.row.Key == LabelShared || e.row.Key == LabelUnattributed || e.row.Key == LabelUntagged || e.row.Key == LabelNoRole {
+			if e.row.Key == LabelShared || e.row.Key == LabelUnattributed || e.row.Key == LabelUntagged || e.row.Key == LabelNoRole || e.row.Key == LabelWholePeriod {
 				kept = append(kept, e)
 				continue
 			}

@@ -127,6 +127,10 @@ func TestReportByAccountAndTag(t *testing.T) {
 	if got, want := rows("tag:team", 1), []string{"orders 13.5", "(shared) 1.5", "(untagged) 0.25", "(other) 4"}; !slices.Equal(got, want) {
 		t.Errorf("by tag:team, limit 1: rows %q, want %q", got, want)
 	}
+	// What no day incurred (the month's tax) stays a row of its own too.
+	if got, want := rows(ByDay, 1), []string{"2026-03-02 14.75", LabelWholePeriod + " 1.5", "(other) 3"}; !slices.Equal(got, want) {
+		t.Errorf("by day, limit 1: rows %q, want %q", got, want)
+	}
 	for by, want := range map[string]string{
 		"tag:":                           "needs a user tag's key",
 		"tag:aws:createdBy":              "AWS's own tags",
