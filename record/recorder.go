@@ -355,6 +355,18 @@ func (r *Recorder) Put(ctx context.Context, channel, externalID string, events [
 	if len(events) == 0 || len(events) > MaxEventsPerRequest {
 		return PutResult{}, &RequestError{CodeValidation, fmt.Sprintf("auditEvents has %d members; give 1 to %d", len(events), MaxEventsPerRequest)}
 	}
+	// An id outside its documented pattern fails the request's validation,
+	// as AWS's does, before any event is taken: the others of the request
+	// are sent again with it.
+	for i := range events {
+		if id := events[i].ID; !ValidID(id) {
+			value := "null"
+			if id != "" {
+				value = "'" + truncate(id, 128) + "'"
+			}
+			return PutResult{}, &RequestError{CodeValidation, fmt.Sprintf("1 validation error detected: Value %s at 'auditEvents.%d.member.id' failed to satisfy constraint: Member must be 1 to 128 letters, digits, '-' or '_'", value, i+1)}
+		}
+	}
 	seen := make(map[string]bool, len(events))
 	for i := range events {
 		if seen[events[i].ID] {
@@ -370,10 +382,6 @@ func (r *Recorder) Put(ctx context.Context, channel, externalID string, events [
 	decoded := make([]cairn.Event, 0, len(events))
 	for i := range events {
 		ev := &events[i]
-		if !ValidID(ev.ID) {
-			res.Failed = append(res.Failed, Failure{ev.ID, CodeInvalidData, "id must be 1–128 letters, digits, '-' or '_'"})
-			continue
-		}
 		acc, rej := Accept(&ch, ev, now)
 		if rej == nil {
 			// What cannot be read back could not be searched or delivered:

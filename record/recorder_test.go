@@ -323,6 +323,9 @@ func TestPutRefusesWholeRequests(t *testing.T) {
 		{"unknown channel", "arn:aws:cloudtrail:us-east-1:123456789012:channel/nope", "", ok, CodeChannelNotFound},
 		{"missing external ID", guarded.ARN, "", ok, CodeChannelInsufficientPermission},
 		{"duplicate ids", app.ARN, "", []AuditEvent{ok[0], ok[0]}, CodeDuplicatedAuditEventID},
+		// An id outside its pattern, or none, fails the request's validation, as AWS's does.
+		{"bad id", app.ARN, "", []AuditEvent{ok[0], {ID: "bad id!", EventData: eventDataWith(nil)}}, CodeValidation},
+		{"no id", app.ARN, "", []AuditEvent{{EventData: eventDataWith(nil)}}, CodeValidation},
 		{"no events", app.ARN, "", nil, CodeValidation},
 		{"too many events", app.ARN, "", make([]AuditEvent, 101), CodeValidation},
 	} {
@@ -340,7 +343,7 @@ func TestPutRefusesWholeRequests(t *testing.T) {
 		t.Fatalf("put by channel ID: %+v, %v", res, err)
 	}
 	// A bad event fails alone.
-	res, err = h.rec.Put(context.Background(), app.ARN, "", []AuditEvent{ok[0], {ID: "b", EventData: "{}"}, {ID: "bad id!", EventData: eventDataWith(nil)}})
+	res, err = h.rec.Put(context.Background(), app.ARN, "", []AuditEvent{ok[0], {ID: "b", EventData: "{}"}, {ID: "c", EventData: "not json"}})
 	if err != nil || len(res.Successful) != 1 || len(res.Failed) != 2 || res.Failed[0].ID != "b" || res.Failed[0].ErrorCode != CodeFieldNotFound {
 		t.Fatalf("mixed request: %+v, %v", res, err)
 	}
