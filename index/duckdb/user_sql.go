@@ -190,14 +190,11 @@ var refusedScalarFunctions = map[string]bool{"write_log": true, "nextval": true,
 // secret_directory, temp_directory, extension repositories, log and
 // profiling paths): its argument is not a literal, or is such a name.
 func namesAFolder(call map[string]any) bool {
-	children, _ := call["children"].([]any)
-	if len(children) != 1 {
+	if children, _ := call["children"].([]any); len(children) != 1 {
 		return true
 	}
-	arg, _ := children[0].(map[string]any)
-	value, _ := arg["value"].(map[string]any)
-	name, ok := value["value"].(string)
-	if arg["class"] != "CONSTANT" || !ok {
+	name, ok := firstLiteral(call)
+	if !ok {
 		return true
 	}
 	name = strings.ToLower(name)
@@ -214,17 +211,24 @@ func namesAFolder(call map[string]any) bool {
 // digits or more and none taken from an argument (*). printf('%2000000000s',
 // 'x') is a string of 2 GB, made in one call.
 func boundedFormat(call map[string]any) bool {
-	children, _ := call["children"].([]any)
-	if len(children) == 0 {
+	if children, _ := call["children"].([]any); len(children) == 0 {
 		return true
 	}
-	first, _ := children[0].(map[string]any)
-	value, _ := first["value"].(map[string]any)
-	format, ok := value["value"].(string)
-	if first["class"] != "CONSTANT" || !ok {
-		return false
+	format, ok := firstLiteral(call)
+	return ok && !wideFormat.MatchString(format)
+}
+
+// firstLiteral is the first argument of a call in the statement tree, when
+// it is a string literal.
+func firstLiteral(call map[string]any) (string, bool) {
+	children, _ := call["children"].([]any)
+	if len(children) == 0 {
+		return "", false
 	}
-	return !wideFormat.MatchString(format)
+	arg, _ := children[0].(map[string]any)
+	value, _ := arg["value"].(map[string]any)
+	s, ok := value["value"].(string)
+	return s, ok && arg["class"] == "CONSTANT"
 }
 
 // wideFormat finds a width of six digits or more, or one given by an
