@@ -80,7 +80,7 @@ type Searcher interface {
 }
 
 // Querier runs a read-only SQL query over the events view: the part of an
-// Index that the investigator, cost attribution and WithStoredEventName
+// Index that the investigator, cost attribution and WithStoredNames
 // need, which cairn's server client has too.
 type Querier interface {
 	Query(ctx context.Context, sql string) (*Table, error)
