@@ -65,7 +65,7 @@ func measurePages(ctx context.Context, cfg config, bin string, ds *dataset, user
 		{Page: "/events", What: "events, the whole month"},
 		{Page: "/events?" + url.Values{"user": {user}}.Encode(), What: "events of one user"},
 		{Page: "/events?error=any", What: "failed calls"},
-		{Page: "/insights", What: "Insights, the 90 days before the newest event"},
+		{Page: "/insights", What: "Insights, the 90 days before the newest CloudTrail record"},
 		{Page: "/health", What: "trail health"},
 	}
 	b, err := os.ReadFile(filepath.Join(ds.Dir, "scenarios.json"))
