@@ -117,6 +117,15 @@ func runCostImport(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
+// currencies names the currencies of an imported period's total, after it
+// (" USD"); "" when its rows named none.
+func currencies(cs []string) string {
+	if len(cs) == 0 {
+		return ""
+	}
+	return " " + strings.Join(cs, "+")
+}
+
 // importFailure sums up an import with failures: what was imported
 // besides, or, when nothing was, whether any report was found at all.
 func importFailure(res *cost.ImportResult, paths []string) error {
@@ -143,9 +152,9 @@ func printImport(e *env, res *cost.ImportResult, quiet bool) {
 	var rows int64
 	for _, p := range res.Imported {
 		rows += p.Rows
-		fmt.Fprintf(e.stdout, "%s%s %s: %d rows, total %s, %d rejected", p.Period.Period, cost.PayersText(p.Payers), p.Format, p.Rows, p.Total, p.Rejected)
+		fmt.Fprintf(e.stdout, "%s%s %s: %d rows, total %s%s, %d rejected", p.Period.Period, cost.PayersText(p.Payers), p.Format, p.Rows, p.Total, currencies(p.Currencies), p.Rejected)
 		if r := p.Replaced; r != nil {
-			fmt.Fprintf(e.stdout, "; replaced the import of %s (%s, %d rows, total %s)\n", r.Imported.Format(time.RFC3339), r.Format, r.Rows, r.Total)
+			fmt.Fprintf(e.stdout, "; replaced the import of %s (%s, %d rows, total %s%s)\n", r.Imported.Format(time.RFC3339), r.Format, r.Rows, r.Total, currencies(r.Currencies))
 			if p.Rows*2 < r.Rows {
 				// A period comes from one report at a time: a file of part of
 				// the month, imported alone, is the whole month now.

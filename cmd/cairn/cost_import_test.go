@@ -28,7 +28,7 @@ func TestCostImport(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("cost import: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	line := regexp.MustCompile(`(?m)^2026-03 \(payer \d{12}\) cur-legacy-csv: (\d+) rows, total ([0-9.]+), 0 rejected; new$`).FindStringSubmatch(r.stdout)
+	line := regexp.MustCompile(`(?m)^2026-03 \(payer \d{12}\) cur-legacy-csv: (\d+) rows, total ([0-9.]+) USD, 0 rejected; new$`).FindStringSubmatch(r.stdout)
 	if line == nil || line[1] == "0" {
 		t.Fatalf("cost import printed:\n%s", r.stdout)
 	}
@@ -42,7 +42,7 @@ func TestCostImport(t *testing.T) {
 
 	// Again: the same store, reported as a replacement.
 	r = runCairn(t, nil, "cost", "import", "-data", data, "-quiet", costDir)
-	if r.code != 0 || !strings.Contains(r.stdout, "total "+total+", 0 rejected; replaced the import of ") || r.stderr != "" {
+	if r.code != 0 || !strings.Contains(r.stdout, "total "+total+" USD, 0 rejected; replaced the import of ") || r.stderr != "" {
 		t.Fatalf("second import: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 
