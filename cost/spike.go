@@ -32,6 +32,10 @@ type Spike struct {
 	// cost goes to and the call that created it, most first: a fleet of
 	// twenty launched by two calls is two lines, whatever the top shows.
 	Creators []SpikeCreator `json:"creators"`
+	// HourSpikes counts, for a day's spike, the hour spikes that lie in it:
+	// the same rise seen by the hour, whose increase is not to be added to
+	// this one.
+	HourSpikes int `json:"hourSpikes,omitempty"`
 }
 
 // SpikeCreator is the share of a spike's rise that one attribution takes.
@@ -146,6 +150,13 @@ func (r *Reporter) Spikes(ctx context.Context, events Searcher, cfg SpikeConfig)
 			sp.Granularity = g.name
 			if err := s.explain(ctx, events, &sp, g.step, cfg.Top); err != nil {
 				return nil, err
+			}
+			if g.name == "day" {
+				for _, h := range out {
+					if h.Granularity == "hour" && h.Start.Before(sp.End) && sp.Start.Before(h.End) {
+						sp.HourSpikes++
+					}
+				}
 			}
 			out = append(out, sp)
 		}

@@ -177,6 +177,35 @@ func TestSpikeWithoutResourceIDs(t *testing.T) {
 	}
 }
 
+// TestDaySpikeCountsItsHourSpikes: a fleet's ten hours are a spike by the
+// hour and by the day; the day's says it is the same rise, so that the two
+// increases are not added up.
+func TestDaySpikeCountsItsHourSpikes(t *testing.T) {
+	resources := []string{"i-base"}
+	for i := range 20 {
+		resources = append(resources, fmt.Sprintf("i-fleet-%02d", i))
+	}
+	path := hourlyCUR(t, resources, 20*24, func(id string, h int) float64 {
+		if id == "i-base" || h >= 14*24+8 && h < 14*24+18 {
+			return 1
+		}
+		return 0
+	})
+	store := newStore(t)
+	importInto(t, store, path)
+	spikes, err := NewReporter(store, emptyIndex{}).Spikes(context.Background(), nil, DefaultSpikeConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, sp := range spikes {
+		got = append(got, fmt.Sprintf("%s %d", sp.Granularity, sp.HourSpikes))
+	}
+	if want := []string{"hour 0", "day 1"}; !slices.Equal(got, want) {
+		t.Errorf("spikes %q, want %q", got, want)
+	}
+}
+
 // callLog answers a search by resource and time range from a list of calls.
 type callLog []cairn.Event
 

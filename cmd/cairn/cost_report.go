@@ -318,6 +318,9 @@ func printSpike(e *env, sp cost.Spike) {
 	fmt.Fprintf(e.stdout, "%s %s – %s: +%s%s over %s, against a baseline of %s %s (peak %s %s)\n", unit,
 		sp.Start.UTC().Format("2006-01-02 15:04Z"), sp.End.UTC().Format("2006-01-02 15:04Z"), money(sp.Increase), currency, span,
 		money(sp.Baseline), perPeriod(unit), money(sp.Peak), perPeriod(unit))
+	if sp.HourSpikes > 0 {
+		fmt.Fprintf(e.stdout, "  the same rise as the %s above, seen a day at a time: do not add their increases\n", plural(sp.HourSpikes, "hour spike", fmt.Sprintf("%d hour spikes", sp.HourSpikes)))
+	}
 	if len(sp.Resources) == 0 {
 		// A report without resource IDs: AWS's tags on its rows are all
 		// that says whose the rise is.
