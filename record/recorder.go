@@ -201,6 +201,24 @@ func (r *Recorder) Status() Status {
 	return st
 }
 
+// LoggingSince is when the recorder began the oldest digest chain of an
+// account (its state keeps that across restarts), or when this recorder
+// started if it has begun none: GetTrailStatus's StartLoggingTime.
+func (r *Recorder) LoggingSince(account string) time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var since time.Time
+	for _, t := range r.state.Trails {
+		if t.Account == account && !t.Started.IsZero() && (since.IsZero() || t.Started.Before(since)) {
+			since = t.Started
+		}
+	}
+	if since.IsZero() {
+		return r.status.Started
+	}
+	return since.UTC()
+}
+
 // TrailInfo describes the recorded trail of one account, as DescribeTrails
 // shows it.
 type TrailInfo struct {

@@ -504,3 +504,27 @@ func TestSecondRecorderRefusedWhenItsChainBegins(t *testing.T) {
 		t.Fatalf("the first recorder's chain: %+v", rep)
 	}
 }
+
+// TestLoggingSinceOutlivesARestart: a trail's logging began when its first
+// chain did, which the state keeps; a restart does not move it, and an
+// account with no chain yet has logged since the recorder started.
+func TestLoggingSinceOutlivesARestart(t *testing.T) {
+	h := newHarness(t, at("2026-03-14T10:02:00Z"))
+	if got := h.rec.LoggingSince("123456789012"); !got.Equal(at("2026-03-14T10:02:00Z")) {
+		t.Errorf("before any chain: %s, want the recorder's start", got)
+	}
+	h.deliverThree(h.channel("app", "123456789012", "us-east-1"))
+	began := h.rec.LoggingSince("123456789012")
+	if began.IsZero() || began.After(at("2026-03-14T10:05:00Z")) {
+		t.Fatalf("after the first delivery: %s", began)
+	}
+	h.rec.Close()
+	h.clk.Set(at("2026-03-15T08:00:00Z"))
+	h.open()
+	if got := h.rec.LoggingSince("123456789012"); !got.Equal(began) {
+		t.Errorf("after a restart: %s, want %s", got, began)
+	}
+	if got := h.rec.LoggingSince("999999999999"); !got.Equal(at("2026-03-15T08:00:00Z")) {
+		t.Errorf("another account: %s, want the restart", got)
+	}
+}

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/cairn-audit/cairn/cloudtrail"
@@ -150,10 +151,17 @@ func (s *Server) getTrailStatus(ctx context.Context, body []byte) (any, error) {
 	if err := decodeInput(body, &in); err != nil {
 		return nil, err
 	}
-	if _, err := s.findTrail(in.Name); err != nil {
+	t, err := s.findTrail(in.Name)
+	if err != nil {
 		return nil, err
 	}
 	st := s.recorder.Status()
+	// The trail's account is its ARN's (arn:aws:cloudtrail:REGION:ACCOUNT:trail/NAME).
+	var account string
+	if parts := strings.Split(t.TrailARN, ":"); len(parts) > 4 {
+		account = parts[4]
+	}
+	started := s.recorder.LoggingSince(account)
 	type status struct {
 		IsLogging                 bool     `json:"IsLogging"`
 		StartLoggingTime          *float64 `json:"StartLoggingTime,omitempty"`
@@ -165,8 +173,8 @@ func (s *Server) getTrailStatus(ctx context.Context, body []byte) (any, error) {
 	}
 	out := status{
 		IsLogging:                 true,
-		StartLoggingTime:          epochPtr(st.Started),
-		TimeLoggingStarted:        st.Started.UTC().Format(time.RFC3339),
+		StartLoggingTime:          epochPtr(started),
+		TimeLoggingStarted:        started.UTC().Format(time.RFC3339),
 		LatestDeliveryTime:        epochPtr(st.LatestDelivery),
 		LatestDeliveryError:       st.LatestDeliveryError,
 		LatestDigestDeliveryTime:  epochPtr(st.LatestDigest),
