@@ -100,3 +100,33 @@ func NamesNear(ctx context.Context, q Querier, column, typed string) ([]string, 
 	}
 	return names, nil
 }
+
+// Mistyped is a name a search asked for that no event has, and the stored
+// names near it (NamesNear).
+type Mistyped struct {
+	Column string // EventNames or ErrorCodes
+	What   string // "event name" or "error code", as a sentence says it
+	Typed  string
+	Near   []string
+}
+
+// MistypedNames lists, for a search that found nothing, its event name and
+// error code when the index holds no event by them and names near them:
+// the command line prints them, the web UI links them.
+func MistypedNames(ctx context.Context, q Querier, f Filter) ([]Mistyped, error) {
+	var out []Mistyped
+	for _, m := range []Mistyped{{Column: EventNames, What: "event name", Typed: f.EventName}, {Column: ErrorCodes, What: "error code", Typed: f.ErrorCode}} {
+		if m.Typed == "" || m.Typed == ErrorAny {
+			continue
+		}
+		near, err := NamesNear(ctx, q, m.Column, m.Typed)
+		if err != nil {
+			return nil, err
+		}
+		if len(near) > 0 && near[0] != m.Typed { // the name itself first: it is stored
+			m.Near = near
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}

@@ -73,6 +73,19 @@ func hourlyCUR(t *testing.T, resources []string, hours int, cost func(id string,
 	return path
 }
 
+// spikesOf imports a cost report into a store of its own and finds its
+// spikes with the default configuration and no events to search.
+func spikesOf(t *testing.T, path string) []Spike {
+	t.Helper()
+	store := newStore(t)
+	importInto(t, store, path)
+	spikes, err := NewReporter(store, emptyIndex{}).Spikes(context.Background(), nil, DefaultSpikeConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return spikes
+}
+
 // TestSpikeResources: a fleet of 20 instances that cost the same is listed
 // the same way every time (ties by resource ID), the resources left out are
 // counted, each resource's rise is over the spike's whole span, as the
@@ -161,11 +174,9 @@ func TestSpikeWithoutResourceIDs(t *testing.T) {
 		lines[i] = strings.Join(f, ",")
 	}
 	os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
-	store := newStore(t)
-	importInto(t, store, path)
-	spikes, err := NewReporter(store, emptyIndex{}).Spikes(context.Background(), nil, DefaultSpikeConfig())
-	if err != nil || len(spikes) == 0 {
-		t.Fatalf("spikes %+v, %v", spikes, err)
+	spikes := spikesOf(t, path)
+	if len(spikes) == 0 {
+		t.Fatal("no spike")
 	}
 	sp := spikes[0]
 	var creators []string
@@ -191,12 +202,7 @@ func TestDaySpikeCountsItsHourSpikes(t *testing.T) {
 		}
 		return 0
 	})
-	store := newStore(t)
-	importInto(t, store, path)
-	spikes, err := NewReporter(store, emptyIndex{}).Spikes(context.Background(), nil, DefaultSpikeConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
+	spikes := spikesOf(t, path)
 	var got []string
 	for _, sp := range spikes {
 		got = append(got, fmt.Sprintf("%s %d", sp.Granularity, sp.HourSpikes))
@@ -277,12 +283,7 @@ func TestSpikeKeepsItsBaseline(t *testing.T) {
 		}
 		return 0
 	})
-	store := newStore(t)
-	importInto(t, store, path)
-	spikes, err := NewReporter(store, emptyIndex{}).Spikes(context.Background(), nil, DefaultSpikeConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
+	spikes := spikesOf(t, path)
 	var got []string
 	for _, sp := range spikes {
 		got = append(got, fmt.Sprintf("%s %s – %s: +%s against %s", sp.Granularity,

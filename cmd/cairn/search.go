@@ -138,22 +138,11 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 // names and error codes near those it asked for, when the index holds none
 // by the names given: RunInstance, mistyped, finds nothing at all.
 func sayNamesNear(ctx context.Context, w io.Writer, q cairn.Querier, f cairn.Filter) error {
-	for _, c := range []struct{ column, typed, what string }{
-		{cairn.EventNames, f.EventName, "event name"},
-		{cairn.ErrorCodes, f.ErrorCode, "error code"},
-	} {
-		if c.typed == "" || c.typed == cairn.ErrorAny {
-			continue
-		}
-		near, err := cairn.NamesNear(ctx, q, c.column, c.typed)
-		if err != nil {
-			return err
-		}
-		if len(near) > 0 && near[0] != c.typed {
-			fmt.Fprintf(w, "no events have the %s %s; %ss like it: %s\n", c.what, c.typed, c.what, strings.Join(near, ", "))
-		}
+	mistyped, err := cairn.MistypedNames(ctx, q, f)
+	for _, m := range mistyped {
+		fmt.Fprintf(w, "no events have the %s %s; %ss like it: %s\n", m.What, m.Typed, m.What, strings.Join(m.Near, ", "))
 	}
-	return nil
+	return err
 }
 
 // writeNewestFirst writes up to limit matches (0: all), newest first, as

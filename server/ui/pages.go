@@ -314,32 +314,27 @@ func (u *UI) events(w http.ResponseWriter, r *http.Request, s *session) {
 // stored event names and error codes near those it asked for, when the
 // index holds none by the names given.
 func (u *UI) namesNear(ctx context.Context, q url.Values, f cairn.Filter) ([]map[string]any, error) {
+	mistyped, err := cairn.MistypedNames(ctx, u.cfg.Index, f)
+	if err != nil {
+		return nil, err
+	}
 	var out []map[string]any
-	for _, c := range []struct{ column, field, typed, what string }{
-		{cairn.EventNames, "event", f.EventName, "event name"},
-		{cairn.ErrorCodes, "error", f.ErrorCode, "error code"},
-	} {
-		if c.typed == "" || c.typed == cairn.ErrorAny {
-			continue
-		}
-		near, err := cairn.NamesNear(ctx, u.cfg.Index, c.column, c.typed)
-		if err != nil || len(near) == 0 || near[0] == c.typed {
-			if err != nil {
-				return nil, err
-			}
-			continue
+	for _, m := range mistyped {
+		field := "error"
+		if m.Column == cairn.EventNames {
+			field = "event"
 		}
 		var links []map[string]string
-		for _, name := range near {
+		for _, name := range m.Near {
 			nq := cloneValues(q)
 			value := name
-			if svc, _, ok := strings.Cut(q.Get(c.field), ":"); ok && c.field == "event" {
+			if svc, _, ok := strings.Cut(q.Get(field), ":"); ok && field == "event" {
 				value = strings.TrimSpace(svc) + ":" + name // ec2:RunInstance keeps its service
 			}
-			nq.Set(c.field, value)
+			nq.Set(field, value)
 			links = append(links, map[string]string{"Name": name, "URL": "/events?" + nq.Encode()})
 		}
-		out = append(out, map[string]any{"What": c.what, "Typed": c.typed, "Links": links})
+		out = append(out, map[string]any{"What": m.What, "Typed": m.Typed, "Links": links})
 	}
 	return out, nil
 }
