@@ -26,6 +26,10 @@ const (
 	ByResource  = "resource"
 	ByDay       = "day"
 	ByAccount   = "account"
+	ByRegion    = "region"
+	// ByUsageType groups by the line items' usage type (USE1-BoxUsage:m5.large,
+	// TimedStorage-ByteHrs): what was used, whoever used it.
+	ByUsageType = "usagetype"
 	// ByRole groups by the IAM role the creating call came through: a
 	// pipeline's role, whose sessions' cost goes to the people who ran
 	// them.
@@ -56,7 +60,7 @@ const (
 
 // ReportConfig selects a report.
 type ReportConfig struct {
-	By       string // ByPrincipal, ByService, ByResource, ByDay, ByAccount, ByRole or ByTagPrefix+key
+	By       string // ByPrincipal, ByService, ByResource, ByDay, ByAccount, ByRegion, ByUsageType, ByRole or ByTagPrefix+key
 	Month    string // YYYY-MM; "" for every imported period
 	Payer    string // a payer account; "" for all
 	Service  string // a service code such as AmazonEC2; "" for all
@@ -69,11 +73,11 @@ type ReportConfig struct {
 // messages name the fields as the API's parameters do (by, month, …).
 func (c ReportConfig) Validate() error {
 	switch c.By {
-	case "", ByPrincipal, ByService, ByResource, ByDay, ByAccount, ByRole:
+	case "", ByPrincipal, ByService, ByResource, ByDay, ByAccount, ByRegion, ByUsageType, ByRole:
 	default:
 		key, isTag := strings.CutPrefix(c.By, ByTagPrefix)
 		if !isTag {
-			return fmt.Errorf("by must be principal, service, resource, day, account, role or tag:KEY, not %.40q", c.By)
+			return fmt.Errorf("by must be principal, service, resource, day, account, region, usagetype, role or tag:KEY, not %.40q", c.By)
 		}
 		key = reportTagKey(key)
 		if tagKey(key) == "" {
@@ -499,6 +503,11 @@ func (r *Reporter) Build(ctx context.Context, cfg ReportConfig) (*Report, error)
 		dim = "CASE WHEN usage_end > usage_start + INTERVAL 1 DAY THEN '" + LabelWholePeriod + "' ELSE strftime(usage_start, '%Y-%m-%d') END"
 	case ByAccount:
 		dim = "coalesce(usage_account, '(no account)')"
+	case ByRegion:
+		// Tax, support and global services' lines name no region.
+		dim = "coalesce(region, '(no region)')"
+	case ByUsageType:
+		dim = "coalesce(usage_type, '(no usage type)')"
 	case ByRole:
 		dim = fmt.Sprintf("CASE WHEN role <> '' THEN 'role/' || role WHEN method = '%s' THEN '%s' WHEN method = '%s' THEN '%s' ELSE '%s' END",
 			MethodShared, LabelShared, MethodUnattributed, LabelUnattributed, LabelNoRole)

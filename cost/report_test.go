@@ -80,6 +80,39 @@ func TestReportLimitKeepsUnattributed(t *testing.T) {
 	}
 }
 
+// A report by region sums each region's cost and one by usage type each
+// usage type's; lines that name neither (tax) are a row of their own.
+func TestReportByRegionAndUsageType(t *testing.T) {
+	cur := `identity/LineItemId,bill/PayerAccountId,bill/BillingPeriodStartDate,lineItem/UsageAccountId,lineItem/LineItemType,lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/ProductCode,lineItem/UsageType,product/region,lineItem/ResourceId,lineItem/UnblendedCost
+1,111122223333,2026-03-01T00:00:00Z,111122223333,Usage,2026-03-02T00:00:00Z,2026-03-02T01:00:00Z,AmazonEC2,USE1-BoxUsage:m5.large,us-east-1,i-orders,10.5
+2,111122223333,2026-03-01T00:00:00Z,111122223333,Usage,2026-03-02T00:00:00Z,2026-03-02T01:00:00Z,AmazonEC2,EUC1-BoxUsage:m5.large,eu-central-1,i-search,4
+3,111122223333,2026-03-01T00:00:00Z,111122223333,Usage,2026-03-02T01:00:00Z,2026-03-02T02:00:00Z,AmazonEC2,USE1-BoxUsage:m5.large,us-east-1,i-orders,10.5
+4,111122223333,2026-03-01T00:00:00Z,111122223333,Tax,2026-03-01T00:00:00Z,2026-04-01T00:00:00Z,AmazonEC2,,,,1.5
+`
+	path := filepath.Join(t.TempDir(), "cur.csv")
+	if err := os.WriteFile(path, []byte(cur), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	store := newStore(t)
+	importInto(t, store, path)
+	for by, want := range map[string][]string{
+		ByRegion:    {"us-east-1 21", "eu-central-1 4", "(no region) 1.5"},
+		ByUsageType: {"USE1-BoxUsage:m5.large 21", "EUC1-BoxUsage:m5.large 4", "(no usage type) 1.5"},
+	} {
+		rep, err := NewReporter(store, aliceLaunchesSplit).Build(context.Background(), ReportConfig{By: by})
+		if err != nil {
+			t.Fatalf("by %s: %v", by, err)
+		}
+		var got []string
+		for _, row := range rep.Rows {
+			got = append(got, row.Key+" "+row.Amount)
+		}
+		if !slices.Equal(got, want) || rep.Total != "26.5" {
+			t.Errorf("by %s: rows %q, total %s; want %q, 26.5", by, got, rep.Total, want)
+		}
+	}
+}
+
 // A report by account sums each usage account's cost, and a report by a
 // user tag each of its values, whatever spelling names the tag; cost of
 // resources without the tag is (untagged), and cost without a resource,
@@ -135,7 +168,7 @@ func TestReportByAccountAndTag(t *testing.T) {
 		"tag:":                           "needs a user tag's key",
 		"tag:aws:createdBy":              "AWS's own tags",
 		"tag:resourceTags/aws:createdBy": "AWS's own tags",
-		"team":                           "by must be principal, service, resource, day, account, role or tag:KEY",
+		"team":                           "by must be principal, service, resource, day, account, region, usagetype, role or tag:KEY",
 	} {
 		err := ReportConfig{By: by}.Validate()
 		if err == nil || !strings.Contains(err.Error(), want) {

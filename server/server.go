@@ -15,7 +15,7 @@
 //	POST /api/v1/ingest    ingest a source URL (when SetIngest was called)
 //	GET  /api/v1/timeline  a resource's timeline (package investigate)
 //	GET  /api/v1/why       why a resource changed state near a moment
-//	GET  /api/v1/cost/report   cost by principal, service, resource, day, account, role or tag:KEY
+//	GET  /api/v1/cost/report   cost by principal, service, resource, day, account, region, usagetype, role or tag:KEY
 //	GET  /api/v1/cost/spikes   cost spikes and the calls that preceded them
 //	GET  /healthz          liveness, unauthenticated, says nothing about the data
 //	GET  /...              the web UI (package ui), behind its own login; a request

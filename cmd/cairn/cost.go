@@ -20,7 +20,7 @@ import (
 // report and spikes (runCostReport, runCostSpikes) in cost_report.go.
 var costSubcommands = []struct{ name, args, summary string }{
 	{"import", "FILE|DIR...", "read CUR (legacy CSV/Parquet, CUR 2.0) and FOCUS reports into the cost store"},
-	{"report", "[flags]", "cost by principal, service, resource, day, account, role or tag, with how it was attributed"},
+	{"report", "[flags]", "cost by principal, service, resource, day, account, region, usage type, role or tag, with how it was attributed"},
 	{"spikes", "[flags]", "hours and days whose cost rose, and the calls before the rise"},
 }
 

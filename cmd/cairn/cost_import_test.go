@@ -179,8 +179,8 @@ func TestCostReportArguments(t *testing.T) {
 	}
 
 	// How cost went to principals is told under the reports that give cost
-	// to principals, not under those by service, day, account or tag.
-	for by, footer := range map[string]bool{"principal": true, "resource": true, "role": true, "service": false, "day": false, "account": false, "tag:team": false} {
+	// to principals, not under those by service, day, account, region, usage type or tag.
+	for by, footer := range map[string]bool{"principal": true, "resource": true, "role": true, "service": false, "day": false, "account": false, "region": false, "usagetype": false, "tag:team": false} {
 		r := runCairn(t, nil, "cost", "report", "-data", data, "-by", by)
 		if r.code != 0 || strings.Contains(r.stdout, "\nattributed by: ") != footer {
 			t.Errorf("-by %s: exit %d, want the attributed-by line %v\n%s%s", by, r.code, footer, r.stdout, r.stderr)

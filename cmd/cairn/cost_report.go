@@ -22,12 +22,12 @@ import (
 func costDir(data string) string { return filepath.Join(data, "cost") }
 
 // runCostReport prints the cost grouped by principal, service, resource,
-// day, account, role or a user tag, with how each amount was attributed.
+// day, account, region, usage type, role or a user tag, with how each amount was attributed.
 func runCostReport(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "cost report", "")
 	data := dataFlag(fs, e)
 	var cfg cost.ReportConfig
-	fs.StringVar(&cfg.By, "by", cost.ByPrincipal, "group by principal, service, resource, day, account, role (the IAM role the creating call came through) or tag:KEY (a user tag, e.g. tag:team)")
+	fs.StringVar(&cfg.By, "by", cost.ByPrincipal, "group by principal, service, resource, day, account, region, usagetype, role (the IAM role the creating call came through) or tag:KEY (a user tag, e.g. tag:team)")
 	fs.StringVar(&cfg.Month, "month", "", "the billing period, YYYY-MM (default: every imported period)")
 	fs.StringVar(&cfg.Payer, "payer", "", "only this payer account's reports (default: every payer's)")
 	fs.StringVar(&cfg.Service, "service", "", "only this service code, e.g. AmazonEC2")
@@ -185,7 +185,7 @@ func printCostReport(e *env, rep *cost.Report) {
 	if rep.Currency != "" {
 		currency = " " + rep.Currency
 	}
-	fmt.Fprintf(e.stdout, "%s by %s, %s: total %s%s\n", measure, rep.By, scope, money(rep.Total), currency)
+	fmt.Fprintf(e.stdout, "%s by %s, %s: total %s%s\n", measure, dimensionName(rep.By), scope, money(rep.Total), currency)
 	if rep.Rejected > 0 {
 		readable := ""
 		if rep.RejectedCost != "0" {
@@ -201,7 +201,7 @@ func printCostReport(e *env, rep *cost.Report) {
 	// Rows by service, day, account or tag mix attributions: they say
 	// nothing of how, and the column goes.
 	withHow := slices.ContainsFunc(rep.Rows, func(row cost.ReportRow) bool { return how(row) != "" })
-	head := strings.ToUpper(rep.By) + "\tAMOUNT\tSHARE\t"
+	head := strings.ToUpper(dimensionName(rep.By)) + "\tAMOUNT\tSHARE\t"
 	if withHow {
 		head += "  HOW\t"
 	}
@@ -379,4 +379,13 @@ func perPeriod(unit string) string {
 		return "an hour"
 	}
 	return "a " + unit
+}
+
+// dimensionName is a report's dimension in words: -by usagetype is one word
+// to type and two to read.
+func dimensionName(by string) string {
+	if by == cost.ByUsageType {
+		return "usage type"
+	}
+	return by
 }
