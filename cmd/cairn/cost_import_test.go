@@ -3,10 +3,13 @@ package main
 import (
 	"bufio"
 	"compress/gzip"
+	"encoding/csv"
 	"encoding/json"
+	"math/big"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -195,6 +198,31 @@ func TestCostReportArguments(t *testing.T) {
 		}
 	}
 
+	// The CSV's rows name their currency and add up to the report's total
+	// to the last digit.
+	r := runCairn(t, nil, "cost", "report", "-data", data, "-by", "region", "-format", "csv")
+	records, err := csv.NewReader(strings.NewReader(r.stdout)).ReadAll()
+	if r.code != 0 || err != nil || len(records) < 2 || !slices.Equal(records[0], []string{"region", "amount", "currency", "how"}) {
+		t.Fatalf("-format csv: exit %d, %v\n%s%s", r.code, err, r.stdout, r.stderr)
+	}
+	sum := new(big.Rat)
+	for _, rec := range records[1:] {
+		amount, ok := new(big.Rat).SetString(rec[1])
+		if !ok || rec[2] != "USD" {
+			t.Errorf("-format csv: row %q, want an amount in USD", rec)
+			continue
+		}
+		sum.Add(sum, amount)
+	}
+	var whole struct{ Total string }
+	r = runCairn(t, nil, "cost", "report", "-data", data, "-by", "region", "-format", "json")
+	if err := json.Unmarshal([]byte(r.stdout), &whole); err != nil {
+		t.Fatalf("-format json: %v\n%s", err, r.stdout)
+	}
+	if total, ok := new(big.Rat).SetString(whole.Total); !ok || sum.Cmp(total) != 0 {
+		t.Errorf("-format csv: rows add up to %s, the report's total is %q", sum.FloatString(10), whole.Total)
+	}
+
 	// A mistyped owner tag attributes nothing, and says so.
 	if r := runCairn(t, nil, "cost", "report", "-data", data, "-owner-tag", "nosuchtag"); r.code != 0 || !strings.HasPrefix(r.stderr, "(-owner-tag nosuchtag attributed nothing: ") {
 		t.Errorf("-owner-tag nosuchtag: exit %d\n%s", r.code, r.stderr)
@@ -210,7 +238,7 @@ func TestCostReportArguments(t *testing.T) {
 		}
 	}
 
-	r := runCairn(t, nil, "cost", "report", "-data", data, "-by", "principal", "-format", "json")
+	r = runCairn(t, nil, "cost", "report", "-data", data, "-by", "principal", "-format", "json")
 	var rep struct{ Rows []struct{ Key string } }
 	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || r.code != 0 || len(rep.Rows) == 0 {
 		t.Fatalf("report by principal: exit %d, %v\n%s%s", r.code, err, r.stdout, r.stderr)

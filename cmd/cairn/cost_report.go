@@ -80,11 +80,13 @@ func runCostReport(ctx context.Context, e *env, args []string) error {
 		return enc.Encode(rep)
 	case "csv":
 		w := csv.NewWriter(e.stdout)
-		w.Write([]string{rep.By, "amount", "how"})
+		// Each row names its currency: a spreadsheet that gathers the CSVs
+		// of payers billed in EUR and USD cannot mix them up.
+		w.Write([]string{rep.By, "amount", "currency", "how"})
 		// No total row: it would be summed with the rows, and could not
 		// be told from a principal or tag value named "total".
 		for _, row := range rep.Rows {
-			w.Write([]string{csvCell(row.Key), row.Amount, how(row)})
+			w.Write([]string{csvCell(row.Key), row.Amount, rep.Currency, how(row)})
 		}
 		w.Flush()
 		return w.Error()
