@@ -60,8 +60,13 @@ const (
 
 // ReportConfig selects a report.
 type ReportConfig struct {
-	By       string // ByPrincipal, ByService, ByResource, ByDay, ByAccount, ByRegion, ByUsageType, ByRole or ByTagPrefix+key
-	Month    string // YYYY-MM; "" for every imported period
+	By    string // ByPrincipal, ByService, ByResource, ByDay, ByAccount, ByRegion, ByUsageType, ByRole or ByTagPrefix+key
+	Month string // YYYY-MM; "" for every imported period
+	// From and To, days as YYYY-MM-DD (UTC), keep the lines whose usage
+	// starts on From or later and on To or earlier; "" leaves that end
+	// open. As in Cost Explorer's daily view, a line billed for longer
+	// than a day (the month's tax, support) counts on the day it starts.
+	From, To string
 	Payer    string // a payer account; "" for all
 	Service  string // a service code such as AmazonEC2; "" for all
 	Measure  string // MeasureCost (default) or MeasureAmortized
@@ -90,6 +95,9 @@ func (c ReportConfig) Validate() error {
 	if err := validMonth(c.Month); err != nil {
 		return err
 	}
+	if _, _, err := c.usageRange(); err != nil {
+		return err
+	}
 	if c.Measure != "" && c.Measure != MeasureCost && c.Measure != MeasureAmortized {
 		return fmt.Errorf("measure must be cost or amortized, not %.20q", c.Measure)
 	}
@@ -97,6 +105,34 @@ func (c ReportConfig) Validate() error {
 		return errors.New("limit must be a number of rows, 0 or more")
 	}
 	return nil
+}
+
+// usageRange is From and To as times: the first instant of From and the
+// first instant after To; zero where open.
+func (c ReportConfig) usageRange() (from, until time.Time, err error) {
+	day := func(name, v string) (time.Time, error) {
+		if v == "" {
+			return time.Time{}, nil
+		}
+		t, err := time.Parse(time.DateOnly, v)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("%s must be a day, YYYY-MM-DD, not %.20q", name, v)
+		}
+		return t, nil
+	}
+	if from, err = day("from", c.From); err != nil {
+		return
+	}
+	if until, err = day("to", c.To); err != nil {
+		return
+	}
+	if !until.IsZero() {
+		if !from.IsZero() && until.Before(from) {
+			return from, until, fmt.Errorf("to %s is before from %s", c.To, c.From)
+		}
+		until = until.AddDate(0, 0, 1)
+	}
+	return from, until, nil
 }
 
 // validMonth checks a billing period, YYYY-MM; "" selects every one.
@@ -112,6 +148,8 @@ func validMonth(m string) error {
 type Report struct {
 	By      string `json:"by"`
 	Month   string `json:"month,omitempty"`
+	From    string `json:"from,omitempty"`
+	To      string `json:"to,omitempty"`
 	Service string `json:"service,omitempty"`
 	Measure string `json:"measure"`
 	// Currency is the currency of every amount, as the reports name it;
@@ -245,6 +283,15 @@ func (r *Reporter) open(ctx context.Context, cfg ReportConfig) (*session, error)
 	if cfg.Service != "" {
 		conds = append(conds, "service = ?")
 		s.args = append(s.args, cfg.Service)
+	}
+	from, until, _ := cfg.usageRange() // Build validated it
+	if !from.IsZero() {
+		conds = append(conds, "usage_start >= ?")
+		s.args = append(s.args, from)
+	}
+	if !until.IsZero() {
+		conds = append(conds, "usage_start < ?")
+		s.args = append(s.args, until)
 	}
 	if len(conds) > 0 {
 		s.where = " WHERE " + strings.Join(conds, " AND ")
@@ -519,7 +566,7 @@ func (r *Reporter) Build(ctx context.Context, cfg ReportConfig) (*Report, error)
 		dim = fmt.Sprintf("coalesce(map_extract_value(tags, ?), CASE WHEN resource_id IS NULL AND created_by IS NULL THEN '%s' ELSE '%s' END)", LabelShared, LabelUntagged)
 		dimArgs = append(dimArgs, tagKey(key))
 	}
-	rep := &Report{By: cfg.By, Month: cfg.Month, Service: cfg.Service, Measure: cfg.Measure, Total: "0", RejectedCost: "0", Rows: []ReportRow{}, Methods: []Amount{}}
+	rep := &Report{By: cfg.By, Month: cfg.Month, From: cfg.From, To: cfg.To, Service: cfg.Service, Measure: cfg.Measure, Total: "0", RejectedCost: "0", Rows: []ReportRow{}, Methods: []Amount{}}
 	s, err := r.open(ctx, cfg)
 	if err == nil {
 		rep.Currency = s.currency

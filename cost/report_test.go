@@ -113,6 +113,46 @@ func TestReportByRegionAndUsageType(t *testing.T) {
 	}
 }
 
+// -from and -to keep the lines whose usage starts on those days, ends
+// included; a line billed for the month counts on the day it starts, as in
+// Cost Explorer's daily view.
+func TestReportUsageRange(t *testing.T) {
+	cur := `identity/LineItemId,bill/PayerAccountId,bill/BillingPeriodStartDate,lineItem/UsageAccountId,lineItem/LineItemType,lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/ProductCode,lineItem/ResourceId,lineItem/UnblendedCost
+1,111122223333,2026-03-01T00:00:00Z,111122223333,Tax,2026-03-01T00:00:00Z,2026-04-01T00:00:00Z,AmazonEC2,,1.5
+2,111122223333,2026-03-01T00:00:00Z,111122223333,Usage,2026-03-01T23:00:00Z,2026-03-02T00:00:00Z,AmazonEC2,i-orders,1
+3,111122223333,2026-03-01T00:00:00Z,111122223333,Usage,2026-03-02T00:00:00Z,2026-03-02T01:00:00Z,AmazonEC2,i-orders,2
+4,111122223333,2026-03-01T00:00:00Z,111122223333,Usage,2026-03-02T23:59:59Z,2026-03-03T00:00:00Z,AmazonEC2,i-orders,4
+5,111122223333,2026-03-01T00:00:00Z,111122223333,Usage,2026-03-03T00:00:00Z,2026-03-03T01:00:00Z,AmazonEC2,i-orders,8
+`
+	path := filepath.Join(t.TempDir(), "cur.csv")
+	if err := os.WriteFile(path, []byte(cur), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	store := newStore(t)
+	importInto(t, store, path)
+	for _, tc := range []struct{ from, to, total string }{
+		{"", "", "16.5"},
+		{"2026-03-02", "2026-03-02", "6"},
+		{"2026-03-02", "", "14"},
+		{"", "2026-03-01", "2.5"},
+		{"2026-03-04", "", "0"},
+	} {
+		rep, err := NewReporter(store, aliceLaunchesSplit).Build(context.Background(), ReportConfig{By: ByService, From: tc.from, To: tc.to})
+		if err != nil || rep.Total != tc.total || rep.From != tc.from || rep.To != tc.to {
+			t.Errorf("from %q to %q: %v, %+v; want a total of %s", tc.from, tc.to, err, rep, tc.total)
+		}
+	}
+	for _, tc := range []struct{ from, to, want string }{
+		{"2026-3-1", "", `from must be a day, YYYY-MM-DD, not "2026-3-1"`},
+		{"", "March", `to must be a day, YYYY-MM-DD, not "March"`},
+		{"2026-03-02", "2026-03-01", "to 2026-03-01 is before from 2026-03-02"},
+	} {
+		if err := (ReportConfig{From: tc.from, To: tc.to}).Validate(); err == nil || err.Error() != tc.want {
+			t.Errorf("from %q to %q: %v, want %q", tc.from, tc.to, err, tc.want)
+		}
+	}
+}
+
 // A report by account sums each usage account's cost, and a report by a
 // user tag each of its values, whatever spelling names the tag; cost of
 // resources without the tag is (untagged), and cost without a resource,

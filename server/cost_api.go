@@ -13,7 +13,7 @@ import (
 	"github.com/cairn-audit/cairn/cost"
 )
 
-// GET /api/v1/cost/report?by=principal|service|resource|day|account|role|tag:KEY[&month=YYYY-MM][&payer=ACCOUNT][&service=CODE][&measure=cost|amortized][&owner-tag=T][&limit=N]
+// GET /api/v1/cost/report?by=principal|service|resource|day|account|region|usagetype|role|tag:KEY[&month=YYYY-MM][&from=YYYY-MM-DD][&to=YYYY-MM-DD][&payer=ACCOUNT][&service=CODE][&measure=cost|amortized][&owner-tag=T][&limit=N]
 //   -> cost.Report, what `cairn cost report -format json` prints
 // GET /api/v1/cost/spikes[?month=YYYY-MM][&payer=ACCOUNT][&service=CODE][&factor=2][&min-increase=5]
 //   -> []cost.Spike, what `cairn cost spikes -format json` prints
@@ -36,11 +36,11 @@ func (s *Server) handleCostReport(w http.ResponseWriter, r *http.Request, _ []by
 		return
 	}
 	q := r.URL.Query()
-	if err := knownParams(q, "by", "month", "payer", "service", "measure", "owner-tag", "limit"); err != nil {
+	if err := knownParams(q, "by", "month", "from", "to", "payer", "service", "measure", "owner-tag", "limit"); err != nil {
 		writeAPIError(w, http.StatusBadRequest, apiCodeBadRequest, err.Error())
 		return
 	}
-	cfg := cost.ReportConfig{By: q.Get("by"), Month: q.Get("month"), Payer: q.Get("payer"), Service: q.Get("service"), Measure: q.Get("measure"), OwnerTag: q.Get("owner-tag")}
+	cfg := cost.ReportConfig{By: q.Get("by"), Month: q.Get("month"), From: q.Get("from"), To: q.Get("to"), Payer: q.Get("payer"), Service: q.Get("service"), Measure: q.Get("measure"), OwnerTag: q.Get("owner-tag")}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {

@@ -27,7 +27,7 @@ func TestCostEndpointsRefuseWhatTheyCannotAnswer(t *testing.T) {
 		t.Fatal(err)
 	}
 	ts.srv.SetCost(store)
-	for _, q := range []string{"by=color", "month=March", "measure=blended", "limit=-1", "format=csv", "principal=alice", "by=service&by=day"} {
+	for _, q := range []string{"by=color", "month=March", "measure=blended", "limit=-1", "format=csv", "principal=alice", "by=service&by=day", "from=March", "from=2026-03-02&to=2026-03-01"} {
 		if _, err := c.do(ctx, "GET", "/api/v1/cost/report?"+q, nil); !isStatus(err, 400) {
 			t.Errorf("%s: %v", q, err)
 		}
@@ -52,12 +52,14 @@ func TestCostEndpointsOfAnEmptyStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	ts.srv.SetCost(store)
-	b, err := c.do(ctx, "GET", "/api/v1/cost/report?by=principal", nil)
-	var rep cost.Report
-	if err != nil || json.Unmarshal(b, &rep) != nil || rep.Total != "0" || rep.Rows == nil || len(rep.Rows) != 0 {
-		t.Errorf("report of an empty store: %v, %s", err, b)
+	for _, q := range []string{"by=principal", "by=region&from=2026-03-01&to=2026-03-07"} {
+		b, err := c.do(ctx, "GET", "/api/v1/cost/report?"+q, nil)
+		var rep cost.Report
+		if err != nil || json.Unmarshal(b, &rep) != nil || rep.Total != "0" || rep.Rows == nil || len(rep.Rows) != 0 {
+			t.Errorf("report of an empty store, %s: %v, %s", q, err, b)
+		}
 	}
-	b, err = c.do(ctx, "GET", "/api/v1/cost/spikes", nil)
+	b, err := c.do(ctx, "GET", "/api/v1/cost/spikes", nil)
 	if err != nil || string(b) != "[]\n" && string(b) != "[]" {
 		t.Errorf("spikes of an empty store: %v, %q", err, b)
 	}

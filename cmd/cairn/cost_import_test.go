@@ -169,6 +169,7 @@ func TestCostReportArguments(t *testing.T) {
 		hint string
 	}{
 		{[]string{"report", "-month", "2026-04"}, "no cost imported for 2026-04; the months imported: 2026-03\n"},
+		{[]string{"report", "-from", "2027-01-01"}, "no cost billed for usage from 2027-01-01; cairn cost report -by day shows the days there are\n"},
 		{[]string{"report", "-service", "EC2"}, "no cost under the service code EC2; the codes there, closest first: AmazonEC2, "},
 		{[]string{"spikes", "-month", "2026-04"}, "no cost imported for 2026-04; "},
 		{[]string{"report", "-payer", "111111111111"}, "no cost imported for the payer account 111111111111; the payers there: "},
@@ -229,7 +230,7 @@ func TestCostReportArguments(t *testing.T) {
 	}
 
 	for _, args := range [][]string{
-		{"report", "-by", "user"}, {"report", "-month", "March"}, {"report", "-measure", "blended"}, {"report", "-limit", "-1"},
+		{"report", "-by", "user"}, {"report", "-month", "March"}, {"report", "-from", "March"}, {"report", "-from", "2026-03-05", "-to", "2026-03-01"}, {"report", "-measure", "blended"}, {"report", "-limit", "-1"},
 		{"report", "-format", "xml"}, {"report", "extra"}, {"spikes", "-factor", "0.5"}, {"spikes", "-factor", "0"}, {"-by", "service", "report"}, {"spikes", "-month", "March"}, {"spikes", "-format", "csv"},
 	} {
 		r := runCairn(t, nil, append([]string{"cost", args[0], "-data", data}, args[1:]...)...)

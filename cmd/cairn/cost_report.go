@@ -29,6 +29,8 @@ func runCostReport(ctx context.Context, e *env, args []string) error {
 	var cfg cost.ReportConfig
 	fs.StringVar(&cfg.By, "by", cost.ByPrincipal, "group by principal, service, resource, day, account, region, usagetype, role (the IAM role the creating call came through) or tag:KEY (a user tag, e.g. tag:team)")
 	fs.StringVar(&cfg.Month, "month", "", "the billing period, YYYY-MM (default: every imported period)")
+	fs.StringVar(&cfg.From, "from", "", "only usage that starts on this day, YYYY-MM-DD (UTC), or later; a line billed for longer than a day counts on the day it starts")
+	fs.StringVar(&cfg.To, "to", "", "only usage that starts on this day, YYYY-MM-DD (UTC), or earlier")
 	fs.StringVar(&cfg.Payer, "payer", "", "only this payer account's reports (default: every payer's)")
 	fs.StringVar(&cfg.Service, "service", "", "only this service code, e.g. AmazonEC2")
 	fs.StringVar(&cfg.Measure, "measure", cost.MeasureCost, "cost (unblended, as invoiced) or amortized")
@@ -55,7 +57,11 @@ func runCostReport(ctx context.Context, e *env, args []string) error {
 			trailFrom, err = firstEventDay(ctx, q)
 		}
 		if err == nil && len(rep.Rows) == 0 {
-			_, err = printWhyEmpty(ctx, e, r, cfg.Month, cfg.Payer, cfg.Service)
+			var said bool
+			said, err = printWhyEmpty(ctx, e, r, cfg.Month, cfg.Payer, cfg.Service)
+			if err == nil && !said && (cfg.From != "" || cfg.To != "") {
+				fmt.Fprintf(e.stderr, "no cost billed for usage %s; cairn cost report -by day shows the days there are\n", usageRange(cfg.From, cfg.To))
+			}
 		}
 		if err == nil {
 			// Rows of (untagged) alone would look like a tag nobody set.
@@ -175,6 +181,9 @@ func printCostReport(e *env, rep *cost.Report) {
 	scope := "every imported period"
 	if rep.Month != "" {
 		scope = rep.Month
+	}
+	if rep.From != "" || rep.To != "" {
+		scope += ", usage " + usageRange(rep.From, rep.To)
 	}
 	if rep.Service != "" {
 		scope += ", " + rep.Service
@@ -390,4 +399,17 @@ func dimensionName(by string) string {
 		return "usage type"
 	}
 	return by
+}
+
+// usageRange says which days -from and -to select.
+func usageRange(from, to string) string {
+	switch {
+	case from == "":
+		return "up to " + to
+	case to == "":
+		return "from " + from
+	case from == to:
+		return "on " + from
+	}
+	return "from " + from + " to " + to
 }
