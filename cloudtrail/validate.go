@@ -360,7 +360,10 @@ type digestEntry struct {
 	signature  string
 	start, end time.Time // from the body, or the key's time when unreadable
 	problem    *Finding  // the first thing wrong with the digest itself
-	linkBroken bool      // a chain-break or gap finding names it
+	// movedUnsigned marks a moved digest (problem) whose signature does
+	// not verify either.
+	movedUnsigned bool
+	linkBroken    bool // a chain-break or gap finding names it
 }
 
 func (e *digestEntry) valid() bool { return e.d != nil && e.problem == nil }
@@ -498,23 +501,45 @@ func (v *validator) check(e *digestEntry, obj cairn.ObjectInfo, raw []byte, fail
 	}
 	e.d = d
 	e.start, e.end, _ = d.Times()
+	unsigned := v.checkSignature(e, obj, d, body)
 	if !v.atItsPlace(d, e.key) {
-		return fail(FindingMoved, "has been moved from its original location s3://%s/%s", d.DigestS3Bucket, d.DigestS3Object)
+		// A moved digest that its signature vouches for still vouches for
+		// its log files' hashes, which are checked (a renamed or swapped
+		// digest must not hide an edited file); one that it does not
+		// leaves them unchecked, and named so.
+		e.movedUnsigned = unsigned != nil
+		detail := ""
+		if unsigned != nil {
+			detail = "; nor does its signature verify: " + unsigned.Detail
+		}
+		return fail(FindingMoved, "has been moved from its original location s3://%s/%s%s", d.DigestS3Bucket, d.DigestS3Object, detail)
+	}
+	if unsigned != nil {
+		e.problem = unsigned
+	}
+	return nil
+}
+
+// checkSignature checks a digest's signature and its metadata; nil when
+// they verify.
+func (v *validator) checkSignature(e *digestEntry, obj cairn.ObjectInfo, d *Digest, body []byte) *Finding {
+	problem := func(kind FindingKind, format string, args ...any) *Finding {
+		return &Finding{kind, e.key, fmt.Sprintf(format, args...)}
 	}
 	switch {
 	case e.signature == "":
-		return fail(FindingBadSignature, "no %s metadata: the file changed since it was signed, or, in a folder, it was copied without its modification time (cp -p and rsync -a keep it)", MetaSignature)
+		return problem(FindingBadSignature, "no %s metadata: the file changed since it was signed, or, in a folder, it was copied without its modification time (cp -p and rsync -a keep it)", MetaSignature)
 	case obj.Metadata[MetaSignatureAlgorithm] != SignatureAlgorithm:
-		return fail(FindingBadSignature, "%s metadata is %q, not %s", MetaSignatureAlgorithm, obj.Metadata[MetaSignatureAlgorithm], SignatureAlgorithm)
+		return problem(FindingBadSignature, "%s metadata is %q, not %s", MetaSignatureAlgorithm, obj.Metadata[MetaSignatureAlgorithm], SignatureAlgorithm)
 	case e.info.Backfill && obj.Metadata[MetaBackfillGenerationTimestamp] == "":
-		return fail(FindingInvalidFormat, "a backfill digest without %s metadata", MetaBackfillGenerationTimestamp)
+		return problem(FindingInvalidFormat, "a backfill digest without %s metadata", MetaBackfillGenerationTimestamp)
 	}
 	pub := v.opts.PublicKeys[d.DigestPublicKeyFingerprint]
 	if pub == nil {
-		return fail(FindingUnknownKey, "signed by an unknown key %s", d.DigestPublicKeyFingerprint)
+		return problem(FindingUnknownKey, "signed by an unknown key %s", d.DigestPublicKeyFingerprint)
 	}
 	if err := VerifyDigestSignature(pub, d, body, e.signature); err != nil {
-		return fail(FindingBadSignature, "%v (key %s)", err, d.DigestPublicKeyFingerprint)
+		return problem(FindingBadSignature, "%v (key %s)", err, d.DigestPublicKeyFingerprint)
 	}
 	return nil
 }
@@ -597,11 +622,11 @@ func (v *validator) checkChain(c *chain) {
 				v.add(*e.problem)
 			}
 			v.link(c, prev, e, period)
-			if e.valid() {
+			switch {
+			case e.valid(), moved && !e.movedUnsigned:
 				v.queueLogFiles(e)
-			} else if e.problem.Kind == FindingBadSignature {
-				// A moved digest's files still count as listed, and an
-				// unknown key is a finding that names its digest.
+			case e.problem.Kind == FindingBadSignature || moved:
+				// An unknown key is a finding that names its digest.
 				for _, lf := range v.listedLogFiles(e) {
 					v.onlyInvalid[lf] = e.key
 				}

@@ -204,6 +204,37 @@ func TestValidateTamperMatrix(t *testing.T) {
 			must(t, cloudtrailtest.Move(ctx, x.st, x.tr.Digests[2], to))
 			return []found{{cloudtrail.FindingMissingDigest, x.tr.Digests[2]}, {cloudtrail.FindingMoved, to}}
 		}},
+		{"a digest moved, and a log it lists edited", func(t *testing.T, x tampered) []found {
+			to := x.tr.Layout.DigestKey(x.tr.Account, x.tr.Region, x.tr.Trail, x.tr.HomeRegion, x.tr.Start.Add(3*time.Hour+30*time.Minute), false)
+			must(t, cloudtrailtest.Move(ctx, x.st, x.tr.Digests[2], to))
+			k := x.tr.Logs[2][0]
+			must(t, cloudtrailtest.Rewrite(ctx, x.st, k, func(b []byte) []byte { b[40] ^= 1; return b }))
+			// The moved digest's signature still vouches for the hashes it
+			// lists: moving it hides no change to its files.
+			return []found{{cloudtrail.FindingMissingDigest, x.tr.Digests[2]}, {cloudtrail.FindingMoved, to}, {cloudtrail.FindingModified, k}}
+		}},
+		{"two digests swapped, a log edited and one deleted", func(t *testing.T, x tampered) []found {
+			a, b := x.tr.Digests[1], x.tr.Digests[2]
+			tmp := a + ".tmp"
+			must(t, cloudtrailtest.Move(ctx, x.st, a, tmp))
+			must(t, cloudtrailtest.Move(ctx, x.st, b, a))
+			must(t, cloudtrailtest.Move(ctx, x.st, tmp, b))
+			edited, deleted := x.tr.Logs[1][0], x.tr.Logs[2][1]
+			must(t, cloudtrailtest.Rewrite(ctx, x.st, edited, func(b []byte) []byte { b[40] ^= 1; return b }))
+			must(t, x.st.Delete(ctx, deleted))
+			// Moved digests are not where the chain names them, so the
+			// chain breaks there too; what matters is that the edit and
+			// the deletion are named.
+			return []found{{cloudtrail.FindingMoved, a}, {cloudtrail.FindingMoved, b}, {cloudtrail.FindingChainBreak, b}, {cloudtrail.FindingMissingDigest, b},
+				{cloudtrail.FindingModified, edited}, {cloudtrail.FindingDeleted, deleted}}
+		}},
+		{"a digest moved and re-signed", func(t *testing.T, x tampered) []found {
+			to := x.tr.Layout.DigestKey(x.tr.Account, x.tr.Region, x.tr.Trail, x.tr.HomeRegion, x.tr.Start.Add(3*time.Hour+30*time.Minute), false)
+			must(t, cloudtrailtest.Resign(ctx, x.st, x.tr.Digests[2], attacker, false, nil))
+			must(t, cloudtrailtest.Move(ctx, x.st, x.tr.Digests[2], to))
+			// Nothing vouches for its hashes: its files are named unchecked.
+			return append([]found{{cloudtrail.FindingMissingDigest, x.tr.Digests[2]}, {cloudtrail.FindingMoved, to}}, notCovered(x.tr, 2)...)
+		}},
 		{"a digest copied over its successor", func(t *testing.T, x tampered) []found {
 			body, meta, err := cloudtrailtest.Read(ctx, x.st, x.tr.Digests[1])
 			must(t, err)
