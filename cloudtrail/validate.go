@@ -528,7 +528,7 @@ func (v *validator) checkSignature(e *digestEntry, obj cairn.ObjectInfo, d *Dige
 	}
 	switch {
 	case e.signature == "":
-		return problem(FindingBadSignature, "no %s metadata: the file changed since it was signed, or, in a folder, it was copied without its modification time (cp -p and rsync -a keep it)", MetaSignature)
+		return problem(FindingBadSignature, "no %s metadata: the file changed since it was signed, or, in a folder, it was copied without the .cairn-meta.* file beside it, which holds the signature", MetaSignature)
 	case obj.Metadata[MetaSignatureAlgorithm] != SignatureAlgorithm:
 		return problem(FindingBadSignature, "%s metadata is %q, not %s", MetaSignatureAlgorithm, obj.Metadata[MetaSignatureAlgorithm], SignatureAlgorithm)
 	case e.info.Backfill && obj.Metadata[MetaBackfillGenerationTimestamp] == "":

@@ -11,11 +11,13 @@
 // segment that starts with ".cairn-". A sidecar holds the user metadata, the
 // content type, the MD5 of the content (the ETag) and the size and
 // modification time of the file it describes. A sidecar is used only while the
-// file still has that size and modification time: a file replaced by another
-// tool loses its stale metadata instead of showing someone else's. The ETag
-// is the hex MD5 of the content for objects written by Put, and
-// "SIZE-MTIMENANOS" in hex for files written by other tools. Copies that keep
-// modification times (cp -p, rsync -a) keep the metadata.
+// file still has that size and modification time, or, when the times differ,
+// by Head and Get while the content still has its MD5: a file replaced by
+// another tool loses its stale metadata instead of showing someone else's,
+// and a copy that kept the bytes but not the time (tar keeps whole seconds,
+// cp without -p none) keeps its metadata, a digest's signature among them.
+// The ETag is the hex MD5 of the content for objects written by Put, and
+// "SIZE-MTIMENANOS" in hex for files written by other tools.
 //
 // Put writes a temporary file in the target directory, fsyncs it, publishes
 // it with rename (or, for IfNoneMatch, with a hard link that fails when the
@@ -128,8 +130,9 @@ type sidecar struct {
 }
 
 // info describes the regular file p for key, with its sidecar when that still
-// matches the file.
-func (s *Store) info(key, p string, fi fs.FileInfo, withMeta, mayHaveSidecar bool) cairn.ObjectInfo {
+// matches the file. content, when not nil, reads the file that fi describes
+// (Get's open file), for the MD5 of a file whose time changed.
+func (s *Store) info(key, p string, fi fs.FileInfo, withMeta, mayHaveSidecar bool, content io.ReaderAt) cairn.ObjectInfo {
 	oi := cairn.ObjectInfo{
 		Key:          key,
 		Size:         fi.Size(),
@@ -144,7 +147,10 @@ func (s *Store) info(key, p string, fi fs.FileInfo, withMeta, mayHaveSidecar boo
 		return oi
 	}
 	var sc sidecar
-	if json.Unmarshal(b, &sc) != nil || sc.Size != fi.Size() || sc.MtimeNanos != fi.ModTime().UnixNano() {
+	if json.Unmarshal(b, &sc) != nil || sc.Size != fi.Size() {
+		return oi
+	}
+	if sc.MtimeNanos != fi.ModTime().UnixNano() && (!withMeta || sc.MD5 == "" || fileMD5(p, content, fi.Size()) != sc.MD5) {
 		return oi
 	}
 	if sc.MD5 != "" {
@@ -154,6 +160,24 @@ func (s *Store) info(key, p string, fi fs.FileInfo, withMeta, mayHaveSidecar boo
 		oi.Metadata = sc.Metadata
 	}
 	return oi
+}
+
+// fileMD5 is the hex MD5 of the size bytes of content, or of the file p
+// when content is nil; "" when they cannot be read.
+func fileMD5(p string, content io.ReaderAt, size int64) string {
+	if content == nil {
+		f, err := os.Open(p)
+		if err != nil {
+			return ""
+		}
+		defer f.Close()
+		content = f
+	}
+	h := md5.New()
+	if _, err := io.Copy(h, io.NewSectionReader(content, 0, size)); err != nil {
+		return ""
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // notFound reports whether err means that the path does not name a file,
@@ -181,7 +205,7 @@ func (s *Store) Head(ctx context.Context, key string) (cairn.ObjectInfo, error) 
 	if !fi.Mode().IsRegular() {
 		return cairn.ObjectInfo{}, fmt.Errorf("head %s: %w", key, cairn.ErrNotFound)
 	}
-	return s.info(key, p, fi, true, true), nil
+	return s.info(key, p, fi, true, true, nil), nil
 }
 
 // Get opens the object; cairn.ErrNotFound when it does not exist.
@@ -209,7 +233,7 @@ func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, cairn.Objec
 		f.Close()
 		return nil, cairn.ObjectInfo{}, fmt.Errorf("get %s: %w", key, cairn.ErrNotFound)
 	}
-	return f, s.info(key, p, fi, true, true), nil
+	return f, s.info(key, p, fi, true, true, f), nil
 }
 
 var _ cairn.Opener = (*Store)(nil)
@@ -640,7 +664,7 @@ func (l *lister) walk(dirKey, namePrefix string) {
 			l.fail(fmt.Errorf("list %s: %w", key, err))
 			return
 		}
-		l.emit(cairn.ListEntry{Object: l.s.info(key, p, fi, false, e.sidecar)})
+		l.emit(cairn.ListEntry{Object: l.s.info(key, p, fi, false, e.sidecar, nil)})
 	}
 }
 

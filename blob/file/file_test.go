@@ -102,6 +102,50 @@ func TestForeignFiles(t *testing.T) {
 	}
 }
 
+// TestMetadataOutlivesACopyWithoutTimes: a copy that keeps the bytes but
+// not the modification time (tar keeps whole seconds) keeps the metadata,
+// a digest's signature; one that changed the bytes, even at the same size,
+// does not.
+func TestMetadataOutlivesACopyWithoutTimes(t *testing.T) {
+	s := newStore(t)
+	meta := map[string]string{"signature": "abc"}
+	if err := s.Put(t.Context(), "d/digest", strings.NewReader("signed bytes"), cairn.PutOptions{Metadata: meta}); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(s.Root(), "d", "digest")
+	fi, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole := fi.ModTime().Truncate(time.Second).Add(-time.Second)
+	if err := os.Chtimes(p, whole, whole); err != nil {
+		t.Fatal(err)
+	}
+	check := func(what string, want bool) {
+		t.Helper()
+		h, err := s.Head(t.Context(), "d/digest")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rc, g, err := s.Get(t.Context(), "d/digest")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rc.Close()
+		if got := h.Metadata["signature"] == "abc"; got != want {
+			t.Errorf("%s: Head's metadata %v", what, h.Metadata)
+		}
+		if got := g.Metadata["signature"] == "abc"; got != want {
+			t.Errorf("%s: Get's metadata %v", what, g.Metadata)
+		}
+	}
+	check("a copy with another time", true)
+	if err := os.WriteFile(p, []byte("forged bytes"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	check("other bytes of the same size", false)
+}
+
 func TestPutUnderObject(t *testing.T) {
 	s := newStore(t)
 	if err := s.Put(t.Context(), "a", strings.NewReader("x"), cairn.PutOptions{}); err != nil {
