@@ -267,6 +267,8 @@ type validator struct {
 	folders  map[string]*logFolder
 	// logRoots are the …/account/CloudTrail/ folders found.
 	logRoots []string
+	// strays are the objects found beside the trail's folders (strayObject).
+	strays []string
 	// recordedPending are the log files the writer delivered after its
 	// newest digests (ValidateOptions.Recorded), by layout key (AWSLogs/…).
 	recordedPending map[string]string
@@ -387,6 +389,9 @@ func (v *validator) discover(ctx context.Context) error {
 				return fmt.Errorf("list %s: %w", prefix, err)
 			}
 			if e.Prefix == "" {
+				if v.strayObject(e.Object.Key) {
+					v.strays = append(v.strays, e.Object.Key)
+				}
 				continue
 			}
 			name := strings.TrimSuffix(e.Prefix[len(prefix):], "/")
@@ -424,6 +429,34 @@ func (v *validator) discover(ctx context.Context) error {
 	}
 	slices.SortFunc(v.chains, func(a, b *chain) int { return a.id.compare(b.id) })
 	return nil
+}
+
+// strayObject reports whether key lies where a trail's folders are and no
+// trail writes a file: in AWSLogs/ itself, or in an account's or an
+// organisation's folder there, beside CloudTrail/ (the folders of other
+// services' logs, such as Config/, are theirs); and, in the trail that
+// cairn writes (ValidateOptions.Recorded), at its root, which holds
+// AWSLogs/ alone. Ingest reads such a file as any other, so it must not
+// pass unnamed.
+func (v *validator) strayObject(key string) bool {
+	if strings.HasSuffix(key, "/") {
+		return false // a folder's marker
+	}
+	i := strings.LastIndex(key, "AWSLogs/")
+	if i < 0 || i > 0 && key[i-1] != '/' {
+		return v.opts.Recorded != nil && !strings.Contains(key, "/")
+	}
+	folders := strings.Split(key[i+len("AWSLogs/"):], "/")
+	folders = folders[:len(folders)-1]
+	if len(folders) > 2 {
+		return false
+	}
+	for _, f := range folders {
+		if !isAccountID(f) && !strings.HasPrefix(f, "o-") {
+			return false
+		}
+	}
+	return true
 }
 
 func (v *validator) listDigests(ctx context.Context, dir string, byID map[chainID]*chain) error {
@@ -960,11 +993,14 @@ func (v *validator) checkCoverage(ctx context.Context) error {
 			}
 			key := e.Object.Key
 			rest := key[len(p):]
-			if len(rest) < 12 || rest[10] != '/' {
-				continue // not in a day folder
+			day, err := time.Time{}, error(nil)
+			if len(rest) >= 12 && rest[10] == '/' {
+				day, err = time.Parse("2006/01/02", rest[:10])
 			}
-			day, err := time.Parse("2006/01/02", rest[:10])
-			if err != nil {
+			if len(rest) < 12 || rest[10] != '/' || err != nil {
+				if !v.logListed[key] {
+					v.notInLayout(key)
+				}
 				continue
 			}
 			if f.hasAfter && rest[:10] > lastDay {
@@ -1002,7 +1038,9 @@ func (v *validator) checkCoverage(ctx context.Context) error {
 				continue
 			}
 			switch {
-			case day.Add(24*time.Hour).After(f.from) && day.Before(f.to):
+			case day.Add(24*time.Hour).After(f.from) && (day.Before(f.to) || !f.hasAfter):
+				// No writer names a file so, in the period of the digests
+				// or after the newest: it is not pending, whatever its day.
 				v.report.NotCovered++
 				v.add(Finding{FindingNotCovered, key, "not named as a CloudTrail log file, and no digest lists it"})
 			case f.fromOldest && !day.Add(24*time.Hour).After(f.from):
@@ -1013,8 +1051,18 @@ func (v *validator) checkCoverage(ctx context.Context) error {
 	if err := v.checkFoldersWithoutDigests(ctx); err != nil {
 		return err
 	}
+	for _, key := range v.strays {
+		v.notInLayout(key)
+	}
 	v.queueRecordedMissing()
 	return nil
+}
+
+// notInLayout reports a file outside the day folders that a trail delivers
+// to, which no digest lists.
+func (v *validator) notInLayout(key string) {
+	v.report.NotCovered++
+	v.add(Finding{FindingNotCovered, key, "not in a day folder of a trail's delivery layout (AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/), and no digest lists it"})
 }
 
 // checkFoldersWithoutDigests lists the log folders of regions (and whole

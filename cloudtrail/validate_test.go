@@ -144,6 +144,26 @@ func TestValidateTamperMatrix(t *testing.T) {
 			must(t, x.st.Put(ctx, k, strings.NewReader(`{"Records":[]}`), cairn.PutOptions{}))
 			return []found{{cloudtrail.FindingNotCovered, k}}
 		}},
+		{"logs put beside the day folders", func(t *testing.T, x tampered) []found {
+			log := x.tr.Logs[1][0]
+			region := log[:strings.Index(log, "/2026/")+1]
+			name := log[strings.LastIndexByte(log, '/')+1:]
+			account := x.tr.Layout.AccountPrefix(x.tr.Account)
+			var want []found
+			for _, k := range []string{region + name, region + "2026/03/" + name, account + "forged.json.gz", x.tr.Layout.AccountPrefix("") + "forged.json.gz"} {
+				must(t, x.st.Put(ctx, k, strings.NewReader(string(cloudtrail.Gzip([]byte(`{"Records":[]}`)))), cairn.PutOptions{}))
+				want = append(want, found{cloudtrail.FindingNotCovered, k})
+			}
+			// Another service's logs beside CloudTrail's are not the trail's.
+			must(t, x.st.Put(ctx, account+"Config/ConfigWritabilityCheckFile", strings.NewReader("x"), cairn.PutOptions{}))
+			return want
+		}},
+		{"a file without a time in a day folder after the newest digest", func(t *testing.T, x tampered) []found {
+			log := x.tr.Logs[0][0]
+			k := log[:strings.Index(log, "/2026/")+1] + "2026/03/12/forged.json.gz"
+			must(t, x.st.Put(ctx, k, strings.NewReader(string(cloudtrail.Gzip([]byte(`{"Records":[]}`)))), cairn.PutOptions{}))
+			return []found{{cloudtrail.FindingNotCovered, k}}
+		}},
 		{"one digest deleted", func(t *testing.T, x tampered) []found {
 			must(t, x.st.Delete(ctx, x.tr.Digests[2]))
 			return append([]found{{cloudtrail.FindingMissingDigest, x.tr.Digests[2]}}, notCovered(x.tr, 2)...)
@@ -586,6 +606,10 @@ func TestValidateFilesOutsideTheChains(t *testing.T) {
 	before := forge(tr.Region, tr.Start.Add(-3*time.Hour))
 	after := forge(tr.Region, tr.Start.Add(time.Duration(len(tr.Digests))*tr.Period+10*time.Minute))
 	future := forge(tr.Region, time.Now().Add(48*time.Hour))
+	// A file at the root of the trail cairn writes, which holds AWSLogs/
+	// alone, is named; in another trail's bucket it is not the trail's.
+	root := "forged.json.gz"
+	must(t, st.Put(ctx, root, bytes.NewReader(cloudtrail.Gzip(body)), cairn.PutOptions{}))
 
 	r := validate(t, st, cloudtrail.ValidateOptions{})
 	if diff := cmp.Diff([]found{{cloudtrail.FindingNotCovered, future}}, kindsAndKeys(r)); diff != "" {
@@ -597,7 +621,8 @@ func TestValidateFilesOutsideTheChains(t *testing.T) {
 
 	rec := recordedOf(t, st, tr)
 	r = validate(t, st, cloudtrail.ValidateOptions{Recorded: rec, RecordedAt: time.Now()})
-	want := []found{{cloudtrail.FindingNotCovered, otherRegion}, {cloudtrail.FindingNotCovered, before}, {cloudtrail.FindingNotCovered, after}, {cloudtrail.FindingNotCovered, future}}
+	want := []found{{cloudtrail.FindingNotCovered, otherRegion}, {cloudtrail.FindingNotCovered, before}, {cloudtrail.FindingNotCovered, after}, {cloudtrail.FindingNotCovered, future},
+		{cloudtrail.FindingNotCovered, root}}
 	slices.SortFunc(want, func(a, b found) int { return strings.Compare(a.Key, b.Key) })
 	if diff := cmp.Diff(want, kindsAndKeys(r)); diff != "" {
 		t.Errorf("a recorded trail (-want +got):\n%s\n%s", diff, describe(r))
