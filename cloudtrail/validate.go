@@ -201,6 +201,11 @@ func Validate(ctx context.Context, store cairn.BlobStore, opts ValidateOptions) 
 	if err := v.discover(ctx); err != nil {
 		return nil, err
 	}
+	if opts.Recorded != nil && !v.recordIsThisTrails(ctx) {
+		// Another trail than the one the record is of: checked as any.
+		v.opts.Recorded, v.opts.RecordedAt = nil, time.Time{}
+		clear(v.recordedPending)
+	}
 	// A trail whose writer recorded files but no digest yet (its first
 	// digest period) is checked against that record alone.
 	recordedOnly := len(v.recordedPending) > 0 && opts.Since.IsZero() && opts.Until.IsZero()
@@ -272,6 +277,40 @@ type validator struct {
 	// recordedPending are the log files the writer delivered after its
 	// newest digests (ValidateOptions.Recorded), by layout key (AWSLogs/…).
 	recordedPending map[string]string
+}
+
+// recordIsThisTrails reports whether the writer's record (Recorded) is of
+// the trail being checked: the store holds a digest of one of its chains,
+// or one of the log files it delivered since. Without either, nothing of
+// the writer's is there, and its record would make every file a finding.
+func (v *validator) recordIsThisTrails(ctx context.Context) bool {
+	recorded := map[chainID]bool{}
+	for _, rc := range v.opts.Recorded {
+		if rc.NewestDigest != "" {
+			id := chainOf(ParseKey(layoutKey(rc.NewestDigest)))
+			id.prefix = ""
+			recorded[id] = true
+		}
+	}
+	for _, c := range v.chains {
+		id := c.id
+		id.prefix = ""
+		if recorded[id] {
+			return true
+		}
+	}
+	for _, rc := range v.opts.Recorded {
+		tried := 0
+		for key := range rc.Pending {
+			if _, err := v.store.Head(ctx, layoutKey(key)); err == nil {
+				return true
+			}
+			if tried++; tried == 3 {
+				break // a few absent files say enough, without a round trip per file
+			}
+		}
+	}
+	return false
 }
 
 // layoutKey is a key from its AWSLogs/ on, as a trail's writer names it

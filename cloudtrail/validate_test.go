@@ -584,6 +584,32 @@ func recordedOf(t *testing.T, st cairn.BlobStore, tr *cloudtrailtest.Trail) []cl
 	return []cloudtrail.RecordedChain{{Account: tr.Account, Region: tr.Region, NewestDigest: tr.Digests[len(tr.Digests)-1], Pending: pending}}
 }
 
+// TestValidateAnotherTrailThanTheRecords: the writer's record of one trail
+// says nothing of another (checking a downloaded AWS trail with the data
+// folder of a cairn that records): its files are not findings for want of
+// being in that record, and a folder without digests has none.
+func TestValidateAnotherTrailThanTheRecords(t *testing.T) {
+	ctx := context.Background()
+	ours, tr := newTrail(t, cloudtrailtest.DefaultConfig())
+	rec := recordedOf(t, ours, tr)
+	cfg := cloudtrailtest.DefaultConfig()
+	cfg.Account = "444455556666"
+	theirs, _ := newTrail(t, cfg)
+	if r := validate(t, theirs, cloudtrail.ValidateOptions{Recorded: rec}); !r.Valid() {
+		t.Errorf("another trail with digests: %s", describe(r))
+	}
+	undigested, err := file.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _, err := cloudtrailtest.Read(ctx, ours, tr.Logs[0][0])
+	must(t, err)
+	must(t, undigested.Put(ctx, tr.Logs[0][0], bytes.NewReader(cloudtrail.Gzip(body)), cairn.PutOptions{}))
+	if _, err := cloudtrail.Validate(ctx, undigested, cloudtrail.ValidateOptions{Recorded: rec}); !errors.Is(err, cloudtrail.ErrNoDigests) {
+		t.Errorf("a trail without digests: %v, want ErrNoDigests", err)
+	}
+}
+
 // TestValidateFilesOutsideTheChains: log files that no digest could list
 // (in a region without digests, before the first digest, after the newest,
 // or named in the future) are findings of a trail whose writer's record is
