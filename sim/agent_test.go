@@ -17,7 +17,20 @@ func TestInstancesGoQuietWhileDown(t *testing.T) {
 	scen := readScenarios(t, dir)
 	own := map[string][]time.Time{} // an instance's own calls
 	addr := map[string]string{}
+	type call struct {
+		t   time.Time
+		raw string
+	}
+	var terminations []call
+	var last time.Time // the trail's newest record
 	readRecords(t, dir, func(key string, r record, raw []byte) {
+		tm, _ := time.Parse(time.RFC3339, str(r, "eventTime"))
+		if tm.After(last) {
+			last = tm
+		}
+		if str(r, "eventName") == "TerminateInstances" {
+			terminations = append(terminations, call{tm, string(raw)})
+		}
 		var ui record
 		json.Unmarshal(r["userIdentity"], &ui)
 		arn := str(ui, "arn")
@@ -32,9 +45,26 @@ func TestInstancesGoQuietWhileDown(t *testing.T) {
 		} else if ip != addr[inst] {
 			t.Errorf("instance %s calls from %s and %s", inst, addr[inst], ip)
 		}
-		tm, _ := time.Parse(time.RFC3339, str(r, "eventTime"))
 		own[inst] = append(own[inst], tm)
 	})
+	// An agent that stops for good stops with its instance: a running
+	// instance that fell silent would read as an outage nobody caused.
+	for _, sc := range scen {
+		calls := own[sc.Resource]
+		if len(calls) == 0 || !strings.HasPrefix(sc.Resource, "i-") {
+			continue
+		}
+		end := slices.MaxFunc(calls, func(a, b time.Time) int { return a.Compare(b) })
+		stopped := last.Sub(end) < 10*time.Minute
+		for _, c := range terminations {
+			if strings.Contains(c.raw, `"`+sc.Resource+`"`) && !c.t.Before(end) && c.t.Sub(end) < 10*time.Minute {
+				stopped = true
+			}
+		}
+		if !stopped {
+			t.Errorf("%s's agent stopped at %s, with neither its termination nor the trail's end (%s) after it", sc.Resource, end, last)
+		}
+	}
 	checked := 0
 	for _, sc := range scen {
 		if sc.Kind != "hardware-restart" {

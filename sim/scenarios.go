@@ -144,6 +144,28 @@ func (o *org) personaByName(name string) *persona {
 	return nil
 }
 
+// replaceAfterIncident has the team terminate an incident's instance just
+// after its SSM agent's last heartbeat, at agentEnd. The agent reports only
+// around the incident (all month long, its heartbeats would outnumber a
+// small organisation's other calls); an instance that fell silent while
+// running would read, to cairn why, as an outage nobody caused. Nothing
+// random is drawn here, so the rest of the simulation stays as it was.
+func (s *stream) replaceAfterIncident(x *res, agentEnd time.Time) {
+	at := agentEnd.Add(2 * time.Minute)
+	if !at.Before(s.o.end.Add(-time.Minute)) {
+		return // the period ends first: its trail ends there too
+	}
+	s.schedule(at, func(t time.Time) {
+		if !x.running {
+			return
+		}
+		p := s.person(kSSO, "dana.kowalski@acme-corp.example")
+		id := s.newIdent(p, t)
+		s.terminateInstance(t, &id, x)
+		x.running = false
+	})
+}
+
 // planScenarios reserves the resources the stream's scenarios act on and
 // schedules them.
 func (s *stream) planScenarios() {
@@ -164,8 +186,10 @@ func (s *stream) planScenarios() {
 			switch pl.kind {
 			case "api-reboot":
 				s.schedule(pl.t, func(t time.Time) { s.scenReboot(pl, x, t) })
+				s.replaceAfterIncident(x, pl.t.Add(2*time.Hour))
 			case "hardware-restart":
 				s.schedule(pl.t, func(t time.Time) { s.scenHardware(pl, x, t) })
+				s.replaceAfterIncident(x, pl.t.Add(2*time.Hour))
 			case "scheduled-retirement":
 				s.schedule(pl.t, func(t time.Time) { s.scenRetirement(pl, x, t) })
 			}
@@ -327,6 +351,7 @@ func (s *stream) scenRetirement(pl scenarioPlan, x *res, t time.Time) {
 			EventIDs:       []string{},
 			HealthEventIDs: []string{hid},
 			Expect:         "the Health event is linked to " + x.id + "; no API call"})
+		s.replaceAfterIncident(x, pl.t.Add(2*time.Hour))
 		return
 	}
 	s.agentHeartbeats(x, t, retire.Add(time.Hour)) // on from the notice, without a gap
@@ -345,6 +370,7 @@ func (s *stream) scenRetirement(pl scenarioPlan, x *res, t time.Time) {
 			next = rt.Add(30 * time.Minute)
 		}
 		s.agentHeartbeats(x, next.Add(-30*time.Minute), next.Add(2*time.Hour))
+		s.replaceAfterIncident(x, next.Add(2*time.Hour))
 		s.schedule(next, func(st time.Time) {
 			p := s.person(kSSO, "dana.kowalski@acme-corp.example")
 			id := s.newIdent(p, st)
