@@ -54,8 +54,8 @@ func runChannel(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 1 {
 		return fmt.Errorf("%w: give the channel's name: cairn channel create NAME", errUsage)
 	}
-	if *format != "table" && *format != "json" {
-		return fmt.Errorf("%w: -format must be table or json", errUsage)
+	if err := tableOr(format, "json"); err != nil {
+		return err
 	}
 	nc := record.NewChannel{Name: pos[0], Account: *account, Region: *region, Source: *source, ExternalID: *externalID}
 	if err := nc.Validate(); err != nil {
@@ -104,6 +104,9 @@ func runChannelList(e *env, args []string) error {
 	}
 	if len(pos) > 0 {
 		return fmt.Errorf("%w: channel list takes no arguments", errUsage)
+	}
+	if err := tableOr(format, "json"); err != nil {
+		return err
 	}
 	if _, err := os.Stat(*data); err != nil {
 		return cairn.WithHint(fmt.Errorf("no data folder at %s", *data), "run cairn channel create or cairn serve first, or pass -data")

@@ -47,8 +47,8 @@ func runCostReport(ctx context.Context, e *env, args []string) error {
 	if err := cfg.Validate(); err != nil {
 		return costUsageError("report", err)
 	}
-	if *format != "table" && *format != "json" && *format != "csv" {
-		return costUsageError("report", errors.New("format must be table, json or csv"))
+	if err := tableOr(format, "json", "csv"); err != nil {
+		return err
 	}
 	var trailFrom string // the indexed trail's first day, when cost went unattributed
 	rep, err := withReporter(ctx, e, *data, func(r *cost.Reporter, q reader) (*cost.Report, error) {
@@ -278,8 +278,8 @@ func runCostSpikes(ctx context.Context, e *env, args []string) error {
 	if err := cfg.Validate(); err != nil {
 		return costUsageError("spikes", err)
 	}
-	if *format != "table" && *format != "json" {
-		return costUsageError("spikes", errors.New("format must be table or json"))
+	if err := tableOr(format, "json"); err != nil {
+		return err
 	}
 	noCost := false // the selection holds no cost at all, and stderr said why
 	spikes, err := withReporter(ctx, e, *data, func(r *cost.Reporter, events reader) ([]cost.Spike, error) {

@@ -42,11 +42,18 @@ func TestFlagErrorsAreOneLine(t *testing.T) {
 func TestHelpIsOutput(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	e := &env{stdout: &stdout, stderr: &stderr, stdin: strings.NewReader(""), getenv: func(string) string { return "" }}
-	for _, args := range [][]string{{"search", "-h"}, {"help", "search"}} {
+	for _, tc := range []struct {
+		args        []string
+		usage, flag string
+	}{
+		{[]string{"search", "-h"}, "Usage: cairn search", "-since"},
+		{[]string{"help", "search"}, "Usage: cairn search", "-since"},
+		{[]string{"help", "cost", "report"}, "Usage: cairn cost report", "-by"},
+	} {
 		stdout.Reset()
-		if code := run(context.Background(), e, args); code != 0 || !strings.Contains(stdout.String(), "Usage: cairn search") ||
-			!strings.Contains(stdout.String(), "-since") || stderr.Len() != 0 {
-			t.Errorf("cairn %v: exit %d\nstdout:\n%s\nstderr:\n%s", args, code, stdout.String(), stderr.String())
+		if code := run(context.Background(), e, tc.args); code != 0 || !strings.Contains(stdout.String(), tc.usage) ||
+			!strings.Contains(stdout.String(), tc.flag) || stderr.Len() != 0 {
+			t.Errorf("cairn %v: exit %d\nstdout:\n%s\nstderr:\n%s", tc.args, code, stdout.String(), stderr.String())
 		}
 	}
 }
@@ -63,6 +70,32 @@ func TestTextFormatIsTable(t *testing.T) {
 	format := "csv"
 	if err := textOrJSON(&format); !errors.Is(err, errUsage) {
 		t.Errorf("-format csv: %v, want a usage error", err)
+	}
+	// And text is table where the text is called a table.
+	for _, f := range []string{"text", "table", "csv"} {
+		format := f
+		if err := tableOr(&format, "json", "csv"); err != nil || format != f && format != "table" {
+			t.Errorf("table or json or csv, -format %s: %q, %v", f, format, err)
+		}
+	}
+	format = "xml"
+	if err := tableOr(&format, "json"); !errors.Is(err, errUsage) {
+		t.Errorf("-format xml: %v, want a usage error", err)
+	}
+	// Every command that prints a table takes -format text.
+	var stdout, stderr bytes.Buffer
+	e := &env{stdout: &stdout, stderr: &stderr, stdin: strings.NewReader(""), getenv: func(string) string { return "" }}
+	data := t.TempDir()
+	for _, args := range [][]string{
+		{"sql", "-data", data, "-format", "text", "SELECT 1"},
+		{"channel", "list", "-data", data, "-format", "text"},
+		{"cost", "report", "-data", data, "-format", "text"},
+		{"cost", "spikes", "-data", data, "-format", "text"},
+	} {
+		stderr.Reset()
+		if code := run(context.Background(), e, args); code == 2 {
+			t.Errorf("cairn %v: a usage error\n%s", args, stderr.String())
+		}
 	}
 }
 

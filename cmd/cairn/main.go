@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"runtime/pprof"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -97,7 +98,9 @@ func run(ctx context.Context, e *env, args []string) int {
 		return 2
 	}
 	if args[0] == "help" && len(args) > 1 {
-		args = []string{args[1], "-h"} // cairn help search: search's flags
+		// cairn help search: search's flags; cairn help cost report: its
+		// subcommand's.
+		args = append(slices.Clone(args[1:]), "-h")
 	}
 	if args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
 		usage(e.stdout)
@@ -149,6 +152,18 @@ func textOrJSON(format *string) error {
 		return fmt.Errorf("%w: -format takes text or json, not %q", errUsage, *format)
 	}
 	return nil
+}
+
+// tableOr checks a -format of table or one of others, and reads text, which
+// why, timeline, verify and cost import call their text, as table.
+func tableOr(format *string, others ...string) error {
+	if *format == "text" {
+		*format = "table"
+	}
+	if *format == "table" || slices.Contains(others, *format) {
+		return nil
+	}
+	return fmt.Errorf("%w: -format takes table, %s, not %q", errUsage, strings.Join(others, " or "), *format)
 }
 
 func oneLine(s string) string {

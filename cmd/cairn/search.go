@@ -69,6 +69,9 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 	if f.Since, f.Until, err = parseRange(*since, *until, now); err != nil {
 		return err
 	}
+	if err := tableOr(format, "json", "csv"); err != nil {
+		return err
+	}
 	out, err := newEventWriter(e.stdout, *format)
 	if err != nil {
 		return err

@@ -22,8 +22,8 @@ func runSQL(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 1 || strings.TrimSpace(pos[0]) == "" {
 		return fmt.Errorf(`%w: give one query, e.g. cairn sql "SELECT eventName, count(*) FROM events GROUP BY 1 ORDER BY 2 DESC LIMIT 10"`, errUsage)
 	}
-	if *format != "table" && *format != "json" && *format != "csv" {
-		return fmt.Errorf("%w: -format takes table, json or csv, not %q", errUsage, *format)
+	if err := tableOr(format, "json", "csv"); err != nil {
+		return err
 	}
 	r, err := openReader(ctx, e, *data)
 	if err != nil {
