@@ -32,6 +32,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/logging"
 
 	"github.com/cairn-audit/cairn"
 )
@@ -138,7 +139,10 @@ func New(ctx context.Context, bucket, prefix string, cfg Config) (*Store, error)
 	if bucket == "" {
 		return nil, cairn.WithHint(errors.New("s3: no bucket"), "name a bucket, as in s3://bucket/prefix")
 	}
-	opts := []func(*config.LoadOptions) error{config.WithDefaultRegion("us-east-1")}
+	// The SDK's own log lines (falling back to IMDSv1 while looking for
+	// credentials) went to stderr between cairn's; what matters reaches
+	// the caller as the error, said in one line (wrap).
+	opts := []func(*config.LoadOptions) error{config.WithDefaultRegion("us-east-1"), config.WithLogger(logging.Nop{})}
 	if cfg.Region != "" {
 		opts = append(opts, config.WithRegion(cfg.Region))
 	}
@@ -516,7 +520,10 @@ func (s *Store) wrap(op, key string, err error) error {
 	msg := err.Error()
 	if strings.Contains(msg, "failed to refresh cached credentials") || strings.Contains(msg, "failed to retrieve credentials") ||
 		strings.Contains(msg, "no EC2 IMDS role found") || strings.Contains(msg, "failed to resolve auth scheme") {
-		return hint("no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or run aws configure")
+		// The SDK's chain of every provider it tried says nothing a user
+		// can act on beyond this.
+		return cairn.WithHint(fmt.Errorf("%s: no AWS credentials found", where),
+			"set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or run aws configure")
 	}
 	var ne net.Error
 	var oe *net.OpError
