@@ -377,7 +377,8 @@ func TestServeLookupEventsAndCommandsThroughIt(t *testing.T) {
 		t.Errorf("search -oldest-first through the server: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	r = runCairn(t, env, "ingest", "-data", data, f.dir)
-	if r.code != 0 || !strings.Contains(r.stdout, "0 new") {
+	// The source is named as a direct ingest names it.
+	if r.code != 0 || !strings.Contains(r.stdout, "0 new") || !strings.HasPrefix(r.stdout, "file://") {
 		t.Errorf("ingest through the server: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	// -since goes through the server too: the fixture's day is the 10th.

@@ -215,6 +215,26 @@ func TestCostReportArguments(t *testing.T) {
 		}
 		sum.Add(sum, amount)
 	}
+	// A principal's split by method gives every digit too, and adds up to
+	// its amount.
+	r = runCairn(t, nil, "cost", "report", "-data", data, "-by", "principal", "-format", "csv")
+	records, err = csv.NewReader(strings.NewReader(r.stdout)).ReadAll()
+	if r.code != 0 || err != nil || len(records) < 2 {
+		t.Fatalf("-by principal -format csv: exit %d, %v\n%s%s", r.code, err, r.stdout, r.stderr)
+	}
+	for _, rec := range records[1:] {
+		split := new(big.Rat)
+		for part := range strings.SplitSeq(rec[3], ", ") {
+			amount, ok := new(big.Rat).SetString(part[strings.LastIndexByte(part, ' ')+1:])
+			if !ok {
+				t.Fatalf("-by principal -format csv: how %q", rec[3])
+			}
+			split.Add(split, amount)
+		}
+		if amount, _ := new(big.Rat).SetString(rec[1]); split.Cmp(amount) != 0 {
+			t.Errorf("-by principal -format csv: %s's methods %q add up to %s, not %s", rec[0], rec[3], split.FloatString(10), rec[1])
+		}
+	}
 	var whole struct{ Total string }
 	r = runCairn(t, nil, "cost", "report", "-data", data, "-by", "region", "-format", "json")
 	if err := json.Unmarshal([]byte(r.stdout), &whole); err != nil {

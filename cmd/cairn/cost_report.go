@@ -92,7 +92,7 @@ func runCostReport(ctx context.Context, e *env, args []string) error {
 		// No total row: it would be summed with the rows, and could not
 		// be told from a principal or tag value named "total".
 		for _, row := range rep.Rows {
-			w.Write([]string{csvCell(row.Key), row.Amount, rep.Currency, how(row)})
+			w.Write([]string{csvCell(row.Key), row.Amount, rep.Currency, how(row, exact)})
 		}
 		w.Flush()
 		return w.Error()
@@ -153,7 +153,9 @@ func withReporter[T any](ctx context.Context, e *env, data string, f func(*cost.
 	return f(cost.NewReporter(store, r), r)
 }
 
-func how(row cost.ReportRow) string {
+// how says how a row's cost was attributed; its amounts pass through
+// amount, which rounds them to cents for people or keeps every digit.
+func how(row cost.ReportRow, amount func(string) string) string {
 	if row.Attribution != nil {
 		a := row.Attribution
 		switch a.Method {
@@ -171,7 +173,7 @@ func how(row cost.ReportRow) string {
 	}
 	var parts []string
 	for _, m := range row.Methods {
-		parts = append(parts, m.Key+" "+money(m.Amount))
+		parts = append(parts, m.Key+" "+amount(m.Amount))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -211,7 +213,7 @@ func printCostReport(e *env, rep *cost.Report) {
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
 	// Rows by service, day, account or tag mix attributions: they say
 	// nothing of how, and the column goes.
-	withHow := slices.ContainsFunc(rep.Rows, func(row cost.ReportRow) bool { return how(row) != "" })
+	withHow := slices.ContainsFunc(rep.Rows, func(row cost.ReportRow) bool { return how(row, money) != "" })
 	head := strings.ToUpper(dimensionName(rep.By)) + "\tAMOUNT\tSHARE\t"
 	if withHow {
 		head += "  HOW\t"
@@ -225,7 +227,7 @@ func printCostReport(e *env, rep *cost.Report) {
 		}
 		line := fmt.Sprintf("%s\t%s\t%s\t", row.Key, money(row.Amount), share)
 		if withHow {
-			line += "  " + how(row) + "\t"
+			line += "  " + how(row, money) + "\t"
 		}
 		fmt.Fprintln(tw, line)
 	}
@@ -400,6 +402,9 @@ func dimensionName(by string) string {
 	}
 	return by
 }
+
+// exact is an amount with every digit, as json and csv give it.
+func exact(amount string) string { return amount }
 
 // usageRange says which days -from and -to select.
 func usageRange(from, to string) string {

@@ -193,8 +193,11 @@ func ingestThroughServer(ctx context.Context, e *env, data, url string, urls []s
 		} else if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "%s: %s\n", u, sum)
-		warnAfterIngest(e, u, since, sum, err)
+		// Named as a direct ingest names it (file:///abs/path), which the
+		// server's log and /health use too.
+		name := ingest.SourceURL(u)
+		fmt.Fprintf(e.stdout, "%s: %s\n", name, sum)
+		warnAfterIngest(e, name, since, sum, err)
 	}
 	if unread.any() {
 		return &exitError{1, &unread}
