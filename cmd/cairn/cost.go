@@ -108,7 +108,11 @@ func runCostImport(ctx context.Context, e *env, args []string) error {
 		printImport(e.forPeople(), res, *quiet)
 	}
 	if len(res.Failures) > 0 {
-		return &exitError{1, importFailure(res, paths)}
+		where := "see the reasons above"
+		if *format == "json" {
+			where = "the JSON's failures give the reasons"
+		}
+		return &exitError{1, importFailure(res, paths, where)}
 	}
 	if len(res.Imported) == 0 {
 		// Nothing failed, and nothing came: a report without rows, say.
@@ -128,13 +132,14 @@ func currencies(cs []string) string {
 
 // importFailure sums up an import with failures: what was imported
 // besides, or, when nothing was, whether any report was found at all.
-func importFailure(res *cost.ImportResult, paths []string) error {
+// where says where the reasons are.
+func importFailure(res *cost.ImportResult, paths []string, where string) error {
 	if len(res.Imported) > 0 {
-		return fmt.Errorf("%d of the inputs could not be imported; see the reasons above (the rest was imported)", len(res.Failures))
+		return fmt.Errorf("%d of the inputs could not be imported; %s (the rest was imported)", len(res.Failures), where)
 	}
 	for _, f := range res.Failures {
 		if !errors.Is(f.Err, cost.ErrNoReport) {
-			return errors.New("nothing was imported; see the reasons above")
+			return errors.New("nothing was imported; " + where)
 		}
 	}
 	return fmt.Errorf("no cost report file found in %s; nothing was imported", strings.Join(paths, " "))

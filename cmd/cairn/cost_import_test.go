@@ -87,6 +87,11 @@ func TestCostImport(t *testing.T) {
 		!regexp.MustCompile(`2026-03 \(payer \d{12}\) cur-legacy-csv:`).MatchString(r.stdout) || strings.Count(r.stderr, "\n") != 2 {
 		t.Errorf("import with a bad file: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
+	// In JSON the reasons are in the output, and stderr says so.
+	r = runCairn(t, nil, "cost", "import", "-data", data, "-format", "json", bad, filepath.Join(costDir, "cur"))
+	if r.code != 1 || !strings.Contains(r.stdout, `"failures"`) || !strings.HasSuffix(r.stderr, "1 of the inputs could not be imported; the JSON's failures give the reasons (the rest was imported)\n") {
+		t.Errorf("import with a bad file, in JSON: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
 
 	for _, args := range [][]string{{"cost"}, {"cost", "bogus"}, {"cost", "import", "-data", data}} {
 		if r := runCairn(t, nil, args...); r.code != 2 {
