@@ -60,7 +60,8 @@ func TestReadingAFolderThatIsNotData(t *testing.T) {
 			t.Errorf("%s -data on a folder of logs: exit %d\n%s%s", args[0], r.code, r.stdout, r.stderr)
 		}
 	}
-	if r := runCairn(t, nil, "search", "-data", t.TempDir()); r.code != 0 || !strings.Contains(r.stdout, "no events match") {
+	if r := runCairn(t, nil, "search", "-data", t.TempDir()); r.code != 0 || !strings.Contains(r.stdout, "no events match") ||
+		!strings.HasPrefix(r.stderr, "the index holds no events: run cairn ingest URL") {
 		t.Errorf("search of an empty data folder: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }

@@ -117,6 +117,12 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if out.n == 0 {
+		// An empty index (a data folder of cost reports alone) is said so,
+		// not left to look like a search that matched nothing.
+		if oldest, _, err := indexSpan(ctx, r); err == nil && oldest.IsZero() {
+			fmt.Fprintln(e.stderr, "the index holds no events: run cairn ingest URL (a folder or s3://bucket/prefix of CloudTrail logs) first")
+			return nil
+		}
 		if len(similar) > 0 {
 			fmt.Fprintf(e.stderr, "no events of user %s; users whose names contain it: %s\n", f.User, strings.Join(similar, ", "))
 		}
