@@ -32,11 +32,43 @@ func (r *Recorder) deliveryLoop(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
+			r.closeOut(ctx)
 			return
 		case <-deliverTick.C:
 			r.deliverAndDigest(ctx, true)
 		case <-time.After(r.untilNextDigest()):
 			r.deliverAndDigest(ctx, false)
+		}
+	}
+}
+
+// closeOutTimeout bounds the last delivery and digest of a server that
+// stops: an archive that does not answer must not keep it from stopping
+// (what is not delivered stays in the journal for the next start).
+const closeOutTimeout = 30 * time.Second
+
+// closeOut delivers what the journal holds when the recorder stops, and
+// signs a last digest over the log files no digest lists yet, as CloudTrail
+// does when logging stops: without it, the newest files of a stopped server
+// would be vouched for by its unsigned state alone until it started again.
+// The digest ends now, off the interval's boundaries; the next start's
+// first digest begins where it ends, so the chain goes on unbroken.
+func (r *Recorder) closeOut(stopped context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(stopped), closeOutTimeout)
+	defer cancel()
+	r.deliverAndDigest(ctx, true)
+	end := r.cfg.Now().UTC().Truncate(time.Second).Add(time.Second) // lists what was delivered this second
+	for _, id := range r.state.trailIDs() {
+		t := r.state.Trails[id]
+		if len(t.Pending) == 0 {
+			continue
+		}
+		start := t.Started
+		if t.Last != nil {
+			start = t.Last.End
+		}
+		if err := r.writeDigest(ctx, id, start, end); err != nil {
+			r.log.Error("the last digest failed; the next start writes it", "archive", r.archive.String(), "trail", id, "err", err)
 		}
 	}
 }

@@ -528,3 +528,43 @@ func TestLoggingSinceOutlivesARestart(t *testing.T) {
 		t.Errorf("another account: %s, want the restart", got)
 	}
 }
+
+// TestStopSignsTheLastFiles: a recorder that stops delivers what it holds
+// and signs a last digest over the files no digest lists yet, ending then;
+// started again, its next digest begins there, and the trail verifies with
+// nothing pending in between.
+func TestStopSignsTheLastFiles(t *testing.T) {
+	h := newHarness(t, at("2026-03-14T10:02:00Z"))
+	app := h.channel("app", "123456789012", "us-east-1")
+	h.put(app, 3, "alice")
+	h.rec.commitLive(context.Background())
+	h.clk.Set(at("2026-03-14T10:07:30Z"))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	h.rec.deliveryLoop(ctx) // a stopped context: the loop closes out at once
+
+	if r := h.validate(); !r.Valid() || r.Pending != 0 || r.LogFiles != 1 || r.DigestFiles != 1 {
+		t.Fatalf("after a stop: %+v", r)
+	}
+	last := h.rec.state.Trails[trailID(app.Account, app.Region)].Last
+	if last == nil || !last.End.Equal(at("2026-03-14T10:07:31Z")) || last.Files != 1 {
+		t.Fatalf("the last digest: %+v, want one file, ending 10:07:31", last)
+	}
+
+	// Started again: the chain goes on from there.
+	h.rec.Close()
+	h.open()
+	h.put(app, 2, "bob")
+	h.rec.commitLive(context.Background())
+	h.clk.Set(at("2026-03-14T10:30:00Z"))
+	h.rec.deliverAndDigest(context.Background(), true)
+	h.clk.Set(at("2026-03-14T11:00:01Z"))
+	h.rec.deliverAndDigest(context.Background(), false)
+	next := h.rec.state.Trails[trailID(app.Account, app.Region)].Last
+	if next == nil || !next.Start.Equal(last.End) || !next.End.Equal(at("2026-03-14T11:00:00Z")) {
+		t.Fatalf("the digest after a restart: %+v, want from 10:07:31 to 11:00", next)
+	}
+	if r := h.validate(); !r.Valid() || r.Pending != 0 || r.LogFiles != 2 || r.DigestFiles != 2 {
+		t.Fatalf("after a restart: %+v", r)
+	}
+}
