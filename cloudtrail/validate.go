@@ -121,6 +121,8 @@ type RecordedChain struct {
 	// NewestDigest is the key of the newest digest written; empty before
 	// the first.
 	NewestDigest string
+	// Started is when the chain began: its first digest starts then.
+	Started time.Time
 	// Pending are the log files delivered since NewestDigest, by key, with
 	// the SHA-256 of their uncompressed bytes (hex).
 	Pending map[string]string
@@ -329,6 +331,19 @@ type lostDigest struct {
 	key             string
 	account, region string
 	from, to        time.Time
+	// before marks the digests gone before key, from the chain's start,
+	// which no link names.
+	before bool
+}
+
+// notCovered is the finding of a log file delivered at t in l's period.
+func (l lostDigest) notCovered(key string, t time.Time) Finding {
+	which := "the missing digest " + l.key
+	if l.before {
+		which = "the digests missing before " + l.key
+	}
+	return Finding{FindingNotCovered, key, fmt.Sprintf("delivered at %s, in the period of %s (%s to %s), which would have listed it: it cannot be checked",
+		t.Format("2006-01-02T15:04Z"), which, l.from.Format(time.RFC3339), l.to.Format(time.RFC3339))}
 }
 
 // lostDigestOf returns the missing digest whose period holds a log file
@@ -793,10 +808,23 @@ func (v *validator) link(c *chain, prev, e *digestEntry, period time.Duration) {
 			if prev != nil && prev.end.Before(info.Time) {
 				from = prev.end
 			}
-			v.lost = append(v.lost, lostDigest{named, c.id.account, c.id.region, from, info.Time})
+			v.lost = append(v.lost, lostDigest{named, c.id.account, c.id.region, from, info.Time, false})
 		}
 		switch {
 		case prev == nil:
+			// The oldest digest present names a missing one: when the
+			// writer recorded where the chain began, the periods from there
+			// say how many more went before it.
+			began, from := v.chainBegan(c), info.Time.Add(-period)
+			if !first || began.IsZero() || period <= 0 || !began.Before(from) {
+				break
+			}
+			more := max(int((from.Sub(began)+period-time.Second)/period), 1)
+			v.report.DigestFiles += more
+			v.add(Finding{FindingChainBreak, named, fmt.Sprintf("more digests are missing before it: its writer began the chain at %s, it ends at %s, and one digest covers at most %s, so %d more came before it: digests were deleted from the start of the chain",
+				began.Format(time.RFC3339), info.Time.Format(time.RFC3339), period, more)})
+			// Log files are named to the minute.
+			v.lost = append(v.lost, lostDigest{named, c.id.account, c.id.region, began.Truncate(time.Minute), from, true})
 		case !prev.end.Before(info.Time):
 			brk(e, "names the missing %s as its previous digest, but %s lies between them", named, prev.key)
 		case first && period > 0 && info.Time.Sub(prev.end) > period+period/2:
@@ -809,6 +837,22 @@ func (v *validator) link(c *chain, prev, e *digestEntry, period time.Duration) {
 				prev.key, prev.end.Format(time.RFC3339), info.Time.Format(time.RFC3339), period, more)})
 		}
 	}
+}
+
+// chainBegan is when the writer's record says chain c began; zero when no
+// record is given or it does not name c.
+func (v *validator) chainBegan(c *chain) time.Time {
+	for _, rc := range v.opts.Recorded {
+		if rc.NewestDigest == "" {
+			continue
+		}
+		id := chainOf(ParseKey(layoutKey(rc.NewestDigest)))
+		id.prefix = c.id.prefix
+		if id == c.id {
+			return rc.Started
+		}
+	}
+	return time.Time{}
 }
 
 // present reports whether a digest is listed where its key says: a moved
@@ -1056,6 +1100,13 @@ func (v *validator) checkCoverage(ctx context.Context) error {
 				end := t.Add(time.Minute)
 				switch {
 				case !end.After(f.from) && f.fromOldest:
+					info := ParseKey(v.opts.Prefix + key)
+					if l, ok := v.lostDigestOf(info.Account, info.Region, t); ok {
+						// A digest the chain names is gone: the file was its.
+						v.report.NotCovered++
+						v.add(l.notCovered(key, t))
+						break
+					}
 					v.outsideChains(key, t, fmt.Sprintf("delivered at %s, before the first digest of its region (%s)", t.Format("2006-01-02T15:04Z"), f.from.Format(time.RFC3339)))
 				case !end.After(f.from) || !t.Before(f.to) && f.hasAfter:
 					// outside the range checked
@@ -1067,8 +1118,7 @@ func (v *validator) checkCoverage(ctx context.Context) error {
 					v.report.NotCovered++
 					info := ParseKey(v.opts.Prefix + key)
 					if l, ok := v.lostDigestOf(info.Account, info.Region, t); ok {
-						v.add(Finding{FindingNotCovered, key, fmt.Sprintf("delivered at %s, in the period of the missing digest %s (%s to %s), which would have listed it: it cannot be checked",
-							t.Format("2006-01-02T15:04Z"), l.key, l.from.Format(time.RFC3339), l.to.Format(time.RFC3339))})
+						v.add(l.notCovered(key, t))
 						break
 					}
 					v.add(Finding{FindingNotCovered, key, fmt.Sprintf("delivered at %s, inside the period the digests cover (%s to %s), but no digest lists it",

@@ -170,9 +170,9 @@ func TestValidateTamperMatrix(t *testing.T) {
 		}},
 		{"the first digest deleted", func(t *testing.T, x tampered) []found {
 			must(t, x.st.Delete(ctx, x.tr.Digests[0]))
-			// Its log files are older than the oldest digest left, whose
-			// start is where the covered period begins.
-			return []found{{cloudtrail.FindingMissingDigest, x.tr.Digests[0]}}
+			// The oldest digest left names it: its log files were its, and
+			// cannot be checked.
+			return append([]found{{cloudtrail.FindingMissingDigest, x.tr.Digests[0]}}, notCovered(x.tr, 0)...)
 		}},
 		{"two consecutive digests deleted", func(t *testing.T, x tampered) []found {
 			must(t, x.st.Delete(ctx, x.tr.Digests[1]))
@@ -581,7 +581,37 @@ func recordedOf(t *testing.T, st cairn.BlobStore, tr *cloudtrailtest.Trail) []cl
 		sum := sha256.Sum256(b)
 		pending[k] = hex.EncodeToString(sum[:])
 	}
-	return []cloudtrail.RecordedChain{{Account: tr.Account, Region: tr.Region, NewestDigest: tr.Digests[len(tr.Digests)-1], Pending: pending}}
+	return []cloudtrail.RecordedChain{{Account: tr.Account, Region: tr.Region, NewestDigest: tr.Digests[len(tr.Digests)-1], Started: tr.Start, Pending: pending}}
+}
+
+// TestValidateDigestsDeletedFromTheStart: where the writer's record says
+// the chain began, the digests deleted from its start are counted and their
+// log files named as theirs, not as older than the trail.
+func TestValidateDigestsDeletedFromTheStart(t *testing.T) {
+	ctx := context.Background()
+	st, tr := newTrail(t, cloudtrailtest.DefaultConfig())
+	rec := recordedOf(t, st, tr)
+	must(t, st.Delete(ctx, tr.Digests[0]))
+	must(t, st.Delete(ctx, tr.Digests[1]))
+	r := validate(t, st, cloudtrail.ValidateOptions{Recorded: rec})
+	want := []found{{cloudtrail.FindingChainBreak, tr.Digests[1]}, {cloudtrail.FindingMissingDigest, tr.Digests[1]}}
+	for _, i := range []int{0, 1} {
+		for _, k := range tr.Logs[i] {
+			want = append(want, found{cloudtrail.FindingNotCovered, k})
+		}
+	}
+	slices.SortFunc(want, func(a, b found) int { return strings.Compare(a.Key+string(a.Kind), b.Key+string(b.Kind)) })
+	if diff := cmp.Diff(want, kindsAndKeys(r)); diff != "" {
+		t.Fatalf("findings (-want +got):\n%s\nall: %s", diff, describe(r))
+	}
+	for _, f := range r.Findings {
+		if f.Kind == cloudtrail.FindingNotCovered && !strings.Contains(f.Detail, "in the period of the missing digest") && !strings.Contains(f.Detail, "in the period of the digests missing before") {
+			t.Errorf("%s: %s, want it named as a missing digest's", f.Key, f.Detail)
+		}
+	}
+	if r.DigestFiles-r.ValidDigestFiles != 2 {
+		t.Errorf("%d of %d digests valid, want the 2 deleted counted", r.ValidDigestFiles, r.DigestFiles)
+	}
 }
 
 // TestValidateAnotherTrailThanTheRecords: the writer's record of one trail

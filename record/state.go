@@ -145,7 +145,7 @@ func RecordedChains(data string) (chains []cloudtrail.RecordedChain, savedAt tim
 	}
 	out := []cloudtrail.RecordedChain{}
 	for _, t := range s.Trails {
-		rc := cloudtrail.RecordedChain{Account: t.Account, Region: t.Region, Pending: map[string]string{}}
+		rc := cloudtrail.RecordedChain{Account: t.Account, Region: t.Region, Started: t.Started, Pending: map[string]string{}}
 		if t.Last != nil {
 			rc.NewestDigest = t.Last.Key
 		}
