@@ -160,7 +160,8 @@ func TestIngestSince(t *testing.T) {
 	f := makeFixture(t)
 	data := filepath.Join(t.TempDir(), "data")
 	r := runCairn(t, nil, "ingest", "-data", data, "-since", "2026-03-11", f.dir)
-	if r.code != 0 || !strings.Contains(r.stdout, ": 0 objects read (0 unchanged)") {
+	if r.code != 0 || !strings.Contains(r.stdout, ": 0 objects read (0 unchanged)") ||
+		!strings.HasSuffix(r.stderr, " holds no files delivered on 2026-03-11 or later (-since left out the days before)\n") {
 		t.Fatalf("since the 11th: exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
 	}
 	// The 10th ends after noon on the 10th: its files are read, all of them.
@@ -383,7 +384,7 @@ func TestServeLookupEventsAndCommandsThroughIt(t *testing.T) {
 	}
 	// -since goes through the server too: the fixture's day is the 10th.
 	r = runCairn(t, env, "ingest", "-data", data, "-since", "2026-03-11", f.dir)
-	if r.code != 0 || !strings.Contains(r.stdout, ": 0 objects read (0 unchanged)") || strings.Contains(r.stderr, "holds no files") {
+	if r.code != 0 || !strings.Contains(r.stdout, ": 0 objects read (0 unchanged)") || !strings.Contains(r.stderr, "holds no files delivered on 2026-03-11 or later") {
 		t.Errorf("ingest -since through the server: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	// A second server on the same data folder is told which one holds it.

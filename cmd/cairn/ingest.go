@@ -213,6 +213,11 @@ func warnAfterIngest(e *env, url string, since time.Time, sum ingest.Summary, er
 	if err == nil && sum.Listed == 0 && since.IsZero() {
 		fmt.Fprintf(e.stderr, "cairn ingest: %s holds no files; give the folder or bucket CloudTrail delivers to (it holds AWSLogs/)\n", url)
 	}
+	// With -since, nothing at all means no day since then: a trail that
+	// stopped delivering, or a -since past its end, not to pass unsaid.
+	if err == nil && sum.Listed == 0 && !since.IsZero() {
+		fmt.Fprintf(e.stderr, "cairn ingest: %s holds no files delivered on %s or later (-since left out the days before)\n", url, since.UTC().Format(time.DateOnly))
+	}
 	// A run from cron that finds nothing new would otherwise say nothing
 	// of the files an earlier run could not read.
 	if n := sum.StillQuarantined; n > 0 {
