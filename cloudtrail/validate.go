@@ -488,17 +488,17 @@ func (v *validator) discover(ctx context.Context) error {
 // strayObject reports whether key lies where a trail's folders are and no
 // trail writes a file: in AWSLogs/ itself, or in an account's or an
 // organisation's folder there, beside CloudTrail/ (the folders of other
-// services' logs, such as Config/, are theirs); and, in the trail that
-// cairn writes (ValidateOptions.Recorded), at its root, which holds
-// AWSLogs/ alone. Ingest reads such a file as any other, so it must not
-// pass unnamed.
+// services' logs, such as Config/, are theirs); or at the store's root,
+// which, in the trail that cairn writes, holds AWSLogs/ alone (checkCoverage
+// names those only in that trail). Ingest reads such a file as any other,
+// so it must not pass unnamed.
 func (v *validator) strayObject(key string) bool {
 	if strings.HasSuffix(key, "/") {
 		return false // a folder's marker
 	}
 	i := strings.LastIndex(key, "AWSLogs/")
 	if i < 0 || i > 0 && key[i-1] != '/' {
-		return v.opts.Recorded != nil && !strings.Contains(key, "/")
+		return !strings.Contains(key, "/")
 	}
 	folders := strings.Split(key[i+len("AWSLogs/"):], "/")
 	folders = folders[:len(folders)-1]
@@ -1076,11 +1076,8 @@ func (v *validator) checkCoverage(ctx context.Context) error {
 			}
 			key := e.Object.Key
 			rest := key[len(p):]
-			day, err := time.Time{}, error(nil)
-			if len(rest) >= 12 && rest[10] == '/' {
-				day, err = time.Parse("2006/01/02", rest[:10])
-			}
-			if len(rest) < 12 || rest[10] != '/' || err != nil {
+			day, ok := dayFolder(rest)
+			if !ok {
 				if !v.logListed[key] {
 					v.notInLayout(key)
 				}
@@ -1141,10 +1138,23 @@ func (v *validator) checkCoverage(ctx context.Context) error {
 		return err
 	}
 	for _, key := range v.strays {
-		v.notInLayout(key)
+		// The root of another trail's bucket may hold anything.
+		if strings.Contains(key, "/") || v.opts.Recorded != nil {
+			v.notInLayout(key)
+		}
 	}
 	v.queueRecordedMissing()
 	return nil
+}
+
+// dayFolder returns the day of a key below a region's log folder
+// (YYYY/MM/DD/name); ok is false for a key outside the day folders.
+func dayFolder(rest string) (day time.Time, ok bool) {
+	if len(rest) < 12 || rest[10] != '/' {
+		return time.Time{}, false
+	}
+	day, err := time.Parse("2006/01/02", rest[:10])
+	return day, err == nil
 }
 
 // notInLayout reports a file outside the day folders that a trail delivers
