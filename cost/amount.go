@@ -67,3 +67,32 @@ func scaledString(v *scaled) string {
 	}
 	return out
 }
+
+// Cents is an exact amount for people: rounded to cents, with thousands
+// separators (38,866.62), as the web UI writes its counts. JSON and CSV
+// keep every digit.
+func Cents(amount string) string {
+	r, ok := new(big.Rat).SetString(amount)
+	if !ok {
+		return amount
+	}
+	s := r.FloatString(2)
+	sign, digits := "", s
+	if strings.HasPrefix(s, "-") {
+		digits = s[1:]
+		if strings.Trim(digits, "0.") != "" { // no -0.00 for a credit under a cent
+			sign = "-"
+		}
+	}
+	whole, frac, _ := strings.Cut(digits, ".")
+	var b strings.Builder
+	b.WriteString(sign)
+	for i, c := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	b.WriteString("." + frac)
+	return b.String()
+}

@@ -26,3 +26,16 @@ func TestScaledAmounts(t *testing.T) {
 		t.Errorf("sum %s, want %s", scaledString(sum), decimalString(want))
 	}
 }
+
+// TestCents: amounts for people are rounded to cents and grouped by
+// thousands, negative ones (credits) too.
+func TestCents(t *testing.T) {
+	for in, want := range map[string]string{
+		"0": "0.00", "7": "7.00", "999.994": "999.99", "999.995": "1,000.00", "38866.6249": "38,866.62",
+		"1234567.891": "1,234,567.89", "-1234.5": "-1,234.50", "-0.001": "0.00", "123456": "123,456.00", "not a number": "not a number",
+	} {
+		if got := Cents(in); got != want {
+			t.Errorf("Cents(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

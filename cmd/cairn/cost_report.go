@@ -245,14 +245,8 @@ func printCostReport(e *env, rep *cost.Report) {
 	fmt.Fprintf(e.stdout, "attributed by: %s\n", strings.Join(parts, "; "))
 }
 
-// money shows an exact amount rounded to cents.
-func money(s string) string {
-	r, ok := new(big.Rat).SetString(s)
-	if !ok {
-		return s
-	}
-	return r.FloatString(2)
-}
+// money shows an exact amount rounded to cents, for people.
+func money(s string) string { return cost.Cents(s) }
 
 // runCostSpikes lists the hours and days whose cost rose well above their
 // baseline, with the resources that rose and the calls before the rise.

@@ -462,13 +462,18 @@ func TestBrowser(t *testing.T) {
 	t.Logf("browser steps took %s", time.Since(t1).Round(time.Millisecond))
 }
 
-// money2 is how the page rounds an amount to cents.
+// money2 is how the page writes an amount: in cents, with thousands
+// separators.
 func money2(s string) string {
 	var f big.Rat
 	if _, ok := f.SetString(s); !ok {
 		return s
 	}
-	return f.FloatString(2)
+	whole, frac, _ := strings.Cut(f.FloatString(2), ".")
+	for i := len(whole) - 3; i > 0 && whole[i-1] != '-'; i -= 3 {
+		whole = whole[:i] + "," + whole[i:]
+	}
+	return whole + "." + frac
 }
 
 // TestEveryPageAnswers opens every page on the simulated organisation and

@@ -311,14 +311,8 @@ func amountFloat(s string) float64 {
 	return f
 }
 
-// money rounds an exact decimal to cents.
-func money(s string) string {
-	r, ok := new(big.Rat).SetString(s)
-	if !ok {
-		return s
-	}
-	return r.FloatString(2)
-}
+// money rounds an exact decimal to cents, with thousands separators.
+func money(s string) string { return cost.Cents(s) }
 
 // userParam is the value of /events?user= that finds a principal's events.
 func userParam(p cairn.Principal) string {
