@@ -350,6 +350,20 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("by account: %q does not show %s %s", accounts, row.Key, money2(row.Amount))
 		}
 	}
+	// And its regions, the month's tax among them as a row of its own.
+	byRegion, err := cost.NewReporter(s.store, s.idx).Build(context.Background(), cost.ReportConfig{By: cost.ByRegion, Month: month, Limit: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	regions := get("regions", chromedp.Text(chromedp.CSS("#by-region")))
+	for _, row := range byRegion.Rows {
+		if !strings.Contains(regions, row.Key) || !strings.Contains(regions, money2(row.Amount)) {
+			t.Errorf("by region: %q does not show %s %s", regions, row.Key, money2(row.Amount))
+		}
+	}
+	if len(byRegion.Rows) < 2 || !strings.Contains(regions, "(no region)") {
+		t.Errorf("by region: %d rows, %q; want the simulator's regions and (no region)", len(byRegion.Rows), regions)
+	}
 	// By a tag, chosen from the month's: the simulator's stacks are the
 	// orders team's.
 	byTeam, err := cost.NewReporter(s.store, s.idx).Build(context.Background(), cost.ReportConfig{By: "tag:team", Month: month, Limit: 20})

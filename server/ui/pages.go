@@ -772,7 +772,7 @@ func (u *UI) costPage(w http.ResponseWriter, r *http.Request, s *session) {
 		u.fail(w, r, s, http.StatusInternalServerError, "The cost report failed: "+oneLine(err.Error()), err)
 		return
 	}
-	page["Principal"], page["Service"], page["Account"], page["Day"] = cv.principal, cv.service, cv.account, cv.day
+	page["Principal"], page["Service"], page["Account"], page["Region"], page["Day"] = cv.principal, cv.service, cv.account, cv.region, cv.day
 	page["Spikes"], page["SpikesError"], page["DayChart"] = cv.spikes, cv.spikesErr, cv.chart
 	if cv.day != nil {
 		if i := slices.IndexFunc(cv.day.Rows, func(r cost.ReportRow) bool { return r.Key == cost.LabelWholePeriod }); i >= 0 {
@@ -851,7 +851,7 @@ func (u *UI) WarmCost(ctx context.Context) {
 // costView is one month's cost page, kept until the store or the index
 // changes.
 type costView struct {
-	principal, service, account, day *cost.Report
+	principal, service, account, region, day *cost.Report
 	tagKeys                          []string       // the month's user tags
 	reporter                         *cost.Reporter // holds the creation calls it read, for reports by tag
 	spikes                           []cost.Spike
@@ -924,6 +924,7 @@ func (u *UI) buildCost(ctx context.Context, store *cost.Store, month, payer stri
 	g.Go(build(cost.ByPrincipal, 20, &cv.principal))
 	g.Go(build(cost.ByService, 20, &cv.service))
 	g.Go(build(cost.ByAccount, 20, &cv.account))
+	g.Go(build(cost.ByRegion, 20, &cv.region))
 	g.Go(func() (err error) {
 		cv.tagKeys, err = rep.TagKeys(gctx, month)
 		return err
