@@ -852,11 +852,11 @@ func (u *UI) WarmCost(ctx context.Context) {
 // changes.
 type costView struct {
 	principal, service, account, region, day *cost.Report
-	tagKeys                          []string       // the month's user tags
-	reporter                         *cost.Reporter // holds the creation calls it read, for reports by tag
-	spikes                           []cost.Spike
-	spikesErr                        string
-	chart                            template.HTML
+	tagKeys                                  []string       // the month's user tags
+	reporter                                 *cost.Reporter // holds the creation calls it read, for reports by tag
+	spikes                                   []cost.Spike
+	spikesErr                                string
+	chart                                    template.HTML
 }
 
 // creatorList is the start of a spike's creators, as the page lists them,
