@@ -194,9 +194,13 @@ func Validate(ctx context.Context, store cairn.BlobStore, opts ValidateOptions) 
 	}
 	v := &validator{store: store, opts: opts, listed: map[string]*digestEntry{}, logListed: map[string]bool{}, missing: map[string]bool{},
 		onlyInvalid: map[string]string{}, validListed: map[string]bool{}, recordedPending: map[string]string{}}
+	v.recordedBegan = map[chainID]time.Time{}
 	for _, rc := range opts.Recorded {
 		for k, h := range rc.Pending {
 			v.recordedPending[layoutKey(k)] = h
+		}
+		if rc.NewestDigest != "" {
+			v.recordedBegan[chainOf(ParseKey(layoutKey(rc.NewestDigest))).unprefixed()] = rc.Started
 		}
 	}
 	v.report.Since, v.report.Until = opts.Since, opts.Until
@@ -207,6 +211,7 @@ func Validate(ctx context.Context, store cairn.BlobStore, opts ValidateOptions) 
 		// Another trail than the one the record is of: checked as any.
 		v.opts.Recorded, v.opts.RecordedAt = nil, time.Time{}
 		clear(v.recordedPending)
+		clear(v.recordedBegan)
 	}
 	// A trail whose writer recorded files but no digest yet (its first
 	// digest period) is checked against that record alone.
@@ -279,6 +284,9 @@ type validator struct {
 	// recordedPending are the log files the writer delivered after its
 	// newest digests (ValidateOptions.Recorded), by layout key (AWSLogs/…).
 	recordedPending map[string]string
+	// recordedBegan is when each of the writer's chains began, by its
+	// chainID without the layout's prefix.
+	recordedBegan map[chainID]time.Time
 }
 
 // recordIsThisTrails reports whether the writer's record (Recorded) is of
@@ -286,18 +294,8 @@ type validator struct {
 // or one of the log files it delivered since. Without either, nothing of
 // the writer's is there, and its record would make every file a finding.
 func (v *validator) recordIsThisTrails(ctx context.Context) bool {
-	recorded := map[chainID]bool{}
-	for _, rc := range v.opts.Recorded {
-		if rc.NewestDigest != "" {
-			id := chainOf(ParseKey(layoutKey(rc.NewestDigest)))
-			id.prefix = ""
-			recorded[id] = true
-		}
-	}
 	for _, c := range v.chains {
-		id := c.id
-		id.prefix = ""
-		if recorded[id] {
+		if _, ok := v.recordedBegan[c.id.unprefixed()]; ok {
 			return true
 		}
 	}
@@ -377,6 +375,13 @@ func cmpBool(a, b bool) int {
 		return 1
 	}
 	return -1
+}
+
+// unprefixed is the ID without the layout's prefix: the writer names its
+// chains from AWSLogs/ on, whatever folder they are read through.
+func (c chainID) unprefixed() chainID {
+	c.prefix = ""
+	return c
 }
 
 func chainOf(info KeyInfo) chainID {
@@ -841,19 +846,7 @@ func (v *validator) link(c *chain, prev, e *digestEntry, period time.Duration) {
 
 // chainBegan is when the writer's record says chain c began; zero when no
 // record is given or it does not name c.
-func (v *validator) chainBegan(c *chain) time.Time {
-	for _, rc := range v.opts.Recorded {
-		if rc.NewestDigest == "" {
-			continue
-		}
-		id := chainOf(ParseKey(layoutKey(rc.NewestDigest)))
-		id.prefix = c.id.prefix
-		if id == c.id {
-			return rc.Started
-		}
-	}
-	return time.Time{}
-}
+func (v *validator) chainBegan(c *chain) time.Time { return v.recordedBegan[c.id.unprefixed()] }
 
 // present reports whether a digest is listed where its key says: a moved
 // digest is somebody else's, and the one it replaced is missing.

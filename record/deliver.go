@@ -63,11 +63,7 @@ func (r *Recorder) closeOut(stopped context.Context) {
 		if len(t.Pending) == 0 {
 			continue
 		}
-		start := t.Started
-		if t.Last != nil {
-			start = t.Last.End
-		}
-		if err := r.writeDigest(ctx, id, start, end); err != nil {
+		if err := r.writeDigest(ctx, id, t.nextDigestStart(), end); err != nil {
 			r.log.Error("the last digest failed; the next start writes it", "archive", r.archive.String(), "trail", id, "err", err)
 		}
 	}

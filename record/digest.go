@@ -30,11 +30,7 @@ func (r *Recorder) writeDueDigests(ctx context.Context) (int, error) {
 	wrote := 0
 	for _, id := range r.state.trailIDs() {
 		for {
-			t := r.state.Trails[id]
-			start := t.Started
-			if t.Last != nil {
-				start = t.Last.End
-			}
+			start := r.state.Trails[id].nextDigestStart()
 			end := start.Truncate(r.cfg.DigestInterval).Add(r.cfg.DigestInterval)
 			if end.After(limit) {
 				break

@@ -50,6 +50,15 @@ type deliveredLog struct {
 	Newest    time.Time `json:"newest"`
 }
 
+// nextDigestStart is where the chain's next digest starts: where the last
+// one ended, or where the chain began.
+func (t *trail) nextDigestStart() time.Time {
+	if t.Last != nil {
+		return t.Last.End
+	}
+	return t.Started
+}
+
 func trailID(account, region string) string { return account + "/" + region }
 
 // pendingKeys are the keys of the log files delivered and not yet listed by

@@ -338,31 +338,25 @@ func TestBrowser(t *testing.T) {
 	if line := get("cost total line", chromedp.Text(chromedp.CSS("p.total"))); rep.Currency != "USD" || !strings.HasSuffix(strings.TrimSpace(line), " USD") {
 		t.Errorf("the total's currency: %q (the report's: %q)", line, rep.Currency)
 	}
-	// Its accounts and, for a spike that more than one creation explains,
-	// every creator of what rose.
-	byAccount, err := cost.NewReporter(s.store, s.idx).Build(context.Background(), cost.ReportConfig{By: cost.ByAccount, Month: month, Limit: 20})
-	if err != nil {
-		t.Fatal(err)
-	}
-	accounts := get("accounts", chromedp.Text(chromedp.CSS("#by-account")))
-	for _, row := range byAccount.Rows {
-		if !strings.Contains(accounts, row.Key) || !strings.Contains(accounts, money2(row.Amount)) {
-			t.Errorf("by account: %q does not show %s %s", accounts, row.Key, money2(row.Amount))
+	// Its accounts and regions (the month's tax among them as a row of its
+	// own) and, for a spike that more than one creation explains, every
+	// creator of what rose.
+	shownBy, rowsBy := map[string]string{}, map[string]int{}
+	for by, table := range map[string]string{cost.ByAccount: "#by-account", cost.ByRegion: "#by-region"} {
+		want, err := cost.NewReporter(s.store, s.idx).Build(context.Background(), cost.ReportConfig{By: by, Month: month, Limit: 20})
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	// And its regions, the month's tax among them as a row of its own.
-	byRegion, err := cost.NewReporter(s.store, s.idx).Build(context.Background(), cost.ReportConfig{By: cost.ByRegion, Month: month, Limit: 20})
-	if err != nil {
-		t.Fatal(err)
-	}
-	regions := get("regions", chromedp.Text(chromedp.CSS("#by-region")))
-	for _, row := range byRegion.Rows {
-		if !strings.Contains(regions, row.Key) || !strings.Contains(regions, money2(row.Amount)) {
-			t.Errorf("by region: %q does not show %s %s", regions, row.Key, money2(row.Amount))
+		shown := get("by "+by, chromedp.Text(chromedp.CSS(table)))
+		for _, row := range want.Rows {
+			if !strings.Contains(shown, row.Key) || !strings.Contains(shown, money2(row.Amount)) {
+				t.Errorf("by %s: %q does not show %s %s", by, shown, row.Key, money2(row.Amount))
+			}
 		}
+		shownBy[by], rowsBy[by] = shown, len(want.Rows)
 	}
-	if len(byRegion.Rows) < 2 || !strings.Contains(regions, "(no region)") {
-		t.Errorf("by region: %d rows, %q; want the simulator's regions and (no region)", len(byRegion.Rows), regions)
+	if regions := shownBy[cost.ByRegion]; rowsBy[cost.ByRegion] < 2 || !strings.Contains(regions, "(no region)") {
+		t.Errorf("by region: %d rows, %q; want the simulator's regions and (no region)", rowsBy[cost.ByRegion], regions)
 	}
 	// By a tag, chosen from the month's: the simulator's stacks are the
 	// orders team's.
