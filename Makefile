@@ -17,13 +17,14 @@ build:
 # when a system has them. Reused when present.
 tools: $(VERSITYGW) awscli chromium native
 
-# libdeflate and libzstd: cairn opens them at run time, when present, to
-# decompress log files and compress the index faster, and works without
-# them; the tests check that both ways give the same results.
+# libdeflate, libzstd and ISA-L: cairn opens them at run time, when
+# present, to decompress log files, compress the index and compress the
+# simulator's log files faster, and works without them; the tests check
+# that both ways give the same results.
 native:
-	@/sbin/ldconfig -p | grep -q 'libdeflate.so.0 ' && /sbin/ldconfig -p | grep -q 'libzstd.so.1 ' || { \
-		echo "installing libdeflate and libzstd (Debian packages libdeflate0, libzstd1)"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libdeflate0 libzstd1 >/dev/null; }
+	@/sbin/ldconfig -p | grep -q 'libdeflate.so.0 ' && /sbin/ldconfig -p | grep -q 'libzstd.so.1 ' && /sbin/ldconfig -p | grep -q 'libisal.so.2 ' || { \
+		echo "installing libdeflate, libzstd and ISA-L (Debian packages libdeflate0, libzstd1, libisal2)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libdeflate0 libzstd1 libisal2 >/dev/null; }
 
 $(VERSITYGW):
 	$(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION)

@@ -3,7 +3,6 @@ package sim
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"sync"
 )
 
@@ -43,7 +42,7 @@ func newFileWriter() *fileWriter {
 	go func() {
 		defer close(fw.done)
 		for j := range fw.jobs {
-			if err := os.WriteFile(j.path, j.buf.Bytes(), 0o644); err != nil {
+			if err := writeNewFile(j.path, j.buf.Bytes()); err != nil {
 				fw.fail(fmt.Errorf("write log file: %w", err))
 			}
 			j.buf.Reset()

@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 	"sort"
 	"time"
-
-	"github.com/klauspost/compress/gzip"
 )
 
 // maxPerFile splits busy 5-minute windows into several files, as CloudTrail
@@ -43,7 +41,7 @@ type stream struct {
 	// revocations are the permissions a scenario took away for a while.
 	revocations []revocation
 
-	// the file being filled
+	// the file being filled, from its opening `{"Records":[`
 	file    []byte
 	nRecs   int
 	special int // scenario and lifecycle records in the current slot
@@ -85,7 +83,7 @@ type stream struct {
 	truth    map[string][]string // scenario id → event IDs
 	scenOut  []Scenario
 	sideRecs []sideLine // Health and EC2 state-change events
-	gz       *gzip.Writer
+	gz       *logGzipper
 	fw       *fileWriter
 	dirsMade map[string]bool
 }
@@ -274,7 +272,9 @@ func (s *stream) run(ctx context.Context) error {
 
 func (s *stream) generate(ctx context.Context) error {
 	s.prepare()
-	s.gz, _ = gzip.NewWriterLevel(nil, gzip.BestSpeed)
+	s.gz = newLogGzipper()
+	defer s.gz.close()
+	s.newFile()
 	nslots := int(s.o.end.Sub(s.o.start) / s.slot)
 	q := s.quotas(nslots)
 	s.planScenarios()
@@ -344,10 +344,13 @@ func (s *stream) flush(t0 time.Time) error {
 		return nil
 	}
 	deliver := t0.Add(s.slot + time.Duration(1+s.r.IntN(5))*time.Minute)
-	err := s.writeFile(deliver, s.file)
-	s.file = s.file[:0]
+	return s.writeFile(deliver)
+}
+
+// newFile starts the next log file.
+func (s *stream) newFile() {
+	s.file = append(s.file[:0], `{"Records":[`...)
 	s.nRecs = 0
-	return err
 }
 
 // add appends one finished record to the current file.
@@ -359,15 +362,16 @@ func (s *stream) add(rec []byte) {
 	s.nRecs++
 	if s.nRecs >= maxPerFile {
 		// Deliver a full file at once; the rest of the slot goes to the next.
-		if err := s.writeFile(s.slotEnd.Add(time.Duration(1+s.r.IntN(3))*time.Minute), s.file); err != nil {
+		if err := s.writeFile(s.slotEnd.Add(time.Duration(1+s.r.IntN(3)) * time.Minute)); err != nil {
 			s.stats.writeErr = err
 		}
-		s.file = s.file[:0]
-		s.nRecs = 0
 	}
 }
 
-func (s *stream) writeFile(deliver time.Time, body []byte) error {
+// writeFile finishes the current log file and hands it to the file writer;
+// the next one starts empty.
+func (s *stream) writeFile(deliver time.Time) error {
+	defer s.newFile()
 	if s.stats.writeErr != nil {
 		return s.stats.writeErr
 	}
@@ -381,12 +385,9 @@ func (s *stream) writeFile(deliver time.Time, body []byte) error {
 	}
 	name := s.acct.id + "_CloudTrail_" + s.region + "_" + deliver.Format("20060102T1504Z") + "_" + randChars(s.r, mixedAlnum, 16) + ".json.gz"
 	// Compress into memory; the stream's file writer writes it with one call.
+	s.file = append(s.file, "]}"...)
 	buf := s.fw.buffer()
-	s.gz.Reset(buf)
-	s.gz.Write([]byte(`{"Records":[`))
-	s.gz.Write(body)
-	s.gz.Write([]byte("]}"))
-	if err := s.gz.Close(); err != nil {
+	if err := s.gz.compress(buf, s.file); err != nil {
 		return fmt.Errorf("compress log file %s: %w", name, err)
 	}
 	s.stats.GzipBytes += int64(buf.Len())
@@ -398,7 +399,7 @@ func (s *stream) writeFile(deliver time.Time, body []byte) error {
 		return err
 	}
 	s.stats.Files++
-	s.stats.RawBytes += int64(len(body) + 14)
+	s.stats.RawBytes += int64(len(s.file))
 	return nil
 }
 
