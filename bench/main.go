@@ -34,6 +34,7 @@ type config struct {
 	CLIPicks int    // needles per kind also timed through the CLI
 	Runs     int    // group-by runs
 	Ingests  int    // ingest runs of cairn and of the DuckDB anchor, alternating
+	Gens     int    // timed generations of the data set
 	Anchor   string // "struct" or "json": how the DuckDB anchor reads the records
 }
 
@@ -56,14 +57,15 @@ func main() {
 	fs.IntVar(&cfg.CLIPicks, "cli-picks", 10, "needles per kind also timed end to end through the cairn search command")
 	fs.IntVar(&cfg.Runs, "runs", 5, "runs of the group-by")
 	fs.IntVar(&cfg.Ingests, "ingests", 3, "ingest runs of cairn and of DuckDB's read_json each, alternating; the medians are reported")
+	fs.IntVar(&cfg.Gens, "gens", 3, "timed runs of cairn gen with the data set's flags, each into a new folder; the median is reported")
 	fs.StringVar(&cfg.Anchor, "anchor", "json", "how DuckDB's read_json reads the records: json (JSON[], then ->> per column) or struct (typed structs)")
 	fs.Parse(os.Args[1:])
 	if fs.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "bench: unexpected argument %q\n", fs.Arg(0))
 		os.Exit(2)
 	}
-	if cfg.Events <= 0 || cfg.Picks < 1 || cfg.Runs < 1 || cfg.Ingests < 1 || (cfg.Anchor != "struct" && cfg.Anchor != "json") {
-		fmt.Fprintln(os.Stderr, "bench: -events, -picks, -runs and -ingests must be positive; -anchor is struct or json")
+	if cfg.Events <= 0 || cfg.Picks < 1 || cfg.Runs < 1 || cfg.Ingests < 1 || cfg.Gens < 1 || (cfg.Anchor != "struct" && cfg.Anchor != "json") {
+		fmt.Fprintln(os.Stderr, "bench: -events, -picks, -runs, -ingests and -gens must be positive; -anchor is struct or json")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -167,6 +169,10 @@ func run(ctx context.Context, cfg config, args []string) error {
 	if r.Pages, err = measurePages(ctx, cfg, bin, ds, needles[kindUser][0]); err != nil {
 		return err
 	}
+	if r.Gens, err = timeGenerations(ctx, cfg, bin, ds); err != nil {
+		return err
+	}
+	r.Gen = medianGeneration(r.Gens)
 	r.LoadEnd = loadAvg()
 	r.Finished = time.Now().UTC()
 
