@@ -187,6 +187,16 @@ func Run(ctx context.Context, cfg Config, idx cairn.Index, src *Source) (Summary
 // is a scan of the catalog's keys, so a trail of small days is not asked
 // about one day at a time. The first day is asked about alone, so that
 // reading starts once it is listed rather than a few weeks later.
+// listError names the source in an error of its listing, unless the
+// store's own words already do: an S3 store's errors name the bucket and
+// prefix, and "list s3://b/p: list s3://b/p/: AccessDenied" said it twice.
+func listError(src *Source, err error) error {
+	if strings.Contains(err.Error(), src.URL) {
+		return err
+	}
+	return fmt.Errorf("list %s: %w", src.URL, err)
+}
+
 func (r *run) objectsToRead(ctx context.Context) iter.Seq2[listed, error] {
 	return func(yield func(listed, error) bool) {
 		days := map[time.Time][]string{}
@@ -194,7 +204,7 @@ func (r *run) objectsToRead(ctx context.Context) iter.Seq2[listed, error] {
 		byKey := func(a, b cairn.ObjectInfo) int { return strings.Compare(a.Key, b.Key) }
 		for f, err := range walk(ctx, r.src, []string{""}, r.cfg.Listers, r.folderRole, r.folderNotice, &r.outage) {
 			if err != nil {
-				yield(listed{}, fmt.Errorf("list %s: %w", r.src.URL, err))
+				yield(listed{}, listError(r.src, err))
 				return
 			}
 			if f.folder != "" {
@@ -216,7 +226,7 @@ func (r *run) objectsToRead(ctx context.Context) iter.Seq2[listed, error] {
 			first := len(waiting)
 			for f, err := range walk(ctx, r.src, days[day], r.cfg.Listers, nil, r.folderNotice, &r.outage) {
 				if err != nil {
-					yield(listed{}, fmt.Errorf("list %s: %w", r.src.URL, err))
+					yield(listed{}, listError(r.src, err))
 					return
 				}
 				waiting = append(waiting, f.object)

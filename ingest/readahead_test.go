@@ -156,3 +156,18 @@ func TestIngestFromS3ReadsAhead(t *testing.T) {
 		t.Fatalf("fourth run: %+v %v", sum, err)
 	}
 }
+
+// An S3 source that cannot be listed is named once, with S3's reason: the
+// store's error names the bucket and prefix already.
+func TestS3ListingErrorNamesTheSourceOnce(t *testing.T) {
+	startSlowS3(t, 0)
+	src, err := OpenSource(t.Context(), "s3://no-such-bucket-here/trail")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Run(t.Context(), DefaultConfig(), openIndex(t), src)
+	if err == nil || strings.Count(err.Error(), "s3://no-such-bucket-here") != 1 || !strings.Contains(err.Error(), "NoSuchBucket") {
+		t.Fatalf("Run = %v, want the source named once and NoSuchBucket", err)
+	}
+	t.Log(err)
+}
