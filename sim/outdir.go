@@ -22,7 +22,7 @@ import (
 var ErrOutNotEmpty = errors.New("output folder is not empty")
 
 // outputs are the names Generate writes at the top of Config.Out.
-var outputs = []string{"AWSLogs", "health", "cost", scenariosFile}
+var outputs = []string{"AWSLogs", "health", "cost", scenariosFile, digestKeyFile}
 
 // scenariosFile marks a folder as a generation's: Generate writes it, empty,
 // before anything else, and its contents at the end, so that an interrupted

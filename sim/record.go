@@ -196,9 +196,9 @@ func (s *stream) emit(c *call) {
 		s.truth[c.scen] = append(s.truth[c.scen], string(s.lastID[:]))
 	}
 	if s.r.IntN(1000) == 0 {
-		s.dups = append(s.dups, dup{after: s.slotEnd.Add(time.Duration(s.r.IntN(3)) * s.slot), rec: append([]byte(nil), w.b...)})
+		s.dups = append(s.dups, dup{after: s.slotEnd.Add(time.Duration(s.r.IntN(3)) * s.slot), rec: append([]byte(nil), w.b...), t: c.t})
 	}
-	s.add(w.b)
+	s.add(w.b, c.t)
 }
 
 func (s *stream) lastEventID() string { return string(s.lastID[:]) }

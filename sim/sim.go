@@ -111,6 +111,10 @@ type Config struct {
 	// Replace lets Generate remove an earlier generation from Out before
 	// writing; without it Generate refuses an Out that holds anything.
 	Replace bool
+	// Digests writes the trail's digest files too, hourly per account and
+	// region, signed with a key made from the seed whose public half is
+	// written to Out/digest-public-key.pem.
+	Digests bool
 
 	discard bool // compress log files but do not write them (benchmarks)
 }
@@ -135,7 +139,8 @@ func DefaultConfig() Config {
 }
 
 // RegisterFlags binds the config to flags: -out, -days, -events, -seed,
-// -accounts, -regions, -start, -delivery, -workers, -no-cost, -replace.
+// -accounts, -regions, -start, -delivery, -workers, -no-cost, -replace,
+// -digests.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Out, "out", c.Out, "output `directory`: new, empty, or an earlier generation to -replace")
 	fs.IntVar(&c.Days, "days", c.Days, "days to simulate")
@@ -166,6 +171,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.Workers, "workers", c.Workers, "streams generated at once (0: one per CPU)")
 	fs.BoolVar(&c.NoCost, "no-cost", c.NoCost, "skip the cost report")
 	fs.BoolVar(&c.Replace, "replace", c.Replace, "remove an earlier generation from the -out directory before writing")
+	fs.BoolVar(&c.Digests, "digests", c.Digests, "write the trail's digest files too, hourly per account and region, signed with a key\n"+
+		"whose public half goes to DIR/"+digestKeyFile+" (for cairn verify -public-key)")
 }
 
 // Validate checks the config.
@@ -247,6 +254,15 @@ func Generate(ctx context.Context, cfg Config) (*Stats, error) {
 	o := newOrg(&cfg)
 	plan := planScenarios(o, &cfg)
 	streams := newStreams(o, &cfg, plan)
+	if cfg.Digests && !cfg.discard {
+		signer, err := newDigestSigner(o, &cfg)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range streams {
+			s.digests = newStreamDigests(signer, s)
+		}
+	}
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

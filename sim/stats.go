@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -18,6 +19,7 @@ type Stats struct {
 	Events     int64 // unique records written: Asked, or more when sign-ins, lifecycles and incidents need more
 	Duplicates int64 // records delivered a second time
 	Files      int64 // CloudTrail log files
+	Digests    int64 // CloudTrail digest files (Config.Digests)
 	RawBytes   int64 // uncompressed bytes of the log files
 	GzipBytes  int64 // compressed bytes of the log files
 	ReadOnly   int64
@@ -78,6 +80,7 @@ func (st *Stats) merge(o *Stats) {
 	st.Events += o.Events
 	st.Duplicates += o.Duplicates
 	st.Files += o.Files
+	st.Digests += o.Digests
 	st.RawBytes += o.RawBytes
 	st.GzipBytes += o.GzipBytes
 	st.ReadOnly += o.ReadOnly
@@ -176,6 +179,10 @@ func (st *Stats) Print(w io.Writer) {
 	fmt.Fprintf(w, "  data events      %.1f%%\n", 100*ratio(st.Data, st.Events))
 	fmt.Fprintf(w, "  record size      p50 %d B  p90 %d B  p99 %d B  p99.9 %d B  max %d B\n",
 		st.SizePercentile(50), st.SizePercentile(90), st.SizePercentile(99), st.SizePercentile(99.9), st.MaxSize)
+	if st.Digests > 0 {
+		fmt.Fprintf(w, "  digest files     %d, hourly per account and region; check them with cairn verify %s -public-key %s\n",
+			st.Digests, st.Out, filepath.Join(st.Out, digestKeyFile))
+	}
 	fmt.Fprintf(w, "  scenarios        %d (scenarios.json); %d AWS Health events, %d EC2 state changes (health/)\n", st.Scenarios, st.Health, st.EC2Changes)
 	if st.CostRows > 0 {
 		fmt.Fprintf(w, "  cost report      %d hourly line items, $%.2f (cost/)\n", st.CostRows, st.CostTotal)

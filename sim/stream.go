@@ -41,9 +41,12 @@ type stream struct {
 	// revocations are the permissions a scenario took away for a while.
 	revocations []revocation
 
-	// the file being filled, from its opening `{"Records":[`
-	file    []byte
-	nRecs   int
+	// the file being filled, from its opening `{"Records":[`, and the
+	// times of its oldest and newest records
+	file                   []byte
+	nRecs                  int
+	fileOldest, fileNewest time.Time
+
 	special int // scenario and lifecycle records in the current slot
 	slotEnd time.Time
 	dups    []dup
@@ -84,6 +87,7 @@ type stream struct {
 	scenOut  []Scenario
 	sideRecs []sideLine // Health and EC2 state-change events
 	gz       *logGzipper
+	digests  *streamDigests // nil without Config.Digests
 	fw       *fileWriter
 	dirsMade map[string]bool
 }
@@ -96,6 +100,7 @@ type action struct {
 type dup struct {
 	after time.Time
 	rec   []byte
+	t     time.Time // the record's
 }
 
 type sideLine struct {
@@ -307,6 +312,11 @@ func (s *stream) generate(ctx context.Context) error {
 		if err := s.flush(t0); err != nil {
 			return err
 		}
+		if s.digests != nil {
+			if err := s.digests.writeUntil(s, s.slotEnd); err != nil {
+				return err
+			}
+		}
 	}
 	if err := s.stats.writeErr; err != nil {
 		return err
@@ -317,6 +327,11 @@ func (s *stream) generate(ctx context.Context) error {
 			s.dups[i].after = time.Time{}
 		}
 		if err := s.flush(s.o.end); err != nil {
+			return err
+		}
+	}
+	if s.digests != nil {
+		if err := s.digests.writeAll(s); err != nil {
 			return err
 		}
 	}
@@ -333,7 +348,7 @@ func (s *stream) flush(t0 time.Time) error {
 	kept := s.dups[:0]
 	for _, d := range s.dups {
 		if !d.after.After(t0) {
-			s.add(d.rec)
+			s.add(d.rec, d.t)
 			s.stats.Duplicates++
 		} else {
 			kept = append(kept, d)
@@ -351,13 +366,18 @@ func (s *stream) flush(t0 time.Time) error {
 func (s *stream) newFile() {
 	s.file = append(s.file[:0], `{"Records":[`...)
 	s.nRecs = 0
+	s.fileOldest, s.fileNewest = time.Time{}, time.Time{}
 }
 
-// add appends one finished record to the current file.
-func (s *stream) add(rec []byte) {
+// add appends one finished record, of time t, to the current file.
+func (s *stream) add(rec []byte, t time.Time) {
 	if s.nRecs > 0 {
 		s.file = append(s.file, ',')
 	}
+	if s.fileOldest.IsZero() || t.Before(s.fileOldest) {
+		s.fileOldest = t
+	}
+	s.fileNewest = maxTime(s.fileNewest, t)
 	s.file = append(s.file, rec...)
 	s.nRecs++
 	if s.nRecs >= maxPerFile {
@@ -383,7 +403,8 @@ func (s *stream) writeFile(deliver time.Time) error {
 		}
 		s.dirsMade[dir] = true
 	}
-	name := s.acct.id + "_CloudTrail_" + s.region + "_" + deliver.Format("20060102T1504Z") + "_" + randChars(s.r, mixedAlnum, 16) + ".json.gz"
+	unique := randChars(s.r, mixedAlnum, 16)
+	name := s.acct.id + "_CloudTrail_" + s.region + "_" + deliver.Format("20060102T1504Z") + "_" + unique + ".json.gz"
 	// Compress into memory; the stream's file writer writes it with one call.
 	s.file = append(s.file, "]}"...)
 	buf := s.fw.buffer()
@@ -397,6 +418,10 @@ func (s *stream) writeFile(deliver time.Time) error {
 		s.fw.pool.Put(buf)
 	} else if err := s.fw.write(filepath.Join(dir, name), buf); err != nil {
 		return err
+	}
+	if s.digests != nil {
+		key := s.digests.signer.layout.LogKey(s.acct.id, s.region, deliver, unique)
+		s.digests.delivered(key, deliver, s.file, s.fileOldest, s.fileNewest)
 	}
 	s.stats.Files++
 	s.stats.RawBytes += int64(len(s.file))

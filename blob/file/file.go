@@ -342,6 +342,34 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts cairn.Put
 	return nil
 }
 
+// WriteUnsynced writes body to the file at path, in the folder of a Store,
+// with the content type and metadata that Put would keep beside it (a
+// digest's signature), but without Put's temporary files and fsyncs: for
+// data that is made again when lost, such as cairn gen's digest files. The
+// folder must exist.
+func WriteUnsynced(path string, body []byte, contentType string, metadata map[string]string) error {
+	if err := os.WriteFile(path, body, 0o644); err != nil {
+		return err
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	sum := md5.Sum(body)
+	sc := sidecar{Size: fi.Size(), MtimeNanos: fi.ModTime().UnixNano(), MD5: hex.EncodeToString(sum[:]), ContentType: contentType}
+	if len(metadata) > 0 {
+		sc.Metadata = make(map[string]string, len(metadata))
+		for k, v := range metadata {
+			sc.Metadata[strings.ToLower(k)] = v
+		}
+	}
+	b, err := json.Marshal(sc)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(metaPath(path), b, 0o644)
+}
+
 // createTemp creates a temporary file in dir, creating dir as needed. It
 // retries because a concurrent Delete may remove a directory that it just
 // emptied.

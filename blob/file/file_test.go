@@ -1,6 +1,7 @@
 package file_test
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -144,6 +145,44 @@ func TestMetadataOutlivesACopyWithoutTimes(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("other bytes of the same size", false)
+}
+
+// A file written by WriteUnsynced reads as Put would have left it: its
+// metadata (a key in any case reads in lower case) and MD5, and is listed
+// without its sidecar.
+func TestWriteUnsyncedReadsAsPut(t *testing.T) {
+	s := newStore(t)
+	if err := os.MkdirAll(filepath.Join(s.Root(), "d"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	body := []byte("signed bytes")
+	if err := file.WriteUnsynced(filepath.Join(s.Root(), "d", "digest"), body, "application/json", map[string]string{"Signature": "abc"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Put(t.Context(), "d/put", bytes.NewReader(body), cairn.PutOptions{ContentType: "application/json", Metadata: map[string]string{"Signature": "abc"}}); err != nil {
+		t.Fatal(err)
+	}
+	written, err := s.Head(t.Context(), "d/digest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	put, err := s.Head(t.Context(), "d/put")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if written.Metadata["signature"] != "abc" || written.ETag != put.ETag || written.Size != put.Size {
+		t.Errorf("written %+v, put %+v", written, put)
+	}
+	var keys []string
+	for e, err := range s.List(t.Context(), cairn.ListOptions{Prefix: "d/"}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, e.Object.Key)
+	}
+	if strings.Join(keys, " ") != "d/digest d/put" {
+		t.Errorf("listed %q, want the two objects and no sidecar", keys)
+	}
 }
 
 func TestPutUnderObject(t *testing.T) {
