@@ -2,7 +2,6 @@ package sim
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/rsa"
 	"io/fs"
@@ -15,14 +14,15 @@ import (
 	"github.com/cairn-audit/cairn/cloudtrail"
 )
 
-func digestConfig(t *testing.T, digests bool) Config {
+// smallConfig is two days of two accounts in two regions, into a new
+// folder.
+func smallConfig(t *testing.T) Config {
 	cfg := DefaultConfig()
 	cfg.Out = t.TempDir()
 	cfg.Days = 2
 	cfg.Events = 12_000
 	cfg.Accounts = 2
 	cfg.Regions = []string{"us-east-1", "eu-west-1"}
-	cfg.Digests = digests
 	return cfg
 }
 
@@ -55,7 +55,8 @@ func validateTrail(t *testing.T, dir string) *cloudtrail.Report {
 // file listed by an hourly digest of its account and region, and an edit
 // or a deleted digest is caught, as in a trail of AWS's.
 func TestDigestsVerify(t *testing.T) {
-	cfg := digestConfig(t, true)
+	cfg := smallConfig(t)
+	cfg.Digests = true
 	st, err := Generate(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -83,15 +84,13 @@ func TestDigestsVerify(t *testing.T) {
 		}
 		return err
 	})
-	zr, err := gzip.NewReader(bytes.NewReader(must(os.ReadFile(logFile))))
+	raw, err := gunzipFile(logFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var raw bytes.Buffer
-	raw.ReadFrom(zr)
-	edited := bytes.Replace(raw.Bytes(), []byte(`"readOnly":true`), []byte(`"readOnly":false`), 1)
-	if bytes.Equal(edited, raw.Bytes()) {
-		edited = bytes.Replace(raw.Bytes(), []byte(`"readOnly":false`), []byte(`"readOnly":true`), 1)
+	edited := bytes.Replace(raw, []byte(`"readOnly":true`), []byte(`"readOnly":false`), 1)
+	if bytes.Equal(edited, raw) {
+		edited = bytes.Replace(raw, []byte(`"readOnly":false`), []byte(`"readOnly":true`), 1)
 	}
 	if err := os.WriteFile(logFile, cloudtrail.Gzip(edited), 0o644); err != nil {
 		t.Fatal(err)
@@ -113,7 +112,8 @@ func TestDigestsVerify(t *testing.T) {
 // the stream's random numbers).
 func TestDigestsChangeNoLogFile(t *testing.T) {
 	gen := func(digests bool) map[string]string {
-		cfg := digestConfig(t, digests)
+		cfg := smallConfig(t)
+		cfg.Digests = digests
 		if _, err := Generate(context.Background(), cfg); err != nil {
 			t.Fatal(err)
 		}
@@ -143,11 +143,4 @@ func TestDigestsChangeNoLogFile(t *testing.T) {
 	if digests == 0 || len(a) != len(without)+digests {
 		t.Errorf("%d files with digests (%d of them the digests and the key), %d without", len(a), digests, len(without))
 	}
-}
-
-func must[T any](v T, err error) T {
-	if err != nil {
-		panic(err)
-	}
-	return v
 }

@@ -107,12 +107,7 @@ func TestNativeGzipWritesTheSameRecords(t *testing.T) {
 		t.Skip("libisal.so.2 is not installed (TestIgzipLoads says whether that fails)")
 	}
 	gen := func() string {
-		cfg := DefaultConfig()
-		cfg.Out = t.TempDir()
-		cfg.Days = 2
-		cfg.Events = 15_000
-		cfg.Accounts = 2
-		cfg.Regions = []string{"us-east-1", "eu-west-1"}
+		cfg := smallConfig(t)
 		if _, err := Generate(context.Background(), cfg); err != nil {
 			t.Fatal(err)
 		}
@@ -141,18 +136,9 @@ func logContents(t *testing.T, dir string) map[string]string {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		f, err := os.Open(path)
+		b, err := gunzipFile(path)
 		if err != nil {
 			return err
-		}
-		defer f.Close()
-		zr, err := gzip.NewReader(f)
-		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		b, err := io.ReadAll(zr)
-		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
 		}
 		rel, _ := filepath.Rel(dir, path)
 		out[rel] = string(b)
@@ -162,4 +148,22 @@ func logContents(t *testing.T, dir string) map[string]string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// gunzipFile returns the decompressed content of a gzip file.
+func gunzipFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	b, err := io.ReadAll(zr)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return b, nil
 }

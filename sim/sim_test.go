@@ -2,14 +2,12 @@ package sim
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -166,16 +164,7 @@ func readRecords(t *testing.T, dir string, fn func(key string, r record, raw []b
 		if m[1] != m[6] || m[2] != m[7] || m[3]+m[4]+m[5] != m[8][:8] {
 			t.Errorf("key %s: folder and file name disagree", rel)
 		}
-		f, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		zr, err := gzip.NewReader(f)
-		if err != nil {
-			return err
-		}
-		body, err := io.ReadAll(zr)
+		body, err := gunzipFile(path)
 		if err != nil {
 			return err
 		}
