@@ -21,7 +21,7 @@ import (
 
 // The coverage tests hold the resource table to the rule: every
 // mutating event whose resource can be known must yield it. They are an
-// external test package because the simulator may come to use cloudtrail.
+// external test package because the simulator uses cloudtrail.
 
 // coveredSources are the services whose mutating calls the table must cover.
 // Calls of other services (sign-in, CloudTrail, …) are not checked.
