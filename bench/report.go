@@ -40,28 +40,17 @@ func ratio(a, b float64) string {
 	return fmt.Sprintf("%.2f×", a/b)
 }
 
-func genWalls(runs []generation) string {
+// durations lists what of gives for each run, to the hundredth of a second.
+func durations[T any](runs []T, of func(T) time.Duration) string {
 	var out []string
-	for _, g := range runs {
-		out = append(out, g.Wall.Round(10*time.Millisecond).String())
-	}
-	return strings.Join(out, ", ")
-}
-
-func genCPUs(runs []generation) string {
-	var out []string
-	for _, g := range runs {
-		out = append(out, g.CPU.Round(10*time.Millisecond).String())
+	for _, r := range runs {
+		out = append(out, of(r).Round(10*time.Millisecond).String())
 	}
 	return strings.Join(out, ", ")
 }
 
 func walls(runs []ingestResult) string {
-	var out []string
-	for _, r := range runs {
-		out = append(out, r.Wall.Round(10*time.Millisecond).String())
-	}
-	return strings.Join(out, ", ")
+	return durations(runs, func(r ingestResult) time.Duration { return r.Wall })
 }
 
 func pairRatios(cairn, anchor []ingestResult) string {
@@ -120,7 +109,7 @@ func (r *report) markdown() string {
 
 	p("Details:\n\n")
 	p("- generation ran %d times, each with the data set's flags into a new folder and writing its %d log files (%s); the table gives the run of median wall time. Wall times: %s; CPU (user + system): %s.\n",
-		len(r.Gens), r.Gen.Files, mb(r.Gen.GzipBytes), genWalls(r.Gens), genCPUs(r.Gens))
+		len(r.Gens), r.Gen.Files, mb(r.Gen.GzipBytes), durations(r.Gens, func(g generation) time.Duration { return g.Wall }), durations(r.Gens, func(g generation) time.Duration { return g.CPU }))
 	p("- ingest ran %d times each, cairn and read_json in turn; the table gives each one's run of median wall time, and cairn's highest peak memory. Wall times, cairn: %s; read_json: %s; ratio of each pair's rates: %s.\n",
 		len(r.CairnRuns), walls(r.CairnRuns), walls(r.AnchorRuns), pairRatios(r.CairnRuns, r.AnchorRuns))
 	p("- cairn ingest stored %d events from %d records (%d duplicate deliveries dropped); DuckDB's table holds all %d records (it does not deduplicate). Its summary: `%s`\n",
@@ -175,7 +164,9 @@ func (r *report) markdown() string {
 	p("| needle median under 20 ms at 2M events | %s%s | %s |\n", strings.Join(parts, ", "), scale, met(worst < 20*time.Millisecond && ds.Events >= 2_000_000))
 	p("| index no larger than the gzip archive | %s vs %s (%.2f×) | %s |\n", mb(s.cairn()), mb(s.Gzip), float64(s.cairn())/float64(s.Gzip), met(s.cairn() <= s.Gzip))
 	p("| cairn's peak memory under 1 GiB | %s (ingest) | %s |\n", mib(r.Cairn.MaxRSS), met(r.Cairn.MaxRSS < 1<<20))
-	p("| generation at least 200,000 events/s | %.0f events/s (%d events in %s) | %s |\n\n", r.Gen.rate(), r.Gen.Events, r.Gen.Wall.Round(10*time.Millisecond), met(r.Gen.rate() >= 200_000))
+	// A small data set is mostly files of a record or two: files, not
+	// events, set its pace.
+	p("| generation at least 200,000 events/s at 2M events | %.0f events/s (%d events in %s) | %s |\n\n", r.Gen.rate(), r.Gen.Events, r.Gen.Wall.Round(10*time.Millisecond), met(r.Gen.rate() >= 200_000 && ds.Events >= 2_000_000))
 
 	if len(r.Pages) > 0 {
 		p("## Web UI pages (issue 7)\n\n")
