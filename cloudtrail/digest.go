@@ -88,6 +88,18 @@ func (d *Digest) IsChainStart() bool {
 		d.PreviousDigestHashAlgorithm == nil && d.PreviousDigestSignature == nil
 }
 
+// AddLogFile lists a log file and widens the digest's oldest and newest
+// event times to the file's (DigestTimeFormat sorts as time does).
+func (d *Digest) AddLogFile(f DigestLogFile) {
+	d.LogFiles = append(d.LogFiles, f)
+	if d.OldestEventTime == nil || f.OldestEventTime < *d.OldestEventTime {
+		d.OldestEventTime = &f.OldestEventTime
+	}
+	if d.NewestEventTime == nil || f.NewestEventTime > *d.NewestEventTime {
+		d.NewestEventTime = &f.NewestEventTime
+	}
+}
+
 // SetPrevious links d to the digest before it: prevBody is that digest's
 // uncompressed body and prevSignature its hex signature.
 func (d *Digest) SetPrevious(prev *Digest, prevBody []byte, prevSignature string) {

@@ -404,3 +404,19 @@ func FuzzParsePublicKey(f *testing.F) {
 		}
 	})
 }
+
+// AddLogFile widens the digest's event times to its files', in whatever
+// order they come.
+func TestDigestAddLogFile(t *testing.T) {
+	var d Digest
+	for _, f := range []DigestLogFile{
+		{S3Object: "b", OldestEventTime: "2026-03-14T10:05:00Z", NewestEventTime: "2026-03-14T10:09:00Z"},
+		{S3Object: "a", OldestEventTime: "2026-03-14T09:58:00Z", NewestEventTime: "2026-03-14T10:01:00Z"},
+		{S3Object: "c", OldestEventTime: "2026-03-14T10:00:00Z", NewestEventTime: "2026-03-14T10:04:00Z"},
+	} {
+		d.AddLogFile(f)
+	}
+	if len(d.LogFiles) != 3 || d.LogFiles[0].S3Object != "b" || *d.OldestEventTime != "2026-03-14T09:58:00Z" || *d.NewestEventTime != "2026-03-14T10:09:00Z" {
+		t.Errorf("files %v, oldest %s, newest %s", d.LogFiles, *d.OldestEventTime, *d.NewestEventTime)
+	}
+}

@@ -70,9 +70,8 @@ func (r *Recorder) writeDigest(ctx context.Context, id string, start, end time.T
 			kept = append(kept, l)
 		}
 	}
-	var oldest, newest time.Time
 	for _, l := range listed {
-		d.LogFiles = append(d.LogFiles, cloudtrail.DigestLogFile{
+		d.AddLogFile(cloudtrail.DigestLogFile{
 			S3Bucket:        r.bucket,
 			S3Object:        r.keyPrefix + l.Key,
 			HashValue:       l.Hash,
@@ -80,16 +79,6 @@ func (r *Recorder) writeDigest(ctx context.Context, id string, start, end time.T
 			NewestEventTime: l.Newest.UTC().Format(cloudtrail.DigestTimeFormat),
 			OldestEventTime: l.Oldest.UTC().Format(cloudtrail.DigestTimeFormat),
 		})
-		if oldest.IsZero() || l.Oldest.Before(oldest) {
-			oldest = l.Oldest
-		}
-		if l.Newest.After(newest) {
-			newest = l.Newest
-		}
-	}
-	if len(listed) > 0 {
-		d.OldestEventTime = ptr(oldest.UTC().Format(cloudtrail.DigestTimeFormat))
-		d.NewestEventTime = ptr(newest.UTC().Format(cloudtrail.DigestTimeFormat))
 	}
 	if prev := t.Last; prev != nil {
 		d.PreviousDigestS3Bucket = ptr(r.bucket)

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"math/big"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -110,9 +109,8 @@ type streamDigests struct {
 }
 
 type digestedFile struct {
-	delivered      time.Time
-	entry          cloudtrail.DigestLogFile
-	oldest, newest time.Time
+	delivered time.Time
+	entry     cloudtrail.DigestLogFile
 }
 
 // newStreamDigests begins the chain at the start of the period. Its hours
@@ -131,7 +129,7 @@ func newStreamDigests(signer *digestSigner, s *stream) *streamDigests {
 // body its uncompressed content.
 func (sd *streamDigests) delivered(key string, at time.Time, body []byte, oldest, newest time.Time) {
 	sum := sha256.Sum256(body)
-	sd.files = append(sd.files, digestedFile{delivered: at, oldest: oldest, newest: newest, entry: cloudtrail.DigestLogFile{
+	sd.files = append(sd.files, digestedFile{delivered: at, entry: cloudtrail.DigestLogFile{
 		S3Bucket:        sd.signer.bucket,
 		S3Object:        key,
 		HashValue:       hex.EncodeToString(sum[:]),
@@ -176,24 +174,15 @@ func (sd *streamDigests) write(s *stream) error {
 		DigestSignatureAlgorithm:   cloudtrail.SignatureAlgorithm,
 		LogFiles:                   []cloudtrail.DigestLogFile{},
 	}
-	var oldest, newest time.Time
 	kept := sd.files[:0]
 	for _, f := range sd.files {
-		if !f.delivered.Before(sd.end) {
+		if f.delivered.Before(sd.end) {
+			d.AddLogFile(f.entry)
+		} else {
 			kept = append(kept, f)
-			continue
 		}
-		d.LogFiles = append(d.LogFiles, f.entry)
-		if oldest.IsZero() || f.oldest.Before(oldest) {
-			oldest = f.oldest
-		}
-		newest = maxTime(newest, f.newest)
 	}
 	sd.files = kept
-	if len(d.LogFiles) > 0 {
-		o, n := oldest.UTC().Format(cloudtrail.DigestTimeFormat), newest.UTC().Format(cloudtrail.DigestTimeFormat)
-		d.OldestEventTime, d.NewestEventTime = &o, &n
-	}
 	if sd.prev != nil {
 		d.SetPrevious(sd.prev, sd.body, sd.sig)
 	}
@@ -203,7 +192,7 @@ func (sd *streamDigests) write(s *stream) error {
 		return fmt.Errorf("sign digest %s: %w", key, err)
 	}
 	path := filepath.Join(s.cfg.Out, filepath.FromSlash(key))
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := s.makeDir(filepath.Dir(path)); err != nil {
 		return err
 	}
 	meta := map[string]string{cloudtrail.MetaSignature: sig, cloudtrail.MetaSignatureAlgorithm: cloudtrail.SignatureAlgorithm}

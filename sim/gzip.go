@@ -23,17 +23,14 @@ var igzip = sync.OnceValue(func() bool {
 // set is byte for byte the same for a seed on one machine.
 type logGzipper struct {
 	native unsafe.Pointer // ISA-L's state; nil for the pure-Go writer
-	gz     *gzip.Writer
+	gz     *gzip.Writer   // made when first needed
 }
 
 func newLogGzipper() *logGzipper {
 	if igzip() {
-		if z := newIgzip(); z != nil {
-			return &logGzipper{native: z}
-		}
+		return &logGzipper{native: newIgzip()}
 	}
-	gz, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
-	return &logGzipper{gz: gz}
+	return &logGzipper{}
 }
 
 // compress appends src, gzipped, to dst.

@@ -41,8 +41,8 @@ type stream struct {
 	// revocations are the permissions a scenario took away for a while.
 	revocations []revocation
 
-	// the file being filled, from its opening `{"Records":[`, and the
-	// times of its oldest and newest records
+	// the file being filled, from its opening `{"Records":[`, and, for
+	// its digest, the times of its oldest and newest records
 	file                   []byte
 	nRecs                  int
 	fileOldest, fileNewest time.Time
@@ -374,10 +374,12 @@ func (s *stream) add(rec []byte, t time.Time) {
 	if s.nRecs > 0 {
 		s.file = append(s.file, ',')
 	}
-	if s.fileOldest.IsZero() || t.Before(s.fileOldest) {
-		s.fileOldest = t
+	if s.digests != nil {
+		if s.fileOldest.IsZero() || t.Before(s.fileOldest) {
+			s.fileOldest = t
+		}
+		s.fileNewest = maxTime(s.fileNewest, t)
 	}
-	s.fileNewest = maxTime(s.fileNewest, t)
 	s.file = append(s.file, rec...)
 	s.nRecs++
 	if s.nRecs >= maxPerFile {
@@ -386,6 +388,17 @@ func (s *stream) add(rec []byte, t time.Time) {
 			s.stats.writeErr = err
 		}
 	}
+}
+
+// makeDir creates dir, once a generation.
+func (s *stream) makeDir(dir string) error {
+	if !s.dirsMade[dir] {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("create %s: %w", dir, err)
+		}
+		s.dirsMade[dir] = true
+	}
+	return nil
 }
 
 // writeFile finishes the current log file and hands it to the file writer;
@@ -397,11 +410,8 @@ func (s *stream) writeFile(deliver time.Time) error {
 	}
 	deliver = deliver.UTC()
 	dir := filepath.Join(s.cfg.Out, "AWSLogs", s.o.id, s.acct.id, "CloudTrail", s.region, deliver.Format("2006/01/02"))
-	if !s.dirsMade[dir] {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return fmt.Errorf("create %s: %w", dir, err)
-		}
-		s.dirsMade[dir] = true
+	if err := s.makeDir(dir); err != nil {
+		return err
 	}
 	unique := randChars(s.r, mixedAlnum, 16)
 	name := s.acct.id + "_CloudTrail_" + s.region + "_" + deliver.Format("20060102T1504Z") + "_" + unique + ".json.gz"
